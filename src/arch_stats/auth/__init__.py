@@ -1,0 +1,1 @@
+"""Accounts: archers, login tokens and device tokens."""

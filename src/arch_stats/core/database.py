@@ -1,0 +1,59 @@
+"""The asyncpg pool and the request dependencies that hand out connections.
+
+`Db` is a pooled connection for the request (no transaction: reads are single statements).
+`Tx` is the same connection inside a transaction that commits before the response is sent
+and rolls back on any error: the request owns the transaction, services never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
+
+import asyncpg
+from fastapi import Depends, Request
+
+if TYPE_CHECKING:
+    from asyncpg.pool import PoolConnectionProxy
+
+    Connection: TypeAlias = asyncpg.Connection[asyncpg.Record] | PoolConnectionProxy[asyncpg.Record]
+    Pool: TypeAlias = asyncpg.Pool[asyncpg.Record]
+else:  # asyncpg's classes are generic only in its stubs
+    Connection = asyncpg.Connection | asyncpg.pool.PoolConnectionProxy
+    Pool = asyncpg.Pool
+
+SERVER_SETTINGS = {
+    "application_name": "arch-stats",
+    "timezone": "UTC",
+    # JIT compilation costs more than it saves on the short queries of this service.
+    "jit": "off",
+}
+
+
+async def create_pool(dsn: str, *, min_size: int, max_size: int, **kwargs: Any) -> Pool:
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        server_settings=SERVER_SETTINGS,
+        **kwargs,
+    )
+    assert pool is not None
+    return pool
+
+
+async def get_conn(request: Request) -> AsyncIterator[Connection]:
+    pool: Pool = request.app.state.pool
+    async with pool.acquire() as conn:
+        yield conn
+
+
+async def get_tx(
+    conn: Annotated[Connection, Depends(get_conn, scope="function")],
+) -> AsyncIterator[Connection]:
+    async with conn.transaction():
+        yield conn
+
+
+Db = Annotated[Connection, Depends(get_conn, scope="function")]
+Tx = Annotated[Connection, Depends(get_tx, scope="function")]

@@ -1,0 +1,57 @@
+"""One typed settings class, read once from the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
+class Settings(BaseSettings):
+    """Every knob of the service. Environment names are the field names in upper case."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL. Unset: an embedded PostgreSQL is started in DATA_DIR.",
+    )
+    data_dir: Path = Field(
+        default=Path("var"), description="Where the embedded PostgreSQL keeps its data."
+    )
+    pg_pool_min: int = Field(default=1, ge=0)
+    pg_pool_max: int = Field(default=10, ge=1)
+    api_max_concurrent_requests: int = Field(
+        default=100, ge=1, description="Requests handled at once; more wait in line."
+    )
+    dev_mode: bool = Field(default=False, description="Development mode: verbose errors in logs.")
+    log_level: LogLevel = "INFO"
+    token_lifetime_hours: int = Field(default=24 * 30, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    cookie_secure: bool = Field(
+        default=False, description="Mark the login cookie Secure (set when served over HTTPS)."
+    )
+    login_max_attempts: int = Field(
+        default=10, ge=1, description="Failed logins allowed per account and per address."
+    )
+    login_window_seconds: int = Field(default=300, ge=1)
+
+    @model_validator(mode="after")
+    def _pool_bounds(self) -> Settings:
+        if self.pg_pool_min > self.pg_pool_max:
+            raise ValueError("PG_POOL_MIN must not exceed PG_POOL_MAX")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

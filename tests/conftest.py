@@ -1,0 +1,177 @@
+"""Test fixtures: a real PostgreSQL started for the run, migrated once, emptied after each test.
+
+Set TEST_DATABASE_URL to use an existing (disposable!) database instead of the embedded one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from uuid import UUID
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from arch_stats.app import create_app
+from arch_stats.auth.tokens import COOKIE_NAME, PREFIX_LOGIN, token_hash
+from arch_stats.core import migrations
+from arch_stats.core.database import Connection
+from arch_stats.core.embedded import start_embedded
+from arch_stats.core.settings import Settings
+
+# One argon2 hash computed once: archers made by fixtures skip the deliberately slow hashing.
+PASSWORD = "correct horse battery"
+_HASH: str | None = None
+
+TABLES = "archer, auth_token, arrow, session, target, target_face, shot"
+
+
+def password_hash() -> str:
+    global _HASH
+    if _HASH is None:
+        from pwdlib import PasswordHash
+
+        _HASH = PasswordHash.recommended().hash(PASSWORD)
+    return _HASH
+
+
+@pytest.fixture(scope="session")
+def pg_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    external = os.environ.get("TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    # A short path keeps the server's unix socket path under the OS limit.
+    base = Path(tmp_path_factory.mktemp("pg", numbered=True))
+    server = start_embedded(base, cleanup="delete", database="arch_stats_test")
+    yield server.dsn
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+async def migrated(pg_dsn: str) -> str:
+    conn = await migrations.connect(pg_dsn)
+    try:
+        await migrations.up(conn)
+    finally:
+        await conn.close()
+    return pg_dsn
+
+
+@pytest.fixture(scope="session")
+def settings(migrated: str) -> Settings:
+    return Settings(
+        database_url=migrated,
+        pg_pool_min=1,
+        pg_pool_max=5,
+        login_max_attempts=5,
+        login_window_seconds=60,
+        max_body_bytes=1_048_576,
+    )
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, access_log=False)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+async def _truncate(dsn: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f"TRUNCATE {TABLES} CASCADE")
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def client(app: FastAPI, migrated: str) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+    await _truncate(migrated)
+    if hasattr(app.state, "login_limiter"):
+        del app.state.login_limiter
+
+
+@pytest.fixture
+async def db(migrated: str) -> AsyncIterator[Connection]:
+    conn = await migrations.connect(migrated)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+        await _truncate(migrated)
+
+
+@dataclass(frozen=True)
+class ArcherCtx:
+    id: UUID
+    email: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        return {COOKIE_NAME: self.token}
+
+
+MakeArcher = Callable[..., Awaitable[ArcherCtx]]
+
+
+@pytest.fixture
+async def make_archer(migrated: str) -> AsyncIterator[MakeArcher]:
+    conn = await migrations.connect(migrated)
+
+    async def make(
+        name: str = "Test Archer",
+        *,
+        bowstyle: str = "recurve",
+        gender: str = "male",
+        age_group: str = "adult",
+    ) -> ArcherCtx:
+        email = f"archer-{secrets.token_hex(4)}@example.test"
+        archer_id = await conn.fetchval(
+            "INSERT INTO archer (email, password_hash, name, bowstyle, gender, age_group) "
+            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            email,
+            password_hash(),
+            name,
+            bowstyle,
+            gender,
+            age_group,
+        )
+        token = PREFIX_LOGIN + secrets.token_urlsafe(32)
+        await conn.execute(
+            "INSERT INTO auth_token (archer_id, token_hash, scope, expires_at) "
+            "VALUES ($1, $2, 'login', now() + interval '1 day')",
+            archer_id,
+            token_hash(token),
+        )
+        return ArcherCtx(id=archer_id, email=email, token=token)
+
+    try:
+        yield make
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def archer(make_archer: MakeArcher, client: httpx.AsyncClient) -> ArcherCtx:
+    """A logged-in archer; `client` is requested too so that the test is cleaned up."""
+    return await make_archer("Alice")
+
+
+@pytest.fixture
+async def other(make_archer: MakeArcher, client: httpx.AsyncClient) -> ArcherCtx:
+    """A second archer, to prove that one never sees the other's data."""
+    return await make_archer("Bob")
