@@ -121,8 +121,8 @@ class ArcherCtx:
         return {"Authorization": f"Bearer {self.token}"}
 
     @property
-    def cookies(self) -> dict[str, str]:
-        return {COOKIE_NAME: self.token}
+    def cookie_header(self) -> dict[str, str]:
+        return {"Cookie": f"{COOKIE_NAME}={self.token}"}
 
 
 MakeArcher = Callable[..., Awaitable[ArcherCtx]]
@@ -139,7 +139,7 @@ async def make_archer(migrated: str) -> AsyncIterator[MakeArcher]:
         gender: str = "male",
         age_group: str = "adult",
     ) -> ArcherCtx:
-        email = f"archer-{secrets.token_hex(4)}@example.test"
+        email = f"archer-{secrets.token_hex(4)}@example.org"
         archer_id = await conn.fetchval(
             "INSERT INTO archer (email, password_hash, name, bowstyle, gender, age_group) "
             "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

@@ -43,7 +43,7 @@ class ArcherPatch(Strict):
     age_group: AgeGroup | None = None
     draw_weight_lbs: float | None = Field(default=None, gt=0, lt=200)
     current_password: str | None = Field(default=None, min_length=1, max_length=128)
-    new_password: str | None = Password
+    new_password: str | None = Field(default=None, min_length=8, max_length=128)
 
 
 class ArcherOut(Strict):

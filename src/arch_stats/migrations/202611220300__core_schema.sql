@@ -114,6 +114,7 @@ CREATE TABLE shot (
     x_mm        double precision,
     y_mm        double precision,
     face_index  smallint,
+    spot_index  smallint,
     dx_mm       double precision,
     dy_mm       double precision,
     score       smallint NOT NULL CHECK (score BETWEEN 0 AND 11),
@@ -127,7 +128,7 @@ CREATE TABLE shot (
     -- Coordinates are all or nothing; a miss (no landing) has none and scores 0.
     CHECK ((x_mm IS NULL) = (y_mm IS NULL)),
     CHECK ((x_mm IS NULL) = (dx_mm IS NULL) AND (x_mm IS NULL) = (dy_mm IS NULL)),
-    CHECK ((x_mm IS NULL) = (face_index IS NULL)),
+    CHECK ((x_mm IS NULL) = (face_index IS NULL) AND (x_mm IS NULL) = (spot_index IS NULL)),
     CHECK (x_mm IS NOT NULL OR (score = 0 AND NOT is_x)),
     CHECK (NOT is_x OR score >= 10),
     CHECK (engaged_at IS NULL OR released_at IS NULL OR engaged_at <= released_at),

@@ -1,5 +1,85 @@
-"""HTTP routes of the shots domain (thin: parse, authorise, call the service)."""
+"""Routes of the shots domain: recording shots by hand, listing and correcting them."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Query
+from starlette.responses import Response
+
+from arch_stats.auth.deps import CurrentArcher
+from arch_stats.core.database import Db, Tx
+from arch_stats.core.responses import Envelope, error_responses, ok_json
+from arch_stats.shots import service
+from arch_stats.shots.schemas import ShotIn, ShotOut, ShotPatch
 
 router = APIRouter(tags=["shots"])
+
+
+@router.post(
+    "/shot",
+    status_code=201,
+    response_model=Envelope[ShotOut | list[ShotOut]],
+    responses=error_responses(400, 401, 404, 422),
+    summary="Record one shot, or a list (all or nothing); the server scores each",
+)
+async def create_shots(
+    body: Annotated[ShotIn | list[ShotIn], Body()], archer: CurrentArcher, conn: Db
+) -> Response:
+    single = isinstance(body, ShotIn)
+    shots = [body] if isinstance(body, ShotIn) else body
+    if len({s.session_id for s in shots}) > 1:
+        # One statement per session; only a batch spanning sessions needs a transaction.
+        async with conn.transaction():
+            parts = await service.create(conn, archer.archer_id, shots)
+    else:
+        parts = await service.create(conn, archer.archer_id, shots)
+    # PostgreSQL built each part as a JSON array: splice the elements, never re-parse them.
+    items = ",".join(p.strip()[1:-1] for p in parts)
+    return ok_json(items if single else f"[{items}]", 201)
+
+
+@router.get(
+    "/session/{session_id}/shot",
+    response_model=Envelope[list[ShotOut]],
+    responses=error_responses(401, 404, 422),
+    summary="The session's shots in order (seq), with end numbers",
+)
+async def list_shots(
+    session_id: UUID,
+    archer: CurrentArcher,
+    conn: Db,
+    after: Annotated[int, Query(ge=0, le=2**31 - 1, description="Only shots with seq > after")] = 0,
+) -> Response:
+    return ok_json(await service.list_for_session(conn, archer.archer_id, session_id, after))
+
+
+@router.get(
+    "/shot/{shot_id}",
+    response_model=Envelope[ShotOut],
+    responses=error_responses(401, 404, 422),
+    summary="One shot",
+)
+async def get_shot(shot_id: UUID, archer: CurrentArcher, conn: Db) -> Response:
+    return ok_json(await service.get(conn, archer.archer_id, shot_id))
+
+
+@router.patch(
+    "/shot/{shot_id}",
+    response_model=Envelope[ShotOut],
+    responses=error_responses(400, 401, 404, 422),
+    summary="Correct a shot (arrow, position, end); it is scored again",
+)
+async def update_shot(shot_id: UUID, body: ShotPatch, archer: CurrentArcher, conn: Tx) -> Response:
+    return ok_json(await service.update(conn, archer.archer_id, shot_id, body))
+
+
+@router.delete(
+    "/shot/{shot_id}",
+    response_model=Envelope[ShotOut],
+    responses=error_responses(400, 401, 404, 422),
+    summary="Delete a shot of an open session; returns what was deleted",
+)
+async def delete_shot(shot_id: UUID, archer: CurrentArcher, conn: Tx) -> Response:
+    return ok_json(await service.delete(conn, archer.archer_id, shot_id))

@@ -1,0 +1,165 @@
+"""Demo data, so that a newcomer sees something: one archer, arrows and a season of sessions."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from pwdlib import PasswordHash
+
+from arch_stats.core import migrations
+from arch_stats.core.database import Connection
+from arch_stats.faces.scoring import PlacedFace, score_impact
+from arch_stats.shots import repository as shots_repo
+from arch_stats.shots.repository import ShotRow, TargetInfo
+
+DEMO_EMAIL = "demo@archstats.local"
+DEMO_PASSWORD = "demo-archer"  # noqa: S105 (documented demo login, not a secret)
+
+# (days ago, location, indoor, distance, round, face, view mm, arrows, group sigma mm)
+_SESSIONS = [
+    (56, "Club field", False, 70.0, "wa720_70", "wa_122", 1300.0, 72, 95.0),
+    (49, "Club field", False, 70.0, "wa720_70", "wa_122", 1300.0, 72, 90.0),
+    (42, "Sports hall", True, 18.0, "wa18", "wa_40_triple_vertical", 800.0, 60, 22.0),
+    (35, "Club field", False, 70.0, "wa720_70", "wa_122", 1300.0, 72, 84.0),
+    (28, "Sports hall", True, 18.0, "wa18", "wa_40_triple_vertical", 800.0, 60, 20.0),
+    (21, "Club field", False, 50.0, None, "wa_80", 900.0, 36, 55.0),
+    (14, "Club field", False, 70.0, "wa720_70", "wa_122", 1300.0, 72, 80.0),
+    (7, "Club field", False, 70.0, "wa720_70", "wa_122", 1300.0, 72, 76.0),
+]
+
+
+async def seed_demo(dsn: str, *, log: Callable[[str], None] = print, reset: bool = False) -> UUID:
+    conn = await migrations.connect(dsn)
+    try:
+        existing = await conn.fetchval("SELECT id FROM archer WHERE email = $1", DEMO_EMAIL)
+        if existing is not None and not reset:
+            log(f"demo archer already present: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+            return UUID(str(existing))
+        async with conn.transaction():
+            if existing is not None:
+                await conn.execute("DELETE FROM archer WHERE id = $1", existing)
+            archer_id = await _seed(conn, log)
+        log(f"demo data added: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        return archer_id
+    finally:
+        await conn.close()
+
+
+async def _seed(conn: Connection, log: Callable[[str], None]) -> UUID:
+    rng = random.Random(20261122)
+    archer_id: UUID = await conn.fetchval(
+        "INSERT INTO archer (email, password_hash, name, bowstyle, gender, age_group, "
+        "draw_weight_lbs) VALUES ($1, $2, 'Demo Archer', 'recurve', 'female', 'adult', 34) "
+        "RETURNING id",
+        DEMO_EMAIL,
+        PasswordHash.recommended().hash(DEMO_PASSWORD),
+    )
+    arrow_ids = []
+    for n in range(1, 7):
+        arrow_ids.append(
+            await conn.fetchval(
+                "INSERT INTO arrow (archer_id, identifier, length_mm, weight_grains, diameter_mm, "
+                "spine, is_programmed) VALUES ($1, $2, 720, 340, 5.5, 600, true) RETURNING id",
+                archer_id,
+                f"A{n:02d}",
+            )
+        )
+    # A06 has a damaged fletching: it groups low and to the right.
+    bad_arrow = arrow_ids[-1]
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    for days, location, indoor, distance, round_code, face, view, n_arrows, sigma in _SESSIONS:
+        start = now - timedelta(days=days, hours=-10)
+        per_end = 3 if indoor else 6
+        session_id: UUID = await conn.fetchval(
+            "INSERT INTO session (archer_id, location, is_indoor, distance_m, start_time, "
+            "round_code, arrows_per_end) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            archer_id,
+            location,
+            indoor,
+            distance,
+            start,
+            round_code,
+            per_end,
+        )
+        target_id: UUID = await conn.fetchval(
+            "INSERT INTO target (session_id, archer_id, lane, distance_m, view_width_mm, "
+            "view_height_mm) VALUES ($1, $2, 4, $3, $4, $4) RETURNING id",
+            session_id,
+            archer_id,
+            distance,
+            view,
+        )
+        await conn.execute(
+            "INSERT INTO target_face (target_id, face_index, face_type, center_x_mm, center_y_mm) "
+            "VALUES ($1, 0, $2, $3, $3)",
+            target_id,
+            face,
+            view / 2,
+        )
+        placed = (PlacedFace(face, view / 2, view / 2),)
+        target = TargetInfo(target_id, session_id, True, view, view, False, placed)
+        spots = (
+            [(0.0, 0.0)] if face != "wa_40_triple_vertical" else [(0, 220.0), (0, 0), (0, -220.0)]
+        )
+        rows = []
+        for i in range(n_arrows):
+            arrow = arrow_ids[i % len(arrow_ids)]
+            fatigue = 1 + 0.25 * i / n_arrows
+            bias_x, bias_y = (0.6 * sigma, -0.5 * sigma) if arrow == bad_arrow else (0.0, 0.0)
+            released = start + timedelta(seconds=40 * i + rng.uniform(0, 8))
+            landed = released + timedelta(seconds=distance / 60.0)
+            if rng.random() < 0.01:
+                x = y = None
+            else:
+                sx, sy = spots[(i // per_end) % len(spots)] if indoor else spots[0]
+                x = min(max(view / 2 + sx + rng.gauss(bias_x, sigma * fatigue), 0.0), view)
+                y = min(
+                    max(view / 2 + sy + rng.gauss(bias_y + 0.1 * sigma, sigma * fatigue), 0.0), view
+                )
+            if x is None or y is None:
+                rows.append(
+                    ShotRow(
+                        target_id,
+                        arrow,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        None,
+                        0,
+                        False,
+                        released - timedelta(seconds=2),
+                        released,
+                        None,
+                    )
+                )
+                continue
+            s = score_impact(target.faces, x, y, arrow_diameter_mm=5.5)
+            rows.append(
+                ShotRow(
+                    target_id,
+                    arrow,
+                    x,
+                    y,
+                    s.face_index,
+                    s.spot_index,
+                    s.dx_mm,
+                    s.dy_mm,
+                    s.score,
+                    s.is_x,
+                    released - timedelta(seconds=rng.uniform(1.6, 2.4)),
+                    released,
+                    landed,
+                )
+            )
+        await shots_repo.insert_shots(conn, session_id=session_id, archer_id=archer_id, shots=rows)
+        end = start + timedelta(seconds=40 * n_arrows + 60)
+        await conn.execute(
+            "UPDATE session SET is_open = false, end_time = $2 WHERE id = $1", session_id, end
+        )
+        log(f"  demo session {start.date()} {location} {distance:g} m: {n_arrows} arrows")
+    return archer_id

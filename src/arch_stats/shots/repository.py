@@ -1,0 +1,227 @@
+"""All SQL of the shots domain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from arch_stats.core.database import Connection
+from arch_stats.faces.scoring import PlacedFace
+
+# The one JSON shape of a shot, built by PostgreSQL for single rows and lists alike.
+SHOT_JSON = """json_build_object(
+    'id', s.id, 'session_id', s.session_id, 'target_id', s.target_id, 'arrow_id', s.arrow_id,
+    'seq', s.seq, 'end_no', s.end_no, 'x_mm', s.x_mm, 'y_mm', s.y_mm,
+    'face_index', s.face_index, 'spot_index', s.spot_index, 'dx_mm', s.dx_mm, 'dy_mm', s.dy_mm,
+    'score', s.score, 'is_x', s.is_x, 'is_miss', s.x_mm IS NULL,
+    'label', CASE WHEN s.is_x THEN 'X' WHEN s.score = 0 THEN 'M' ELSE s.score::text END,
+    'engaged_at', s.engaged_at, 'released_at', s.released_at, 'landed_at', s.landed_at,
+    'created_at', s.created_at, 'updated_at', s.updated_at)"""
+
+
+@dataclass(frozen=True, slots=True)
+class TargetInfo:
+    id: UUID
+    session_id: UUID
+    session_open: bool
+    view_width_mm: float
+    view_height_mm: float
+    compound: bool
+    faces: tuple[PlacedFace, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ShotRow:
+    """A scored shot ready for INSERT (arrays are built from a list of these)."""
+
+    target_id: UUID
+    arrow_id: UUID | None
+    x_mm: float | None
+    y_mm: float | None
+    face_index: int | None
+    spot_index: int | None
+    dx_mm: float | None
+    dy_mm: float | None
+    score: int
+    is_x: bool
+    engaged_at: datetime | None
+    released_at: datetime | None
+    landed_at: datetime | None
+
+
+async def targets(
+    conn: Connection, target_ids: Sequence[UUID], archer_id: UUID
+) -> dict[UUID, TargetInfo]:
+    rows = await conn.fetch(
+        """SELECT t.id, t.session_id, s.is_open, t.view_width_mm, t.view_height_mm,
+                  t.compound_scoring,
+                  array_agg(f.face_type ORDER BY f.face_index) AS face_types,
+                  array_agg(f.center_x_mm ORDER BY f.face_index) AS xs,
+                  array_agg(f.center_y_mm ORDER BY f.face_index) AS ys
+           FROM target t
+           JOIN session s ON s.id = t.session_id
+           JOIN target_face f ON f.target_id = t.id
+           WHERE t.id = ANY($1::uuid[]) AND t.archer_id = $2
+           GROUP BY t.id, s.id""",
+        list(target_ids),
+        archer_id,
+    )
+    return {
+        r["id"]: TargetInfo(
+            id=r["id"],
+            session_id=r["session_id"],
+            session_open=r["is_open"],
+            view_width_mm=r["view_width_mm"],
+            view_height_mm=r["view_height_mm"],
+            compound=r["compound_scoring"],
+            faces=tuple(
+                PlacedFace(t, x, y)
+                for t, x, y in zip(r["face_types"], r["xs"], r["ys"], strict=True)
+            ),
+        )
+        for r in rows
+    }
+
+
+async def arrows(
+    conn: Connection, arrow_ids: Sequence[UUID], archer_id: UUID
+) -> dict[UUID, asyncpg.Record]:
+    rows = await conn.fetch(
+        "SELECT id, identifier, diameter_mm, is_active FROM arrow "
+        "WHERE id = ANY($1::uuid[]) AND archer_id = $2",
+        list(arrow_ids),
+        archer_id,
+    )
+    return {r["id"]: r for r in rows}
+
+
+async def insert_shots(
+    conn: Connection, *, session_id: UUID, archer_id: UUID, shots: Sequence[ShotRow]
+) -> str | None:
+    """Insert `shots` at the end of an open session, numbering them atomically.
+
+    The UPDATE of `session.last_seq` locks the session row, so concurrent posts to one session
+    get consecutive, unique sequence numbers. Returns the JSON list, or None when the session
+    is not (or no longer) open.
+    """
+    json: str | None = await conn.fetchval(
+        f"""WITH seqs AS (
+                UPDATE session SET last_seq = last_seq + $3, updated_at = now()
+                WHERE id = $1 AND archer_id = $2 AND is_open
+                RETURNING last_seq - $3 AS base, arrows_per_end
+            ), s AS (
+                INSERT INTO shot (session_id, archer_id, target_id, arrow_id, seq, end_no,
+                                  x_mm, y_mm, face_index, spot_index, dx_mm, dy_mm, score, is_x,
+                                  engaged_at, released_at, landed_at)
+                SELECT $1, $2, u.target_id, u.arrow_id, seqs.base + u.ord,
+                       (seqs.base + u.ord - 1) / seqs.arrows_per_end + 1,
+                       u.x_mm, u.y_mm, u.face_index, u.spot_index, u.dx_mm, u.dy_mm,
+                       u.score, u.is_x, u.engaged_at, u.released_at, u.landed_at
+                FROM seqs, unnest($4::uuid[], $5::uuid[], $6::float8[], $7::float8[],
+                                  $8::int2[], $9::int2[], $10::float8[], $11::float8[],
+                                  $12::int2[], $13::bool[], $14::timestamptz[],
+                                  $15::timestamptz[], $16::timestamptz[])
+                     WITH ORDINALITY AS u(target_id, arrow_id, x_mm, y_mm, face_index,
+                                          spot_index, dx_mm, dy_mm, score, is_x, engaged_at,
+                                          released_at, landed_at, ord)
+                RETURNING *
+            )
+            SELECT json_agg({SHOT_JSON} ORDER BY s.seq) FROM s""",
+        session_id,
+        archer_id,
+        len(shots),
+        [s.target_id for s in shots],
+        [s.arrow_id for s in shots],
+        [s.x_mm for s in shots],
+        [s.y_mm for s in shots],
+        [s.face_index for s in shots],
+        [s.spot_index for s in shots],
+        [s.dx_mm for s in shots],
+        [s.dy_mm for s in shots],
+        [s.score for s in shots],
+        [s.is_x for s in shots],
+        [s.engaged_at for s in shots],
+        [s.released_at for s in shots],
+        [s.landed_at for s in shots],
+    )
+    return json
+
+
+async def list_json(
+    conn: Connection, *, session_id: UUID, archer_id: UUID, after: int
+) -> str | None:
+    """The session's shots in order, or None when the session is not the archer's."""
+    json: str | None = await conn.fetchval(
+        f"""SELECT CASE WHEN EXISTS (SELECT 1 FROM session WHERE id = $1 AND archer_id = $2)
+                   THEN (SELECT coalesce(json_agg({SHOT_JSON} ORDER BY s.seq), '[]')
+                         FROM shot s WHERE s.session_id = $1 AND s.seq > $3)
+                   END""",
+        session_id,
+        archer_id,
+        after,
+    )
+    return json
+
+
+async def get_json(conn: Connection, shot_id: UUID, archer_id: UUID) -> str | None:
+    json: str | None = await conn.fetchval(
+        f"SELECT {SHOT_JSON} FROM shot s WHERE s.id = $1 AND s.archer_id = $2", shot_id, archer_id
+    )
+    return json
+
+
+async def for_update(conn: Connection, shot_id: UUID, archer_id: UUID) -> asyncpg.Record | None:
+    """The shot with what rescoring needs, its session row locked."""
+    return await conn.fetchrow(
+        """SELECT s.id, s.target_id, s.arrow_id, s.x_mm, s.y_mm, se.is_open
+           FROM shot s JOIN session se ON se.id = s.session_id
+           WHERE s.id = $1 AND s.archer_id = $2
+           FOR UPDATE OF s, se""",
+        shot_id,
+        archer_id,
+    )
+
+
+async def update(conn: Connection, shot_id: UUID, row: ShotRow, end_no: int | None) -> str:
+    json: str = await conn.fetchval(
+        f"""UPDATE shot AS s SET arrow_id = $2, x_mm = $3, y_mm = $4, face_index = $5,
+                   spot_index = $6, dx_mm = $7, dy_mm = $8, score = $9, is_x = $10,
+                   end_no = coalesce($11, end_no),
+                   landed_at = CASE WHEN $3::float8 IS NULL THEN NULL ELSE landed_at END,
+                   updated_at = now()
+            WHERE s.id = $1 RETURNING {SHOT_JSON}""",
+        shot_id,
+        row.arrow_id,
+        row.x_mm,
+        row.y_mm,
+        row.face_index,
+        row.spot_index,
+        row.dx_mm,
+        row.dy_mm,
+        row.score,
+        row.is_x,
+        end_no,
+    )
+    return json
+
+
+async def delete(conn: Connection, shot_id: UUID, archer_id: UUID) -> str | None:
+    """Delete an open session's shot; returns its JSON, None if not found, '' if closed."""
+    json: str | None = await conn.fetchval(
+        f"""WITH target AS (
+                SELECT s.id, se.is_open FROM shot s JOIN session se ON se.id = s.session_id
+                WHERE s.id = $1 AND s.archer_id = $2
+            ), gone AS (
+                DELETE FROM shot s USING target t WHERE s.id = t.id AND t.is_open RETURNING s.*
+            )
+            SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM target) THEN NULL
+                        WHEN NOT (SELECT is_open FROM target) THEN ''
+                        ELSE (SELECT {SHOT_JSON}::text FROM gone s) END""",
+        shot_id,
+        archer_id,
+    )
+    return json

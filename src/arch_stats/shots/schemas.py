@@ -1,0 +1,95 @@
+"""Request and response bodies of the shots domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Self
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class ShotIn(BaseModel):
+    """One arrow. No coordinates means the arrow missed the target view entirely."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: UUID
+    target_id: UUID
+    arrow_id: UUID | None = None
+    x_mm: float | None = Field(
+        default=None,
+        ge=-100_000,
+        le=100_000,
+        allow_inf_nan=False,
+        description="Impact x in the target view, mm from the left edge.",
+    )
+    y_mm: float | None = Field(
+        default=None,
+        ge=-100_000,
+        le=100_000,
+        allow_inf_nan=False,
+        description="Impact y in the target view, mm up from the bottom edge.",
+    )
+    engaged_at: datetime | None = None
+    released_at: datetime | None = None
+    landed_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _coordinates_together(self) -> Self:
+        if (self.x_mm is None) != (self.y_mm is None):
+            raise ValueError("x_mm and y_mm go together: give both, or neither for a miss")
+        if self.x_mm is None and self.landed_at is not None:
+            raise ValueError("a miss (no coordinates) has no landed_at")
+        times = [t for t in (self.engaged_at, self.released_at, self.landed_at) if t is not None]
+        if any(t.tzinfo is None for t in times):
+            raise ValueError("times need a timezone (e.g. 2026-05-01T10:00:00Z)")
+        if times != sorted(times):
+            raise ValueError("engaged_at ≤ released_at ≤ landed_at")
+        return self
+
+
+class ShotPatch(BaseModel):
+    """Corrections to a shot. Coordinates change together; `null` for both makes it a miss."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    arrow_id: UUID | None = None
+    x_mm: float | None = Field(default=None, ge=-100_000, le=100_000, allow_inf_nan=False)
+    y_mm: float | None = Field(default=None, ge=-100_000, le=100_000, allow_inf_nan=False)
+    end_no: int | None = Field(default=None, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _coordinates_together(self) -> Self:
+        given = self.model_fields_set
+        if ("x_mm" in given) != ("y_mm" in given) or (self.x_mm is None) != (self.y_mm is None):
+            raise ValueError("x_mm and y_mm go together: give both, or both null for a miss")
+        if "end_no" in given and self.end_no is None:
+            raise ValueError("end_no cannot be null")
+        return self
+
+
+class ShotOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: UUID
+    session_id: UUID
+    target_id: UUID
+    arrow_id: UUID | None
+    seq: int = Field(description="Order of the shot in its session, from 1; never reused.")
+    end_no: int
+    x_mm: float | None
+    y_mm: float | None
+    face_index: int | None = Field(description="Index of the target's face it scored on.")
+    spot_index: int | None = Field(description="Spot of that face (multi-spot faces).")
+    dx_mm: float | None = Field(description="From the centre of the spot hit, x right.")
+    dy_mm: float | None = Field(description="From the centre of the spot hit, y up.")
+    score: int = Field(ge=0, le=11)
+    is_x: bool
+    is_miss: bool = Field(description="No landing: the arrow missed the target view.")
+    label: str = Field(description="'X', '10' … '1', or 'M'.")
+    engaged_at: datetime | None
+    released_at: datetime | None
+    landed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime

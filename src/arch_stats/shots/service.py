@@ -1,0 +1,168 @@
+"""Shot rules: ownership, open sessions, the target view, and scoring on the server."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from arch_stats.core.database import Connection
+from arch_stats.core.errors import BusinessRuleError, InvalidInput, NotFound
+from arch_stats.faces.scoring import score_impact
+from arch_stats.shots import repository as repo
+from arch_stats.shots.repository import ShotRow, TargetInfo
+from arch_stats.shots.schemas import ShotIn, ShotPatch
+
+MAX_BATCH = 500
+
+
+def _scored(
+    target: TargetInfo,
+    *,
+    arrow_id: UUID | None,
+    diameter: float | None,
+    x_mm: float | None,
+    y_mm: float | None,
+    where: str,
+    times: tuple[datetime | None, datetime | None, datetime | None] = (None, None, None),
+) -> ShotRow:
+    engaged, released, landed = times
+    if x_mm is None or y_mm is None:
+        return ShotRow(
+            target.id,
+            arrow_id,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            0,
+            False,
+            engaged,
+            released,
+            None,
+        )
+    if not (0 <= x_mm <= target.view_width_mm and 0 <= y_mm <= target.view_height_mm):
+        raise InvalidInput(
+            f"{where}: ({x_mm:g}, {y_mm:g}) mm is outside the target view "
+            f"(0–{target.view_width_mm:g} × 0–{target.view_height_mm:g} mm)"
+        )
+    s = score_impact(target.faces, x_mm, y_mm, arrow_diameter_mm=diameter, compound=target.compound)
+    return ShotRow(
+        target.id,
+        arrow_id,
+        x_mm,
+        y_mm,
+        s.face_index,
+        s.spot_index,
+        s.dx_mm,
+        s.dy_mm,
+        s.score,
+        s.is_x,
+        engaged,
+        released,
+        landed,
+    )
+
+
+async def _arrows(
+    conn: Connection, arrow_ids: set[UUID], archer_id: UUID
+) -> dict[UUID, asyncpg.Record]:
+    if not arrow_ids:
+        return {}
+    found = await repo.arrows(conn, list(arrow_ids), archer_id)
+    for arrow_id in arrow_ids:
+        arrow = found.get(arrow_id)
+        if arrow is None:
+            raise NotFound("arrow", arrow_id)
+    return found
+
+
+async def create(conn: Connection, archer_id: UUID, shots: Sequence[ShotIn]) -> list[str]:
+    """Score and store `shots`; returns one JSON list per session, in order of first mention.
+
+    Several sessions in one batch need a transaction around the call (the router opens it).
+    """
+    if not shots:
+        raise InvalidInput("body: an empty list has no shots")
+    if len(shots) > MAX_BATCH:
+        raise InvalidInput(f"body: at most {MAX_BATCH} shots per request")
+    targets = await repo.targets(conn, list({s.target_id for s in shots}), archer_id)
+    arrows = await _arrows(conn, {s.arrow_id for s in shots if s.arrow_id is not None}, archer_id)
+    by_session: dict[UUID, list[ShotRow]] = {}
+    for i, shot in enumerate(shots):
+        where = f"shot {i}" if len(shots) > 1 else "shot"
+        target = targets.get(shot.target_id)
+        if target is None or target.session_id != shot.session_id:
+            raise NotFound("target", shot.target_id)
+        if not target.session_open:
+            raise BusinessRuleError(f"{where}: session {shot.session_id} is closed")
+        diameter = None
+        if shot.arrow_id is not None:
+            arrow = arrows[shot.arrow_id]
+            if not arrow["is_active"]:
+                raise BusinessRuleError(f"{where}: arrow {arrow['identifier']} is retired")
+            diameter = arrow["diameter_mm"]
+        row = _scored(
+            target,
+            arrow_id=shot.arrow_id,
+            diameter=diameter,
+            x_mm=shot.x_mm,
+            y_mm=shot.y_mm,
+            where=where,
+            times=(shot.engaged_at, shot.released_at, shot.landed_at),
+        )
+        by_session.setdefault(shot.session_id, []).append(row)
+    out = []
+    for session_id, rows in by_session.items():
+        json = await repo.insert_shots(conn, session_id=session_id, archer_id=archer_id, shots=rows)
+        if json is None:  # closed between our read and the insert
+            raise BusinessRuleError(f"session {session_id} is closed")
+        out.append(json)
+    return out
+
+
+async def list_for_session(conn: Connection, archer_id: UUID, session_id: UUID, after: int) -> str:
+    json = await repo.list_json(conn, session_id=session_id, archer_id=archer_id, after=after)
+    if json is None:
+        raise NotFound("session", session_id)
+    return json
+
+
+async def get(conn: Connection, archer_id: UUID, shot_id: UUID) -> str:
+    json = await repo.get_json(conn, shot_id, archer_id)
+    if json is None:
+        raise NotFound("shot", shot_id)
+    return json
+
+
+async def update(conn: Connection, archer_id: UUID, shot_id: UUID, patch: ShotPatch) -> str:
+    current = await repo.for_update(conn, shot_id, archer_id)
+    if current is None:
+        raise NotFound("shot", shot_id)
+    if not current["is_open"]:
+        raise BusinessRuleError("the session is closed: reopen it to change its shots")
+    given = patch.model_fields_set
+    arrow_id = patch.arrow_id if "arrow_id" in given else current["arrow_id"]
+    x_mm, y_mm = (patch.x_mm, patch.y_mm) if "x_mm" in given else (current["x_mm"], current["y_mm"])
+    diameter = None
+    if arrow_id is not None:
+        arrow = (await _arrows(conn, {arrow_id}, archer_id))[arrow_id]
+        if not arrow["is_active"] and arrow_id != current["arrow_id"]:
+            raise BusinessRuleError(f"arrow {arrow['identifier']} is retired")
+        diameter = arrow["diameter_mm"]
+    target = (await repo.targets(conn, [current["target_id"]], archer_id))[current["target_id"]]
+    row = _scored(target, arrow_id=arrow_id, diameter=diameter, x_mm=x_mm, y_mm=y_mm, where="shot")
+    return await repo.update(conn, shot_id, row, patch.end_no)
+
+
+async def delete(conn: Connection, archer_id: UUID, shot_id: UUID) -> str:
+    json = await repo.delete(conn, shot_id, archer_id)
+    if json is None:
+        raise NotFound("shot", shot_id)
+    if json == "":
+        raise BusinessRuleError("the session is closed: reopen it to change its shots")
+    return json
