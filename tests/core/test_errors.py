@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 
 from tests.conftest import ArcherCtx
@@ -40,7 +42,7 @@ async def test_body_too_large_413(client: httpx.AsyncClient, archer: ArcherCtx) 
 async def test_body_too_large_without_length_413(
     client: httpx.AsyncClient, archer: ArcherCtx
 ) -> None:
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         yield b'{"name": "'
         for _ in range(20):
             yield b"x" * 100_000

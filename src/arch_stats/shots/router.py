@@ -29,12 +29,9 @@ async def create_shots(
 ) -> Response:
     single = isinstance(body, ShotIn)
     shots = [body] if isinstance(body, ShotIn) else body
-    if len({s.session_id for s in shots}) > 1:
-        # One statement per session; only a batch spanning sessions needs a transaction.
-        async with conn.transaction():
-            parts = await service.create(conn, archer.archer_id, shots)
-    else:
-        parts = await service.create(conn, archer.archer_id, shots)
+    # No transaction needed: every shot is checked before anything is written, and the insert
+    # is one statement (an archer has at most one open session, the only one that takes shots).
+    parts = await service.create(conn, archer.archer_id, shots)
     # PostgreSQL built each part as a JSON array: splice the elements, never re-parse them.
     items = ",".join(p.strip()[1:-1] for p in parts)
     return ok_json(items if single else f"[{items}]", 201)

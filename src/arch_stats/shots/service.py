@@ -82,9 +82,9 @@ async def _arrows(
 
 
 async def create(conn: Connection, archer_id: UUID, shots: Sequence[ShotIn]) -> list[str]:
-    """Score and store `shots`; returns one JSON list per session, in order of first mention.
+    """Check and score every shot, then store them; returns one JSON list per session.
 
-    Several sessions in one batch need a transaction around the call (the router opens it).
+    Only open sessions take shots and an archer has at most one, so in practice one list.
     """
     if not shots:
         raise InvalidInput("body: an empty list has no shots")
