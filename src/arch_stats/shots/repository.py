@@ -12,15 +12,9 @@ import asyncpg
 from arch_stats.core.database import Connection
 from arch_stats.faces.scoring import PlacedFace
 
-# The one JSON shape of a shot, built by PostgreSQL for single rows and lists alike.
-SHOT_JSON = """json_build_object(
-    'id', s.id, 'session_id', s.session_id, 'target_id', s.target_id, 'arrow_id', s.arrow_id,
-    'seq', s.seq, 'end_no', s.end_no, 'x_mm', s.x_mm, 'y_mm', s.y_mm,
-    'face_index', s.face_index, 'spot_index', s.spot_index, 'dx_mm', s.dx_mm, 'dy_mm', s.dy_mm,
-    'score', s.score, 'is_x', s.is_x, 'is_miss', s.x_mm IS NULL,
-    'label', CASE WHEN s.is_x THEN 'X' WHEN s.score = 0 THEN 'M' ELSE s.score::text END,
-    'engaged_at', s.engaged_at, 'released_at', s.released_at, 'landed_at', s.landed_at,
-    'created_at', s.created_at, 'updated_at', s.updated_at)"""
+# The one JSON shape of a shot is a SQL function (migration 202611221000__live), shared with
+# the live notifications so that the REST API and the WebSocket can never disagree.
+SHOT_JSON = "shot_json(s)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +103,7 @@ async def insert_shots(
     is not (or no longer) open.
     """
     json: str | None = await conn.fetchval(
-        f"""WITH seqs AS (
+        """WITH seqs AS (
                 UPDATE session SET last_seq = last_seq + $3, updated_at = now()
                 WHERE id = $1 AND archer_id = $2 AND is_open
                 RETURNING last_seq - $3 AS base, arrows_per_end
@@ -128,9 +122,9 @@ async def insert_shots(
                      WITH ORDINALITY AS u(target_id, arrow_id, x_mm, y_mm, face_index,
                                           spot_index, dx_mm, dy_mm, score, is_x, engaged_at,
                                           released_at, landed_at, ord)
-                RETURNING *
+                RETURNING shot_json(shot) AS j, seq
             )
-            SELECT json_agg({SHOT_JSON} ORDER BY s.seq) FROM s""",
+            SELECT json_agg(s.j ORDER BY s.seq) FROM s""",
         session_id,
         archer_id,
         len(shots),
@@ -212,15 +206,16 @@ async def update(conn: Connection, shot_id: UUID, row: ShotRow, end_no: int | No
 async def delete(conn: Connection, shot_id: UUID, archer_id: UUID) -> str | None:
     """Delete an open session's shot; returns its JSON, None if not found, '' if closed."""
     json: str | None = await conn.fetchval(
-        f"""WITH target AS (
+        """WITH target AS (
                 SELECT s.id, se.is_open FROM shot s JOIN session se ON se.id = s.session_id
                 WHERE s.id = $1 AND s.archer_id = $2
             ), gone AS (
-                DELETE FROM shot s USING target t WHERE s.id = t.id AND t.is_open RETURNING s.*
+                DELETE FROM shot s USING target t WHERE s.id = t.id AND t.is_open
+                RETURNING shot_json(s) AS j
             )
             SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM target) THEN NULL
                         WHEN NOT (SELECT is_open FROM target) THEN ''
-                        ELSE (SELECT {SHOT_JSON}::text FROM gone s) END""",
+                        ELSE (SELECT j::text FROM gone) END""",
         shot_id,
         archer_id,
     )

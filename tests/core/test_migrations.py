@@ -1,0 +1,113 @@
+"""The migration runner: order, checksums, down and up again, status, advisory lock."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from arch_stats.core import migrations
+from arch_stats.core.database import Connection
+
+
+@pytest.fixture
+async def scratch(migrated: str) -> AsyncIterator[str]:
+    """A fresh, empty database on the suite's server, dropped afterwards."""
+    name = f"scratch_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(migrated)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    dsn = migrated.replace("/arch_stats_test?", f"/{name}?", 1)
+    assert dsn != migrated
+    try:
+        yield dsn
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+async def _tables(conn: Connection) -> set[str]:
+    rows = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    return {r["tablename"] for r in rows}
+
+
+async def test_up_down_all_then_up_again(scratch: str) -> None:
+    conn = await migrations.connect(scratch)
+    try:
+        known = migrations.discover()
+        assert len(known) >= 2
+        applied = await migrations.up(conn)
+        assert [m.version for m in applied] == sorted(m.version for m in known)
+        assert {"archer", "arrow", "session", "target", "target_face", "shot"} <= await _tables(
+            conn
+        )
+        assert await migrations.is_current(conn)
+        assert await migrations.up(conn) == []  # nothing pending: a no-op
+        reverted = await migrations.down(conn, steps=len(known))
+        assert [m.version for m in reverted] == sorted((m.version for m in known), reverse=True)
+        assert await _tables(conn) == {"schema_migration"}
+        assert not await migrations.is_current(conn)
+        assert len(await migrations.up(conn)) == len(known)
+        states = {s.state for s in await migrations.status(conn)}
+        assert states == {"applied"}
+    finally:
+        await conn.close()
+
+
+async def test_edited_applied_migration_is_refused(scratch: str, tmp_path: Path) -> None:
+    (tmp_path / "202601010000__one.sql").write_text(
+        "-- migrate:up\nCREATE TABLE one (id int);\n-- migrate:down\nDROP TABLE one;\n"
+    )
+    conn = await migrations.connect(scratch)
+    try:
+        await migrations.up(conn, tmp_path)
+        (tmp_path / "202601010000__one.sql").write_text(
+            "-- migrate:up\nCREATE TABLE one (id bigint);\n-- migrate:down\nDROP TABLE one;\n"
+        )
+        (tmp_path / "202601020000__two.sql").write_text("-- migrate:up\nCREATE TABLE two ();\n")
+        with pytest.raises(migrations.MigrationError, match="edited after it was applied"):
+            await migrations.up(conn, tmp_path)
+        assert "two" not in await _tables(conn)  # nothing after the refusal ran
+        states = {s.name: s.state for s in await migrations.status(conn, tmp_path)}
+        assert states == {"one": "changed", "two": "pending"}
+    finally:
+        await conn.close()
+
+
+async def test_failing_migration_rolls_back_whole_file(scratch: str, tmp_path: Path) -> None:
+    (tmp_path / "202601010000__bad.sql").write_text(
+        "-- migrate:up\nCREATE TABLE half (id int);\nSELECT no_such_function();\n"
+    )
+    conn = await migrations.connect(scratch)
+    try:
+        with pytest.raises(asyncpg.UndefinedFunctionError):
+            await migrations.up(conn, tmp_path)
+        assert "half" not in await _tables(conn)
+        assert [s.state for s in await migrations.status(conn, tmp_path)] == ["pending"]
+    finally:
+        await conn.close()
+
+
+def test_bad_file_names_and_missing_up_section(tmp_path: Path) -> None:
+    (tmp_path / "20260101__short.sql").write_text("-- migrate:up\nSELECT 1;\n")
+    with pytest.raises(migrations.MigrationError, match=r"YYYYMMDDHHMM__what\.sql"):
+        migrations.discover(tmp_path)
+    (tmp_path / "20260101__short.sql").unlink()
+    (tmp_path / "202601010000__empty.sql").write_text("-- nothing here\n")
+    with pytest.raises(migrations.MigrationError, match="migrate:up"):
+        migrations.discover(tmp_path)
+
+
+async def test_concurrent_runners_apply_each_migration_once(scratch: str) -> None:
+    conns = [await migrations.connect(scratch) for _ in range(3)]
+    try:
+        results = await asyncio.gather(*(migrations.up(c) for c in conns))
+        assert sum(len(r) for r in results) == len(migrations.discover())
+        count = await conns[0].fetchval("SELECT count(*) FROM schema_migration")
+        assert count == len(migrations.discover())
+    finally:
+        for c in conns:
+            await c.close()
