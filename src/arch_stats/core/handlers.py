@@ -57,7 +57,9 @@ async def http_exception(_: Request, exc: Exception) -> Response:
     if isinstance(exc.__cause__, BodyTooLarge):
         return error(413, [str(exc.__cause__)])
     if exc.status_code == 400 and exc.__cause__ is not None:
-        return error(400, ["body: could not be read"])
+        # FastAPI's "error parsing the body" (e.g. bytes that are not UTF-8): invalid input,
+        # like any other malformed JSON, and the 422 that every route with a body documents.
+        return error(422, ["body: malformed JSON (could not be decoded)"])
     detail = exc.detail if isinstance(exc.detail, str) else "error"
     if exc.status_code == 404 and detail == "Not Found":
         detail = "no such route"

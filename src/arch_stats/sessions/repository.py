@@ -1,0 +1,225 @@
+"""All SQL of the sessions domain.
+
+`SESSION_JSON` is the one JSON shape of a session, with its shot count, total score and target
+count, for single rows, lists and `RETURNING` alike. It reads the row through the alias `s`:
+`SELECT {SESSION_JSON} FROM session s ...`, `UPDATE session AS s ... RETURNING {SESSION_JSON}`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from arch_stats.core.database import Connection
+from arch_stats.core.errors import BusinessRuleError, Conflict
+
+OPEN_SESSION_INDEX = "session_one_open_per_archer"
+
+# The session's shot count and total score are columns kept current by triggers on `shot`
+# (migration 202611220410): reading them costs nothing, however many shots there are.
+SESSION_JSON = """json_build_object('id', s.id, 'location', s.location, 'is_indoor', s.is_indoor,
+    'distance_m', s.distance_m, 'start_time', s.start_time, 'end_time', s.end_time,
+    'is_open', s.is_open, 'round_code', s.round_code, 'arrows_per_end', s.arrows_per_end,
+    'landing_window_ms', s.landing_window_ms, 'notes', s.notes,
+    'shot_count', s.shot_count, 'total_score', s.total_score,
+    'target_count', (SELECT count(*) FROM target tg WHERE tg.session_id = s.id),
+    'created_at', s.created_at, 'updated_at', s.updated_at)"""
+
+# Columns that `update` may set (the body's field names).
+PATCH_COLUMNS = (
+    "location",
+    "is_indoor",
+    "distance_m",
+    "round_code",
+    "arrows_per_end",
+    "landing_window_ms",
+    "notes",
+    "start_time",
+)
+
+
+def _one_open_session() -> Conflict:
+    return Conflict("another session is already open: close it first (GET /api/v0/session/open)")
+
+
+async def get_session_json(conn: Connection, session_id: UUID, archer_id: UUID) -> str | None:
+    """The session as JSON, or None when it does not exist or is not the archer's."""
+    json: str | None = await conn.fetchval(
+        f"SELECT {SESSION_JSON} FROM session s WHERE s.id = $1 AND s.archer_id = $2",
+        session_id,
+        archer_id,
+    )
+    return json
+
+
+async def open_session_json(conn: Connection, archer_id: UUID) -> str | None:
+    json: str | None = await conn.fetchval(
+        f"SELECT {SESSION_JSON} FROM session s WHERE s.archer_id = $1 AND s.is_open",
+        archer_id,
+    )
+    return json
+
+
+async def list_json(
+    conn: Connection,
+    archer_id: UUID,
+    *,
+    is_open: bool | None = None,
+    is_indoor: bool | None = None,
+    distance_m: float | None = None,
+    round_code: str | None = None,
+    location: str | None = None,
+    start_from: date | None = None,
+    start_to: date | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> str:
+    """A page of the archer's sessions, newest first, as a JSON list.
+
+    Only the filters given enter the SQL, so each combination gets its own plan: the archer's
+    rows come off `session_archer_start_idx` already in order, and the JSON is built for the
+    page only (the page is cut in the subquery, the JSON built outside it).
+    """
+    where = ["s.archer_id = $1"]
+    args: list[Any] = [archer_id]
+
+    def add(condition: str, value: Any) -> None:
+        args.append(value)
+        where.append(condition.replace("?", f"${len(args)}"))
+
+    if is_open is not None:
+        add("s.is_open = ?", is_open)
+    if is_indoor is not None:
+        add("s.is_indoor = ?", is_indoor)
+    if distance_m is not None:
+        add("s.distance_m = ?", distance_m)
+    if round_code is not None:
+        add("s.round_code = ?", round_code)
+    if location is not None:
+        add("strpos(lower(s.location), lower(?)) > 0", location)
+    if start_from is not None:
+        add("s.start_time >= ?::date", start_from)
+    if start_to is not None:
+        add("s.start_time < ?::date + 1", start_to)
+    args += [limit, offset]
+    json: str = await conn.fetchval(
+        f"""SELECT coalesce(json_agg({SESSION_JSON} ORDER BY s.start_time DESC, s.id), '[]')
+            FROM (SELECT * FROM session s WHERE {" AND ".join(where)}
+                  ORDER BY s.start_time DESC, s.id
+                  LIMIT ${len(args) - 1} OFFSET ${len(args)}) s""",
+        *args,
+    )
+    return json
+
+
+async def insert(
+    conn: Connection,
+    archer_id: UUID,
+    *,
+    location: str,
+    is_indoor: bool,
+    distance_m: float,
+    round_code: str | None,
+    arrows_per_end: int,
+    landing_window_ms: int,
+    notes: str,
+    start_time: datetime | None,
+) -> str:
+    try:
+        json: str = await conn.fetchval(
+            f"""INSERT INTO session AS s (archer_id, location, is_indoor, distance_m, round_code,
+                                         arrows_per_end, landing_window_ms, notes, start_time)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()))
+                RETURNING {SESSION_JSON}""",
+            archer_id,
+            location,
+            is_indoor,
+            distance_m,
+            round_code,
+            arrows_per_end,
+            landing_window_ms,
+            notes,
+            start_time,
+        )
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == OPEN_SESSION_INDEX:
+            raise _one_open_session() from None
+        raise
+    return json
+
+
+async def update(
+    conn: Connection, session_id: UUID, archer_id: UUID, changes: dict[str, Any]
+) -> str | None:
+    columns = [c for c in PATCH_COLUMNS if c in changes]
+    sets = [f"{c} = ${i}" for i, c in enumerate(columns, start=3)]
+    sets.append("updated_at = now()")
+    try:
+        json: str | None = await conn.fetchval(
+            f"""UPDATE session AS s SET {", ".join(sets)}
+                WHERE s.id = $1 AND s.archer_id = $2 RETURNING {SESSION_JSON}""",
+            session_id,
+            archer_id,
+            *(changes[c] for c in columns),
+        )
+    except asyncpg.CheckViolationError:
+        if "start_time" in changes:  # the only check a valid body can break: end after start
+            raise BusinessRuleError(
+                "start_time must be before the end_time of this closed session"
+            ) from None
+        raise
+    return json
+
+
+async def state(conn: Connection, session_id: UUID, archer_id: UUID) -> asyncpg.Record | None:
+    """`is_open` and `start_time`, to explain why a close or reopen changed nothing."""
+    return await conn.fetchrow(
+        "SELECT is_open, start_time FROM session WHERE id = $1 AND archer_id = $2",
+        session_id,
+        archer_id,
+    )
+
+
+async def close(conn: Connection, session_id: UUID, archer_id: UUID) -> str | None:
+    """Close an open session that has started; None when there is no such session."""
+    json: str | None = await conn.fetchval(
+        f"""UPDATE session AS s SET is_open = false, end_time = now(), updated_at = now()
+            WHERE s.id = $1 AND s.archer_id = $2 AND s.is_open AND s.start_time < now()
+            RETURNING {SESSION_JSON}""",
+        session_id,
+        archer_id,
+    )
+    return json
+
+
+async def reopen(conn: Connection, session_id: UUID, archer_id: UUID) -> str | None:
+    """Reopen a closed session; None when there is no such session."""
+    try:
+        json: str | None = await conn.fetchval(
+            f"""UPDATE session AS s SET is_open = true, end_time = NULL, updated_at = now()
+                WHERE s.id = $1 AND s.archer_id = $2 AND NOT s.is_open
+                RETURNING {SESSION_JSON}""",
+            session_id,
+            archer_id,
+        )
+    except asyncpg.UniqueViolationError as exc:
+        if exc.constraint_name == OPEN_SESSION_INDEX:
+            raise _one_open_session() from None
+        raise
+    return json
+
+
+async def delete(conn: Connection, session_id: UUID, archer_id: UUID) -> str | None:
+    """Delete the session; its targets and shots go with it (ON DELETE CASCADE).
+
+    The JSON returned is the session as it was, counts included.
+    """
+    json: str | None = await conn.fetchval(
+        f"DELETE FROM session AS s WHERE s.id = $1 AND s.archer_id = $2 RETURNING {SESSION_JSON}",
+        session_id,
+        archer_id,
+    )
+    return json

@@ -1,0 +1,163 @@
+"""Request and response bodies of the sessions domain.
+
+Input is read strictly, as the OpenAPI document describes it: a number is a JSON number (not
+"5"), a boolean is true or false (not 0 or "yes"), a date-time is an RFC 3339 string.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import (
+    MISSING,
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+)
+
+# No NUL (PostgreSQL text refuses it) and no lone surrogates (not encodable as UTF-8).
+TEXT_PATTERN = r"^[^\x00]*$"
+
+_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
+_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+
+
+def _rfc3339(value: object) -> object:
+    if isinstance(value, datetime) or (isinstance(value, str) and _DATE_TIME.fullmatch(value)):
+        return value
+    raise ValueError("must be an RFC 3339 date-time with its offset, e.g. 2026-05-01T09:30:00Z")
+
+
+def _plausible_year(value: datetime) -> datetime:
+    # Far from the ends of what datetime holds, so converting it to UTC cannot overflow.
+    if not 1900 <= value.year <= 9000:
+        raise ValueError("year must be between 1900 and 9000")
+    return value
+
+
+def _iso_date(value: object) -> object:
+    if isinstance(value, date) or (isinstance(value, str) and _DATE.fullmatch(value)):
+        return value
+    raise ValueError("must be a date, YYYY-MM-DD")
+
+
+def _query_bool(value: object) -> object:
+    """Only `true` and `false`, as OpenAPI writes a boolean in a query (not 1, yes, on…)."""
+    if value is True or value == "true":
+        return True
+    if value is False or value == "false":
+        return False
+    raise ValueError("must be true or false")
+
+
+Location = Annotated[str, Field(max_length=200, pattern=TEXT_PATTERN, examples=["Club field"])]
+Notes = Annotated[str, Field(max_length=2000, pattern=TEXT_PATTERN)]
+DistanceM = Annotated[
+    float, Field(gt=0, le=1000, strict=True, description="Shooting distance in metres.")
+]
+RoundCode = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9_]+$",
+        description="A standard round known to archeryutils, e.g. `wa720_70`, `wa18` "
+        "(GET /api/v0/round lists them).",
+        examples=["wa720_70"],
+    ),
+]
+ArrowsPerEnd = Annotated[int, Field(ge=1, le=24, strict=True)]
+LandingWindowMs = Annotated[
+    int,
+    Field(
+        ge=100,
+        le=60000,
+        strict=True,
+        description="How long after a release a landing still belongs to it.",
+    ),
+]
+StartTime = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc3339),
+    AfterValidator(_plausible_year),
+    Field(description="Defaults to now."),
+]
+QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
+QueryDate = Annotated[date, BeforeValidator(_iso_date)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class SessionIn(Strict):
+    """Open a session. With a `round_code` and no `arrows_per_end`, the round's own end size is
+    used (6 outdoor, 5 for a Worcester, 3 indoor and field); `is_indoor`, when omitted, follows
+    the round's location."""
+
+    location: Location = ""
+    is_indoor: StrictBool | MISSING = MISSING
+    distance_m: DistanceM
+    round_code: RoundCode | None = None
+    arrows_per_end: ArrowsPerEnd | MISSING = MISSING
+    landing_window_ms: LandingWindowMs = 3000
+    notes: Notes = ""
+    start_time: StartTime | MISSING = MISSING
+
+
+class SessionPatch(Strict):
+    """Only the fields sent change; `round_code: null` removes the round."""
+
+    location: Location | MISSING = MISSING
+    is_indoor: StrictBool | MISSING = MISSING
+    distance_m: DistanceM | MISSING = MISSING
+    round_code: RoundCode | MISSING | None = MISSING
+    arrows_per_end: ArrowsPerEnd | MISSING = MISSING
+    landing_window_ms: LandingWindowMs | MISSING = MISSING
+    notes: Notes | MISSING = MISSING
+    start_time: StartTime | MISSING = MISSING
+
+
+class SessionFilters(Strict):
+    """Query of `GET /session`: every filter is optional; newest first."""
+
+    is_open: QueryBool | MISSING = MISSING
+    is_indoor: QueryBool | MISSING = MISSING
+    # Query values are text: these numbers are parsed from it (no `strict`).
+    distance_m: float | MISSING = Field(default=MISSING, gt=0, le=1000)
+    round_code: RoundCode | MISSING = MISSING
+    location: Location | MISSING = Field(
+        default=MISSING, description="Part of the location, any case."
+    )
+    start_from: QueryDate | MISSING = Field(
+        default=MISSING, description="First day (UTC), inclusive."
+    )
+    start_to: QueryDate | MISSING = Field(default=MISSING, description="Last day (UTC), inclusive.")
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+
+
+class SessionOut(Strict):
+    id: UUID
+    location: str
+    is_indoor: bool
+    distance_m: float
+    start_time: datetime
+    end_time: datetime | None
+    is_open: bool
+    round_code: str | None
+    arrows_per_end: int
+    landing_window_ms: int
+    notes: str
+    shot_count: int
+    total_score: int
+    target_count: int
+    created_at: datetime
+    updated_at: datetime

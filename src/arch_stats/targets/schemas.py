@@ -1,0 +1,106 @@
+"""Request and response bodies of the targets domain.
+
+Positions are millimetres in the target *view* (what the target sensor sees): the origin is
+the view's bottom-left corner, x to the right, y up, so a point of the view has
+0 ≤ x ≤ view_width_mm and 0 ≤ y ≤ view_height_mm.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
+from uuid import UUID
+
+from pydantic import MISSING, BaseModel, ConfigDict, Field, StrictBool
+
+from arch_stats.faces.catalog import FACES
+
+# Every face of the catalogue (`wa_122`, `wa_40_triple_vertical`, `wa_field_80`, …), kept as
+# a Literal so that OpenAPI documents the choice; mypy sees a plain str.
+if TYPE_CHECKING:
+    FaceType: TypeAlias = str
+else:
+    FaceType = Literal[tuple(FACES)]
+
+MAX_FACES = 12
+
+Lane = Annotated[int, Field(ge=0, le=10000, strict=True, description="Lane or butt number.")]
+DistanceM = Annotated[
+    float, Field(gt=0, le=1000, strict=True, description="Distance to this target in m.")
+]
+ViewMm = Annotated[float, Field(gt=0, le=10000, strict=True)]
+PositionMm = Annotated[float, Field(ge=0, le=10000, strict=True)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class FaceIn(Strict):
+    face_type: FaceType
+    center_x_mm: PositionMm = Field(description="Centre of the face in the view, from the left.")
+    center_y_mm: PositionMm = Field(description="Centre of the face in the view, from the bottom.")
+
+
+Faces = Annotated[
+    list[FaceIn],
+    Field(
+        min_length=1,
+        max_length=MAX_FACES,
+        description="The faces on the butt; each centre must lie inside the view. "
+        "Their order gives `face_index`.",
+    ),
+]
+
+
+class TargetIn(Strict):
+    """A target for a session, open or closed (closed ones take targets for data entry)."""
+
+    lane: Lane | None = None
+    distance_m: DistanceM | MISSING = Field(
+        default=MISSING, description="Defaults to the session's distance."
+    )
+    view_width_mm: ViewMm
+    view_height_mm: ViewMm
+    compound_scoring: StrictBool | MISSING = Field(
+        default=MISSING,
+        description="The X ring counts as the 10 on indoor faces. Defaults to true for an "
+        "archer whose bowstyle is compound.",
+    )
+    faces: Faces
+
+
+class TargetPatch(Strict):
+    """Only the fields sent change; `faces` replaces every face. Once the target has shots,
+    its view, faces and compound scoring are fixed (409): the scores depend on them."""
+
+    lane: Lane | MISSING | None = MISSING
+    distance_m: DistanceM | MISSING = MISSING
+    view_width_mm: ViewMm | MISSING = MISSING
+    view_height_mm: ViewMm | MISSING = MISSING
+    compound_scoring: StrictBool | MISSING = MISSING
+    faces: Faces | MISSING = MISSING
+
+
+class FaceOut(Strict):
+    face_index: int
+    face_type: FaceType
+    center_x_mm: float
+    center_y_mm: float
+
+
+class TargetOut(Strict):
+    id: UUID
+    session_id: UUID
+    lane: int | None
+    distance_m: float
+    view_width_mm: float
+    view_height_mm: float
+    compound_scoring: bool
+    faces: list[FaceOut]
+    has_shots: bool = Field(
+        description="Shots were scored on this target: its view, faces and compound scoring "
+        "can no longer change, and it cannot be deleted."
+    )
+    created_at: datetime
+    updated_at: datetime
