@@ -16,6 +16,8 @@ from arch_stats.core.middleware import RequestContextMiddleware
 from arch_stats.core.settings import Settings, get_settings
 from arch_stats.faces.router import router as faces_router
 from arch_stats.health.router import router as health_router
+from arch_stats.live.hub import LiveHub
+from arch_stats.live.router import router as live_router
 from arch_stats.sessions.router import router as sessions_router
 from arch_stats.shots.router import router as shots_router
 from arch_stats.targets.router import router as targets_router
@@ -37,9 +39,14 @@ def create_app(
         app.state.pool = await create_pool(
             database_url, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max
         )
+        app.state.hub = LiveHub(
+            database_url, app.state.pool, heartbeat_seconds=settings.ws_heartbeat_seconds
+        )
+        await app.state.hub.start()
         try:
             yield
         finally:
+            await app.state.hub.stop()
             await app.state.pool.close()
 
     app = FastAPI(
@@ -68,6 +75,7 @@ def create_app(
         sessions_router,
         targets_router,
         shots_router,
+        live_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     return app

@@ -44,6 +44,37 @@ class Settings(BaseSettings):
         default=10, ge=1, description="Failed logins allowed per account and per address."
     )
     login_window_seconds: int = Field(default=300, ge=1)
+    assembler_enabled: bool = Field(
+        default=True,
+        description="Run the shot assembler inside `serve` (one process of all assembles).",
+    )
+    assembler_tick_ms: int = Field(
+        default=200, ge=10, le=60_000, description="Longest wait between two assembler passes."
+    )
+    assembler_identify_ms: int = Field(
+        default=1000,
+        ge=0,
+        le=60_000,
+        description="How long before an engage an arrow identification still counts.",
+    )
+    assembler_engage_timeout_s: int = Field(
+        default=60, ge=1, description="An engage not released within this is set aside."
+    )
+    assembler_late_ms: int = Field(
+        default=250,
+        ge=0,
+        le=60_000,
+        description="Grace for readers' commits before the database clock decides a miss.",
+    )
+    assembler_lock_retry_ms: int = Field(
+        default=1000, ge=10, description="How often a standby assembler tries to take over."
+    )
+    assembler_batch: int = Field(
+        default=20_000, ge=100, description="Most pending sensor events read in one pass."
+    )
+    ws_heartbeat_seconds: float = Field(
+        default=30.0, gt=0, description="Seconds between WebSocket heartbeat frames."
+    )
 
     @model_validator(mode="after")
     def _pool_bounds(self) -> Settings:

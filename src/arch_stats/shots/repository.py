@@ -10,11 +10,16 @@ from uuid import UUID
 import asyncpg
 
 from arch_stats.core.database import Connection
+from arch_stats.core.logging import request_id_var
 from arch_stats.faces.scoring import PlacedFace
 
 # The one JSON shape of a shot is a SQL function (migration 202611221000__live), shared with
 # the live notifications so that the REST API and the WebSocket can never disagree.
 SHOT_JSON = "shot_json(s)"
+
+# Each writing statement records the request id in the transaction (set_config(..., true)) so that
+# the NOTIFY trigger can put it in the live frame: a client sees which request made a change.
+REQUEST_ID = "(SELECT set_config('arch_stats.request_id', coalesce({}::text, ''), true)) AS rid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +50,8 @@ class ShotRow:
     engaged_at: datetime | None
     released_at: datetime | None
     landed_at: datetime | None
+    # The sensor event the shot was assembled from (its release); None for shots by hand.
+    release_event_id: int | None = None
 
 
 async def targets(
@@ -103,25 +110,27 @@ async def insert_shots(
     is not (or no longer) open.
     """
     json: str | None = await conn.fetchval(
-        """WITH seqs AS (
+        f"""WITH seqs AS (
                 UPDATE session SET last_seq = last_seq + $3, updated_at = now()
                 WHERE id = $1 AND archer_id = $2 AND is_open
                 RETURNING last_seq - $3 AS base, arrows_per_end
             ), s AS (
                 INSERT INTO shot (session_id, archer_id, target_id, arrow_id, seq, end_no,
                                   x_mm, y_mm, face_index, spot_index, dx_mm, dy_mm, score, is_x,
-                                  engaged_at, released_at, landed_at)
+                                  engaged_at, released_at, landed_at, release_event_id)
                 SELECT $1, $2, u.target_id, u.arrow_id, seqs.base + u.ord,
                        (seqs.base + u.ord - 1) / seqs.arrows_per_end + 1,
                        u.x_mm, u.y_mm, u.face_index, u.spot_index, u.dx_mm, u.dy_mm,
-                       u.score, u.is_x, u.engaged_at, u.released_at, u.landed_at
-                FROM seqs, unnest($4::uuid[], $5::uuid[], $6::float8[], $7::float8[],
+                       u.score, u.is_x, u.engaged_at, u.released_at, u.landed_at,
+                       u.release_event_id
+                FROM seqs, {REQUEST_ID.format("$17")},
+                     unnest($4::uuid[], $5::uuid[], $6::float8[], $7::float8[],
                                   $8::int2[], $9::int2[], $10::float8[], $11::float8[],
                                   $12::int2[], $13::bool[], $14::timestamptz[],
-                                  $15::timestamptz[], $16::timestamptz[])
+                                  $15::timestamptz[], $16::timestamptz[], $18::int8[])
                      WITH ORDINALITY AS u(target_id, arrow_id, x_mm, y_mm, face_index,
                                           spot_index, dx_mm, dy_mm, score, is_x, engaged_at,
-                                          released_at, landed_at, ord)
+                                          released_at, landed_at, release_event_id, ord)
                 RETURNING shot_json(shot) AS j, seq
             )
             SELECT json_agg(s.j ORDER BY s.seq) FROM s""",
@@ -141,6 +150,8 @@ async def insert_shots(
         [s.engaged_at for s in shots],
         [s.released_at for s in shots],
         [s.landed_at for s in shots],
+        request_id_var.get(),
+        [s.release_event_id for s in shots],
     )
     return json
 
@@ -187,6 +198,7 @@ async def update(conn: Connection, shot_id: UUID, row: ShotRow, end_no: int | No
                    end_no = coalesce($11, end_no),
                    landed_at = CASE WHEN $3::float8 IS NULL THEN NULL ELSE landed_at END,
                    updated_at = now()
+            FROM {REQUEST_ID.format("$12")}
             WHERE s.id = $1 RETURNING {SHOT_JSON}""",
         shot_id,
         row.arrow_id,
@@ -199,6 +211,7 @@ async def update(conn: Connection, shot_id: UUID, row: ShotRow, end_no: int | No
         row.score,
         row.is_x,
         end_no,
+        request_id_var.get(),
     )
     return json
 
@@ -206,11 +219,12 @@ async def update(conn: Connection, shot_id: UUID, row: ShotRow, end_no: int | No
 async def delete(conn: Connection, shot_id: UUID, archer_id: UUID) -> str | None:
     """Delete an open session's shot; returns its JSON, None if not found, '' if closed."""
     json: str | None = await conn.fetchval(
-        """WITH target AS (
+        f"""WITH target AS (
                 SELECT s.id, se.is_open FROM shot s JOIN session se ON se.id = s.session_id
                 WHERE s.id = $1 AND s.archer_id = $2
             ), gone AS (
-                DELETE FROM shot s USING target t WHERE s.id = t.id AND t.is_open
+                DELETE FROM shot s USING target t, {REQUEST_ID.format("$3")}
+                WHERE s.id = t.id AND t.is_open
                 RETURNING shot_json(s) AS j
             )
             SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM target) THEN NULL
@@ -218,5 +232,6 @@ async def delete(conn: Connection, shot_id: UUID, archer_id: UUID) -> str | None
                         ELSE (SELECT j::text FROM gone) END""",
         shot_id,
         archer_id,
+        request_id_var.get(),
     )
     return json

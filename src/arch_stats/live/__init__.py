@@ -1,0 +1,1 @@
+"""Live updates: one LISTEN connection per process, fanned out to WebSocket subscribers."""

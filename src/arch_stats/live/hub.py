@@ -1,0 +1,294 @@
+"""The live hub: one dedicated LISTEN connection per process, fanned out in memory.
+
+Pooled connections lose their listeners when released, so the hub keeps its own connection,
+reconnects by itself when it drops, and then resynchronises every subscriber from the database
+(notifications sent while it was away are lost for good otherwise).
+
+Each subscriber has a bounded queue: the hub only appends to it, never awaits a client, so a slow
+or stalled client can delay no one else; when its queue is full the oldest frame is dropped and
+a WARN is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import orjson
+
+from arch_stats.core.database import SERVER_SETTINGS, Connection, Pool
+
+log = logging.getLogger("arch_stats.live")
+
+CHANNEL = "arch_stats_live"
+QUEUE_LIMIT = 1000
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def frame(kind: str, data: Any, *, request_id: str | None = None) -> str:
+    """A frame `{"type","ts","request_id","data"}`, built once for all its subscribers.
+
+    `data` may be an `orjson.Fragment` (JSON made by PostgreSQL, spliced in as it is)."""
+    body = {"type": kind, "ts": now_iso(), "request_id": request_id, "data": data}
+    return orjson.dumps(body).decode()
+
+
+class Subscriber:
+    """One WebSocket client watching one session."""
+
+    __slots__ = (
+        "_held",
+        "_wake",
+        "archer_id",
+        "closed",
+        "dropped",
+        "last_seq",
+        "queue",
+        "session_id",
+    )
+
+    def __init__(self, session_id: UUID, archer_id: UUID, *, last_seq: int) -> None:
+        self.session_id = session_id
+        self.archer_id = archer_id
+        self.last_seq = last_seq  # the highest shot seq this client has been given
+        self.queue: deque[str] = deque(maxlen=QUEUE_LIMIT)
+        self.dropped = 0
+        self.closed = False
+        self._wake = asyncio.Event()
+        # While the client is being given what it missed, live frames wait here, so that the
+        # replay comes first and the join has no gap and no duplicate.
+        self._held: list[tuple[str, int, str]] | None = []
+
+    def push(self, data: str) -> None:
+        if len(self.queue) == QUEUE_LIMIT:
+            self.dropped += 1
+            if self.dropped == 1 or self.dropped % QUEUE_LIMIT == 0:
+                log.warning(
+                    "slow live client: dropped %d oldest frame(s) for session %s",
+                    self.dropped,
+                    self.session_id,
+                    extra={"resource": {"type": "session", "id": str(self.session_id)}},
+                )
+        self.queue.append(data)  # a full deque drops its oldest item by itself
+        self._wake.set()
+
+    def offer(self, kind: str, seq: int, data: str) -> None:
+        """Deliver a frame; a `shot.created` the client already has is skipped."""
+        if self._held is not None:
+            if len(self._held) >= QUEUE_LIMIT:
+                del self._held[0]
+            self._held.append((kind, seq, data))
+            return
+        if kind == "shot.created":
+            if seq <= self.last_seq:
+                return
+            self.last_seq = seq
+        self.push(data)
+
+    def live(self) -> None:
+        """The replay is done: release the frames held meanwhile, then go live."""
+        held, self._held = self._held or [], None
+        for kind, seq, data in held:
+            self.offer(kind, seq, data)
+
+    async def next_frames(self) -> list[str]:
+        """Wait for frames; returns everything queued (empty when closed)."""
+        while not self.queue and not self.closed:
+            self._wake.clear()
+            await self._wake.wait()
+        frames = list(self.queue)
+        self.queue.clear()
+        return frames
+
+    def close(self) -> None:
+        self.closed = True
+        self._wake.set()
+
+
+class LiveHub:
+    """Owns the LISTEN connection and the subscribers of this process."""
+
+    def __init__(
+        self,
+        dsn: str,
+        pool: Pool,
+        *,
+        heartbeat_seconds: float = 30.0,
+        keepalive_seconds: float = 5.0,
+    ) -> None:
+        self.dsn = dsn
+        self.pool = pool
+        self.heartbeat_seconds = heartbeat_seconds
+        self.keepalive_seconds = keepalive_seconds
+        self.subscribers: dict[UUID, set[Subscriber]] = {}
+        self.listener_pid: int | None = None
+        self.connected = asyncio.Event()
+        self.reconnects = 0
+        self._conn: Connection | None = None
+        self._lost = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._listeners: list[Callable[[str, UUID, dict[str, Any]], None]] = []
+        self._buffer: list[str] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._listen_forever(), name="live-listen"),
+            asyncio.create_task(self._heartbeat_forever(), name="live-heartbeat"),
+        ]
+        try:
+            await asyncio.wait_for(self.connected.wait(), timeout=10)
+        except TimeoutError:
+            log.warning("live listener not connected yet; it keeps trying")
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for subs in list(self.subscribers.values()):
+            for sub in tuple(subs):
+                sub.close()
+        if self._conn is not None and not self._conn.is_closed():
+            await self._conn.close()
+
+    def on_event(self, callback: Callable[[str, UUID, dict[str, Any]], None]) -> None:
+        """Also call `callback(type, session_id, payload)` for every notification."""
+        self._listeners.append(callback)
+
+    # -- subscribers -----------------------------------------------------------------------
+
+    def add(self, sub: Subscriber) -> None:
+        self.subscribers.setdefault(sub.session_id, set()).add(sub)
+
+    def remove(self, sub: Subscriber) -> None:
+        subs = self.subscribers.get(sub.session_id)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self.subscribers[sub.session_id]
+        sub.close()
+
+    def publish(self, session_id: UUID, kind: str, data: str) -> None:
+        """Push a frame built in this process (e.g. stats) to the session's subscribers."""
+        for sub in tuple(self.subscribers.get(session_id, ())):
+            sub.offer(kind, 0, data)
+
+    # -- the LISTEN connection ---------------------------------------------------------------
+
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        if self._buffer is not None:  # resynchronising: handled in order afterwards
+            self._buffer.append(str(payload))
+            return
+        try:
+            note = orjson.loads(payload)  # type: ignore[arg-type]
+            kind: str = note["type"]
+            session_id = UUID(note["session_id"])
+        except (orjson.JSONDecodeError, KeyError, ValueError, TypeError):
+            log.warning("unreadable live notification ignored")
+            return
+        subs = self.subscribers.get(session_id)
+        if subs:
+            data = frame(kind, note["data"], request_id=note.get("request_id"))
+            seq = note.get("seq") or 0
+            for sub in tuple(subs):
+                sub.offer(kind, seq, data)
+        for callback in self._listeners:
+            try:
+                callback(kind, session_id, note)
+            except Exception:
+                log.exception("live event callback failed")
+
+    def _on_terminate(self, _conn: object) -> None:
+        self._lost.set()
+
+    async def _connect(self) -> Connection:
+        conn: Connection = await asyncpg.connect(self.dsn, server_settings=SERVER_SETTINGS)
+        conn.add_termination_listener(self._on_terminate)
+        if self.listener_pid is not None:
+            self._buffer = []  # a reconnect: hold notifications until the resync is done
+        await conn.add_listener(CHANNEL, self._on_notify)
+        return conn
+
+    async def _listen_forever(self) -> None:
+        delay = 0.1
+        lost_at: float | None = None  # when the last good connection was lost
+        while True:
+            try:
+                self._lost.clear()
+                self._conn = await self._connect()
+                self.listener_pid = self._conn.get_server_pid()
+                if lost_at is not None:
+                    self.reconnects += 1
+                    log.info("live listener reconnected; resynchronising subscribers")
+                    await self._resync(lost_at)
+                    lost_at = None
+                self.connected.set()
+                delay = 0.1
+                await self._watch(self._conn)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("live listener connection problem: %s", type(exc).__name__)
+            finally:
+                self._buffer = None
+            if self.connected.is_set():
+                lost_at = time.time()
+                self.connected.clear()
+                log.warning("live listener lost its database connection; reconnecting")
+            if self._conn is not None and not self._conn.is_closed():
+                self._conn.terminate()
+            self._conn = None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    async def _watch(self, conn: Connection) -> None:
+        """Return when the connection is lost: terminated, or failing a keepalive."""
+        while True:
+            try:
+                await asyncio.wait_for(self._lost.wait(), timeout=self.keepalive_seconds)
+                return
+            except TimeoutError:
+                await asyncio.wait_for(conn.execute("SELECT 1"), timeout=self.keepalive_seconds)
+
+    async def _resync(self, lost_at: float) -> None:
+        """Give every subscriber what changed while the listener was away."""
+        from arch_stats.live import repository
+
+        since = datetime.fromtimestamp(lost_at - 1.0, UTC)
+        async with self.pool.acquire() as conn:
+            for session_id, subs in list(self.subscribers.items()):
+                if not subs:
+                    continue
+                low = min(s.last_seq for s in subs)
+                rows = await repository.changes_since(conn, session_id, after=low, since=since)
+                for kind, seq, data in rows:
+                    payload = frame(kind, orjson.Fragment(data))
+                    for sub in tuple(subs):
+                        if kind == "shot.updated" and seq > sub.last_seq:
+                            continue  # it comes as shot.created to this one
+                        sub.offer(kind, seq, payload)
+        held, self._buffer = self._buffer or [], None
+        for payload_text in held:
+            self._on_notify(None, 0, CHANNEL, payload_text)
+
+    async def _heartbeat_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            beat = frame("heartbeat", None)
+            for subs in list(self.subscribers.values()):
+                for sub in tuple(subs):
+                    sub.push(beat)

@@ -1,0 +1,43 @@
+"""SQL of the live channel: what a client missed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from arch_stats.core.database import Connection
+
+
+async def session_archer(conn: Connection, session_id: UUID) -> UUID | None:
+    archer: UUID | None = await conn.fetchval(
+        "SELECT archer_id FROM session WHERE id = $1", session_id
+    )
+    return archer
+
+
+async def shots_after(conn: Connection, session_id: UUID, after: int) -> list[tuple[int, bytes]]:
+    """The session's shots with seq > after, in order, as (seq, JSON)."""
+    rows = await conn.fetch(
+        "SELECT s.seq, shot_json(s)::text AS j FROM shot s "
+        "WHERE s.session_id = $1 AND s.seq > $2 ORDER BY s.seq",
+        session_id,
+        after,
+    )
+    return [(r["seq"], r["j"].encode()) for r in rows]
+
+
+async def changes_since(
+    conn: Connection, session_id: UUID, *, after: int, since: datetime
+) -> list[tuple[str, int, bytes]]:
+    """Shots created after `after` and shots changed since `since`, as (type, seq, JSON)."""
+    rows = await conn.fetch(
+        """SELECT CASE WHEN s.seq > $2 THEN 'shot.created' ELSE 'shot.updated' END AS kind,
+                  s.seq, shot_json(s)::text AS j
+           FROM shot s
+           WHERE s.session_id = $1 AND (s.seq > $2 OR s.updated_at >= $3)
+           ORDER BY s.seq""",
+        session_id,
+        after,
+        since,
+    )
+    return [(r["kind"], r["seq"], r["j"].encode()) for r in rows]

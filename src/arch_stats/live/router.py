@@ -1,0 +1,110 @@
+"""`GET /api/v0/ws?session_id=…[&after=SEQ]`: live frames of one session.
+
+Frames are JSON text `{"type", "ts", "request_id", "data"}`: `shot.created`, `shot.updated`,
+`shot.deleted`, `stats.updated`, `session.closed` and `heartbeat`. With `after`, the client first
+gets every shot with a greater `seq`, in order, then live frames — no gap, no duplicate.
+Clients send nothing that changes data; what they send is read and ignored.
+
+Close codes: 4401 not logged in, 4404 no such session (or not yours), 4422 bad parameters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from uuid import UUID
+
+import orjson
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
+
+from arch_stats.auth.deps import resolve
+from arch_stats.auth.tokens import COOKIE_NAME
+from arch_stats.core.database import Pool
+from arch_stats.core.errors import NotAuthenticated
+from arch_stats.live import repository
+from arch_stats.live.hub import LiveHub, Subscriber, frame
+
+router = APIRouter(tags=["live"])
+log = logging.getLogger("arch_stats.live")
+
+MAX_SEQ = 2**31 - 1
+
+
+def _token(ws: WebSocket) -> str | None:
+    header = ws.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return ws.query_params.get("token") or ws.cookies.get(COOKIE_NAME)
+
+
+async def _close(ws: WebSocket, code: int, reason: str) -> None:
+    await ws.accept()
+    await ws.close(code=code, reason=reason)
+
+
+@router.websocket("/ws")
+async def live(ws: WebSocket) -> None:
+    hub: LiveHub = ws.app.state.hub
+    pool: Pool = ws.app.state.pool
+    try:
+        session_id = UUID(ws.query_params.get("session_id", ""))
+        after_text = ws.query_params.get("after")
+        after = int(after_text) if after_text is not None else None
+        if after is not None and not 0 <= after <= MAX_SEQ:
+            raise ValueError
+    except ValueError:
+        await _close(ws, 4422, "session_id must be a UUID and after a shot seq ≥ 0")
+        return
+    async with pool.acquire() as conn:
+        try:
+            principal = await resolve(conn, _token(ws), scope="login")
+        except NotAuthenticated:
+            await _close(ws, 4401, "not logged in")
+            return
+        owner = await repository.session_archer(conn, session_id)
+        if owner is None or owner != principal.archer_id:
+            await _close(ws, 4404, "session not found")
+            return
+    await ws.accept()
+    sub = Subscriber(session_id, principal.archer_id, last_seq=after or 0)
+    hub.add(sub)  # from here on nothing is missed: live frames are held until the replay is done
+    reader = asyncio.create_task(_drain_incoming(ws, sub))
+    try:
+        if after is not None:
+            async with pool.acquire() as conn:
+                missed = await repository.shots_after(conn, session_id, after)
+            for seq, data in missed:
+                sub.offer("shot.created", seq, frame("shot.created", orjson.Fragment(data)))
+        sub.live()
+        while not sub.closed:
+            for text in await sub.next_frames():
+                await ws.send_text(text)
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        pass
+    finally:
+        hub.remove(sub)
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await reader
+        if (
+            ws.application_state == WebSocketState.CONNECTED
+            and ws.client_state == WebSocketState.CONNECTED
+        ):
+            with contextlib.suppress(Exception):
+                await ws.close(code=1001, reason="server going away")
+
+
+async def _drain_incoming(ws: WebSocket, sub: Subscriber) -> None:
+    """Read (and ignore) what the client sends; notice when it goes away."""
+    try:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+    except Exception:  # noqa: S110 (a broken socket is a disconnect)
+        pass
+    finally:
+        sub.close()

@@ -1,0 +1,263 @@
+"""The WebSocket at /api/v0/ws: real clients against a real server and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from websockets.exceptions import ConnectionClosed
+
+from arch_stats.core.database import Connection
+from arch_stats.live.hub import QUEUE_LIMIT, LiveHub, Subscriber, frame
+from tests.conftest import ArcherCtx
+from tests.live.conftest import frames_until, next_frame, ws_connect
+from tests.shots.test_shots import C, Range, make_range, shot
+
+
+@pytest.fixture
+async def rng(db: Connection, archer: ArcherCtx) -> Range:
+    return await make_range(db, archer)
+
+
+async def post_shots(
+    client: httpx.AsyncClient, r: Range, n: int, **kw: str
+) -> list[dict[str, object]]:
+    body = [shot(r, C + i, C) for i in range(n)]
+    resp = await client.post("/api/v0/shot", json=body, headers={**r.archer.headers, **kw})
+    assert resp.status_code == 201, resp.text
+    data: list[dict[str, object]] = resp.json()["data"]
+    return data
+
+
+def path(r: Range, after: int | None = None) -> str:
+    p = f"/api/v0/ws?session_id={r.session_id}"
+    return p if after is None else f"{p}&after={after}"
+
+
+async def test_shot_posted_by_hand_is_pushed_as_shot_created(
+    client: httpx.AsyncClient, rng: Range, server_url: str
+) -> None:
+    async with await ws_connect(server_url, path(rng), rng.archer.token) as ws:
+        await asyncio.sleep(0.05)
+        created = (await post_shots(client, rng, 1, **{"X-Request-ID": "req-42"}))[0]
+        f = await next_frame(ws)
+        assert f["type"] == "shot.created"
+        assert f["data"] == created  # the same JSON as the REST API
+        assert f["request_id"] == "req-42"
+        assert set(f) == {"type", "ts", "request_id", "data"}
+
+
+async def test_update_and_delete_are_pushed(
+    client: httpx.AsyncClient, rng: Range, server_url: str
+) -> None:
+    created = (await post_shots(client, rng, 1))[0]
+    async with await ws_connect(server_url, path(rng), rng.archer.token) as ws:
+        await asyncio.sleep(0.05)
+        url = f"/api/v0/shot/{created['id']}"
+        await client.patch(url, json={"x_mm": C + 300, "y_mm": C}, headers=rng.archer.headers)
+        f = await next_frame(ws)
+        assert (f["type"], f["data"]["id"], f["data"]["score"]) == (
+            "shot.updated",
+            created["id"],
+            6,
+        )
+        await client.delete(url, headers=rng.archer.headers)
+        f = await next_frame(ws)
+        assert (f["type"], f["data"]["id"]) == ("shot.deleted", created["id"])
+
+
+async def test_after_replays_missed_shots_then_live_without_gap_or_duplicate(
+    client: httpx.AsyncClient, rng: Range, server_url: str
+) -> None:
+    await post_shots(client, rng, 4)
+    async with await ws_connect(server_url, path(rng, after=1), rng.archer.token) as ws:
+        replayed = await frames_until(ws, 3)
+        assert [f["data"]["seq"] for f in replayed] == [2, 3, 4]
+        await post_shots(client, rng, 2)
+        live = await frames_until(ws, 2)
+        assert [f["data"]["seq"] for f in live] == [5, 6]
+        with pytest.raises(TimeoutError):
+            await next_frame(ws, timeout=0.3)
+
+
+async def test_join_while_shots_are_being_posted_has_no_gap_or_duplicate(
+    client: httpx.AsyncClient, rng: Range, server_url: str
+) -> None:
+    total = 40
+
+    async def shoot() -> None:
+        for _ in range(total // 2):
+            await post_shots(client, rng, 2)
+            await asyncio.sleep(0.002)
+
+    shooter = asyncio.create_task(shoot())
+    await asyncio.sleep(0.02)  # some shots exist before the client joins, others come after
+    async with await ws_connect(server_url, path(rng, after=0), rng.archer.token) as ws:
+        got = await frames_until(ws, total)
+        await shooter
+        assert [f["data"]["seq"] for f in got] == list(range(1, total + 1))
+        with pytest.raises(TimeoutError):
+            await next_frame(ws, timeout=0.3)
+
+
+@pytest.mark.parametrize("how", ["bearer", "query", "cookie"])
+async def test_token_by_header_query_or_cookie(
+    client: httpx.AsyncClient, rng: Range, server_url: str, how: str
+) -> None:
+    p = path(rng)
+    headers: dict[str, str] = {}
+    if how == "bearer":
+        headers["Authorization"] = f"Bearer {rng.archer.token}"
+    elif how == "query":
+        p += f"&token={rng.archer.token}"
+    else:
+        headers["Cookie"] = f"arch_stats_token={rng.archer.token}"
+    from websockets.asyncio.client import connect
+
+    async with connect(f"ws://{server_url}{p}", additional_headers=headers) as ws:
+        await asyncio.sleep(0.05)
+        await post_shots(client, rng, 1)
+        assert (await next_frame(ws))["type"] == "shot.created"
+
+
+@pytest.mark.parametrize(
+    ("who", "query", "code"),
+    [
+        ("nobody", "valid", 4401),
+        ("other", "valid", 4404),
+        ("archer", "unknown", 4404),
+        ("archer", "garbage", 4422),
+        ("archer", "negative_after", 4422),
+    ],
+)
+async def test_refused_subscriptions_close_with_code(
+    client: httpx.AsyncClient,
+    rng: Range,
+    other: ArcherCtx,
+    server_url: str,
+    who: str,
+    query: str,
+    code: int,
+) -> None:
+    token = {"nobody": None, "other": other.token, "archer": rng.archer.token}[who]
+    p = {
+        "valid": path(rng),
+        "unknown": f"/api/v0/ws?session_id={uuid4()}",
+        "garbage": "/api/v0/ws?session_id=nope",
+        "negative_after": path(rng) + "&after=-3",
+    }[query]
+    async with await ws_connect(server_url, p, token) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == code
+
+
+async def test_other_archers_shots_never_reach_me(
+    client: httpx.AsyncClient, rng: Range, other: ArcherCtx, db: Connection, server_url: str
+) -> None:
+    theirs = await make_range(db, other)
+    async with await ws_connect(server_url, path(rng), rng.archer.token) as ws:
+        await asyncio.sleep(0.05)
+        await post_shots(client, theirs, 3)
+        mine = await post_shots(client, rng, 1)
+        f = await next_frame(ws)
+        assert f["data"]["id"] == mine[0]["id"]
+
+
+async def test_session_closed_frame(
+    client: httpx.AsyncClient, rng: Range, db: Connection, server_url: str
+) -> None:
+    async with await ws_connect(server_url, path(rng), rng.archer.token) as ws:
+        await asyncio.sleep(0.05)
+        await db.execute(
+            "UPDATE session SET is_open = false, end_time = now() WHERE id = $1", rng.session_id
+        )
+        f = await next_frame(ws)
+        assert f["type"] == "session.closed"
+        assert f["data"]["id"] == str(rng.session_id)
+
+
+async def test_listener_connection_dropped_reconnects_and_resyncs(
+    client: httpx.AsyncClient, rng: Range, db: Connection, app: FastAPI, server_url: str
+) -> None:
+    hub: LiveHub = app.state.hub
+    await post_shots(client, rng, 2)
+    async with await ws_connect(server_url, path(rng, after=0), rng.archer.token) as ws:
+        assert [f["data"]["seq"] for f in await frames_until(ws, 2)] == [1, 2]
+        before = hub.reconnects
+        old_pid = hub.listener_pid
+        assert await db.fetchval("SELECT pg_terminate_backend($1)", old_pid)
+        # Shots committed while the listener is away: their notifications are lost.
+        await post_shots(client, rng, 3)
+        for _ in range(200):
+            if hub.reconnects > before and hub.connected.is_set():
+                break
+            await asyncio.sleep(0.05)
+        assert hub.reconnects == before + 1
+        assert hub.listener_pid != old_pid
+        await post_shots(client, rng, 2)
+        got = await frames_until(ws, 5)
+        assert [f["data"]["seq"] for f in got] == [3, 4, 5, 6, 7]
+        with pytest.raises(TimeoutError):
+            await next_frame(ws, timeout=0.3)
+
+
+async def test_heartbeat_frames(app: FastAPI, rng: Range, server_url: str) -> None:
+    hub: LiveHub = app.state.hub
+    task = asyncio.create_task(_fast_heartbeat(hub))
+    try:
+        async with await ws_connect(server_url, path(rng), rng.archer.token) as ws:
+            f = await next_frame(ws, skip=(), timeout=3)
+            assert f["type"] == "heartbeat"
+            assert f["data"] is None
+    finally:
+        task.cancel()
+
+
+async def _fast_heartbeat(hub: LiveHub) -> None:
+    while True:
+        await asyncio.sleep(0.05)
+        for subs in list(hub.subscribers.values()):
+            for sub in tuple(subs):
+                sub.push(frame("heartbeat", None))
+
+
+def test_slow_subscriber_queue_bounded_drops_oldest_and_warns(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sub = Subscriber(UUID(int=1), UUID(int=2), last_seq=0)
+    sub.live()
+    with caplog.at_level(logging.WARNING, logger="arch_stats.live"):
+        for seq in range(1, QUEUE_LIMIT + 51):
+            sub.offer("shot.created", seq, f'{{"seq":{seq}}}')
+    assert len(sub.queue) == QUEUE_LIMIT
+    assert sub.dropped == 50
+    assert sub.queue[0] == '{"seq":51}'  # the oldest went first
+    assert any("slow live client" in r.getMessage() for r in caplog.records)
+
+
+async def test_stalled_client_does_not_slow_others(
+    client: httpx.AsyncClient, rng: Range, app: FastAPI, server_url: str
+) -> None:
+    hub: LiveHub = app.state.hub
+    # A client that completes the handshake and then never reads a byte.
+    stalled = await ws_connect(server_url, path(rng), rng.archer.token, max_queue=1)
+    stalled.transport.pause_reading()
+    try:
+        async with await ws_connect(server_url, path(rng), rng.archer.token) as fast:
+            await asyncio.sleep(0.05)
+            n = 1500
+            for _ in range(n // 500):
+                await post_shots(client, rng, 500)
+            got = await frames_until(fast, n, timeout=30)
+            assert [f["data"]["seq"] for f in got] == list(range(1, n + 1))
+            queued = [len(s.queue) for s in hub.subscribers.get(rng.session_id, ())]
+            assert queued
+            assert max(queued) <= QUEUE_LIMIT
+    finally:
+        stalled.transport.abort()
