@@ -11,11 +11,11 @@ from pwdlib import PasswordHash
 
 from arch_stats.core import migrations
 from arch_stats.core.database import Connection
-from arch_stats.faces.scoring import PlacedFace, score_impact
+from arch_stats.faces.scoring import FACES, PlacedFace, score_impact
 from arch_stats.shots import repository as shots_repo
 from arch_stats.shots.repository import ShotRow, TargetInfo
 
-DEMO_EMAIL = "demo@archstats.local"
+DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-archer"  # noqa: S105 (documented demo login, not a secret)
 
 # (days ago, location, indoor, distance, round, face, view mm, arrows, group sigma mm)
@@ -101,9 +101,7 @@ async def _seed(conn: Connection, log: Callable[[str], None]) -> UUID:
         )
         placed = (PlacedFace(face, view / 2, view / 2),)
         target = TargetInfo(target_id, session_id, True, view, view, False, placed)
-        spots = (
-            [(0.0, 0.0)] if face != "wa_40_triple_vertical" else [(0, 220.0), (0, 0), (0, -220.0)]
-        )
+        spots = FACES[face].spots  # aim at each spot in turn, one end on each
         rows = []
         for i in range(n_arrows):
             arrow = arrow_ids[i % len(arrow_ids)]
@@ -114,7 +112,7 @@ async def _seed(conn: Connection, log: Callable[[str], None]) -> UUID:
             if rng.random() < 0.01:
                 x = y = None
             else:
-                sx, sy = spots[(i // per_end) % len(spots)] if indoor else spots[0]
+                sx, sy = spots[(i // per_end) % len(spots)]
                 x = min(max(view / 2 + sx + rng.gauss(bias_x, sigma * fatigue), 0.0), view)
                 y = min(
                     max(view / 2 + sy + rng.gauss(bias_y + 0.1 * sigma, sigma * fatigue), 0.0), view
