@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     )
     dev_mode: bool = Field(default=False, description="Development mode: verbose errors in logs.")
     log_level: LogLevel = "INFO"
+    access_log: bool = Field(default=True, description="One JSON log line per HTTP request.")
     token_lifetime_hours: int = Field(default=24 * 30, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     host: str = "127.0.0.1"
