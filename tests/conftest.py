@@ -28,7 +28,7 @@ from arch_stats.core.settings import Settings
 PASSWORD = "correct horse battery"
 _HASH: str | None = None
 
-TABLES = "archer, auth_token, arrow, session, target, target_face, shot"
+TABLES = "archer, auth_token, arrow, session, target, target_face, shot, sensor_event"
 
 
 def password_hash() -> str:
@@ -72,6 +72,7 @@ def settings(migrated: str) -> Settings:
         login_max_attempts=5,
         login_window_seconds=60,
         max_body_bytes=1_048_576,
+        assembler_enabled=False,
     )
 
 

@@ -4,29 +4,38 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
+from uuid import UUID
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
 from arch_stats import __version__
 from arch_stats.arrows.router import router as arrows_router
+from arch_stats.assembler.runner import Assembler
+from arch_stats.auth.cache import TokenCache
+from arch_stats.auth.deps import LOGIN_SECURITY, SECURITY_SCHEMES, current_archer
 from arch_stats.auth.router import router as auth_router
 from arch_stats.core import handlers
 from arch_stats.core.database import create_pool
 from arch_stats.core.middleware import RequestContextMiddleware
 from arch_stats.core.settings import Settings, get_settings
+from arch_stats.exchange.router import router as exchange_router
 from arch_stats.faces.router import router as faces_router
 from arch_stats.health.router import router as health_router
 from arch_stats.live.hub import LiveHub
 from arch_stats.live.router import router as live_router
+from arch_stats.sensors.router import router as sensors_router
 from arch_stats.sessions.router import router as sessions_router
 from arch_stats.shots.router import router as shots_router
+from arch_stats.stats.router import router as stats_router
 from arch_stats.targets.router import router as targets_router
 
 API_PREFIX = "/api/v0"
 
 
 def create_app(
-    settings: Settings | None = None, *, dsn: str | None = None, access_log: bool = True
+    settings: Settings | None = None, *, dsn: str | None = None, access_log: bool | None = None
 ) -> FastAPI:
     """Build the app. `dsn` overrides `settings.database_url` (the embedded server's)."""
     settings = settings or get_settings()
@@ -39,13 +48,21 @@ def create_app(
         app.state.pool = await create_pool(
             database_url, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max
         )
-        app.state.hub = LiveHub(
+        app.state.hub = hub = LiveHub(
             database_url, app.state.pool, heartbeat_seconds=settings.ws_heartbeat_seconds
         )
-        await app.state.hub.start()
+        app.state.token_cache = cache = TokenCache(trusted=hub.connected.is_set)
+        hub.listen("arch_stats_auth", lambda token_id: cache.evict(UUID(token_id)))
+        hub.on_connect(cache.clear)
+        await hub.start()
+        # One assembler among all processes: the others stand by (advisory lock).
+        app.state.assembler = assembler = Assembler.from_settings(database_url, settings)
+        if settings.assembler_enabled:
+            assembler.start()
         try:
             yield
         finally:
+            await assembler.close()
             await app.state.hub.stop()
             await app.state.pool.close()
 
@@ -65,17 +82,48 @@ def create_app(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_concurrent=settings.api_max_concurrent_requests,
-        access_log=access_log,
+        access_log=settings.access_log if access_log is None else access_log,
     )
     app.include_router(health_router, prefix="/api")
+    # Routes are matched in order, one by one: the busiest come first.
     for router in (
-        auth_router,
-        arrows_router,
-        faces_router,
         sessions_router,
-        targets_router,
         shots_router,
+        stats_router,
+        targets_router,
+        arrows_router,
+        sensors_router,
         live_router,
+        auth_router,
+        faces_router,
+        exchange_router,
     ):
+        _document_login(router.routes)
         app.include_router(router, prefix=API_PREFIX)
+    _add_security_schemes(app)
     return app
+
+
+def _document_login(routes: list[Any]) -> None:
+    """Tell OpenAPI which operations need a login (bearer token or cookie)."""
+    for route in routes:
+        if isinstance(route, APIRoute) and _needs_login(route.dependant):
+            route.openapi_extra = {**(route.openapi_extra or {}), "security": LOGIN_SECURITY}
+
+
+def _needs_login(dependant: Any) -> bool:
+    return any(d.call is current_archer or _needs_login(d) for d in dependant.dependencies)
+
+
+def _add_security_schemes(app: FastAPI) -> None:
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+            for name, scheme in SECURITY_SCHEMES.items():
+                schemes.setdefault(name, scheme)
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -8,11 +8,18 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from arch_stats import __version__
+from arch_stats.assembler.commands import add_commands as assembler_commands
 from arch_stats.core import migrations
 from arch_stats.core.logging import setup_logging
 from arch_stats.core.settings import Settings, get_settings
+from arch_stats.sensors.commands import add_commands as sensor_commands
+
+if TYPE_CHECKING:
+    from arch_stats.exchange.schemas import ExportQuery
 
 
 def _err(msg: str) -> None:
@@ -49,6 +56,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = get_settings()
+    if args.no_assembler:
+        settings = settings.model_copy(update={"assembler_enabled": False})
+        os.environ["ASSEMBLER_ENABLED"] = "false"  # for the worker processes
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
     with database(settings) as dsn:
@@ -124,6 +134,55 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_query(args: argparse.Namespace) -> ExportQuery:
+    from arch_stats.exchange.schemas import ExportQuery
+
+    return ExportQuery(
+        start_from=args.start_from,
+        start_to=args.start_to,
+        distance_m=args.distance,
+        face_type=args.face,
+        round_code=args.round,
+        is_indoor=args.indoor,
+    )
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from arch_stats.exchange.commands import export_csv
+
+    try:
+        query = _export_query(args)
+    except ValidationError as exc:
+        _err(f"error: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+        return 2
+    settings = get_settings()
+    with database(settings) as dsn:
+        asyncio.run(_migrate_up(dsn))
+        return export_csv(
+            dsn,
+            email=args.email,
+            kind=args.kind,
+            output=args.output,
+            query=query,
+            arrow=args.arrow,
+            say=_err,
+        )
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from arch_stats.exchange.commands import import_csv
+
+    if not args.file.is_file():
+        _err(f"error: no file {args.file}")
+        return 2
+    settings = get_settings()
+    with database(settings) as dsn:
+        asyncio.run(_migrate_up(dsn))
+        return import_csv(dsn, email=args.email, path=args.file, say=_err)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="arch-stats",
@@ -150,6 +209,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="trust X-Forwarded-For from a reverse proxy (client addresses for rate limits)",
     )
+    serve.add_argument(
+        "--no-assembler",
+        action="store_true",
+        help="do not assemble shots here (run `arch-stats assemble` elsewhere)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="apply, revert or list database migrations")
@@ -161,6 +225,45 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--demo", action="store_true", required=True, help="the demo archer and data")
     seed.add_argument("--reset", action="store_true", help="delete the demo archer first")
     seed.set_defaults(func=cmd_seed)
+
+    export = sub.add_parser(
+        "export",
+        help="write one archer's shots or sessions as CSV",
+        description="Export shots.csv (one row per shot; `arch-stats import` reads it back) or "
+        "sessions.csv (one row per session with its figures). Progress goes to stderr.",
+    )
+    export.add_argument("kind", choices=["shots", "sessions"], help="which file")
+    export.add_argument("--email", required=True, help="the archer's account")
+    export.add_argument(
+        "-o", "--output", type=Path, help="file to write (default: standard output)"
+    )
+    export.add_argument("--from", dest="start_from", help="first day, YYYY-MM-DD (UTC)")
+    export.add_argument("--to", dest="start_to", help="last day, YYYY-MM-DD (UTC)")
+    export.add_argument("--distance", type=float, help="only sessions at this distance (m)")
+    export.add_argument("--face", help="only sessions with this face type (e.g. wa_122)")
+    export.add_argument("--round", help="only sessions of this round (e.g. wa720_70)")
+    place = export.add_mutually_exclusive_group()
+    place.add_argument(
+        "--indoor", dest="indoor", action="store_const", const=True, help="indoor sessions only"
+    )
+    place.add_argument(
+        "--outdoor", dest="indoor", action="store_const", const=False, help="outdoor only"
+    )
+    export.add_argument("--arrow", help="only this arrow's shots (its identifier, e.g. A07)")
+    export.set_defaults(func=cmd_export)
+
+    imp = sub.add_parser(
+        "import",
+        help="read a shots.csv into one archer's account",
+        description="Import a shots.csv (as `arch-stats export shots` writes it): all or "
+        "nothing, bad lines listed; importing the same file again adds nothing.",
+    )
+    imp.add_argument("file", type=Path, help="the shots.csv")
+    imp.add_argument("--email", required=True, help="the archer's account")
+    imp.set_defaults(func=cmd_import)
+
+    sensor_commands(sub)
+    assembler_commands(sub)
     return parser
 
 

@@ -261,3 +261,16 @@ async def test_stalled_client_does_not_slow_others(
             assert max(queued) <= QUEUE_LIMIT
     finally:
         stalled.transport.abort()
+
+
+def test_replay_goes_ahead_of_frames_held_during_it() -> None:
+    # Live frames that arrive while the missed shots are read from the database are held;
+    # the replay must still come first and the held frames must not be lost or repeated.
+    sub = Subscriber(UUID(int=1), UUID(int=2), last_seq=0)
+    sub.offer("shot.created", 4, "live-4")  # arrives during the replay query
+    sub.offer("shot.created", 3, "live-3-duplicate")  # committed before the query, seen late
+    for seq in (1, 2, 3):
+        sub.replay(seq, f"replay-{seq}")
+    sub.live()
+    sub.offer("shot.created", 5, "live-5")
+    assert list(sub.queue) == ["replay-1", "replay-2", "replay-3", "live-4", "live-5"]

@@ -1,4 +1,9 @@
-"""Who is calling: the login token from `Authorization: Bearer` or the HttpOnly cookie."""
+"""Who is calling: the login token from `Authorization: Bearer` or the HttpOnly cookie.
+
+Deliberately one dependency with no sub-dependencies: it runs on every request, and FastAPI's
+dependency solving is a large part of a short request's cost. OpenAPI learns about the bearer and
+cookie schemes from `app.py`, which marks every route that depends on `current_archer`.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,14 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Request
-from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from arch_stats.auth import repository as repo
+from arch_stats.auth.cache import TokenCache
 from arch_stats.auth.tokens import COOKIE_NAME, token_hash
-from arch_stats.core.database import Db
+from arch_stats.core.database import Executor
 from arch_stats.core.errors import NotAuthenticated
+
+MAX_TOKEN_LENGTH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,30 +29,55 @@ class Principal:
     scope: str
 
 
-async def resolve(conn: Db, token: str | None, *, scope: str) -> Principal:
-    if not token or len(token) > 200:
+async def resolve(
+    conn: Executor, token: str | None, *, scope: str, cache: TokenCache | None = None
+) -> Principal:
+    """The principal of `token` if it is valid and of `scope`; NotAuthenticated otherwise."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
         raise NotAuthenticated("not logged in")
-    row = await repo.token_principal(conn, token_hash(token))
+    digest = token_hash(token)
+    hit = cache.get(digest) if cache is not None else None
+    if hit is not None:
+        if hit.scope != scope:
+            raise NotAuthenticated("not logged in (token unknown, expired or revoked)")
+        return Principal(archer_id=hit.archer_id, token_id=hit.token_id, scope=hit.scope)
+    row = await repo.token_principal(conn, digest)
     if row is None or row["scope"] != scope:
         raise NotAuthenticated("not logged in (token unknown, expired or revoked)")
+    if cache is not None:
+        cache.put(
+            digest,
+            token_id=row["id"],
+            archer_id=row["archer_id"],
+            scope=row["scope"],
+            expires_at=row["expires_at"],
+        )
     return Principal(archer_id=row["archer_id"], token_id=row["id"], scope=row["scope"])
 
 
-# Declared through FastAPI's security classes so that OpenAPI documents both ways in.
-_bearer = HTTPBearer(auto_error=False, scheme_name="bearer")
-_cookie = APIKeyCookie(name=COOKIE_NAME, auto_error=False, scheme_name="cookie")
-
-
-async def current_archer(
-    request: Request,
-    conn: Db,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    cookie: Annotated[str | None, Depends(_cookie)],
-) -> Principal:
-    """A logged-in archer (login token). Device tokens are refused here."""
-    if request.headers.get("authorization") and bearer is None:
+def bearer_token(request: Request) -> str | None:
+    """The bearer token; None without an Authorization header. Other schemes: 401."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
         raise NotAuthenticated("Authorization header must be 'Bearer <token>'")
-    return await resolve(conn, bearer.credentials if bearer else cookie, scope="login")
+    return value.strip()
+
+
+async def current_archer(request: Request) -> Principal:
+    """A logged-in archer (login token). Device tokens are refused here."""
+    state = request.app.state
+    token = bearer_token(request) or request.cookies.get(COOKIE_NAME)
+    return await resolve(state.pool, token, scope="login", cache=state.token_cache)
 
 
 CurrentArcher = Annotated[Principal, Depends(current_archer)]
+
+# How OpenAPI describes the ways in (see app.py).
+SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer"},
+    "cookie": {"type": "apiKey", "in": "cookie", "name": COOKIE_NAME},
+}
+LOGIN_SECURITY: list[dict[str, list[str]]] = [{"bearer": []}, {"cookie": []}]

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-from arch_stats.core.database import Connection
+from arch_stats.core.database import Connection, Executor
 from arch_stats.core.errors import Conflict
 
 ARCHER_JSON = """json_build_object(
@@ -100,9 +100,9 @@ async def insert_token(
     return row
 
 
-async def token_principal(conn: Connection, token_hash: bytes) -> asyncpg.Record | None:
+async def token_principal(conn: Executor, token_hash: bytes) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        "SELECT id, archer_id, scope FROM auth_token WHERE token_hash = $1 "
+        "SELECT id, archer_id, scope, expires_at FROM auth_token WHERE token_hash = $1 "
         "AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())",
         token_hash,
     )

@@ -86,8 +86,9 @@ async def login(body: LoginIn, request: Request, conn: Tx) -> Response:
     responses=AUTH_ERRORS,
     summary="Revoke the token used for this request",
 )
-async def logout(archer: CurrentArcher, conn: Tx) -> Response:
+async def logout(archer: CurrentArcher, conn: Tx, request: Request) -> Response:
     await service.logout(conn, token_id=archer.token_id, archer_id=archer.archer_id)
+    request.app.state.token_cache.evict(archer.token_id)  # the others hear it via NOTIFY
     response = ok(None)
     response.delete_cookie(COOKIE_NAME, path="/")
     return response

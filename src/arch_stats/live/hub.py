@@ -96,6 +96,12 @@ class Subscriber:
             self.last_seq = seq
         self.push(data)
 
+    def replay(self, seq: int, data: str) -> None:
+        """A missed shot, read from the database: goes straight out, ahead of held frames."""
+        if seq > self.last_seq:
+            self.last_seq = seq
+            self.push(data)
+
     def live(self) -> None:
         """The replay is done: release the frames held meanwhile, then go live."""
         held, self._held = self._held or [], None
@@ -140,6 +146,8 @@ class LiveHub:
         self._tasks: list[asyncio.Task[None]] = []
         self._listeners: list[Callable[[str, UUID, dict[str, Any]], None]] = []
         self._buffer: list[str] | None = None
+        self._channels: dict[str, Callable[[str], None]] = {}
+        self._on_connect: list[Callable[[], None]] = []
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -164,6 +172,14 @@ class LiveHub:
                 sub.close()
         if self._conn is not None and not self._conn.is_closed():
             await self._conn.close()
+
+    def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        """Also LISTEN on `channel` (before `start`); `callback(payload)` per notification."""
+        self._channels[channel] = callback
+
+    def on_connect(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` each time the listener (re)connects, before it is trusted."""
+        self._on_connect.append(callback)
 
     def on_event(self, callback: Callable[[str, UUID, dict[str, Any]], None]) -> None:
         """Also call `callback(type, session_id, payload)` for every notification."""
@@ -221,6 +237,8 @@ class LiveHub:
         if self.listener_pid is not None:
             self._buffer = []  # a reconnect: hold notifications until the resync is done
         await conn.add_listener(CHANNEL, self._on_notify)
+        for channel, callback in self._channels.items():
+            await conn.add_listener(channel, _payload_only(callback))
         return conn
 
     async def _listen_forever(self) -> None:
@@ -236,6 +254,8 @@ class LiveHub:
                     log.info("live listener reconnected; resynchronising subscribers")
                     await self._resync(lost_at)
                     lost_at = None
+                for callback in self._on_connect:
+                    callback()
                 self.connected.set()
                 delay = 0.1
                 await self._watch(self._conn)
@@ -292,3 +312,13 @@ class LiveHub:
             for subs in list(self.subscribers.values()):
                 for sub in tuple(subs):
                     sub.push(beat)
+
+
+def _payload_only(callback: Callable[[str], None]) -> Callable[[object, int, str, object], None]:
+    def on_notify(_conn: object, _pid: int, _channel: str, payload: object) -> None:
+        try:
+            callback(str(payload))
+        except Exception:
+            log.exception("notification callback failed")
+
+    return on_notify

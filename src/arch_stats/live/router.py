@@ -60,7 +60,9 @@ async def live(ws: WebSocket) -> None:
         return
     async with pool.acquire() as conn:
         try:
-            principal = await resolve(conn, _token(ws), scope="login")
+            principal = await resolve(
+                conn, _token(ws), scope="login", cache=ws.app.state.token_cache
+            )
         except NotAuthenticated:
             await _close(ws, 4401, "not logged in")
             return
@@ -77,7 +79,7 @@ async def live(ws: WebSocket) -> None:
             async with pool.acquire() as conn:
                 missed = await repository.shots_after(conn, session_id, after)
             for seq, data in missed:
-                sub.offer("shot.created", seq, frame("shot.created", orjson.Fragment(data)))
+                sub.replay(seq, frame("shot.created", orjson.Fragment(data)))
         sub.live()
         while not sub.closed:
             for text in await sub.next_frames():

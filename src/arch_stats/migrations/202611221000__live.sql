@@ -1,8 +1,9 @@
 -- migrate:up
 
--- The one JSON shape of a shot, shared by the REST API and the live notifications.
+-- The one JSON shape of a shot, shared by the REST API and the live notifications. STABLE (as
+-- its body is: timestamps print in the session time zone) so that PostgreSQL inlines it.
 CREATE FUNCTION shot_json(s shot) RETURNS json
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT json_build_object(
         'id', s.id, 'session_id', s.session_id, 'target_id', s.target_id,
         'arrow_id', s.arrow_id, 'seq', s.seq, 'end_no', s.end_no, 'x_mm', s.x_mm,

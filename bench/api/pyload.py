@@ -1,0 +1,142 @@
+"""The fallback load generator: asyncio raw sockets, HTTP/1.1 keep-alive, one process.
+
+Run by `bench.api.load` as `python -m bench.api.pyload` with a JSON spec on stdin; prints
+the result as JSON on stdout. Deliberately tiny (no HTTP client library) so that it leaves
+as much CPU as possible to the server under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+
+from bench.api.load import HOST, Load, Request, Result
+
+
+@dataclass
+class Tally:
+    start: float  # measurement window, perf_counter seconds
+    end: float
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """Reads one response; returns its status and whether the server closes the connection."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    status = int(status_line.split(" ", 2)[1])
+    length: int | None = None
+    chunked = close = False
+    for line in lines:
+        name, _, value = line.partition(":")
+        name, value = name.strip().lower(), value.strip().lower()
+        if name == "content-length":
+            length = int(value)
+        elif name == "transfer-encoding":
+            chunked = "chunked" in value
+        elif name == "connection":
+            close = value == "close"
+    if chunked:
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            if size == 0:
+                while await reader.readuntil(b"\r\n") != b"\r\n":
+                    pass
+                break
+            await reader.readexactly(size + 2)
+    elif length is not None:
+        await reader.readexactly(length)
+    else:
+        await reader.read()
+        close = True
+    return status, close
+
+
+async def connection(raw: bytes, port: int, tally: Tally, read_timeout: float) -> None:
+    writer: asyncio.StreamWriter | None = None
+    try:
+        while time.perf_counter() < tally.end:
+            sent = time.perf_counter()
+            try:
+                if writer is None:
+                    reader, writer = await asyncio.open_connection(HOST, port)
+                    sent = time.perf_counter()
+                writer.write(raw)
+                status, close = await asyncio.wait_for(read_response(reader), read_timeout)
+            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
+                done = time.perf_counter()
+                if tally.start <= done <= tally.end:
+                    tally.errors += 1
+                if writer is None:  # could not connect: do not spin
+                    await asyncio.sleep(0.01)
+                else:
+                    writer.close()
+                    writer = None
+                continue
+            done = time.perf_counter()
+            if tally.start <= done <= tally.end:
+                tally.latencies.append(done - sent)
+                if not 200 <= status < 300:
+                    tally.errors += 1
+            if close:
+                writer.close()
+                writer = None
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def percentile(sorted_values: list[float], pct: float) -> float:
+    if not sorted_values:
+        return 0.0
+    index = min(len(sorted_values) - 1, max(0, round(pct / 100 * len(sorted_values)) - 1))
+    return sorted_values[index]
+
+
+async def measure(request: Request, load: Load) -> Result:
+    now = time.perf_counter()
+    tally = Tally(start=now + load.warmup, end=now + load.warmup + load.duration)
+    raw = request.raw(load.port)
+    tasks = [
+        asyncio.create_task(connection(raw, load.port, tally, load.timeout))
+        for _ in range(load.connections)
+    ]
+    # Requests still in flight at the end do not count; give them a moment, then stop.
+    _, pending = await asyncio.wait(tasks, timeout=tally.end - now + load.timeout)
+    for task in pending:
+        task.cancel()
+    for outcome in await asyncio.gather(*tasks, return_exceptions=True):
+        if isinstance(outcome, Exception):
+            raise outcome
+    latencies = sorted(tally.latencies)
+    return Result(
+        requests=len(latencies),
+        seconds=load.duration,
+        p50_ms=percentile(latencies, 50) * 1000,
+        p99_ms=percentile(latencies, 99) * 1000,
+        mean_ms=sum(latencies) / len(latencies) * 1000 if latencies else 0.0,
+        errors=tally.errors,
+    )
+
+
+def main() -> None:
+    spec = json.loads(sys.stdin.read())
+    request = Request(**spec["request"])
+    load = Load(**spec["load"])
+    if load.connections < 1 or load.duration <= 0:
+        raise SystemExit("connections ≥ 1 and duration > 0 needed")
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
+        result = asyncio.run(measure(request, load))
+    else:
+        result = uvloop.run(measure(request, load))
+    print(json.dumps(asdict(result)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,512 @@
+"""API benchmark: Arch Stats next to a bare `SELECT 1` ceiling, served the same way.
+
+    .venv/bin/python -m bench.api.run [--duration 10] [--connections 32]
+
+Starts its own embedded PostgreSQL (or uses --database-url), migrates and seeds it, serves
+the ceiling app and Arch Stats with uvicorn on 127.0.0.1 (1 process, uvloop, httptools,
+no access log, same pool size), loads each scenario with `wrk` (or the Python fallback),
+and prints a table and the issue's targets as PASS/FAIL lines. Progress goes to stderr.
+See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from arch_stats.core import migrations
+from arch_stats.core.settings import Settings
+from bench.api import load as loadgen
+from bench.api.ceiling import PATH as CEILING_PATH
+from bench.api.load import HOST, ROOT, Load, Request, Result
+from bench.api.seed import ARROWS_PER_END, FACE_CENTRE_MM, SESSIONS, SHOTS_LARGE, Seeded, seed
+
+API = "/api/v0"
+
+
+def say(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+# --- what is measured ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A goal from the issue: a fraction of the ceiling's requests/s, or an absolute rate."""
+
+    of_ceiling: float | None = None
+    min_rps: float | None = None
+
+    def describe(self) -> str:
+        if self.of_ceiling is not None:
+            return f"≥ {self.of_ceiling:.0%} of the ceiling"
+        return f"≥ {self.min_rps:g} req/s"
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    key: str
+    label: str
+    request: Request
+    target: Target | None = None
+    expect_items: int | None = None  # a list endpoint should return this many items
+
+
+def end_of_six(seeded: Seeded) -> str:
+    """POST /shot body: one end of 6 arrows on the open session's target, all on the face."""
+    offsets = [(0, 0), (40, -25), (-60, 35), (95, 80), (-130, -110), (200, 15)]
+    shots = [
+        {
+            "session_id": str(seeded.open_session),
+            "target_id": str(seeded.open_target),
+            "x_mm": FACE_CENTRE_MM + dx,
+            "y_mm": FACE_CENTRE_MM + dy,
+        }
+        for dx, dy in offsets[:ARROWS_PER_END]
+    ]
+    return json.dumps(shots, separators=(",", ":"))
+
+
+def scenarios(seeded: Seeded) -> list[Scenario]:
+    auth = {"Authorization": seeded.auth_header}
+    s72, s10k = seeded.session_72, seeded.session_10k
+    return [
+        Scenario(
+            "session_get",
+            "GET /session/{id}",
+            Request("GET", f"{API}/session/{s72}", auth),
+            Target(of_ceiling=0.80),
+        ),
+        Scenario(
+            "session_list",
+            f"GET /session ({SESSIONS} sessions)",
+            Request("GET", f"{API}/session", auth),
+            Target(of_ceiling=0.50),
+            expect_items=SESSIONS,
+        ),
+        Scenario(
+            "shots_72",
+            "GET /session/{id}/shot (72)",
+            Request("GET", f"{API}/session/{s72}/shot", auth),
+            expect_items=72,
+        ),
+        Scenario(
+            "shots_10k",
+            "GET /session/{id}/shot (10,000)",
+            Request("GET", f"{API}/session/{s10k}/shot", auth),
+            Target(min_rps=20),
+            expect_items=SHOTS_LARGE,
+        ),
+        # Last: it writes (into the open session), the reads above see the seeded data only.
+        Scenario(
+            "shot_post",
+            "POST /shot (end of 6)",
+            Request(
+                "POST",
+                f"{API}/shot",
+                {**auth, "Content-Type": "application/json"},
+                end_of_six(seeded),
+            ),
+            Target(of_ceiling=0.60),
+            expect_items=ARROWS_PER_END,
+        ),
+    ]
+
+
+SCENARIO_KEYS = ("session_get", "session_list", "shots_72", "shots_10k", "shot_post")
+CEILING = Scenario("ceiling", "ceiling: SELECT 1", Request("GET", CEILING_PATH))
+
+
+# --- database --------------------------------------------------------------------------------
+
+
+@contextmanager
+def database(url: str | None) -> Iterator[str]:
+    """The given URL, or an embedded PostgreSQL in a temporary directory, deleted after."""
+    if url:
+        yield url
+        return
+    from arch_stats.core.embedded import start_embedded
+
+    # A short path keeps the server's unix socket path under the OS limit.
+    base = Path(tempfile.mkdtemp(prefix="asbench"))
+    say(f"starting an embedded PostgreSQL in {base}")
+    server = start_embedded(base, cleanup="delete")
+    try:
+        yield server.dsn
+    finally:
+        say("stopping the embedded PostgreSQL")
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+async def prepare(dsn: str) -> Seeded:
+    conn = await migrations.connect(dsn)
+    try:
+        applied = await migrations.up(conn)
+        say(f"migrations: {len(applied)} applied; seeding")
+        started = time.perf_counter()
+        seeded = await seed(conn, log=say)
+        say(f"seeded in {time.perf_counter() - started:.1f} s")
+        return seeded
+    finally:
+        await conn.close()
+
+
+async def unseed(dsn: str, seeded: Seeded) -> None:
+    """Removes the benchmark archer and everything of theirs (for --database-url)."""
+    conn = await migrations.connect(dsn)
+    try:
+        async with conn.transaction():
+            # Shots first: a target with shots refuses to go (ON DELETE RESTRICT).
+            await conn.execute("DELETE FROM shot WHERE archer_id = $1", seeded.archer_id)
+            await conn.execute("DELETE FROM archer WHERE id = $1", seeded.archer_id)
+    finally:
+        await conn.close()
+
+
+# --- servers ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def get(port: int, request: Request, timeout: float = 60) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        body = request.body.encode() if request.body is not None else None
+        conn.request(request.method, request.path, body=body, headers=request.headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+@contextmanager
+def uvicorn_server(
+    name: str, factory: str, env: dict[str, str], ready: str, logs: Path
+) -> Iterator[int]:
+    """`uvicorn --factory` in a subprocess with Arch Stats' server settings; yields its port."""
+    port = free_port()
+    log_path = logs / f"{name}.log"
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        factory,
+        "--factory",
+        f"--app-dir={ROOT}",
+        f"--host={HOST}",
+        f"--port={port}",
+        "--workers=1",
+        "--loop=uvloop",
+        "--http=httptools",
+        "--no-access-log",
+        "--no-server-header",
+        "--log-level=warning",
+    ]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    say(f"{name}: uvicorn pid {proc.pid} on http://{HOST}:{port} (log {log_path})")
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited ({proc.returncode}):\n{_tail(log_path)}")
+            try:
+                status, _ = get(port, Request("GET", ready), timeout=5)
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} not ready after 60 s:\n{_tail(log_path)}")
+            time.sleep(0.2)
+        yield port
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        say(f"{name}: stopped (pid {proc.pid})")
+        if log_path.exists() and log_path.stat().st_size:
+            say(f"{name}: its log (warnings and errors), last lines:\n{_tail(log_path)}")
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    scenario: Scenario
+    result: Result | None = None
+    unavailable: str | None = None  # why it was not measured
+    items: int | None = None  # items in one response of a list endpoint
+
+
+def probe(port: int, scenario: Scenario) -> tuple[str | None, int | None]:
+    """One request before the load: (why it cannot be measured or None, items returned)."""
+    try:
+        status, body = get(port, scenario.request)
+    except OSError as exc:
+        return f"no answer ({exc})", None
+    try:
+        envelope: Any = json.loads(body)
+    except ValueError:
+        envelope = None
+    errors = envelope.get("errors") if isinstance(envelope, dict) else None
+    if status == 405 or (status == 404 and errors == ["no such route"]):
+        return "not available (no such endpoint yet)", None
+    if not 200 <= status < 300:
+        return f"failed: HTTP {status} {errors if errors is not None else body[:200]!r}", None
+    data = envelope.get("data") if isinstance(envelope, dict) else None
+    items = len(data) if isinstance(data, list) else None
+    if scenario.expect_items is not None and items != scenario.expect_items:
+        say(f"  warning: {scenario.label} returned {items} items, {scenario.expect_items} expected")
+    return None, items
+
+
+def measure(port: int, scenario: Scenario, load: Load, tool: str) -> Outcome:
+    why, items = probe(port, scenario)
+    if why is not None:
+        say(f"{scenario.label}: {why}")
+        return Outcome(scenario, unavailable=why)
+    say(f"{scenario.label}: {load.warmup:g} s warm-up + {load.duration:g} s ({tool})")
+    try:
+        result = loadgen.run(scenario.request, replace(load, port=port), tool=tool)
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        say(f"  load generator failed: {exc}")
+        return Outcome(scenario, unavailable=f"load generator failed: {exc}"[:120])
+    say(
+        f"  {result.rps:,.1f} req/s, p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, "
+        f"{result.errors} errors"
+    )
+    return Outcome(scenario, result=result, items=items)
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def ceiling_rps(first: Outcome, last: Outcome) -> float | None:
+    rates = [o.result.rps for o in (first, last) if o.result is not None]
+    return sum(rates) / len(rates) if rates else None
+
+
+def verdict(outcome: Outcome, ceiling: float | None) -> tuple[str, str]:
+    """("PASS" | "FAIL" | "N/A", explanation) for a scenario with a target."""
+    target = outcome.scenario.target
+    assert target is not None
+    if outcome.result is None:
+        return "N/A", outcome.unavailable or "not measured"
+    r = outcome.result
+    if target.of_ceiling is not None:
+        if not ceiling:
+            return "N/A", "no ceiling measured"
+        ratio = r.rps / ceiling
+        ok = ratio >= target.of_ceiling
+        text = f"{ratio:.0%} of the ceiling ({r.rps:,.0f} / {ceiling:,.0f} req/s)"
+    else:
+        assert target.min_rps is not None
+        ok = r.rps >= target.min_rps
+        text = f"{r.rps:,.1f} req/s"
+    if r.errors:
+        ok = False
+        text += f", {r.errors} errors"
+    return ("PASS" if ok else "FAIL"), text
+
+
+def report(outcomes: list[Outcome], ceiling: float | None, header: list[str]) -> list[str]:
+    lines = [*header, ""]
+    lines.append(
+        f"{'scenario':<34} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} "
+        f"{'vs ceiling':>10}  note"
+    )
+    lines.append("-" * 94)
+    for o in outcomes:
+        s = o.scenario
+        if o.result is None:
+            lines.append(
+                f"{s.label:<34} {'-':>10} {'-':>9} {'-':>9} {'-':>7} {'-':>10}  {o.unavailable}"
+            )
+            continue
+        r = o.result
+        ratio = f"{r.rps / ceiling:.0%}" if ceiling and s.key != "ceiling" else ""
+        notes = [f"{o.items} items/response"] if o.items is not None else []
+        if r.steady_rps is not None:
+            notes.append("req/s = connections / mean latency")
+        note = "; ".join(notes)
+        lines.append(
+            f"{s.label:<34} {r.rps:>10,.1f} {r.p50_ms:>9.2f} {r.p99_ms:>9.2f} {r.errors:>7} "
+            f"{ratio:>10}  {note}"
+        )
+    if ceiling:
+        lines.append(f"{'ceiling (mean of first and last)':<34} {ceiling:>10,.1f}")
+    lines += ["", "targets:"]
+    for o in outcomes:
+        if o.scenario.target is not None:
+            mark, text = verdict(o, ceiling)
+            lines.append(
+                f"  {mark:<4}  {o.scenario.label}: {text} (target {o.scenario.target.describe()})"
+            )
+    return lines
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m bench.api.run",
+        description="Benchmark the Arch Stats API against a bare asyncpg SELECT 1 ceiling.",
+    )
+    p.add_argument("--duration", type=float, default=10.0, help="seconds measured per scenario")
+    p.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per scenario")
+    p.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections")
+    p.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: 2-core box)")
+    p.add_argument(
+        "--loadgen",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="load generator (auto: wrk when installed, else the Python one)",
+    )
+    p.add_argument(
+        "--database-url",
+        help="use this (disposable) PostgreSQL instead of an embedded one; "
+        "the benchmark archer is removed afterwards",
+    )
+    p.add_argument("--pool-size", type=int, help="PG_POOL_MAX for both servers (default: app's)")
+    p.add_argument(
+        "--only",
+        help=f"comma-separated scenario keys: {', '.join(SCENARIO_KEYS)} "
+        "(the ceiling is always measured)",
+    )
+    p.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    p.add_argument("--strict", action="store_true", help="exit 1 unless every target passes")
+    args = p.parse_args(argv)
+    if args.connections < 1 or args.duration <= 0 or args.warmup < 0 or args.threads < 1:
+        p.error("--connections and --threads ≥ 1, --duration > 0, --warmup ≥ 0")
+    if args.threads > args.connections:
+        p.error("--threads cannot exceed --connections")
+    return args
+
+
+def server_env(dsn: str, pool_size: int | None) -> tuple[dict[str, str], tuple[int, int]]:
+    """The servers' environment and their pool bounds (the app's settings unless overridden)."""
+    defaults = Settings(database_url=dsn)
+    low, high = defaults.pg_pool_min, defaults.pg_pool_max
+    if pool_size is not None:
+        low, high = min(low, pool_size), pool_size
+    env = {**os.environ, "DATABASE_URL": dsn, "PG_POOL_MIN": str(low), "PG_POOL_MAX": str(high)}
+    return env, (low, high)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    tool = args.loadgen
+    if tool == "auto":
+        tool = "wrk" if loadgen.have_wrk() else "python"
+    elif tool == "wrk" and not loadgen.have_wrk():
+        say("wrk is not installed (apt-get install wrk); use --loadgen python")
+        return 2
+    load = Load(
+        port=0,
+        connections=args.connections,
+        duration=args.duration,
+        warmup=args.warmup,
+        threads=args.threads,
+    )
+    wanted = set(args.only.split(",")) if args.only else None
+    if wanted and (unknown := wanted - set(SCENARIO_KEYS)):
+        say(f"unknown scenario(s): {', '.join(sorted(unknown))}; known: {', '.join(SCENARIO_KEYS)}")
+        return 2
+
+    with ExitStack() as stack:
+        dsn = stack.enter_context(database(args.database_url))
+        seeded = asyncio.run(prepare(dsn))
+        if args.database_url:
+            stack.callback(lambda: asyncio.run(unseed(dsn, seeded)))
+        env, pool = server_env(dsn, args.pool_size)
+        logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="asbench-logs")))
+        ceiling_port = stack.enter_context(
+            uvicorn_server("ceiling", "bench.api.ceiling:create_app", env, CEILING_PATH, logs)
+        )
+        app_port = stack.enter_context(
+            uvicorn_server("arch-stats", "bench.api.serve:create_app", env, "/api/health", logs)
+        )
+
+        def run(port: int, scenario: Scenario) -> Outcome:
+            return measure(port, scenario, load, tool)
+
+        first = run(ceiling_port, replace(CEILING, label=f"{CEILING.label} (first)"))
+        outcomes = [run(app_port, s) for s in scenarios(seeded) if not wanted or s.key in wanted]
+        last = run(ceiling_port, replace(CEILING, label=f"{CEILING.label} (last)"))
+
+    ceiling = ceiling_rps(first, last)
+    header = [
+        f"Arch Stats API benchmark — {platform.python_implementation()} "
+        f"{platform.python_version()}, {os.cpu_count()} CPUs, load: {tool}, "
+        f"{args.connections} connections, {args.warmup:g} s warm-up + {args.duration:g} s each",
+        f"servers: uvicorn, 1 process, uvloop, httptools, no access log; "
+        f"pool {pool[0]}–{pool[1]} connections; 127.0.0.1",
+    ]
+    all_outcomes = [first, *outcomes, last]
+    print("\n".join(report(all_outcomes, ceiling, header)), flush=True)
+
+    verdicts = [verdict(o, ceiling)[0] for o in outcomes if o.scenario.target is not None]
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "loadgen": tool,
+                    "connections": args.connections,
+                    "duration": args.duration,
+                    "ceiling_rps": ceiling,
+                    "scenarios": [
+                        {
+                            "key": o.scenario.key,
+                            "label": o.scenario.label,
+                            "result": asdict(o.result) if o.result else None,
+                            "rps": o.result.rps if o.result else None,
+                            "unavailable": o.unavailable,
+                            "verdict": verdict(o, ceiling)[0] if o.scenario.target else None,
+                        }
+                        for o in all_outcomes
+                    ],
+                },
+                indent=2,
+            )
+        )
+    if args.strict and any(v != "PASS" for v in verdicts):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

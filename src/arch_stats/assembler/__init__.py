@@ -1,0 +1,1 @@
+"""The shot assembler: sensor events in, scored shots out (SPEC §3)."""

@@ -1,0 +1,267 @@
+"""The shot assembler: pending sensor events in, scored shots out, one pass at a time.
+
+A pass reads the pending events in bulk, matches each session's events (the pure
+`matcher.match`), scores the shots with `faces.scoring.score_impact`, and in ONE transaction
+inserts each session's shots with one statement (the shots repository) and marks every event
+it decided with one UPDATE. A crash anywhere leaves the events pending and no shot: the next
+pass, in this process or another, starts again from the database, and `shot.release_event_id`
+(UNIQUE) makes a second shot for a release impossible.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import asyncpg
+
+from arch_stats.assembler import repository as repo
+from arch_stats.assembler.matcher import Event, MatchedShot, Rules, match
+from arch_stats.assembler.repository import SessionInfo
+from arch_stats.core.database import Connection
+from arch_stats.faces.scoring import score_impact
+from arch_stats.shots import repository as shots_repo
+from arch_stats.shots.repository import ShotRow, TargetInfo
+
+log = logging.getLogger("arch_stats.assembler")
+
+OUTCOME_SHOT = "shot"
+OUTCOME_MISS = "miss"
+STRAY_CLOSED = "stray: session closed"
+STRAY_NO_TARGET = "stray: no target with faces in the session"
+_MAX_STRAY_LOGS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    identify_window: timedelta = timedelta(seconds=1)
+    engage_timeout: timedelta = timedelta(seconds=60)
+    late: timedelta = timedelta(milliseconds=250)
+    batch: int = 20_000
+
+    def rules(self, landing_window_ms: int) -> Rules:
+        return Rules(
+            landing_window=timedelta(milliseconds=landing_window_ms),
+            identify_window=self.identify_window,
+            engage_timeout=self.engage_timeout,
+            late=self.late,
+        )
+
+
+@dataclass(slots=True)
+class PassResult:
+    events: int = 0  # events decided (marked processed)
+    shots: int = 0
+    misses: int = 0
+    strays: int = 0
+    more: bool = False  # the batch was full: run again at once
+    next_check: datetime | None = None  # when the clock alone could decide something
+    now: datetime | None = None
+
+
+@dataclass(slots=True)
+class _Session:
+    info: SessionInfo
+    rows: list[ShotRow] = field(default_factory=list)
+    shot_events: list[tuple[MatchedShot, Event]] = field(default_factory=list)
+    marks: list[tuple[int, str, int | None]] = field(default_factory=list)
+
+
+def _event(r: asyncpg.Record) -> Event:
+    return Event(
+        r["id"], r["kind"], r["sensor_ts"], r["arrow_id"], r["target_id"], r["x_mm"], r["y_mm"]
+    )
+
+
+async def assemble_once(conn: Connection, config: Config) -> PassResult:
+    """One pass over the pending events. Raises only on database errors."""
+    result = PassResult()
+    now = await repo.db_now(conn)
+    result.now = now
+    rows = await repo.pending_events(conn, config.batch + 1)
+    if not rows:
+        return result
+    clock = now
+    if len(rows) > config.batch:
+        # A full batch: nothing is known beyond the first event left out, so the clock is taken
+        # to stand there (every event before it has been read, whatever it decides). The cut
+        # falls between two timestamps, never among equal ones.
+        result.more = True
+        cut: datetime = rows[config.batch]["sensor_ts"]
+        clock = min(now, cut)
+        rows = [r for r in rows[: config.batch] if r["sensor_ts"] < cut] or rows[: config.batch]
+
+    by_session: dict[UUID, list[Event]] = {}
+    for r in rows:
+        by_session.setdefault(r["session_id"], []).append(_event(r))
+    infos = await repo.sessions(conn, list(by_session))
+
+    matched: dict[UUID, tuple[SessionInfo, list[MatchedShot]]] = {}
+    marks: list[tuple[int, str, int | None]] = []
+    strays: list[tuple[Event, str, UUID]] = []
+    checks: list[datetime] = []
+    for session_id, events in by_session.items():
+        info = infos.get(session_id)
+        if info is None:  # deleted since (its events go with it, ON DELETE CASCADE)
+            continue
+        if not info.is_open:
+            strays.extend((e, STRAY_CLOSED, session_id) for e in events)
+            continue
+        try:
+            m = match(events, config.rules(info.landing_window_ms), clock)
+        except Exception as exc:  # a bug must not stop every session: set these aside
+            log.exception("assembler: matching session %s failed", session_id)
+            strays.extend((e, f"error: {type(exc).__name__}", session_id) for e in events)
+            continue
+        strays.extend((e, why, session_id) for e, why in m.strays)
+        if m.next_check is not None:
+            checks.append(m.next_check)
+        if m.shots:
+            matched[session_id] = (info, m.shots)
+
+    per_session = await _score(conn, matched, strays)
+    async with conn.transaction():
+        done = await repo.shots_of_releases(
+            conn, [s.release.id for _, shots in per_session.values() for s, _ in shots]
+        )
+        for session_id, (info, shots) in per_session.items():
+            fresh = [row for s, row in shots if s.release.id not in done]
+            refused = await _insert(conn, info, fresh) if fresh else None
+            if refused is not None:
+                strays.extend((e, refused, session_id) for s, _ in shots for e in s.events)
+                continue
+            for s, _ in shots:
+                outcome = OUTCOME_SHOT if s.landing else OUTCOME_MISS
+                marks.extend((e.id, outcome, s.release.id) for e in s.events)
+                result.shots += 1
+                result.misses += s.landing is None
+        marks.extend((e.id, why, None) for e, why, _ in strays)
+        if marks:
+            ids, outcomes, releases = zip(*marks, strict=True)
+            result.events = await repo.mark_processed(conn, ids, outcomes, releases)
+    result.strays = len(strays)
+    result.next_check = min(checks, default=None)
+    _log_strays(strays)
+    return result
+
+
+async def _score(
+    conn: Connection,
+    matched: dict[UUID, tuple[SessionInfo, list[MatchedShot]]],
+    strays: list[tuple[Event, str, UUID]],
+) -> dict[UUID, tuple[SessionInfo, list[tuple[MatchedShot, ShotRow]]]]:
+    """Score every matched shot; shots that cannot be scored become strays with the reason."""
+    by_archer: dict[UUID, tuple[set[UUID], set[UUID]]] = {}
+    for info, shots in matched.values():
+        target_ids, arrow_ids = by_archer.setdefault(info.archer_id, (set(), set()))
+        if info.first_target_id is not None:
+            target_ids.add(info.first_target_id)
+        for s in shots:
+            target_ids.update(e.target_id for e in (s.landing, s.release) if e and e.target_id)
+            if s.identify is not None and s.identify.arrow_id is not None:
+                arrow_ids.add(s.identify.arrow_id)
+    targets: dict[UUID, TargetInfo] = {}
+    diameters: dict[UUID, float] = {}
+    for archer_id, (target_ids, arrow_ids) in by_archer.items():
+        if target_ids:
+            targets.update(await shots_repo.targets(conn, list(target_ids), archer_id))
+        if arrow_ids:
+            found = await shots_repo.arrows(conn, list(arrow_ids), archer_id)
+            diameters.update({k: r["diameter_mm"] for k, r in found.items()})
+
+    out: dict[UUID, tuple[SessionInfo, list[tuple[MatchedShot, ShotRow]]]] = {}
+    for session_id, (info, shots) in matched.items():
+        rows: list[tuple[MatchedShot, ShotRow]] = []
+        for s in shots:
+            target = _target(s, info, targets)
+            if target is None:
+                strays.extend((e, STRAY_NO_TARGET, session_id) for e in s.events)
+                continue
+            try:
+                rows.append((s, _row(s, target, diameters)))
+            except (ValueError, KeyError) as exc:  # e.g. a face type no longer known
+                strays.extend((e, f"error: {exc}"[:200], session_id) for e in s.events)
+        if rows:
+            out[session_id] = (info, rows)
+    return out
+
+
+def _target(
+    s: MatchedShot, info: SessionInfo, targets: dict[UUID, TargetInfo]
+) -> TargetInfo | None:
+    for candidate in (
+        s.landing.target_id if s.landing else None,
+        s.release.target_id,
+        info.first_target_id,
+    ):
+        target = targets.get(candidate) if candidate is not None else None
+        if target is not None and target.session_id == info.id:
+            return target
+    return None
+
+
+def _row(s: MatchedShot, target: TargetInfo, diameters: dict[UUID, float]) -> ShotRow:
+    arrow_id = s.identify.arrow_id if s.identify else None
+    if arrow_id is not None and arrow_id not in diameters:  # deleted since
+        arrow_id = None
+    engaged = s.engage.ts if s.engage else None
+    landing = s.landing
+    if landing is None or landing.x_mm is None or landing.y_mm is None:
+        return ShotRow(
+            target.id, arrow_id, None, None, None, None, None, None, 0, False,
+            engaged, s.release.ts, None, s.release.id,
+        )  # fmt: skip
+    score = score_impact(
+        target.faces,
+        landing.x_mm,
+        landing.y_mm,
+        arrow_diameter_mm=diameters.get(arrow_id) if arrow_id else None,
+        compound=target.compound,
+    )
+    return ShotRow(
+        target.id, arrow_id, landing.x_mm, landing.y_mm, score.face_index, score.spot_index,
+        score.dx_mm, score.dy_mm, score.score, score.is_x, engaged, s.release.ts, landing.ts,
+        s.release.id,
+    )  # fmt: skip
+
+
+async def _insert(conn: Connection, info: SessionInfo, rows: list[ShotRow]) -> str | None:
+    """Insert one session's shots (one statement); the reason when they cannot be.
+
+    In a savepoint, so that shots the database refuses (a bug, or data changed meanwhile) set
+    their events aside instead of failing the pass for every session, forever. A unique
+    violation is different: another process made these shots, so the whole pass starts again.
+    """
+    try:
+        async with conn.transaction():
+            json = await shots_repo.insert_shots(
+                conn, session_id=info.id, archer_id=info.archer_id, shots=rows
+            )
+    except asyncpg.UniqueViolationError:
+        raise
+    except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:
+        log.error("assembler: shots of session %s refused by the database: %s", info.id, exc)
+        return f"error: refused by the database ({type(exc).__name__})"
+    return STRAY_CLOSED if json is None else None
+
+
+def _log_strays(strays: list[tuple[Event, str, UUID]]) -> None:
+    for e, why, session_id in strays[:_MAX_STRAY_LOGS]:
+        log.warning(
+            "assembler: set aside %s event %d of session %s (%s): %s",
+            e.kind,
+            e.id,
+            session_id,
+            e.ts.isoformat(),
+            why,
+        )
+    if len(strays) > _MAX_STRAY_LOGS:
+        counts = Counter(why for _, why, _ in strays[_MAX_STRAY_LOGS:])
+        log.warning(
+            "assembler: set aside %d more events: %s",
+            len(strays) - _MAX_STRAY_LOGS,
+            ", ".join(f"{n} × {why}" for why, n in counts.most_common()),
+        )

@@ -1,0 +1,415 @@
+"""Reading shots.csv: bytes in, checked rows out, every bad line named with its reason.
+
+The parser is fed the file in chunks of any size (an HTTP body as it arrives, a file read
+piece by piece) and keeps only what it must: the incomplete last record of a chunk, the
+sessions and targets seen (a few thousand at most), and up to `MAX_ERRORS` messages. Shots
+leave as tuples for the staging table as soon as they are read, so memory does not grow with
+the number of shots.
+
+Checks, per line: every column of `SHOT_COLUMNS` present (the derived ones may be absent,
+unknown columns are refused), each value of the right type and in the range the database
+allows, the rules of a shot (coordinates all or none, a miss scores 0, an X scores at least
+10, times in order, the face and spot exist on the target, the score not above the face's
+best), and the same session and target fields on every line of one session or target.
+Scores are taken as exported, not recomputed: the file is a record of what was scored.
+Checks across lines that need all of them (a shot number repeated in a session) run on the
+staging table.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from arch_stats.exchange.schemas import DERIVED_COLUMNS, SHOT_COLUMNS
+from arch_stats.faces.scoring import FACES, max_score
+
+MAX_ERRORS = 50
+MAX_INT = 2**31 - 1
+_ROUND_CODE = re.compile(r"[A-Za-z0-9_]{1,100}")
+_TRUE = frozenset({"true", "t"})
+_FALSE = frozenset({"false", "f"})
+REQUIRED_COLUMNS = tuple(c for c in SHOT_COLUMNS if c not in DERIVED_COLUMNS)
+
+T = TypeVar("T")
+
+
+class LineError(Exception):
+    """A value of a line is wrong; the message names the column."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionFields:
+    start_time: datetime
+    end_time: datetime | None
+    location: str
+    is_indoor: bool
+    distance_m: float
+    round_code: str | None
+    arrows_per_end: int
+    landing_window_ms: int
+    is_open: bool
+    notes: str
+
+
+@dataclass(frozen=True, slots=True)
+class TargetFields:
+    session_key: UUID
+    lane: int | None
+    distance_m: float
+    view_width_mm: float
+    view_height_mm: float
+    compound_scoring: bool
+    faces: tuple[tuple[str, float, float], ...]
+
+
+@dataclass(slots=True)
+class Seen:
+    line: int
+    fields: Any
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+def _text(column: str, value: str, *, max_length: int) -> str:
+    if "\x00" in value:
+        raise LineError(f"{column}: contains a NUL character")
+    if len(value) > max_length:
+        raise LineError(f"{column}: longer than {max_length} characters")
+    return value
+
+
+def _uuid(column: str, value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise LineError(f"{column}: {value!r} is not a UUID") from None
+
+
+def _bool(column: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise LineError(f"{column}: {value!r} is not true or false")
+
+
+def _int(column: str, value: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise LineError(f"{column}: {value!r} is not a whole number") from None
+    if not low <= number <= high:
+        raise LineError(f"{column}: {number} is not between {low} and {high}")
+    return number
+
+
+def _float(column: str, value: str, *, positive: bool = False, limit: float = 1e9) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise LineError(f"{column}: {value!r} is not a number") from None
+    if not math.isfinite(number) or abs(number) > limit:
+        raise LineError(f"{column}: {value!r} is out of range")
+    if positive and number <= 0:
+        raise LineError(f"{column}: must be greater than 0")
+    return number
+
+
+def _time(column: str, value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise LineError(f"{column}: {value!r} is not a date-time (ISO 8601)") from None
+    if moment.tzinfo is None:
+        raise LineError(f"{column}: {value!r} has no time zone offset")
+    if not 1900 <= moment.year <= 9000:
+        raise LineError(f"{column}: year must be between 1900 and 9000")
+    return moment
+
+
+def _optional(value: str, parse: Callable[[str], T]) -> T | None:
+    return None if value == "" else parse(value)
+
+
+def _faces(value: str) -> tuple[tuple[str, float, float], ...]:
+    faces = []
+    for part in value.split():
+        pieces = part.split(":")
+        if len(pieces) != 3:
+            raise LineError(f"faces: {part!r} is not face_type:centre_x_mm:centre_y_mm")
+        face_type, x, y = pieces
+        if face_type not in FACES:
+            raise LineError(f"faces: unknown face type {face_type!r}")
+        faces.append((face_type, _float("faces", x), _float("faces", y)))
+    if not faces:
+        raise LineError("faces: a target needs at least one face")
+    return tuple(faces)
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+def session_fields(v: dict[str, str]) -> SessionFields:
+    start = _time("session_start", v["session_start"])
+    end = _optional(v["session_end"], lambda s: _time("session_end", s))
+    is_open = _bool("is_open", v["is_open"])
+    if is_open and end is not None:
+        raise LineError("session_end: an open session has no end")
+    if not is_open and (end is None or end <= start):
+        raise LineError("session_end: a closed session ends after it starts")
+    round_code = v["round_code"] or None
+    if round_code is not None and not _ROUND_CODE.fullmatch(round_code):
+        raise LineError(f"round_code: {round_code!r} is not a round code")
+    return SessionFields(
+        start_time=start,
+        end_time=end,
+        location=_text("location", v["location"], max_length=200),
+        is_indoor=_bool("is_indoor", v["is_indoor"]),
+        distance_m=_float("session_distance_m", v["session_distance_m"], positive=True),
+        round_code=round_code,
+        arrows_per_end=_int("arrows_per_end", v["arrows_per_end"], 1, 24),
+        landing_window_ms=_int("landing_window_ms", v["landing_window_ms"], 100, 60000),
+        is_open=is_open,
+        notes=_text("notes", v["notes"], max_length=2000),
+    )
+
+
+def target_fields(v: dict[str, str], session_key: UUID) -> TargetFields:
+    return TargetFields(
+        session_key=session_key,
+        lane=_optional(v["lane"], lambda s: _int("lane", s, 0, 10000)),
+        distance_m=_float("target_distance_m", v["target_distance_m"], positive=True),
+        view_width_mm=_float("view_width_mm", v["view_width_mm"], positive=True),
+        view_height_mm=_float("view_height_mm", v["view_height_mm"], positive=True),
+        compound_scoring=_bool("compound_scoring", v["compound_scoring"]),
+        faces=_faces(v["faces"]),
+    )
+
+
+def shot_record(
+    v: dict[str, str], line: int, session_key: UUID, target_key: UUID, target: TargetFields
+) -> tuple[Any, ...]:
+    """The staging row of one shot (columns of `repository.STAGE_COLUMNS`)."""
+    seq = _int("seq", v["seq"], 1, MAX_INT)
+    end_no = _int("end_no", v["end_no"], 1, MAX_INT)
+    arrow = v["arrow"] or None
+    if arrow is not None and len(arrow) > 10:
+        raise LineError("arrow: an identifier has at most 10 characters")
+    position = [v[c] for c in ("x_mm", "y_mm", "face_index", "spot_index", "dx_mm", "dy_mm")]
+    score = _int("score", v["score"], 0, 11)
+    is_x = _bool("is_x", v["is_x"])
+    times = [
+        None if v[c] == "" else _time(c, v[c]) for c in ("engaged_at", "released_at", "landed_at")
+    ]
+    given = [t for t in times if t is not None]
+    if given != sorted(given):
+        raise LineError("engaged_at ≤ released_at ≤ landed_at")
+    if is_x and score < 10:
+        raise LineError("is_x: an X scores at least 10")
+    if all(p == "" for p in position):
+        if score != 0 or is_x:
+            raise LineError("score: a shot without a position is a miss and scores 0")
+        if times[2] is not None:
+            raise LineError("landed_at: a shot without a position never landed")
+        return (line, session_key, target_key, seq, end_no, arrow, *[None] * 6, 0, False, *times)
+    if any(p == "" for p in position):
+        raise LineError("x_mm, y_mm, face_index, spot_index, dx_mm, dy_mm: all or none")
+    x = _float("x_mm", position[0], limit=100_000)
+    y = _float("y_mm", position[1], limit=100_000)
+    if not (0 <= x <= target.view_width_mm and 0 <= y <= target.view_height_mm):
+        raise LineError(f"x_mm, y_mm: ({x:g}, {y:g}) is outside the target view")
+    face_index = _int("face_index", position[2], 0, len(target.faces) - 1)
+    face_type = target.faces[face_index][0]
+    spot_index = _int("spot_index", position[3], 0, len(FACES[face_type].spots) - 1)
+    dx = _float("dx_mm", position[4], limit=100_000)
+    dy = _float("dy_mm", position[5], limit=100_000)
+    best = max_score(face_type)
+    if score > best:
+        raise LineError(f"score: {score} is more than a {face_type} face gives ({best})")
+    return (line, session_key, target_key, seq, end_no, arrow, x, y, face_index, spot_index,
+            dx, dy, score, is_x, *times)  # fmt: skip
+
+
+# --- the parser ------------------------------------------------------------------------------
+
+
+class ShotsCsvParser:
+    """Feed bytes with `feed`, then `finish`; take the staging rows from `take_records`."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self._pending = ""  # text after the last complete record
+        self._scan_from = 0  # where the quote scan of `_pending` resumes
+        self._quoted = False  # inside a quoted field at `_scan_from`
+        self._line = 0  # physical lines consumed
+        self._header: list[str] | None = None
+        self._fatal = False
+        self.rows = 0
+        self.errors: list[str] = []
+        self.error_count = 0
+        self.sessions: dict[UUID, Seen] = {}
+        self.targets: dict[UUID, Seen] = {}
+        self.arrows: dict[str, float | None] = {}
+        self._records: list[tuple[Any, ...]] = []
+
+    # errors
+
+    def error(self, line: int, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(f"line {line}: {message}")
+
+    @property
+    def failed(self) -> bool:
+        return self.error_count > 0
+
+    # input
+
+    def feed(self, chunk: bytes) -> None:
+        try:
+            text = self._decoder.decode(chunk)
+        except UnicodeDecodeError:
+            self._fail(self._line + 1, "the file is not UTF-8 text")
+            return
+        self._consume(text, final=False)
+
+    def finish(self) -> None:
+        try:
+            text = self._decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            self._fail(self._line + 1, "the file is not UTF-8 text")
+            return
+        self._consume(text, final=True)
+        if self._header is None and not self._fatal:
+            self._fail(1, "the file is empty: a header line is expected")
+
+    def take_records(self) -> list[tuple[Any, ...]]:
+        records, self._records = self._records, []
+        return records
+
+    def _fail(self, line: int, message: str) -> None:
+        if not self._fatal:
+            self.error(line, message)
+        self._fatal = True
+
+    def _consume(self, text: str, *, final: bool) -> None:
+        if self._fatal:
+            return
+        self._pending += text
+        # The end of the last complete record: the last newline outside a quoted field
+        # (in CSV a quote inside a quoted field is doubled, so quote parity tells).
+        cut = -1
+        quoted = self._quoted
+        pending = self._pending
+        i = self._scan_from
+        q = pending.find('"', i)
+        n = pending.find("\n", i)
+        while n != -1:
+            if q != -1 and q < n:
+                quoted = not quoted
+                q = pending.find('"', q + 1)
+            else:
+                if not quoted:
+                    cut = n
+                n = pending.find("\n", n + 1)
+        if q != -1:  # quotes after the last newline
+            quoted ^= pending.count('"', q) % 2 == 1
+        if final:
+            cut = len(pending) - 1
+        if cut < 0:
+            self._scan_from, self._quoted = len(pending), quoted
+            return
+        block, self._pending = pending[: cut + 1], pending[cut + 1 :]
+        # The scan of what is left starts over (outside quotes: it follows a record's end).
+        self._scan_from, self._quoted = 0, False
+        self._records_from(block)
+
+    def _records_from(self, block: str) -> None:
+        reader = csv.reader(io.StringIO(block, newline=""), strict=True)
+        base = self._line
+        while True:
+            start = base + reader.line_num + 1
+            try:
+                fields = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                self._fail(start, f"malformed CSV ({exc})")
+                return
+            if not fields or fields == [""]:
+                continue
+            if self._header is None:
+                if not self._read_header(fields):
+                    return
+                continue
+            self._row(start, fields)
+        self._line = base + reader.line_num
+
+    def _read_header(self, fields: list[str]) -> bool:
+        names = [f.strip() for f in fields]
+        unknown = [n for n in names if n not in SHOT_COLUMNS]
+        missing = [c for c in REQUIRED_COLUMNS if c not in names]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if unknown or missing or duplicated:
+            parts = []
+            if missing:
+                parts.append("missing columns: " + ", ".join(missing))
+            if unknown:
+                parts.append("unknown columns: " + ", ".join(unknown))
+            if duplicated:
+                parts.append("repeated columns: " + ", ".join(duplicated))
+            self._fail(self._line + 1, "; ".join(parts))
+            return False
+        self._header = names
+        return True
+
+    def _row(self, line: int, fields: list[str]) -> None:
+        assert self._header is not None
+        self.rows += 1
+        if len(fields) != len(self._header):
+            self.error(line, f"{len(fields)} fields, the header has {len(self._header)}")
+            return
+        v = dict(zip(self._header, fields, strict=True))
+        try:
+            session_key = _uuid("session_key", v["session_key"])
+            target_key = _uuid("target_key", v["target_key"])
+            self._same(self.sessions, session_key, line, "session", session_fields(v))
+            target = target_fields(v, session_key)
+            self._same(self.targets, target_key, line, "target", target)
+            record = shot_record(v, line, session_key, target_key, target)
+        except LineError as exc:
+            self.error(line, str(exc))
+            return
+        arrow = record[5]
+        if arrow is not None and self.arrows.get(arrow) is None:
+            diameter = v["arrow_diameter_mm"]
+            try:
+                self.arrows[arrow] = (
+                    _float("arrow_diameter_mm", diameter, positive=True, limit=20)
+                    if diameter
+                    else None
+                )
+            except LineError as exc:
+                self.error(line, str(exc))
+                return
+        if not self.failed:
+            self._records.append(record)
+
+    @staticmethod
+    def _same(seen: dict[UUID, Seen], key: UUID, line: int, what: str, fields: Any) -> None:
+        first = seen.get(key)
+        if first is None:
+            seen[key] = Seen(line, fields)
+        elif first.fields != fields:
+            raise LineError(f"{what} {key} is described differently on line {first.line}")

@@ -1,0 +1,94 @@
+"""Query parameters and response bodies of CSV export and import, and the CSV columns."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from arch_stats.stats.schemas import SessionFilter
+
+# shots.csv, one row per shot, in this order. The session and target columns repeat on each of
+# their shots, so that the file stands alone (a spreadsheet needs no join) and imports back.
+SHOT_COLUMNS: tuple[str, ...] = (
+    "session_key",  # the session's id where it was first recorded (stable across imports)
+    "session_start",
+    "session_end",
+    "location",
+    "is_indoor",
+    "session_distance_m",
+    "round_code",
+    "arrows_per_end",
+    "landing_window_ms",
+    "is_open",
+    "notes",
+    "target_key",
+    "lane",
+    "target_distance_m",
+    "view_width_mm",
+    "view_height_mm",
+    "compound_scoring",
+    "faces",  # face_type:centre_x_mm:centre_y_mm per face, by face index, space-separated
+    "end_no",
+    "seq",
+    "arrow",  # the arrow's identifier, empty for a shot without an arrow
+    "arrow_diameter_mm",
+    "face_type",  # derived: the face hit
+    "x_mm",
+    "y_mm",
+    "face_index",
+    "spot_index",
+    "dx_mm",
+    "dy_mm",
+    "score",
+    "label",  # derived: X, 10 … 1, M
+    "is_x",
+    "engaged_at",
+    "released_at",
+    "landed_at",
+    "draw_ms",  # derived: released_at - engaged_at
+    "flight_ms",  # derived: landed_at - released_at
+)
+# Columns an import reads nothing from: they follow from the others.
+DERIVED_COLUMNS = frozenset({"face_type", "label", "draw_ms", "flight_ms"})
+
+SESSION_COLUMNS: tuple[str, ...] = (
+    "session_key",
+    "start_time",
+    "end_time",
+    "location",
+    "is_indoor",
+    "distance_m",
+    "round_code",
+    "arrows_per_end",
+    "is_open",
+    "notes",
+    "face_types",
+    "arrows",
+    "hits",
+    "misses",
+    "total",
+    "average_per_arrow",
+    "x_count",
+    "ten_count",
+    "impacts",
+    "centre_x_mm",
+    "centre_y_mm",
+    "sigma_x_mm",
+    "sigma_y_mm",
+)
+
+
+class ExportQuery(SessionFilter):
+    """The filters of the history; with `arrow_id`, only that arrow's shots (shots.csv) and
+    figures (sessions.csv)."""
+
+
+class ImportOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rows: int = Field(description="Shot rows read.")
+    sessions_created: int
+    sessions_matched: int = Field(description="Already there (imported or recorded before).")
+    targets_created: int
+    arrows_created: int
+    shots_created: int
+    shots_skipped: int = Field(description="Already there: same session and shot number.")

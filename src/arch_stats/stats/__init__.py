@@ -1,0 +1,1 @@
+"""Analysis: session statistics, history and trends, per-arrow insight, handicaps."""

@@ -1,0 +1,80 @@
+"""Routes of the statistics domain: a session's numbers, the history, an arrow's history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from starlette.responses import Response
+
+from arch_stats.auth.deps import CurrentArcher
+from arch_stats.core.database import Db
+from arch_stats.core.responses import Envelope, error_responses, ok, ok_json
+from arch_stats.stats import service
+from arch_stats.stats.schemas import (
+    ArrowStatsOut,
+    ArrowStatsQuery,
+    HistoryOut,
+    HistoryQuery,
+    SessionStatsOut,
+    SessionStatsQuery,
+)
+
+router = APIRouter(tags=["stats"])
+
+
+@router.get(
+    "/session/{session_id}/stats",
+    response_model=Envelope[SessionStatsOut],
+    responses=error_responses(401, 404, 422),
+    summary="A session's statistics: scores, ends, grouping, timing, per arrow, handicap",
+    description="Definitions: positions are from the centre of the spot hit (multi-spot faces "
+    "pool); σ are sample standard deviations; CEP50 is the median distance from the group "
+    "centre; an arrow is flagged when a Hotelling T² test of its mean position against the "
+    "other arrows' (pooled covariance, ≥ 3 impacts, Holm-adjusted p < 0.05) says so. With a "
+    "standard round: handicap (`scheme`, AGB by default) and Archery GB classification of a "
+    "complete round, else a predicted final score from the handicap of the arrows so far.",
+)
+async def session_stats(
+    session_id: UUID,
+    query: Annotated[SessionStatsQuery, Query()],
+    archer: CurrentArcher,
+    conn: Db,
+) -> Response:
+    return ok(await service.session_stats(conn, archer.archer_id, session_id, query.scheme))
+
+
+@router.get(
+    "/stats/history",
+    response_model=Envelope[HistoryOut],
+    responses=error_responses(401, 404, 422),
+    summary="Statistics by session, week or month, with the trend and personal bests",
+    description="Rows are the sessions with shots that pass the filters (with `arrow_id`: that "
+    "arrow's shots only), or their sums by ISO week or calendar month (UTC). The trend is the "
+    "least-squares slope of the rows' average per arrow over time. Personal bests are of whole "
+    "sessions that pass the session filters: by round, complete rounds (their first n "
+    "arrows); by distance, the best average per arrow over at least `pb_min_arrows` arrows.",
+)
+async def history(
+    query: Annotated[HistoryQuery, Query()], archer: CurrentArcher, conn: Db
+) -> Response:
+    return ok_json(await service.history_json(conn, archer.archer_id, query))
+
+
+@router.get(
+    "/arrow/{arrow_id}/stats",
+    response_model=Envelope[ArrowStatsOut],
+    responses=error_responses(401, 404, 422),
+    summary="One arrow across sessions: its scores and where it lands against the group",
+    description="Per session (or week, month): the arrow's shots, mean score and group centre, "
+    "its offset from the group centre of all the arrows of its sessions and its score against "
+    "their average per arrow; a week or month weighs each session by the arrow's shots in it.",
+)
+async def arrow_stats(
+    arrow_id: UUID,
+    query: Annotated[ArrowStatsQuery, Query()],
+    archer: CurrentArcher,
+    conn: Db,
+) -> Response:
+    return ok_json(await service.arrow_stats_json(conn, archer.archer_id, arrow_id, query))

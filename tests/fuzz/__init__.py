@@ -1,0 +1,1 @@
+"""Helpers of the API fuzz (tests/test_fuzz.py)."""
