@@ -30,6 +30,7 @@ from arch_stats.sessions.router import router as sessions_router
 from arch_stats.shots.router import router as shots_router
 from arch_stats.stats.router import router as stats_router
 from arch_stats.targets.router import router as targets_router
+from arch_stats.web.router import router as web_router
 
 API_PREFIX = "/api/v0"
 
@@ -100,6 +101,7 @@ def create_app(
     ):
         _document_login(router.routes)
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(web_router)  # the web UI under /app, and / → /app/
     _add_security_schemes(app)
     return app
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import asyncpg
 
-from arch_stats.core.database import Connection
+from arch_stats.core.database import Connection, Executor
 from arch_stats.core.errors import Conflict
 
 ARROW_JSON = """json_build_object(
@@ -34,7 +34,7 @@ def _identifier_taken(identifier: str | None) -> Conflict:
     return Conflict(f"another active arrow already has the identifier {which}")
 
 
-async def insert(conn: Connection, archer_id: UUID, values: dict[str, Any]) -> str:
+async def insert(conn: Executor, archer_id: UUID, values: dict[str, Any]) -> str:
     try:
         json: str = await conn.fetchval(
             f"""INSERT INTO arrow AS a (archer_id, identifier, length_mm, weight_grains,
@@ -54,7 +54,7 @@ async def insert(conn: Connection, archer_id: UUID, values: dict[str, Any]) -> s
     return json
 
 
-async def list_json(conn: Connection, archer_id: UUID, *, include_retired: bool) -> str:
+async def list_json(conn: Executor, archer_id: UUID, *, include_retired: bool) -> str:
     json: str = await conn.fetchval(
         f"""SELECT coalesce(json_agg({ARROW_JSON}
                                      ORDER BY a.is_active DESC, a.identifier, a.created_at), '[]')
@@ -65,7 +65,7 @@ async def list_json(conn: Connection, archer_id: UUID, *, include_retired: bool)
     return json
 
 
-async def get_json(conn: Connection, arrow_id: UUID, archer_id: UUID) -> str | None:
+async def get_json(conn: Executor, arrow_id: UUID, archer_id: UUID) -> str | None:
     json: str | None = await conn.fetchval(
         f"SELECT {ARROW_JSON} FROM arrow a WHERE a.id = $1 AND a.archer_id = $2",
         arrow_id,
@@ -75,7 +75,7 @@ async def get_json(conn: Connection, arrow_id: UUID, archer_id: UUID) -> str | N
 
 
 async def update(
-    conn: Connection,
+    conn: Executor,
     arrow_id: UUID,
     archer_id: UUID,
     changes: dict[str, Any],
@@ -118,7 +118,7 @@ async def lock_has_shots(conn: Connection, arrow_id: UUID, archer_id: UUID) -> b
     return found
 
 
-async def retire(conn: Connection, arrow_id: UUID, archer_id: UUID) -> str:
+async def retire(conn: Executor, arrow_id: UUID, archer_id: UUID) -> str:
     json: str = await conn.fetchval(
         f"""UPDATE arrow AS a
             SET is_active = false, retired_at = coalesce(retired_at, now()), updated_at = now()
@@ -129,7 +129,7 @@ async def retire(conn: Connection, arrow_id: UUID, archer_id: UUID) -> str:
     return json
 
 
-async def delete(conn: Connection, arrow_id: UUID, archer_id: UUID) -> str:
+async def delete(conn: Executor, arrow_id: UUID, archer_id: UUID) -> str:
     json: str = await conn.fetchval(
         f"DELETE FROM arrow AS a WHERE a.id = $1 AND a.archer_id = $2 RETURNING {ARROW_JSON}",
         arrow_id,

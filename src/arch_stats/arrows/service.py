@@ -8,26 +8,26 @@ import orjson
 
 from arch_stats.arrows import repository as repo
 from arch_stats.arrows.schemas import ArrowIn, ArrowPatch
-from arch_stats.core.database import Connection
+from arch_stats.core.database import Connection, Executor
 from arch_stats.core.errors import NotFound
 
 
-async def create(conn: Connection, archer_id: UUID, body: ArrowIn) -> str:
+async def create(conn: Executor, archer_id: UUID, body: ArrowIn) -> str:
     return await repo.insert(conn, archer_id, body.model_dump())
 
 
-async def list_arrows(conn: Connection, archer_id: UUID, *, include_retired: bool) -> str:
+async def list_arrows(conn: Executor, archer_id: UUID, *, include_retired: bool) -> str:
     return await repo.list_json(conn, archer_id, include_retired=include_retired)
 
 
-async def get(conn: Connection, archer_id: UUID, arrow_id: UUID) -> str:
+async def get(conn: Executor, archer_id: UUID, arrow_id: UUID) -> str:
     json = await repo.get_json(conn, arrow_id, archer_id)
     if json is None:
         raise NotFound("arrow", arrow_id)
     return json
 
 
-async def update(conn: Connection, archer_id: UUID, arrow_id: UUID, body: ArrowPatch) -> str:
+async def update(conn: Executor, archer_id: UUID, arrow_id: UUID, body: ArrowPatch) -> str:
     changes = body.model_dump(exclude={"is_active"})  # MISSING fields are left out
     is_active = body.is_active if isinstance(body.is_active, bool) else None
     json = await repo.update(conn, arrow_id, archer_id, changes, is_active=is_active)

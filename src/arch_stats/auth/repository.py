@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-from arch_stats.core.database import Connection, Executor
+from arch_stats.core.database import Executor
 from arch_stats.core.errors import Conflict
 
 ARCHER_JSON = """json_build_object(
@@ -23,7 +23,7 @@ PROFILE_FIELDS = ("name", "bowstyle", "gender", "age_group", "draw_weight_lbs")
 
 
 async def insert_archer(
-    conn: Connection, *, email: str, password_hash: str, profile: dict[str, Any]
+    conn: Executor, *, email: str, password_hash: str, profile: dict[str, Any]
 ) -> str:
     try:
         json: str = await conn.fetchval(
@@ -43,7 +43,7 @@ async def insert_archer(
     return json
 
 
-async def archer_for_login(conn: Connection, email: str) -> asyncpg.Record | None:
+async def archer_for_login(conn: Executor, email: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         f"SELECT a.id, a.password_hash, {ARCHER_JSON} AS json FROM archer a "
         "WHERE lower(a.email) = lower($1)",
@@ -51,20 +51,20 @@ async def archer_for_login(conn: Connection, email: str) -> asyncpg.Record | Non
     )
 
 
-async def archer_json(conn: Connection, archer_id: UUID) -> str | None:
+async def archer_json(conn: Executor, archer_id: UUID) -> str | None:
     json: str | None = await conn.fetchval(
         f"SELECT {ARCHER_JSON} FROM archer a WHERE a.id = $1", archer_id
     )
     return json
 
 
-async def password_hash(conn: Connection, archer_id: UUID) -> str:
+async def password_hash(conn: Executor, archer_id: UUID) -> str:
     value: str = await conn.fetchval("SELECT password_hash FROM archer WHERE id = $1", archer_id)
     return value
 
 
 async def update_archer(
-    conn: Connection, archer_id: UUID, changes: dict[str, Any], new_hash: str | None
+    conn: Executor, archer_id: UUID, changes: dict[str, Any], new_hash: str | None
 ) -> str:
     sets = [f"{k} = ${i}" for i, k in enumerate(changes, start=2) if k in PROFILE_FIELDS]
     args: list[Any] = [archer_id, *(changes[k] for k in changes if k in PROFILE_FIELDS)]
@@ -79,7 +79,7 @@ async def update_archer(
 
 
 async def insert_token(
-    conn: Connection,
+    conn: Executor,
     *,
     archer_id: UUID,
     token_hash: bytes,
@@ -108,11 +108,11 @@ async def token_principal(conn: Executor, token_hash: bytes) -> asyncpg.Record |
     )
 
 
-async def touch_token(conn: Connection, token_id: UUID) -> None:
+async def touch_token(conn: Executor, token_id: UUID) -> None:
     await conn.execute("UPDATE auth_token SET last_used_at = now() WHERE id = $1", token_id)
 
 
-async def revoke_token(conn: Connection, *, token_id: UUID, archer_id: UUID) -> bool:
+async def revoke_token(conn: Executor, *, token_id: UUID, archer_id: UUID) -> bool:
     done = await conn.fetchval(
         "UPDATE auth_token SET revoked_at = coalesce(revoked_at, now()) "
         "WHERE id = $1 AND archer_id = $2 RETURNING true",
@@ -122,7 +122,7 @@ async def revoke_token(conn: Connection, *, token_id: UUID, archer_id: UUID) -> 
     return bool(done)
 
 
-async def revoke_device_token(conn: Connection, *, token_id: UUID, archer_id: UUID) -> str | None:
+async def revoke_device_token(conn: Executor, *, token_id: UUID, archer_id: UUID) -> str | None:
     json: str | None = await conn.fetchval(
         f"""UPDATE auth_token AS t SET revoked_at = coalesce(revoked_at, now())
             WHERE t.id = $1 AND t.archer_id = $2 AND t.scope = 'sensor' RETURNING {TOKEN_JSON}""",
@@ -132,7 +132,7 @@ async def revoke_device_token(conn: Connection, *, token_id: UUID, archer_id: UU
     return json
 
 
-async def device_tokens_json(conn: Connection, archer_id: UUID) -> str:
+async def device_tokens_json(conn: Executor, archer_id: UUID) -> str:
     json: str = await conn.fetchval(
         f"""SELECT coalesce(json_agg({TOKEN_JSON} ORDER BY t.created_at, t.id), '[]')
             FROM auth_token t WHERE t.archer_id = $1 AND t.scope = 'sensor'""",

@@ -14,7 +14,7 @@ from arch_stats.auth import repository as repo
 from arch_stats.auth.ratelimit import FailureLimiter
 from arch_stats.auth.schemas import ArcherPatch, DeviceTokenIn, LoginIn, RegisterIn
 from arch_stats.auth.tokens import PREFIX_LOGIN, PREFIX_SENSOR, new_token, token_hash
-from arch_stats.core.database import Connection
+from arch_stats.core.database import Executor
 from arch_stats.core.errors import BusinessRuleError, NotAuthenticated, NotFound, TooManyRequests
 
 _hasher = PasswordHash.recommended()
@@ -30,7 +30,7 @@ async def verify_password(password: str, hashed: str) -> bool:
     return await asyncio.to_thread(_hasher.verify, password, hashed)
 
 
-async def register(conn: Connection, body: RegisterIn) -> str:
+async def register(conn: Executor, body: RegisterIn) -> str:
     hashed = await hash_password(body.password)
     profile = body.model_dump(exclude={"email", "password"})
     return await repo.insert_archer(
@@ -39,7 +39,7 @@ async def register(conn: Connection, body: RegisterIn) -> str:
 
 
 async def login(
-    conn: Connection,
+    conn: Executor,
     body: LoginIn,
     *,
     client: str,
@@ -78,18 +78,18 @@ async def login(
     return token, data
 
 
-async def logout(conn: Connection, *, token_id: UUID, archer_id: UUID) -> None:
+async def logout(conn: Executor, *, token_id: UUID, archer_id: UUID) -> None:
     await repo.revoke_token(conn, token_id=token_id, archer_id=archer_id)
 
 
-async def me(conn: Connection, archer_id: UUID) -> str:
+async def me(conn: Executor, archer_id: UUID) -> str:
     json = await repo.archer_json(conn, archer_id)
     if json is None:  # the account was deleted while the token lived
         raise NotAuthenticated("account no longer exists")
     return json
 
 
-async def update_me(conn: Connection, archer_id: UUID, body: ArcherPatch) -> str:
+async def update_me(conn: Executor, archer_id: UUID, body: ArcherPatch) -> str:
     changes = body.model_dump(exclude_unset=True, exclude={"current_password", "new_password"})
     for key in ("name", "bowstyle", "gender", "age_group"):
         if key in changes and changes[key] is None:
@@ -109,7 +109,7 @@ async def update_me(conn: Connection, archer_id: UUID, body: ArcherPatch) -> str
 
 
 async def create_device_token(
-    conn: Connection, archer_id: UUID, body: DeviceTokenIn
+    conn: Executor, archer_id: UUID, body: DeviceTokenIn
 ) -> dict[str, Any]:
     token = new_token(PREFIX_SENSOR)
     expires_at = (
@@ -128,7 +128,7 @@ async def create_device_token(
     return data
 
 
-async def revoke_device_token(conn: Connection, archer_id: UUID, token_id: UUID) -> str:
+async def revoke_device_token(conn: Executor, archer_id: UUID, token_id: UUID) -> str:
     json = await repo.revoke_device_token(conn, token_id=token_id, archer_id=archer_id)
     if json is None:
         raise NotFound("token", token_id)

@@ -1,8 +1,10 @@
-"""The asyncpg pool and the request dependencies that hand out connections.
+"""The asyncpg pool and the request dependencies that hand out database access.
 
-`Db` is a pooled connection for the request (no transaction: reads are single statements).
-`Tx` is the same connection inside a transaction that commits before the response is sent
-and rolls back on any error: the request owns the transaction, services never commit.
+`Db` is the pool itself, for reads: each statement borrows a connection just for itself, which
+costs less per request than holding one (and FastAPI's generator dependencies cost more still).
+Anything that needs several statements on one connection takes `Tx`: a pooled connection
+inside a transaction that commits before the response is sent and rolls back on any error.
+The request owns the transaction: services never commit.
 """
 
 from __future__ import annotations
@@ -69,5 +71,10 @@ async def get_tx(
         yield conn
 
 
-Db = Annotated[Connection, Depends(get_conn, scope="function")]
+async def get_pool(request: Request) -> Pool:
+    pool: Pool = request.app.state.pool
+    return pool
+
+
+Db = Annotated[Executor, Depends(get_pool)]
 Tx = Annotated[Connection, Depends(get_tx, scope="function")]

@@ -17,7 +17,7 @@ from uuid import UUID
 
 import asyncpg
 
-from arch_stats.core.database import Connection
+from arch_stats.core.database import Connection, Executor
 from arch_stats.core.errors import Conflict
 from arch_stats.stats.repository import session_filters
 
@@ -142,14 +142,14 @@ async def copy_csv(conn: Connection, sql: str, args: Sequence[Any], output: Any)
     return int(status.split()[-1])
 
 
-async def archer_by_email(conn: Connection, email: str) -> UUID | None:
+async def archer_by_email(conn: Executor, email: str) -> UUID | None:
     archer_id: UUID | None = await conn.fetchval(
         "SELECT id FROM archer WHERE lower(email) = lower($1)", email
     )
     return archer_id
 
 
-async def arrow_by_identifier(conn: Connection, archer_id: UUID, identifier: str) -> UUID | None:
+async def arrow_by_identifier(conn: Executor, archer_id: UUID, identifier: str) -> UUID | None:
     """The active arrow with `identifier`, else the most recently retired one."""
     arrow_id: UUID | None = await conn.fetchval(
         """SELECT id FROM arrow WHERE archer_id = $1 AND identifier = $2
@@ -183,7 +183,7 @@ STAGE_COLUMNS = (
 )
 
 
-async def create_stage(conn: Connection) -> None:
+async def create_stage(conn: Executor) -> None:
     await conn.execute(
         """CREATE TEMPORARY TABLE import_shot (
                line integer NOT NULL, session_key uuid NOT NULL, target_key uuid NOT NULL,
@@ -195,11 +195,11 @@ async def create_stage(conn: Connection) -> None:
     )
 
 
-async def stage(conn: Connection, records: Sequence[tuple[Any, ...]]) -> None:
+async def stage(conn: Executor, records: Sequence[tuple[Any, ...]]) -> None:
     await conn.copy_records_to_table("import_shot", records=records, columns=STAGE_COLUMNS)
 
 
-async def duplicate_shots(conn: Connection, limit: int) -> list[asyncpg.Record]:
+async def duplicate_shots(conn: Executor, limit: int) -> list[asyncpg.Record]:
     """Lines that repeat a (session, seq) of an earlier line, with that line."""
     return await conn.fetch(
         """SELECT line, first, seq, session_key FROM (
@@ -212,7 +212,7 @@ async def duplicate_shots(conn: Connection, limit: int) -> list[asyncpg.Record]:
 
 
 async def existing_sessions(
-    conn: Connection, archer_id: UUID, keys: Sequence[UUID]
+    conn: Executor, archer_id: UUID, keys: Sequence[UUID]
 ) -> dict[UUID, UUID]:
     """key → the archer's session recorded with that id, or imported from that key."""
     rows = await conn.fetch(
@@ -227,16 +227,14 @@ async def existing_sessions(
     return {r["key"]: r["id"] for r in rows}
 
 
-async def has_open_session(conn: Connection, archer_id: UUID) -> bool:
+async def has_open_session(conn: Executor, archer_id: UUID) -> bool:
     found: bool = await conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM session WHERE archer_id = $1 AND is_open)", archer_id
     )
     return found
 
 
-async def insert_sessions(
-    conn: Connection, archer_id: UUID, rows: Sequence[tuple[Any, ...]]
-) -> None:
+async def insert_sessions(conn: Executor, archer_id: UUID, rows: Sequence[tuple[Any, ...]]) -> None:
     """rows: (id, source_key, start, end, location, is_indoor, distance_m, round_code,
     arrows_per_end, landing_window_ms, is_open, notes)."""
     cols = list(zip(*rows, strict=True))
@@ -271,7 +269,7 @@ async def insert_sessions(
 
 
 async def existing_targets(
-    conn: Connection, archer_id: UUID, pairs: Sequence[tuple[UUID, UUID]]
+    conn: Executor, archer_id: UUID, pairs: Sequence[tuple[UUID, UUID]]
 ) -> dict[tuple[UUID, UUID], UUID]:
     """(session id, key) → the target of that session recorded with that id or imported
     from that key."""
@@ -290,7 +288,7 @@ async def existing_targets(
 
 
 async def insert_targets(
-    conn: Connection,
+    conn: Executor,
     archer_id: UUID,
     targets: Sequence[tuple[Any, ...]],
     faces: Sequence[tuple[Any, ...]],
@@ -330,7 +328,7 @@ async def insert_targets(
 
 
 async def arrows_by_identifier(
-    conn: Connection, archer_id: UUID, identifiers: Sequence[str]
+    conn: Executor, archer_id: UUID, identifiers: Sequence[str]
 ) -> dict[str, UUID]:
     """identifier → the active arrow with it, else the most recently retired one."""
     rows = await conn.fetch(
@@ -344,7 +342,7 @@ async def arrows_by_identifier(
 
 
 async def insert_arrows(
-    conn: Connection, archer_id: UUID, arrows: Sequence[tuple[UUID, str, float | None]]
+    conn: Executor, archer_id: UUID, arrows: Sequence[tuple[UUID, str, float | None]]
 ) -> None:
     cols = list(zip(*arrows, strict=True))
     await conn.execute(
@@ -357,7 +355,7 @@ async def insert_arrows(
 
 
 async def insert_shots(
-    conn: Connection,
+    conn: Executor,
     archer_id: UUID,
     sessions: dict[UUID, UUID],
     targets: dict[tuple[UUID, UUID], UUID],

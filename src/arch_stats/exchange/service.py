@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid4
 
-from arch_stats.core.database import Connection, Pool
+from arch_stats.core.database import Connection, Executor, Pool
 from arch_stats.core.errors import BusinessRuleError, InvalidInput, NotFound
 from arch_stats.exchange import repository as repo
 from arch_stats.exchange.parser import MAX_ERRORS, SessionFields, ShotsCsvParser, TargetFields
@@ -49,7 +49,7 @@ STAGE_BATCH = 5_000
 
 
 async def export_query(
-    conn: Connection, archer_id: UUID, kind: str, query: ExportQuery
+    conn: Executor, archer_id: UUID, kind: str, query: ExportQuery
 ) -> tuple[str, list[Any]]:
     """The SELECT of `kind` ("shots" or "sessions") for the archer and filters; checked
     before anything is streamed, so that a bad filter answers 404/422, not a broken file."""
@@ -149,7 +149,7 @@ def _refuse(parser: ShotsCsvParser) -> InvalidInput:
 
 
 async def import_shots(
-    conn: Connection,
+    conn: Executor,
     archer_id: UUID,
     chunks: AsyncIterator[bytes],
     *,
@@ -187,7 +187,7 @@ async def import_shots(
     return await _merge(conn, archer_id, parser)
 
 
-async def _merge(conn: Connection, archer_id: UUID, parser: ShotsCsvParser) -> ImportResult:
+async def _merge(conn: Executor, archer_id: UUID, parser: ShotsCsvParser) -> ImportResult:
     result = ImportResult(rows=parser.rows)
     if not parser.sessions:
         return result

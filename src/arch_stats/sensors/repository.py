@@ -11,7 +11,7 @@ from uuid import UUID
 import asyncpg
 
 if TYPE_CHECKING:  # the reader processes start faster without the web stack and face tables
-    from arch_stats.core.database import Connection
+    from arch_stats.core.database import Executor
     from arch_stats.faces.scoring import PlacedFace
 
 
@@ -29,7 +29,7 @@ class EventRow:
     y_mm: float | None = None
 
 
-async def insert_events(conn: Connection, archer_id: UUID, events: Sequence[EventRow]) -> int:
+async def insert_events(conn: Executor, archer_id: UUID, events: Sequence[EventRow]) -> int:
     """Insert `events` in one statement; returns how many were new (the rest were retries)."""
     status: str = await conn.execute(
         """INSERT INTO sensor_event (archer_id, session_id, device, kind, sensor_ts, arrow_id,
@@ -50,28 +50,28 @@ async def insert_events(conn: Connection, archer_id: UUID, events: Sequence[Even
     return int(status.rsplit(" ", 1)[-1])
 
 
-async def open_session_id(conn: Connection, archer_id: UUID) -> UUID | None:
+async def open_session_id(conn: Executor, archer_id: UUID) -> UUID | None:
     session_id: UUID | None = await conn.fetchval(
         "SELECT id FROM session WHERE archer_id = $1 AND is_open", archer_id
     )
     return session_id
 
 
-async def owned_sessions(conn: Connection, ids: Sequence[UUID], archer_id: UUID) -> set[UUID]:
+async def owned_sessions(conn: Executor, ids: Sequence[UUID], archer_id: UUID) -> set[UUID]:
     rows = await conn.fetch(
         "SELECT id FROM session WHERE id = ANY($1::uuid[]) AND archer_id = $2", list(ids), archer_id
     )
     return {r["id"] for r in rows}
 
 
-async def owned_arrows(conn: Connection, ids: Sequence[UUID], archer_id: UUID) -> set[UUID]:
+async def owned_arrows(conn: Executor, ids: Sequence[UUID], archer_id: UUID) -> set[UUID]:
     rows = await conn.fetch(
         "SELECT id FROM arrow WHERE id = ANY($1::uuid[]) AND archer_id = $2", list(ids), archer_id
     )
     return {r["id"] for r in rows}
 
 
-async def owned_targets(conn: Connection, ids: Sequence[UUID], archer_id: UUID) -> dict[UUID, UUID]:
+async def owned_targets(conn: Executor, ids: Sequence[UUID], archer_id: UUID) -> dict[UUID, UUID]:
     """Target id → its session id, for the archer's targets among `ids`."""
     rows = await conn.fetch(
         "SELECT id, session_id FROM target WHERE id = ANY($1::uuid[]) AND archer_id = $2",
@@ -111,7 +111,7 @@ class ReaderArrow:
     diameter_mm: float | None
 
 
-async def reader_session(conn: Connection, session_id: UUID) -> ReaderSession | None:
+async def reader_session(conn: Executor, session_id: UUID) -> ReaderSession | None:
     r = await conn.fetchrow(
         """SELECT id, archer_id, is_open, distance_m, landing_window_ms, arrows_per_end, last_seq
            FROM session WHERE id = $1""",
@@ -130,7 +130,7 @@ async def reader_session(conn: Connection, session_id: UUID) -> ReaderSession | 
     )
 
 
-async def first_target(conn: Connection, session_id: UUID) -> ReaderTarget | None:
+async def first_target(conn: Executor, session_id: UUID) -> ReaderTarget | None:
     """The session's first target that has faces (the one the assembler falls back to)."""
     r = await conn.fetchrow(
         """SELECT t.id, t.distance_m, t.view_width_mm, t.view_height_mm,
@@ -150,7 +150,7 @@ async def first_target(conn: Connection, session_id: UUID) -> ReaderTarget | Non
     return ReaderTarget(r["id"], r["distance_m"], r["view_width_mm"], r["view_height_mm"], faces)
 
 
-async def active_arrows(conn: Connection, archer_id: UUID) -> list[ReaderArrow]:
+async def active_arrows(conn: Executor, archer_id: UUID) -> list[ReaderArrow]:
     rows = await conn.fetch(
         "SELECT id, identifier, diameter_mm FROM arrow WHERE archer_id = $1 AND is_active "
         "ORDER BY identifier, id",
@@ -160,7 +160,7 @@ async def active_arrows(conn: Connection, archer_id: UUID) -> list[ReaderArrow]:
 
 
 async def events_after(
-    conn: Connection, session_id: UUID, *, after_id: int, since: datetime, kinds: Sequence[str]
+    conn: Executor, session_id: UUID, *, after_id: int, since: datetime, kinds: Sequence[str]
 ) -> list[asyncpg.Record]:
     """The session's events of `kinds` newer than `after_id` and not older than `since`."""
     return await conn.fetch(
@@ -174,7 +174,7 @@ async def events_after(
     )
 
 
-async def arrow_identified_before(conn: Connection, session_id: UUID, ts: datetime) -> UUID | None:
+async def arrow_identified_before(conn: Executor, session_id: UUID, ts: datetime) -> UUID | None:
     arrow_id: UUID | None = await conn.fetchval(
         """SELECT arrow_id FROM sensor_event
            WHERE session_id = $1 AND kind = 'arrow_identified' AND sensor_ts <= $2
@@ -185,7 +185,7 @@ async def arrow_identified_before(conn: Connection, session_id: UUID, ts: dateti
     return arrow_id
 
 
-async def last_release(conn: Connection, session_id: UUID, since: datetime) -> datetime | None:
+async def last_release(conn: Executor, session_id: UUID, since: datetime) -> datetime | None:
     ts: datetime | None = await conn.fetchval(
         """SELECT max(sensor_ts) FROM sensor_event
            WHERE session_id = $1 AND kind = 'arrow_released' AND sensor_ts >= $2""",
@@ -198,7 +198,7 @@ async def last_release(conn: Connection, session_id: UUID, since: datetime) -> d
 # --- the demo archer's session ---------------------------------------------------------------
 
 
-async def archer_by_email(conn: Connection, email: str) -> UUID | None:
+async def archer_by_email(conn: Executor, email: str) -> UUID | None:
     archer_id: UUID | None = await conn.fetchval(
         "SELECT id FROM archer WHERE lower(email) = lower($1)", email
     )
@@ -206,7 +206,7 @@ async def archer_by_email(conn: Connection, email: str) -> UUID | None:
 
 
 async def open_demo_session(
-    conn: Connection, archer_id: UUID, *, distance_m: float, view_mm: float, face_type: str
+    conn: Executor, archer_id: UUID, *, distance_m: float, view_mm: float, face_type: str
 ) -> UUID:
     """Open a session with one target (one face in the middle of a square view)."""
     session_id: UUID = await conn.fetchval(

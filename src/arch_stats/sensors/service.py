@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from arch_stats.core.database import Connection
+from arch_stats.core.database import Executor
 from arch_stats.core.errors import BusinessRuleError, InvalidInput, NotFound
 from arch_stats.sensors import repository as repo
 from arch_stats.sensors.repository import EventRow
 from arch_stats.sensors.schemas import MAX_EVENTS, SensorEventIn
 
 
-async def store(
-    conn: Connection, archer_id: UUID, events: Sequence[SensorEventIn]
-) -> dict[str, int]:
+async def store(conn: Executor, archer_id: UUID, events: Sequence[SensorEventIn]) -> dict[str, int]:
     """Check every event, then store them all with one statement (so all or nothing).
 
     An event without `session_id` goes to the archer's open session. Sessions, arrows and

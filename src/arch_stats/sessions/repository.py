@@ -13,7 +13,7 @@ from uuid import UUID
 
 import asyncpg
 
-from arch_stats.core.database import Connection
+from arch_stats.core.database import Executor
 from arch_stats.core.errors import BusinessRuleError, Conflict
 
 OPEN_SESSION_INDEX = "session_one_open_per_archer"
@@ -45,7 +45,7 @@ def _one_open_session() -> Conflict:
     return Conflict("another session is already open: close it first (GET /api/v0/session/open)")
 
 
-async def get_session_json(conn: Connection, session_id: UUID, archer_id: UUID) -> str | None:
+async def get_session_json(conn: Executor, session_id: UUID, archer_id: UUID) -> str | None:
     """The session as JSON, or None when it does not exist or is not the archer's."""
     json: str | None = await conn.fetchval(
         f"SELECT {SESSION_JSON} FROM session s WHERE s.id = $1 AND s.archer_id = $2",
@@ -55,7 +55,7 @@ async def get_session_json(conn: Connection, session_id: UUID, archer_id: UUID) 
     return json
 
 
-async def open_session_json(conn: Connection, archer_id: UUID) -> str | None:
+async def open_session_json(conn: Executor, archer_id: UUID) -> str | None:
     json: str | None = await conn.fetchval(
         f"SELECT {SESSION_JSON} FROM session s WHERE s.archer_id = $1 AND s.is_open",
         archer_id,
@@ -64,7 +64,7 @@ async def open_session_json(conn: Connection, archer_id: UUID) -> str | None:
 
 
 async def list_json(
-    conn: Connection,
+    conn: Executor,
     archer_id: UUID,
     *,
     is_open: bool | None = None,
@@ -116,7 +116,7 @@ async def list_json(
 
 
 async def insert(
-    conn: Connection,
+    conn: Executor,
     archer_id: UUID,
     *,
     location: str,
@@ -152,7 +152,7 @@ async def insert(
 
 
 async def update(
-    conn: Connection, session_id: UUID, archer_id: UUID, changes: dict[str, Any]
+    conn: Executor, session_id: UUID, archer_id: UUID, changes: dict[str, Any]
 ) -> str | None:
     columns = [c for c in PATCH_COLUMNS if c in changes]
     sets = [f"{c} = ${i}" for i, c in enumerate(columns, start=3)]
@@ -174,7 +174,7 @@ async def update(
     return json
 
 
-async def state(conn: Connection, session_id: UUID, archer_id: UUID) -> asyncpg.Record | None:
+async def state(conn: Executor, session_id: UUID, archer_id: UUID) -> asyncpg.Record | None:
     """`is_open` and `start_time`, to explain why a close or reopen changed nothing."""
     return await conn.fetchrow(
         "SELECT is_open, start_time FROM session WHERE id = $1 AND archer_id = $2",
@@ -183,7 +183,7 @@ async def state(conn: Connection, session_id: UUID, archer_id: UUID) -> asyncpg.
     )
 
 
-async def close(conn: Connection, session_id: UUID, archer_id: UUID) -> str | None:
+async def close(conn: Executor, session_id: UUID, archer_id: UUID) -> str | None:
     """Close an open session that has started; None when there is no such session."""
     json: str | None = await conn.fetchval(
         f"""UPDATE session AS s SET is_open = false, end_time = now(), updated_at = now()
@@ -195,7 +195,7 @@ async def close(conn: Connection, session_id: UUID, archer_id: UUID) -> str | No
     return json
 
 
-async def reopen(conn: Connection, session_id: UUID, archer_id: UUID) -> str | None:
+async def reopen(conn: Executor, session_id: UUID, archer_id: UUID) -> str | None:
     """Reopen a closed session; None when there is no such session."""
     try:
         json: str | None = await conn.fetchval(
@@ -212,7 +212,7 @@ async def reopen(conn: Connection, session_id: UUID, archer_id: UUID) -> str | N
     return json
 
 
-async def delete(conn: Connection, session_id: UUID, archer_id: UUID) -> str | None:
+async def delete(conn: Executor, session_id: UUID, archer_id: UUID) -> str | None:
     """Delete the session; its targets and shots go with it (ON DELETE CASCADE).
 
     The JSON returned is the session as it was, counts included.

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import MISSING
 
-from arch_stats.core.database import Connection
+from arch_stats.core.database import Executor
 from arch_stats.core.errors import AppError, BusinessRuleError, InvalidInput, NotFound
 from arch_stats.faces.rounds import RoundSpec, UnknownRound, get_round
 from arch_stats.sessions import repository as repo
@@ -37,7 +37,7 @@ def require_round(code: str) -> RoundSpec:
         ) from None
 
 
-async def create(conn: Connection, archer_id: UUID, body: SessionIn) -> str:
+async def create(conn: Executor, archer_id: UUID, body: SessionIn) -> str:
     rnd = require_round(body.round_code) if body.round_code is not None else None
     is_indoor = body.is_indoor
     if is_indoor is MISSING:
@@ -59,28 +59,28 @@ async def create(conn: Connection, archer_id: UUID, body: SessionIn) -> str:
     )
 
 
-async def list_sessions(conn: Connection, archer_id: UUID, filters: SessionFilters) -> str:
+async def list_sessions(conn: Executor, archer_id: UUID, filters: SessionFilters) -> str:
     query: dict[str, Any] = filters.model_dump()  # MISSING filters are left out
     if "round_code" in query:
         query["round_code"] = query["round_code"].lower()
     return await repo.list_json(conn, archer_id, **query)
 
 
-async def get(conn: Connection, archer_id: UUID, session_id: UUID) -> str:
+async def get(conn: Executor, archer_id: UUID, session_id: UUID) -> str:
     json = await repo.get_session_json(conn, session_id, archer_id)
     if json is None:
         raise NotFound("session", session_id)
     return json
 
 
-async def get_open(conn: Connection, archer_id: UUID) -> str:
+async def get_open(conn: Executor, archer_id: UUID) -> str:
     json = await repo.open_session_json(conn, archer_id)
     if json is None:
         raise NoOpenSession
     return json
 
 
-async def update(conn: Connection, archer_id: UUID, session_id: UUID, body: SessionPatch) -> str:
+async def update(conn: Executor, archer_id: UUID, session_id: UUID, body: SessionPatch) -> str:
     changes = body.model_dump()  # MISSING fields are left out
     if isinstance(body.round_code, str):
         changes["round_code"] = require_round(body.round_code).code
@@ -90,14 +90,14 @@ async def update(conn: Connection, archer_id: UUID, session_id: UUID, body: Sess
     return json
 
 
-async def delete(conn: Connection, archer_id: UUID, session_id: UUID) -> str:
+async def delete(conn: Executor, archer_id: UUID, session_id: UUID) -> str:
     json = await repo.delete(conn, session_id, archer_id)
     if json is None:
         raise NotFound("session", session_id)
     return json
 
 
-async def close(conn: Connection, archer_id: UUID, session_id: UUID) -> str:
+async def close(conn: Executor, archer_id: UUID, session_id: UUID) -> str:
     json = await repo.close(conn, session_id, archer_id)
     if json is not None:
         return json
@@ -112,7 +112,7 @@ async def close(conn: Connection, archer_id: UUID, session_id: UUID) -> str:
     )
 
 
-async def reopen(conn: Connection, archer_id: UUID, session_id: UUID) -> str:
+async def reopen(conn: Executor, archer_id: UUID, session_id: UUID) -> str:
     json = await repo.reopen(conn, session_id, archer_id)
     if json is not None:
         return json

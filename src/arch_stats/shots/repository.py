@@ -9,7 +9,7 @@ from uuid import UUID
 
 import asyncpg
 
-from arch_stats.core.database import Connection
+from arch_stats.core.database import Connection, Executor
 from arch_stats.core.logging import request_id_var
 from arch_stats.faces.scoring import PlacedFace
 
@@ -55,7 +55,7 @@ class ShotRow:
 
 
 async def targets(
-    conn: Connection, target_ids: Sequence[UUID], archer_id: UUID
+    conn: Executor, target_ids: Sequence[UUID], archer_id: UUID
 ) -> dict[UUID, TargetInfo]:
     rows = await conn.fetch(
         """SELECT t.id, t.session_id, s.is_open, t.view_width_mm, t.view_height_mm,
@@ -89,7 +89,7 @@ async def targets(
 
 
 async def arrows(
-    conn: Connection, arrow_ids: Sequence[UUID], archer_id: UUID
+    conn: Executor, arrow_ids: Sequence[UUID], archer_id: UUID
 ) -> dict[UUID, asyncpg.Record]:
     rows = await conn.fetch(
         "SELECT id, identifier, diameter_mm, is_active FROM arrow "
@@ -101,7 +101,7 @@ async def arrows(
 
 
 async def insert_shots(
-    conn: Connection, *, session_id: UUID, archer_id: UUID, shots: Sequence[ShotRow]
+    conn: Executor, *, session_id: UUID, archer_id: UUID, shots: Sequence[ShotRow]
 ) -> str | None:
     """Insert `shots` at the end of an open session, numbering them atomically.
 
@@ -156,9 +156,7 @@ async def insert_shots(
     return json
 
 
-async def list_json(
-    conn: Connection, *, session_id: UUID, archer_id: UUID, after: int
-) -> str | None:
+async def list_json(conn: Executor, *, session_id: UUID, archer_id: UUID, after: int) -> str | None:
     """The session's shots in order, or None when the session is not the archer's."""
     json: str | None = await conn.fetchval(
         f"""SELECT CASE WHEN EXISTS (SELECT 1 FROM session WHERE id = $1 AND archer_id = $2)
@@ -172,7 +170,7 @@ async def list_json(
     return json
 
 
-async def get_json(conn: Connection, shot_id: UUID, archer_id: UUID) -> str | None:
+async def get_json(conn: Executor, shot_id: UUID, archer_id: UUID) -> str | None:
     json: str | None = await conn.fetchval(
         f"SELECT {SHOT_JSON} FROM shot s WHERE s.id = $1 AND s.archer_id = $2", shot_id, archer_id
     )
@@ -191,7 +189,7 @@ async def for_update(conn: Connection, shot_id: UUID, archer_id: UUID) -> asyncp
     )
 
 
-async def update(conn: Connection, shot_id: UUID, row: ShotRow, end_no: int | None) -> str:
+async def update(conn: Executor, shot_id: UUID, row: ShotRow, end_no: int | None) -> str:
     json: str = await conn.fetchval(
         f"""UPDATE shot AS s SET arrow_id = $2, x_mm = $3, y_mm = $4, face_index = $5,
                    spot_index = $6, dx_mm = $7, dy_mm = $8, score = $9, is_x = $10,
@@ -216,7 +214,7 @@ async def update(conn: Connection, shot_id: UUID, row: ShotRow, end_no: int | No
     return json
 
 
-async def delete(conn: Connection, shot_id: UUID, archer_id: UUID) -> str | None:
+async def delete(conn: Executor, shot_id: UUID, archer_id: UUID) -> str | None:
     """Delete an open session's shot; returns its JSON, None if not found, '' if closed."""
     json: str | None = await conn.fetchval(
         f"""WITH target AS (

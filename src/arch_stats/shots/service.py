@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-from arch_stats.core.database import Connection
+from arch_stats.core.database import Connection, Executor
 from arch_stats.core.errors import BusinessRuleError, InvalidInput, NotFound
 from arch_stats.faces.scoring import score_impact
 from arch_stats.shots import repository as repo
@@ -69,7 +69,7 @@ def _scored(
 
 
 async def _arrows(
-    conn: Connection, arrow_ids: set[UUID], archer_id: UUID
+    conn: Executor, arrow_ids: set[UUID], archer_id: UUID
 ) -> dict[UUID, asyncpg.Record]:
     if not arrow_ids:
         return {}
@@ -81,7 +81,7 @@ async def _arrows(
     return found
 
 
-async def create(conn: Connection, archer_id: UUID, shots: Sequence[ShotIn]) -> list[str]:
+async def create(conn: Executor, archer_id: UUID, shots: Sequence[ShotIn]) -> list[str]:
     """Check and score every shot, then store them; returns one JSON list per session.
 
     Only open sessions take shots and an archer has at most one, so in practice one list.
@@ -125,14 +125,14 @@ async def create(conn: Connection, archer_id: UUID, shots: Sequence[ShotIn]) -> 
     return out
 
 
-async def list_for_session(conn: Connection, archer_id: UUID, session_id: UUID, after: int) -> str:
+async def list_for_session(conn: Executor, archer_id: UUID, session_id: UUID, after: int) -> str:
     json = await repo.list_json(conn, session_id=session_id, archer_id=archer_id, after=after)
     if json is None:
         raise NotFound("session", session_id)
     return json
 
 
-async def get(conn: Connection, archer_id: UUID, shot_id: UUID) -> str:
+async def get(conn: Executor, archer_id: UUID, shot_id: UUID) -> str:
     json = await repo.get_json(conn, shot_id, archer_id)
     if json is None:
         raise NotFound("shot", shot_id)
@@ -159,7 +159,7 @@ async def update(conn: Connection, archer_id: UUID, shot_id: UUID, patch: ShotPa
     return await repo.update(conn, shot_id, row, patch.end_no)
 
 
-async def delete(conn: Connection, archer_id: UUID, shot_id: UUID) -> str:
+async def delete(conn: Executor, archer_id: UUID, shot_id: UUID) -> str:
     json = await repo.delete(conn, shot_id, archer_id)
     if json is None:
         raise NotFound("shot", shot_id)

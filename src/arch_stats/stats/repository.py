@@ -14,7 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
-from arch_stats.core.database import Connection
+from arch_stats.core.database import Executor
 
 # One row: the session, its archer's category and every shot as arrays in seq order (ids as
 # text: they go straight into JSON).
@@ -55,9 +55,7 @@ WHERE s.id = $1 AND s.archer_id = $2
 """
 
 
-async def session_shots(
-    conn: Connection, session_id: UUID, archer_id: UUID
-) -> asyncpg.Record | None:
+async def session_shots(conn: Executor, session_id: UUID, archer_id: UUID) -> asyncpg.Record | None:
     return await conn.fetchrow(SESSION_SHOTS, session_id, archer_id)
 
 
@@ -126,7 +124,7 @@ _ARROW_SUMS = """SELECT h.session_id, count(*)::int AS shots,
 
 
 async def history(
-    conn: Connection,
+    conn: Executor,
     archer_id: UUID,
     *,
     group: str,
@@ -241,7 +239,7 @@ async def history(
     return row
 
 
-async def arrow_exists(conn: Connection, arrow_id: UUID, archer_id: UUID) -> bool:
+async def arrow_exists(conn: Executor, arrow_id: UUID, archer_id: UUID) -> bool:
     found: bool = await conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM arrow WHERE id = $1 AND archer_id = $2)",
         arrow_id,
@@ -267,7 +265,7 @@ _ARROW_FIGURES = """sum(p.shots)::int AS shots, sum(p.hits)::int AS hits,
 
 
 async def arrow_history(
-    conn: Connection,
+    conn: Executor,
     arrow_id: UUID,
     archer_id: UUID,
     *,

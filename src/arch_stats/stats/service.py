@@ -17,7 +17,7 @@ from uuid import UUID
 import asyncpg
 import orjson
 
-from arch_stats.core.database import Connection
+from arch_stats.core.database import Executor
 from arch_stats.core.errors import InvalidInput, NotFound
 from arch_stats.faces.rounds import ROUNDS
 from arch_stats.faces.scoring import FACES, max_score
@@ -267,7 +267,7 @@ def compute_session_stats(row: asyncpg.Record, scheme: Scheme) -> dict[str, Any]
 
 
 async def session_stats(
-    conn: Connection, archer_id: UUID, session_id: UUID, scheme: Scheme = "AGB"
+    conn: Executor, archer_id: UUID, session_id: UUID, scheme: Scheme = "AGB"
 ) -> dict[str, Any]:
     row = await repo.session_shots(conn, session_id, archer_id)
     if row is None:
@@ -276,7 +276,7 @@ async def session_stats(
 
 
 async def session_stats_json(
-    conn: Connection, session_id: UUID, archer_id: UUID, scheme: Scheme = "AGB"
+    conn: Executor, session_id: UUID, archer_id: UUID, scheme: Scheme = "AGB"
 ) -> str | None:
     """The session's statistics as JSON text (the `data` of GET /session/{id}/stats), or None
     when the session is not the archer's. For the live channel's `stats.updated` frame."""
@@ -303,7 +303,7 @@ def filter_kwargs(f: SessionFilter) -> dict[str, Any]:
     }
 
 
-async def history_json(conn: Connection, archer_id: UUID, query: HistoryQuery) -> str:
+async def history_json(conn: Executor, archer_id: UUID, query: HistoryQuery) -> str:
     if query.arrow_id is not None and not await repo.arrow_exists(conn, query.arrow_id, archer_id):
         raise NotFound("arrow", query.arrow_id)
     row = await repo.history(
@@ -330,7 +330,7 @@ async def history_json(conn: Connection, archer_id: UUID, query: HistoryQuery) -
 
 
 async def arrow_stats_json(
-    conn: Connection, archer_id: UUID, arrow_id: UUID, query: ArrowStatsQuery
+    conn: Executor, archer_id: UUID, arrow_id: UUID, query: ArrowStatsQuery
 ) -> str:
     json = await repo.arrow_history(
         conn,

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import asyncpg
 
-from arch_stats.core.database import Connection
+from arch_stats.core.database import Connection, Executor
 from arch_stats.core.errors import Conflict
 
 TARGET_FIELDS = """'id', t.id, 'session_id', t.session_id, 'lane', t.lane,
@@ -39,7 +39,7 @@ def _face_arrays(faces: Sequence[FaceRow]) -> tuple[list[str], list[float], list
 
 
 async def insert(
-    conn: Connection,
+    conn: Executor,
     session_id: UUID,
     archer_id: UUID,
     *,
@@ -89,7 +89,7 @@ async def insert(
     return json
 
 
-async def list_json(conn: Connection, session_id: UUID, archer_id: UUID) -> str | None:
+async def list_json(conn: Executor, session_id: UUID, archer_id: UUID) -> str | None:
     """The session's targets in the order they were added; None when the session is not
     the archer's."""
     json: str | None = await conn.fetchval(
@@ -102,7 +102,7 @@ async def list_json(conn: Connection, session_id: UUID, archer_id: UUID) -> str 
     return json
 
 
-async def get_json(conn: Connection, target_id: UUID, archer_id: UUID) -> str | None:
+async def get_json(conn: Executor, target_id: UUID, archer_id: UUID) -> str | None:
     json: str | None = await conn.fetchval(
         f"SELECT {TARGET_JSON} FROM target t WHERE t.id = $1 AND t.archer_id = $2",
         target_id,
@@ -134,7 +134,7 @@ async def lock(conn: Connection, target_id: UUID, archer_id: UUID) -> asyncpg.Re
 
 
 async def update(
-    conn: Connection,
+    conn: Executor,
     target_id: UUID,
     changes: dict[str, Any],
     faces: Sequence[FaceRow] | None,
@@ -165,7 +165,7 @@ async def update(
     return json
 
 
-async def delete(conn: Connection, target_id: UUID) -> str:
+async def delete(conn: Executor, target_id: UUID) -> str:
     """Delete a target locked by `lock` (its faces go with it)."""
     try:
         json: str = await conn.fetchval(

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import MISSING
 
-from arch_stats.core.database import Connection
+from arch_stats.core.database import Connection, Executor
 from arch_stats.core.errors import Conflict, InvalidInput, NotFound
 from arch_stats.targets import repository as repo
 from arch_stats.targets.repository import FaceRow
@@ -32,7 +32,7 @@ def _check_inside(faces: Sequence[FaceRow], width: float, height: float) -> None
         raise InvalidInput(*outside)
 
 
-async def create(conn: Connection, archer_id: UUID, session_id: UUID, body: TargetIn) -> str:
+async def create(conn: Executor, archer_id: UUID, session_id: UUID, body: TargetIn) -> str:
     faces = _rows(body.faces)
     _check_inside(faces, body.view_width_mm, body.view_height_mm)
     json = await repo.insert(
@@ -51,14 +51,14 @@ async def create(conn: Connection, archer_id: UUID, session_id: UUID, body: Targ
     return json
 
 
-async def list_for_session(conn: Connection, archer_id: UUID, session_id: UUID) -> str:
+async def list_for_session(conn: Executor, archer_id: UUID, session_id: UUID) -> str:
     json = await repo.list_json(conn, session_id, archer_id)
     if json is None:
         raise NotFound("session", session_id)
     return json
 
 
-async def get(conn: Connection, archer_id: UUID, target_id: UUID) -> str:
+async def get(conn: Executor, archer_id: UUID, target_id: UUID) -> str:
     json = await repo.get_json(conn, target_id, archer_id)
     if json is None:
         raise NotFound("target", target_id)

@@ -1,0 +1,1 @@
+"""The web UI: an HTML shell and plain ES modules, served under /app (nothing is built)."""

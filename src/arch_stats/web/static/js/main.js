@@ -1,0 +1,197 @@
+// The client-side router: every /app/... URL is a page drawn by one module of pages/.
+// Links stay real links (they work with the keyboard, open in a new tab, can be bookmarked).
+
+import { get, onUnauthorised, post } from "./api.js";
+import { clear, errorBox, h } from "./dom.js";
+import { signinPage, signupPage } from "./pages/auth.js";
+import { homePage } from "./pages/home.js";
+import { profilePage } from "./pages/profile.js";
+import { arrowsPage } from "./pages/arrows.js";
+import { newSessionPage, sessionsPage } from "./pages/sessions.js";
+import { sessionPage } from "./pages/session.js";
+import { livePage } from "./pages/live.js";
+import { historyPage } from "./pages/history.js";
+
+const UUID = "([0-9a-fA-F-]{36})";
+const ROUTES = [
+  { path: /^\/app\/?$/, page: homePage, nav: "home" },
+  { path: /^\/app\/signin\/?$/, page: signinPage, public: true },
+  { path: /^\/app\/signup\/?$/, page: signupPage, public: true },
+  { path: /^\/app\/profile\/?$/, page: profilePage, nav: "profile" },
+  { path: /^\/app\/arrows\/?$/, page: arrowsPage, nav: "arrows" },
+  { path: /^\/app\/sessions\/?$/, page: sessionsPage, nav: "sessions" },
+  { path: /^\/app\/sessions\/new\/?$/, page: newSessionPage, nav: "sessions" },
+  { path: new RegExp(`^/app/sessions/${UUID}/?$`), page: sessionPage, nav: "sessions" },
+  { path: new RegExp(`^/app/sessions/${UUID}/live/?$`), page: livePage, nav: "live" },
+  { path: /^\/app\/history\/?$/, page: historyPage, nav: "history" },
+];
+
+const main = document.getElementById("main");
+const nav = document.getElementById("nav");
+
+const state = { me: undefined, cleanup: null, controller: null };
+
+async function loadMe() {
+  try {
+    state.me = await get("/auth/me", { quiet401: true });
+  } catch (err) {
+    if (err.status !== 401) throw err;
+    state.me = null;
+  }
+  return state.me;
+}
+
+function drawNav(active) {
+  clear(nav);
+  if (!state.me) {
+    nav.hidden = true;
+    return;
+  }
+  nav.hidden = false;
+  const link = (key, href, text) =>
+    h("a", { href, "aria-current": key === active ? "page" : false }, text);
+  const signOut = h("button", { type: "button", class: "link-button" }, "Sign out");
+  signOut.addEventListener("click", async () => {
+    signOut.disabled = true;
+    try {
+      await post("/auth/logout", undefined, { quiet401: true });
+    } catch {
+      // Gone already: signed out either way.
+    }
+    state.me = null;
+    navigate("/app/signin");
+  });
+  nav.append(
+    h(
+      "ul",
+      {},
+      h("li", {}, link("home", "/app/", "Home")),
+      h("li", {}, link("sessions", "/app/sessions", "Sessions")),
+      h("li", {}, link("arrows", "/app/arrows", "Arrows")),
+      h("li", {}, link("history", "/app/history", "History")),
+      h("li", {}, link("profile", "/app/profile", "Profile")),
+      h("li", {}, signOut),
+    ),
+  );
+}
+
+export function navigate(href, { replace = false } = {}) {
+  const url = new URL(href, location.href);
+  if (replace) history.replaceState(null, "", url);
+  else history.pushState(null, "", url);
+  render();
+}
+
+async function render() {
+  if (state.cleanup) {
+    try {
+      state.cleanup();
+    } catch {
+      // A page that fails to clean up must not block the next one.
+    }
+  }
+  state.cleanup = null;
+  if (state.controller) state.controller.abort();
+  const controller = new AbortController();
+  state.controller = controller;
+
+  const path = location.pathname;
+  const route = ROUTES.find((r) => r.path.test(path));
+  if (state.me === undefined) {
+    try {
+      await loadMe();
+    } catch (err) {
+      clear(main).append(h("h1", { tabindex: "-1" }, "Arch Stats"), errorBox(err));
+      return;
+    }
+  }
+  if (route && !route.public && !state.me) {
+    const next = path + location.search;
+    navigate(`/app/signin?next=${encodeURIComponent(next)}`, { replace: true });
+    return;
+  }
+  if (route && route.public && state.me) {
+    navigate("/app/", { replace: true });
+    return;
+  }
+  drawNav(route ? route.nav : null);
+  // Each page draws into its own element: a page still loading when the archer moves on
+  // writes into a detached element, never into the next page.
+  const container = h("div", { class: "page" });
+  clear(main).append(container);
+  if (!route) {
+    document.title = "Not found · Arch Stats";
+    container.append(
+      h("h1", { tabindex: "-1" }, "Page not found"),
+      h("p", {}, "There is nothing at this address. ", h("a", { href: "/app/" }, "Go to the home page"), "."),
+    );
+    focusHeading();
+    return;
+  }
+  const params = path.match(route.path).slice(1);
+  const ctx = {
+    main: container,
+    params,
+    query: new URLSearchParams(location.search),
+    me: state.me,
+    signal: controller.signal,
+    navigate,
+    setMe: (me) => {
+      state.me = me;
+      drawNav(route.nav);
+    },
+    onCleanup: (fn) => {
+      const previous = state.cleanup;
+      state.cleanup = () => {
+        fn();
+        if (previous) previous();
+      };
+    },
+  };
+  try {
+    await route.page(ctx);
+  } catch (err) {
+    if (controller.signal.aborted || (err && err.name === "AbortError")) return;
+    if (err && err.status === 401) return; // already sent to sign in
+    const title = err && err.status === 404 ? "Not found" : "Something went wrong";
+    clear(container).append(h("h1", { tabindex: "-1" }, title), errorBox(err), h("p", {}, h("a", { href: "/app/" }, "Go to the home page")));
+  }
+  if (!controller.signal.aborted) focusHeading();
+}
+
+function focusHeading() {
+  // Keyboard and screen-reader users start at the new page's heading, not at the old link.
+  const heading = main.querySelector("h1");
+  if (heading && !main.contains(document.activeElement)) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus({ preventScroll: true });
+  }
+}
+
+document.addEventListener("click", (event) => {
+  if (event.defaultPrevented || event.button !== 0) return;
+  if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const a = event.target.closest("a[href]");
+  // getAttribute: an SVG <a> has no string .href / .target.
+  if (!a || a.getAttribute("target") || a.hasAttribute("download")) return;
+  const url = new URL(a.getAttribute("href"), location.href);
+  if (url.origin !== location.origin || !url.pathname.startsWith("/app") || url.pathname.startsWith("/app/static/")) return;
+  event.preventDefault();
+  if (url.pathname === location.pathname && url.search === location.search) {
+    if (url.hash) location.hash = url.hash;
+    return;
+  }
+  navigate(url.href);
+  window.scrollTo(0, 0);
+});
+
+window.addEventListener("popstate", render);
+
+onUnauthorised(() => {
+  state.me = null;
+  if (!location.pathname.startsWith("/app/sign")) {
+    navigate(`/app/signin?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+  }
+});
+
+render();

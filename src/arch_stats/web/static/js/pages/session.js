@@ -1,0 +1,234 @@
+// One session: the plot of every shot with the group centre and spread, the scorecard, the
+// statistics, the arrows one by one, the handicap of a standard round, export.
+
+import { del, face as getFace, get, post, qs } from "../api.js";
+import { announce, busy, errorSlot, h } from "../dom.js";
+import { groupPlot } from "../face.js";
+import { barChart } from "../charts.js";
+import { figures, groupFigures, roundFigures, scoreFigures, scorecard } from "../components.js";
+import { dateTime, isoDay, metres, mm, num, offset, scoreClass, sessionTitle, time } from "../format.js";
+
+export async function sessionPage(ctx) {
+  const id = ctx.params[0];
+  const [session, targets, shots, stats] = await Promise.all([
+    get(`/session/${id}`, { signal: ctx.signal }),
+    get(`/session/${id}/target`, { signal: ctx.signal }),
+    get(`/session/${id}/shot`, { signal: ctx.signal }),
+    get(`/session/${id}/stats`, { signal: ctx.signal }),
+  ]);
+  document.title = `${sessionTitle(session)} · Arch Stats`;
+  ctx.main.dataset.page = "session";
+
+  const actions = h("div", { class: "actions" });
+  const actionErrors = errorSlot();
+  if (session.is_open) {
+    actions.append(h("a", { class: "button primary", href: `/app/sessions/${id}/live` }, "Live page"));
+    const close = h("button", { type: "button" }, "Close session");
+    close.addEventListener("click", () =>
+      busy(close, async () => {
+        try {
+          await post(`/session/${id}/close`);
+          announce("Session closed.");
+          ctx.navigate(location.pathname, { replace: true });
+        } catch (err) {
+          actionErrors.show(err);
+        }
+      }),
+    );
+    actions.append(close);
+  } else {
+    const reopen = h("button", { type: "button" }, "Reopen");
+    reopen.addEventListener("click", () =>
+      busy(reopen, async () => {
+        try {
+          await post(`/session/${id}/reopen`);
+          ctx.navigate(`/app/sessions/${id}/live`);
+        } catch (err) {
+          actionErrors.show(err);
+        }
+      }),
+    );
+    actions.append(reopen);
+  }
+  const remove = h("button", { type: "button", class: "danger" }, "Delete");
+  remove.addEventListener("click", () =>
+    busy(remove, async () => {
+      // eslint-disable-next-line no-alert
+      if (!window.confirm(`Delete this session and its ${session.shot_count} shots? This cannot be undone.`)) return;
+      try {
+        await del(`/session/${id}`);
+        announce("Session deleted.");
+        ctx.navigate("/app/sessions", { replace: true });
+      } catch (err) {
+        actionErrors.show(err);
+      }
+    }),
+  );
+  actions.append(remove);
+
+  const day = isoDay(new Date(session.start_time));
+  const exportQuery = qs({ start_from: day, start_to: day });
+  const exportLinks = h(
+    "p",
+    { class: "export" },
+    "Export: ",
+    h("a", { href: `/api/v0/export/shots.csv${exportQuery}`, download: `shots-${day}.csv` }, "shots of this day (CSV)"),
+    " · ",
+    h("a", { href: `/api/v0/export/sessions.csv${exportQuery}`, download: `sessions-${day}.csv` }, "session figures (CSV)"),
+  );
+
+  const where = [session.is_indoor ? "Indoor" : "Outdoor", metres(session.distance_m), session.round_code].filter(Boolean).join(" · ");
+  ctx.main.append(
+    h(
+      "div",
+      { class: "page-head" },
+      h(
+        "div",
+        {},
+        h("h1", {}, sessionTitle(session)),
+        h(
+          "p",
+          { class: "sub" },
+          dateTime(session.start_time),
+          session.end_time ? ` – ${time(session.end_time)}` : "",
+          ` · ${where}`,
+          session.is_open ? h("span", { class: "badge live" }, "open") : null,
+        ),
+      ),
+      actions,
+    ),
+    actionErrors,
+  );
+  if (session.notes) ctx.main.append(h("p", { class: "notes" }, session.notes));
+
+  if (!stats.arrows) {
+    ctx.main.append(
+      h(
+        "div",
+        { class: "empty card" },
+        h("p", {}, h("strong", {}, "No shots in this session yet.")),
+        session.is_open
+          ? h("p", {}, "Open the ", h("a", { href: `/app/sessions/${id}/live` }, "live page"), " to enter shots with a tap on the face, or start your sensors.")
+          : h("p", {}, "Reopen it to add shots, or delete it."),
+      ),
+    );
+    return;
+  }
+
+  // The plot: one spot of the session's face, every impact relative to the spot it hit.
+  const faceType = targets[0] && targets[0].faces[0] ? targets[0].faces[0].face_type : "wa_122";
+  const spec = await getFace(faceType);
+  const plot = groupPlot({
+    spec,
+    shots,
+    group: stats.group,
+    title: `Plot of ${stats.group.impacts} impacts on ${spec.name}, with the group centre and a one-sigma spread ellipse`,
+  });
+  const plotCard = h(
+    "section",
+    { class: "card plot-card", "aria-labelledby": "plot-h" },
+    h("h2", { id: "plot-h" }, "Grouping"),
+    h("div", { class: "plot-wrap" }, plot),
+    h("p", { class: "legend" }, h("span", { class: "key-centre" }, "+"), " group centre · ", h("span", { class: "key-ellipse" }, "◯"), " spread: one σ in x and y"),
+    groupFigures(stats.group),
+  );
+
+  const summary = h(
+    "section",
+    { class: "card", "aria-labelledby": "score-h" },
+    h("h2", { id: "score-h" }, "Score"),
+    scoreFigures(stats),
+    stats.round ? h("h3", {}, "Standard round") : null,
+    roundFigures(stats.round),
+  );
+
+  const dist = stats.distribution.filter((d) => d.count > 0 || d.score > 0);
+  const distCard = h(
+    "section",
+    { class: "card", "aria-labelledby": "dist-h" },
+    h("h2", { id: "dist-h" }, "Scores"),
+    barChart({
+      bars: dist.map((d) => ({ key: d.label, value: d.count, cls: scoreClass(d.label) })),
+      title: `Distribution of scores: ${dist.map((d) => `${d.count} × ${d.label}`).join(", ")}`,
+      yLabel: "arrows",
+      width: (window.matchMedia("(min-width: 960px)").matches ? ctx.main.clientWidth / 2 : ctx.main.clientWidth) - 40,
+    }),
+  );
+
+  const t = stats.timing;
+  const f = stats.fatigue;
+  const timing = h(
+    "section",
+    { class: "card", "aria-labelledby": "timing-h" },
+    h("h2", { id: "timing-h" }, "Timing and fatigue"),
+    figures([
+      ["Draw time", t.draw_ms_mean === null ? "—" : `${num(t.draw_ms_mean / 1000, 2)} s ± ${num((t.draw_ms_sd || 0) / 1000, 2)}`, "draw"],
+      ["Flight time", t.flight_ms_mean === null ? "—" : `${num(t.flight_ms_mean)} ms`, "flight"],
+      ["Arrow speed", t.speed_mps === null ? "—" : `${num(t.speed_mps, 1)} m/s`, "speed"],
+      ["First half", num(f.first_half_average, 2), "first-half"],
+      ["Second half", num(f.second_half_average, 2), "second-half"],
+      ["Trend per end", f.slope_per_end === null ? "—" : `${f.slope_per_end >= 0 ? "+" : ""}${num(f.slope_per_end, 3)}`, "slope"],
+    ]),
+  );
+
+  ctx.main.append(
+    h("div", { class: "session-grid" }, plotCard, h("div", { class: "stack" }, summary, distCard, timing)),
+    h("section", { class: "card", "aria-label": "Scorecard" }, scorecard(stats.ends, session.arrows_per_end)),
+    perArrow(stats),
+    exportLinks,
+  );
+}
+
+function perArrow(stats) {
+  const rows = stats.per_arrow;
+  const section = h("section", { class: "card", "aria-labelledby": "per-arrow-h" }, h("h2", { id: "per-arrow-h" }, "Arrow by arrow"));
+  if (!rows.length) return section;
+  const body = h("tbody");
+  for (const r of rows) {
+    body.append(
+      h(
+        "tr",
+        { class: r.flagged ? "flagged" : "" },
+        h(
+          "th",
+          { scope: "row" },
+          r.arrow_id ? h("a", { href: `/app/history?arrow=${r.arrow_id}` }, r.identifier) : "no arrow",
+          r.flagged ? h("span", { class: "badge warn", title: "Its group sits off the others' by more than chance explains" }, "off group") : null,
+        ),
+        h("td", {}, String(r.shots)),
+        h("td", {}, String(r.total)),
+        h("td", {}, num(r.mean_score, 2)),
+        h("td", { class: "hide-narrow" }, offset(r.offset_x_mm, r.offset_y_mm)),
+        h("td", {}, mm(r.offset_mm)),
+      ),
+    );
+  }
+  section.append(
+    h(
+      "div",
+      { class: "table-scroll" },
+      h(
+        "table",
+        { class: "table per-arrow" },
+        h("caption", { class: "visually-hidden" }, "Each arrow's results and where its group sits"),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            h("th", { scope: "col" }, "Arrow"),
+            h("th", { scope: "col" }, "Shots"),
+            h("th", { scope: "col" }, "Total"),
+            h("th", { scope: "col" }, "Mean"),
+            h("th", { scope: "col", class: "hide-narrow" }, "Off the group centre"),
+            h("th", { scope: "col" }, "Offset"),
+          ),
+        ),
+        body,
+      ),
+    ),
+    h("p", { class: "hint" }, "“Off group” marks an arrow whose own centre is away from the rest by more than chance explains: check its nock, fletching and straightness."),
+  );
+  return section;
+}

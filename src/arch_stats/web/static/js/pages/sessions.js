@@ -1,0 +1,365 @@
+// Sessions: the list with filters, and opening a new session with its target and faces.
+
+import { del, faces as allFaces, get, post, qs, round as getRound, rounds as allRounds } from "../api.js";
+import { announce, busy, clear, errorBox, errorSlot, field, h, select } from "../dom.js";
+import { dateTime, sessionTitle } from "../format.js";
+
+const PAGE = 20;
+
+// --- the target editor (also used by the live page for a session without a target) -------
+
+const FACE_GROUPS = [
+  ["WA target faces", (f) => /^wa_(122|80|60|40)(_6ring)?$/.test(f)],
+  ["WA indoor triple spots", (f) => /^wa_40_triple_(vertical|triangular)$/.test(f)],
+  ["WA field faces", (f) => f.startsWith("wa_field_")],
+  ["11-zone (X counts 11)", (f) => f.endsWith("_11zone")],
+  ["AGB imperial 5-zone", (f) => f.startsWith("agb_")],
+];
+
+/** The smallest view (100 mm steps) that holds the whole face with a margin. */
+export function viewFor(spec) {
+  const r = spec.spot_diameter_mm / 2;
+  const ex = Math.max(...spec.spots.map((p) => Math.abs(p.x_mm))) + r;
+  const ey = Math.max(...spec.spots.map((p) => Math.abs(p.y_mm))) + r;
+  const round = (v) => Math.ceil((2 * v + 60) / 100) * 100;
+  return { w: round(ex), h: round(ey) };
+}
+
+export async function targetEditor({ faceType = "wa_122" } = {}) {
+  const specs = await allFaces();
+  const byType = Object.fromEntries(specs.map((f) => [f.face_type, f]));
+  const groups = FACE_GROUPS.map(([group, test]) => ({
+    group,
+    options: specs.filter((f) => test(f.face_type)).map((f) => [f.face_type, f.name]),
+  })).filter((g) => g.options.length);
+  const listed = new Set(groups.flatMap((g) => g.options.map(([v]) => v)));
+  const others = specs.filter((f) => !listed.has(f.face_type)).map((f) => [f.face_type, f.name]);
+  if (others.length) groups.push({ group: "Other faces", options: others });
+
+  const face = select("face_type", groups, faceType);
+  const width = h("input", { type: "number", name: "view_width_mm", min: "1", step: "1", required: true, inputmode: "numeric" });
+  const height = h("input", { type: "number", name: "view_height_mm", min: "1", step: "1", required: true, inputmode: "numeric" });
+  const count = select("face_count", [["1", "1 face, centred"], ["2", "2 faces, side by side"], ["3", "3 faces in a row"], ["4", "4 faces, 2 × 2"]], "1");
+  const lane = h("input", { type: "number", name: "lane", min: "0", step: "1", inputmode: "numeric" });
+  let viewTouched = false;
+  width.addEventListener("input", () => (viewTouched = true));
+  height.addEventListener("input", () => (viewTouched = true));
+
+  function layout() {
+    const spec = byType[face.value];
+    const one = viewFor(spec);
+    const n = Number(count.value);
+    const cols = n === 4 ? 2 : n;
+    const rows = n === 4 ? 2 : 1;
+    if (!viewTouched) {
+      width.value = String(one.w * cols);
+      height.value = String(one.h * rows);
+    }
+  }
+  face.addEventListener("change", layout);
+  count.addEventListener("change", layout);
+  layout();
+
+  const el = h(
+    "fieldset",
+    { class: "target-editor" },
+    h("legend", {}, "Target"),
+    field("Face", face),
+    h(
+      "div",
+      { class: "grid-3" },
+      field("Faces on the butt", count),
+      field("View width (mm)", width, "What the target sensor sees; a hand-entered shot must land inside it."),
+      field("View height (mm)", height),
+    ),
+    field("Lane (optional)", lane),
+  );
+
+  return {
+    el,
+    setFace(type) {
+      if (byType[type]) {
+        face.value = type;
+        layout();
+      }
+    },
+    /** The body of POST /session/{id}/target. */
+    value(distance) {
+      const W = Number(width.value);
+      const H = Number(height.value);
+      const n = Number(count.value);
+      const cols = n === 4 ? 2 : n;
+      const rows = n === 4 ? 2 : 1;
+      const faces = [];
+      for (let i = 0; i < n; i += 1) {
+        const c = i % cols;
+        const r = Math.floor(i / cols);
+        faces.push({
+          face_type: face.value,
+          center_x_mm: Math.round(((c + 0.5) * W) / cols),
+          // Face index 0 top-left, as read on the butt; y is measured up from the bottom.
+          center_y_mm: Math.round(H - ((r + 0.5) * H) / rows),
+        });
+      }
+      const body = { view_width_mm: W, view_height_mm: H, faces };
+      if (lane.value !== "") body.lane = parseInt(lane.value, 10);
+      if (distance) body.distance_m = distance;
+      return body;
+    },
+  };
+}
+
+// --- opening a session --------------------------------------------------------------------
+
+export async function newSessionPage(ctx) {
+  document.title = "Open a session · Arch Stats";
+  ctx.main.append(h("h1", {}, "Open a session"));
+  const notice = h("div");
+  ctx.main.append(notice);
+
+  let [open] = await get("/session?is_open=true&limit=1", { signal: ctx.signal });
+
+  const [roundList, editor, arrows] = await Promise.all([allRounds(), targetEditor(), get("/arrow", { signal: ctx.signal })]);
+  const bodies = ["WA", "AGB", "AA", "IFAA", "WAExp", "WA-VI", "AGB-VI", "custom"];
+  const roundOptions = [["", "None: practice"]];
+  for (const body of bodies) {
+    const options = roundList.filter((r) => r.supported && r.body === body).map((r) => [r.code, r.name]);
+    if (options.length) roundOptions.push({ group: body, options });
+  }
+  const roundSel = select("round_code", roundOptions, ctx.query.get("round") || "");
+  const location_ = h("input", { type: "text", name: "location", maxlength: 200, autocomplete: "off", placeholder: "e.g. Club field" });
+  const where = select("where", [["outdoor", "Outdoor"], ["indoor", "Indoor"]], "outdoor");
+  const distance = h("input", { type: "number", name: "distance_m", min: "1", max: "1000", step: "any", required: true, inputmode: "decimal", value: "70" });
+  const perEnd = h("input", { type: "number", name: "arrows_per_end", min: "1", max: "24", step: "1", inputmode: "numeric", value: "6" });
+  const notes = h("textarea", { name: "notes", rows: "2", maxlength: 2000 });
+  const roundHint = h("p", { class: "hint", id: "round-hint" });
+  roundSel.setAttribute("aria-describedby", "round-hint");
+  let perEndTouched = false;
+  perEnd.addEventListener("input", () => (perEndTouched = true));
+
+  roundSel.addEventListener("change", async () => {
+    roundHint.textContent = "";
+    if (!roundSel.value) return;
+    try {
+      const r = await getRound(roundSel.value);
+      const first = r.passes[0];
+      distance.value = String(first.distance_m);
+      where.value = first.indoor ? "indoor" : "outdoor";
+      if (first.face_type) editor.setFace(first.face_type);
+      if (!perEndTouched) perEnd.value = "";
+      const dists = [...new Set(r.passes.map((p) => `${p.distance} ${p.distance_unit === "metre" ? "m" : "yd"}`))];
+      roundHint.textContent = `${r.n_arrows} arrows at ${dists.join(", ")}; max ${r.max_score}.`;
+    } catch (err) {
+      roundHint.textContent = err.message;
+    }
+  });
+  where.addEventListener("change", () => {
+    if (!perEndTouched && !roundSel.value) perEnd.value = where.value === "indoor" ? "3" : "6";
+  });
+
+  const errors = errorSlot();
+  const submit = h("button", { type: "submit", class: "primary big" }, "Open session");
+  const form = h(
+    "form",
+    { class: "card", id: "new-session" },
+    errors,
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, "Session"),
+      h("div", {}, field("Standard round (optional)", roundSel), roundHint),
+      h("div", { class: "grid-2" }, field("Location", location_), field("Where", where)),
+      h(
+        "div",
+        { class: "grid-2" },
+        field("Distance (m)", distance),
+        field("Arrows per end", perEnd, "Empty with a round: the round's own end size."),
+      ),
+    ),
+    editor.el,
+    field("Notes (optional)", notes),
+    h("div", { class: "actions" }, submit),
+  );
+  if (!arrows.length) {
+    form.prepend(
+      h(
+        "p",
+        { class: "notice" },
+        "Tip: ",
+        h("a", { href: "/app/arrows" }, "add your arrows"),
+        " first, so that each shot can say which arrow it was. You can also shoot without.",
+      ),
+    );
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(submit, async () => {
+      errors.show(null);
+      const body = {
+        location: location_.value.trim(),
+        is_indoor: where.value === "indoor",
+        distance_m: Number(distance.value),
+        notes: notes.value,
+      };
+      if (roundSel.value) body.round_code = roundSel.value;
+      if (perEnd.value !== "") body.arrows_per_end = parseInt(perEnd.value, 10);
+      let session;
+      try {
+        session = await post("/session", body);
+      } catch (err) {
+        errors.show(err);
+        return;
+      }
+      try {
+        await post(`/session/${session.id}/target`, editor.value());
+      } catch (err) {
+        // No half-made session: without its target it is of no use.
+        await del(`/session/${session.id}`).catch(() => {});
+        errors.show(err);
+        return;
+      }
+      ctx.navigate(`/app/sessions/${session.id}/live`);
+    });
+  });
+
+  function showOpen() {
+    clear(notice);
+    if (!open) {
+      form.hidden = false;
+      return;
+    }
+    form.hidden = true;
+    const closeBtn = h("button", { type: "button" }, "Close it");
+    const closeErrors = errorSlot();
+    closeBtn.addEventListener("click", () =>
+      busy(closeBtn, async () => {
+        try {
+          await post(`/session/${open.id}/close`);
+          announce("Session closed.");
+          open = null;
+          showOpen();
+        } catch (err) {
+          closeErrors.show(err);
+        }
+      }),
+    );
+    notice.append(
+      h(
+        "div",
+        { class: "card notice" },
+        h("p", {}, h("strong", {}, "A session is already open: "), `${sessionTitle(open)}, since ${dateTime(open.start_time)}.`),
+        h("p", {}, "Only one session can be open at a time. Shoot in it, or close it to open a new one."),
+        closeErrors,
+        h("div", { class: "actions" }, h("a", { class: "button primary", href: `/app/sessions/${open.id}/live` }, "Go to the live page"), closeBtn),
+      ),
+    );
+  }
+  ctx.main.append(form);
+  showOpen();
+}
+
+// --- the list -----------------------------------------------------------------------------
+
+export function sessionCard(session) {
+  const round = session.round_code ? h("span", { class: "badge" }, session.round_code) : null;
+  return h(
+    "li",
+    { class: "session-card", "data-session-id": session.id },
+    h(
+      "a",
+      { href: `/app/sessions/${session.id}${session.is_open ? "/live" : ""}`, class: "session-link" },
+      h("span", { class: "session-when" }, dateTime(session.start_time)),
+      h("span", { class: "session-title" }, sessionTitle(session), " ", session.is_indoor ? "· indoor" : "", " ", round),
+      h(
+        "span",
+        { class: "session-score" },
+        session.is_open ? h("span", { class: "badge live" }, "open") : null,
+        ` ${session.shot_count} arrows · ${session.total_score} points`,
+      ),
+    ),
+  );
+}
+
+export async function sessionsPage(ctx) {
+  document.title = "Sessions · Arch Stats";
+  const q = ctx.query;
+  const status = select("is_open", [["", "Open or closed"], ["true", "Open"], ["false", "Closed"]], q.get("is_open") || "");
+  const where = select("is_indoor", [["", "Indoor or outdoor"], ["true", "Indoor"], ["false", "Outdoor"]], q.get("is_indoor") || "");
+  const distance = h("input", { type: "number", name: "distance_m", min: "1", step: "any", inputmode: "decimal", value: q.get("distance_m") || "" });
+  const round = h("input", { type: "text", name: "round_code", value: q.get("round_code") || "", placeholder: "e.g. wa720_70", autocomplete: "off" });
+  const locationInput = h("input", { type: "text", name: "location", value: q.get("location") || "", autocomplete: "off" });
+  const from = h("input", { type: "date", name: "start_from", value: q.get("start_from") || "" });
+  const to = h("input", { type: "date", name: "start_to", value: q.get("start_to") || "" });
+  const filters = h(
+    "form",
+    { class: "filters card", role: "search", "aria-label": "Filter sessions" },
+    h(
+      "div",
+      { class: "grid-4" },
+      field("Status", status),
+      field("Where", where),
+      field("Distance (m)", distance),
+      field("Round", round),
+      field("Location contains", locationInput),
+      field("From", from),
+      field("To", to),
+    ),
+    h("div", { class: "actions" }, h("button", { type: "submit" }, "Filter"), h("a", { class: "button", href: "/app/sessions" }, "Clear")),
+  );
+  const params = () => ({
+    is_open: status.value,
+    is_indoor: where.value,
+    distance_m: distance.value,
+    round_code: round.value.trim(),
+    location: locationInput.value.trim(),
+    start_from: from.value,
+    start_to: to.value,
+  });
+  filters.addEventListener("submit", (event) => {
+    event.preventDefault();
+    ctx.navigate(`/app/sessions${qs(params())}`);
+  });
+  const filtered = Object.values(params()).some((v) => v);
+  const list = h("ol", { class: "session-list" });
+  const more = h("button", { type: "button", hidden: true }, "Show more");
+  const errors = errorSlot();
+  let offset = 0;
+
+  async function load() {
+    const page = await get(`/session${qs({ ...params(), limit: PAGE, offset })}`, { signal: ctx.signal });
+    for (const session of page) list.append(sessionCard(session));
+    offset += page.length;
+    more.hidden = page.length < PAGE;
+    return page;
+  }
+  more.addEventListener("click", () => busy(more, () => load().catch((err) => errors.show(err))));
+
+  ctx.main.append(
+    h("div", { class: "page-head" }, h("h1", {}, "Sessions"), h("a", { class: "button primary", href: "/app/sessions/new" }, "Open a session")),
+    h("details", { class: "filter-box", open: filtered }, h("summary", {}, "Filters"), filters),
+  );
+  let first;
+  try {
+    first = await load();
+  } catch (err) {
+    ctx.main.append(errorBox(err));
+    return;
+  }
+  if (!first.length) {
+    ctx.main.append(
+      filtered
+        ? h("div", { class: "empty" }, h("p", {}, "No session matches these filters. ", h("a", { href: "/app/sessions" }, "Show all sessions"), "."))
+        : h(
+            "div",
+            { class: "empty" },
+            h("p", {}, h("strong", {}, "No sessions yet.")),
+            h("p", {}, "A session is one practice or one scored round. Open one when you get to the range: choose the distance and the face, then shoot."),
+            h("p", {}, h("a", { class: "button primary", href: "/app/sessions/new" }, "Open your first session")),
+          ),
+    );
+    return;
+  }
+  ctx.main.append(list, errors, more);
+}
+

@@ -1,0 +1,138 @@
+"""The session page and the history page in a real Chromium: their charts have the right
+number of points."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from playwright.async_api import Page, expect
+
+from tests.conftest import ArcherCtx, MakeArcher
+from tests.web.conftest import WebServer, screenshot, sign_in
+from tests.web.helpers import C, Range, close_session, make_range, post_shots, scorecard_rows
+
+
+def ring_of_points(n: int, radius: float, phase: float = 0.0) -> list[tuple[float, float]]:
+    return [
+        (
+            round(C + radius * math.cos(phase + 2 * math.pi * k / n), 1),
+            round(C + radius * math.sin(phase + 2 * math.pi * k / n), 1),
+        )
+        for k in range(n)
+    ]
+
+
+def group(n: int, spread: float, seed: int) -> list[tuple[float, float]]:
+    """`n` impacts scattered over about `spread` mm around the centre (deterministic)."""
+    return [
+        (
+            round(C + spread * (0.3 + 0.7 * ((k * 7 + seed) % 10) / 10) * math.cos(k * 2.4), 1),
+            round(C + spread * (0.3 + 0.7 * ((k * 3 + seed) % 10) / 10) * math.sin(k * 2.4), 1),
+        )
+        for k in range(n)
+    ]
+
+
+async def past_session(
+    client: httpx.AsyncClient,
+    archer: ArcherCtx,
+    days_ago: int,
+    points: Sequence[tuple[float, float]],
+    *,
+    distance: float = 70.0,
+    arrows: tuple[str, ...] = (),
+) -> Range:
+    """A closed session of `days_ago`; its shots rotate over A01, A02, A03, and A03 flies
+    40 mm right of the others."""
+    start = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
+    r = await make_range(
+        client, archer, distance=distance, arrows=arrows, start_time=start, per_end=6
+    )
+    r = Range(r.archer, r.session_id, r.target_id, await arrow_ids(client, archer))
+    for i, (x, y) in enumerate(points):
+        name = ("A01", "A02", "A03")[i % 3]
+        await post_shots(client, r, [(x + 40, y) if name == "A03" else (x, y)], arrow=name)
+    await close_session(client, r)
+    return r
+
+
+async def arrow_ids(client: httpx.AsyncClient, archer: ArcherCtx) -> dict[str, str]:
+    resp = await client.get("/api/v0/arrow", headers=archer.headers)
+    return {a["identifier"]: a["id"] for a in resp.json()["data"]}
+
+
+async def test_session_page_plots_every_impact_with_group_centre_and_spread(
+    page: Page, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher
+) -> None:
+    archer = await make_archer()
+    r = await make_range(client, archer, round_code="wa720_70", per_end=6, arrows=("A01", "A02"))
+    hits = [*ring_of_points(10, 80), (C + 40, C - 20)]
+    await post_shots(client, r, hits[:6], arrow="A01")
+    await post_shots(client, r, [*hits[6:], None], arrow="A02")  # 5 hits and a miss
+    await sign_in(page, web, archer)
+    await page.goto(f"/app/sessions/{r.session_id}")
+
+    plot = page.locator("svg.group-plot")
+    await expect(plot).to_have_attribute("data-points", str(len(hits)))
+    await expect(plot.locator("circle.point")).to_have_count(len(hits))
+    await expect(plot.locator("ellipse.spread")).to_have_count(1)
+    await expect(plot.locator("path.centre")).to_have_count(1)
+    rows = await scorecard_rows(page)
+    assert [row[0] for row in rows] == ["1", "2"]
+    assert rows[1][-3] == "M"  # the miss, last shot of end 2
+    await expect(page.locator("table.per-arrow tbody tr")).to_have_count(2)
+    await expect(page.locator("[data-figure=round-score] dd")).to_contain_text("12 of 72 arrows")
+    await expect(page.locator("[data-figure=handicap] dt")).to_have_text("Handicap so far")
+    await expect(page.locator("svg.chart.bars")).to_be_visible()
+    export = page.get_by_role("link", name="shots of this day (CSV)")
+    resp = await client.get(str(await export.get_attribute("href")), headers=archer.headers)
+    assert resp.status_code == 200 and resp.text.count("\n") == 1 + 12
+
+
+async def test_history_charts_one_point_per_session_and_per_arrow(
+    page: Page, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher
+) -> None:
+    archer = await make_archer()
+    arrows = ("A01", "A02", "A03")
+    await past_session(client, archer, 30, group(36, 260, 1), arrows=arrows)
+    await past_session(client, archer, 20, group(12, 200, 2))
+    await past_session(client, archer, 10, group(6, 150, 3), distance=50.0)
+    await past_session(client, archer, 3, group(18, 140, 4))
+    await sign_in(page, web, archer)
+
+    await page.goto("/app/history")
+    trend = page.locator("#trend-chart")
+    await expect(trend).to_have_attribute("data-points", "4")
+    await expect(trend.locator("circle.pt")).to_have_count(4)
+    await expect(trend.locator("line.trend")).to_have_count(1)
+    await expect(page.locator(".trend-text")).to_contain_text("per arrow per month")
+    await expect(page.locator(".bests li")).to_have_count(1)  # 70 m: 30 arrows or more
+
+    # Filtered to 50 m: one session.
+    await page.get_by_text("Filters").click()
+    await page.get_by_label("Distance (m)").fill("50")
+    await page.get_by_role("button", name="Apply").click()
+    await expect(page.locator("#trend-chart circle.pt")).to_have_count(1)
+    await page.get_by_role("link", name="Clear").click()
+    await expect(page.locator("#trend-chart circle.pt")).to_have_count(4)
+
+    # One arrow: A03, shot in every session.
+    await page.get_by_label("Arrow", exact=True).select_option(label="A03")
+    arrow_chart = page.locator("#arrow-chart")
+    await expect(arrow_chart).to_have_attribute("data-points", "4")
+    await expect(arrow_chart.locator("[data-series=arrow] circle.pt")).to_have_count(4)
+    await screenshot(page, "history.png")
+
+
+async def test_empty_history_and_session_list_tell_a_newcomer_what_to_do(
+    page: Page, web: WebServer, make_archer: MakeArcher
+) -> None:
+    await sign_in(page, web, await make_archer())
+    await page.goto("/app/history")
+    await expect(page.get_by_text("Nothing to show yet.")).to_be_visible()
+    await expect(page.get_by_role("link", name="Open a session")).to_be_visible()
+    await page.goto("/app/sessions")
+    await expect(page.get_by_role("link", name="Open your first session")).to_be_visible()
