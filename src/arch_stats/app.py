@@ -25,6 +25,7 @@ from arch_stats.faces.router import router as faces_router
 from arch_stats.health.router import router as health_router
 from arch_stats.live.hub import LiveHub
 from arch_stats.live.router import router as live_router
+from arch_stats.live.stats_push import StatsPusher
 from arch_stats.sensors.router import router as sensors_router
 from arch_stats.sessions.router import router as sessions_router
 from arch_stats.shots.router import router as shots_router
@@ -55,6 +56,7 @@ def create_app(
         app.state.token_cache = cache = TokenCache(trusted=hub.connected.is_set)
         hub.listen("arch_stats_auth", lambda token_id: cache.evict(UUID(token_id)))
         hub.on_connect(cache.clear)
+        stats_pusher = StatsPusher(hub)
         await hub.start()
         # One assembler among all processes: the others stand by (advisory lock).
         app.state.assembler = assembler = Assembler.from_settings(database_url, settings)
@@ -64,6 +66,7 @@ def create_app(
             yield
         finally:
             await assembler.close()
+            await stats_pusher.close()
             await app.state.hub.stop()
             await app.state.pool.close()
 

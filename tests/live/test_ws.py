@@ -274,3 +274,25 @@ def test_replay_goes_ahead_of_frames_held_during_it() -> None:
     sub.live()
     sub.offer("shot.created", 5, "live-5")
     assert list(sub.queue) == ["replay-1", "replay-2", "replay-3", "live-4", "live-5"]
+
+
+async def test_stats_updated_follows_shots_with_current_totals(
+    client: httpx.AsyncClient, rng: Range, server_url: str
+) -> None:
+    async with await ws_connect(server_url, path(rng), rng.archer.token) as ws:
+        await asyncio.sleep(0.05)
+        await post_shots(client, rng, 3)  # 10 (X), 10, 10: all within the 10 ring
+        stats = None
+        for _ in range(10):  # a burst is coalesced: the last frame has all three shots
+            f = await next_frame(ws, skip=("heartbeat", "shot.created"))
+            assert f["type"] == "stats.updated"
+            stats = f["data"]
+            if stats["arrows"] == 3:
+                break
+        assert stats is not None
+        assert stats["arrows"] == 3
+        assert stats["total"] == 30
+        rest = await client.get(
+            f"/api/v0/session/{rng.session_id}/stats", headers=rng.archer.headers
+        )
+        assert rest.json()["data"]["total"] == stats["total"]

@@ -1,0 +1,63 @@
+"""`stats.updated`: after a shot changes, subscribers get the session's statistics again.
+
+Computed once per process per change (not per subscriber), only for sessions somebody here
+watches, and coalesced: while one computation runs, further changes of that session only mark
+it dirty, and one more computation follows. So a burst of shots costs at most two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from arch_stats.live.hub import LiveHub, frame
+from arch_stats.stats.service import session_stats_json
+
+log = logging.getLogger("arch_stats.live")
+
+KIND = "stats.updated"
+
+
+class StatsPusher:
+    def __init__(self, hub: LiveHub) -> None:
+        self.hub = hub
+        self._running: dict[UUID, asyncio.Task[None]] = {}
+        self._dirty: set[UUID] = set()
+        hub.on_event(self.on_event)
+
+    def on_event(self, kind: str, session_id: UUID, note: dict[str, Any]) -> None:
+        if not kind.startswith("shot.") or not self.hub.subscribers.get(session_id):
+            return
+        if session_id in self._running:
+            self._dirty.add(session_id)
+            return
+        archer_id = UUID(note["archer_id"])
+        task = asyncio.get_running_loop().create_task(
+            self._push(session_id, archer_id, note.get("request_id"))
+        )
+        self._running[session_id] = task
+
+    async def _push(self, session_id: UUID, archer_id: UUID, request_id: str | None) -> None:
+        try:
+            while True:
+                self._dirty.discard(session_id)
+                json = await session_stats_json(self.hub.pool, session_id, archer_id)
+                if json is not None:
+                    data = frame(KIND, orjson.Fragment(json), request_id=request_id)
+                    self.hub.publish(session_id, KIND, data)
+                if session_id not in self._dirty:
+                    return
+        except Exception:
+            log.exception("could not compute live statistics for session %s", session_id)
+        finally:
+            self._running.pop(session_id, None)
+
+    async def close(self) -> None:
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
