@@ -35,7 +35,10 @@ async def ws_connect(url: str, path: str, token: str | None = None, **kw: Any) -
 
 
 async def next_frame(
-    ws: ClientConnection, *, skip: tuple[str, ...] = ("heartbeat",), timeout: float = 5
+    ws: ClientConnection,
+    *,
+    skip: tuple[str, ...] = ("heartbeat", "stats.updated"),
+    timeout: float = 5,
 ) -> dict[str, Any]:
     while True:
         raw = await asyncio.wait_for(ws.recv(), timeout=timeout)
