@@ -72,6 +72,7 @@ def settings(migrated: str) -> Settings:
         login_max_attempts=5,
         login_window_seconds=60,
         max_body_bytes=1_048_576,
+        import_max_bytes=3 * 1_048_576,
         assembler_enabled=False,
     )
 

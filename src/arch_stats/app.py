@@ -87,6 +87,7 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         max_concurrent=settings.api_max_concurrent_requests,
         access_log=settings.access_log if access_log is None else access_log,
+        body_limits={f"{API_PREFIX}/import/shots.csv": settings.import_max_bytes},
     )
     app.include_router(health_router, prefix="/api")
     # Routes are matched in order, one by one: the busiest come first.

@@ -33,9 +33,12 @@ class RequestContextMiddleware:
         max_body_bytes: int,
         max_concurrent: int,
         access_log: bool,
+        body_limits: dict[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_body = max_body_bytes
+        # Paths allowed a different limit (e.g. CSV imports).
+        self.body_limits = body_limits or {}
         self.semaphore = asyncio.Semaphore(max_concurrent)
         self.access_log = access_log
 
@@ -80,26 +83,27 @@ class RequestContextMiddleware:
             await send(message)
 
         received = 0
+        limit = self.body_limits.get(scope["path"], self.max_body)
 
         async def receive_wrapper() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise BodyTooLarge(self.max_body)
+                if received > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         try:
-            if length is not None and length > self.max_body:
-                await self._too_large(send_wrapper)
+            if length is not None and length > limit:
+                await self._too_large(send_wrapper, limit)
                 return
             async with self.semaphore:
                 try:
                     await self.app(scope, receive_wrapper, send_wrapper)
                 except BodyTooLarge:
                     if not started:
-                        await self._too_large(send_wrapper)
+                        await self._too_large(send_wrapper, limit)
         finally:
             request_id_var.reset(token)
             if self.access_log or status_holder[0] >= 500:
@@ -118,8 +122,8 @@ class RequestContextMiddleware:
                     },
                 )
 
-    async def _too_large(self, send: Send) -> None:
-        response = error(413, [f"request body larger than {self.max_body} bytes"])
+    async def _too_large(self, send: Send, limit: int) -> None:
+        response = error(413, [f"request body larger than {limit} bytes"])
         await response({"type": "http"}, _empty_receive, send)
 
 

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     access_log: bool = Field(default=True, description="One JSON log line per HTTP request.")
     token_lifetime_hours: int = Field(default=24 * 30, ge=1)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    import_max_bytes: int = Field(
+        default=64 * 1_048_576,
+        ge=1024,
+        description="Largest CSV accepted by POST /import/shots.csv.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     cookie_secure: bool = Field(
