@@ -69,8 +69,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
             asyncio.run(seed_demo(dsn, log=_err))
         _err(
-            f"Arch Stats {__version__} on http://{host}:{port}/  "
-            f"(API docs http://{host}:{port}/api/swagger); Ctrl-C stops"
+            f"Arch Stats {__version__}: web UI http://{host}:{port}/app/ · "
+            f"API docs http://{host}:{port}/api/swagger · Ctrl-C stops"
         )
         common = {
             "host": host,
