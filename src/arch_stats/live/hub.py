@@ -206,14 +206,23 @@ class LiveHub:
     # -- the LISTEN connection ---------------------------------------------------------------
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
+        """A notification carries one note, or a list of them (one per shot of a statement)."""
         if self._buffer is not None:  # resynchronising: handled in order afterwards
             self._buffer.append(str(payload))
             return
         try:
-            note = orjson.loads(payload)  # type: ignore[arg-type]
+            parsed = orjson.loads(payload)  # type: ignore[arg-type]
+        except (orjson.JSONDecodeError, TypeError):
+            log.warning("unreadable live notification ignored")
+            return
+        for note in parsed if isinstance(parsed, list) else (parsed,):
+            self._on_note(note)
+
+    def _on_note(self, note: Any) -> None:
+        try:
             kind: str = note["type"]
             session_id = UUID(note["session_id"])
-        except (orjson.JSONDecodeError, KeyError, ValueError, TypeError):
+        except (KeyError, ValueError, TypeError):
             log.warning("unreadable live notification ignored")
             return
         subs = self.subscribers.get(session_id)
