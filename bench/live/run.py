@@ -1,0 +1,989 @@
+"""Live benchmark: from a sensor event's commit to `shot.created` at WebSocket clients.
+
+    .venv/bin/python -m bench.live.run [--duration 25] [--rate 20] [--subscribers 1,100]
+
+Starts its own embedded PostgreSQL (or uses --database-url, a disposable one), migrates it,
+and measures, on 127.0.0.1 only, with every time taken by `time.time()` (CLOCK_REALTIME,
+shared by the processes of this machine):
+
+1. the floor, before and after the live phases: a table with a trigger that NOTIFYs on
+   INSERT (as `shot` and `sensor_event` have), one INSERT at a time at --rate per second;
+   latency = from the INSERT's return (autocommit: its commit) in this process to the
+   notification's arrival at a bare asyncpg LISTEN connection in another process;
+2. Arch Stats, for each --subscribers count: one uvicorn process (1 worker, uvloop,
+   httptools, the assembler inside it, as `arch-stats serve`), N WebSocket clients
+   (`websockets.asyncio.client`, all in one separate process) on one open session, and here
+   an inserter writing at --rate shots per second, per shot: identified + engaged +
+   released in one statement, then, half a period later, the `arrow_landed` event alone
+   (inside the landing window, so the assembler pairs them at once). Latency = from the
+   landing INSERT's return to each client's receipt of the `shot.created` frame, matched by
+   the shot's `landed_at`. Reported over every receipt and over the last receipt per shot;
+   also split, from timestamps, into: landing commit → the assembler's write transaction
+   (`shot.created_at`), → the shot's NOTIFY at a bare LISTEN connection here, → the first
+   and the last WebSocket receipt; plus the CPU each process spent per shot;
+3. the assembler's throughput on a burst of 10,000 events (`bench.live.assembler`), with
+   the server stopped (it would hold the assembler's lock).
+
+Prints a table and the issue's targets as PASS/FAIL: live p99 with the most subscribers
+(every receipt) within 5 ms of the floor's p99; assembler ≥ 2,000 events/s. Progress goes to
+stderr. See bench/live/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import random
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from arch_stats.auth.tokens import PREFIX_LOGIN, token_hash
+from arch_stats.core import migrations
+from arch_stats.core.database import Connection
+from arch_stats.sensors import repository as sensors_repo
+from arch_stats.sensors.repository import EventRow
+from bench.live.assembler import AssemblerResult, measure_assembler
+from bench.live.receiver import landed_key
+
+HOST = "127.0.0.1"
+ROOT = Path(__file__).resolve().parents[2]
+FLOOR_CHANNEL = "bench_live_floor"
+LIVE_CHANNEL = "arch_stats_live"
+MARGIN_MS = 5.0  # live p99 (most subscribers) ≤ floor p99 + this
+VIEW_MM = 1300.0
+CENTRE_MM = VIEW_MM / 2
+WARMUP_SHOTS = 20
+NOISY = 0.15  # other work above this share of the machine's CPU makes a phase suspect
+GRACE_S = 10.0  # after the last insert, how long receipts may still come
+
+
+def say(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..1) of a non-empty sequence."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """Latencies in ms of one measured series, and how many expected receipts never came."""
+
+    label: str
+    values: list[float]
+    missing: int = 0
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.values, 0.50) if self.values else math.nan
+
+    @property
+    def p99(self) -> float:
+        return percentile(self.values, 0.99) if self.values else math.nan
+
+    @property
+    def max(self) -> float:
+        return max(self.values) if self.values else math.nan
+
+    def row(self) -> str:
+        return (
+            f"{self.label:<52} {self.n:>8,} {self.p50:>8.2f} {self.p99:>8.2f} "
+            f"{self.max:>8.2f} {self.missing:>8,}"
+        )
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "n": self.n,
+            "p50_ms": self.p50,
+            "p99_ms": self.p99,
+            "max_ms": self.max,
+            "missing": self.missing,
+        }
+
+
+def latencies(label: str, sent: dict[int, float], got: dict[int, float]) -> Latency:
+    """arrival − commit (s → ms) for every sent key; keys never received count as missing."""
+    values = [(got[k] - t) * 1000 for k, t in sent.items() if k in got]
+    return Latency(label, values, missing=sum(k not in got for k in sent))
+
+
+# --- CPU accounting ------------------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of a process (Linux /proc), None if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) jiffies of the whole machine since boot."""
+    parts = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    total = sum(parts[:8])
+    idle = parts[3] + parts[4]
+    return total - idle, total
+
+
+@dataclass(slots=True)
+class CpuMeter:
+    """CPU spent by some processes (and by the whole machine) between start and stop."""
+
+    pids: dict[str, Callable[[], list[int]]]
+    before: dict[str, dict[int, float]] = field(default_factory=dict)
+    machine: tuple[float, float] = (0.0, 0.0)
+
+    def start(self) -> None:
+        self.before = {
+            name: {pid: process_cpu(pid) or 0.0 for pid in get()} for name, get in self.pids.items()
+        }
+        self.machine = machine_cpu()
+
+    def stop(self) -> tuple[dict[str, float], float, float]:
+        """CPU seconds per group; the machine's busy fraction meanwhile, and the part of it
+        that none of the groups accounts for (other work on the machine)."""
+        spent: dict[str, float] = {}
+        for name, get in self.pids.items():
+            before = self.before.get(name, {})
+            total = 0.0
+            for pid in set(get()) | set(before):
+                now = process_cpu(pid)
+                if now is not None:
+                    total += now - before.get(pid, 0.0)
+            spent[name] = total
+        busy, total = machine_cpu()
+        d_total = total - self.machine[1]
+        if not d_total:
+            return spent, math.nan, math.nan
+        d_busy = busy - self.machine[0]
+        ours = sum(spent.values()) * _TICK
+        return spent, d_busy / d_total, max(d_busy - ours, 0.0) / d_total
+
+
+# --- database ------------------------------------------------------------------------------
+
+
+@contextmanager
+def database(url: str | None) -> Iterator[str]:
+    """The given URL, or an embedded PostgreSQL in a temporary directory, deleted after."""
+    if url:
+        yield url
+        return
+    from arch_stats.core.embedded import start_embedded
+
+    base = Path(tempfile.mkdtemp(prefix="asbench"))  # short: unix socket path limit
+    say(f"starting an embedded PostgreSQL in {base}")
+    server = start_embedded(base, cleanup="delete")
+    try:
+        yield server.dsn
+    finally:
+        say("stopping the embedded PostgreSQL")
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+FLOOR_SQL = f"""
+CREATE TABLE IF NOT EXISTS bench_live_floor (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    payload    text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE OR REPLACE FUNCTION bench_live_floor_notify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{FLOOR_CHANNEL}', NEW.id::text);
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS bench_live_floor_notify ON bench_live_floor;
+CREATE TRIGGER bench_live_floor_notify AFTER INSERT ON bench_live_floor
+    FOR EACH ROW EXECUTE FUNCTION bench_live_floor_notify();
+"""
+FLOOR_DROP_SQL = """
+DROP TABLE IF EXISTS bench_live_floor;
+DROP FUNCTION IF EXISTS bench_live_floor_notify();
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Archer:
+    id: UUID
+    token: str
+    arrows: list[UUID]
+
+
+async def make_archer(conn: Connection) -> Archer:
+    token = PREFIX_LOGIN + secrets.token_urlsafe(32)
+    async with conn.transaction():
+        archer_id: UUID = await conn.fetchval(
+            "INSERT INTO archer (email, password_hash, name) VALUES ($1, 'x', 'Live Bench') "
+            "RETURNING id",
+            f"bench-live-{secrets.token_hex(4)}@example.test",
+        )
+        await conn.execute(
+            "INSERT INTO auth_token (archer_id, token_hash, scope, expires_at) "
+            "VALUES ($1, $2, 'login', now() + interval '1 day')",
+            archer_id,
+            token_hash(token),
+        )
+        arrows = [
+            await conn.fetchval(
+                "INSERT INTO arrow (archer_id, identifier) VALUES ($1, $2) RETURNING id",
+                archer_id,
+                f"A{n:02d}",
+            )
+            for n in range(1, 7)
+        ]
+    return Archer(archer_id, token, arrows)
+
+
+async def open_session(conn: Connection, archer: Archer) -> tuple[UUID, UUID]:
+    """Close the archer's open session, if any, and open a new one with a target and face."""
+    async with conn.transaction():
+        await conn.execute(
+            "UPDATE session SET is_open = false, end_time = now() WHERE archer_id = $1 AND is_open",
+            archer.id,
+        )
+        session_id: UUID = await conn.fetchval(
+            "INSERT INTO session (archer_id, distance_m, arrows_per_end) VALUES ($1, 70, 6) "
+            "RETURNING id",
+            archer.id,
+        )
+        target_id: UUID = await conn.fetchval(
+            "INSERT INTO target (session_id, archer_id, distance_m, view_width_mm, "
+            "view_height_mm) VALUES ($1, $2, 70, $3, $3) RETURNING id",
+            session_id,
+            archer.id,
+            VIEW_MM,
+        )
+        await conn.execute(
+            "INSERT INTO target_face (target_id, face_index, face_type, center_x_mm, "
+            "center_y_mm) VALUES ($1, 0, 'wa_122', $2, $2)",
+            target_id,
+            CENTRE_MM,
+        )
+    return session_id, target_id
+
+
+async def remove_archer(conn: Connection, archer: Archer) -> None:
+    async with conn.transaction():
+        await conn.execute("DELETE FROM shot WHERE archer_id = $1", archer.id)
+        await conn.execute("DELETE FROM archer WHERE id = $1", archer.id)
+
+
+# --- the receiver process ------------------------------------------------------------------
+
+
+class Receiver:
+    """`python -m bench.live.receiver …` in a subprocess, driven over its stdin/stdout."""
+
+    def __init__(self, args: list[str], env: dict[str, str], max_seconds: float) -> None:
+        self.args = [*args, f"--max-seconds={max_seconds:.0f}"]
+        self.env = env
+        self.max_seconds = max_seconds
+        self.proc: asyncio.subprocess.Process | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.live.receiver",
+            *self.args,
+            cwd=ROOT,
+            env=self.env,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=256 * 1024 * 1024,  # the report is one (long) line
+        )
+        assert self.proc.stdout is not None
+        line = await asyncio.wait_for(self.proc.stdout.readline(), 60)
+        if line.strip() != b"READY":
+            await self.kill()
+            raise RuntimeError(f"receiver did not start: {line[:200]!r}")
+
+    async def stop(self, last_key: int, grace: float) -> dict[str, Any]:
+        assert self.proc is not None and self.proc.stdin and self.proc.stdout
+        try:
+            self.proc.stdin.write(f"STOP {last_key} {grace:g}\n".encode())
+            await self.proc.stdin.drain()
+            line = await asyncio.wait_for(self.proc.stdout.readline(), grace + 60)
+            await asyncio.wait_for(self.proc.wait(), 10)
+        finally:
+            await self.kill()
+        report: dict[str, Any] = orjson.loads(line)
+        return report
+
+    async def kill(self) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.kill()  # only our own child, by its handle
+            await self.proc.wait()
+
+
+# --- pacing and inserts ----------------------------------------------------------------------
+
+
+async def pace(start: float, slot: float) -> None:
+    """Sleep until `start + slot` on the loop's clock."""
+    loop = asyncio.get_running_loop()
+    delay = start + slot - loop.time()
+    if delay > 0:
+        await asyncio.sleep(delay)
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def at_us(us: int) -> datetime:
+    return datetime.fromtimestamp(us // 1_000_000, UTC).replace(microsecond=us % 1_000_000)
+
+
+# --- the floor -------------------------------------------------------------------------------
+
+
+async def measure_floor(
+    dsn: str, label: str, shots: int, rate: float, env: dict[str, str]
+) -> Latency:
+    conn = await migrations.connect(dsn)
+    receiver = Receiver(
+        ["floor", f"--channel={FLOOR_CHANNEL}"],
+        {**env, "BENCH_LIVE_DSN": dsn},  # not in argv: a --database-url may hold a password
+        (shots + WARMUP_SHOTS) / rate + 120,
+    )
+    try:
+        await conn.execute(FLOOR_SQL)
+        await receiver.start()
+        sent: dict[int, float] = {}
+        start = asyncio.get_running_loop().time()
+        last = 0
+        for i in range(WARMUP_SHOTS + shots):
+            await pace(start, i / rate)
+            last = await conn.fetchval(
+                "INSERT INTO bench_live_floor (payload) VALUES ($1) RETURNING id", f"row {i}"
+            )
+            committed = time.time()
+            if i >= WARMUP_SHOTS:
+                sent[last] = committed
+        report = await receiver.stop(last, GRACE_S)
+        got = dict(report["clients"][0])
+        return latencies(label, sent, got)
+    finally:
+        await receiver.kill()
+        await conn.close()
+
+
+# --- Arch Stats ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class LiveResult:
+    subscribers: int
+    shots: int
+    every: Latency  # every client's receipt
+    last: Latency  # the last receipt of each shot
+    first: Latency  # the first receipt of each shot
+    to_tx: Latency  # landing commit → the assembler's write transaction (shot.created_at)
+    to_notify: Latency  # landing commit → shot NOTIFY at a bare listener
+    notify_to_first: Latency
+    notify_to_last: Latency
+    cpu_ms_per_shot: dict[str, float]
+    machine_busy: float
+    other_load: float  # the machine's CPU used by processes other than the benchmark's
+    frames: int
+    deflate: bool
+
+
+async def measure_live(
+    dsn: str,
+    *,
+    port: int,
+    server_pid: int,
+    archer: Archer,
+    subscribers: int,
+    shots: int,
+    rate: float,
+    deflate: bool,
+    env: dict[str, str],
+) -> LiveResult:
+    conn = await migrations.connect(dsn)
+    probe = await migrations.connect(dsn)
+    rng = random.Random(subscribers)
+    session_id, target_id = await open_session(conn, archer)
+    url = f"ws://{HOST}:{port}/api/v0/ws?session_id={session_id}"
+    args = ["ws", f"--url={url}", f"--clients={subscribers}"]
+    if not deflate:
+        args.append("--no-deflate")
+    receiver = Receiver(
+        args, {**env, "BENCH_LIVE_TOKEN": archer.token}, (shots + WARMUP_SHOTS) / rate + 180
+    )
+    notes: list[tuple[float, str]] = []
+
+    def on_live(_c: object, _pid: int, _ch: str, payload: object) -> None:
+        notes.append((time.time(), str(payload)))
+
+    async def backend_pids() -> list[int]:
+        rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL")
+        return [r["pid"] for r in rows]
+
+    try:
+        await probe.add_listener(LIVE_CHANNEL, on_live)
+        await receiver.start()
+        pg_pids = await backend_pids()
+        receiver_pid = receiver.pid or 0
+        meter = CpuMeter(
+            {
+                "server": lambda: [server_pid],
+                "clients": lambda: [receiver_pid],
+                "inserter": lambda: [os.getpid()],
+                "postgres": lambda: pg_pids,
+            }
+        )
+        sent: dict[int, float] = {}
+        start = asyncio.get_running_loop().time()
+        last_key = 0
+        for i in range(WARMUP_SHOTS + shots):
+            if i == WARMUP_SHOTS:
+                meter.start()
+            await pace(start, i / rate)
+            a = now_us()
+            triple = [
+                EventRow(session_id, "arrow", "arrow_identified", at_us(a - 3000),
+                         rng.choice(archer.arrows)),
+                EventRow(session_id, "bow", "arrow_engaged", at_us(a - 2000)),
+                EventRow(session_id, "bow", "arrow_released", at_us(a - 1000)),
+            ]  # fmt: skip
+            await sensors_repo.insert_events(conn, archer.id, triple)
+            await pace(start, (i + 0.5) / rate)
+            last_key = now_us()
+            landing = EventRow(
+                session_id,
+                "target",
+                "arrow_landed",
+                at_us(last_key),
+                None,
+                target_id,
+                CENTRE_MM + rng.gauss(0, 80),
+                CENTRE_MM + rng.gauss(0, 80),
+            )
+            await sensors_repo.insert_events(conn, archer.id, [landing])
+            committed = time.time()
+            if i >= WARMUP_SHOTS:
+                sent[last_key] = committed
+        pg_pids = sorted(set(pg_pids) | set(await backend_pids()))
+        await asyncio.sleep(0.2)  # the last shot's work, then CPU (while the clients still run)
+        cpu, busy, other = meter.stop()
+        report = await receiver.stop(last_key, GRACE_S)
+
+        # The database's own timestamps of each shot (same machine clock).
+        rows = await conn.fetch(
+            "SELECT landed_at, created_at FROM shot WHERE session_id = $1", session_id
+        )
+        tx_at = {_key(r["landed_at"]): r["created_at"].timestamp() for r in rows}
+        made = await conn.fetchval(
+            "SELECT count(*) FROM sensor_event WHERE session_id = $1 AND outcome = 'shot'",
+            session_id,
+        )
+        if made != 4 * (WARMUP_SHOTS + shots):
+            say(f"  warning: {made} events became shots, {4 * (WARMUP_SHOTS + shots)} expected")
+    finally:
+        await receiver.kill()
+        await probe.close()
+        await conn.close()
+
+    notified: dict[int, float] = {}
+    for t, payload in notes:
+        parsed = orjson.loads(payload)  # one note, or a list of them (one per shot)
+        for note in parsed if isinstance(parsed, list) else [parsed]:
+            if note.get("type") == "shot.created" and note["data"].get("landed_at"):
+                notified.setdefault(landed_key(note["data"]["landed_at"]), t)
+
+    clients: list[dict[int, float]] = [dict(c) for c in report["clients"]]
+    every: list[float] = []
+    first: dict[int, float] = {}
+    last: dict[int, float] = {}
+    missing = 0
+    for got in clients:
+        for key, committed in sent.items():
+            if key not in got:
+                missing += 1
+                continue
+            t = got[key]
+            every.append((t - committed) * 1000)
+            first[key] = min(first.get(key, t), t)
+            last[key] = max(last.get(key, t), t)
+    # A shot's "last receipt" exists only if every client got it.
+    complete = {k: t for k, t in last.items() if all(k in got for got in clients)}
+    n = len(sent)
+    cpu_per_shot = {name: seconds * 1000 / n for name, seconds in cpu.items()}
+    label = f"{subscribers} subscriber{'s' if subscribers != 1 else ''}"
+    return LiveResult(
+        subscribers=subscribers,
+        shots=n,
+        every=Latency(f"Arch Stats, {label}: every receipt", every, missing),
+        last=latencies(f"Arch Stats, {label}: last receipt per shot", sent, complete),
+        first=latencies(f"Arch Stats, {label}: first receipt per shot", sent, first),
+        to_tx=latencies("  landing commit → assembler write tx begins", sent, tx_at),
+        to_notify=latencies("  landing commit → shot NOTIFY at a bare listener", sent, notified),
+        notify_to_first=Latency(
+            "  shot NOTIFY → first WebSocket receipt",
+            [(first[k] - notified[k]) * 1000 for k in sent if k in first and k in notified],
+        ),
+        notify_to_last=Latency(
+            "  shot NOTIFY → last WebSocket receipt",
+            [(complete[k] - notified[k]) * 1000 for k in sent if k in complete and k in notified],
+        ),
+        cpu_ms_per_shot=cpu_per_shot,
+        machine_busy=busy,
+        other_load=other,
+        frames=report["frames"],
+        deflate=deflate,
+    )
+
+
+def _key(ts: datetime) -> int:
+    return int(ts.timestamp()) * 1_000_000 + ts.microsecond
+
+
+# --- the server ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@contextmanager
+def child(
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    logs: Path,
+    *,
+    stop: signal.Signals = signal.SIGTERM,
+) -> Iterator[int]:
+    """A subprocess of ours, its output in `logs`; yields its pid, stops it (only it) after."""
+    log_path = logs / f"{name}.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    say(f"{name}: pid {proc.pid} (log {log_path})")
+    try:
+        time.sleep(0.1)
+        if proc.poll() is not None:
+            raise RuntimeError(f"{name} exited ({proc.returncode}):\n{_tail(log_path)}")
+        yield proc.pid
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(stop)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        say(f"{name}: stopped (pid {proc.pid})")
+        warnings = [
+            line for line in log_path.read_text(errors="replace").splitlines()
+            if '"WARNING"' in line or '"ERROR"' in line or "Traceback" in line
+        ]  # fmt: skip
+        if warnings:
+            say(f"{name}: {len(warnings)} warning/error line(s) in its log, the last ones:")
+            for line in warnings[-10:]:
+                say(f"  {line[:300]}")
+
+
+@contextmanager
+def uvicorn_server(
+    env: dict[str, str],
+    logs: Path,
+    *,
+    profile: Path | None = None,
+    factory: str = "bench.api.serve:create_app",
+) -> Iterator[tuple[int, int]]:
+    """Arch Stats under uvicorn as `arch-stats serve` runs it; yields (port, pid).
+
+    With `profile`, under cProfile (written there when the server stops): a diagnostic, it
+    slows the server down."""
+    port = free_port()
+    prefix = ["-m", "cProfile", "-o", str(profile)] if profile else []
+    command = [
+        sys.executable, *prefix, "-m", "uvicorn", factory, "--factory",
+        f"--app-dir={ROOT}", f"--host={HOST}", f"--port={port}", "--workers=1",
+        "--loop=uvloop", "--http=httptools", "--no-access-log", "--no-server-header",
+        "--log-level=warning",
+    ]  # fmt: skip
+    # uvicorn re-raises SIGTERM after its shutdown, which would lose cProfile's output.
+    stop = signal.SIGINT if profile else signal.SIGTERM
+    with child("arch-stats", command, env, logs, stop=stop) as pid:
+        say(f"arch-stats: uvicorn on http://{HOST}:{port}")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://{HOST}:{port}/api/health", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or process_cpu(pid) is None:
+                raise RuntimeError(
+                    f"the server is not ready after 60 s:\n{_tail(logs / 'arch-stats.log')}"
+                )
+            time.sleep(0.2)
+        yield port, pid
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+async def wait_for_assembler(dsn: str, within: float = 30.0) -> None:
+    """Until the server's assembler holds the lock (its work connection exists)."""
+    conn = await migrations.connect(dsn)
+    try:
+        deadline = time.monotonic() + within
+        while not await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity "
+            "WHERE application_name = 'arch-stats-assembler-work')"
+        ):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server's assembler did not take the lock")
+            await asyncio.sleep(0.1)
+    finally:
+        await conn.close()
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def report(
+    header: list[str],
+    floors: list[Latency],
+    lives: list[LiveResult],
+    assembler: AssemblerResult | None,
+) -> tuple[list[str], list[bool]]:
+    lines = [*header, ""]
+    lines.append(
+        f"{'latency, ms':<52} {'receipts':>8} {'p50':>8} {'p99':>8} {'max':>8} {'missing':>8}"
+    )
+    lines.append("-" * 97)
+    floor_all = Latency(
+        "floor: INSERT commit → bare LISTEN (all runs)",
+        [v for f in floors for v in f.values],
+        sum(f.missing for f in floors),
+    )
+    for f in floors:
+        lines.append(f.row())
+    if len(floors) > 1:
+        lines.append(floor_all.row())
+    for live in lives:
+        lines.append("")
+        lines.append(live.every.row())
+        if live.subscribers > 1:
+            lines.append(live.last.row())
+            lines.append(live.first.row())
+        for part in (live.to_tx, live.to_notify, live.notify_to_first, live.notify_to_last):
+            if live.subscribers > 1 or part is not live.notify_to_last:
+                lines.append(part.row())
+        cpu = ", ".join(f"{k} {v:.2f}" for k, v in live.cpu_ms_per_shot.items())
+        lines.append(
+            f"  CPU ms per shot: {cpu}; machine busy {live.machine_busy:.0%} "
+            f"(other work {live.other_load:.0%}); "
+            f"{live.frames:,} frames received (every type)"
+            f"{'' if live.deflate else '; permessage-deflate off'}"
+        )
+    if assembler is not None:
+        lines += ["", assembler.line().replace(" [PASS", "  [PASS").replace(" [FAIL", "  [FAIL")]
+
+    busy = [r for r in lives if r.other_load > NOISY]
+    if busy:
+        lines += [
+            "",
+            f"note: other work used more than {NOISY:.0%} of the machine's CPU during "
+            f"{len(busy)} phase(s): these latencies are not the service's; run again.",
+        ]
+
+    verdicts: list[bool] = []
+    lines += ["", "targets:"]
+    if lives and floor_all.values:
+        live = max(lives, key=lambda r: r.subscribers)
+        limit = floor_all.p99 + MARGIN_MS
+        ok = live.every.p99 <= limit and live.every.missing == 0
+        verdicts.append(ok)
+        lines.append(
+            f"  {'PASS' if ok else 'FAIL'}  live p99 with {live.subscribers} "
+            f"subscriber{'s' if live.subscribers != 1 else ''}, every "
+            f"receipt: {live.every.p99:.2f} ms (target ≤ floor p99 {floor_all.p99:.2f} + "
+            f"{MARGIN_MS:g} = {limit:.2f} ms"
+            f"{f'; {live.every.missing} receipts missing' if live.every.missing else ''})"
+        )
+        others = [f"last receipt per shot {live.last.p99:.2f} ms"] if live.subscribers > 1 else []
+        others += [
+            f"{r.subscribers} subscriber(s) {r.every.p99:.2f} ms" for r in lives if r is not live
+        ]
+        if others:
+            lines.append(f"        (for information, p99: {'; '.join(others)})")
+    if assembler is not None:
+        verdicts.append(assembler.passed)
+        lines.append(
+            f"  {'PASS' if assembler.passed else 'FAIL'}  assembler: "
+            f"{assembler.events_per_s:,.0f} events/s (target ≥ 2,000 events/s)"
+        )
+    return lines, verdicts
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m bench.live.run",
+        description="Live latency (sensor commit → WebSocket) against a bare LISTEN floor, "
+        "and the assembler's throughput.",
+    )
+    p.add_argument(
+        "--duration",
+        type=float,
+        default=25.0,
+        help="seconds measured per phase (default 25: 500 shots at 20/s)",
+    )
+    p.add_argument("--rate", type=float, default=20.0, help="shots (or floor rows) per second")
+    p.add_argument(
+        "--subscribers",
+        default="1,100",
+        help="comma-separated WebSocket client counts, one phase each",
+    )
+    p.add_argument("--events", type=int, default=10_000, help="assembler burst (0: skip)")
+    p.add_argument(
+        "--no-deflate",
+        action="store_true",
+        help="clients do not offer permessage-deflate (a diagnostic)",
+    )
+    p.add_argument(
+        "--database-url",
+        help="a disposable PostgreSQL instead of an embedded one; what the "
+        "benchmark adds is removed afterwards (no other assembler may run on it)",
+    )
+    p.add_argument(
+        "--assembler",
+        choices=("inside", "separate"),
+        default="inside",
+        help="where the assembler runs: inside the server (as `serve`, the default) or in "
+        "an `arch-stats assemble` process of its own (a diagnostic)",
+    )
+    p.add_argument(
+        "--no-stats-push",
+        action="store_true",
+        help="serve without the stats.updated frames that follow each shot (a diagnostic)",
+    )
+    p.add_argument(
+        "--profile-server",
+        type=Path,
+        metavar="FILE",
+        help="run the server under cProfile and write its stats to FILE (a diagnostic: "
+        "it slows the server down)",
+    )
+    p.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    p.add_argument("--strict", action="store_true", help="exit 1 unless every target passes")
+    args = p.parse_args(argv)
+    try:
+        args.subscriber_counts = [int(x) for x in args.subscribers.split(",") if x.strip()]
+    except ValueError:
+        p.error("--subscribers: comma-separated integers, e.g. 1,100")
+    if not args.subscriber_counts or not all(1 <= n <= 1000 for n in args.subscriber_counts):
+        p.error("--subscribers: 1 to 1000 clients per phase")
+    if not 0 < args.rate <= 200 or not 0 < args.duration <= 600 or args.events < 0:
+        p.error("--rate in (0, 200], --duration in (0, 600], --events ≥ 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    shots = max(1, round(args.duration * args.rate))
+    try:
+        import uvloop
+
+        runner = asyncio.Runner(loop_factory=uvloop.new_event_loop)
+    except ImportError:
+        runner = asyncio.Runner()
+
+    floors: list[Latency] = []
+    lives: list[LiveResult] = []
+    assembler: AssemblerResult | None = None
+    with ExitStack() as stack:
+        stack.enter_context(runner)
+        dsn = stack.enter_context(database(args.database_url))
+        env = {**os.environ, "DATABASE_URL": dsn, "ASSEMBLER_ENABLED": "true"}
+        env.pop("BENCH_LIVE_TOKEN", None)
+
+        async def prepare() -> Archer:
+            conn = await migrations.connect(dsn)
+            try:
+                applied = await migrations.up(conn)
+                say(f"migrations: {len(applied)} applied")
+                return await make_archer(conn)
+            finally:
+                await conn.close()
+
+        async def cleanup(archer: Archer) -> None:
+            conn = await migrations.connect(dsn)
+            try:
+                await conn.execute(FLOOR_DROP_SQL)
+                await remove_archer(conn, archer)
+            finally:
+                await conn.close()
+
+        archer = runner.run(prepare())
+        stack.callback(lambda: runner.run(cleanup(archer)))
+
+        def floor(label: str) -> None:
+            say(f"floor ({label}): {WARMUP_SHOTS} warm-up + {shots} inserts at {args.rate:g}/s")
+            result = runner.run(
+                measure_floor(
+                    dsn, f"floor ({label}): INSERT commit → bare LISTEN", shots, args.rate, env
+                )
+            )
+            say(f"  p50 {result.p50:.2f} ms, p99 {result.p99:.2f} ms, {result.missing} missing")
+            floors.append(result)
+
+        floor("first")
+        with ExitStack() as server_stack:
+            logs = Path(server_stack.enter_context(tempfile.TemporaryDirectory(prefix="aslive")))
+            server_env = env
+            if args.assembler == "separate":
+                server_env = {**env, "ASSEMBLER_ENABLED": "false"}
+                command = [sys.executable, "-m", "arch_stats", "assemble"]
+                server_stack.enter_context(child("assembler", command, env, logs))
+            port, pid = server_stack.enter_context(
+                uvicorn_server(
+                    server_env,
+                    logs,
+                    profile=args.profile_server,
+                    factory="bench.live.serve:without_stats_push"
+                    if args.no_stats_push
+                    else "bench.api.serve:create_app",
+                )
+            )
+            runner.run(wait_for_assembler(dsn))
+            for count in args.subscriber_counts:
+                say(
+                    f"Arch Stats, {count} subscriber(s): {WARMUP_SHOTS} warm-up + {shots} shots "
+                    f"at {args.rate:g}/s"
+                )
+                live = runner.run(
+                    measure_live(
+                        dsn,
+                        port=port,
+                        server_pid=pid,
+                        archer=archer,
+                        subscribers=count,
+                        shots=shots,
+                        rate=args.rate,
+                        deflate=not args.no_deflate,
+                        env=env,
+                    )
+                )
+                say(
+                    f"  every receipt p50 {live.every.p50:.2f} ms, p99 {live.every.p99:.2f} ms; "
+                    f"last per shot p99 {live.last.p99:.2f} ms; {live.every.missing} missing"
+                )
+                lives.append(live)
+        floor("last")
+        if args.events:
+            say(f"assembler: a burst of {args.events:,} events")
+            assembler = runner.run(measure_assembler(dsn, events=args.events))
+
+    load = os.getloadavg()
+    header = [
+        f"Arch Stats live benchmark — {platform.python_implementation()} "
+        f"{platform.python_version()}, {os.cpu_count()} CPUs, load average "
+        f"{load[0]:.1f} (1 min) at the end; 127.0.0.1",
+        f"{shots} measured (+{WARMUP_SHOTS} warm-up) per phase at {args.rate:g}/s; server: "
+        "uvicorn, 1 worker, uvloop, httptools, assembler "
+        f"{'inside' if args.assembler == 'inside' else 'in a process of its own'}; "
+        f"clients: websockets, one process{', no deflate' if args.no_deflate else ''}"
+        f"{'; no stats.updated push (diagnostic)' if args.no_stats_push else ''}",
+    ]
+    lines, verdicts = report(header, floors, lives, assembler)
+    print("\n".join(lines), flush=True)
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "rate": args.rate,
+                    "shots": shots,
+                    "floors": [f.summary() for f in floors],
+                    "live": [
+                        {
+                            "subscribers": r.subscribers,
+                            "deflate": r.deflate,
+                            "machine_busy": r.machine_busy,
+                            "other_load": r.other_load,
+                            "cpu_ms_per_shot": r.cpu_ms_per_shot,
+                            **{
+                                name: getattr(r, name).summary()
+                                for name in (
+                                    "every",
+                                    "last",
+                                    "first",
+                                    "to_tx",
+                                    "to_notify",
+                                    "notify_to_first",
+                                    "notify_to_last",
+                                )
+                            },
+                        }
+                        for r in lives
+                    ],
+                    "assembler": asdict(assembler) | {"events_per_s": assembler.events_per_s}
+                    if assembler
+                    else None,
+                    "passed": all(verdicts),
+                },
+                indent=2,
+            )
+        )
+    if args.strict and not all(verdicts):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
