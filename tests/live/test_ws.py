@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from uuid import UUID, uuid4
 
@@ -296,3 +297,20 @@ async def test_stats_updated_follows_shots_with_current_totals(
             f"/api/v0/session/{rng.session_id}/stats", headers=rng.archer.headers
         )
         assert rest.json()["data"]["total"] == stats["total"]
+
+
+async def test_stats_updated_is_coalesced_under_a_burst_and_ends_current(
+    client: httpx.AsyncClient, rng: Range, server_url: str
+) -> None:
+    async with await ws_connect(server_url, path(rng), rng.archer.token) as ws:
+        await asyncio.sleep(0.05)
+        for _ in range(10):  # ten separate requests, as fast as they go
+            await post_shots(client, rng, 1)
+        stats_frames = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                f = await next_frame(ws, skip=("heartbeat", "shot.created"), timeout=1.0)
+                stats_frames.append(f["data"])
+        assert stats_frames
+        assert stats_frames[-1]["arrows"] == 10  # the numbers end current
+        assert len(stats_frames) < 10  # one statistics query per interval, not per shot
