@@ -18,6 +18,7 @@ from arch_stats.auth.deps import LOGIN_SECURITY, SECURITY_SCHEMES, current_arche
 from arch_stats.auth.router import router as auth_router
 from arch_stats.core import handlers
 from arch_stats.core.database import create_pool
+from arch_stats.core.hotpath import HotPath
 from arch_stats.core.middleware import RequestContextMiddleware
 from arch_stats.core.settings import Settings, get_settings
 from arch_stats.exchange.router import router as exchange_router
@@ -27,7 +28,9 @@ from arch_stats.live.hub import LiveHub
 from arch_stats.live.router import router as live_router
 from arch_stats.live.stats_push import StatsPusher
 from arch_stats.sensors.router import router as sensors_router
+from arch_stats.sessions import hot as sessions_hot
 from arch_stats.sessions.router import router as sessions_router
+from arch_stats.shots import hot as shots_hot
 from arch_stats.shots.router import router as shots_router
 from arch_stats.stats.router import router as stats_router
 from arch_stats.targets.router import router as targets_router
@@ -82,6 +85,11 @@ def create_app(
     )
     app.state.settings = settings
     handlers.install(app)
+    if settings.hot_path:
+        # Inside the request context (id, limits, log), in front of FastAPI's routing.
+        app.add_middleware(
+            HotPath, routes=[*sessions_hot.routes(API_PREFIX), *shots_hot.routes(API_PREFIX)]
+        )
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,

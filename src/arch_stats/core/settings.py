@@ -41,6 +41,10 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest CSV accepted by POST /import/shots.csv.",
     )
+    hot_path: bool = Field(
+        default=True,
+        description="Answer the busiest reads ahead of FastAPI's request path (same answers).",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     cookie_secure: bool = Field(

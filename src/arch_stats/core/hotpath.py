@@ -1,0 +1,161 @@
+"""A short way through for the busiest requests, in front of FastAPI's request path.
+
+FastAPI's routing, dependency solving and request/response objects cost several times what
+the database does for a one-row read (see bench/README.md). For a handful of hot requests
+this ASGI layer does the same work directly: it matches the path, finds the caller in the
+token cache, runs the domain's repository function and writes the envelope.
+
+It only ever answers the plain success case. Whenever anything is unusual — no token, a
+token not in the cache yet, a query it does not understand, a row that is not found, any
+exception — the handler says so (returns None) and the request goes on to FastAPI, which
+answers it exactly as it always does (same validation, same errors, same envelope). The
+FastAPI routes stay the reference and the documentation; the tests run every request of a
+hot route through both ways (tests/test_hotpath.py).
+
+Only side-effect-free handlers may give up after touching the database: reads here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
+from uuid import UUID
+
+from starlette.requests import cookie_parser
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from arch_stats.auth.deps import MAX_TOKEN_LENGTH
+from arch_stats.auth.tokens import COOKIE_NAME, token_hash
+
+if TYPE_CHECKING:
+    from arch_stats.auth.cache import TokenCache
+    from arch_stats.core.database import Pool
+
+log = logging.getLogger("arch_stats.hotpath")
+
+UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+@dataclass(frozen=True, slots=True)
+class HotRequest:
+    """What a hot handler gets: the pool, the logged-in archer, the path's groups."""
+
+    pool: Pool
+    archer_id: UUID
+    params: tuple[str, ...]
+    query_string: bytes
+
+
+# Returns the `data` of a 200 as JSON bytes, or None: "let FastAPI answer this one".
+HotHandler = Callable[[HotRequest], Awaitable[bytes | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class HotRoute:
+    method: str
+    pattern: re.Pattern[str]
+    handler: HotHandler
+
+
+def hot_route(method: str, path: str, handler: HotHandler) -> HotRoute:
+    """`path` is a regular expression matched against the whole path."""
+    return HotRoute(method, re.compile(path), handler)
+
+
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+def login_token(scope: Scope) -> str | None:
+    """The login token of a request, as `auth.deps.current_archer` reads it: the bearer
+    token, else the cookie. None when absent or when the Authorization header is not a
+    well-formed bearer (FastAPI then answers with the right 401)."""
+    authorization = cookie = None
+    for key, value in scope["headers"]:
+        if key == b"authorization":
+            authorization = value
+        elif key == b"cookie":
+            cookie = value
+    if authorization is not None:
+        scheme, _, token = authorization.decode("latin-1").partition(" ")
+        token = token.strip()
+        return token if scheme.lower() == "bearer" and token else None
+    if cookie is not None:
+        return cookie_parser(cookie.decode("latin-1")).get(COOKIE_NAME)
+    return None
+
+
+class HotPath:
+    """ASGI middleware: answers the hot routes' success case, passes everything else on."""
+
+    def __init__(self, app: ASGIApp, *, routes: Sequence[HotRoute]) -> None:
+        self.app = app
+        # How many requests of hot routes were answered here, and how many given to FastAPI.
+        self.answered = 0
+        self.passed = 0
+        self.routes: dict[str, list[HotRoute]] = {}
+        for route in routes:
+            self.routes.setdefault(route.method, []).append(route)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            candidates = self.routes.get(scope["method"])
+            if candidates:
+                path: str = scope["path"]
+                for route in candidates:
+                    match = route.pattern.fullmatch(path)
+                    if match is not None:
+                        body = await self._answer(route, match, scope)
+                        if body is not None:
+                            await send(
+                                {
+                                    "type": "http.response.start",
+                                    "status": 200,
+                                    "headers": [
+                                        *_JSON_HEADERS,
+                                        (b"content-length", b"%d" % len(body)),
+                                    ],
+                                }
+                            )
+                            await send({"type": "http.response.body", "body": body})
+                            self.answered += 1
+                            return
+                        self.passed += 1
+                        break
+        await self.app(scope, receive, send)
+
+    async def _answer(self, route: HotRoute, match: re.Match[str], scope: Scope) -> bytes | None:
+        token = login_token(scope)
+        if token is None or len(token) > MAX_TOKEN_LENGTH:
+            return None
+        state = scope["app"].state
+        cache: TokenCache = state.token_cache
+        hit = cache.get(token_hash(token))
+        if hit is None or hit.scope != "login":
+            return None
+        request = HotRequest(state.pool, hit.archer_id, match.groups(), scope["query_string"])
+        try:
+            data = await route.handler(request)
+        except Exception:
+            # FastAPI will run the same request and answer (and log) whatever this was.
+            log.debug("hot path gave up on %s %s", scope["method"], scope["path"], exc_info=True)
+            return None
+        if data is None:
+            return None
+        return b'{"code":200,"data":%s,"errors":[]}' % data
+
+
+def query_params(query_string: bytes, allowed: frozenset[str]) -> dict[str, str] | None:
+    """The query as a dict, decoded as Starlette does; None (let FastAPI answer) when a key
+    is repeated or not one of `allowed`."""
+    if not query_string:
+        return {}
+    params: dict[str, str] = {}
+    for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        if key in params or key not in allowed:
+            return None
+        params[key] = value
+    return params
