@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
+import orjson
 import pytest
 from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
@@ -356,3 +357,102 @@ def test_query_params_decodes_like_starlette_and_refuses_repeats_and_unknowns() 
     assert query_params(b"a=", allowed) == {"a": ""}
     assert query_params(b"a=1&a=2", allowed) is None
     assert query_params(b"c=1", allowed) is None
+
+
+# --- POST /shot -----------------------------------------------------------------------------
+
+VOLATILE = {"id", "seq", "end_no", "created_at", "updated_at"}
+
+
+def stable(data: Any) -> Any:
+    """A shot response without what differs between two identical posts."""
+    if isinstance(data, list):
+        return [stable(item) for item in data]
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if k not in VOLATILE}
+    return data
+
+
+async def test_hot_post_shot_answers_exactly_like_fastapi(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    plain: httpx.AsyncClient,
+    archer: ArcherCtx,
+    other: ArcherCtx,
+) -> None:
+    ids = await seed_sessions(client, archer)
+    theirs = await seed_sessions(client, other)
+    r = await client.get(f"{API}/session/{ids['session2']}/target", headers=archer.headers)
+    target = r.json()["data"][0]["id"]
+    r = await client.get(f"{API}/session/{theirs['session2']}/target", headers=other.headers)
+    their_target = r.json()["data"][0]["id"]
+    r = await client.post(
+        f"{API}/arrow", json={"identifier": "A1", "diameter_mm": 9.3}, headers=archer.headers
+    )
+    arrow = r.json()["data"]["id"]
+    r = await client.post(f"{API}/arrow", json={"identifier": "B1"}, headers=other.headers)
+    their_arrow = r.json()["data"]["id"]
+    sid, closed = ids["session2"], ids["session0"]
+
+    def shot(**fields: Any) -> dict[str, Any]:
+        return {"session_id": sid, "target_id": target, "x_mm": 510.0, "y_mm": 480.0, **fields}
+
+    JSON = {"Content-Type": "application/json"}
+    cases: list[tuple[Any, dict[str, str], bool]] = [
+        (shot(), {}, True),
+        ([shot(x_mm=500 + i * 20.0) for i in range(6)], {}, True),
+        ([shot(), {"session_id": sid, "target_id": target}], {}, True),  # with a miss
+        (shot(arrow_id=arrow, x_mm=500 + 4 * 61 + 2.0, y_mm=500), {}, True),  # line-cutter
+        (shot(landed_at="2026-11-22T10:00:00Z"), {}, True),
+        (shot(arrow_id=their_arrow), {}, False),
+        (shot(target_id=their_target), {}, False),
+        (shot(session_id=closed), {}, False),
+        (shot(colour="red"), {}, False),
+        (shot(x_mm="abc"), {}, False),
+        (shot(x_mm=5000.0), {}, False),
+        ([], {}, False),
+        ([shot(), shot(session_id=closed)], {}, False),
+        (b"{not json", {}, False),
+        (b'{"session_id": NaN}', {}, False),
+        (b'{"x_mm": 1e999}', {}, False),
+        (shot(), {"Content-Type": "text/plain"}, False),
+        (shot(), {"Authorization": "Bearer nope"}, False),
+    ]
+    layer = hot_layer(app)
+    for body, extra, hot in cases:
+        raw = body if isinstance(body, bytes) else orjson.dumps(body)
+        headers = {**archer.headers, **JSON, **extra}
+        answered = layer.answered
+        expected = await plain.post(f"{API}/shot", content=raw, headers=headers)
+        got = await client.post(f"{API}/shot", content=raw, headers=headers)
+        case = (body, extra)
+        assert got.status_code == expected.status_code, case
+        assert got.headers["content-type"] == expected.headers["content-type"], case
+        if hot:
+            assert got.status_code == 201, (case, got.text)
+            assert stable(got.json()["data"]) == stable(expected.json()["data"]), case
+            assert layer.answered == answered + 1, case
+        else:
+            assert got.json() == expected.json(), case
+            assert layer.answered == answered, case
+    # Every successful post was stored once per app, nothing else.
+    r = await client.get(f"{API}/session/{sid}/shot", headers=archer.headers)
+    posted = 1 + 6 + 2 + 1 + 1
+    assert len(r.json()["data"]) == 4 + 2 * posted
+    assert [s["seq"] for s in r.json()["data"]] == list(range(1, 4 + 2 * posted + 1))
+
+
+async def test_hot_post_shot_body_over_the_limit_is_413(
+    client: httpx.AsyncClient, archer: ArcherCtx, settings: Settings
+) -> None:
+    huge = b"[" + b" " * settings.max_body_bytes + b"]"
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: the limit while reading
+        for i in range(0, len(huge), 65536):
+            yield huge[i : i + 65536]
+
+    headers = {**archer.headers, "Content-Type": "application/json"}
+    await client.get(f"{API}/session", headers=archer.headers)  # the token is cached
+    r = await client.post(f"{API}/shot", content=chunks(), headers=headers)
+    assert r.status_code == 413
+    assert r.json()["errors"] == [f"request body larger than {settings.max_body_bytes} bytes"]

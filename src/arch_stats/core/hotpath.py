@@ -12,7 +12,9 @@ answers it exactly as it always does (same validation, same errors, same envelop
 FastAPI routes stay the reference and the documentation; the tests run every request of a
 hot route through both ways (tests/test_hotpath.py).
 
-Only side-effect-free handlers may give up after touching the database: reads here.
+A handler may give up after touching the database only if nothing it did stays: reads,
+and writes done in one statement that failed (POST /shot). A body is read whole first and
+replayed to FastAPI when the hot path gives up.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from urllib.parse import parse_qsl
 from uuid import UUID
 
 from starlette.requests import cookie_parser
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from arch_stats.auth.deps import MAX_TOKEN_LENGTH
 from arch_stats.auth.tokens import COOKIE_NAME, token_hash
@@ -48,9 +50,10 @@ class HotRequest:
     archer_id: UUID
     params: tuple[str, ...]
     query_string: bytes
+    body: bytes = b""
 
 
-# Returns the `data` of a 200 as JSON bytes, or None: "let FastAPI answer this one".
+# Returns the `data` of the answer as JSON bytes, or None: "let FastAPI answer this one".
 HotHandler = Callable[[HotRequest], Awaitable[bytes | None]]
 
 
@@ -59,11 +62,20 @@ class HotRoute:
     method: str
     pattern: re.Pattern[str]
     handler: HotHandler
+    status: int = 200
+    # Requests with a body (JSON only) are read whole, and replayed to FastAPI if need be.
+    json_body: bool = False
 
 
-def hot_route(method: str, path: str, handler: HotHandler) -> HotRoute:
-    """`path` is a regular expression matched against the whole path."""
-    return HotRoute(method, re.compile(path), handler)
+def hot_route(
+    method: str, path: str, handler: HotHandler, *, status: int = 200, json_body: bool = False
+) -> HotRoute:
+    """`path` is a regular expression matched against the whole path.
+
+    A handler of a route with `json_body` may give up only before it has written anything
+    (or when what it wrote was rolled back): FastAPI then runs the request again.
+    """
+    return HotRoute(method, re.compile(path), handler, status, json_body)
 
 
 _JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -108,26 +120,37 @@ class HotPath:
                 for route in candidates:
                     match = route.pattern.fullmatch(path)
                     if match is not None:
-                        body = await self._answer(route, match, scope)
-                        if body is not None:
+                        body = b""
+                        if route.json_body:
+                            if not _is_json(scope):
+                                break
+                            read = await _read_body(receive)
+                            if read is None:
+                                return  # the client has gone: nobody to answer
+                            body = read
+                            receive = _replay(body, receive)
+                        data = await self._answer(route, match, scope, body)
+                        if data is not None:
                             await send(
                                 {
                                     "type": "http.response.start",
-                                    "status": 200,
+                                    "status": route.status,
                                     "headers": [
                                         *_JSON_HEADERS,
-                                        (b"content-length", b"%d" % len(body)),
+                                        (b"content-length", b"%d" % len(data)),
                                     ],
                                 }
                             )
-                            await send({"type": "http.response.body", "body": body})
+                            await send({"type": "http.response.body", "body": data})
                             self.answered += 1
                             return
                         self.passed += 1
                         break
         await self.app(scope, receive, send)
 
-    async def _answer(self, route: HotRoute, match: re.Match[str], scope: Scope) -> bytes | None:
+    async def _answer(
+        self, route: HotRoute, match: re.Match[str], scope: Scope, body: bytes
+    ) -> bytes | None:
         token = login_token(scope)
         if token is None or len(token) > MAX_TOKEN_LENGTH:
             return None
@@ -136,7 +159,7 @@ class HotPath:
         hit = cache.get(token_hash(token))
         if hit is None or hit.scope != "login":
             return None
-        request = HotRequest(state.pool, hit.archer_id, match.groups(), scope["query_string"])
+        request = HotRequest(state.pool, hit.archer_id, match.groups(), scope["query_string"], body)
         try:
             data = await route.handler(request)
         except Exception:
@@ -145,7 +168,42 @@ class HotPath:
             return None
         if data is None:
             return None
-        return b'{"code":200,"data":%s,"errors":[]}' % data
+        return b'{"code":%d,"data":%s,"errors":[]}' % (route.status, data)
+
+
+def _is_json(scope: Scope) -> bool:
+    for key, value in scope["headers"]:
+        if key == b"content-type":
+            media_type = value.split(b";", 1)[0].strip().lower()
+            return bool(media_type == b"application/json")
+    return False
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body; None when the client disconnects first. A body over the limit raises
+    here as it would for FastAPI, and the middleware around answers 413."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives `body` first, as one message, then whatever comes next."""
+    pending = True
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 def query_params(query_string: bytes, allowed: frozenset[str]) -> dict[str, str] | None:

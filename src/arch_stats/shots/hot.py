@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from uuid import UUID
 
+import orjson
+from pydantic import TypeAdapter
+
 from arch_stats.core.hotpath import UUID_PATTERN, HotRequest, HotRoute, hot_route, query_params
 from arch_stats.shots import service
+from arch_stats.shots.schemas import ShotIn
 
 _AFTER = frozenset({"after"})
+# The body of POST /shot, validated as FastAPI validates it (the route's parameter type).
+_SHOTS = TypeAdapter(ShotIn | list[ShotIn])
 MAX_AFTER = 2**31 - 1
 
 
@@ -39,8 +45,28 @@ async def get_shot(request: HotRequest) -> bytes:
     return (await service.get(request.pool, request.archer_id, shot_id)).encode()
 
 
+async def create_shots(request: HotRequest) -> bytes | None:
+    """POST /shot: the same checks, scoring and single INSERT as the route.
+
+    Anything invalid (JSON orjson refuses, a body that does not validate, a rule broken) is
+    raised before anything is written, and the route answers it. Shots for more than one
+    session are left to the route (in practice an error: an archer has one open session),
+    so that the one write here is a single statement: if it fails, nothing was written.
+    """
+    body = _SHOTS.validate_python(orjson.loads(request.body))
+    single = isinstance(body, ShotIn)
+    shots = [body] if isinstance(body, ShotIn) else body
+    if len({shot.session_id for shot in shots}) > 1:
+        return None
+    parts = await service.create(request.pool, request.archer_id, shots)
+    # PostgreSQL built the part as a JSON array: splice its elements, never re-parse them.
+    items = ",".join(p.strip()[1:-1] for p in parts)
+    return (items if single else f"[{items}]").encode()
+
+
 def routes(prefix: str) -> list[HotRoute]:
     return [
         hot_route("GET", f"{prefix}/session/({UUID_PATTERN})/shot", list_shots),
         hot_route("GET", f"{prefix}/shot/({UUID_PATTERN})", get_shot),
+        hot_route("POST", f"{prefix}/shot", create_shots, status=201, json_body=True),
     ]
