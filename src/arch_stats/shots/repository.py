@@ -8,6 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 import asyncpg
+import orjson
 
 from arch_stats.core.database import Connection, Executor
 from arch_stats.core.logging import request_id_var
@@ -111,7 +112,29 @@ async def insert_shots(
     get consecutive, unique sequence numbers. Returns the JSON list, or None when the session
     is not (or no longer) open.
     """
-    json: str | None = await conn.fetchval(
+    parts = await insert_shot_groups(
+        conn, session_id=session_id, archer_id=archer_id, groups=[(shots, request_id_var.get())]
+    )
+    return None if parts is None else parts[0]
+
+
+async def insert_shot_groups(
+    conn: Executor,
+    *,
+    session_id: UUID,
+    archer_id: UUID,
+    groups: Sequence[tuple[Sequence[ShotRow], str | None]],
+) -> list[str] | None:
+    """Several requests' shots, `(shots, request id)` each, in ONE statement, in that order.
+
+    Returns each group's JSON list, or None when the session is not (or no longer) open (then
+    nothing was written). The live notification of each shot carries its own group's request
+    id (`arch_stats.request_ids`, one per shot in seq order, read by shot_notify_statement).
+    """
+    shots = [shot for rows, _ in groups for shot in rows]
+    request_ids = [rid for rows, rid in groups for _ in rows]
+    single = len(groups) == 1
+    rows: list[str] | None = await conn.fetchval(
         f"""WITH seqs AS (
                 UPDATE session SET last_seq = last_seq + $3, updated_at = now()
                 WHERE id = $1 AND archer_id = $2 AND is_open
@@ -126,6 +149,8 @@ async def insert_shots(
                        u.score, u.is_x, u.engaged_at, u.released_at, u.landed_at,
                        u.release_event_id
                 FROM seqs, {REQUEST_ID.format("$17")},
+                     (SELECT set_config('arch_stats.request_ids', coalesce($19::text, ''), true))
+                         AS rids,
                      unnest($4::uuid[], $5::uuid[], $6::float8[], $7::float8[],
                                   $8::int2[], $9::int2[], $10::float8[], $11::float8[],
                                   $12::int2[], $13::bool[], $14::timestamptz[],
@@ -135,7 +160,7 @@ async def insert_shots(
                                           released_at, landed_at, release_event_id, ord)
                 RETURNING shot_row(shot) AS j, seq
             )
-            SELECT json_agg(s.j ORDER BY s.seq) FROM s""",
+            SELECT array_agg(to_json(s.j)::text ORDER BY s.seq) FROM s""",
         session_id,
         archer_id,
         len(shots),
@@ -152,10 +177,18 @@ async def insert_shots(
         [s.engaged_at for s in shots],
         [s.released_at for s in shots],
         [s.landed_at for s in shots],
-        request_id_var.get(),
+        groups[0][1] if single else None,
         [s.release_event_id for s in shots],
+        None if single else orjson.dumps(request_ids).decode(),
     )
-    return json
+    if rows is None:
+        return None
+    parts = []
+    start = 0
+    for group, _ in groups:
+        parts.append("[" + ",".join(rows[start : start + len(group)]) + "]")
+        start += len(group)
+    return parts
 
 
 async def list_json(conn: Executor, *, session_id: UUID, archer_id: UUID, after: int) -> str | None:

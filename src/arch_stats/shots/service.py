@@ -14,8 +14,12 @@ from arch_stats.faces.scoring import score_impact
 from arch_stats.shots import repository as repo
 from arch_stats.shots.repository import ShotRow, TargetInfo
 from arch_stats.shots.schemas import ShotIn, ShotPatch
+from arch_stats.shots.writer import SessionWriter
 
 MAX_BATCH = 500
+
+# Concurrent posts to one session are written together (shots/writer.py); one per process.
+WRITER = SessionWriter()
 
 
 def _scored(
@@ -118,7 +122,12 @@ async def create(conn: Executor, archer_id: UUID, shots: Sequence[ShotIn]) -> li
         by_session.setdefault(shot.session_id, []).append(row)
     out = []
     for session_id, rows in by_session.items():
-        json = await repo.insert_shots(conn, session_id=session_id, archer_id=archer_id, shots=rows)
+        if isinstance(conn, asyncpg.Pool):  # no transaction of the caller's: may write jointly
+            json = await WRITER.insert(conn, session_id=session_id, archer_id=archer_id, shots=rows)
+        else:
+            json = await repo.insert_shots(
+                conn, session_id=session_id, archer_id=archer_id, shots=rows
+            )
         if json is None:  # closed between our read and the insert
             raise BusinessRuleError(f"session {session_id} is closed")
         out.append(json)

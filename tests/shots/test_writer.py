@@ -1,0 +1,176 @@
+"""Concurrent posts to one session are written jointly (shots/writer.py), each kept apart."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import httpx
+from fastapi import FastAPI
+
+from arch_stats.core.database import Connection
+from arch_stats.core.logging import request_id_var
+from arch_stats.shots.repository import ShotRow
+from arch_stats.shots.service import WRITER
+from arch_stats.shots.writer import SessionWriter
+from tests.conftest import ArcherCtx
+from tests.shots.test_shots import C, Range, make_range
+
+API = "/api/v0"
+
+
+def end(r: Range, k: int, n: int = 3) -> list[dict[str, Any]]:
+    """Post k's end: n arrows whose x position encodes k and the arrow's place."""
+    return [
+        {
+            "session_id": str(r.session_id),
+            "target_id": str(r.target_id),
+            "x_mm": C + k * 3 + i * 0.25,
+            "y_mm": C,
+        }
+        for i in range(n)
+    ]
+
+
+async def test_concurrent_posts_each_get_their_shots_numbered_in_order(
+    client: httpx.AsyncClient, db: Connection, archer: ArcherCtx
+) -> None:
+    r = await make_range(db, archer)
+    notes: list[dict[str, Any]] = []
+    listener = db
+
+    def on_note(*args: Any) -> None:
+        notes.extend(json.loads(args[3]))
+
+    await listener.add_listener("arch_stats_live", on_note)
+    joint_before = WRITER.joint_writes
+    posts = 24
+    await client.get(f"{API}/session", headers=archer.headers)  # token cached
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                f"{API}/shot",
+                json=end(r, k),
+                headers={**archer.headers, "X-Request-ID": f"post-{k}"},
+            )
+            for k in range(posts)
+        )
+    )
+    for k, response in enumerate(responses):
+        assert response.status_code == 201, response.text
+        shots = response.json()["data"]
+        # A post's own shots, in its order, with consecutive numbers.
+        assert [s["x_mm"] for s in shots] == [x["x_mm"] for x in end(r, k)]
+        seqs = [s["seq"] for s in shots]
+        assert seqs == list(range(seqs[0], seqs[0] + 3))
+    all_seqs = sorted(s["seq"] for resp in responses for s in resp.json()["data"])
+    assert all_seqs == list(range(1, 3 * posts + 1))
+    assert WRITER.joint_writes > joint_before, "no two posts were ever written together"
+    stored = await db.fetch(
+        "SELECT seq, end_no, x_mm FROM shot WHERE session_id = $1 ORDER BY seq", r.session_id
+    )
+    assert [row["seq"] for row in stored] == all_seqs
+    assert [row["end_no"] for row in stored] == [(s - 1) // 6 + 1 for s in all_seqs]
+    total = await db.fetchval("SELECT shot_count FROM session WHERE id = $1", r.session_id)
+    assert total == 3 * posts
+    # Every live note names the request that posted its shot.
+    for _ in range(100):
+        if len(notes) >= 3 * posts:
+            break
+        await asyncio.sleep(0.02)
+    await listener.remove_listener("arch_stats_live", on_note)
+    by_seq = {n["seq"]: n["request_id"] for n in notes}
+    for k, response in enumerate(responses):
+        for s in response.json()["data"]:
+            assert by_seq[s["seq"]] == f"post-{k}"
+
+
+def row(r: Range, x: float, score: int) -> ShotRow:
+    return ShotRow(r.target_id, None, x, C, 0, 0, x - C, 0.0, score, False, None, None, None, None)
+
+
+async def test_a_failing_post_in_a_joint_write_fails_alone(
+    app: FastAPI, db: Connection, archer: ArcherCtx, client: httpx.AsyncClient
+) -> None:
+    r = await make_range(db, archer)
+    writer = SessionWriter()
+    pool = app.state.pool
+    # A row the database refuses (score 12 breaks a CHECK): scoring never makes one, but a
+    # joint statement that fails must not take the other posts down with it.
+    posts = [[row(r, C + 1, 10)], [row(r, C + 2, 12)], [row(r, C + 3, 9), row(r, C + 4, 9)]]
+
+    async def insert(i: int, shots: list[ShotRow]) -> str | None:
+        request_id_var.set(f"writer-{i}")
+        return await writer.insert(pool, session_id=r.session_id, archer_id=archer.id, shots=shots)
+
+    # The first post holds the session's lock while the other three queue behind it.
+    async with db.transaction():
+        await db.execute("SELECT 1 FROM session WHERE id = $1 FOR UPDATE", r.session_id)
+        first = asyncio.create_task(insert(0, [row(r, C, 10)]))
+        await asyncio.sleep(0.1)
+        rest = [asyncio.create_task(insert(i + 1, p)) for i, p in enumerate(posts)]
+        await asyncio.sleep(0.1)
+    results = await asyncio.gather(first, *rest, return_exceptions=True)
+    assert isinstance(results[2], asyncpg.CheckViolationError)
+    ok = [json.loads(x) for x in results if isinstance(x, str)]
+    assert [[s["x_mm"] for s in part] for part in ok] == [[C], [C + 1], [C + 3, C + 4]]
+    assert [s["seq"] for part in ok for s in part] == [1, 2, 3, 4]
+    count = await db.fetchval("SELECT count(*) FROM shot WHERE session_id = $1", r.session_id)
+    assert count == 4
+
+
+async def test_a_closed_session_refuses_every_waiting_post(
+    app: FastAPI, db: Connection, archer: ArcherCtx, client: httpx.AsyncClient
+) -> None:
+    r = await make_range(db, archer)
+    writer = SessionWriter()
+    pool = app.state.pool
+
+    async def insert(x: float) -> str | None:
+        return await writer.insert(
+            pool, session_id=r.session_id, archer_id=archer.id, shots=[row(r, x, 9)]
+        )
+
+    async with db.transaction():
+        await db.execute("SELECT 1 FROM session WHERE id = $1 FOR UPDATE", r.session_id)
+        first = asyncio.create_task(insert(C))
+        await asyncio.sleep(0.1)
+        rest = [asyncio.create_task(insert(C + i)) for i in range(1, 4)]
+        await asyncio.sleep(0.1)
+        await db.execute(
+            "UPDATE session SET is_open = false, end_time = now() WHERE id = $1", r.session_id
+        )
+    results = await asyncio.gather(first, *rest)
+    assert results == [None, None, None, None]
+    assert writer.joint_writes == 1
+    assert not writer._waiting  # nothing left behind
+
+
+async def test_a_post_cancelled_while_waiting_is_not_written(
+    app: FastAPI, db: Connection, archer: ArcherCtx, client: httpx.AsyncClient
+) -> None:
+    cancel_index = 1
+    r = await make_range(db, archer)
+    writer = SessionWriter()
+    pool = app.state.pool
+
+    async def insert(x: float) -> str | None:
+        return await writer.insert(
+            pool, session_id=r.session_id, archer_id=archer.id, shots=[row(r, x, 9)]
+        )
+
+    async with db.transaction():
+        await db.execute("SELECT 1 FROM session WHERE id = $1 FOR UPDATE", r.session_id)
+        tasks = [asyncio.create_task(insert(C))]
+        await asyncio.sleep(0.1)
+        tasks += [asyncio.create_task(insert(C + i)) for i in range(1, 4)]
+        await asyncio.sleep(0.05)
+        tasks[cancel_index].cancel()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(results[cancel_index], asyncio.CancelledError)
+    xs = await db.fetch("SELECT x_mm FROM shot WHERE session_id = $1 ORDER BY seq", r.session_id)
+    assert [x["x_mm"] for x in xs] == [C, C + 2, C + 3]
+    assert UUID(json.loads(results[2])[0]["session_id"]) == r.session_id  # type: ignore[arg-type]
