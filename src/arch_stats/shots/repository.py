@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -34,6 +34,8 @@ class TargetInfo:
     view_height_mm: float
     compound: bool
     faces: tuple[PlacedFace, ...]
+    # The target row's version (xmin) when read: inserts can insist it has not changed since.
+    version: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,7 @@ async def targets(
 ) -> dict[UUID, TargetInfo]:
     rows = await conn.fetch(
         """SELECT t.id, t.session_id, s.is_open, t.view_width_mm, t.view_height_mm,
-                  t.compound_scoring,
+                  t.compound_scoring, t.xmin::text AS version,
                   array_agg(f.face_type ORDER BY f.face_index) AS face_types,
                   array_agg(f.center_x_mm ORDER BY f.face_index) AS xs,
                   array_agg(f.center_y_mm ORDER BY f.face_index) AS ys
@@ -86,6 +88,7 @@ async def targets(
                 PlacedFace(t, x, y)
                 for t, x, y in zip(r["face_types"], r["xs"], r["ys"], strict=True)
             ),
+            version=r["version"],
         )
         for r in rows
     }
@@ -104,16 +107,26 @@ async def arrows(
 
 
 async def insert_shots(
-    conn: Executor, *, session_id: UUID, archer_id: UUID, shots: Sequence[ShotRow]
+    conn: Executor,
+    *,
+    session_id: UUID,
+    archer_id: UUID,
+    shots: Sequence[ShotRow],
+    targets: Collection[tuple[UUID, str]] = (),
 ) -> str | None:
     """Insert `shots` at the end of an open session, numbering them atomically.
 
     The UPDATE of `session.last_seq` locks the session row, so concurrent posts to one session
     get consecutive, unique sequence numbers. Returns the JSON list, or None when the session
-    is not (or no longer) open.
+    is not (or no longer) open, or one of `targets` (id, version) is not at that version any
+    more (or not of this session and archer): then nothing is written.
     """
     parts = await insert_shot_groups(
-        conn, session_id=session_id, archer_id=archer_id, groups=[(shots, request_id_var.get())]
+        conn,
+        session_id=session_id,
+        archer_id=archer_id,
+        groups=[(shots, request_id_var.get())],
+        targets=targets,
     )
     return None if parts is None else parts[0]
 
@@ -124,6 +137,7 @@ async def insert_shot_groups(
     session_id: UUID,
     archer_id: UUID,
     groups: Sequence[tuple[Sequence[ShotRow], str | None]],
+    targets: Collection[tuple[UUID, str]] = (),
 ) -> list[str] | None:
     """Several requests' shots, `(shots, request id)` each, in ONE statement, in that order.
 
@@ -138,6 +152,11 @@ async def insert_shot_groups(
         f"""WITH seqs AS (
                 UPDATE session SET last_seq = last_seq + $3, updated_at = now()
                 WHERE id = $1 AND archer_id = $2 AND is_open
+                  AND NOT EXISTS (
+                      SELECT FROM unnest($20::uuid[], $21::text[]) AS c(id, version)
+                      LEFT JOIN target t ON t.id = c.id AND t.session_id = $1
+                                        AND t.archer_id = $2
+                      WHERE t.xmin::text IS DISTINCT FROM c.version)
                 RETURNING last_seq - $3 AS base, arrows_per_end
             ), s AS (
                 INSERT INTO shot (session_id, archer_id, target_id, arrow_id, seq, end_no,
@@ -180,6 +199,8 @@ async def insert_shot_groups(
         groups[0][1] if single else None,
         [s.release_event_id for s in shots],
         None if single else orjson.dumps(request_ids).decode(),
+        [target_id for target_id, _ in targets],
+        [version for _, version in targets],
     )
     if rows is None:
         return None

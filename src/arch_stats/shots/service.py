@@ -9,17 +9,22 @@ from uuid import UUID
 import asyncpg
 
 from arch_stats.core.database import Connection, Executor
-from arch_stats.core.errors import BusinessRuleError, InvalidInput, NotFound
+from arch_stats.core.errors import AppError, BusinessRuleError, InvalidInput, NotFound
 from arch_stats.faces.scoring import score_impact
 from arch_stats.shots import repository as repo
 from arch_stats.shots.repository import ShotRow, TargetInfo
 from arch_stats.shots.schemas import ShotIn, ShotPatch
+from arch_stats.shots.target_cache import TargetCache
 from arch_stats.shots.writer import SessionWriter
 
 MAX_BATCH = 500
 
 # Concurrent posts to one session are written together (shots/writer.py); one per process.
 WRITER = SessionWriter()
+# The scoring data of targets recently shot at (shots/target_cache.py); one per process.
+TARGETS = TargetCache()
+# A post whose targets changed (or session closed) under it is read and scored again.
+_ATTEMPTS = 3
 
 
 def _scored(
@@ -89,12 +94,55 @@ async def create(conn: Executor, archer_id: UUID, shots: Sequence[ShotIn]) -> li
     """Check and score every shot, then store them; returns one JSON list per session.
 
     Only open sessions take shots and an archer has at most one, so in practice one list.
+    The targets' scoring data may come from this process's cache: the insert writes nothing
+    unless every target is still the version the shots were scored against (and the session
+    still open), and then everything is read afresh, checked and scored again.
     """
     if not shots:
         raise InvalidInput("body: an empty list has no shots")
     if len(shots) > MAX_BATCH:
         raise InvalidInput(f"body: at most {MAX_BATCH} shots per request")
-    targets = await repo.targets(conn, list({s.target_id for s in shots}), archer_id)
+    target_ids = list({s.target_id for s in shots})
+    for attempt in range(_ATTEMPTS):
+        targets = TARGETS.get_all(target_ids, archer_id) if attempt == 0 else None
+        cached = targets is not None
+        if targets is None:
+            targets = await repo.targets(conn, target_ids, archer_id)
+            TARGETS.put_all(targets.values(), archer_id)
+        try:
+            by_session = await _check_and_score(conn, archer_id, shots, targets)
+        except AppError:
+            if cached:  # the cache may be behind: errors are only ever said from fresh data
+                TARGETS.forget(target_ids)
+                continue
+            raise
+        out: list[str] = []
+        for session_id, rows in by_session.items():
+            versions = {(r.target_id, targets[r.target_id].version) for r in rows}
+            if isinstance(conn, asyncpg.Pool):  # no transaction of the caller's: may write jointly
+                json = await WRITER.insert(
+                    conn, session_id=session_id, archer_id=archer_id, shots=rows, targets=versions
+                )
+            else:
+                json = await repo.insert_shots(
+                    conn, session_id=session_id, archer_id=archer_id, shots=rows, targets=versions
+                )
+            if json is None:
+                # Closed, or a target changed, since they were read: nothing written. Read
+                # again (and say precisely what is wrong), unless part of the post is stored.
+                TARGETS.forget(target_ids)
+                if out or attempt == _ATTEMPTS - 1:
+                    raise BusinessRuleError(f"session {session_id} is closed")
+                break
+            out.append(json)
+        else:
+            return out
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _check_and_score(
+    conn: Executor, archer_id: UUID, shots: Sequence[ShotIn], targets: dict[UUID, TargetInfo]
+) -> dict[UUID, list[ShotRow]]:
     arrows = await _arrows(conn, {s.arrow_id for s in shots if s.arrow_id is not None}, archer_id)
     by_session: dict[UUID, list[ShotRow]] = {}
     for i, shot in enumerate(shots):
@@ -120,18 +168,7 @@ async def create(conn: Executor, archer_id: UUID, shots: Sequence[ShotIn]) -> li
             times=(shot.engaged_at, shot.released_at, shot.landed_at),
         )
         by_session.setdefault(shot.session_id, []).append(row)
-    out = []
-    for session_id, rows in by_session.items():
-        if isinstance(conn, asyncpg.Pool):  # no transaction of the caller's: may write jointly
-            json = await WRITER.insert(conn, session_id=session_id, archer_id=archer_id, shots=rows)
-        else:
-            json = await repo.insert_shots(
-                conn, session_id=session_id, archer_id=archer_id, shots=rows
-            )
-        if json is None:  # closed between our read and the insert
-            raise BusinessRuleError(f"session {session_id} is closed")
-        out.append(json)
-    return out
+    return by_session
 
 
 async def list_for_session(conn: Executor, archer_id: UUID, session_id: UUID, after: int) -> str:

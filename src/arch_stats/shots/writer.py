@@ -15,7 +15,7 @@ one post's failure never becomes another's. Per process; processes simply wait f
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -34,6 +34,7 @@ _Key = tuple[UUID, UUID]  # (session, archer)
 class _Post:
     shots: Sequence[ShotRow]
     request_id: str | None
+    targets: Collection[tuple[UUID, str]]
     done: asyncio.Future[str | None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -48,7 +49,13 @@ class SessionWriter:
         self.joint_writes = 0  # statements that wrote more than one post (for tests)
 
     async def insert(
-        self, pool: Pool, *, session_id: UUID, archer_id: UUID, shots: Sequence[ShotRow]
+        self,
+        pool: Pool,
+        *,
+        session_id: UUID,
+        archer_id: UUID,
+        shots: Sequence[ShotRow],
+        targets: Collection[tuple[UUID, str]] = (),
     ) -> str | None:
         """`repo.insert_shots`, shared with whoever posts to the session meanwhile."""
         key = (session_id, archer_id)
@@ -57,11 +64,11 @@ class SessionWriter:
             self._waiting[key] = []
             try:
                 return await repo.insert_shots(
-                    pool, session_id=session_id, archer_id=archer_id, shots=shots
+                    pool, session_id=session_id, archer_id=archer_id, shots=shots, targets=targets
                 )
             finally:
                 self._next(pool, key)
-        post = _Post(shots, request_id_var.get())
+        post = _Post(shots, request_id_var.get(), targets)
         waiting.append(post)
         # Cancelled while waiting (client gone): the future is cancelled with us, and a
         # write that has not started skips it.
@@ -93,6 +100,7 @@ class SessionWriter:
                     session_id=session_id,
                     archer_id=archer_id,
                     groups=[(p.shots, p.request_id) for p in batch],
+                    targets={t for p in batch for t in p.targets},
                 )
             except Exception as exc:
                 if len(batch) == 1:  # on its own already: that is its outcome
@@ -117,7 +125,11 @@ class SessionWriter:
                 token = request_id_var.set(post.request_id)
                 try:
                     json = await repo.insert_shots(
-                        pool, session_id=session_id, archer_id=archer_id, shots=post.shots
+                        pool,
+                        session_id=session_id,
+                        archer_id=archer_id,
+                        shots=post.shots,
+                        targets=post.targets,
                     )
                 except Exception as exc:
                     if not post.done.done():
