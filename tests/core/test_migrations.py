@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -111,3 +112,52 @@ async def test_concurrent_runners_apply_each_migration_once(scratch: str) -> Non
     finally:
         for c in conns:
             await c.close()
+
+
+async def test_stored_json_is_built_for_existing_rows(scratch: str) -> None:
+    """Sessions and shots that exist before 202611221500/1530 get their JSON and counts."""
+    conn = await migrations.connect(scratch)
+    try:
+        await migrations.up(conn)
+        later = [m for m in migrations.discover() if m.version >= "202611221500"]
+        await migrations.down(conn, steps=len(later))
+        await conn.execute("SET timezone = 'America/New_York'")
+        archer = await conn.fetchval(
+            "INSERT INTO archer (email, password_hash, name) VALUES ('m@example.org', 'x', 'M') "
+            "RETURNING id"
+        )
+        session = await conn.fetchval(
+            "INSERT INTO session (archer_id, distance_m, start_time) "
+            "VALUES ($1, 18, '2026-03-04 05:06:07+00') RETURNING id",
+            archer,
+        )
+        targets = [
+            await conn.fetchval(
+                "INSERT INTO target (session_id, archer_id, distance_m, view_width_mm, "
+                "view_height_mm) VALUES ($1, $2, 18, 400, 400) RETURNING id",
+                session,
+                archer,
+            )
+            for _ in range(2)
+        ]
+        await conn.execute(
+            "INSERT INTO shot (session_id, archer_id, target_id, seq, end_no, score, landed_at) "
+            "VALUES ($1, $2, $3, 1, 1, 0, '2026-03-04 05:07:00+00')",
+            session,
+            archer,
+            targets[0],
+        )
+        await migrations.up(conn)
+        row = await conn.fetchrow(
+            "SELECT doc::text AS doc, target_count, shot_count FROM session WHERE id = $1", session
+        )
+        assert row is not None
+        assert (row["target_count"], row["shot_count"]) == (2, 1)
+        doc = json.loads(row["doc"])
+        assert doc["start_time"] == "2026-03-04T05:06:07+00:00"
+        assert (doc["target_count"], doc["shot_count"]) == (2, 1)
+        shot = json.loads(await conn.fetchval("SELECT shot_json(s)::text FROM shot s"))
+        assert shot["landed_at"] == "2026-03-04T05:07:00+00:00"
+        assert (shot["seq"], shot["label"], shot["is_miss"]) == (1, "M", True)
+    finally:
+        await conn.close()

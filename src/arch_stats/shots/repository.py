@@ -15,10 +15,10 @@ from arch_stats.core.logging import request_id_var
 from arch_stats.faces.scoring import PlacedFace
 
 # The one JSON shape of a shot is a SQL function (migration 202611221000__live), shared with
-# the live notifications so that the REST API and the WebSocket can never disagree. Lists
-# aggregate its row, `shot_row(s)` (a composite: cheaper to turn into JSON, 202611221400).
+# the live notifications so that the REST API and the WebSocket can never disagree. It is
+# built once per write and kept in the row (`doc`, 202611221530): `shot_json(s)` reads it,
+# lists join it as text.
 SHOT_JSON = "shot_json(s)"
-SHOT_ROW = "shot_row(s)"
 
 # Each writing statement records the request id in the transaction (set_config(..., true)) so that
 # the NOTIFY trigger can put it in the live frame: a client sees which request made a change.
@@ -177,9 +177,9 @@ async def insert_shot_groups(
                      WITH ORDINALITY AS u(target_id, arrow_id, x_mm, y_mm, face_index,
                                           spot_index, dx_mm, dy_mm, score, is_x, engaged_at,
                                           released_at, landed_at, release_event_id, ord)
-                RETURNING shot_row(shot) AS j, seq
+                RETURNING doc, seq
             )
-            SELECT array_agg(to_json(s.j)::text ORDER BY s.seq) FROM s""",
+            SELECT array_agg(s.doc::text ORDER BY s.seq) FROM s""",
         session_id,
         archer_id,
         len(shots),
@@ -215,8 +215,9 @@ async def insert_shot_groups(
 async def list_json(conn: Executor, *, session_id: UUID, archer_id: UUID, after: int) -> str | None:
     """The session's shots in order, or None when the session is not the archer's."""
     json: str | None = await conn.fetchval(
-        f"""SELECT CASE WHEN EXISTS (SELECT 1 FROM session WHERE id = $1 AND archer_id = $2)
-                   THEN (SELECT coalesce(json_agg({SHOT_ROW} ORDER BY s.seq), '[]')
+        """SELECT CASE WHEN EXISTS (SELECT 1 FROM session WHERE id = $1 AND archer_id = $2)
+                   THEN (SELECT '[' || coalesce(string_agg(s.doc::text, ',' ORDER BY s.seq),
+                                                '') || ']'
                          FROM shot s WHERE s.session_id = $1 AND s.seq > $3)
                    END""",
         session_id,
