@@ -234,6 +234,10 @@ async def test_session_json_follows_every_change(
 
     before = await session()
     assert (before["target_count"], before["shot_count"]) == (1, 4)
+    # Both ways of building the stored JSON (UTC writer inline, others pinned) agree.
+    same = "SELECT bool_and(doc::jsonb = {}(t)::jsonb) FROM {} t"
+    assert await db.fetchval(same.format("session_json", "session")) is True
+    assert await db.fetchval(same.format("shot_doc_utc", "shot")) is True
     r = await client.patch(f"{API}/session/{sid}", json={"notes": "windy"}, headers=archer.headers)
     assert r.json()["data"] == await session()
     assert (await session())["notes"] == "windy"
