@@ -648,7 +648,7 @@ def uvicorn_server(
         sys.executable, *prefix, "-m", "uvicorn", factory, "--factory",
         f"--app-dir={ROOT}", f"--host={HOST}", f"--port={port}", "--workers=1",
         "--loop=uvloop", "--http=httptools", "--no-access-log", "--no-server-header",
-        "--log-level=warning",
+        "--ws-per-message-deflate=false", "--log-level=warning",
     ]  # fmt: skip
     # uvicorn re-raises SIGTERM after its shutdown, which would lose cProfile's output.
     stop = signal.SIGINT if profile else signal.SIGTERM

@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+import asyncpg
 import pytest
 
-from arch_stats.assembler import service
+from arch_stats.assembler import repository, service
 from arch_stats.assembler.runner import Assembler
 from arch_stats.assembler.service import Config, assemble_once
 from arch_stats.core.database import Connection
@@ -314,3 +315,92 @@ async def test_assembler_that_loses_its_lock_connection_stops_and_starts_over(
         await eventually(_shot_count(db, 1), 5, "the shot is made")
     finally:
         await assembler.close()
+
+
+# --- the pass's single write statement and its slow path ----------------------------------------
+
+
+def _after_read(monkeypatch: pytest.MonkeyPatch, action: Callable[[], Awaitable[object]]) -> None:
+    """Run `action` between the pass's read and its write (the database changes meanwhile)."""
+    read = repository.read_pass
+
+    async def read_then_act(conn: Connection, limit: int) -> repository.PassInput:
+        data = await read(conn, limit)
+        await action()
+        return data
+
+    monkeypatch.setattr(repository, "read_pass", read_then_act)
+
+
+async def test_pass_that_decides_nothing_writes_nothing(
+    db: Connection, rng: Range, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = await db.fetchval("SELECT now()")
+    await insert(db, rng, shot_rows(rng, 0, xy=None, base=now - timedelta(seconds=2.5)))
+    writes: list[object] = []
+
+    async def no_write(*args: object, **kwargs: object) -> None:
+        writes.append(args)
+
+    monkeypatch.setattr(repository, "write_pass", no_write)
+    result = await assemble_once(db, CONFIG)  # the release waits for its landing window
+    assert (result.events, result.next_check is not None, writes) == (0, True, [])
+
+
+async def test_session_closed_between_read_and_write_sets_events_aside(
+    db: Connection, rng: Range, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await insert(db, rng, shot_rows(rng, 0))
+    _after_read(
+        monkeypatch,
+        lambda: db.execute("UPDATE session SET is_open = false, end_time = now()"),
+    )
+    result = await assemble_once(db, CONFIG)
+    assert (result.events, result.shots, result.strays) == (4, 0, 4)
+    assert {o for _, o, _ in await outcomes(db, rng)} == {service.STRAY_CLOSED}
+    assert await db.fetchval("SELECT last_seq FROM session") == 0
+
+
+async def test_refused_batch_sets_aside_only_the_refused_sessions_shots(
+    db: Connection, make_archer: MakeArcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = await make_archer(), await make_archer()
+    ra, rb = await make_range(db, a.id), await make_range(db, b.id)
+    await insert(db, ra, shot_rows(ra, 0))
+    await insert(db, rb, shot_rows(rb, 5))
+    # The target of a's shot goes away after the read: its INSERT breaks a foreign key.
+    _after_read(monkeypatch, lambda: db.execute("DELETE FROM target WHERE id = $1", ra.target_id))
+    result = await assemble_once(db, CONFIG)
+    assert (result.events, result.shots, result.strays) == (8, 1, 4)
+    assert len(await shots(db, rb)) == 1 and await shots(db, ra) == []
+    assert {o for _, o, _ in await outcomes(db, rb)} == {"shot"}
+    assert {o for _, o, _ in await outcomes(db, ra)} == {
+        "error: refused by the database (ForeignKeyViolationError)"
+    }
+
+
+async def test_release_shot_by_a_concurrent_pass_is_not_shot_twice(
+    db: Connection, rng: Range, migrated: str
+) -> None:
+    """Two overlapping passes (a dying assembler's last, its successor's first)."""
+    await insert(db, rng, shot_rows(rng, 0))
+    first, second = await asyncpg.connect(migrated), await asyncpg.connect(migrated)
+    try:
+        tx = first.transaction()
+        await tx.start()
+        assert (await assemble_once(first, CONFIG)).shots == 1  # not committed yet
+        late = asyncio.create_task(assemble_once(second, CONFIG))
+        await asyncio.sleep(0.3)
+        assert not late.done()  # it waits for the first pass's locks
+        await tx.commit()
+        assert (await late).events == 0  # the events were marked by the first pass
+    finally:
+        await first.close()
+        await second.close()
+    [s] = await shots(db, rng)
+    linked = await db.fetchval(
+        "SELECT count(*) FROM sensor_event e JOIN shot s ON s.id = e.shot_id "
+        "WHERE s.release_event_id = $1",
+        s["release_event_id"],
+    )
+    assert linked == 4

@@ -1,4 +1,11 @@
-"""All SQL of the shot assembler (shots themselves go through the shots repository)."""
+"""All SQL of the shot assembler.
+
+A pass costs two round trips when it makes shots, one when it decides nothing: `read_pass`
+(the clock, the pending events and all the sessions, targets and arrows they name, in one
+statement) and `write_pass` (the shots and the marks of their events in one autocommit
+statement: one commit, one WAL flush). `insert_one_session` and `mark_processed` are the
+slow path, used only when the database refuses the batch.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,8 @@ from uuid import UUID
 import asyncpg
 
 from arch_stats.core.database import Connection
+from arch_stats.faces.scoring import PlacedFace
+from arch_stats.shots.repository import ShotRow, TargetInfo
 
 # Any constant works as long as every process uses the same one (migrations use another).
 LOCK_KEY = 7_202_611_221_200
@@ -25,40 +34,195 @@ class SessionInfo:
     first_target_id: UUID | None
 
 
+@dataclass(frozen=True, slots=True)
+class PassInput:
+    """What a pass reads: the database's clock and the pending events with their context."""
+
+    now: datetime
+    # (id, session_id, kind, sensor_ts, arrow_id, target_id, x_mm, y_mm), in time order
+    events: list[asyncpg.Record]
+    sessions: dict[UUID, SessionInfo]
+    targets: dict[UUID, TargetInfo]  # those the events or the sessions name, of their archer
+    diameters: dict[UUID, float]  # arrows the events name, of their session's archer
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    events: int  # events marked processed
+    refused: set[int]  # releases whose session is no longer open: no shot, events set aside
+
+
 async def try_lock(conn: Connection) -> bool:
     got: bool = await conn.fetchval("SELECT pg_try_advisory_lock($1)", LOCK_KEY)
     return got
 
 
-async def db_now(conn: Connection) -> datetime:
-    now: datetime = await conn.fetchval("SELECT now()")
-    return now
+async def read_pass(conn: Connection, limit: int) -> PassInput:
+    """The oldest pending events (`sensor_event_pending_idx`), at most `limit`, and context.
 
-
-async def pending_events(conn: Connection, limit: int) -> list[asyncpg.Record]:
-    """The oldest pending events of every session, in time order (`sensor_event_pending_idx`)."""
-    return await conn.fetch(
-        """SELECT id, session_id, kind, sensor_ts, arrow_id, target_id, x_mm, y_mm
-           FROM sensor_event WHERE processed_at IS NULL
-           ORDER BY sensor_ts, id LIMIT $1""",
+    One snapshot, so `now` and the events agree. Rows travel as arrays of records: one row
+    comes back whatever the number of events, sessions and faces.
+    """
+    row = await conn.fetchrow(
+        """WITH ev AS MATERIALIZED (
+               SELECT id, session_id, kind, sensor_ts, arrow_id, target_id, x_mm, y_mm
+               FROM sensor_event WHERE processed_at IS NULL
+               ORDER BY sensor_ts, id LIMIT $1
+           ), ss AS MATERIALIZED (
+               SELECT s.id, s.archer_id, s.is_open, s.landing_window_ms,
+                      (SELECT t.id FROM target t WHERE t.session_id = s.id
+                       ORDER BY t.created_at, t.id LIMIT 1) AS first_target_id
+               FROM session s WHERE s.id IN (SELECT session_id FROM ev)
+           )
+           SELECT now() AS now,
+               (SELECT array_agg(ROW(id, session_id, kind, sensor_ts, arrow_id, target_id,
+                                     x_mm, y_mm) ORDER BY sensor_ts, id) FROM ev) AS events,
+               (SELECT array_agg(ROW(id, archer_id, is_open, landing_window_ms,
+                                     first_target_id)) FROM ss) AS sessions,
+               (SELECT array_agg(ROW(t.id, t.session_id, ss.is_open, t.view_width_mm,
+                                     t.view_height_mm, t.compound_scoring, f.face_type,
+                                     f.center_x_mm, f.center_y_mm)
+                                 ORDER BY t.id, f.face_index)
+                FROM target t
+                JOIN ss ON ss.id = t.session_id AND ss.archer_id = t.archer_id
+                JOIN target_face f ON f.target_id = t.id
+                WHERE t.id IN (SELECT target_id FROM ev UNION SELECT first_target_id FROM ss)
+               ) AS faces,
+               (SELECT array_agg(DISTINCT ROW(a.id, a.diameter_mm))
+                FROM ev
+                JOIN ss ON ss.id = ev.session_id
+                JOIN arrow a ON a.id = ev.arrow_id AND a.archer_id = ss.archer_id
+               ) AS arrows""",
         limit,
     )
-
-
-async def sessions(conn: Connection, session_ids: Sequence[UUID]) -> dict[UUID, SessionInfo]:
-    rows = await conn.fetch(
-        """SELECT s.id, s.archer_id, s.is_open, s.landing_window_ms,
-                  (SELECT t.id FROM target t WHERE t.session_id = s.id
-                   ORDER BY t.created_at, t.id LIMIT 1) AS first_target_id
-           FROM session s WHERE s.id = ANY($1::uuid[])""",
-        list(session_ids),
-    )
-    return {
-        r["id"]: SessionInfo(
-            r["id"], r["archer_id"], r["is_open"], r["landing_window_ms"], r["first_target_id"]
+    assert row is not None
+    sessions = {r[0]: SessionInfo(r[0], r[1], r[2], r[3], r[4]) for r in row["sessions"] or ()}
+    faces: dict[UUID, list[asyncpg.Record]] = {}
+    for r in row["faces"] or ():
+        faces.setdefault(r[0], []).append(r)
+    targets = {
+        target_id: TargetInfo(
+            id=target_id,
+            session_id=rs[0][1],
+            session_open=rs[0][2],
+            view_width_mm=rs[0][3],
+            view_height_mm=rs[0][4],
+            compound=rs[0][5],
+            faces=tuple(PlacedFace(r[6], r[7], r[8]) for r in rs),
         )
-        for r in rows
+        for target_id, rs in faces.items()
     }
+    return PassInput(
+        now=row["now"],
+        events=list(row["events"] or ()),
+        sessions=sessions,
+        targets=targets,
+        diameters={r[0]: r[1] for r in row["arrows"] or ()},
+    )
+
+
+# One statement, so one commit: the shots of every session (numbered atomically by the UPDATE
+# of `session.last_seq`, which locks the session row as the shots repository does) and the
+# marks of every decided event. A release that already has its shot (made before a crash)
+# gets no second one and its events are linked to that shot. If another process makes it
+# while this statement runs (only while a dying assembler's last pass overlaps its
+# successor's first), ON CONFLICT skips it and the UPDATE skips its events (it waits for that
+# commit and finds them processed); `seq` then has a gap. Shots of a session no longer open
+# are not made and their events are set aside with `$20` as their outcome. The shot
+# triggers' NOTIFY goes out at the commit.
+_WRITE = """
+WITH u AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::float8[],
+                         $6::float8[], $7::int2[], $8::int2[], $9::float8[], $10::float8[],
+                         $11::int2[], $12::bool[], $13::timestamptz[], $14::timestamptz[],
+                         $15::timestamptz[], $16::int8[])
+        WITH ORDINALITY AS u(session_id, archer_id, target_id, arrow_id, x_mm, y_mm,
+                             face_index, spot_index, dx_mm, dy_mm, score, is_x, engaged_at,
+                             released_at, landed_at, release_event_id, ord)
+), existing AS (
+    SELECT s.release_event_id, s.id FROM shot s
+    WHERE s.release_event_id IN (SELECT release_event_id FROM u)
+), fresh AS (
+    SELECT u.*, row_number() OVER (PARTITION BY u.session_id ORDER BY u.ord) AS n
+    FROM u WHERE u.release_event_id NOT IN (SELECT release_event_id FROM existing)
+), seqs AS (
+    UPDATE session s SET last_seq = s.last_seq + c.n, updated_at = now()
+    FROM (SELECT session_id, archer_id, count(*)::int AS n FROM fresh
+          GROUP BY session_id, archer_id) c
+    WHERE s.id = c.session_id AND s.archer_id = c.archer_id AND s.is_open
+    RETURNING s.id, s.last_seq - c.n AS base, s.arrows_per_end
+), ins AS (
+    INSERT INTO shot (session_id, archer_id, target_id, arrow_id, seq, end_no, x_mm, y_mm,
+                      face_index, spot_index, dx_mm, dy_mm, score, is_x, engaged_at,
+                      released_at, landed_at, release_event_id)
+    SELECT f.session_id, f.archer_id, f.target_id, f.arrow_id, q.base + f.n,
+           (q.base + f.n - 1) / q.arrows_per_end + 1, f.x_mm, f.y_mm, f.face_index,
+           f.spot_index, f.dx_mm, f.dy_mm, f.score, f.is_x, f.engaged_at, f.released_at,
+           f.landed_at, f.release_event_id
+    FROM fresh f JOIN seqs q ON q.id = f.session_id,
+         (SELECT set_config('arch_stats.request_id', '', true)) AS rid
+    ON CONFLICT (release_event_id) DO NOTHING
+    RETURNING release_event_id, id
+), made AS (
+    SELECT release_event_id, id FROM ins
+    UNION ALL
+    SELECT release_event_id, id FROM existing
+), marks AS (
+    UPDATE sensor_event e
+    SET processed_at = now(),
+        outcome = CASE WHEN m.release_id IS NOT NULL AND made.id IS NULL THEN $20
+                       ELSE m.outcome END,
+        shot_id = made.id
+    FROM unnest($17::int8[], $18::text[], $19::int8[]) AS m(id, outcome, release_id)
+         LEFT JOIN made ON made.release_event_id = m.release_id
+    WHERE e.id = m.id AND e.processed_at IS NULL
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM marks) AS events,
+       (SELECT coalesce(array_agg(f.release_event_id), '{}') FROM fresh f
+        WHERE f.session_id NOT IN (SELECT id FROM seqs)) AS refused
+"""
+
+
+async def write_pass(
+    conn: Connection,
+    shots: Sequence[tuple[UUID, UUID, ShotRow]],
+    marks: Sequence[tuple[int, str, int | None]],
+    *,
+    closed_outcome: str,
+) -> Written:
+    """Write a pass's decisions in one autocommit statement (one transaction).
+
+    `shots` are (session_id, archer_id, row), each with its `release_event_id`; `marks` are
+    (event id, outcome, release id of its shot or None). Raises the database's error when any
+    row is refused (nothing is then written).
+    """
+    ids, outcomes, releases = zip(*marks, strict=True) if marks else ((), (), ())
+    row = await conn.fetchrow(
+        _WRITE,
+        [s for s, _, _ in shots],
+        [a for _, a, _ in shots],
+        [r.target_id for _, _, r in shots],
+        [r.arrow_id for _, _, r in shots],
+        [r.x_mm for _, _, r in shots],
+        [r.y_mm for _, _, r in shots],
+        [r.face_index for _, _, r in shots],
+        [r.spot_index for _, _, r in shots],
+        [r.dx_mm for _, _, r in shots],
+        [r.dy_mm for _, _, r in shots],
+        [r.score for _, _, r in shots],
+        [r.is_x for _, _, r in shots],
+        [r.engaged_at for _, _, r in shots],
+        [r.released_at for _, _, r in shots],
+        [r.landed_at for _, _, r in shots],
+        [r.release_event_id for _, _, r in shots],
+        list(ids),
+        list(outcomes),
+        list(releases),
+        closed_outcome,
+    )
+    assert row is not None
+    return Written(row["events"], set(row["refused"]))
 
 
 async def shots_of_releases(conn: Connection, release_ids: Sequence[int]) -> set[int]:

@@ -7,6 +7,11 @@ about `lock_retry`. The assembling process LISTENs on `arch_stats_sensor` (one N
 inserting statement) and also ticks, because misses are decided by the clock when no event
 follows them. Any database error closes both connections and starts over (lock first), so
 the work resumes from what the database says, never from memory.
+
+Inside `serve` it runs on a thread of its own with its own event loop (and its own
+connections: asyncpg connections belong to one loop), so that a pass never waits behind the
+web loop's work, such as a fan-out to many WebSocket clients; `arch-stats assemble` runs it on
+the main thread (`run`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -46,6 +52,9 @@ class Assembler:
         self.holding = False  # this process is the one assembling
         self._stopping = False
         self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop `run` runs on
+        self._owner: asyncio.AbstractEventLoop | None = None  # the loop that called `start`
+        self._thread: threading.Thread | None = None
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
@@ -65,21 +74,54 @@ class Assembler:
         )
 
     def start(self) -> None:
-        """Run in the background (inside `serve`)."""
-        self._task = asyncio.create_task(self.run(), name="assembler")
+        """Run in the background (inside `serve`), on a thread with an event loop of its own.
+
+        `on_pass` is still called on the loop that called `start`."""
+        self._owner = asyncio.get_running_loop()
+        self._wake = asyncio.Event()  # bound to the loop that first waits on it: a fresh one
+        self._loop = loop = _new_loop()
+        self._task = loop.create_task(self.run(), name="assembler")
+        self._thread = threading.Thread(
+            target=self._run_thread, args=(loop, self._task), name="assembler", daemon=True
+        )
+        self._thread.start()
+
+    @staticmethod
+    def _run_thread(loop: asyncio.AbstractEventLoop, task: asyncio.Task[None]) -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(task)
+        except asyncio.CancelledError:
+            pass
+        except Exception:  # run() catches everything else; this is a last resort
+            log.exception("assembler: its thread failed")
+        finally:
+            with contextlib.suppress(Exception):
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
 
     def request_stop(self) -> None:
+        """Stop after the current pass; callable from any thread."""
         self._stopping = True
-        self._wake.set()
+        loop = self._loop
+        if loop is None or _running_loop() is loop:
+            self._wake.set()
+        else:
+            with contextlib.suppress(RuntimeError):  # its loop has already closed
+                loop.call_soon_threadsafe(self._wake.set)
 
     async def close(self, grace: float = 5.0) -> None:
         self.request_stop()
-        if self._task is not None:
-            try:
-                await asyncio.wait_for(self._task, grace)
-            except TimeoutError:
-                log.warning("assembler: did not stop in %g s, cancelled", grace)
-            self._task = None
+        thread, loop, task = self._thread, self._loop, self._task
+        if thread is None or loop is None or task is None:
+            return
+        await asyncio.to_thread(thread.join, grace)
+        if thread.is_alive():
+            log.warning("assembler: did not stop in %g s, cancelled", grace)
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(task.cancel)
+            await asyncio.to_thread(thread.join, grace)
+        self._thread = self._loop = self._task = None
 
     async def run(self) -> None:
         """Assemble (or stand by) until `request_stop`; never raises on database errors."""
@@ -143,7 +185,11 @@ class Assembler:
             self._wake.clear()
             result = await assemble_once(work, self.config)
             if self.on_pass is not None:
-                self.on_pass(result)
+                if self._owner is not None and self._owner is not _running_loop():
+                    with contextlib.suppress(RuntimeError):  # its loop has closed
+                        self._owner.call_soon_threadsafe(self.on_pass, result)
+                else:
+                    self.on_pass(result)
             if result.events:
                 log.info(
                     "assembler: %d event(s) → %d shot(s) (%d miss(es)), %d set aside",
@@ -166,3 +212,19 @@ async def _close(conn: Connection) -> None:
         await asyncio.wait_for(conn.close(), 2)
     except Exception:  # already broken: make sure the socket goes
         conn.terminate()
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover (a dependency of uvicorn[standard])
+        return asyncio.new_event_loop()
+    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    return loop

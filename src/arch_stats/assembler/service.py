@@ -1,18 +1,21 @@
 """The shot assembler: pending sensor events in, scored shots out, one pass at a time.
 
-A pass reads the pending events in bulk, matches each session's events (the pure
-`matcher.match`), scores the shots with `faces.scoring.score_impact`, and in ONE transaction
-inserts each session's shots with one statement (the shots repository) and marks every event
-it decided with one UPDATE. A crash anywhere leaves the events pending and no shot: the next
-pass, in this process or another, starts again from the database, and `shot.release_event_id`
-(UNIQUE) makes a second shot for a release impossible.
+A pass reads the pending events with everything needed to decide them in one statement,
+matches each session's events (the pure `matcher.match`), scores the shots with
+`faces.scoring.score_impact`, and writes every shot and the marks of every event it decided in
+ONE autocommit statement (one transaction, so one durable commit); a pass that decided nothing
+writes nothing. A crash anywhere leaves the events pending and no shot: the next pass, in this
+process or another, starts again from the database, and `shot.release_event_id` (UNIQUE, ON
+CONFLICT DO NOTHING) makes a second shot for a release impossible. When the database refuses
+that statement, the pass is written again session by session, each in a savepoint, so that one
+bad shot sets its own events aside instead of stopping every session.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -20,7 +23,7 @@ import asyncpg
 
 from arch_stats.assembler import repository as repo
 from arch_stats.assembler.matcher import Event, MatchedShot, Rules, match
-from arch_stats.assembler.repository import SessionInfo
+from arch_stats.assembler.repository import PassInput, SessionInfo
 from arch_stats.core.database import Connection
 from arch_stats.faces.scoring import score_impact
 from arch_stats.shots import repository as shots_repo
@@ -62,26 +65,13 @@ class PassResult:
     now: datetime | None = None
 
 
-@dataclass(slots=True)
-class _Session:
-    info: SessionInfo
-    rows: list[ShotRow] = field(default_factory=list)
-    shot_events: list[tuple[MatchedShot, Event]] = field(default_factory=list)
-    marks: list[tuple[int, str, int | None]] = field(default_factory=list)
-
-
-def _event(r: asyncpg.Record) -> Event:
-    return Event(
-        r["id"], r["kind"], r["sensor_ts"], r["arrow_id"], r["target_id"], r["x_mm"], r["y_mm"]
-    )
-
-
 async def assemble_once(conn: Connection, config: Config) -> PassResult:
     """One pass over the pending events. Raises only on database errors."""
     result = PassResult()
-    now = await repo.db_now(conn)
+    data = await repo.read_pass(conn, config.batch + 1)
+    now = data.now
     result.now = now
-    rows = await repo.pending_events(conn, config.batch + 1)
+    rows = data.events
     if not rows:
         return result
     clock = now
@@ -90,21 +80,19 @@ async def assemble_once(conn: Connection, config: Config) -> PassResult:
         # to stand there (every event before it has been read, whatever it decides). The cut
         # falls between two timestamps, never among equal ones.
         result.more = True
-        cut: datetime = rows[config.batch]["sensor_ts"]
+        cut: datetime = rows[config.batch][3]
         clock = min(now, cut)
-        rows = [r for r in rows[: config.batch] if r["sensor_ts"] < cut] or rows[: config.batch]
+        rows = [r for r in rows[: config.batch] if r[3] < cut] or rows[: config.batch]
 
     by_session: dict[UUID, list[Event]] = {}
     for r in rows:
-        by_session.setdefault(r["session_id"], []).append(_event(r))
-    infos = await repo.sessions(conn, list(by_session))
+        by_session.setdefault(r[1], []).append(Event(r[0], r[2], r[3], r[4], r[5], r[6], r[7]))
 
     matched: dict[UUID, tuple[SessionInfo, list[MatchedShot]]] = {}
-    marks: list[tuple[int, str, int | None]] = []
     strays: list[tuple[Event, str, UUID]] = []
     checks: list[datetime] = []
     for session_id, events in by_session.items():
-        info = infos.get(session_id)
+        info = data.sessions.get(session_id)
         if info is None:  # deleted since (its events go with it, ON DELETE CASCADE)
             continue
         if not info.is_open:
@@ -122,7 +110,60 @@ async def assemble_once(conn: Connection, config: Config) -> PassResult:
         if m.shots:
             matched[session_id] = (info, m.shots)
 
-    per_session = await _score(conn, matched, strays)
+    per_session = _score(matched, data, strays)
+    result.next_check = min(checks, default=None)
+    if per_session or strays:  # a pass that decided nothing writes nothing
+        try:
+            await _write(conn, per_session, strays, result)
+        except asyncpg.UniqueViolationError:
+            raise
+        except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:
+            # Nothing was written: find the session(s) at fault, one savepoint each.
+            log.warning("assembler: the pass's batch was refused (%s); writing one by one", exc)
+            await _write_each(conn, per_session, strays, result)
+    result.strays = len(strays)
+    _log_strays(strays)
+    return result
+
+
+async def _write(
+    conn: Connection,
+    per_session: dict[UUID, tuple[SessionInfo, list[tuple[MatchedShot, ShotRow]]]],
+    strays: list[tuple[Event, str, UUID]],
+    result: PassResult,
+) -> None:
+    """Every shot and every mark of the pass in one statement (one commit)."""
+    shots = [
+        (session_id, info.archer_id, row)
+        for session_id, (info, pairs) in per_session.items()
+        for _, row in pairs
+    ]
+    marks: list[tuple[int, str, int | None]] = [
+        (e.id, OUTCOME_SHOT if s.landing else OUTCOME_MISS, s.release.id)
+        for _, pairs in per_session.values()
+        for s, _ in pairs
+        for e in s.events
+    ]
+    marks.extend((e.id, why, None) for e, why, _ in strays)
+    written = await repo.write_pass(conn, shots, marks, closed_outcome=STRAY_CLOSED)
+    result.events = written.events
+    for session_id, (_, pairs) in per_session.items():
+        for s, _ in pairs:
+            if s.release.id in written.refused:  # the session was closed meanwhile
+                strays.extend((e, STRAY_CLOSED, session_id) for e in s.events)
+            else:
+                result.shots += 1
+                result.misses += s.landing is None
+
+
+async def _write_each(
+    conn: Connection,
+    per_session: dict[UUID, tuple[SessionInfo, list[tuple[MatchedShot, ShotRow]]]],
+    strays: list[tuple[Event, str, UUID]],
+    result: PassResult,
+) -> None:
+    """The slow path: one transaction, each session's shots in a savepoint of their own."""
+    marks: list[tuple[int, str, int | None]] = []
     async with conn.transaction():
         done = await repo.shots_of_releases(
             conn, [s.release.id for _, shots in per_session.values() for s, _ in shots]
@@ -142,46 +183,24 @@ async def assemble_once(conn: Connection, config: Config) -> PassResult:
         if marks:
             ids, outcomes, releases = zip(*marks, strict=True)
             result.events = await repo.mark_processed(conn, ids, outcomes, releases)
-    result.strays = len(strays)
-    result.next_check = min(checks, default=None)
-    _log_strays(strays)
-    return result
 
 
-async def _score(
-    conn: Connection,
+def _score(
     matched: dict[UUID, tuple[SessionInfo, list[MatchedShot]]],
+    data: PassInput,
     strays: list[tuple[Event, str, UUID]],
 ) -> dict[UUID, tuple[SessionInfo, list[tuple[MatchedShot, ShotRow]]]]:
     """Score every matched shot; shots that cannot be scored become strays with the reason."""
-    by_archer: dict[UUID, tuple[set[UUID], set[UUID]]] = {}
-    for info, shots in matched.values():
-        target_ids, arrow_ids = by_archer.setdefault(info.archer_id, (set(), set()))
-        if info.first_target_id is not None:
-            target_ids.add(info.first_target_id)
-        for s in shots:
-            target_ids.update(e.target_id for e in (s.landing, s.release) if e and e.target_id)
-            if s.identify is not None and s.identify.arrow_id is not None:
-                arrow_ids.add(s.identify.arrow_id)
-    targets: dict[UUID, TargetInfo] = {}
-    diameters: dict[UUID, float] = {}
-    for archer_id, (target_ids, arrow_ids) in by_archer.items():
-        if target_ids:
-            targets.update(await shots_repo.targets(conn, list(target_ids), archer_id))
-        if arrow_ids:
-            found = await shots_repo.arrows(conn, list(arrow_ids), archer_id)
-            diameters.update({k: r["diameter_mm"] for k, r in found.items()})
-
     out: dict[UUID, tuple[SessionInfo, list[tuple[MatchedShot, ShotRow]]]] = {}
     for session_id, (info, shots) in matched.items():
         rows: list[tuple[MatchedShot, ShotRow]] = []
         for s in shots:
-            target = _target(s, info, targets)
+            target = _target(s, info, data.targets)
             if target is None:
                 strays.extend((e, STRAY_NO_TARGET, session_id) for e in s.events)
                 continue
             try:
-                rows.append((s, _row(s, target, diameters)))
+                rows.append((s, _row(s, target, data.diameters)))
             except (ValueError, KeyError) as exc:  # e.g. a face type no longer known
                 strays.extend((e, f"error: {exc}"[:200], session_id) for e in s.events)
         if rows:

@@ -49,7 +49,7 @@ class Subscriber:
 
     __slots__ = (
         "_held",
-        "_wake",
+        "_waiter",
         "archer_id",
         "closed",
         "dropped",
@@ -65,7 +65,9 @@ class Subscriber:
         self.queue: deque[str] = deque(maxlen=QUEUE_LIMIT)
         self.dropped = 0
         self.closed = False
-        self._wake = asyncio.Event()
+        # The task sending to this client waits on this future when its queue is empty: the
+        # cheapest wake-up asyncio has (no Event and its list of waiters), paid per client.
+        self._waiter: asyncio.Future[None] | None = None
         # While the client is being given what it missed, live frames wait here, so that the
         # replay comes first and the join has no gap and no duplicate.
         self._held: list[tuple[str, int, str]] | None = []
@@ -81,7 +83,12 @@ class Subscriber:
                     extra={"resource": {"type": "session", "id": str(self.session_id)}},
                 )
         self.queue.append(data)  # a full deque drops its oldest item by itself
-        self._wake.set()
+        self._wakeup()
+
+    def _wakeup(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def offer(self, kind: str, seq: int, data: str) -> None:
         """Deliver a frame; a `shot.created` the client already has is skipped."""
@@ -111,15 +118,18 @@ class Subscriber:
     async def next_frames(self) -> list[str]:
         """Wait for frames; returns everything queued (empty when closed)."""
         while not self.queue and not self.closed:
-            self._wake.clear()
-            await self._wake.wait()
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
         frames = list(self.queue)
         self.queue.clear()
         return frames
 
     def close(self) -> None:
         self.closed = True
-        self._wake.set()
+        self._wakeup()
 
 
 class LiveHub:
