@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ import asyncpg
 import pytest
 
 from arch_stats.assembler import repository, service
-from arch_stats.assembler.runner import Assembler
+from arch_stats.assembler.runner import SWITCH_INTERVAL, Assembler
 from arch_stats.assembler.service import Config, assemble_once
 from arch_stats.core.database import Connection
 from arch_stats.faces.scoring import PlacedFace, score_impact
@@ -261,8 +262,11 @@ async def test_only_one_of_two_assemblers_holds_lock_and_other_takes_over(
 async def test_assembler_reconnects_after_its_connections_are_killed(
     db: Connection, rng: Range, migrated: str
 ) -> None:
+    sys.setswitchinterval(0.005)
     assembler = Assembler(migrated, tick=0.05, lock_retry=0.1)
     assembler.start()
+    # Its thread gets the GIL within 1 ms of waking, not the default 5.
+    assert sys.getswitchinterval() == pytest.approx(SWITCH_INTERVAL)
     try:
         await eventually(_holding(assembler), 5, "assembler takes the lock")
         await db.execute(
