@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from arch_stats.core import migrations
+from arch_stats.core.serving import uvicorn_flags
 from arch_stats.core.settings import Settings
 from bench.api import load as loadgen
 from bench.api.ceiling import PATH as CEILING_PATH
@@ -219,10 +220,7 @@ def uvicorn_server(
         f"--host={HOST}",
         f"--port={port}",
         "--workers=1",
-        "--loop=uvloop",
-        "--http=httptools",
-        "--no-access-log",
-        "--no-server-header",
+        *uvicorn_flags(),
         "--log-level=warning",
     ]
     with log_path.open("wb") as log:

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from arch_stats.core import migrations
+from arch_stats.core.serving import uvicorn_flags
 from bench.history.seed import SESSIONS, SHOTS, Seeded, seed
 
 HOST = "127.0.0.1"
@@ -124,9 +125,7 @@ def server(dsn: str, logs: Path) -> Iterator[tuple[int, int]]:
         f"--host={HOST}",
         f"--port={port}",
         "--workers=1",
-        "--loop=uvloop",
-        "--http=httptools",
-        "--no-access-log",
+        *uvicorn_flags(),
         "--log-level=warning",
     ]
     log_path = logs / "server.log"

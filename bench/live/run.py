@@ -60,6 +60,7 @@ import orjson
 from arch_stats.auth.tokens import PREFIX_LOGIN, token_hash
 from arch_stats.core import migrations
 from arch_stats.core.database import Connection
+from arch_stats.core.serving import uvicorn_flags
 from arch_stats.sensors import repository as sensors_repo
 from arch_stats.sensors.repository import EventRow
 from bench.live.assembler import AssemblerResult, measure_assembler
@@ -647,8 +648,7 @@ def uvicorn_server(
     command = [
         sys.executable, *prefix, "-m", "uvicorn", factory, "--factory",
         f"--app-dir={ROOT}", f"--host={HOST}", f"--port={port}", "--workers=1",
-        "--loop=uvloop", "--http=httptools", "--no-access-log", "--no-server-header",
-        "--ws-per-message-deflate=false", "--log-level=warning",
+        *uvicorn_flags(), "--log-level=warning",
     ]  # fmt: skip
     # uvicorn re-raises SIGTERM after its shutdown, which would lose cProfile's output.
     stop = signal.SIGINT if profile else signal.SIGTERM

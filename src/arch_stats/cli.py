@@ -15,6 +15,7 @@ from arch_stats import __version__
 from arch_stats.assembler.commands import add_commands as assembler_commands
 from arch_stats.core import migrations
 from arch_stats.core.logging import setup_logging
+from arch_stats.core.serving import UVICORN
 from arch_stats.core.settings import Settings, get_settings
 from arch_stats.sensors.commands import add_commands as sensor_commands
 
@@ -75,15 +76,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         common = {
             "host": host,
             "port": port,
-            "loop": "uvloop",
-            "http": "httptools",
-            "access_log": False,
+            **UVICORN,
             "log_config": None,
             "proxy_headers": args.proxy_headers,
-            "server_header": False,
-            # Frames are small JSON sent to many clients: compressing each copy separately
-            # cost more CPU than everything else in the fan-out (measured with bench/live).
-            "ws_per_message_deflate": False,
         }
         if args.workers > 1:
             os.environ["DATABASE_URL"] = dsn

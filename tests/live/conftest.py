@@ -12,12 +12,14 @@ import uvicorn
 from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 
+from arch_stats.core.serving import UVICORN
+
 
 @pytest.fixture(scope="session")
 async def server_url(app: FastAPI) -> AsyncIterator[str]:
     # lifespan off: the suite's app is already started (pool, live hub).
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="off", log_config=None, access_log=False
+        app, host="127.0.0.1", port=0, lifespan="off", log_config=None, **UVICORN
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from playwright.async_api import Browser, Dialog, Page, ViewportSize, async_playwright
 
 from arch_stats.auth.tokens import COOKIE_NAME
+from arch_stats.core.serving import UVICORN
 from tests.conftest import ArcherCtx
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -60,8 +61,8 @@ class WebServer:
             port=self.port,
             lifespan="off",
             log_config=None,
-            access_log=False,
             timeout_graceful_shutdown=2,
+            **UVICORN,
         )
         self._server = server = uvicorn.Server(config)
         self._task = task = asyncio.create_task(server.serve())
