@@ -8,6 +8,7 @@ import logging
 from uuid import UUID, uuid4
 
 import httpx
+import orjson
 import pytest
 from fastapi import FastAPI
 from websockets.exceptions import ConnectionClosed
@@ -262,6 +263,25 @@ async def test_stalled_client_does_not_slow_others(
             assert max(queued) <= QUEUE_LIMIT
     finally:
         stalled.transport.abort()
+
+
+def test_notes_are_read_only_while_the_process_has_subscribers() -> None:
+    hub = LiveHub("postgresql://unused", None)  # type: ignore[arg-type]  # never connects
+    seen: list[tuple[str, UUID]] = []
+    hub.on_event(lambda kind, session_id, _note: seen.append((kind, session_id)))
+    watched, other = UUID(int=1), UUID(int=3)
+    note = {"type": "shot.created", "archer_id": str(UUID(int=2)), "seq": 1, "data": {}}
+    payload = orjson.dumps([{**note, "session_id": str(watched)}]).decode()
+    hub._on_notify(None, 0, "arch_stats_live", payload)
+    assert seen == []  # nobody subscribed here: not even parsed
+    sub = Subscriber(watched, UUID(int=2), last_seq=0)
+    sub.live()
+    hub.add(sub)
+    hub._on_notify(None, 0, "arch_stats_live", payload)
+    elsewhere = orjson.dumps([{**note, "session_id": str(other)}]).decode()
+    hub._on_notify(None, 0, "arch_stats_live", elsewhere)
+    assert seen == [("shot.created", watched), ("shot.created", other)]
+    assert [orjson.loads(f)["type"] for f in sub.queue] == ["shot.created"]
 
 
 def test_replay_goes_ahead_of_frames_held_during_it() -> None:

@@ -192,7 +192,8 @@ class LiveHub:
         self._on_connect.append(callback)
 
     def on_event(self, callback: Callable[[str, UUID, dict[str, Any]], None]) -> None:
-        """Also call `callback(type, session_id, payload)` for every notification."""
+        """Also call `callback(type, session_id, payload)` for every note while this process
+        has subscribers (notes are not even parsed while it has none)."""
         self._listeners.append(callback)
 
     # -- subscribers -----------------------------------------------------------------------
@@ -219,6 +220,8 @@ class LiveHub:
         """A notification carries one note, or a list of them (one per shot of a statement)."""
         if self._buffer is not None:  # resynchronising: handled in order afterwards
             self._buffer.append(str(payload))
+            return
+        if not self.subscribers:  # nobody here to tell: every shot written costs no parsing
             return
         try:
             parsed = orjson.loads(payload)  # type: ignore[arg-type]
