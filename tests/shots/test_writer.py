@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable, Coroutine
 from typing import Any
 from uuid import UUID
 
@@ -92,6 +93,19 @@ def row(r: Range, x: float, score: int) -> ShotRow:
     return ShotRow(r.target_id, None, x, C, 0, 0, x - C, 0.0, score, False, None, None, None, None)
 
 
+def one_shot_poster(
+    writer: SessionWriter, app: FastAPI, r: Range, archer: ArcherCtx
+) -> Callable[[float], Coroutine[None, None, str | None]]:
+    """Post one shot at x (scored 9) to the range's session through `writer`."""
+
+    async def insert(x: float) -> str | None:
+        return await writer.insert(
+            app.state.pool, session_id=r.session_id, archer_id=archer.id, shots=[row(r, x, 9)]
+        )
+
+    return insert
+
+
 async def test_a_failing_post_in_a_joint_write_fails_alone(
     app: FastAPI, db: Connection, archer: ArcherCtx, client: httpx.AsyncClient
 ) -> None:
@@ -127,12 +141,7 @@ async def test_a_closed_session_refuses_every_waiting_post(
 ) -> None:
     r = await make_range(db, archer)
     writer = SessionWriter()
-    pool = app.state.pool
-
-    async def insert(x: float) -> str | None:
-        return await writer.insert(
-            pool, session_id=r.session_id, archer_id=archer.id, shots=[row(r, x, 9)]
-        )
+    insert = one_shot_poster(writer, app, r, archer)
 
     async with db.transaction():
         await db.execute("SELECT 1 FROM session WHERE id = $1 FOR UPDATE", r.session_id)
@@ -155,12 +164,7 @@ async def test_a_post_cancelled_while_waiting_is_not_written(
     cancel_index = 1
     r = await make_range(db, archer)
     writer = SessionWriter()
-    pool = app.state.pool
-
-    async def insert(x: float) -> str | None:
-        return await writer.insert(
-            pool, session_id=r.session_id, archer_id=archer.id, shots=[row(r, x, 9)]
-        )
+    insert = one_shot_poster(writer, app, r, archer)
 
     async with db.transaction():
         await db.execute("SELECT 1 FROM session WHERE id = $1 FOR UPDATE", r.session_id)
