@@ -1,13 +1,18 @@
 // The REST API under /api/v0. Every answer is the envelope {code, data, errors}: data on
 // success, readable errors otherwise. The login cookie (HttpOnly) goes with every request.
+//
+// What the pages read is kept on the device (Cache Storage, this archer's answers only): with
+// no network, a GET answers the copy it got last time, so that a page opens at the range.
 
 export const API = "/api/v0";
+const READ_CACHE = "arch-stats-api";
 
 export class ApiError extends Error {
-  constructor(status, messages) {
+  constructor(status, messages, { offline = false } = {}) {
     super(messages.join("; "));
     this.status = status;
     this.messages = messages;
+    this.offline = offline;
   }
 }
 
@@ -18,19 +23,60 @@ export function onUnauthorised(callback) {
   listeners.add(callback);
 }
 
-export async function api(method, path, body, { quiet401 = false, signal } = {}) {
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" }, signal };
+const readCache = () => (typeof caches === "undefined" ? Promise.resolve(null) : caches.open(READ_CACHE).catch(() => null));
+
+/** Forget every saved answer (signing out, another archer signing in). */
+export async function forgetSavedReads() {
+  if (typeof caches !== "undefined") await caches.delete(READ_CACHE).catch(() => {});
+}
+
+/** True when the browser knows it has no network: do not even try. */
+export const offline = () => typeof navigator !== "undefined" && navigator.onLine === false;
+
+async function saved(url) {
+  const cache = await readCache();
+  const found = cache ? await cache.match(url).catch(() => undefined) : undefined;
+  return found || null;
+}
+
+function unreachable(err) {
+  if (err && err.name === "AbortError") return err;
+  return new ApiError(0, ["The server cannot be reached. Check your connection and try again."], { offline: true });
+}
+
+/**
+ * One call. Options: `quiet401` (no sign-in redirect), `signal`, `headers`, `envelope` (return
+ * the whole envelope, e.g. for `next_after`), `saved` (GET: the copy kept on the device first,
+ * refreshed in the background — for data that hardly changes, such as faces and rounds).
+ */
+export async function api(method, path, body, { quiet401 = false, signal, headers = {}, envelope = false, saved: savedFirst = false } = {}) {
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers }, signal };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  let res;
-  try {
-    res = await fetch(API + path, init);
-  } catch (err) {
-    if (err && err.name === "AbortError") throw err;
-    throw new ApiError(0, ["The server cannot be reached. Check your connection and try again."]);
+  const url = API + path;
+  const isRead = method === "GET";
+  let res = null;
+  if (isRead && (savedFirst || offline())) {
+    res = await saved(url);
+    if (res && savedFirst && !offline()) refresh(url, init);
+    if (!res && offline()) throw unreachable(null);
   }
+  if (!res) {
+    try {
+      res = await fetch(url, init);
+      if (isRead && res.ok) keep(url, res.clone());
+    } catch (err) {
+      if (err && err.name === "AbortError") throw err;
+      res = isRead ? await saved(url) : null;
+      if (!res) throw unreachable(err);
+    }
+  }
+  return read(res, { quiet401, envelope });
+}
+
+async function read(res, { quiet401, envelope }) {
   let payload = null;
   try {
     payload = await res.json();
@@ -45,7 +91,19 @@ export async function api(method, path, body, { quiet401 = false, signal } = {})
     if (res.status === 401 && !quiet401) listeners.forEach((cb) => cb());
     throw new ApiError(res.status, messages);
   }
+  if (envelope) return payload;
   return payload ? payload.data : null;
+}
+
+async function keep(url, response) {
+  const cache = await readCache();
+  if (cache) await cache.put(url, response).catch(() => {});
+}
+
+function refresh(url, init) {
+  fetch(url, { ...init, signal: undefined })
+    .then((res) => (res.ok ? keep(url, res) : null))
+    .catch(() => {});
 }
 
 export const get = (path, opts) => api("GET", path, undefined, opts);
@@ -63,11 +121,25 @@ export function qs(params) {
   return text ? `?${text}` : "";
 }
 
-// Static data (faces, rounds) is fetched once per page load.
+/** Every shot of a session, page by page (GET /session/{id}/shot?after=&limit=). */
+export async function allShots(sessionId, { after = 0, signal } = {}) {
+  const shots = [];
+  let cursor = after;
+  for (;;) {
+    const page = await get(`/session/${sessionId}/shot${qs({ after: cursor || "" })}`, { signal, envelope: true });
+    const data = (page && page.data) || [];
+    shots.push(...data);
+    const next = page ? page.next_after : null;
+    if (next === null || next === undefined || next === cursor || !data.length) return shots;
+    cursor = next;
+  }
+}
+
+// Static data (faces, rounds) is fetched once per page load, and read from the device first.
 const cache = new Map();
 export function cached(path) {
   if (!cache.has(path)) {
-    const p = get(path);
+    const p = get(path, { saved: true });
     p.catch(() => cache.delete(path));
     cache.set(path, p);
   }
@@ -78,3 +150,24 @@ export const face = (type) => cached(`/face/${encodeURIComponent(type)}`);
 export const faces = () => cached("/face");
 export const rounds = () => cached("/round");
 export const round = (code) => cached(`/round/${encodeURIComponent(code)}`);
+
+/** The display name of a standard round ("WA 720 (70m)"), never its code when a name exists. */
+export async function roundName(code) {
+  if (!code) return null;
+  try {
+    const list = await rounds();
+    const found = list.find((r) => r.code === code);
+    return found ? found.name : code;
+  } catch {
+    return code;
+  }
+}
+
+/** A map code → display name of every round (for lists). */
+export async function roundNames() {
+  try {
+    return new Map((await rounds()).map((r) => [r.code, r.name]));
+  } catch {
+    return new Map();
+  }
+}

@@ -16,7 +16,7 @@ const DELAYS_MS = [300, 1000, 2000, 4000];
 export class LiveChannel {
   /**
    * onFrame(frame) for every frame; onState(state, detail) with state one of
-   * "connecting", "live", "reconnecting" (detail: seconds until the next try), "closed"
+   * "connecting", "live", "reconnecting" (detail: seconds until the next try), "offline", "closed"
    * (detail: why — "unauthorised", "not-found", "bad-request", "stopped").
    */
   constructor(sessionId, { after = 0, onFrame, onState }) {
@@ -49,6 +49,11 @@ export class LiveChannel {
   #connect() {
     clearTimeout(this.timer);
     this.timer = null;
+    if (navigator.onLine === false) {
+      // No network: no attempt (and no error) until the browser says it is back ("online").
+      this.onState("offline");
+      return;
+    }
     this.onState(this.attempt ? "reconnecting" : "connecting", 0);
     let ws;
     try {
@@ -97,6 +102,10 @@ export class LiveChannel {
 
   #retry() {
     if (this.stopped) return;
+    if (navigator.onLine === false) {
+      this.onState("offline");
+      return;
+    }
     const base = DELAYS_MS[Math.min(this.attempt, DELAYS_MS.length - 1)];
     const delay = base + Math.round(Math.random() * base * 0.25);
     this.attempt += 1;

@@ -3,61 +3,8 @@
 import { h } from "./dom.js";
 import { mm, num, offset, scoreClass } from "./format.js";
 
-/** Ends [{end_no, labels, total, running_total}] from shots (seq order), as on a score sheet. */
-export function endsFromShots(shots) {
-  const byEnd = new Map();
-  for (const shot of [...shots].sort((a, b) => a.seq - b.seq)) {
-    if (!byEnd.has(shot.end_no)) byEnd.set(shot.end_no, []);
-    byEnd.get(shot.end_no).push(shot);
-  }
-  let running = 0;
-  return [...byEnd.keys()]
-    .sort((a, b) => a - b)
-    .map((endNo) => {
-      const list = byEnd.get(endNo);
-      const total = list.reduce((t, shot) => t + shot.score, 0);
-      running += total;
-      return { end_no: endNo, labels: list.map((shot) => shot.label), total, running_total: running, arrows: list.length };
-    });
-}
-
 export function scoreChip(label, extra = {}) {
   return h("span", { class: `chip ${scoreClass(label)}`, ...extra }, label);
-}
-
-/** The end-by-end scorecard with the running total. */
-export function scorecard(ends, arrowsPerEnd, { caption = "Scorecard", currentEnd = null } = {}) {
-  const cols = Math.max(arrowsPerEnd, ...ends.map((e) => e.labels.length), 1);
-  const head = h(
-    "tr",
-    {},
-    h("th", { scope: "col" }, "End"),
-    Array.from({ length: cols }, (_, i) => h("th", { scope: "col", class: "arrow-col" }, h("span", { class: "visually-hidden" }, "Arrow "), String(i + 1))),
-    h("th", { scope: "col" }, "End total"),
-    h("th", { scope: "col" }, "Total"),
-  );
-  const body = h("tbody");
-  for (const end of ends) {
-    const cells = Array.from({ length: cols }, (_, i) => {
-      const label = end.labels[i];
-      return h("td", { class: `arrow-col ${label ? scoreClass(label) : "empty-cell"}` }, label || "");
-    });
-    body.append(
-      h(
-        "tr",
-        { "data-end": end.end_no, class: end.end_no === currentEnd ? "current" : "" },
-        h("th", { scope: "row" }, String(end.end_no)),
-        cells,
-        h("td", { class: "end-total" }, String(end.total)),
-        h("td", { class: "running-total" }, String(end.running_total)),
-      ),
-    );
-  }
-  return h(
-    "div",
-    { class: "table-scroll" },
-    h("table", { class: "scorecard", id: "scorecard" }, h("caption", {}, caption), h("thead", {}, head), body),
-  );
 }
 
 /** A definition list of figures: [[term, value, key]]. */

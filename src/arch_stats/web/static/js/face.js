@@ -5,7 +5,7 @@
 // (x, y) of the API is drawn at (x, H − y). Ring radii and colours come from
 // GET /api/v0/face/{type} (World Archery colours), never from this file.
 
-import { s } from "./dom.js";
+import { h, s } from "./dom.js";
 import { scoreClass } from "./format.js";
 
 const BUTT = "#e8dcc0";
@@ -41,31 +41,64 @@ function spotRings(spec, cx, cy) {
   return g;
 }
 
-function markerRadius(viewMin, diameterMm) {
-  return Math.max((diameterMm || 5.5) / 2, viewMin * 0.011);
+// Markers keep the same size on the screen whatever the zoom: CSS pixels.
+const MARK_PX = 8.5; // radius of a marker of the current end
+const OLD_PX = 6.5; // of an earlier end
+const FONT_PX = 10.5;
+const LOUPE_PX = 136; // the magnifier's diameter
+const LOUPE_MAG = 2.5; // its magnification over the face as shown
+const LOUPE_GAP = 44; // between the finger and the magnifier's edge
+const GRAB_PX = 30; // a move that starts this close to the chosen marker drags it
+const ZOOM_MAX = 8;
+
+/** The number drawn on a marker: the arrow's number (A07 → 7), else its place in the end. */
+export function markerText(shot, arrow) {
+  if (arrow) {
+    const digits = arrow.identifier.match(/(\d+)\D*$/);
+    if (digits) return String(parseInt(digits[1], 10));
+    return arrow.identifier.slice(0, 2);
+  }
+  return shot.end_place ? String(shot.end_place) : "";
 }
+
+let uid = 0;
 
 /**
  * The target of a session, drawn to scale, with its shots.
- * `specs` maps face_type → face (GET /face/{type}). With `onPick`, a click, a tap or the
- * keyboard (arrow keys move a cross, Enter picks) chooses a point: onPick({x_mm, y_mm}).
+ * `specs` maps face_type → face (GET /face/{type}). With `onPlace`, the face takes shots:
+ * touch (or press) shows a magnifier under the finger, the point follows it, lifting calls
+ * onPlace({x_mm, y_mm}) at once — or onMove(shotId, point) while a shot is chosen
+ * (`setSelected`). Two fingers zoom and pan; the mouse wheel zooms; the keyboard moves a cross
+ * (arrow keys), Enter records, + / − zoom.
  */
 export class TargetView {
-  constructor({ target, specs, onPick = null, onConfirm = null, title = "Target face" }) {
+  constructor({ target, specs, onPlace = null, onMove = null, onCancel = null, title = "Target face" }) {
     this.target = target;
     this.W = target.view_width_mm;
     this.H = target.view_height_mm;
-    this.onPick = onPick;
-    this.onConfirm = onConfirm;
-    this.pending = null;
+    this.onPlace = onPlace;
+    this.onMove = onMove;
+    this.onCancel = onCancel;
+    this.onZoom = null;
+    this.onPending = null; // (point | null, live): the keyboard's cross or a finger's point
+    this.pending = null; // the keyboard's cross or the finger's point, {x_mm, y_mm}
+    this.selectedId = null;
+    this.shots = [];
+    this.drawOptions = {};
+    this.zoom = 1;
+    this.cx = this.W / 2;
+    this.cy = this.H / 2;
+    this.pointers = new Map();
+    this.gesture = null;
     const { W, H } = this;
+    const id = `tv-${++uid}`;
     this.svg = s("svg", {
       class: "target",
       viewBox: `0 0 ${W} ${H}`,
       preserveAspectRatio: "xMidYMid meet",
-      role: onPick ? "application" : "img",
-      "aria-label": onPick
-        ? `${title}. Click or tap where the arrow landed; with the keyboard, move the cross with the arrow keys and press Enter.`
+      role: onPlace ? "application" : "img",
+      "aria-label": onPlace
+        ? `${title}. Touch or click where the arrow landed: a magnifier shows the point, lifting records it. With the keyboard, move the cross with the arrow keys and press Enter; + and − zoom.`
         : title,
       "data-target-id": target.id,
       "data-view-width": W,
@@ -73,8 +106,9 @@ export class TargetView {
     });
     // Exactly the view's proportions: a point on screen maps to one point of the view.
     this.svg.style.aspectRatio = `${W} / ${H}`;
-    this.svg.style.maxWidth = `calc(var(--face-max-height) * ${W / H})`;
-    this.svg.append(s("rect", { class: "butt", x: 0, y: 0, width: W, height: H, fill: BUTT }));
+    this.svg.style.setProperty("--ratio", String(W / H));
+    const content = s("g", { id, class: "content" });
+    content.append(s("rect", { class: "butt", x: 0, y: 0, width: W, height: H, fill: BUTT }));
     const facesG = s("g", { class: "faces" });
     for (const face of target.faces) {
       const spec = specs[face.face_type];
@@ -86,55 +120,100 @@ export class TargetView {
       facesG.append(g);
     }
     this.shotsG = s("g", { class: "shots" });
+    content.append(facesG, this.shotsG);
     this.pendingG = s("g", { class: "pending", "aria-hidden": "true" });
-    this.svg.append(facesG, this.shotsG, this.pendingG);
-    this.markerR = markerRadius(Math.min(W, H), 5.5);
-    if (onPick) this.#interactive();
+    this.svg.append(content, this.pendingG);
+
+    this.loupeSvg = s("svg", { class: "loupe-face", "aria-hidden": "true" }, s("use", { href: `#${id}` }));
+    this.loupe = h("div", { class: "loupe", hidden: true, "aria-hidden": "true" }, this.loupeSvg);
+    this.el = h("div", { class: "face-box" }, this.svg, this.loupe);
+    if (onPlace) this.#interactive();
+    this.resize = new ResizeObserver(() => this.#redraw());
+    this.resize.observe(this.svg);
   }
 
-  #interactive() {
-    const svg = this.svg;
-    svg.setAttribute("tabindex", "0");
-    svg.classList.add("pickable");
-    svg.addEventListener("click", (event) => {
-      const p = this.toView(event.clientX, event.clientY);
-      if (p) this.pick(p);
-    });
-    svg.addEventListener("keydown", (event) => {
-      const step = event.shiftKey ? 50 : 5;
-      const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
-      if (moves[event.key]) {
-        event.preventDefault();
-        this.nudge(...moves[event.key]);
-      } else if ((event.key === "Enter" || event.key === " ") && this.pending) {
-        event.preventDefault();
-        if (this.onConfirm) this.onConfirm(this.pending);
-      } else if (event.key === "Enter" || event.key === " ") {
-        event.preventDefault();
-        this.nudge(0, 0);
-      }
-    });
+  destroy() {
+    this.resize.disconnect();
   }
 
-  /** Magnify around the first face's centre (1: the whole view). The proportions stay. */
-  setZoom(zoom) {
-    const w = this.W / zoom;
-    const hgt = this.H / zoom;
-    const c = this.centre();
-    const x = Math.min(Math.max(c.x_mm - w / 2, 0), this.W - w);
-    const y = Math.min(Math.max(this.H - c.y_mm - hgt / 2, 0), this.H - hgt);
-    this.svg.setAttribute("viewBox", `${x} ${y} ${w} ${hgt}`);
-    this.zoom = zoom;
+  // --- geometry -------------------------------------------------------------------------
+
+  /** mm of the view per CSS pixel, as shown now. */
+  mmPerPx() {
+    const width = this.svg.getBoundingClientRect().width || this.svg.clientWidth;
+    return width ? this.W / this.zoom / width : this.W / 400;
+  }
+
+  viewBox() {
+    const w = this.W / this.zoom;
+    const hgt = this.H / this.zoom;
+    const x = Math.min(Math.max(this.cx - w / 2, 0), this.W - w);
+    const y = Math.min(Math.max(this.cy - hgt / 2, 0), this.H - hgt);
+    return { x, y, w, h: hgt };
+  }
+
+  #applyView() {
+    const vb = this.viewBox();
+    this.cx = vb.x + vb.w / 2;
+    this.cy = vb.y + vb.h / 2;
+    this.svg.setAttribute("viewBox", `${vb.x} ${vb.y} ${vb.w} ${vb.h}`);
+    this.svg.dataset.zoom = String(Math.round(this.zoom * 100) / 100);
+    this.#redraw();
+    if (this.onZoom) this.onZoom(this.zoom);
+  }
+
+  /** Magnify by `zoom` (1: the whole view), keeping the point (svg coordinates) `at` in place. */
+  setZoom(zoom, at = null) {
+    const z = Math.min(Math.max(zoom, 1), ZOOM_MAX);
+    if (at) {
+      const before = this.viewBox();
+      const fx = (at.x - before.x) / before.w;
+      const fy = (at.y - before.y) / before.h;
+      const w = this.W / z;
+      const hgt = this.H / z;
+      this.cx = at.x - fx * w + w / 2;
+      this.cy = at.y - fy * hgt + hgt / 2;
+    } else if (z === 1) {
+      this.cx = this.W / 2;
+      this.cy = this.H / 2;
+    }
+    this.zoom = z;
+    this.#applyView();
+  }
+
+  /** Show the zoomed face around a point of the view (mm, y up). */
+  centreOn(point) {
+    this.cx = point.x_mm;
+    this.cy = this.H - point.y_mm;
+    this.#applyView();
+  }
+
+  /** Screen (client) pixels → svg user units (y down), unclamped. */
+  #toSvg(clientX, clientY) {
+    const ctm = this.svg.getScreenCTM();
+    if (!ctm) return null;
+    return new DOMPoint(clientX, clientY).matrixTransform(ctm.inverse());
   }
 
   /** Screen (client) pixels → view mm, x right and y up from the bottom-left corner. */
   toView(clientX, clientY) {
+    const p = this.#toSvg(clientX, clientY);
+    if (!p) return null;
+    return { x_mm: Math.round(p.x * 10) / 10, y_mm: Math.round((this.H - p.y) * 10) / 10 };
+  }
+
+  /** View mm → screen (client) pixels. */
+  toScreen(point) {
     const ctm = this.svg.getScreenCTM();
-    if (!ctm) return null;
-    const p = new DOMPoint(clientX, clientY).matrixTransform(ctm.inverse());
-    const x = Math.min(Math.max(p.x, 0), this.W);
-    const y = Math.min(Math.max(this.H - p.y, 0), this.H);
-    return { x_mm: Math.round(x * 10) / 10, y_mm: Math.round(y * 10) / 10 };
+    const p = new DOMPoint(point.x_mm, this.H - point.y_mm).matrixTransform(ctm);
+    return { x: p.x, y: p.y };
+  }
+
+  /** Whether a point of the view is inside the part of it shown now. */
+  shows(point) {
+    const vb = this.viewBox();
+    const y = this.H - point.y_mm;
+    return point.x_mm >= vb.x && point.x_mm <= vb.x + vb.w && y >= vb.y && y <= vb.y + vb.h;
   }
 
   /** The centre of the first face, where the keyboard cross starts. */
@@ -143,65 +222,294 @@ export class TargetView {
     return f ? { x_mm: f.center_x_mm, y_mm: f.center_y_mm } : { x_mm: this.W / 2, y_mm: this.H / 2 };
   }
 
+  // --- entry ----------------------------------------------------------------------------
+
+  #interactive() {
+    const svg = this.svg;
+    svg.setAttribute("tabindex", "0");
+    svg.classList.add("pickable");
+    svg.addEventListener("pointerdown", (e) => this.#down(e));
+    svg.addEventListener("pointermove", (e) => this.#move(e));
+    svg.addEventListener("pointerup", (e) => this.#up(e));
+    svg.addEventListener("pointercancel", (e) => this.#cancelPointer(e));
+    svg.addEventListener("lostpointercapture", (e) => this.#cancelPointer(e));
+    svg.addEventListener("contextmenu", (e) => e.preventDefault());
+    svg.addEventListener(
+      "wheel",
+      (e) => {
+        e.preventDefault();
+        const at = this.#toSvg(e.clientX, e.clientY);
+        this.setZoom(this.zoom * (e.deltaY < 0 ? 1.25 : 0.8), at);
+      },
+      { passive: false },
+    );
+    svg.addEventListener("keydown", (e) => this.#key(e));
+  }
+
+  #key(event) {
+    const step = event.shiftKey ? 50 : 5;
+    const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, step], ArrowDown: [0, -step] };
+    if (moves[event.key]) {
+      event.preventDefault();
+      this.nudge(...moves[event.key]);
+    } else if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      if (this.pending) this.#commit(this.pending);
+      else this.nudge(0, 0);
+    } else if (event.key === "+" || event.key === "=") {
+      event.preventDefault();
+      this.setZoom(this.zoom * 1.5, this.pending ? { x: this.pending.x_mm, y: this.H - this.pending.y_mm } : null);
+    } else if (event.key === "-" || event.key === "_") {
+      event.preventDefault();
+      this.setZoom(this.zoom / 1.5);
+    } else if (event.key === "Escape") {
+      if (this.pending) {
+        event.preventDefault();
+        this.setPending(null);
+        if (this.onCancel) this.onCancel();
+      }
+    }
+  }
+
+  /** Move the keyboard cross by (dx, dy) mm (from the chosen shot, or the face's centre). */
   nudge(dx, dy) {
-    const from = this.pending || this.centre();
-    this.pick({
+    const chosen = this.selectedId ? this.shots.find((shot) => shot.id === this.selectedId && shot.x_mm !== null) : null;
+    const from = this.pending || (chosen ? { x_mm: chosen.x_mm, y_mm: chosen.y_mm } : this.centre());
+    const point = {
       x_mm: Math.min(Math.max(Math.round((from.x_mm + dx) * 10) / 10, 0), this.W),
       y_mm: Math.min(Math.max(Math.round((from.y_mm + dy) * 10) / 10, 0), this.H),
-    });
-  }
-
-  pick(point) {
+    };
     this.setPending(point);
-    if (this.onPick) this.onPick(point);
+    if (this.zoom > 1 && !this.shows(point)) this.centreOn(point);
   }
 
-  setPending(point) {
+  #commit(point) {
+    this.setPending(null);
+    if (this.selectedId && this.onMove) this.onMove(this.selectedId, point);
+    else if (this.onPlace) this.onPlace(point);
+  }
+
+  #down(e) {
+    if (e.pointerType === "mouse" && e.button !== 0) return;
+    e.preventDefault();
+    this.svg.focus({ preventScroll: true });
+    try {
+      this.svg.setPointerCapture(e.pointerId);
+    } catch {
+      // Not capturable (already gone): the events still come while over the face.
+    }
+    this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    if (this.pointers.size === 1) {
+      let offset = { x: 0, y: 0 };
+      const chosen = this.selectedId ? this.shots.find((shot) => shot.id === this.selectedId && shot.x_mm !== null) : null;
+      if (chosen) {
+        const at = this.toScreen(chosen);
+        if (Math.hypot(at.x - e.clientX, at.y - e.clientY) <= GRAB_PX) offset = { x: at.x - e.clientX, y: at.y - e.clientY };
+      }
+      this.gesture = { kind: this.selectedId ? "move" : "place", offset };
+      this.#follow(e.clientX, e.clientY);
+    } else if (this.pointers.size === 2) {
+      // A second finger: zooming, not shooting.
+      this.#hideLoupe();
+      this.setPending(null);
+      const [a, b] = [...this.pointers.values()];
+      const vb = this.viewBox();
+      const mid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+      this.gesture = { kind: "pinch", dist: Math.hypot(a.x - b.x, a.y - b.y) || 1, zoom: this.zoom, anchor: this.#toSvg(mid.x, mid.y), vb };
+    }
+  }
+
+  #move(e) {
+    if (!this.pointers.has(e.pointerId)) return;
+    this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    const g = this.gesture;
+    if (!g) return;
+    if (g.kind === "place" || g.kind === "move") {
+      this.#follow(e.clientX, e.clientY);
+    } else if (g.kind === "pinch" && this.pointers.size >= 2) {
+      const [a, b] = [...this.pointers.values()];
+      const dist = Math.hypot(a.x - b.x, a.y - b.y) || 1;
+      const mid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+      const z = Math.min(Math.max((g.zoom * dist) / g.dist, 1), ZOOM_MAX);
+      const rect = this.svg.getBoundingClientRect();
+      const w = this.W / z;
+      const hgt = this.H / z;
+      // The point that was under the fingers' midpoint stays under it.
+      const scale = w / rect.width;
+      const x = g.anchor.x - (mid.x - rect.left) * scale;
+      const y = g.anchor.y - (mid.y - rect.top) * scale;
+      this.zoom = z;
+      this.cx = x + w / 2;
+      this.cy = y + hgt / 2;
+      this.#applyView();
+    }
+  }
+
+  #up(e) {
+    if (!this.pointers.has(e.pointerId)) return;
+    this.pointers.delete(e.pointerId);
+    const g = this.gesture;
+    if (!g) return;
+    if ((g.kind === "place" || g.kind === "move") && this.pointers.size === 0) {
+      this.gesture = null;
+      this.#hideLoupe();
+      const point = this.toView(e.clientX + g.offset.x, e.clientY + g.offset.y);
+      if (point && this.shows(point) && point.x_mm >= 0 && point.y_mm >= 0 && point.x_mm <= this.W && point.y_mm <= this.H) {
+        this.#commit(point);
+      } else {
+        // Lifted off the face: nothing is recorded.
+        this.setPending(null);
+        if (this.onCancel) this.onCancel();
+      }
+    } else if (this.pointers.size === 0) {
+      this.gesture = null;
+    } else if (g.kind === "pinch") {
+      this.gesture = { kind: "spent" }; // the other finger lifts later: it records nothing
+    }
+  }
+
+  #cancelPointer(e) {
+    if (!this.pointers.has(e.pointerId)) return;
+    this.pointers.delete(e.pointerId);
+    if (this.gesture && (this.gesture.kind === "place" || this.gesture.kind === "move")) {
+      this.#hideLoupe();
+      this.setPending(null);
+      if (this.onCancel) this.onCancel();
+    }
+    this.gesture = this.pointers.size ? { kind: "spent" } : null;
+  }
+
+  /** The finger is at (x, y): the point under it (plus the grab offset) and the magnifier. */
+  #follow(clientX, clientY) {
+    const g = this.gesture;
+    const x = clientX + g.offset.x;
+    const y = clientY + g.offset.y;
+    const point = this.toView(x, y);
+    if (!point) return;
+    this.setPending(point, { live: true });
+    this.#showLoupe(x, y, point);
+  }
+
+  #showLoupe(x, y, point) {
+    const L = LOUPE_PX;
+    const vw = document.documentElement.clientWidth;
+    let left = x - L / 2;
+    let top = y - L - LOUPE_GAP;
+    if (top < 4) {
+      // No room above the finger: beside it, on the side with more room.
+      top = Math.min(Math.max(y - L / 2, 4), window.innerHeight - L - 4);
+      left = x > vw / 2 ? x - L - LOUPE_GAP : x + LOUPE_GAP;
+    }
+    left = Math.min(Math.max(left, 4), vw - L - 4);
+    const span = (L * this.mmPerPx()) / LOUPE_MAG;
+    const py = this.H - point.y_mm;
+    this.loupeSvg.setAttribute("viewBox", `${point.x_mm - span / 2} ${py - span / 2} ${span} ${span}`);
+    this.loupe.style.left = `${left}px`;
+    this.loupe.style.top = `${top}px`;
+    this.loupe.hidden = false;
+    this.loupe.dataset.x = String(point.x_mm);
+    this.loupe.dataset.y = String(point.y_mm);
+  }
+
+  #hideLoupe() {
+    this.loupe.hidden = true;
+  }
+
+  /** The point being chosen (the finger's, or the keyboard's cross); null hides it. */
+  setPending(point, { live = false } = {}) {
+    const changed = Boolean(point) !== Boolean(this.pending) || live !== this.svg.classList.contains("aiming");
     this.pending = point;
+    if (changed && this.onPending) this.onPending(point, live);
+    this.svg.classList.toggle("aiming", Boolean(point && live));
     while (this.pendingG.firstChild) this.pendingG.firstChild.remove();
     if (!point) return;
+    const k = this.mmPerPx();
     const x = point.x_mm;
     const y = this.H - point.y_mm;
-    const r = this.markerR * 1.6;
+    const r = MARK_PX * 1.3 * k;
     this.pendingG.append(
-      s("circle", { class: "pending-ring", cx: x, cy: y, r, fill: "none", stroke: "#ff2d95", "stroke-width": r * 0.3 }),
+      s("circle", { class: "pending-ring", cx: x, cy: y, r, fill: "none", stroke: "#ff2d95", "stroke-width": 2.5 * k }),
       s("path", {
-        d: `M${x - r * 2} ${y}H${x - r * 0.6}M${x + r * 0.6} ${y}H${x + r * 2}M${x} ${y - r * 2}V${y - r * 0.6}M${x} ${y + r * 0.6}V${y + r * 2}`,
+        d: `M${x - r * 2} ${y}H${x - r * 0.5}M${x + r * 0.5} ${y}H${x + r * 2}M${x} ${y - r * 2}V${y - r * 0.5}M${x} ${y + r * 0.5}V${y + r * 2}`,
         stroke: "#ff2d95",
-        "stroke-width": r * 0.22,
+        "stroke-width": 1.6 * k,
       }),
     );
+    this.svg.dataset.pendingX = String(point.x_mm);
+    this.svg.dataset.pendingY = String(point.y_mm);
   }
 
-  /** Draw these shots (those of this target with a landing); the current end stands out. */
-  setShots(shots, { currentEnd = null, arrowsById = new Map(), latestId = null } = {}) {
+  setSelected(shotId) {
+    this.selectedId = shotId;
+    this.#redraw();
+  }
+
+  // --- the shots ------------------------------------------------------------------------
+
+  /**
+   * Draw these shots (those of this target with a landing). Options: `currentEnd` (its
+   * markers stand out), `showOld` (earlier ends drawn at all), `text(shot)` (the number on a
+   * marker), `latestId`.
+   */
+  setShots(shots, options = {}) {
+    this.shots = shots.filter((shot) => shot.target_id === this.target.id);
+    this.drawOptions = options;
+    this.#redraw();
+  }
+
+  #redraw() {
+    const { currentEnd = null, showOld = true, text = (shot) => markerText(shot, null), latestId = null } = this.drawOptions;
     const g = this.shotsG;
     while (g.firstChild) g.firstChild.remove();
-    const mine = shots.filter((shot) => shot.target_id === this.target.id && shot.x_mm !== null);
+    const k = this.mmPerPx();
+    const mine = this.shots.filter((shot) => shot.x_mm !== null && shot.x_mm !== undefined);
+    // Earlier ends first, the current end on top, the chosen shot above all.
+    const rank = (shot) => (shot.id === this.selectedId ? 3 : shot.end_no === currentEnd || currentEnd === null ? 2 : 1);
+    mine.sort((a, b) => rank(a) - rank(b) || (a.seq || 0) - (b.seq || 0));
     for (const shot of mine) {
-      const arrow = shot.arrow_id ? arrowsById.get(shot.arrow_id) : null;
-      const r = markerRadius(Math.min(this.W, this.H), arrow ? arrow.diameter_mm : 5.5);
       const old = currentEnd !== null && shot.end_no !== currentEnd;
-      const cls = ["shot", scoreClass(shot.label), old ? "old" : "", shot.id === latestId ? "latest" : ""].join(" ").trim();
+      if (old && !showOld && shot.id !== this.selectedId) continue;
+      const r = (old ? OLD_PX : MARK_PX) * k;
+      const cls = [
+        "shot",
+        scoreClass(shot.label),
+        old ? "old" : "current",
+        shot.pending ? "unsent" : "",
+        shot.id === latestId ? "latest" : "",
+        shot.id === this.selectedId ? "selected" : "",
+      ]
+        .filter(Boolean)
+        .join(" ");
+      const x = shot.x_mm;
+      const y = this.H - shot.y_mm;
+      const label = text(shot);
       const marker = s(
-        "circle",
+        "g",
         {
           class: cls,
-          cx: shot.x_mm,
-          cy: this.H - shot.y_mm,
-          r,
-          "stroke-width": r * 0.45,
-          "data-seq": shot.seq,
+          "data-seq": shot.seq ?? "",
           "data-shot-id": shot.id,
-          "data-x": shot.x_mm,
+          "data-x": x,
           "data-y": shot.y_mm,
           "data-label": shot.label,
           "data-end": shot.end_no,
+          "data-place": shot.end_place ?? "",
+          "data-text": label,
         },
-        s("title", {}, `Shot ${shot.seq}${arrow ? ` · ${arrow.identifier}` : ""} · ${shot.label}`),
+        s("title", {}, `End ${shot.end_no}${shot.end_place ? `, arrow ${shot.end_place}` : ""}${label ? ` (${label})` : ""}: ${shot.pending ? "not sent yet" : shot.label}`),
+        s("circle", { class: "mark", cx: x, cy: y, r, "stroke-width": 1.5 * k }),
       );
+      if (label) {
+        marker.append(
+          s("text", { x, y, "font-size": (old ? FONT_PX * 0.85 : FONT_PX) * k, "text-anchor": "middle", "dominant-baseline": "central" }, label),
+        );
+      }
+      if (shot.id === this.selectedId) {
+        marker.append(s("circle", { class: "select-ring", cx: x, cy: y, r: r + 4 * k, fill: "none", "stroke-width": 2.5 * k }));
+      }
       g.append(marker);
     }
+    if (this.pending) this.setPending(this.pending, { live: this.svg.classList.contains("aiming") });
   }
 }
 

@@ -1,8 +1,9 @@
 // The client-side router: every /app/... URL is a page drawn by one module of pages/.
 // Links stay real links (they work with the keyboard, open in a new tab, can be bookmarked).
 
-import { get, onUnauthorised, post } from "./api.js";
+import { forgetSavedReads, get, onUnauthorised, post } from "./api.js";
 import { clear, errorBox, h } from "./dom.js";
+import { outbox } from "./outbox.js";
 import { signinPage, signupPage } from "./pages/auth.js";
 import { homePage } from "./pages/home.js";
 import { profilePage } from "./pages/profile.js";
@@ -28,6 +29,8 @@ const ROUTES = [
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
+const menuButton = document.getElementById("menu-button");
+const sync = document.getElementById("sync");
 
 const state = { me: undefined, cleanup: null, controller: null };
 
@@ -38,16 +41,26 @@ async function loadMe() {
     if (err.status !== 401) throw err;
     state.me = null;
   }
+  if (state.me) outbox.start(state.me.id);
   return state.me;
+}
+
+async function signedOut() {
+  state.me = null;
+  outbox.stop();
+  await forgetSavedReads();
 }
 
 function drawNav(active) {
   clear(nav);
   if (!state.me) {
     nav.hidden = true;
+    menuButton.hidden = true;
     return;
   }
   nav.hidden = false;
+  menuButton.hidden = false;
+  setMenu(false);
   const link = (key, href, text) =>
     h("a", { href, "aria-current": key === active ? "page" : false }, text);
   const signOut = h("button", { type: "button", class: "link-button" }, "Sign out");
@@ -58,7 +71,7 @@ function drawNav(active) {
     } catch {
       // Gone already: signed out either way.
     }
-    state.me = null;
+    await signedOut();
     navigate("/app/signin");
   });
   nav.append(
@@ -115,6 +128,7 @@ async function render() {
     return;
   }
   drawNav(route ? route.nav : null);
+  drawSync();
   // Each page draws into its own element: a page still loading when the archer moves on
   // writes into a detached element, never into the next page.
   const container = h("div", { class: "page" });
@@ -138,6 +152,7 @@ async function render() {
     navigate,
     setMe: (me) => {
       state.me = me;
+      if (me) outbox.start(me.id);
       drawNav(route.nav);
     },
     onCleanup: (fn) => {
@@ -188,10 +203,69 @@ document.addEventListener("click", (event) => {
 window.addEventListener("popstate", render);
 
 onUnauthorised(() => {
-  state.me = null;
+  signedOut();
   if (!location.pathname.startsWith("/app/sign")) {
     navigate(`/app/signin?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
   }
 });
+
+// --- the menu on narrow screens ------------------------------------------------------------
+
+function setMenu(open) {
+  menuButton.setAttribute("aria-expanded", String(open));
+  nav.classList.toggle("open", open);
+}
+menuButton.addEventListener("click", () => setMenu(menuButton.getAttribute("aria-expanded") !== "true"));
+nav.addEventListener("click", (event) => {
+  if (event.target.closest("a")) setMenu(false);
+});
+
+// --- what waits to be sent (the outbox), in the header on every page ------------------------
+
+function drawSync() {
+  const ops = outbox.ops;
+  const refused = ops.filter((op) => op.state === "refused");
+  const waiting = ops.length - refused.length;
+  const isOffline = navigator.onLine === false;
+  clear(sync);
+  sync.dataset.state = refused.length ? "refused" : waiting ? (isOffline ? "waiting" : "sending") : isOffline ? "offline" : "idle";
+  if (!ops.length && !isOffline) {
+    sync.hidden = true;
+    return;
+  }
+  sync.hidden = false;
+  const text = refused.length
+    ? `${refused.length} refused`
+    : waiting
+      ? `${isOffline ? "Offline · " : "Sending "}${waiting} waiting`
+      : "Offline";
+  const first = refused[0] || ops[0];
+  const target = first ? `/app/sessions/${first.session_id}/live` : null;
+  sync.append(target && location.pathname !== target ? h("a", { href: target }, text) : h("span", {}, text));
+}
+outbox.subscribe(drawSync);
+window.addEventListener("online", drawSync);
+window.addEventListener("offline", drawSync);
+drawSync();
+
+// --- the service worker: the app opens with no network ------------------------------------
+
+if ("serviceWorker" in navigator) {
+  let controlled = Boolean(navigator.serviceWorker.controller);
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (!controlled) {
+      controlled = true; // the first worker took this page over: nothing changed
+      return;
+    }
+    // A new version took over: this page still runs the old one until it is reloaded.
+    if (document.getElementById("update")) return;
+    const reload = h("button", { type: "button", class: "primary" }, "Reload");
+    reload.addEventListener("click", () => location.reload());
+    document.body.append(h("div", { id: "update", class: "update-bar", role: "status" }, h("span", {}, "A new version of Arch Stats is ready."), reload));
+  });
+  navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(() => {
+    // No service worker (e.g. plain http on a LAN address): the app works online only.
+  });
+}
 
 render();

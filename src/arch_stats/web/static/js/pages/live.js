@@ -1,95 +1,192 @@
 // The live page: the target drawn to scale, every shot appearing where it landed (WebSocket),
-// shots entered by hand with a tap on the face, the current end, the scorecard and the
-// running statistics.
+// shots entered with one touch each (a magnifier under the finger, lifting records), any
+// arrow of any end corrected, the scorecard and the running statistics.
+//
+// Every change made here goes through the outbox (outbox.js): it is drawn at once, kept on
+// the device and sent in order, so the page works the same with no network.
 
-import { del, face as getFace, get, post } from "../api.js";
+import { allShots, face as getFace, faces as allFaces, get, post, roundName } from "../api.js";
 import { announce, busy, clear, errorBox, errorSlot, h } from "../dom.js";
-import { TargetView } from "../face.js";
+import { TargetView, markerText } from "../face.js";
 import { LiveChannel } from "../channel.js";
-import { endsFromShots, groupFigures, roundFigures, scoreChip, scoreFigures, scorecard } from "../components.js";
-import { dateTime, sessionTitle } from "../format.js";
+import { groupFigures, roundFigures, scoreFigures } from "../components.js";
+import { byPlace, cardFromShots, scorecardTable } from "../scorecard.js";
+import { dateTime, scoreClass, sessionTitle } from "../format.js";
+import { newId, outbox } from "../outbox.js";
 import { targetEditor } from "./sessions.js";
 
 const STATS_DELAY_MS = 700;
+const PREFS = "arch-stats.live";
 
 const STATE_TEXT = {
   connecting: "Connecting…",
   live: "Live",
   reconnecting: "Connection lost, reconnecting…",
+  offline: "Offline: shots are kept here",
   closed: "Not live",
 };
+
+function prefs() {
+  try {
+    return { showOld: true, order: "value", ...JSON.parse(localStorage.getItem(PREFS) || "{}") };
+  } catch {
+    return { showOld: true, order: "value" };
+  }
+}
+
+function savePrefs(p) {
+  try {
+    localStorage.setItem(PREFS, JSON.stringify(p));
+  } catch {
+    // Private mode: the choice lasts for this page only.
+  }
+}
 
 export async function livePage(ctx) {
   const id = ctx.params[0];
   const [session, targets, shotList, arrows] = await Promise.all([
     get(`/session/${id}`, { signal: ctx.signal }),
     get(`/session/${id}/target`, { signal: ctx.signal }),
-    get(`/session/${id}/shot`, { signal: ctx.signal }),
+    allShots(id, { signal: ctx.signal }),
     get("/arrow?include_retired=true", { signal: ctx.signal }),
   ]);
   document.title = `Live: ${sessionTitle(session)} · Arch Stats`;
   const specs = {};
-  await Promise.all(
-    [...new Set(targets.flatMap((t) => t.faces.map((f) => f.face_type)))].map(async (type) => {
-      specs[type] = await getFace(type);
-    }),
-  );
+  const types = [...new Set(targets.flatMap((t) => t.faces.map((f) => f.face_type)))];
+  if (types.length) {
+    // Every face in one (saved) answer; one by one only if that fails.
+    const list = await allFaces().catch(() => []);
+    for (const spec of list) if (types.includes(spec.face_type) && spec.rings) specs[spec.face_type] = spec;
+    await Promise.all(types.filter((t) => !specs[t]).map(async (t) => (specs[t] = await getFace(t))));
+  }
+  const round = await roundName(session.round_code);
 
   const arrowsById = new Map(arrows.map((a) => [a.id, a]));
   const activeArrows = arrows.filter((a) => a.is_active).sort((a, b) => a.identifier.localeCompare(b.identifier, undefined, { numeric: true }));
-  const shots = new Map(shotList.map((shot) => [shot.id, shot]));
+  const perEnd = session.arrows_per_end || 6;
+  const server = new Map(shotList.map((shot) => [shot.id, shot]));
+  const p = prefs();
+  let showOld = p.showOld;
+  let order = p.order;
   let latestId = null;
+  let selectedId = null;
+  let fillEnd = null; // an earlier end with a free place that the next arrow goes to
+  let chosenArrow = null; // id, or "" for none
   let channel = null;
   let statsTimer = null;
   let everLive = false;
+  let subtotals = [];
+  let drawQueued = false;
 
   // --- layout ---------------------------------------------------------------------------
   const conn = h("p", { class: "conn", id: "conn", role: "status", "data-state": "connecting" }, STATE_TEXT.connecting);
   const headActions = h("div", { class: "actions" });
   const faceArea = h("section", { class: "face-area", "aria-label": "Target" });
-  const entry = h("section", { class: "entry card", "aria-label": "Enter a shot by hand" });
-  const endBox = h("section", { class: "current-end card", "aria-labelledby": "current-end-h" });
+  const arrowRow = h("div", { class: "arrow-row" });
+  const endBox = h("section", { class: "current-end", "aria-labelledby": "current-end-h" });
+  const entry = h("section", { class: "entry", "aria-label": "Enter shots" });
+  const queueBox = h("section", { class: "queue", "aria-live": "polite", hidden: true });
   const cardBox = h("section", { class: "card", "aria-label": "Scorecard" });
   const statsBox = h("section", { class: "card running-stats", "aria-labelledby": "stats-h" });
   const pageErrors = errorSlot();
 
   ctx.main.dataset.page = "live";
+  ctx.main.classList.add("live-page");
+  const sub = [dateTime(session.start_time), round, `${perEnd} arrows per end`].filter(Boolean).join(" · ");
   ctx.main.append(
+    h("div", { class: "live-head" }, h("h1", {}, h("span", { class: "muted" }, "Live · "), sessionTitle(session)), conn),
+    h("p", { class: "sub live-sub" }, sub),
+    pageErrors,
     h(
       "div",
-      { class: "page-head" },
-      h(
-        "div",
-        {},
-        h("h1", {}, h("span", { class: "muted" }, "Live · "), sessionTitle(session)),
-        h("p", { class: "sub" }, dateTime(session.start_time), session.round_code ? ` · ${session.round_code}` : "", ` · ${session.arrows_per_end} arrows per end`),
-      ),
-      conn,
+      { class: "live-layout" },
+      h("div", { class: "live-main" }, faceArea, arrowRow, endBox, entry, queueBox),
+      h("div", { class: "live-side" }, cardBox, statsBox, headActions),
     ),
-    pageErrors,
-    h("div", { class: "live-layout" }, h("div", { class: "live-main" }, faceArea, entry), h("div", { class: "live-side" }, endBox, cardBox, statsBox, headActions)),
   );
+
+  // --- the merged picture: the server's shots and the changes still on their way -------
+  function shots() {
+    const map = new Map();
+    for (const [key, shot] of server) map.set(key, shot);
+    for (const op of outbox.forSession(id)) {
+      if (op.kind === "create") {
+        if (map.has(op.shot_id)) continue; // stored already; the answer is on its way
+        const b = op.body;
+        map.set(op.shot_id, {
+          id: op.shot_id,
+          session_id: id,
+          target_id: b.target_id,
+          arrow_id: b.arrow_id || null,
+          x_mm: b.x_mm ?? null,
+          y_mm: b.y_mm ?? null,
+          end_no: b.end_no ?? op.end_no,
+          end_place: op.place ?? null,
+          seq: null,
+          score: 0,
+          is_x: false,
+          is_miss: b.x_mm === undefined || b.x_mm === null,
+          label: "…",
+          pending: true,
+          refused: op.state === "refused",
+          order: op.key,
+        });
+      } else if (op.kind === "update") {
+        const shot = map.get(op.shot_id);
+        if (shot) map.set(op.shot_id, { ...shot, ...op.body, label: "…", score: 0, is_x: false, pending: true, refused: op.state === "refused" });
+      } else if (op.kind === "delete") {
+        map.delete(op.shot_id);
+      }
+    }
+    return [...map.values()].sort((a, b) => (a.seq ?? 1e12 + (a.order || 0)) - (b.seq ?? 1e12 + (b.order || 0)));
+  }
+
+  function inEnd(list, end) {
+    return list.filter((shot) => shot.end_no === end);
+  }
+
+  function currentEnd(list) {
+    if (!list.length) return 1;
+    const last = Math.max(...list.map((shot) => shot.end_no));
+    return inEnd(list, last).length >= perEnd && session.is_open ? last + 1 : last;
+  }
+
+  function freePlace(list, end) {
+    const taken = new Set(inEnd(list, end).map((shot) => shot.end_place));
+    for (let place = 1; place <= perEnd; place += 1) if (!taken.has(place)) return place;
+    return null;
+  }
+
+  /** The end the next arrow goes to: an earlier end being filled, else the current one. */
+  function recordingEnd(list) {
+    if (fillEnd !== null && freePlace(list, fillEnd) !== null) return fillEnd;
+    fillEnd = null;
+    return currentEnd(list);
+  }
+
+  const numberOn = (shot) => markerText(shot, shot.arrow_id ? arrowsById.get(shot.arrow_id) : null);
 
   // --- the target(s) --------------------------------------------------------------------
   const views = [];
-  const ZOOMS = [1, 1.5, 2, 3, 4];
-  let zoomAt = 0;
-  const zoomOut = h("button", { type: "button", "aria-label": "Zoom out" }, "−");
-  const zoomIn = h("button", { type: "button", "aria-label": "Zoom in" }, "+");
-  const zoomShown = h("output", { "aria-live": "polite" }, "1×");
-  const zoomBar = h("div", { class: "zoom", role: "group", "aria-label": "Zoom on the face" }, zoomOut, zoomShown, zoomIn);
-  function zoomTo(index) {
-    zoomAt = Math.min(Math.max(index, 0), ZOOMS.length - 1);
-    for (const view of views) view.setZoom(ZOOMS[zoomAt]);
-    zoomShown.textContent = `${ZOOMS[zoomAt]}×`;
-    zoomOut.disabled = zoomAt === 0;
-    zoomIn.disabled = zoomAt === ZOOMS.length - 1;
+  const zoomShown = h("output", { class: "zoom-level", "aria-live": "polite" }, "1×");
+  function zoomButton(text, label, fn) {
+    const b = h("button", { type: "button", "aria-label": label }, text);
+    b.addEventListener("click", () => {
+      for (const view of views) fn(view);
+    });
+    return b;
   }
-  zoomOut.addEventListener("click", () => zoomTo(zoomAt - 1));
-  zoomIn.addEventListener("click", () => zoomTo(zoomAt + 1));
-  let pending = null; // {view, point}
+  const zoomBar = h(
+    "div",
+    { class: "zoom", role: "group", "aria-label": "Zoom on the face" },
+    zoomButton("+", "Zoom in", (v) => v.setZoom(v.zoom * 1.5)),
+    zoomShown,
+    zoomButton("−", "Zoom out", (v) => v.setZoom(v.zoom / 1.5)),
+    zoomButton("1×", "Whole face", (v) => v.setZoom(1)),
+  );
 
   function drawTargets() {
+    for (const view of views) view.destroy();
     clear(faceArea);
     views.length = 0;
     if (!targets.length) {
@@ -100,19 +197,24 @@ export async function livePage(ctx) {
       const view = new TargetView({
         target,
         specs,
-        title: `Target${target.lane !== null ? ` on lane ${target.lane}` : ""}: ${target.faces.map((f) => specs[f.face_type]?.name || f.face_type).join(", ")}`,
-        onPick: session.is_open ? (point) => choose(view, point) : null,
-        onConfirm: session.is_open ? () => record() : null,
+        title: `Target${target.lane !== null && target.lane !== undefined ? ` on lane ${target.lane}` : ""}: ${target.faces.map((f) => specs[f.face_type]?.name || f.face_type).join(", ")}`,
+        onPlace: session.is_open ? (point) => place(view, point) : null,
+        onMove: session.is_open ? (shotId, point) => move(view, shotId, point) : null,
       });
+      view.onZoom = (z) => (zoomShown.textContent = `${Math.round(z * 10) / 10}×`);
+      view.onPending = (point, live) => {
+        const button = entry.querySelector("#record-shot");
+        if (button) button.hidden = !point || live;
+      };
       views.push(view);
-      faceArea.append(h("div", { class: "target-wrap" }, view.svg));
+      faceArea.append(h("div", { class: "target-wrap" }, view.el));
     }
-    faceArea.append(zoomBar);
-    zoomTo(zoomAt);
+    if (session.is_open) faceArea.querySelector(".target-wrap").append(zoomBar);
+    else faceArea.append(zoomBar);
   }
 
   async function drawAddTarget() {
-    const editor = await targetEditor();
+    const editor = await targetEditor({ handScored: true });
     const errors = errorSlot();
     const add = h("button", { type: "submit", class: "primary" }, "Add the target");
     const form = h(
@@ -140,121 +242,108 @@ export async function livePage(ctx) {
     faceArea.append(form);
   }
 
-  // --- hand entry -----------------------------------------------------------------------
-  const record_ = h("button", { type: "button", class: "primary big", id: "record-shot", disabled: true }, "Record shot");
-  const miss = h("button", { type: "button", class: "big" }, "Record a miss");
-  const undo = h("button", { type: "button" }, "Undo last shot");
-  const cancel = h("button", { type: "button", hidden: true }, "Cancel");
-  const where = h("p", { class: "where", "aria-live": "polite" }, "Tap the face where the arrow landed.");
+  // --- entering and correcting ------------------------------------------------------------
   const entryErrors = errorSlot();
-  const chips = h("div", { class: "arrow-chips", role: "radiogroup", "aria-label": "Arrow" });
-  let chosenArrow = null; // id, or "" for none
-  const nudges = h(
-    "div",
-    { class: "nudge", hidden: true, role: "group", "aria-label": "Move the point by 5 mm" },
-    [["←", "left", -5, 0], ["↑", "up", 0, 5], ["↓", "down", 0, -5], ["→", "right", 5, 0]].map(([sym, word, dx, dy]) =>
-      h("button", { type: "button", "aria-label": `Move ${word}`, onclick: () => pending && pending.view.nudge(dx, dy) }, sym),
-    ),
-  );
 
-  function drawChips() {
-    clear(chips);
-    const options = [...activeArrows.map((a) => [a.id, a.identifier]), ["", "No arrow"]];
+  async function place(view, point) {
+    const list = shots();
+    const end = recordingEnd(list);
+    const shotId = newId();
+    const body = { id: shotId, session_id: id, target_id: view.target.id, x_mm: point.x_mm, y_mm: point.y_mm, end_no: end };
+    if (chosenArrow) body.arrow_id = chosenArrow;
+    await record(body, list, end);
+  }
+
+  async function recordMiss() {
+    if (!targets.length) return;
+    const list = shots();
+    const end = recordingEnd(list);
+    const shotId = newId();
+    const body = { id: shotId, session_id: id, target_id: targets[0].id, end_no: end };
+    if (chosenArrow) body.arrow_id = chosenArrow;
+    await record(body, list, end);
+  }
+
+  async function record(body, list, end) {
+    entryErrors.show(null);
+    const placeNo = freePlace(list, end);
+    await outbox.add({ session_id: id, kind: "create", shot_id: body.id, body, place: placeNo, end_no: end });
+    latestId = body.id;
+    const label = body.arrow_id ? arrowsById.get(body.arrow_id).identifier : `arrow ${placeNo}`;
+    announce(`End ${end}: ${label} recorded${body.x_mm === undefined ? " as a miss" : ""}.`);
+    suggestArrow();
+    drawAll();
+  }
+
+  /** Correct a shot: through the outbox, or into its create when that has not left yet. */
+  async function change(shotId, body) {
+    const waiting = outbox.waitingCreate(shotId);
+    if (waiting) await outbox.amend(waiting, body);
+    else await outbox.add({ session_id: id, kind: "update", shot_id: shotId, body });
+    drawAll();
+  }
+
+  async function removeShot(shotId) {
+    const waiting = outbox.waitingCreate(shotId);
+    if (waiting) await outbox.discard(waiting);
+    else await outbox.add({ session_id: id, kind: "delete", shot_id: shotId });
+    if (latestId === shotId) latestId = null;
+    if (selectedId === shotId) select(null);
+    drawAll();
+  }
+
+  async function move(view, shotId, point) {
+    const shot = shots().find((s) => s.id === shotId);
+    if (!shot) return;
+    const body = { x_mm: point.x_mm, y_mm: point.y_mm };
+    if (shot.target_id !== view.target.id) {
+      announce("That arrow belongs to another target.");
+      return;
+    }
+    await change(shotId, body);
+    announce(`End ${shot.end_no}, arrow ${shot.end_place ?? ""} moved.`);
+  }
+
+  function select(shotId) {
+    selectedId = shotId;
+    for (const view of views) view.setSelected(shotId);
+    drawAll();
+    if (shotId) {
+      const ed = entry.querySelector(".editor");
+      if (ed) ed.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  // The arrow for the next shot: a compact row of choices.
+  function drawArrowRow() {
+    clear(arrowRow);
+    if (!session.is_open) return;
+    const chips = h("div", { class: "arrow-chips", role: "radiogroup", "aria-label": "Arrow for the next shot" });
+    const options = [...activeArrows.map((a) => [a.id, a.identifier]), ["", activeArrows.length ? "None" : "No arrow"]];
     for (const [value, label] of options) {
       const input = h("input", { type: "radio", name: "arrow", value, id: `arrow-${value || "none"}`, checked: value === chosenArrow });
       input.addEventListener("change", () => (chosenArrow = value));
       chips.append(h("div", { class: "chip-radio" }, input, h("label", { for: input.id }, label)));
     }
+    arrowRow.append(chips);
+    if (!activeArrows.length) {
+      arrowRow.append(h("a", { class: "hint add-arrows", href: "/app/arrows" }, "Add your arrows"));
+    }
+    const checked = chips.querySelector("input:checked");
+    if (checked) checked.parentElement.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
   function suggestArrow() {
     // The next arrow of the end that has not been shot in it yet (A01, A02, … in order).
-    const end = currentEnd();
-    const used = new Set([...shots.values()].filter((s) => s.end_no === end).map((s) => s.arrow_id));
+    const list = shots();
+    const end = recordingEnd(list);
+    const used = new Set(inEnd(list, end).map((s) => s.arrow_id));
     const next = activeArrows.find((a) => !used.has(a.id)) || activeArrows[0];
     chosenArrow = next ? next.id : "";
-    drawChips();
+    drawArrowRow();
   }
 
-  function choose(view, point) {
-    for (const other of views) if (other !== view) other.setPending(null);
-    pending = { view, point };
-    record_.disabled = false;
-    cancel.hidden = false;
-    nudges.hidden = false;
-    where.textContent = `Point chosen: ${point.x_mm.toFixed(0)} mm from the left, ${point.y_mm.toFixed(0)} mm from the bottom. Choose the arrow and record.`;
-  }
-
-  function clearPending() {
-    pending = null;
-    for (const view of views) view.setPending(null);
-    record_.disabled = true;
-    cancel.hidden = true;
-    nudges.hidden = true;
-    where.textContent = "Tap the face where the arrow landed.";
-  }
-
-  async function record() {
-    if (!pending) return;
-    const { view, point } = pending;
-    await busy(record_, async () => {
-      entryErrors.show(null);
-      const body = { session_id: id, target_id: view.target.id, x_mm: point.x_mm, y_mm: point.y_mm };
-      if (chosenArrow) body.arrow_id = chosenArrow;
-      try {
-        const shot = await post("/shot", body);
-        upsert(shot);
-        latestId = shot.id;
-        clearPending();
-        suggestArrow();
-        drawAll();
-        announce(`Shot ${shot.seq}: ${shot.label}`);
-      } catch (err) {
-        entryErrors.show(err);
-      }
-    });
-  }
-  record_.addEventListener("click", record);
-  cancel.addEventListener("click", clearPending);
-  miss.addEventListener("click", () =>
-    busy(miss, async () => {
-      entryErrors.show(null);
-      if (!targets.length) return;
-      const body = { session_id: id, target_id: (pending ? pending.view.target : targets[0]).id };
-      if (chosenArrow) body.arrow_id = chosenArrow;
-      try {
-        const shot = await post("/shot", body);
-        upsert(shot);
-        latestId = shot.id;
-        clearPending();
-        suggestArrow();
-        drawAll();
-        announce(`Shot ${shot.seq}: miss`);
-      } catch (err) {
-        entryErrors.show(err);
-      }
-    }),
-  );
-  undo.addEventListener("click", () =>
-    busy(undo, async () => {
-      const last = [...shots.values()].sort((a, b) => b.seq - a.seq)[0];
-      if (!last) return;
-      // eslint-disable-next-line no-alert
-      if (!window.confirm(`Delete shot ${last.seq} (${last.label})?`)) return;
-      entryErrors.show(null);
-      try {
-        await del(`/shot/${last.id}`);
-        shots.delete(last.id);
-        suggestArrow();
-        drawAll();
-        announce(`Shot ${last.seq} deleted.`);
-      } catch (err) {
-        entryErrors.show(err);
-      }
-    }),
-  );
-
-  function drawEntry() {
+  function drawEntry(list) {
     clear(entry);
     if (!session.is_open) {
       const reopen = h("button", { type: "button" }, "Reopen session");
@@ -263,68 +352,203 @@ export async function livePage(ctx) {
         busy(reopen, async () => {
           try {
             Object.assign(session, await post(`/session/${id}/reopen`));
-            drawTargets();
-            drawAll();
-            drawEntry();
-            startChannel();
+            reopenDone();
           } catch (err) {
             errors.show(err);
           }
         }),
       );
       entry.append(
-        h("p", {}, h("strong", {}, "This session is closed."), " Shots can no longer be added here."),
-        errors,
-        h("div", { class: "actions" }, h("a", { class: "button primary", href: `/app/sessions/${id}` }, "See the session's statistics"), reopen),
+        h("div", { class: "card" }, h("p", {}, h("strong", {}, "This session is closed."), " Shots can no longer be added here."), errors, h("div", { class: "actions" }, h("a", { class: "button primary", href: `/app/sessions/${id}` }, "See the session's statistics"), reopen)),
       );
       return;
     }
-    entry.append(
-      h("h2", { class: "visually-hidden" }, "Enter a shot by hand"),
-      where,
-      h("fieldset", { class: "arrow-pick" }, h("legend", {}, "Arrow"), chips),
-      nudges,
-      entryErrors,
-      h("div", { class: "actions" }, record_, cancel, miss, undo),
-    );
-    if (!activeArrows.length) {
-      entry.append(h("p", { class: "hint" }, "No arrows yet: shots are recorded without one. ", h("a", { href: "/app/arrows" }, "Add your arrows"), " to tell them apart."));
+    const chosen = selectedId ? list.find((s) => s.id === selectedId) : null;
+    if (chosen) {
+      entry.append(editor(chosen));
+      return;
     }
+    const miss = h("button", { type: "button", class: "miss" }, "Miss");
+    miss.addEventListener("click", () => busy(miss, recordMiss));
+    const undo = h("button", { type: "button" }, "Undo");
+    undo.addEventListener("click", () =>
+      busy(undo, async () => {
+        const all = shots();
+        const last = (latestId && all.find((s) => s.id === latestId)) || all[all.length - 1];
+        if (!last) return;
+        await removeShot(last.id);
+        announce(`End ${last.end_no}, arrow ${last.end_place ?? ""} deleted.`);
+      }),
+    );
+    const old = h("button", { type: "button", "aria-pressed": String(!showOld), class: "toggle" }, "Hide earlier ends");
+    old.addEventListener("click", () => {
+      showOld = !showOld;
+      savePrefs({ showOld, order });
+      drawAll();
+    });
+    const aiming = views.some((v) => v.pending && !v.gesture);
+    const keyboard = h("button", { type: "button", class: "primary", id: "record-shot", hidden: !aiming }, "Record shot");
+    keyboard.addEventListener("click", () => {
+      const view = views.find((v) => v.pending);
+      if (view) {
+        const point = view.pending;
+        view.setPending(null);
+        place(view, point);
+      }
+    });
+    entry.append(h("div", { class: "entry-actions" }, miss, undo, old, keyboard), entryErrors);
   }
 
-  // --- scorecard, current end, stats ----------------------------------------------------
-  function sorted() {
-    return [...shots.values()].sort((a, b) => a.seq - b.seq);
+  function editor(shot) {
+    const arrowSel = h("select", { "aria-label": "Arrow" });
+    arrowSel.append(h("option", { value: "" }, "No arrow"));
+    for (const a of arrows.filter((x) => x.is_active || x.id === shot.arrow_id)) {
+      arrowSel.append(h("option", { value: a.id, selected: a.id === shot.arrow_id }, a.identifier));
+    }
+    arrowSel.addEventListener("change", () => change(shot.id, { arrow_id: arrowSel.value || null }));
+    const missBtn = h("button", { type: "button" }, "Make it a miss");
+    missBtn.addEventListener("click", () => busy(missBtn, () => change(shot.id, { x_mm: null, y_mm: null })));
+    const delBtn = h("button", { type: "button", class: "danger" }, "Delete");
+    delBtn.addEventListener("click", () =>
+      busy(delBtn, async () => {
+        await removeShot(shot.id);
+        announce(`End ${shot.end_no}, arrow ${shot.end_place ?? ""} deleted: its place is free for the next arrow.`);
+      }),
+    );
+    const done = h("button", { type: "button", class: "primary" }, "Done");
+    done.addEventListener("click", () => select(null));
+    const arrow = shot.arrow_id ? arrowsById.get(shot.arrow_id) : null;
+    return h(
+      "div",
+      { class: "editor", role: "group", "aria-label": `Correct end ${shot.end_no}, arrow ${shot.end_place ?? ""}` },
+      h(
+        "p",
+        { class: "editor-title" },
+        h("strong", {}, `End ${shot.end_no} · arrow ${shot.end_place ?? "…"}`),
+        arrow ? ` · ${arrow.identifier}` : "",
+        " · ",
+        h("span", { class: `chip small ${shot.pending ? "unsent" : scoreClass(shot.label)}` }, shot.pending ? "…" : shot.label),
+      ),
+      h("p", { class: "hint" }, shot.x_mm === null ? "A miss: touch the face where it landed to place it." : "Drag it on the face, or touch where it landed."),
+      h("div", { class: "editor-actions" }, arrowSel, missBtn, delBtn, done),
+    );
   }
 
-  function currentEnd() {
-    const list = sorted();
-    if (!list.length) return 1;
-    const last = list[list.length - 1].end_no;
-    const inLast = list.filter((s) => s.end_no === last).length;
-    return inLast >= session.arrows_per_end && session.is_open ? last + 1 : last;
-  }
-
-  function drawAll() {
-    const list = sorted();
-    const end = currentEnd();
-    const lastShot = list[list.length - 1];
-    const shown = list.some((s) => s.end_no === end) || !lastShot ? end : lastShot.end_no;
-    for (const view of views) view.setShots(list, { currentEnd: shown, arrowsById, latestId });
-    const ends = endsFromShots(list);
-    const inEnd = list.filter((s) => s.end_no === end);
-
+  // --- the end being shot, the queue, the scorecard, the stats -----------------------------
+  function drawEnd(list) {
     clear(endBox);
-    const slots = Array.from({ length: Math.max(session.arrows_per_end, inEnd.length) }, (_, i) =>
-      inEnd[i] ? scoreChip(inEnd[i].label, { "data-seq": inEnd[i].seq }) : h("span", { class: "chip slot", "aria-hidden": "true" }, "·"),
-    );
-    const endTotal = inEnd.reduce((t, s) => t + s.score, 0);
+    const selected = selectedId ? list.find((s) => s.id === selectedId) : null;
+    const end = selected ? selected.end_no : recordingEnd(list);
+    const mine = inEnd(list, end).sort(byPlace);
+    const byPlaceNo = new Map(mine.map((s) => [s.end_place, s]));
+    const places = Math.max(perEnd, ...mine.map((s) => s.end_place || 0));
+    const slots = [];
+    const unplaced = mine.filter((s) => !s.end_place);
+    for (let placeNo = 1; placeNo <= places; placeNo += 1) {
+      const shot = byPlaceNo.get(placeNo) || (placeNo > mine.filter((s) => s.end_place).length ? unplaced.shift() : undefined);
+      if (shot) {
+        const b = h(
+          "button",
+          {
+            type: "button",
+            class: `chip slot-shot ${shot.pending ? "unsent" : scoreClass(shot.label)} ${shot.id === selectedId ? "selected" : ""}`,
+            "data-seq": shot.seq ?? "",
+            "data-place": placeNo,
+            "aria-label": `Arrow ${placeNo}${shot.arrow_id && arrowsById.get(shot.arrow_id) ? ` (${arrowsById.get(shot.arrow_id).identifier})` : ""}: ${shot.pending ? "not sent yet" : shot.label}. Correct it.`,
+          },
+          shot.pending ? "…" : shot.label,
+          h("span", { class: "slot-no", "aria-hidden": "true" }, numberOn(shot) || String(placeNo)),
+        );
+        b.addEventListener("click", () => select(shot.id === selectedId ? null : shot.id));
+        slots.push(b);
+      } else if (session.is_open && end !== currentEnd(list) && fillEnd !== end) {
+        const b = h("button", { type: "button", class: "chip slot free", "aria-label": `Arrow ${placeNo} is free: the next arrow goes here` }, "+");
+        b.addEventListener("click", () => {
+          fillEnd = end;
+          select(null);
+          announce(`The next arrow goes to end ${end}.`);
+        });
+        slots.push(b);
+      } else {
+        slots.push(h("span", { class: "chip slot", "aria-hidden": "true" }, "·"));
+      }
+    }
+    const endTotal = mine.filter((s) => !s.pending).reduce((t, s) => t + s.score, 0);
+    const running = list.filter((s) => !s.pending && s.end_no <= end).reduce((t, s) => t + s.score, 0);
+    const all = list.filter((s) => !s.pending).reduce((t, s) => t + s.score, 0);
+    endBox.dataset.end = String(end);
     endBox.append(
-      h("h2", { id: "current-end-h" }, `End ${end}`, h("span", { class: "muted" }, ` · ${inEnd.length} of ${session.arrows_per_end} arrows`)),
-      h("div", { class: "end-chips", "aria-label": `Scores of end ${end}` }, slots),
-      h("p", { class: "end-sum" }, "End total ", h("strong", { id: "end-total" }, String(endTotal)), " · Running total ", h("strong", { id: "running-total" }, String(list.reduce((t, s) => t + s.score, 0)))),
+      h("h2", { id: "current-end-h" }, h("span", { class: "end-word" }, "End "), String(end), h("span", { class: "muted end-count" }, ` ${mine.length}/${perEnd}`)),
+      h("div", { class: "end-chips", "aria-label": `Arrows of end ${end}` }, slots),
+      h(
+        "p",
+        { class: "end-sum" },
+        h("span", {}, h("span", { class: "sum-word" }, "End "), h("strong", { id: "end-total" }, String(endTotal))),
+        h("span", {}, h("span", { class: "sum-word" }, "Total "), h("strong", { id: "running-total", "data-through-end": running }, String(all))),
+      ),
     );
+    endBox.querySelector(".end-chips").style.setProperty("--places", String(places));
+  }
 
+  function drawQueue() {
+    const ops = outbox.forSession(id);
+    clear(queueBox);
+    queueBox.hidden = !ops.length;
+    if (!ops.length) return;
+    const refused = ops.filter((op) => op.state === "refused");
+    const waiting = ops.length - refused.length;
+    queueBox.dataset.waiting = String(waiting);
+    queueBox.dataset.refused = String(refused.length);
+    if (waiting) {
+      const why = navigator.onLine === false ? "offline" : refused.length ? "behind the refused change below" : "sending";
+      queueBox.append(h("p", { class: "queue-line" }, h("strong", {}, `${waiting} ${waiting === 1 ? "change" : "changes"} waiting`), ` (${why}). They are kept on this device and sent in order.`));
+    }
+    for (const op of refused) queueBox.append(refusedItem(op));
+  }
+
+  function refusedItem(op) {
+    const what = op.kind === "create" ? `New arrow (end ${op.body.end_no ?? "?"})` : op.kind === "update" ? "A correction" : "A deletion";
+    const errors = errorSlot();
+    const buttons = [];
+    if (op.reason === "closed") {
+      const reopen = h("button", { type: "button", class: "primary" }, "Reopen the session and send");
+      reopen.addEventListener("click", () =>
+        busy(reopen, async () => {
+          try {
+            Object.assign(session, await post(`/session/${id}/reopen`));
+            reopenDone();
+            for (const o of outbox.forSession(id).filter((x) => x.state === "refused")) await outbox.retry(o);
+          } catch (err) {
+            errors.show(err);
+          }
+        }),
+      );
+      buttons.push(reopen);
+    }
+    if (op.reason === "end-full" && op.kind === "create") {
+      const next = h("button", { type: "button", class: "primary" }, "Put it in the next free end");
+      next.addEventListener("click", () => outbox.retry(op, { end_no: undefined }));
+      buttons.push(next);
+    }
+    const again = h("button", { type: "button" }, "Try again");
+    again.addEventListener("click", () => outbox.retry(op));
+    const drop = h("button", { type: "button", class: "danger" }, "Discard");
+    drop.addEventListener("click", () => {
+      // eslint-disable-next-line no-alert
+      if (!window.confirm(`Discard this change? ${what} will not reach the server.`)) return;
+      outbox.discard(op);
+    });
+    buttons.push(again, drop);
+    return h(
+      "div",
+      { class: "refused error-box", role: "alert", "data-op": op.key },
+      h("p", {}, h("strong", {}, `${what} was refused by the server: `), (op.error || []).join(" ")),
+      errors,
+      h("div", { class: "actions" }, buttons),
+    );
+  }
+
+  function drawCard(list) {
     clear(cardBox);
     if (!list.length) {
       cardBox.append(
@@ -333,15 +557,51 @@ export async function livePage(ctx) {
           "div",
           { class: "empty" },
           h("p", {}, h("strong", {}, "No shots yet.")),
-          session.is_open
-            ? h("p", {}, "Tap the face where your arrow landed and record it, or start the sensors: their shots appear here as they land.")
-            : h("p", {}, "This session has no shots."),
+          session.is_open ? h("p", {}, "Touch the face where your arrow landed, or start the sensors: their shots appear here as they land.") : h("p", {}, "This session has no shots."),
         ),
       );
-    } else {
-      cardBox.append(scorecard(ends, session.arrows_per_end, { currentEnd: end }));
+      return;
     }
+    const card = cardFromShots(list, { arrowsPerEnd: perEnd, subtotals, roundName: round });
+    cardBox.append(
+      scorecardTable(card, {
+        order,
+        currentEnd: recordingEnd(list),
+        selectedId,
+        onPick: session.is_open ? (arrow) => select(arrow.id === selectedId ? null : arrow.id) : null,
+        onOrder: (next) => {
+          order = next;
+          savePrefs({ showOld, order });
+          drawAll();
+        },
+      }),
+    );
+  }
+
+  function drawAll() {
+    const list = shots();
+    const selected = selectedId ? list.find((s) => s.id === selectedId) : null;
+    if (selectedId && !selected) selectedId = null;
+    const shownEnd = selected ? selected.end_no : recordingEnd(list);
+    for (const view of views) {
+      view.setSelected(selectedId);
+      view.setShots(list, { currentEnd: shownEnd, showOld, text: numberOn, latestId });
+    }
+    drawEnd(list);
+    drawEntry(list);
+    drawQueue();
+    drawCard(list);
     scheduleStats();
+    ctx.main.dataset.ready = "true";
+  }
+
+  function drawSoon() {
+    if (drawQueued) return;
+    drawQueued = true;
+    requestAnimationFrame(() => {
+      drawQueued = false;
+      drawAll();
+    });
   }
 
   function drawStats(stats) {
@@ -352,27 +612,38 @@ export async function livePage(ctx) {
       return;
     }
     statsBox.append(scoreFigures(stats), groupFigures(stats.group));
-    const round = roundFigures(stats.round);
-    if (round) statsBox.append(h("h3", {}, "Round"), round);
+    const roundBox = roundFigures(stats.round);
+    if (roundBox) statsBox.append(h("h3", {}, "Round"), roundBox);
   }
 
   function scheduleStats(delay = STATS_DELAY_MS) {
     clearTimeout(statsTimer);
     statsTimer = setTimeout(async () => {
+      if (navigator.onLine === false) return;
       try {
         drawStats(await get(`/session/${id}/stats`, { signal: ctx.signal }));
       } catch (err) {
-        if (err.name === "AbortError") return;
+        if (err.name === "AbortError" || err.offline) return;
         clear(statsBox).append(h("h2", { id: "stats-h" }, "Running statistics"), errorBox(err));
       }
     }, delay);
   }
 
-  // --- the live channel -----------------------------------------------------------------
+  async function loadSubtotals() {
+    try {
+      const card = await get(`/session/${id}/scorecard`, { signal: ctx.signal, quiet401: true });
+      subtotals = (card.subtotals || []).map(({ label, kind, end_from, end_to }) => ({ label, kind, end_from, end_to }));
+      drawSoon();
+    } catch {
+      // No card (yet): the ends and the total are enough.
+    }
+  }
+
+  // --- the live channel and the outbox -------------------------------------------------
   function upsert(shot) {
-    const old = shots.get(shot.id);
+    const old = server.get(shot.id);
     if (old && old.updated_at > shot.updated_at) return; // a stale copy
-    shots.set(shot.id, shot);
+    server.set(shot.id, shot);
   }
 
   function onFrame(frame) {
@@ -380,13 +651,12 @@ export async function livePage(ctx) {
       case "shot.created":
       case "shot.updated":
         upsert(frame.data);
-        if (frame.type === "shot.created") latestId = frame.data.id;
-        if (!pending) suggestArrow();
-        drawAll();
+        if (frame.type === "shot.created" && !latestId) latestId = frame.data.id;
+        drawSoon();
         break;
       case "shot.deleted":
-        shots.delete(frame.data.id);
-        drawAll();
+        server.delete(frame.data.id);
+        drawSoon();
         break;
       case "stats.updated":
         clearTimeout(statsTimer);
@@ -397,10 +667,10 @@ export async function livePage(ctx) {
         session.end_time = frame.data.end_time;
         if (channel) channel.stop();
         setState("closed", "session-closed");
-        clearPending();
+        select(null);
         drawTargets();
+        drawArrowRow();
         drawAll();
-        drawEntry();
         drawActions();
         break;
       default:
@@ -408,16 +678,32 @@ export async function livePage(ctx) {
     }
   }
 
+  const unsubscribe = outbox.subscribe((type, detail) => {
+    if (type === "sent" && detail.op.session_id === id) {
+      if (detail.op.kind === "delete") server.delete(detail.op.shot_id);
+      else if (detail.result) upsert(detail.result);
+    }
+    if (type === "refused" && detail.session_id === id) announce("The server refused a change: see below the face.");
+    drawSoon();
+  });
+
+  function reopenDone() {
+    drawTargets();
+    suggestArrow();
+    drawAll();
+    drawActions();
+    startChannel();
+  }
+
   async function resync() {
     // After a reconnect the missed shots came as a replay (after=); edits and deletions made
     // meanwhile did not: the list settles them.
     try {
-      const fresh = await get(`/session/${id}/shot`, { signal: ctx.signal });
-      const top = fresh.reduce((m, s) => Math.max(m, s.seq), 0);
+      const fresh = await allShots(id, { signal: ctx.signal });
       const ids = new Set(fresh.map((s) => s.id));
-      for (const [shotId, shot] of shots) if (shot.seq <= top && !ids.has(shotId)) shots.delete(shotId);
+      for (const shotId of [...server.keys()]) if (!ids.has(shotId)) server.delete(shotId);
       for (const shot of fresh) upsert(shot);
-      drawAll();
+      drawSoon();
     } catch {
       // The next reconnect tries again.
     }
@@ -439,6 +725,8 @@ export async function livePage(ctx) {
     if (state === "live") {
       if (everLive) resync();
       everLive = true;
+      outbox.flush();
+      loadSubtotals();
     }
     if (state === "closed" && detail === "unauthorised") {
       ctx.navigate(`/app/signin?next=${encodeURIComponent(location.pathname)}`, { replace: true });
@@ -447,7 +735,8 @@ export async function livePage(ctx) {
 
   function startChannel() {
     if (channel) channel.stop();
-    const after = [...shots.values()].reduce((m, s) => Math.max(m, s.seq), 0);
+    const after = [...server.values()].reduce((m, s) => Math.max(m, s.seq), 0);
+    everLive = everLive || false;
     channel = new LiveChannel(id, { after, onFrame, onState: setState });
   }
 
@@ -459,8 +748,12 @@ export async function livePage(ctx) {
       const errors = errorSlot();
       close.addEventListener("click", () =>
         busy(close, async () => {
+          const waiting = outbox.forSession(id).length;
+          const question = waiting
+            ? `${waiting} changes have not reached the server yet. Close the session anyway? They will be refused until you reopen it.`
+            : "Close this session? You can reopen it later.";
           // eslint-disable-next-line no-alert
-          if (!window.confirm("Close this session? You can reopen it later.")) return;
+          if (!window.confirm(question)) return;
           try {
             const closed = await post(`/session/${id}/close`);
             onFrame({ type: "session.closed", data: closed });
@@ -474,14 +767,24 @@ export async function livePage(ctx) {
     }
   }
 
+  const onNetwork = () => {
+    drawSoon();
+    if (navigator.onLine) scheduleStats(0);
+  };
+  window.addEventListener("online", onNetwork);
+  window.addEventListener("offline", onNetwork);
   ctx.onCleanup(() => {
     clearTimeout(statsTimer);
     if (channel) channel.stop();
+    unsubscribe();
+    for (const view of views) view.destroy();
+    window.removeEventListener("online", onNetwork);
+    window.removeEventListener("offline", onNetwork);
+    ctx.main.classList.remove("live-page");
   });
 
   drawTargets();
   suggestArrow();
-  drawEntry();
   statsBox.append(h("h2", { id: "stats-h" }, "Running statistics"), h("p", { class: "muted" }, "Loading…"));
   drawAll();
   scheduleStats(0);

@@ -1,21 +1,24 @@
 // One session: the plot of every shot with the group centre and spread, the scorecard, the
 // statistics, the arrows one by one, the handicap of a standard round, export.
 
-import { del, face as getFace, get, post, qs } from "../api.js";
-import { announce, busy, errorSlot, h } from "../dom.js";
+import { allShots, del, face as getFace, get, post, qs, roundName } from "../api.js";
+import { announce, busy, clear, errorSlot, h } from "../dom.js";
 import { groupPlot } from "../face.js";
 import { barChart } from "../charts.js";
-import { figures, groupFigures, roundFigures, scoreFigures, scorecard } from "../components.js";
+import { figures, groupFigures, roundFigures, scoreFigures } from "../components.js";
+import { scorecardTable } from "../scorecard.js";
 import { dateTime, isoDay, metres, mm, num, offset, scoreClass, sessionTitle, time } from "../format.js";
 
 export async function sessionPage(ctx) {
   const id = ctx.params[0];
-  const [session, targets, shots, stats] = await Promise.all([
+  const [session, targets, shots, stats, card] = await Promise.all([
     get(`/session/${id}`, { signal: ctx.signal }),
     get(`/session/${id}/target`, { signal: ctx.signal }),
-    get(`/session/${id}/shot`, { signal: ctx.signal }),
+    allShots(id, { signal: ctx.signal }),
     get(`/session/${id}/stats`, { signal: ctx.signal }),
+    get(`/session/${id}/scorecard`, { signal: ctx.signal }),
   ]);
+  const round = card.round_name || (await roundName(session.round_code));
   document.title = `${sessionTitle(session)} · Arch Stats`;
   ctx.main.dataset.page = "session";
 
@@ -77,7 +80,7 @@ export async function sessionPage(ctx) {
     h("a", { href: `/api/v0/export/sessions.csv${exportQuery}`, download: `sessions-${day}.csv` }, "session figures (CSV)"),
   );
 
-  const where = [session.is_indoor ? "Indoor" : "Outdoor", metres(session.distance_m), session.round_code].filter(Boolean).join(" · ");
+  const where = [session.is_indoor ? "Indoor" : "Outdoor", metres(session.distance_m), round].filter(Boolean).join(" · ");
   ctx.main.append(
     h(
       "div",
@@ -171,9 +174,20 @@ export async function sessionPage(ctx) {
     ]),
   );
 
+  const cardBox = h("section", { class: "card", "aria-label": "Scorecard" });
+  const drawCard = (order) => {
+    clear(cardBox).append(
+      scorecardTable(card, {
+        order,
+        onOrder: (next) => drawCard(next),
+      }),
+    );
+  };
+  drawCard("value");
+
   ctx.main.append(
     h("div", { class: "session-grid" }, plotCard, h("div", { class: "stack" }, summary, distCard, timing)),
-    h("section", { class: "card", "aria-label": "Scorecard" }, scorecard(stats.ends, session.arrows_per_end)),
+    cardBox,
     perArrow(stats),
     exportLinks,
   );

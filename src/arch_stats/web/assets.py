@@ -1,0 +1,174 @@
+"""The web UI's files, read once, compressed once, named by their content.
+
+Nothing is built ahead of time: the first request reads `static/`, keeps every file in memory
+with its gzip and brotli forms (text files only, when that makes them smaller), and names the
+whole tree by one content hash, its *version*. The HTML shell refers to files as
+`/app/static/<version>/…`, so a browser may keep them for good (`immutable`): any change to
+any file gives a new version and new addresses, and the shell itself is always revalidated.
+ES modules import each other by relative paths, so they stay inside the version they were
+loaded from.
+
+Files changed on disk (an upgrade, or a developer editing) are noticed within a second.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import brotli
+
+STATIC_DIR = Path(__file__).parent / "static"
+# Templates filled in here, not served as they are.
+SHELL_NAME = "index.html"
+WORKER_NAME = "sw.js"
+TEMPLATES = frozenset({SHELL_NAME, WORKER_NAME})
+
+MEDIA_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".json": "application/json",
+    ".webmanifest": "application/manifest+json",
+    ".txt": "text/plain; charset=utf-8",
+}
+COMPRESSIBLE = frozenset({".js", ".css", ".html", ".svg", ".json", ".webmanifest", ".txt"})
+RESCAN_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One file as served: its bytes in each encoding that is worth sending."""
+
+    media_type: str
+    digest: str  # of the identity bytes
+    bodies: dict[str, bytes]  # encoding ("identity", "br", "gzip") → bytes
+
+    def etag(self, encoding: str) -> str:
+        return f'"{self.digest}-{encoding}"' if encoding != "identity" else f'"{self.digest}"'
+
+
+def make_asset(data: bytes, suffix: str) -> Asset:
+    media_type = MEDIA_TYPES.get(suffix, "application/octet-stream")
+    bodies = {"identity": data}
+    if suffix in COMPRESSIBLE and len(data) > 256:
+        for encoding, packed in (
+            ("br", brotli.compress(data, quality=11)),
+            ("gzip", gzip.compress(data, compresslevel=9, mtime=0)),
+        ):
+            if len(packed) < len(data) * 0.9:
+                bodies[encoding] = packed
+    return Asset(media_type, hashlib.sha256(data).hexdigest()[:16], bodies)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Every file of one version of the UI, the shell and the service worker made for it."""
+
+    version: str
+    files: dict[str, Asset]  # path relative to static/ → asset
+    shell: Asset
+    worker: Asset
+
+    @property
+    def prefix(self) -> str:
+        return f"/app/static/{self.version}"
+
+
+def _signature(root: Path) -> tuple[tuple[str, int, int], ...]:
+    found = []
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            found.append((path.relative_to(root).as_posix(), stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
+
+
+def build(root: Path = STATIC_DIR) -> Bundle:
+    files: dict[str, Asset] = {}
+    templates: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.name.startswith("."):
+            continue
+        rel = path.relative_to(root).as_posix()
+        if rel in TEMPLATES:
+            templates[rel] = path.read_text(encoding="utf-8")
+        else:
+            files[rel] = make_asset(path.read_bytes(), path.suffix)
+    whole = hashlib.sha256()
+    for rel, asset in sorted(files.items()):
+        whole.update(f"{rel}\0{asset.digest}\n".encode())
+    for rel, text in sorted(templates.items()):
+        whole.update(f"{rel}\0{text}\n".encode())
+    version = whole.hexdigest()[:12]
+    prefix = f"/app/static/{version}"
+
+    # Every module at once: the browser need not discover the import graph level by level.
+    preload = "\n".join(
+        f'  <link rel="modulepreload" href="{prefix}/{rel}">'
+        for rel in sorted(files)
+        if rel.startswith("js/") and rel.endswith(".js")
+    )
+    shell = templates.get(SHELL_NAME, "").replace("%STATIC%", prefix)
+    shell = shell.replace("  <!-- %PRELOAD% -->", preload)
+    # Icons are for the launcher (fetched when installing the app), not for drawing pages.
+    precache = ["/app/", *(f"{prefix}/{rel}" for rel in sorted(files) if not rel.startswith("icons/"))]
+    worker = templates.get(WORKER_NAME, "").replace('"%VERSION%"', json.dumps(version))
+    worker = worker.replace('["%PRECACHE%"]', json.dumps(precache, indent=0))
+    return Bundle(
+        version=version,
+        files=files,
+        shell=make_asset(shell.encode(), ".html"),
+        worker=make_asset(worker.encode(), ".js"),
+    )
+
+
+class Assets:
+    """The current bundle, rebuilt when the files on disk change (checked at most once a second)."""
+
+    def __init__(self, root: Path = STATIC_DIR) -> None:
+        self.root = root
+        self._bundle: Bundle | None = None
+        self._signature: tuple[tuple[str, int, int], ...] = ()
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def current(self) -> Bundle:
+        now = time.monotonic()
+        bundle = self._bundle
+        if bundle is not None and now - self._checked < RESCAN_SECONDS:
+            return bundle
+        with self._lock:
+            self._checked = now
+            signature = _signature(self.root)
+            if self._bundle is None or signature != self._signature:
+                self._bundle = build(self.root)
+                self._signature = signature
+            return self._bundle
+
+
+def choose_encoding(accept_encoding: str, asset: Asset) -> str:
+    """The best encoding of `asset` the client accepts (brotli, then gzip, else identity)."""
+    accepted: dict[str, float] = {}
+    for part in accept_encoding.split(","):
+        name, _, params = part.strip().partition(";")
+        q = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                q = float(params[2:])
+            except ValueError:
+                q = 0.0
+        accepted[name.strip().lower()] = q
+    for encoding in ("br", "gzip"):
+        q = accepted.get(encoding, accepted.get("*", 0.0))
+        if encoding in asset.bodies and q > 0:
+            return encoding
+    return "identity"
