@@ -32,6 +32,7 @@ from arch_stats.sessions import hot as sessions_hot
 from arch_stats.sessions.router import router as sessions_router
 from arch_stats.shots import hot as shots_hot
 from arch_stats.shots.router import router as shots_router
+from arch_stats.stats import hot as stats_hot
 from arch_stats.stats.router import router as stats_router
 from arch_stats.targets.router import router as targets_router
 from arch_stats.web.router import router as web_router
@@ -87,9 +88,12 @@ def create_app(
     handlers.install(app)
     if settings.hot_path:
         # Inside the request context (id, limits, log), in front of FastAPI's routing.
-        app.add_middleware(
-            HotPath, routes=[*sessions_hot.routes(API_PREFIX), *shots_hot.routes(API_PREFIX)]
-        )
+        hot_routes = [
+            *sessions_hot.routes(API_PREFIX),
+            *shots_hot.routes(API_PREFIX),
+            *stats_hot.routes(API_PREFIX),
+        ]
+        app.add_middleware(HotPath, routes=hot_routes)
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,

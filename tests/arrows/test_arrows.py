@@ -272,3 +272,118 @@ async def test_patch_arrow_retire_200(client: httpx.AsyncClient, archer: ArcherC
     )
     assert r.status_code == 200
     assert r.json()["data"]["retired_at"] is not None
+
+
+# --- numbered sets ---------------------------------------------------------------------------
+
+
+async def _identifiers(client: httpx.AsyncClient, who: ArcherCtx) -> list[str]:
+    r = await client.get(f"{API}/arrow", headers=who.headers)
+    return [a["identifier"] for a in r.json()["data"]]
+
+
+async def test_arrow_set_of_twelve_in_one_step_201(
+    client: httpx.AsyncClient, archer: ArcherCtx
+) -> None:
+    spec = {"length_mm": 720.0, "weight_grains": 410.0, "diameter_mm": 5.2, "spine": 600}
+    r = await client.post(
+        f"{API}/arrow/set",
+        json={"prefix": "A", "first": 1, "count": 12, **spec},
+        headers=archer.headers,
+    )
+    assert r.status_code == 201, r.text
+    arrows = r.json()["data"]
+    assert [a["identifier"] for a in arrows] == [f"A{n:02d}" for n in range(1, 13)]
+    assert all({k: a[k] for k in spec} == spec for a in arrows)
+    assert all(a["is_active"] and a["label_position_mm"] is None for a in arrows)
+    assert len({a["id"] for a in arrows}) == 12
+    assert await _identifiers(client, archer) == [f"A{n:02d}" for n in range(1, 13)]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"prefix": "A", "first": 1, "count": 100}, ["A001", "A002", "A100"]),
+        ({"prefix": "red ", "first": 7, "count": 3}, ["red 07", "red 08", "red 09"]),
+        ({"prefix": "", "first": 9, "count": 3, "digits": 1}, ["9", "10", "11"]),
+        ({"prefix": "X", "first": 0, "count": 2, "digits": 4}, ["X0000", "X0001"]),
+        ({"count": 2}, ["01", "02"]),
+    ],
+)
+async def test_arrow_set_numbering(
+    client: httpx.AsyncClient, archer: ArcherCtx, body: dict[str, Any], expected: list[str]
+) -> None:
+    r = await client.post(f"{API}/arrow/set", json=body, headers=archer.headers)
+    assert r.status_code == 201, r.text
+    got = [a["identifier"] for a in r.json()["data"]]
+    assert got[: len(expected) - 1] + got[-1:] == expected
+
+
+async def test_arrow_set_clash_409_names_every_clash_and_adds_nothing(
+    client: httpx.AsyncClient, db: Connection, archer: ArcherCtx, other: ArcherCtx
+) -> None:
+    await add_arrow(client, archer, identifier="A03")
+    await add_arrow(client, archer, identifier="A07")
+    await add_arrow(client, other, identifier="A05")  # someone else's: no clash
+    retired = await _arrow_with_shot(client, db, archer, identifier="A09")
+    r = await client.delete(f"{API}/arrow/{retired['id']}", headers=archer.headers)
+    assert r.json()["data"]["retired"] is True  # a retired arrow keeps A09: no clash either
+    r = await client.post(
+        f"{API}/arrow/set", json={"prefix": "A", "count": 12}, headers=archer.headers
+    )
+    assert r.status_code == 409
+    assert r.json() == {
+        "code": 409,
+        "data": None,
+        "errors": [
+            "active arrows already have the identifiers 'A03', 'A07': no arrow of the set was added"
+        ],
+    }
+    assert await _identifiers(client, archer) == ["A03", "A07"]  # A09 is retired
+    r = await client.post(
+        f"{API}/arrow/set", json={"prefix": "A", "first": 4, "count": 3}, headers=archer.headers
+    )
+    assert r.status_code == 201, r.text
+    assert await _identifiers(client, other) == ["A05"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"prefix": "A", "count": 0},
+        {"prefix": "A", "count": 101},
+        {"prefix": "A", "count": "12"},
+        {"prefix": "A", "count": 12.0},
+        {"prefix": "A", "first": -1, "count": 2},
+        {"prefix": " A", "count": 2},
+        {"prefix": "A\t", "count": 2},
+        {"prefix": "ABCDEFGHI", "count": 2},  # ABCDEFGHI01: 11 characters
+        {"prefix": "ABCDEFG", "count": 2, "digits": 4},
+        {"prefix": "A", "count": 2, "digits": 0},
+        {"prefix": "A", "count": 2, "identifier": "A1"},
+        {"prefix": "A", "count": 2, "diameter_mm": 0},
+        {"prefix": "A"},
+    ],
+)
+async def test_arrow_set_invalid_422(
+    client: httpx.AsyncClient, archer: ArcherCtx, body: dict[str, Any]
+) -> None:
+    r = await client.post(f"{API}/arrow/set", json=body, headers=archer.headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["data"] is None
+    assert await _identifiers(client, archer) == []
+
+
+async def test_arrow_set_too_long_identifier_message(
+    client: httpx.AsyncClient, archer: ArcherCtx
+) -> None:
+    r = await client.post(
+        f"{API}/arrow/set", json={"prefix": "ABCDEFGHI", "count": 2}, headers=archer.headers
+    )
+    assert r.status_code == 422
+    assert "'ABCDEFGHI01' would have 11 characters; the most is 10" in r.json()["errors"][0]
+
+
+async def test_arrow_set_without_login_401(client: httpx.AsyncClient) -> None:
+    r = await client.post(f"{API}/arrow/set", json={"prefix": "A", "count": 2})
+    assert r.status_code == 401

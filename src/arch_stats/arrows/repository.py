@@ -54,6 +54,34 @@ async def insert(conn: Executor, archer_id: UUID, values: dict[str, Any]) -> str
     return json
 
 
+async def insert_set(
+    conn: Executor, archer_id: UUID, identifiers: list[str], spec: dict[str, Any]
+) -> dict[str, str]:
+    """Insert one arrow of `spec` per identifier, skipping identifiers that an active arrow
+    has already: identifier → JSON of the arrows inserted. The caller refuses the set (and
+    the transaction rolls back) when any was skipped."""
+    rows = await conn.fetch(
+        f"""WITH a AS (
+                INSERT INTO arrow (archer_id, identifier, length_mm, weight_grains, diameter_mm,
+                                   spine, label_position_mm, is_programmed)
+                SELECT $1, u.identifier, $3, $4, $5, $6, $7, $8
+                FROM unnest($2::text[]) AS u(identifier)
+                ON CONFLICT (archer_id, identifier) WHERE is_active DO NOTHING
+                RETURNING *
+            )
+            SELECT a.identifier, {ARROW_JSON} AS json FROM a""",
+        archer_id,
+        identifiers,
+        spec["length_mm"],
+        spec["weight_grains"],
+        spec["diameter_mm"],
+        spec["spine"],
+        spec["label_position_mm"],
+        spec["is_programmed"],
+    )
+    return {r["identifier"]: r["json"] for r in rows}
+
+
 async def list_json(conn: Executor, archer_id: UUID, *, include_retired: bool) -> str:
     json: str = await conn.fetchval(
         f"""SELECT coalesce(json_agg({ARROW_JSON}

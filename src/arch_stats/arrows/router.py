@@ -9,7 +9,14 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from arch_stats.arrows import service
-from arch_stats.arrows.schemas import ArrowDeleted, ArrowIn, ArrowOut, ArrowPatch, QueryBool
+from arch_stats.arrows.schemas import (
+    ArrowDeleted,
+    ArrowIn,
+    ArrowOut,
+    ArrowPatch,
+    ArrowSetIn,
+    QueryBool,
+)
 from arch_stats.auth.deps import CurrentArcher
 from arch_stats.core.database import Db, Tx
 from arch_stats.core.responses import Envelope, error_responses, ok_json
@@ -42,6 +49,20 @@ async def list_arrows(
 )
 async def create_arrow(body: ArrowIn, archer: CurrentArcher, conn: Tx) -> Response:
     return ok_json(await service.create(conn, archer.archer_id, body), 201)
+
+
+@router.post(
+    "/arrow/set",
+    status_code=201,
+    response_model=Envelope[list[ArrowOut]],
+    responses=error_responses(400, 401, 409, 422),
+    summary="Register a numbered set of arrows of one spec in one step (e.g. A01 … A12)",
+    description="Identifiers are `prefix` + the number, zero-padded to `digits` (default: 2, "
+    "or the digits of the last number); at most 100 arrows and 10 characters per identifier. "
+    "All or nothing: 409 names every identifier that an active arrow already has.",
+)
+async def create_arrow_set(body: ArrowSetIn, archer: CurrentArcher, conn: Tx) -> Response:
+    return ok_json(await service.create_set(conn, archer.archer_id, body), 201)
 
 
 @router.get(

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import MISSING, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import (
+    MISSING,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
 
 # Printable, no surrounding whitespace: what is written on the shaft ("A07", "red 3").
 IDENTIFIER_PATTERN = r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
@@ -57,6 +66,57 @@ class ArrowIn(Strict):
     spine: Spine | None = None
     label_position_mm: LabelPositionMm | None = None
     is_programmed: StrictBool = False
+
+
+MAX_SET = 100
+MAX_IDENTIFIER = 10
+
+
+class ArrowSetIn(Strict):
+    """A numbered set of arrows of one spec, e.g. `A01` … `A12`: `prefix` then the number,
+    zero-padded to `digits` (by default 2, or as many as the last number has)."""
+
+    prefix: str = Field(
+        default="",
+        max_length=MAX_IDENTIFIER - 1,
+        pattern=r"^([^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*)?$",
+        description="Written before each number (may be empty; no leading space).",
+        examples=["A"],
+    )
+    first: StrictInt = Field(default=1, ge=0, le=99_999, description="The first number.")
+    count: StrictInt = Field(ge=1, le=MAX_SET, description="How many arrows (at most 100).")
+    digits: StrictInt | MISSING = Field(
+        default=MISSING,
+        ge=1,
+        le=MAX_IDENTIFIER - 1,
+        description="Numbers are zero-padded to at least this many digits. Default: 2, or the "
+        "digits of the last number when it has more (1…100 → 001…100).",
+    )
+    length_mm: LengthMm | None = None
+    weight_grains: WeightGrains | None = None
+    diameter_mm: DiameterMm = 5.5
+    spine: Spine | None = None
+    label_position_mm: LabelPositionMm | None = None
+    is_programmed: StrictBool = False
+
+    @property
+    def identifiers(self) -> list[str]:
+        last = self.first + self.count - 1
+        width = self.digits if isinstance(self.digits, int) else max(2, len(str(last)))
+        return [f"{self.prefix}{n:0{width}d}" for n in range(self.first, last + 1)]
+
+    @model_validator(mode="after")
+    def _identifiers_fit(self) -> Self:
+        longest = max(self.identifiers, key=len)
+        if len(longest) > MAX_IDENTIFIER:
+            raise ValueError(
+                f"identifiers such as {longest!r} would have {len(longest)} characters; "
+                f"the most is {MAX_IDENTIFIER} (a shorter prefix or fewer digits)"
+            )
+        return self
+
+    def spec(self) -> dict[str, object]:
+        return self.model_dump(exclude={"prefix", "first", "count", "digits"})
 
 
 class ArrowPatch(Strict):

@@ -7,13 +7,28 @@ from uuid import UUID
 import orjson
 
 from arch_stats.arrows import repository as repo
-from arch_stats.arrows.schemas import ArrowIn, ArrowPatch
+from arch_stats.arrows.schemas import ArrowIn, ArrowPatch, ArrowSetIn
 from arch_stats.core.database import Connection, Executor
-from arch_stats.core.errors import NotFound
+from arch_stats.core.errors import Conflict, NotFound
 
 
 async def create(conn: Executor, archer_id: UUID, body: ArrowIn) -> str:
     return await repo.insert(conn, archer_id, body.model_dump())
+
+
+async def create_set(conn: Connection, archer_id: UUID, body: ArrowSetIn) -> str:
+    """All the arrows of the set, in number order, or none (409 naming every identifier that
+    an active arrow already has)."""
+    identifiers = body.identifiers
+    inserted = await repo.insert_set(conn, archer_id, identifiers, body.spec())
+    taken = [i for i in identifiers if i not in inserted]
+    if taken:
+        names = ", ".join(f"'{i}'" for i in taken)
+        raise Conflict(
+            f"active arrows already have the identifier{'s' if len(taken) > 1 else ''} {names}: "
+            "no arrow of the set was added"
+        )
+    return "[" + ",".join(inserted[i] for i in identifiers) + "]"
 
 
 async def list_arrows(conn: Executor, archer_id: UUID, *, include_retired: bool) -> str:

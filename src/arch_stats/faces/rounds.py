@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from archeryutils import length, load_rounds
 
@@ -132,6 +132,55 @@ def _build() -> dict[str, RoundSpec]:
 
 
 ROUNDS: Mapping[str, RoundSpec] = MappingProxyType(_build())
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A part of a round that a scorecard subtotals: arrows `first_arrow`…`last_arrow` of the
+    round (1-based, in shooting order), shot at one distance or making up one half."""
+
+    label: str  # "70 m", "100 yd", "First half"
+    kind: Literal["distance", "half"]
+    first_arrow: int
+    last_arrow: int
+
+
+def distance_label(p: PassSpec) -> str:
+    return f"{p.distance:g} {'yd' if p.distance_unit == 'yard' else 'm'}"
+
+
+def _distance_blocks(spec: RoundSpec) -> list[Block]:
+    """Consecutive passes at one distance make one block (a WA 720's two passes at 70 m are
+    one distance); a round shot at one distance has no distance blocks."""
+    blocks: list[Block] = []
+    first = 1
+    for p in spec.passes:
+        label = distance_label(p)
+        last = first + p.n_arrows - 1
+        if blocks and blocks[-1].label == label:
+            blocks[-1] = Block(label, "distance", blocks[-1].first_arrow, last)
+        else:
+            blocks.append(Block(label, "distance", first, last))
+        first = last + 1
+    return blocks if len(blocks) > 1 else []
+
+
+HALF_ROUND_ARROWS = 72
+
+
+def subtotal_blocks(spec: RoundSpec) -> tuple[Block, ...]:
+    """What a paper scorecard of `spec` subtotals: each distance of a multi-distance round
+    (from archeryutils' passes), and each half of a 72-arrow round unless its distances
+    already split it there (a Long Metric's two distances are its halves)."""
+    blocks = _distance_blocks(spec)
+    if spec.n_arrows == HALF_ROUND_ARROWS:
+        half = HALF_ROUND_ARROWS // 2
+        if [(b.first_arrow, b.last_arrow) for b in blocks] != [(1, half), (half + 1, 72)]:
+            blocks += [
+                Block("First half", "half", 1, half),
+                Block("Second half", "half", half + 1, HALF_ROUND_ARROWS),
+            ]
+    return tuple(blocks)
 
 
 def get_round(code: str) -> RoundSpec:

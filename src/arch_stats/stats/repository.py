@@ -59,6 +59,29 @@ async def session_shots(conn: Executor, session_id: UUID, archer_id: UUID) -> as
     return await conn.fetchrow(SESSION_SHOTS, session_id, archer_id)
 
 
+# The session and its shots in card order, one row per shot (one row with null shot columns
+# for a session without shots, none for a session that is not the archer's).
+SCORECARD = """
+SELECT s.round_code, s.arrows_per_end, h.id::text AS id, h.seq, h.end_no, h.end_place,
+       h.arrow_id::text AS arrow_id,
+       h.score, h.is_x, h.x_mm IS NULL AS is_miss, h.same_spot_miss, h.hit_label
+FROM session s
+LEFT JOIN LATERAL (
+    SELECT h.id, h.seq, h.end_no, h.arrow_id, h.score, h.is_x, h.x_mm,
+           row_number() OVER (PARTITION BY h.end_no ORDER BY h.seq)::int AS end_place,
+           false AS same_spot_miss, NULL::text AS hit_label
+    FROM shot h
+    WHERE h.session_id = s.id
+) h ON true
+WHERE s.id = $1 AND s.archer_id = $2
+ORDER BY h.end_no, h.seq
+"""
+
+
+async def scorecard_rows(conn: Executor, session_id: UUID, archer_id: UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(SCORECARD, session_id, archer_id)
+
+
 def session_filters(
     where: list[str],
     args: list[Any],

@@ -17,6 +17,7 @@ from arch_stats.stats.schemas import (
     ArrowStatsQuery,
     HistoryOut,
     HistoryQuery,
+    ScorecardOut,
     SessionStatsOut,
     SessionStatsQuery,
 )
@@ -43,6 +44,22 @@ async def session_stats(
     conn: Db,
 ) -> Response:
     return ok(await service.session_stats(conn, archer.archer_id, session_id, query.scheme))
+
+
+@router.get(
+    "/session/{session_id}/scorecard",
+    response_model=Envelope[ScorecardOut],
+    responses=error_responses(401, 404, 422),
+    summary="A session's scorecard: ends high to low, running totals, X / 10+X / hits, "
+    "subtotals per distance or half",
+    description="Within an end the arrows read high to low as on a paper card (X first, misses "
+    "last; `seq` and `end_place` give the shooting order). An arrow's place in the round is "
+    "(end_no − 1) · arrows_per_end + end_place; subtotals come from archeryutils' passes of "
+    "the round (one per distance of a multi-distance round) and, for a 72-arrow round, one "
+    "per half. Cheap enough to fetch again after every shot.",
+)
+async def scorecard(session_id: UUID, archer: CurrentArcher, conn: Db) -> Response:
+    return ok_json(await service.scorecard_json(conn, archer.archer_id, session_id))
 
 
 @router.get(

@@ -197,6 +197,67 @@ class SessionStatsOut(Strict):
     round: RoundOut | None
 
 
+# --- scorecard -----------------------------------------------------------------------------
+
+
+class CardArrowOut(Strict):
+    id: UUID = Field(description="The shot.")
+    seq: int = Field(description="Shooting order in the session.")
+    end_place: int = Field(description="Place in its end (shooting order within the end).")
+    arrow_id: UUID | None
+    label: str = Field(description="'X', '10' … '1', or 'M'.")
+    score: int
+    is_x: bool
+    is_miss: bool = Field(description="No landing: the arrow missed the target view.")
+    same_spot_miss: bool = Field(
+        description="Scored M only because a lower arrow of its end hit the same spot of a "
+        "multi-spot face (World Archery rule)."
+    )
+    hit_label: str | None = Field(description="With `same_spot_miss`: what it hit, else null.")
+
+
+class CardEndOut(Strict):
+    end_no: int
+    arrows: list[CardArrowOut] = Field(
+        description="High to low: X first, misses last; equal arrows in shooting order."
+    )
+    total: int
+    running_total: int
+    x_count: int
+    ten_x_count: int = Field(description="Scores of 10 or more, Xs included (10+X).")
+    hits: int
+
+
+class SubtotalOut(Strict):
+    label: str = Field(description="'70 m', '100 yd', 'First half', 'Second half'.")
+    kind: Literal["distance", "half"]
+    end_from: int
+    end_to: int
+    arrows: int = Field(description="Arrows shot so far in this part of the round.")
+    total: int
+    x_count: int
+    ten_x_count: int
+    hits: int
+
+
+class ScorecardOut(Strict):
+    round_code: str | None
+    round_name: str | None = Field(description="The round's display name (archeryutils).")
+    arrows_per_end: int
+    ends: list[CardEndOut] = Field(
+        description="Ends 1 … the highest with an arrow; an emptied end has no arrows."
+    )
+    subtotals: list[SubtotalOut] = Field(
+        description="Standard rounds: per distance of a multi-distance round, per half of a "
+        "72-arrow round (unless its distances are its halves); empty otherwise."
+    )
+    total: int
+    x_count: int
+    ten_x_count: int
+    hits: int
+    arrows: int
+
+
 # --- history -------------------------------------------------------------------------------
 
 

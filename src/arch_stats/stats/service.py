@@ -21,7 +21,7 @@ from arch_stats.core.database import Executor
 from arch_stats.core.errors import InvalidInput, NotFound
 from arch_stats.faces.rounds import ROUNDS
 from arch_stats.faces.scoring import FACES, max_score
-from arch_stats.stats import handicap, maths
+from arch_stats.stats import handicap, maths, scorecard
 from arch_stats.stats import repository as repo
 from arch_stats.stats.handicap import Scheme
 from arch_stats.stats.schemas import ArrowStatsQuery, HistoryQuery, SessionFilter
@@ -284,6 +284,31 @@ async def session_stats_json(
     if row is None:
         return None
     return orjson.dumps(compute_session_stats(row, scheme)).decode()
+
+
+async def scorecard_json(conn: Executor, archer_id: UUID, session_id: UUID) -> bytes:
+    """The session's scorecard (`arch_stats.stats.scorecard`) as JSON, from one query."""
+    rows = await repo.scorecard_rows(conn, session_id, archer_id)
+    if not rows:
+        raise NotFound("session", session_id)
+    first = rows[0]
+    arrows = [
+        scorecard.CardArrow(
+            id=r["id"],
+            seq=r["seq"],
+            end_no=r["end_no"],
+            end_place=r["end_place"],
+            arrow_id=r["arrow_id"],
+            score=r["score"],
+            is_x=r["is_x"],
+            is_miss=r["is_miss"],
+            same_spot_miss=r["same_spot_miss"],
+            hit_label=r["hit_label"],
+        )
+        for r in rows
+        if r["id"] is not None
+    ]
+    return orjson.dumps(scorecard.build(first["round_code"], first["arrows_per_end"], arrows))
 
 
 def _check_face(face_type: str | None) -> None:
