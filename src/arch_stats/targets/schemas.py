@@ -8,10 +8,10 @@ the view's bottom-left corner, x to the right, y up, so a point of the view has
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Literal, Self, TypeAlias
 from uuid import UUID
 
-from pydantic import MISSING, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import MISSING, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from arch_stats.faces.catalog import FACES
 
@@ -38,8 +38,20 @@ class Strict(BaseModel):
 
 class FaceIn(Strict):
     face_type: FaceType
-    center_x_mm: PositionMm = Field(description="Centre of the face in the view, from the left.")
-    center_y_mm: PositionMm = Field(description="Centre of the face in the view, from the bottom.")
+    center_x_mm: PositionMm | MISSING = Field(
+        default=MISSING,
+        description="Centre of the face in the view, from the left. Omit both centres on every "
+        "face (and the view) to have the server lay the faces out.",
+    )
+    center_y_mm: PositionMm | MISSING = Field(
+        default=MISSING, description="Centre of the face in the view, from the bottom."
+    )
+
+    @model_validator(mode="after")
+    def _centre_whole(self) -> Self:
+        if (self.center_x_mm is MISSING) != (self.center_y_mm is MISSING):
+            raise ValueError("center_x_mm and center_y_mm go together: give both or neither")
+        return self
 
 
 Faces = Annotated[
@@ -48,20 +60,30 @@ Faces = Annotated[
         min_length=1,
         max_length=MAX_FACES,
         description="The faces on the butt; each centre must lie inside the view. "
-        "Their order gives `face_index`.",
+        "Their order gives `face_index`. Without centres (hand scoring, no sensor), the server "
+        "lays them out left to right and derives the view.",
     ),
 ]
 
 
+VIEW_DERIVED = (
+    "Omitted (with `view_height_mm`): a hand-scored target, whose view the server derives "
+    "to hold every ring of every face with a margin around them (see the README)."
+)
+
+
 class TargetIn(Strict):
-    """A target for a session, open or closed (closed ones take targets for data entry)."""
+    """A target for a session, open or closed (closed ones take targets for data entry).
+
+    A hand-scored session has no sensor and no view: omit `view_width_mm` and
+    `view_height_mm` (and, if you like, the faces' centres) and the server derives them."""
 
     lane: Lane | None = None
     distance_m: DistanceM | MISSING = Field(
         default=MISSING, description="Defaults to the session's distance."
     )
-    view_width_mm: ViewMm
-    view_height_mm: ViewMm
+    view_width_mm: ViewMm | MISSING = Field(default=MISSING, description=VIEW_DERIVED)
+    view_height_mm: ViewMm | MISSING = Field(default=MISSING, description=VIEW_DERIVED)
     compound_scoring: StrictBool | MISSING = Field(
         default=MISSING,
         description="The X ring counts as the 10 on indoor faces. Defaults to true for an "
@@ -71,8 +93,9 @@ class TargetIn(Strict):
 
 
 class TargetPatch(Strict):
-    """Only the fields sent change; `faces` replaces every face. Once the target has shots,
-    its view, faces and compound scoring are fixed (409): the scores depend on them."""
+    """Only the fields sent change; `faces` replaces every face (faces without centres are
+    laid out again and the view derived, as when creating). Once the target has shots, its
+    view, faces and compound scoring are fixed (409): the scores depend on them."""
 
     lane: Lane | MISSING | None = MISSING
     distance_m: DistanceM | MISSING = MISSING

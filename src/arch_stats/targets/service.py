@@ -1,4 +1,7 @@
-"""Target rules: faces inside the view, and no change that would falsify existing scores."""
+"""Target rules: faces inside the view, and no change that would falsify existing scores.
+
+A hand-scored target may omit its view (and its faces' centres): `arch_stats.targets.layout`
+derives them."""
 
 from __future__ import annotations
 
@@ -9,13 +12,37 @@ from pydantic import MISSING
 
 from arch_stats.core.database import Connection, Executor
 from arch_stats.core.errors import Conflict, InvalidInput, NotFound
+from arch_stats.targets import layout
 from arch_stats.targets import repository as repo
 from arch_stats.targets.repository import FaceRow
 from arch_stats.targets.schemas import FaceIn, TargetIn, TargetPatch
 
 
-def _rows(faces: Sequence[FaceIn]) -> list[FaceRow]:
-    return [(f.face_type, f.center_x_mm, f.center_y_mm) for f in faces]
+def _placed(faces: Sequence[FaceIn]) -> list[FaceRow] | None:
+    """The faces with their centres, or None when none has one (the server lays them out);
+    422 when some have centres and others not."""
+    rows = [
+        (f.face_type, f.center_x_mm, f.center_y_mm)
+        for f in faces
+        if isinstance(f.center_x_mm, float) and isinstance(f.center_y_mm, float)
+    ]
+    if not rows:
+        return None
+    if len(rows) < len(faces):
+        raise InvalidInput(
+            "faces: give every face's centre, or none (to have the server lay them out)"
+        )
+    return rows
+
+
+def _laid_out(faces: Sequence[FaceIn], *, view_given: bool) -> tuple[list[FaceRow], layout.View]:
+    if view_given:
+        raise InvalidInput(
+            "faces: with a view size, give each face's centre in it "
+            "(or omit the view too, to have the faces laid out)"
+        )
+    view = layout.lay_out([f.face_type for f in faces])
+    return [(f.face_type, x, y) for f, (x, y) in zip(faces, view.centres, strict=True)], view
 
 
 def _shots(n: int) -> str:
@@ -32,17 +59,32 @@ def _check_inside(faces: Sequence[FaceRow], width: float, height: float) -> None
         raise InvalidInput(*outside)
 
 
+def _create_view(body: TargetIn) -> tuple[list[FaceRow], float, float]:
+    """The faces and the view: as given, or derived (`arch_stats.targets.layout`)."""
+    width, height = body.view_width_mm, body.view_height_mm
+    if (width is MISSING) != (height is MISSING):
+        raise InvalidInput("view_width_mm and view_height_mm go together: give both or neither")
+    placed = _placed(body.faces)
+    if placed is None:
+        faces, view = _laid_out(body.faces, view_given=width is not MISSING)
+    elif isinstance(width, float) and isinstance(height, float):
+        return placed, width, height
+    else:
+        faces, view = placed, layout.around(placed)
+    return faces, view.width_mm, view.height_mm
+
+
 async def create(conn: Executor, archer_id: UUID, session_id: UUID, body: TargetIn) -> str:
-    faces = _rows(body.faces)
-    _check_inside(faces, body.view_width_mm, body.view_height_mm)
+    faces, width, height = _create_view(body)
+    _check_inside(faces, width, height)
     json = await repo.insert(
         conn,
         session_id,
         archer_id,
         lane=body.lane,
         distance_m=None if body.distance_m is MISSING else body.distance_m,
-        view_width_mm=body.view_width_mm,
-        view_height_mm=body.view_height_mm,
+        view_width_mm=width,
+        view_height_mm=height,
         compound_scoring=None if body.compound_scoring is MISSING else body.compound_scoring,
         faces=faces,
     )
@@ -73,7 +115,13 @@ async def update(conn: Connection, archer_id: UUID, target_id: UUID, body: Targe
     old_faces: list[FaceRow] = list(
         zip(current["face_types"], current["xs"], current["ys"], strict=True)
     )
-    new_faces = None if body.faces is MISSING else _rows(body.faces)
+    new_faces = None
+    if body.faces is not MISSING:
+        new_faces = _placed(body.faces)
+        if new_faces is None:  # laid out by the server, the view derived, as on create
+            view_given = "view_width_mm" in changes or "view_height_mm" in changes
+            new_faces, view = _laid_out(body.faces, view_given=view_given)
+            changes.update(view_width_mm=view.width_mm, view_height_mm=view.height_mm)
     width = changes.get("view_width_mm", current["view_width_mm"])
     height = changes.get("view_height_mm", current["view_height_mm"])
 
