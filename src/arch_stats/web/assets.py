@@ -119,7 +119,10 @@ def build(root: Path = STATIC_DIR) -> Bundle:
     shell = templates.get(SHELL_NAME, "").replace("%STATIC%", prefix)
     shell = shell.replace("  <!-- %PRELOAD% -->", preload)
     # Icons are for the launcher (fetched when installing the app), not for drawing pages.
-    precache = ["/app/", *(f"{prefix}/{rel}" for rel in sorted(files) if not rel.startswith("icons/"))]
+    precache = [
+        "/app/",
+        *(f"{prefix}/{rel}" for rel in sorted(files) if not rel.startswith("icons/")),
+    ]
     worker = templates.get(WORKER_NAME, "").replace('"%VERSION%"', json.dumps(version))
     worker = worker.replace('["%PRECACHE%"]', json.dumps(precache, indent=0))
     return Bundle(

@@ -292,7 +292,6 @@ export class TargetView {
   #down(e) {
     if (e.pointerType === "mouse" && e.button !== 0) return;
     e.preventDefault();
-    this.svg.focus({ preventScroll: true });
     try {
       this.svg.setPointerCapture(e.pointerId);
     } catch {

@@ -54,7 +54,7 @@ export function cardFromShots(shots, { arrowsPerEnd, subtotals = [], roundName =
       const arrows = byEnd.get(endNo).sort(byValue);
       const figures = sums(arrows);
       running += figures.total;
-      return { end_no: endNo, arrows, ...figures, running_total: running };
+      return { end_no: endNo, ...figures, arrows, running_total: running };
     });
   const all = ends.flatMap((e) => e.arrows);
   return {
@@ -94,7 +94,7 @@ export function scorecardTable(card, { order = "value", currentEnd = null, selec
     "tr",
     {},
     h("th", { scope: "col" }, "End"),
-    Array.from({ length: cols }, (_, i) => h("th", { scope: "col", class: "arrow-head" }, h("span", { class: "visually-hidden" }, "Arrow "), String(i + 1))),
+    Array.from({ length: cols }, (_, i) => h("th", { scope: "col", class: "arrow-no" }, h("span", { class: "visually-hidden" }, "Arrow "), String(i + 1))),
     h("th", { scope: "col", class: "sum-col" }, h("abbr", { title: "End total" }, "E")),
     h("th", { scope: "col", class: "sum-col" }, h("abbr", { title: "Running total" }, "T")),
     h("th", { scope: "col", class: "count-col" }, "Hits"),
@@ -130,7 +130,8 @@ export function scorecardTable(card, { order = "value", currentEnd = null, selec
       h("td", { class: "count-col" }, String(figures.ten_x_count)),
       h("td", { class: "count-col" }, String(figures.x_count)),
     );
-  for (const st of card.subtotals || []) {
+  // A part of the round not shot yet has no line (as on paper: an empty box).
+  for (const st of (card.subtotals || []).filter((x) => x.arrows > 0)) {
     foot.append(footRow(`${st.label} (ends ${st.end_from}–${st.end_to})`, st, `subtotal ${st.kind}`));
   }
   if (card.ends.length) foot.append(footRow("Total", card, "grand-total"));

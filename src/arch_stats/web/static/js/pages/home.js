@@ -1,6 +1,6 @@
 // Home: the open session (if any), what to do next, the latest sessions.
 
-import { get } from "../api.js";
+import { get, roundNames } from "../api.js";
 import { h } from "../dom.js";
 import { dateTime, sessionTitle } from "../format.js";
 import { sessionCard } from "./sessions.js";
@@ -9,7 +9,7 @@ export async function homePage(ctx) {
   document.title = "Arch Stats";
   // A list, not GET /session/open: no session open is no error.
   const [open] = await get("/session?is_open=true&limit=1", { signal: ctx.signal });
-  const [arrows, recent] = await Promise.all([get("/arrow", { signal: ctx.signal }), get("/session?limit=5", { signal: ctx.signal })]);
+  const [arrows, recent, names] = await Promise.all([get("/arrow", { signal: ctx.signal }), get("/session?limit=5", { signal: ctx.signal }), roundNames()]);
 
   ctx.main.append(h("h1", {}, `Hello, ${ctx.me.name}`));
 
@@ -19,7 +19,7 @@ export async function homePage(ctx) {
         "section",
         { class: "card highlight", "aria-labelledby": "open-h" },
         h("h2", { id: "open-h" }, "Session in progress"),
-        h("p", {}, `${sessionTitle(open)} · since ${dateTime(open.start_time)} · ${open.shot_count} arrows, ${open.total_score} points`),
+        h("p", {}, [sessionTitle(open), names.get(open.round_code), `since ${dateTime(open.start_time)}`, `${open.shot_count} arrows, ${open.total_score} points`].filter(Boolean).join(" · ")),
         h("div", { class: "actions" }, h("a", { class: "button primary big", href: `/app/sessions/${open.id}/live` }, "Go to the live page")),
       ),
     );
@@ -61,7 +61,7 @@ export async function homePage(ctx) {
         "section",
         { "aria-labelledby": "recent-h" },
         h("div", { class: "page-head" }, h("h2", { id: "recent-h" }, "Latest sessions"), h("a", { href: "/app/sessions" }, "All sessions")),
-        h("ol", { class: "session-list" }, recent.map(sessionCard)),
+        h("ol", { class: "session-list" }, recent.map((session) => sessionCard(session, names))),
         h("p", {}, h("a", { href: "/app/history" }, "See your progress over time"), "."),
       ),
     );

@@ -209,8 +209,7 @@ export async function livePage(ctx) {
       views.push(view);
       faceArea.append(h("div", { class: "target-wrap" }, view.el));
     }
-    if (session.is_open) faceArea.querySelector(".target-wrap").append(zoomBar);
-    else faceArea.append(zoomBar);
+    views[0].el.append(zoomBar);
   }
 
   async function drawAddTarget() {
@@ -380,7 +379,7 @@ export async function livePage(ctx) {
         announce(`End ${last.end_no}, arrow ${last.end_place ?? ""} deleted.`);
       }),
     );
-    const old = h("button", { type: "button", "aria-pressed": String(!showOld), class: "toggle" }, "Hide earlier ends");
+    const old = h("button", { type: "button", "aria-pressed": String(!showOld), class: "toggle", title: "Hide the markers of earlier ends" }, "This end only");
     old.addEventListener("click", () => {
       showOld = !showOld;
       savePrefs({ showOld, order });

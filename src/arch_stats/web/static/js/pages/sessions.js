@@ -1,6 +1,6 @@
 // Sessions: the list with filters, and opening a new session with its target and faces.
 
-import { del, faces as allFaces, get, post, qs, round as getRound, rounds as allRounds } from "../api.js";
+import { del, faces as allFaces, get, post, qs, round as getRound, roundNames, rounds as allRounds } from "../api.js";
 import { announce, busy, clear, errorBox, errorSlot, field, h, select } from "../dom.js";
 import { dateTime, sessionTitle } from "../format.js";
 
@@ -25,7 +25,7 @@ export function viewFor(spec) {
   return { w: round(ex), h: round(ey) };
 }
 
-export async function targetEditor({ faceType = "wa_122" } = {}) {
+export async function targetEditor({ faceType = "wa_122", handScored = true } = {}) {
   const specs = await allFaces();
   const byType = Object.fromEntries(specs.map((f) => [f.face_type, f]));
   const groups = FACE_GROUPS.map(([group, test]) => ({
@@ -37,14 +37,23 @@ export async function targetEditor({ faceType = "wa_122" } = {}) {
   if (others.length) groups.push({ group: "Other faces", options: others });
 
   const face = select("face_type", groups, faceType);
-  const width = h("input", { type: "number", name: "view_width_mm", min: "1", step: "1", required: true, inputmode: "numeric" });
-  const height = h("input", { type: "number", name: "view_height_mm", min: "1", step: "1", required: true, inputmode: "numeric" });
-  const count = select("face_count", [["1", "1 face, centred"], ["2", "2 faces, side by side"], ["3", "3 faces in a row"], ["4", "4 faces, 2 × 2"]], "1");
+  const scoredBy = select("scored_by", [["hand", "By hand, on this device"], ["sensor", "By a target sensor"]], handScored ? "hand" : "sensor");
+  const width = h("input", { type: "number", name: "view_width_mm", min: "1", step: "1", inputmode: "numeric" });
+  const height = h("input", { type: "number", name: "view_height_mm", min: "1", step: "1", inputmode: "numeric" });
+  const count = select("face_count", [["1", "1 face"], ["2", "2 faces, side by side"], ["3", "3 faces in a row"], ["4", "4 faces, 2 × 2"]], "1");
   const lane = h("input", { type: "number", name: "lane", min: "0", step: "1", inputmode: "numeric" });
   let viewTouched = false;
   width.addEventListener("input", () => (viewTouched = true));
   height.addEventListener("input", () => (viewTouched = true));
+  // The sensor's view is asked for only when a sensor scores: by hand the server sizes it.
+  const viewFields = h(
+    "div",
+    { class: "grid-2 sensor-view" },
+    field("View width (mm)", width, "What the target sensor sees."),
+    field("View height (mm)", height),
+  );
 
+  const sensor = () => scoredBy.value === "sensor";
   function layout() {
     const spec = byType[face.value];
     const one = viewFor(spec);
@@ -55,24 +64,22 @@ export async function targetEditor({ faceType = "wa_122" } = {}) {
       width.value = String(one.w * cols);
       height.value = String(one.h * rows);
     }
+    viewFields.hidden = !sensor();
+    width.required = sensor();
+    height.required = sensor();
   }
   face.addEventListener("change", layout);
   count.addEventListener("change", layout);
+  scoredBy.addEventListener("change", layout);
   layout();
 
   const el = h(
     "fieldset",
     { class: "target-editor" },
     h("legend", {}, "Target"),
-    field("Face", face),
-    h(
-      "div",
-      { class: "grid-3" },
-      field("Faces on the butt", count),
-      field("View width (mm)", width, "What the target sensor sees; a hand-entered shot must land inside it."),
-      field("View height (mm)", height),
-    ),
-    field("Lane (optional)", lane),
+    h("div", { class: "grid-2" }, field("Face", face), field("Faces on the butt", count)),
+    h("div", { class: "grid-2" }, field("Scored", scoredBy), field("Lane (optional)", lane)),
+    viewFields,
   );
 
   return {
@@ -85,28 +92,55 @@ export async function targetEditor({ faceType = "wa_122" } = {}) {
     },
     /** The body of POST /session/{id}/target. */
     value(distance) {
-      const W = Number(width.value);
-      const H = Number(height.value);
       const n = Number(count.value);
-      const cols = n === 4 ? 2 : n;
-      const rows = n === 4 ? 2 : 1;
-      const faces = [];
-      for (let i = 0; i < n; i += 1) {
-        const c = i % cols;
-        const r = Math.floor(i / cols);
-        faces.push({
-          face_type: face.value,
-          center_x_mm: Math.round(((c + 0.5) * W) / cols),
-          // Face index 0 top-left, as read on the butt; y is measured up from the bottom.
-          center_y_mm: Math.round(H - ((r + 0.5) * H) / rows),
-        });
+      let body;
+      if (!sensor()) {
+        // By hand: the server lays the faces out and derives a view that holds them.
+        body = { faces: Array.from({ length: n }, () => ({ face_type: face.value })) };
+      } else {
+        const W = Number(width.value);
+        const H = Number(height.value);
+        const cols = n === 4 ? 2 : n;
+        const rows = n === 4 ? 2 : 1;
+        const faces = [];
+        for (let i = 0; i < n; i += 1) {
+          const c = i % cols;
+          const r = Math.floor(i / cols);
+          faces.push({
+            face_type: face.value,
+            center_x_mm: Math.round(((c + 0.5) * W) / cols),
+            // Face index 0 top-left, as read on the butt; y is measured up from the bottom.
+            center_y_mm: Math.round(H - ((r + 0.5) * H) / rows),
+          });
+        }
+        body = { view_width_mm: W, view_height_mm: H, faces };
       }
-      const body = { view_width_mm: W, view_height_mm: H, faces };
       if (lane.value !== "") body.lane = parseInt(lane.value, 10);
       if (distance) body.distance_m = distance;
       return body;
     },
   };
+}
+
+/** The standard rounds as grouped choices (by governing body), their names shown. */
+export function roundChoices(roundList, emptyLabel) {
+  const bodies = ["WA", "AGB", "AA", "IFAA", "WAExp", "WA-VI", "AGB-VI", "custom"];
+  const choices = [["", emptyLabel]];
+  for (const body of bodies) {
+    const options = roundList.filter((r) => r.supported !== false && r.body === body).map((r) => [r.code, r.name]);
+    if (options.length) choices.push({ group: body, options });
+  }
+  return choices;
+}
+
+/** A filter form inside a control that opens ("Filters · 2 set"), open while filters are set. */
+export function filterBox(form, activeCount, label = "Filters") {
+  return h(
+    "details",
+    { class: "filter-box", open: activeCount > 0 },
+    h("summary", { class: "filter-toggle" }, label, activeCount ? h("span", { class: "count" }, `${activeCount} set`) : null),
+    form,
+  );
 }
 
 // --- opening a session --------------------------------------------------------------------
@@ -120,13 +154,7 @@ export async function newSessionPage(ctx) {
   let [open] = await get("/session?is_open=true&limit=1", { signal: ctx.signal });
 
   const [roundList, editor, arrows] = await Promise.all([allRounds(), targetEditor(), get("/arrow", { signal: ctx.signal })]);
-  const bodies = ["WA", "AGB", "AA", "IFAA", "WAExp", "WA-VI", "AGB-VI", "custom"];
-  const roundOptions = [["", "None: practice"]];
-  for (const body of bodies) {
-    const options = roundList.filter((r) => r.supported && r.body === body).map((r) => [r.code, r.name]);
-    if (options.length) roundOptions.push({ group: body, options });
-  }
-  const roundSel = select("round_code", roundOptions, ctx.query.get("round") || "");
+  const roundSel = select("round_code", roundChoices(roundList, "None: practice"), ctx.query.get("round") || "");
   const location_ = h("input", { type: "text", name: "location", maxlength: 200, autocomplete: "off", placeholder: "e.g. Club field" });
   const where = select("where", [["outdoor", "Outdoor"], ["indoor", "Indoor"]], "outdoor");
   const distance = h("input", { type: "number", name: "distance_m", min: "1", max: "1000", step: "any", required: true, inputmode: "decimal", value: "70" });
@@ -261,8 +289,8 @@ export async function newSessionPage(ctx) {
 
 // --- the list -----------------------------------------------------------------------------
 
-export function sessionCard(session) {
-  const round = session.round_code ? h("span", { class: "badge" }, session.round_code) : null;
+export function sessionCard(session, names = new Map()) {
+  const round = session.round_code ? h("span", { class: "badge" }, names.get(session.round_code) || session.round_code) : null;
   return h(
     "li",
     { class: "session-card", "data-session-id": session.id },
@@ -287,7 +315,8 @@ export async function sessionsPage(ctx) {
   const status = select("is_open", [["", "Open or closed"], ["true", "Open"], ["false", "Closed"]], q.get("is_open") || "");
   const where = select("is_indoor", [["", "Indoor or outdoor"], ["true", "Indoor"], ["false", "Outdoor"]], q.get("is_indoor") || "");
   const distance = h("input", { type: "number", name: "distance_m", min: "1", step: "any", inputmode: "decimal", value: q.get("distance_m") || "" });
-  const round = h("input", { type: "text", name: "round_code", value: q.get("round_code") || "", placeholder: "e.g. wa720_70", autocomplete: "off" });
+  const [names, roundList] = await Promise.all([roundNames(), allRounds().catch(() => [])]);
+  const round = select("round_code", roundChoices(roundList, "Any round"), q.get("round_code") || "");
   const locationInput = h("input", { type: "text", name: "location", value: q.get("location") || "", autocomplete: "off" });
   const from = h("input", { type: "date", name: "start_from", value: q.get("start_from") || "" });
   const to = h("input", { type: "date", name: "start_to", value: q.get("start_to") || "" });
@@ -311,7 +340,7 @@ export async function sessionsPage(ctx) {
     is_open: status.value,
     is_indoor: where.value,
     distance_m: distance.value,
-    round_code: round.value.trim(),
+    round_code: round.value,
     location: locationInput.value.trim(),
     start_from: from.value,
     start_to: to.value,
@@ -320,7 +349,8 @@ export async function sessionsPage(ctx) {
     event.preventDefault();
     ctx.navigate(`/app/sessions${qs(params())}`);
   });
-  const filtered = Object.values(params()).some((v) => v);
+  const activeFilters = Object.values(params()).filter((v) => v).length;
+  const filtered = activeFilters > 0;
   const list = h("ol", { class: "session-list" });
   const more = h("button", { type: "button", hidden: true }, "Show more");
   const errors = errorSlot();
@@ -328,7 +358,7 @@ export async function sessionsPage(ctx) {
 
   async function load() {
     const page = await get(`/session${qs({ ...params(), limit: PAGE, offset })}`, { signal: ctx.signal });
-    for (const session of page) list.append(sessionCard(session));
+    for (const session of page) list.append(sessionCard(session, names));
     offset += page.length;
     more.hidden = page.length < PAGE;
     return page;
@@ -337,7 +367,7 @@ export async function sessionsPage(ctx) {
 
   ctx.main.append(
     h("div", { class: "page-head" }, h("h1", {}, "Sessions"), h("a", { class: "button primary", href: "/app/sessions/new" }, "Open a session")),
-    h("details", { class: "filter-box", open: filtered }, h("summary", {}, "Filters"), filters),
+    filterBox(filters, activeFilters),
   );
   let first;
   try {
