@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -35,6 +37,7 @@ from arch_stats.shots.router import router as shots_router
 from arch_stats.stats import hot as stats_hot
 from arch_stats.stats.router import router as stats_router
 from arch_stats.targets.router import router as targets_router
+from arch_stats.web.router import assets as web_assets
 from arch_stats.web.router import router as web_router
 
 API_PREFIX = "/api/v0"
@@ -51,6 +54,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The web UI's files are read and compressed once, off the event loop, meanwhile.
+        web_files = asyncio.get_running_loop().run_in_executor(None, web_assets.current)
         app.state.pool = await create_pool(
             database_url, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max
         )
@@ -69,6 +74,8 @@ def create_app(
         try:
             yield
         finally:
+            with contextlib.suppress(Exception):  # a broken file shows on its first request
+                await web_files
             await assembler.close()
             await stats_pusher.close()
             await app.state.hub.stop()

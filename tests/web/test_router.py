@@ -48,15 +48,32 @@ async def test_every_page_gets_the_html_shell_with_a_strict_csp_revalidated(
     assert resp.headers["x-content-type-options"] == "nosniff"
 
 
-async def test_shell_preloads_every_module_and_links_manifest_and_icons(
+def preloaded(html: str) -> set[str]:
+    prefix = f"/app/static/{version()}/"
+    found = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html)
+    assert all(url.startswith(prefix) for url in found)
+    return {url.removeprefix(prefix) for url in found}
+
+
+async def test_shell_preloads_what_the_page_needs_and_the_workers_shell_everything(
     client: httpx.AsyncClient,
 ) -> None:
+    live = preloaded(
+        (await client.get(f"/app/sessions/{'0' * 8}-0000-4000-8000-{'0' * 12}/live")).text
+    )
+    # The page's module and what it imports, directly or not; no other page.
+    assert {"js/main.js", "js/api.js", "js/pages/live.js", "js/face.js", "js/outbox.js"} <= live
+    assert "js/pages/history.js" not in live and "js/charts.js" not in live
+    history = preloaded((await client.get("/app/history")).text)
+    assert {"js/main.js", "js/pages/history.js", "js/charts.js"} <= history
+    assert "js/pages/live.js" not in history
+    every = {p.relative_to(STATIC_DIR).as_posix() for p in STATIC_DIR.rglob("js/**/*.js")}
+    assert preloaded((await client.get("/app/?shell=all")).text) == every
+
+
+async def test_shell_links_the_manifest_and_its_icons(client: httpx.AsyncClient) -> None:
     text = (await client.get("/app/")).text
     prefix = f"/app/static/{version()}"
-    modules = sorted(p.relative_to(STATIC_DIR).as_posix() for p in STATIC_DIR.rglob("js/**/*.js"))
-    assert modules
-    for module in modules:
-        assert f'<link rel="modulepreload" href="{prefix}/{module}">' in text
     manifest_href = re.search(r'<link rel="manifest" href="([^"]+)"', text)
     assert manifest_href and manifest_href.group(1) == f"{prefix}/manifest.webmanifest"
     resp = await client.get(manifest_href.group(1))
@@ -145,7 +162,7 @@ async def test_service_worker_precaches_this_version_and_is_revalidated(
     found = re.search(r"const PRECACHE = (\[.*?\]);", text, re.S)
     assert found
     precache = json.loads(found.group(1))
-    assert precache[0] == "/app/"
+    assert precache[0] == "/app/?shell=all"
     prefix = f"/app/static/{version()}/"
     assert f"{prefix}js/main.js" in precache and f"{prefix}app.css" in precache
     for url in precache[1:]:
@@ -199,7 +216,7 @@ def test_a_file_changed_on_disk_gives_a_new_version(
     files = Assets(tmp_path)
     first = files.current()
     assert files.current() is first  # nothing changed: the same bundle
-    assert first.version in first.shell.bodies["identity"].decode()
+    assert first.version in first.shell().bodies["identity"].decode()
     (tmp_path / "js" / "main.js").write_text("export const a = 2;\n")
     second = files.current()
     assert second.version != first.version

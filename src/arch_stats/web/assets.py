@@ -16,6 +16,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import posixpath
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -39,6 +41,10 @@ MEDIA_TYPES = {
     ".webmanifest": "application/manifest+json",
     ".txt": "text/plain; charset=utf-8",
 }
+# The shell the service worker keeps and answers for every page: it preloads every module
+# (from the worker's cache, at no network cost), so whichever page opens has its code at once.
+ALL_PAGES = "*"
+WORKER_SHELL = "/app/?shell=all"
 COMPRESSIBLE = frozenset({".js", ".css", ".html", ".svg", ".json", ".webmanifest", ".txt"})
 RESCAN_SECONDS = 1.0
 
@@ -70,16 +76,43 @@ def make_asset(data: bytes, suffix: str) -> Asset:
 
 @dataclass(frozen=True)
 class Bundle:
-    """Every file of one version of the UI, the shell and the service worker made for it."""
+    """Every file of one version of the UI, the shells and the service worker made for it."""
 
     version: str
     files: dict[str, Asset]  # path relative to static/ → asset
-    shell: Asset
+    shells: dict[str | None, Asset]  # the page's module (None: any page) → its HTML shell
     worker: Asset
 
     @property
     def prefix(self) -> str:
         return f"/app/static/{self.version}"
+
+    def shell(self, page: str | None = None) -> Asset:
+        return self.shells.get(page) or self.shells[None]
+
+
+# `import … from "./x.js"`, `export … from "../y.js"`, `import "./z.js"` (static imports only:
+# a dynamic import() is a page loaded when it is shown).
+STATIC_IMPORT = re.compile(
+    r"""^\s*(?:import|export)\s(?:[^;'"]*?\sfrom\s)?\s*["'](\.{1,2}/[^"']+)["']""", re.M
+)
+
+
+def imports(files: dict[str, Asset], module: str) -> list[str]:
+    """`module` and every module it imports statically, directly or not (paths in static/)."""
+    seen: list[str] = []
+    todo = [module]
+    while todo:
+        rel = todo.pop()
+        if rel in seen or rel not in files:
+            continue
+        seen.append(rel)
+        text = files[rel].bodies["identity"].decode("utf-8", errors="replace")
+        base = posixpath.dirname(rel)
+        todo.extend(
+            posixpath.normpath(posixpath.join(base, spec)) for spec in STATIC_IMPORT.findall(text)
+        )
+    return sorted(seen)
 
 
 def _signature(root: Path) -> tuple[tuple[str, int, int], ...]:
@@ -110,17 +143,23 @@ def build(root: Path = STATIC_DIR) -> Bundle:
     version = whole.hexdigest()[:12]
     prefix = f"/app/static/{version}"
 
-    # Every module at once: the browser need not discover the import graph level by level.
-    preload = "\n".join(
-        f'  <link rel="modulepreload" href="{prefix}/{rel}">'
-        for rel in sorted(files)
-        if rel.startswith("js/") and rel.endswith(".js")
-    )
-    shell = templates.get(SHELL_NAME, "").replace("%STATIC%", prefix)
-    shell = shell.replace("  <!-- %PRELOAD% -->", preload)
-    # Icons are for the launcher (fetched when installing the app), not for drawing pages.
+    # The modules a page needs, all at once: the browser need not discover the import graph
+    # level by level (one round trip per level on a phone network).
+    core = imports(files, "js/main.js")
+    pages = sorted(rel for rel in files if rel.startswith("js/pages/") and rel.endswith(".js"))
+
+    def shell_for(page: str | None) -> Asset:
+        if page == ALL_PAGES:
+            needed = sorted(rel for rel in files if rel.startswith("js/") and rel.endswith(".js"))
+        else:
+            needed = sorted(set(core) | set(imports(files, page) if page else []))
+        preload = "\n".join(f'  <link rel="modulepreload" href="{prefix}/{rel}">' for rel in needed)
+        html = templates.get(SHELL_NAME, "").replace("%STATIC%", prefix)
+        return make_asset(html.replace("  <!-- %PRELOAD% -->", preload).encode(), ".html")
+
     precache = [
-        "/app/",
+        WORKER_SHELL,
+        # Icons are for the launcher (fetched when the app is installed), not for pages.
         *(f"{prefix}/{rel}" for rel in sorted(files) if not rel.startswith("icons/")),
     ]
     worker = templates.get(WORKER_NAME, "").replace('"%VERSION%"', json.dumps(version))
@@ -128,7 +167,11 @@ def build(root: Path = STATIC_DIR) -> Bundle:
     return Bundle(
         version=version,
         files=files,
-        shell=make_asset(shell.encode(), ".html"),
+        shells={
+            None: shell_for(None),
+            ALL_PAGES: shell_for(ALL_PAGES),
+            **{page: shell_for(page) for page in pages},
+        },
         worker=make_asset(worker.encode(), ".js"),
     )
 

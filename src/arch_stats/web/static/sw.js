@@ -8,7 +8,7 @@
 const VERSION = "%VERSION%";
 const PRECACHE = ["%PRECACHE%"];
 const SHELL_CACHE = `arch-stats-shell-${VERSION}`;
-const SHELL = "/app/";
+const SHELL = PRECACHE[0]; // "/app/?shell=all": the shell that preloads every page's code
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -40,16 +40,16 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/app/static/")) {
     event.respondWith(file(request));
   } else if (request.mode === "navigate" && url.pathname.startsWith("/app") && url.pathname !== "/app/sw.js") {
-    event.respondWith(shell(request));
+    event.respondWith(shell());
   }
 });
 
 /** Every page of the app is the same shell: from the cache at once, else from the network. */
-async function shell(request) {
+async function shell() {
   const cache = await caches.open(SHELL_CACHE);
   const cached = await cache.match(SHELL);
   if (cached) return cached;
-  const response = await fetch(request);
+  const response = await fetch(SHELL);
   if (response.ok) await cache.put(SHELL, response.clone());
   return response;
 }

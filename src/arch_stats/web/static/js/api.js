@@ -121,12 +121,33 @@ export function qs(params) {
   return text ? `?${text}` : "";
 }
 
-/** Every shot of a session, page by page (GET /session/{id}/shot?after=&limit=). */
-export async function allShots(sessionId, { after = 0, signal } = {}) {
+/**
+ * The answer to GET `path` kept on this device from an earlier visit, without asking the
+ * server; null when there is none. For drawing a page at once, then again when fresh data
+ * comes (`envelope`: the whole envelope).
+ */
+export async function savedCopy(path, { envelope = false } = {}) {
+  const res = await saved(API + path);
+  if (!res) return null;
+  try {
+    const payload = await res.json();
+    return envelope ? payload : payload.data;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Every shot of a session, page by page (GET /session/{id}/shot?after=&limit=).
+ * `saved`: from the copies kept on this device only (null if a page is missing).
+ */
+export async function allShots(sessionId, { after = 0, signal, saved: fromDevice = false } = {}) {
   const shots = [];
   let cursor = after;
   for (;;) {
-    const page = await get(`/session/${sessionId}/shot${qs({ after: cursor || "" })}`, { signal, envelope: true });
+    const path = `/session/${sessionId}/shot${qs({ after: cursor || "" })}`;
+    const page = fromDevice ? await savedCopy(path, { envelope: true }) : await get(path, { signal, envelope: true });
+    if (fromDevice && !page) return null;
     const data = (page && page.data) || [];
     shots.push(...data);
     const next = page ? page.next_after : null;

@@ -4,27 +4,23 @@
 import { forgetSavedReads, get, onUnauthorised, post } from "./api.js";
 import { clear, errorBox, h } from "./dom.js";
 import { outbox } from "./outbox.js";
-import { signinPage, signupPage } from "./pages/auth.js";
-import { homePage } from "./pages/home.js";
-import { profilePage } from "./pages/profile.js";
-import { arrowsPage } from "./pages/arrows.js";
-import { newSessionPage, sessionsPage } from "./pages/sessions.js";
-import { sessionPage } from "./pages/session.js";
-import { livePage } from "./pages/live.js";
-import { historyPage } from "./pages/history.js";
 
+// Each page is its own module, loaded when it is shown (the server's shell preloads the one
+// asked for; the service worker keeps them all). `early`: drawn without waiting for the
+// account (its own requests are refused if nobody is signed in), to save a round trip.
 const UUID = "([0-9a-fA-F-]{36})";
+const page = (loader, name) => async (ctx) => (await loader())[name](ctx);
 const ROUTES = [
-  { path: /^\/app\/?$/, page: homePage, nav: "home" },
-  { path: /^\/app\/signin\/?$/, page: signinPage, public: true },
-  { path: /^\/app\/signup\/?$/, page: signupPage, public: true },
-  { path: /^\/app\/profile\/?$/, page: profilePage, nav: "profile" },
-  { path: /^\/app\/arrows\/?$/, page: arrowsPage, nav: "arrows" },
-  { path: /^\/app\/sessions\/?$/, page: sessionsPage, nav: "sessions" },
-  { path: /^\/app\/sessions\/new\/?$/, page: newSessionPage, nav: "sessions" },
-  { path: new RegExp(`^/app/sessions/${UUID}/?$`), page: sessionPage, nav: "sessions" },
-  { path: new RegExp(`^/app/sessions/${UUID}/live/?$`), page: livePage, nav: "live" },
-  { path: /^\/app\/history\/?$/, page: historyPage, nav: "history" },
+  { path: /^\/app\/?$/, page: page(() => import("./pages/home.js"), "homePage"), nav: "home" },
+  { path: /^\/app\/signin\/?$/, page: page(() => import("./pages/auth.js"), "signinPage"), public: true },
+  { path: /^\/app\/signup\/?$/, page: page(() => import("./pages/auth.js"), "signupPage"), public: true },
+  { path: /^\/app\/profile\/?$/, page: page(() => import("./pages/profile.js"), "profilePage"), nav: "profile" },
+  { path: /^\/app\/arrows\/?$/, page: page(() => import("./pages/arrows.js"), "arrowsPage"), nav: "arrows" },
+  { path: /^\/app\/sessions\/?$/, page: page(() => import("./pages/sessions.js"), "sessionsPage"), nav: "sessions" },
+  { path: /^\/app\/sessions\/new\/?$/, page: page(() => import("./pages/sessions.js"), "newSessionPage"), nav: "sessions" },
+  { path: new RegExp(`^/app/sessions/${UUID}/?$`), page: page(() => import("./pages/session.js"), "sessionPage"), nav: "sessions", early: true },
+  { path: new RegExp(`^/app/sessions/${UUID}/live/?$`), page: page(() => import("./pages/live.js"), "livePage"), nav: "live", early: true },
+  { path: /^\/app\/history\/?$/, page: page(() => import("./pages/history.js"), "historyPage"), nav: "history" },
 ];
 
 const main = document.getElementById("main");
@@ -110,7 +106,16 @@ async function render() {
 
   const path = location.pathname;
   const route = ROUTES.find((r) => r.path.test(path));
-  if (state.me === undefined) {
+  if (state.me === undefined && route && route.early) {
+    // Drawn at once; the account follows (the navigation, or sign-in if nobody is signed in).
+    loadMe()
+      .then((me) => {
+        if (controller.signal.aborted) return;
+        if (me) drawNav(route.nav);
+        else navigate(`/app/signin?next=${encodeURIComponent(path + location.search)}`, { replace: true });
+      })
+      .catch(() => {});
+  } else if (state.me === undefined) {
     try {
       await loadMe();
     } catch (err) {
@@ -118,7 +123,7 @@ async function render() {
       return;
     }
   }
-  if (route && !route.public && !state.me) {
+  if (route && !route.public && !state.me && !(route.early && state.me === undefined)) {
     const next = path + location.search;
     navigate(`/app/signin?next=${encodeURIComponent(next)}`, { replace: true });
     return;
@@ -142,6 +147,7 @@ async function render() {
     focusHeading();
     return;
   }
+  performance.mark("arch-stats:page");
   const params = path.match(route.path).slice(1);
   const ctx = {
     main: container,

@@ -5,7 +5,7 @@
 // Every change made here goes through the outbox (outbox.js): it is drawn at once, kept on
 // the device and sent in order, so the page works the same with no network.
 
-import { allShots, face as getFace, faces as allFaces, get, post, roundName } from "../api.js";
+import { allShots, face as getFace, get, post, roundName, savedCopy } from "../api.js";
 import { announce, busy, clear, errorBox, errorSlot, h } from "../dom.js";
 import { TargetView, markerText } from "../face.js";
 import { LiveChannel } from "../channel.js";
@@ -13,7 +13,6 @@ import { groupFigures, roundFigures, scoreFigures } from "../components.js";
 import { byPlace, cardFromShots, scorecardTable } from "../scorecard.js";
 import { dateTime, scoreClass, sessionTitle } from "../format.js";
 import { newId, outbox } from "../outbox.js";
-import { targetEditor } from "./sessions.js";
 
 const STATS_DELAY_MS = 700;
 const PREFS = "arch-stats.live";
@@ -42,29 +41,63 @@ function savePrefs(p) {
   }
 }
 
+const subtotalsOf = (card) => (card.subtotals || []).map(({ label, kind, end_from, end_to }) => ({ label, kind, end_from, end_to }));
+
+/**
+ * What the page shows: the session, its targets and their faces, the shots, the arrows, the
+ * round's card. `fromDevice`: the copies kept on this device (null if one is missing).
+ */
+async function loadData(id, signal, { fromDevice = false } = {}) {
+  const read = fromDevice ? (path) => savedCopy(path) : (path) => get(path, { signal });
+  const targetsP = read(`/session/${id}/target`);
+  // Faces never change (read from the device when it has them): asked for as soon as the
+  // targets are known, alongside the rest.
+  const specsP = targetsP.then(async (targets) => {
+    if (!targets) return null;
+    const specs = {};
+    const types = [...new Set(targets.flatMap((t) => t.faces.map((f) => f.face_type)))];
+    await Promise.all(types.map(async (t) => (specs[t] = fromDevice ? await savedCopy(`/face/${encodeURIComponent(t)}`) : await getFace(t))));
+    return Object.values(specs).every(Boolean) ? specs : null;
+  });
+  // All at once: one round trip on a phone network. The card gives the round's name and
+  // which ends make each distance and half.
+  const [session, targets, shots, arrows, card, specs] = await Promise.all([
+    read(`/session/${id}`),
+    targetsP,
+    allShots(id, { signal, saved: fromDevice }),
+    read("/arrow?include_retired=true"),
+    read(`/session/${id}/scorecard`).catch(() => null),
+    specsP,
+  ]);
+  if (fromDevice && !(session && targets && shots && arrows && specs)) return null;
+  return { session, targets, shots, arrows, card, specs, fromDevice };
+}
+
 export async function livePage(ctx) {
   const id = ctx.params[0];
-  const [session, targets, shotList, arrows] = await Promise.all([
-    get(`/session/${id}`, { signal: ctx.signal }),
-    get(`/session/${id}/target`, { signal: ctx.signal }),
-    allShots(id, { signal: ctx.signal }),
-    get("/arrow?include_retired=true", { signal: ctx.signal }),
-  ]);
+  performance.mark("arch-stats:live");
+  // Drawn at once from what this device kept of the last visit, then brought up to date; the
+  // first visit waits for the server.
+  const fresh = loadData(id, ctx.signal);
+  fresh.catch(() => {});
+  const kept = navigator.onLine === false ? null : await loadData(id, ctx.signal, { fromDevice: true }).catch(() => null);
+  const data = kept || (await fresh);
+  const { session, targets, specs } = data;
+  const arrows = [...data.arrows];
   document.title = `Live: ${sessionTitle(session)} · Arch Stats`;
-  const specs = {};
-  const types = [...new Set(targets.flatMap((t) => t.faces.map((f) => f.face_type)))];
-  if (types.length) {
-    // Every face in one (saved) answer; one by one only if that fails.
-    const list = await allFaces().catch(() => []);
-    for (const spec of list) if (types.includes(spec.face_type) && spec.rings) specs[spec.face_type] = spec;
-    await Promise.all(types.filter((t) => !specs[t]).map(async (t) => (specs[t] = await getFace(t))));
-  }
-  const round = await roundName(session.round_code);
+  let round = (data.card && data.card.round_name) || (await roundName(session.round_code));
 
-  const arrowsById = new Map(arrows.map((a) => [a.id, a]));
-  const activeArrows = arrows.filter((a) => a.is_active).sort((a, b) => a.identifier.localeCompare(b.identifier, undefined, { numeric: true }));
-  const perEnd = session.arrows_per_end || 6;
-  const server = new Map(shotList.map((shot) => [shot.id, shot]));
+  const arrowsById = new Map();
+  const activeArrows = [];
+  function setArrows(list) {
+    arrows.splice(0, arrows.length, ...list);
+    arrowsById.clear();
+    for (const a of list) arrowsById.set(a.id, a);
+    activeArrows.splice(0, activeArrows.length, ...list.filter((a) => a.is_active).sort((a, b) => a.identifier.localeCompare(b.identifier, undefined, { numeric: true })));
+  }
+  setArrows(data.arrows);
+  let perEnd = session.arrows_per_end || 6;
+  const server = new Map(data.shots.map((shot) => [shot.id, shot]));
   const p = prefs();
   let showOld = p.showOld;
   let order = p.order;
@@ -75,7 +108,7 @@ export async function livePage(ctx) {
   let channel = null;
   let statsTimer = null;
   let everLive = false;
-  let subtotals = [];
+  let subtotals = data.card ? subtotalsOf(data.card) : [];
   let drawQueued = false;
 
   // --- layout ---------------------------------------------------------------------------
@@ -92,10 +125,11 @@ export async function livePage(ctx) {
 
   ctx.main.dataset.page = "live";
   ctx.main.classList.add("live-page");
-  const sub = [dateTime(session.start_time), round, `${perEnd} arrows per end`].filter(Boolean).join(" · ");
+  const subText = () => [dateTime(session.start_time), round, `${perEnd} arrows per end`].filter(Boolean).join(" · ");
+  const sub = h("p", { class: "sub live-sub" }, subText());
   ctx.main.append(
     h("div", { class: "live-head" }, h("h1", {}, h("span", { class: "muted" }, "Live · "), sessionTitle(session)), conn),
-    h("p", { class: "sub live-sub" }, sub),
+    sub,
     pageErrors,
     h(
       "div",
@@ -213,6 +247,7 @@ export async function livePage(ctx) {
   }
 
   async function drawAddTarget() {
+    const { targetEditor } = await import("./sessions.js");
     const editor = await targetEditor({ handScored: true });
     const errors = errorSlot();
     const add = h("button", { type: "submit", class: "primary" }, "Add the target");
@@ -248,7 +283,7 @@ export async function livePage(ctx) {
     const list = shots();
     const end = recordingEnd(list);
     const shotId = newId();
-    const body = { id: shotId, session_id: id, target_id: view.target.id, x_mm: point.x_mm, y_mm: point.y_mm, end_no: end };
+    const body = { id: shotId, session_id: id, target_id: view.target.id, x_mm: point.x_mm, y_mm: point.y_mm };
     if (chosenArrow) body.arrow_id = chosenArrow;
     await record(body, list, end);
   }
@@ -258,13 +293,17 @@ export async function livePage(ctx) {
     const list = shots();
     const end = recordingEnd(list);
     const shotId = newId();
-    const body = { id: shotId, session_id: id, target_id: targets[0].id, end_no: end };
+    const body = { id: shotId, session_id: id, target_id: targets[0].id };
     if (chosenArrow) body.arrow_id = chosenArrow;
     await record(body, list, end);
   }
 
   async function record(body, list, end) {
     entryErrors.show(null);
+    // The server puts an arrow in the current end (the next one when that is full), by the
+    // same rule as this page, also when it is sent later from the outbox; only an earlier
+    // end being filled is named.
+    if (fillEnd !== null && end === fillEnd) body.end_no = end;
     const placeNo = freePlace(list, end);
     await outbox.add({ session_id: id, kind: "create", shot_id: body.id, body, place: placeNo, end_no: end });
     latestId = body.id;
@@ -506,7 +545,7 @@ export async function livePage(ctx) {
   }
 
   function refusedItem(op) {
-    const what = op.kind === "create" ? `New arrow (end ${op.body.end_no ?? "?"})` : op.kind === "update" ? "A correction" : "A deletion";
+    const what = op.kind === "create" ? `New arrow (end ${op.body.end_no ?? op.end_no ?? "?"})` : op.kind === "update" ? "A correction" : "A deletion";
     const errors = errorSlot();
     const buttons = [];
     if (op.reason === "closed") {
@@ -628,16 +667,6 @@ export async function livePage(ctx) {
     }, delay);
   }
 
-  async function loadSubtotals() {
-    try {
-      const card = await get(`/session/${id}/scorecard`, { signal: ctx.signal, quiet401: true });
-      subtotals = (card.subtotals || []).map(({ label, kind, end_from, end_to }) => ({ label, kind, end_from, end_to }));
-      drawSoon();
-    } catch {
-      // No card (yet): the ends and the total are enough.
-    }
-  }
-
   // --- the live channel and the outbox -------------------------------------------------
   function upsert(shot) {
     const old = server.get(shot.id);
@@ -725,7 +754,6 @@ export async function livePage(ctx) {
       if (everLive) resync();
       everLive = true;
       outbox.flush();
-      loadSubtotals();
     }
     if (state === "closed" && detail === "unauthorised") {
       ctx.navigate(`/app/signin?next=${encodeURIComponent(location.pathname)}`, { replace: true });
@@ -766,6 +794,37 @@ export async function livePage(ctx) {
     }
   }
 
+  /** The server's answer after a first drawing from the device: everything brought up to date. */
+  function update(now) {
+    if (ctx.signal.aborted) return;
+    Object.assign(session, now.session);
+    perEnd = session.arrows_per_end || 6;
+    const sameTargets = now.targets.length === targets.length && now.targets.every((t, i) => t.id === targets[i].id && t.updated_at === targets[i].updated_at);
+    if (!sameTargets) {
+      targets.splice(0, targets.length, ...now.targets);
+      Object.assign(specs, now.specs || {});
+      drawTargets();
+    }
+    setArrows(now.arrows);
+    if (now.card) {
+      subtotals = subtotalsOf(now.card);
+      round = now.card.round_name || round;
+    }
+    const top = now.shots.reduce((m, s) => Math.max(m, s.seq), 0);
+    const ids = new Set(now.shots.map((s) => s.id));
+    // Gone from the server, unless it came over the live channel after this answer was made.
+    for (const [shotId, shot] of server) if (!ids.has(shotId) && shot.seq <= top) server.delete(shotId);
+    for (const shot of now.shots) upsert(shot);
+    if (!session.is_open && channel) {
+      channel.stop();
+      setState("closed", "session-closed");
+    }
+    sub.textContent = subText();
+    drawArrowRow();
+    drawAll();
+    drawActions();
+  }
+
   const onNetwork = () => {
     drawSoon();
     if (navigator.onLine) scheduleStats(0);
@@ -786,6 +845,9 @@ export async function livePage(ctx) {
   suggestArrow();
   statsBox.append(h("h2", { id: "stats-h" }, "Running statistics"), h("p", { class: "muted" }, "Loading…"));
   drawAll();
+  // Usable: the face, its markers, the end and the card are drawn; a touch records an arrow.
+  performance.mark("arch-stats:ready");
+  if (kept) fresh.then(update, () => {});
   scheduleStats(0);
   drawActions();
   if (session.is_open) startChannel();
