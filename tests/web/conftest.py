@@ -12,6 +12,7 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -23,6 +24,7 @@ from playwright.async_api import Browser, Dialog, Page, ViewportSize, async_play
 from arch_stats.auth.tokens import COOKIE_NAME
 from arch_stats.core.serving import UVICORN
 from tests.conftest import ArcherCtx
+from tests.web.phone import Console, Finger, phone_context
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
@@ -123,6 +125,33 @@ async def page(browser: Browser, web: WebServer, client: httpx.AsyncClient) -> A
     finally:
         await context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@dataclass
+class Phone:
+    page: Page
+    finger: Finger
+    console: Console
+
+
+@pytest.fixture
+async def phone(
+    browser: Browser, web: WebServer, client: httpx.AsyncClient
+) -> AsyncIterator[Phone]:
+    """A fresh 390 × 844 touch-screen page, a finger on it and its console. Dialogs are accepted."""
+    context = await phone_context(browser, web.url)
+    page = await context.new_page()
+    console = Console(page)
+
+    async def accept(dialog: Dialog) -> None:
+        await dialog.accept()
+
+    page.on("dialog", accept)
+    finger = Finger(await context.new_cdp_session(page))
+    try:
+        yield Phone(page, finger, console)
+    finally:
+        await context.close()
 
 
 async def sign_in(page: Page, web: WebServer, archer: ArcherCtx) -> None:

@@ -35,7 +35,21 @@ export class LiveChannel {
     this.onVisible = () => {
       if (document.visibilityState === "visible") this.retryNow();
     };
+    // The browser knows it lost the network: the socket cannot be trusted any more (a phone
+    // may keep a dead one open for minutes); "online" brings a new one.
+    this.dropNow = () => {
+      if (this.stopped) return;
+      clearTimeout(this.timer);
+      clearTimeout(this.watchdog);
+      if (this.ws) {
+        const ws = this.ws;
+        this.ws = null;
+        ws.close(4000, "offline");
+      }
+      this.onState("offline");
+    };
     window.addEventListener("online", this.retryNow);
+    window.addEventListener("offline", this.dropNow);
     document.addEventListener("visibilitychange", this.onVisible);
     this.#connect();
   }
@@ -129,6 +143,7 @@ export class LiveChannel {
     clearTimeout(this.timer);
     clearTimeout(this.watchdog);
     window.removeEventListener("online", this.retryNow);
+    window.removeEventListener("offline", this.dropNow);
     document.removeEventListener("visibilitychange", this.onVisible);
     if (this.ws) {
       const ws = this.ws;

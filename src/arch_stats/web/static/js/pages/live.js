@@ -322,6 +322,11 @@ export async function livePage(ctx) {
   }
 
   async function removeShot(shotId) {
+    // Not chosen any more from this moment: a touch meanwhile records a new arrow.
+    if (selectedId === shotId) {
+      selectedId = null;
+      for (const view of views) view.setSelected(null);
+    }
     const waiting = outbox.waitingCreate(shotId);
     if (waiting) await outbox.discard(waiting);
     else await outbox.add({ session_id: id, kind: "delete", shot_id: shotId });
@@ -342,10 +347,15 @@ export async function livePage(ctx) {
     announce(`End ${shot.end_no}, arrow ${shot.end_place ?? ""} moved.`);
   }
 
-  function select(shotId) {
+  /** Choose a shot to correct (null: none); from the scorecard the face comes into view. */
+  function select(shotId, { reveal = false } = {}) {
     selectedId = shotId;
     for (const view of views) view.setSelected(shotId);
     drawAll();
+    if (shotId && reveal) {
+      const top = faceArea.getBoundingClientRect().top + window.scrollY - 8;
+      if (window.scrollY > top) window.scrollTo({ top, behavior: "instant" });
+    }
     if (shotId) {
       const ed = entry.querySelector(".editor");
       if (ed) ed.scrollIntoView({ block: "nearest" });
@@ -606,7 +616,7 @@ export async function livePage(ctx) {
         order,
         currentEnd: recordingEnd(list),
         selectedId,
-        onPick: session.is_open ? (arrow) => select(arrow.id === selectedId ? null : arrow.id) : null,
+        onPick: session.is_open ? (arrow) => select(arrow.id === selectedId ? null : arrow.id, { reveal: true }) : null,
         onOrder: (next) => {
           order = next;
           savePrefs({ showOld, order });
