@@ -105,26 +105,37 @@ async def screen_point(page: Page, x_mm: float, y_mm: float) -> tuple[float, flo
 
 
 async def markers(page: Page, selector: str = "svg.target .shot") -> list[dict[str, Any]]:
-    """The shot markers drawn: seq, label and the centre of each on the screen."""
+    """The shot markers drawn: seq, label and the centre of each (its circle) on the screen."""
     found: list[dict[str, Any]] = await page.eval_on_selector_all(
         selector,
         """els => els.map(el => {
-            const r = el.getBoundingClientRect();
-            return {seq: Number(el.dataset.seq), label: el.dataset.label,
+            const c = el.querySelector("circle.mark") || el;
+            const r = c.getBoundingClientRect();
+            return {seq: Number(el.dataset.seq), label: el.dataset.label, text: el.dataset.text,
                     x: r.left + r.width / 2, y: r.top + r.height / 2};
         })""",
     )
     return sorted(found, key=lambda m: m["seq"])
 
 
+VALUE_ORDER = ["X", "11", "10", "9", "8", "7", "6", "5", "4", "3", "2", "1", "M"]
+
+
+def high_to_low(labels: list[str]) -> list[str]:
+    """Labels as a score sheet lists them within an end: X first, misses last."""
+    return sorted(labels, key=VALUE_ORDER.index)
+
+
 async def scorecard_rows(page: Page) -> list[list[str]]:
-    """The scorecard's rows as text: end, arrow cells (filled), end total, running total."""
+    """The scorecard's rows as shown: end, the arrows' labels (in the card's order), end
+    total, running total."""
     rows: list[list[str]] = await page.eval_on_selector_all(
         "#scorecard tbody tr",
-        """rows => rows.map(tr => {
-            const cells = [...tr.children].map(c => c.textContent.trim());
-            const end = cells[0], total = cells[cells.length - 2], run = cells[cells.length - 1];
-            return [end, ...cells.slice(1, -2).filter(Boolean), total, run];
-        })""",
+        """rows => rows.map(tr => [
+            tr.querySelector("th").textContent.trim(),
+            ...[...tr.querySelectorAll("td.arrow-col[data-label]")].map(td => td.dataset.label),
+            tr.querySelector(".end-total").firstChild.textContent.trim(),
+            tr.querySelector(".running-total").textContent.trim(),
+        ])""",
     )
     return rows

@@ -92,7 +92,8 @@ function setForm({ onSubmit }) {
     const last = f + n - 1;
     const width = Math.max(2, String(last).length);
     const name = (k) => `${prefix.value.trim()}${String(k).padStart(width, "0")}`;
-    return n === 1 ? name(f) : `${name(f)}, ${name(f + 1)}${n > 2 ? " … " : ", "}${name(last)}`;
+    if (n <= 3) return Array.from({ length: n }, (_, i) => name(f + i)).join(", ");
+    return `${name(f)}, ${name(f + 1)} … ${name(last)}`;
   };
   const showPreview = () => {
     const text = names();
