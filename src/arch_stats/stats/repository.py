@@ -157,7 +157,7 @@ async def history(
     round_arrows: list[int],
     pb_min_arrows: int,
 ) -> asyncpg.Record:
-    """(rows, trend, by_round, by_distance) as JSON texts, in one statement.
+    """(rows, trend, by_round, by_distance, sessions) as JSON texts, in one statement.
 
     `sessions`: the archer's sessions that pass the filters, with their summary. `counted`:
     the same, or only `arrow_id`'s shots of them when it is given (aggregated from `shot`
@@ -178,6 +178,10 @@ async def history(
         counted = f"""SELECT b.id, b.start_time, b.location, b.distance_m, b.is_indoor,
                              b.round_code, a.*
                       FROM sessions b JOIN ({arrow_sums}) a ON a.session_id = b.id"""
+    whole = "true" if arrow_id is None else "false"  # handicaps are of whole sessions
+    period = "NULL::date"
+    if group != "session":
+        period = f"date_trunc('{'week' if group == 'week' else 'month'}', c.start_time)::date"
     if group == "session":
         grouped = """SELECT c.id AS session_id, NULL::date AS period, c.start_time,
                             1 AS sessions, c.location, c.distance_m, c.is_indoor, c.round_code,
@@ -238,6 +242,24 @@ async def history(
         SELECT DISTINCT ON (round_code) round_code, score, session_id, start_time
         FROM round_scores
         ORDER BY round_code, score DESC, start_time
+    ), per_session AS (
+        -- Each counted session, for its handicap and its series (stats/history.py): its
+        -- round's score when complete and, without a standard round, the one face type and
+        -- distance of its targets with shots (null when they differ).
+        SELECT c.id::text AS session_id, c.start_time, {period} AS period, c.round_code,
+               c.distance_m, c.is_indoor, c.shots AS arrows, c.total,
+               CASE WHEN {whole} THEN rs.score END AS round_score,
+               fx.face_type, fx.compound_scoring, fx.target_distance_m
+        FROM counted c
+        LEFT JOIN round_scores rs ON rs.session_id = c.id
+        LEFT JOIN LATERAL (
+            SELECT min(f.face_type) AS face_type, bool_and(t.compound_scoring) AS compound_scoring,
+                   min(t.distance_m) AS target_distance_m
+            FROM target t JOIN target_face f ON f.target_id = t.id
+            WHERE t.session_id = c.id AND EXISTS (SELECT 1 FROM shot h WHERE h.target_id = t.id)
+            HAVING count(DISTINCT f.face_type) = 1 AND count(DISTINCT t.distance_m) = 1
+               AND count(DISTINCT t.compound_scoring) = 1
+        ) fx ON {whole} AND (c.round_code IS NULL OR NOT c.round_code = ANY(${n_codes}::text[]))
     ), best_distance AS (
         SELECT DISTINCT ON (b.distance_m, b.is_indoor)
                b.distance_m, b.is_indoor, b.total::float8 / b.shots AS average_per_arrow,
@@ -255,7 +277,9 @@ async def history(
         (SELECT coalesce(json_agg(r ORDER BY r.round_code), '[]') FROM best_round r)
             AS by_round,
         (SELECT coalesce(json_agg(d ORDER BY d.distance_m, d.is_indoor), '[]')
-         FROM best_distance d) AS by_distance
+         FROM best_distance d) AS by_distance,
+        (SELECT coalesce(json_agg(p ORDER BY p.start_time, p.session_id), '[]')
+         FROM per_session p) AS sessions
     """
     row = await conn.fetchrow(sql, *args)
     assert row is not None

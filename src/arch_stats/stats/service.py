@@ -9,6 +9,7 @@ after each shot it sends the result as the `stats.updated` frame.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -21,7 +22,7 @@ from arch_stats.core.database import Executor
 from arch_stats.core.errors import InvalidInput, NotFound
 from arch_stats.faces.rounds import ROUNDS
 from arch_stats.faces.scoring import FACES, max_score
-from arch_stats.stats import handicap, maths, scorecard
+from arch_stats.stats import handicap, history, maths, scorecard
 from arch_stats.stats import repository as repo
 from arch_stats.stats.handicap import Scheme
 from arch_stats.stats.schemas import ArrowStatsQuery, HistoryQuery, SessionFilter
@@ -328,7 +329,39 @@ def filter_kwargs(f: SessionFilter) -> dict[str, Any]:
     }
 
 
-async def history_json(conn: Executor, archer_id: UUID, query: HistoryQuery) -> str:
+# Above this many sessions the history's Python part (handicaps, series, JSON) runs in a
+# worker thread, so that the event loop keeps answering others meanwhile.
+HISTORY_INLINE_SESSIONS = 300
+
+
+def _history_body(row: asyncpg.Record, query: HistoryQuery) -> bytes:
+    sessions = history.sessions_of(orjson.loads(row["sessions"]))
+    if query.arrow_id is None:
+        history.add_handicaps(query.scheme, sessions)
+    rows = orjson.loads(row["rows"])
+    history.patch_rows(rows, sessions, query.group)
+    # The bests by round are few: their handicaps are added here (archeryutils, memoised).
+    by_round = orjson.loads(row["by_round"])
+    for best in by_round:
+        spec = ROUNDS.get(best["round_code"])
+        best["name"] = spec.name if spec else None
+        best["handicap"] = handicap.round_handicap(query.scheme, best["round_code"], best["score"])
+    return orjson.dumps(
+        {
+            "group": query.group,
+            "scheme": query.scheme,
+            "rows": rows,
+            "trend": orjson.Fragment(row["trend"]),
+            "series": history.series(sessions, query.group),
+            "personal_bests": {
+                "by_round": by_round,
+                "by_distance": orjson.Fragment(row["by_distance"]),
+            },
+        }
+    )
+
+
+async def history_json(conn: Executor, archer_id: UUID, query: HistoryQuery) -> bytes:
     if query.arrow_id is not None and not await repo.arrow_exists(conn, query.arrow_id, archer_id):
         raise NotFound("arrow", query.arrow_id)
     row = await repo.history(
@@ -341,17 +374,9 @@ async def history_json(conn: Executor, archer_id: UUID, query: HistoryQuery) -> 
         round_arrows=_ROUND_ARROWS,
         pb_min_arrows=query.pb_min_arrows,
     )
-    # The bests by round are few: their handicaps are added here (archeryutils, memoised).
-    by_round = orjson.loads(row["by_round"])
-    for best in by_round:
-        spec = ROUNDS.get(best["round_code"])
-        best["name"] = spec.name if spec else None
-        best["handicap"] = handicap.round_handicap(query.scheme, best["round_code"], best["score"])
-    return (
-        f'{{"group":"{query.group}","rows":{row["rows"]},"trend":{row["trend"]},'
-        f'"personal_bests":{{"by_round":{orjson.dumps(by_round).decode()},'
-        f'"by_distance":{row["by_distance"]}}}}}'
-    )
+    if len(row["sessions"]) < HISTORY_INLINE_SESSIONS * 200:  # ≈ 200 bytes a session
+        return _history_body(row, query)
+    return await asyncio.to_thread(_history_body, row, query)
 
 
 async def arrow_stats_json(
