@@ -365,7 +365,7 @@ def test_query_params_decodes_like_starlette_and_refuses_repeats_and_unknowns() 
 
 # --- POST /shot -----------------------------------------------------------------------------
 
-VOLATILE = {"id", "seq", "end_no", "created_at", "updated_at"}
+VOLATILE = {"id", "seq", "end_no", "end_place", "created_at", "updated_at"}
 
 
 def stable(data: Any) -> Any:

@@ -422,6 +422,8 @@ def server_env(dsn: str, pool_size: int | None) -> tuple[dict[str, str], tuple[i
     if pool_size is not None:
         low, high = min(low, pool_size), pool_size
     env = {**os.environ, "DATABASE_URL": dsn, "PG_POOL_MIN": str(low), "PG_POOL_MAX": str(high)}
+    # POST /shot writes tens of thousands of shots into one session in a run: no cap on it.
+    env["SESSION_MAX_SHOTS"] = "1000000"
     return env, (low, high)
 
 

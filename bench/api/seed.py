@@ -39,6 +39,7 @@ SHOT_COLUMNS = (
     "target_id",
     "seq",
     "end_no",
+    "end_place",
     "x_mm",
     "y_mm",
     "face_index",
@@ -91,9 +92,10 @@ def shot_rows(
         engaged = start + timedelta(seconds=20 * seq)
         released = engaged + timedelta(seconds=2.5)
         end_no = (seq - 1) // ARROWS_PER_END + 1
+        end_place = (seq - 1) % ARROWS_PER_END + 1
         if rng.random() < 0.02:  # a miss: no landing, no coordinates, scores 0
             miss = (None, None, None, None, None, None, 0, False)
-            rows.append((*ids, seq, end_no, *miss, engaged, released, None))
+            rows.append((*ids, seq, end_no, end_place, *miss, engaged, released, None))
             continue
         x = min(max(rng.gauss(FACE_CENTRE_MM + 15, 70), 0.0), VIEW_MM)
         y = min(max(rng.gauss(FACE_CENTRE_MM - 10, 70), 0.0), VIEW_MM)
@@ -101,7 +103,7 @@ def shot_rows(
         value, is_x = score(dx, dy)
         landed = released + timedelta(seconds=0.4)
         place = (x, y, 0, 0, dx, dy, value, is_x)
-        rows.append((*ids, seq, end_no, *place, engaged, released, landed))
+        rows.append((*ids, seq, end_no, end_place, *place, engaged, released, landed))
     return rows
 
 

@@ -52,11 +52,6 @@ async def make_range(db: Connection, archer: ArcherCtx, *, per_end: int = 6) -> 
     return Range(archer, session_id, target_id, arrow_id, thin)
 
 
-@pytest.fixture
-async def rng(db: Connection, archer: ArcherCtx) -> Range:
-    return await make_range(db, archer)
-
-
 def shot(r: Range, x: float | None = C, y: float | None = C, **extra: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"session_id": str(r.session_id), "target_id": str(r.target_id)}
     if x is not None:

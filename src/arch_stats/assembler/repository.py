@@ -18,7 +18,7 @@ import asyncpg
 
 from arch_stats.core.database import Connection
 from arch_stats.faces.scoring import PlacedFace
-from arch_stats.shots.repository import ShotRow, TargetInfo
+from arch_stats.shots.repository import INSERT_FUNCTION, ShotRow, TargetInfo, insert_args
 
 # Any constant works as long as every process uses the same one (migrations use another).
 LOCK_KEY = 7_202_611_221_200
@@ -121,66 +121,32 @@ async def read_pass(conn: Connection, limit: int) -> PassInput:
     )
 
 
-# One statement, so one commit: the shots of every session (numbered atomically by the UPDATE
-# of `session.last_seq`, which locks the session row as the shots repository does) and the
-# marks of every decided event. A release that already has its shot (made before a crash)
-# gets no second one and its events are linked to that shot. If another process makes it
-# while this statement runs (only while a dying assembler's last pass overlaps its
-# successor's first), ON CONFLICT skips it and the UPDATE skips its events (it waits for that
-# commit and finds them processed); `seq` then has a gap. Shots of a session no longer open
-# are not made and their events are set aside with `$20` as their outcome. The shot
-# triggers' NOTIFY goes out at the commit.
-_WRITE = """
-WITH u AS (
-    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::float8[],
-                         $6::float8[], $7::int2[], $8::int2[], $9::float8[], $10::float8[],
-                         $11::int2[], $12::bool[], $13::timestamptz[], $14::timestamptz[],
-                         $15::timestamptz[], $16::int8[])
-        WITH ORDINALITY AS u(session_id, archer_id, target_id, arrow_id, x_mm, y_mm,
-                             face_index, spot_index, dx_mm, dy_mm, score, is_x, engaged_at,
-                             released_at, landed_at, release_event_id, ord)
-), existing AS (
-    SELECT s.release_event_id, s.id FROM shot s
-    WHERE s.release_event_id IN (SELECT release_event_id FROM u)
-), fresh AS (
-    SELECT u.*, row_number() OVER (PARTITION BY u.session_id ORDER BY u.ord) AS n
-    FROM u WHERE u.release_event_id NOT IN (SELECT release_event_id FROM existing)
-), seqs AS (
-    UPDATE session s SET last_seq = s.last_seq + c.n, updated_at = now()
-    FROM (SELECT session_id, archer_id, count(*)::int AS n FROM fresh
-          GROUP BY session_id, archer_id) c
-    WHERE s.id = c.session_id AND s.archer_id = c.archer_id AND s.is_open
-    RETURNING s.id, s.last_seq - c.n AS base, s.arrows_per_end
-), ins AS (
-    INSERT INTO shot (session_id, archer_id, target_id, arrow_id, seq, end_no, x_mm, y_mm,
-                      face_index, spot_index, dx_mm, dy_mm, score, is_x, engaged_at,
-                      released_at, landed_at, release_event_id)
-    SELECT f.session_id, f.archer_id, f.target_id, f.arrow_id, q.base + f.n,
-           (q.base + f.n - 1) / q.arrows_per_end + 1, f.x_mm, f.y_mm, f.face_index,
-           f.spot_index, f.dx_mm, f.dy_mm, f.score, f.is_x, f.engaged_at, f.released_at,
-           f.landed_at, f.release_event_id
-    FROM fresh f JOIN seqs q ON q.id = f.session_id,
-         (SELECT set_config('arch_stats.request_id', '', true)) AS rid
-    ON CONFLICT (release_event_id) DO NOTHING
-    RETURNING release_event_id, id
-), made AS (
-    SELECT release_event_id, id FROM ins
-    UNION ALL
-    SELECT release_event_id, id FROM existing
+# One statement, so one commit: the shots of every session, written by the shots' one writer
+# (`shot_insert`, migration 202611261400: numbered, each in its end and place, a release that
+# already has its shot (made before a crash) gets no second one and its events are linked to
+# that shot), and the marks of every decided event. If another process makes a shot while
+# this statement runs (only while a dying assembler's last pass overlaps its successor's
+# first), the writer skips it and the UPDATE skips its events (it waits for that commit and
+# finds them processed). Shots of a session no longer open are not made and their events are
+# set aside with `$5` as their outcome. The shot triggers' NOTIFY goes out at the commit.
+_WRITE = f"""
+WITH w AS MATERIALIZED (
+    SELECT f.ord, f.shot_id, f.refused, u.release_event_id
+    FROM {INSERT_FUNCTION} AS f
+    JOIN unnest($19::int8[]) WITH ORDINALITY AS u(release_event_id, ord) ON u.ord = f.ord
 ), marks AS (
     UPDATE sensor_event e
     SET processed_at = now(),
-        outcome = CASE WHEN m.release_id IS NOT NULL AND made.id IS NULL THEN $20
+        outcome = CASE WHEN m.release_id IS NOT NULL AND w.shot_id IS NULL THEN $29
                        ELSE m.outcome END,
-        shot_id = made.id
-    FROM unnest($17::int8[], $18::text[], $19::int8[]) AS m(id, outcome, release_id)
-         LEFT JOIN made ON made.release_event_id = m.release_id
+        shot_id = w.shot_id
+    FROM unnest($26::int8[], $27::text[], $28::int8[]) AS m(id, outcome, release_id)
+         LEFT JOIN w ON w.release_event_id = m.release_id
     WHERE e.id = m.id AND e.processed_at IS NULL
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM marks) AS events,
-       (SELECT coalesce(array_agg(f.release_event_id), '{}') FROM fresh f
-        WHERE f.session_id NOT IN (SELECT id FROM seqs)) AS refused
+       (SELECT coalesce(array_agg(w.release_event_id), '{{}}') FROM w WHERE w.refused) AS refused
 """
 
 
@@ -190,6 +156,7 @@ async def write_pass(
     marks: Sequence[tuple[int, str, int | None]],
     *,
     closed_outcome: str,
+    max_shots: int | None = None,
 ) -> Written:
     """Write a pass's decisions in one autocommit statement (one transaction).
 
@@ -198,28 +165,16 @@ async def write_pass(
     row is refused (nothing is then written).
     """
     ids, outcomes, releases = zip(*marks, strict=True) if marks else ((), (), ())
+    args = insert_args(
+        [(session_id, archer_id) for session_id, archer_id, _ in shots],
+        [row for _, _, row in shots],
+        max_shots=max_shots,
+        request_id="",
+    )
+    if args[18] is None:  # no shots: the writer still needs the (empty) list of releases
+        args[18] = []
     row = await conn.fetchrow(
-        _WRITE,
-        [s for s, _, _ in shots],
-        [a for _, a, _ in shots],
-        [r.target_id for _, _, r in shots],
-        [r.arrow_id for _, _, r in shots],
-        [r.x_mm for _, _, r in shots],
-        [r.y_mm for _, _, r in shots],
-        [r.face_index for _, _, r in shots],
-        [r.spot_index for _, _, r in shots],
-        [r.dx_mm for _, _, r in shots],
-        [r.dy_mm for _, _, r in shots],
-        [r.score for _, _, r in shots],
-        [r.is_x for _, _, r in shots],
-        [r.engaged_at for _, _, r in shots],
-        [r.released_at for _, _, r in shots],
-        [r.landed_at for _, _, r in shots],
-        [r.release_event_id for _, _, r in shots],
-        list(ids),
-        list(outcomes),
-        list(releases),
-        closed_outcome,
+        _WRITE, *args, list(ids), list(outcomes), list(releases), closed_outcome
     )
     assert row is not None
     return Written(row["events"], set(row["refused"]))

@@ -67,6 +67,7 @@ class Assembler:
             engage_timeout=timedelta(seconds=settings.assembler_engage_timeout_s),
             late=timedelta(milliseconds=settings.assembler_late_ms),
             batch=settings.assembler_batch,
+            max_shots=settings.session_max_shots,
         )
         return cls(
             dsn,

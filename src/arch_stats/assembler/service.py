@@ -25,6 +25,7 @@ from arch_stats.assembler import repository as repo
 from arch_stats.assembler.matcher import Event, MatchedShot, Rules, match
 from arch_stats.assembler.repository import PassInput, SessionInfo
 from arch_stats.core.database import Connection
+from arch_stats.core.errors import AppError
 from arch_stats.faces.scoring import score_impact
 from arch_stats.shots import repository as shots_repo
 from arch_stats.shots.repository import ShotRow, TargetInfo
@@ -44,6 +45,8 @@ class Config:
     engage_timeout: timedelta = timedelta(seconds=60)
     late: timedelta = timedelta(milliseconds=250)
     batch: int = 20_000
+    # Most shots a session may hold (SESSION_MAX_SHOTS); None: no limit.
+    max_shots: int | None = None
 
     def rules(self, landing_window_ms: int) -> Rules:
         return Rules(
@@ -114,13 +117,13 @@ async def assemble_once(conn: Connection, config: Config) -> PassResult:
     result.next_check = min(checks, default=None)
     if per_session or strays:  # a pass that decided nothing writes nothing
         try:
-            await _write(conn, per_session, strays, result)
+            await _write(conn, per_session, strays, result, config.max_shots)
         except asyncpg.UniqueViolationError:
             raise
         except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:
             # Nothing was written: find the session(s) at fault, one savepoint each.
             log.warning("assembler: the pass's batch was refused (%s); writing one by one", exc)
-            await _write_each(conn, per_session, strays, result)
+            await _write_each(conn, per_session, strays, result, config.max_shots)
     result.strays = len(strays)
     _log_strays(strays)
     return result
@@ -131,6 +134,7 @@ async def _write(
     per_session: dict[UUID, tuple[SessionInfo, list[tuple[MatchedShot, ShotRow]]]],
     strays: list[tuple[Event, str, UUID]],
     result: PassResult,
+    max_shots: int | None,
 ) -> None:
     """Every shot and every mark of the pass in one statement (one commit)."""
     shots = [
@@ -145,7 +149,9 @@ async def _write(
         for e in s.events
     ]
     marks.extend((e.id, why, None) for e, why, _ in strays)
-    written = await repo.write_pass(conn, shots, marks, closed_outcome=STRAY_CLOSED)
+    written = await repo.write_pass(
+        conn, shots, marks, closed_outcome=STRAY_CLOSED, max_shots=max_shots
+    )
     result.events = written.events
     for session_id, (_, pairs) in per_session.items():
         for s, _ in pairs:
@@ -161,6 +167,7 @@ async def _write_each(
     per_session: dict[UUID, tuple[SessionInfo, list[tuple[MatchedShot, ShotRow]]]],
     strays: list[tuple[Event, str, UUID]],
     result: PassResult,
+    max_shots: int | None,
 ) -> None:
     """The slow path: one transaction, each session's shots in a savepoint of their own."""
     marks: list[tuple[int, str, int | None]] = []
@@ -170,7 +177,7 @@ async def _write_each(
         )
         for session_id, (info, shots) in per_session.items():
             fresh = [row for s, row in shots if s.release.id not in done]
-            refused = await _insert(conn, info, fresh) if fresh else None
+            refused = await _insert(conn, info, fresh, max_shots) if fresh else None
             if refused is not None:
                 strays.extend((e, refused, session_id) for s, _ in shots for e in s.events)
                 continue
@@ -247,18 +254,28 @@ def _row(s: MatchedShot, target: TargetInfo, diameters: dict[UUID, float]) -> Sh
     )  # fmt: skip
 
 
-async def _insert(conn: Connection, info: SessionInfo, rows: list[ShotRow]) -> str | None:
+async def _insert(
+    conn: Connection, info: SessionInfo, rows: list[ShotRow], max_shots: int | None
+) -> str | None:
     """Insert one session's shots (one statement); the reason when they cannot be.
 
-    In a savepoint, so that shots the database refuses (a bug, or data changed meanwhile) set
-    their events aside instead of failing the pass for every session, forever. A unique
-    violation is different: another process made these shots, so the whole pass starts again.
+    In a savepoint, so that shots the database refuses (a bug, data changed meanwhile, a
+    session at its most shots) set their events aside instead of failing the pass for every
+    session, forever. A unique violation is different: another process made these shots, so
+    the whole pass starts again.
     """
     try:
         async with conn.transaction():
             json = await shots_repo.insert_shots(
-                conn, session_id=info.id, archer_id=info.archer_id, shots=rows
+                conn,
+                session_id=info.id,
+                archer_id=info.archer_id,
+                shots=rows,
+                max_shots=max_shots,
             )
+    except AppError as exc:  # a rule of the writer: e.g. the session has its most shots
+        log.warning("assembler: shots of session %s refused: %s", info.id, exc.messages[0])
+        return f"refused: {exc.messages[0]}"[:200]
     except asyncpg.UniqueViolationError:
         raise
     except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:

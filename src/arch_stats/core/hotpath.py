@@ -36,6 +36,7 @@ from arch_stats.auth.tokens import COOKIE_NAME, token_hash
 if TYPE_CHECKING:
     from arch_stats.auth.cache import TokenCache
     from arch_stats.core.database import Pool
+    from arch_stats.core.settings import Settings
 
 log = logging.getLogger("arch_stats.hotpath")
 
@@ -51,10 +52,25 @@ class HotRequest:
     params: tuple[str, ...]
     query_string: bytes
     body: bytes = b""
+    # The request's headers as the ASGI scope has them (lower-case names), and the app's
+    # settings (None only for an app that has none, in tests of this layer).
+    headers: Sequence[tuple[bytes, bytes]] = ()
+    settings: Settings | None = None
+
+    def header(self, name: bytes) -> bytes | None:
+        """The value of the header `name` (lower case); None when absent or repeated."""
+        found = None
+        for key, value in self.headers:
+            if key == name:
+                if found is not None:
+                    return None
+                found = value
+        return found
 
 
-# Returns the `data` of the answer as JSON bytes, or None: "let FastAPI answer this one".
-HotHandler = Callable[[HotRequest], Awaitable[bytes | None]]
+# Returns the `data` of the answer as JSON bytes (with the route's status, or with its own:
+# `(status, data)`), or None: "let FastAPI answer this one".
+HotHandler = Callable[[HotRequest], Awaitable[bytes | tuple[int, bytes] | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,12 +145,13 @@ class HotPath:
                                 return  # the client has gone: nobody to answer
                             body = read
                             receive = _replay(body, receive)
-                        data = await self._answer(route, match, scope, body)
-                        if data is not None:
+                        answer = await self._answer(route, match, scope, body)
+                        if answer is not None:
+                            status, data = answer
                             await send(
                                 {
                                     "type": "http.response.start",
-                                    "status": route.status,
+                                    "status": status,
                                     "headers": [
                                         *_JSON_HEADERS,
                                         (b"content-length", b"%d" % len(data)),
@@ -150,7 +167,7 @@ class HotPath:
 
     async def _answer(
         self, route: HotRoute, match: re.Match[str], scope: Scope, body: bytes
-    ) -> bytes | None:
+    ) -> tuple[int, bytes] | None:
         token = login_token(scope)
         if token is None or len(token) > MAX_TOKEN_LENGTH:
             return None
@@ -159,7 +176,15 @@ class HotPath:
         hit = cache.get(token_hash(token))
         if hit is None or hit.scope != "login":
             return None
-        request = HotRequest(state.pool, hit.archer_id, match.groups(), scope["query_string"], body)
+        request = HotRequest(
+            state.pool,
+            hit.archer_id,
+            match.groups(),
+            scope["query_string"],
+            body,
+            scope["headers"],
+            getattr(state, "settings", None),
+        )
         try:
             data = await route.handler(request)
         except Exception:
@@ -168,7 +193,8 @@ class HotPath:
             return None
         if data is None:
             return None
-        return b'{"code":%d,"data":%s,"errors":[]}' % (route.status, data)
+        status, data = data if isinstance(data, tuple) else (route.status, data)
+        return status, b'{"code":%d,"data":%s,"errors":[]}' % (status, data)
 
 
 def _is_json(scope: Scope) -> bool:

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest CSV accepted by POST /import/shots.csv.",
     )
+    session_max_shots: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description="Most shots one session may hold (posts, the assembler, CSV import).",
+    )
     hot_path: bool = Field(
         default=True,
         description="Answer the busiest reads ahead of FastAPI's request path (same answers).",

@@ -161,8 +161,10 @@ async def update(
             archer_id,
             *(changes[c] for c in columns),
         )
-    except asyncpg.CheckViolationError:
-        if "start_time" in changes:  # the only check a valid body can break: end after start
+    except asyncpg.CheckViolationError as exc:
+        if exc.constraint_name == "shot_end_place_within_end":  # fewer arrows per end
+            raise BusinessRuleError(exc.args[0] if exc.args else str(exc)) from None
+        if "start_time" in changes:  # the other check a valid body can break: end after start
             raise BusinessRuleError(
                 "start_time must be before the end_time of this closed session"
             ) from None

@@ -58,7 +58,11 @@ async def create_shots(request: HotRequest) -> bytes | None:
     shots = [body] if isinstance(body, ShotIn) else body
     if len({shot.session_id for shot in shots}) > 1:
         return None
-    parts = await service.create(request.pool, request.archer_id, shots)
+    if request.settings is None:
+        return None
+    parts = await service.create(
+        request.pool, request.archer_id, shots, max_shots=request.settings.session_max_shots
+    )
     # PostgreSQL built the part as a JSON array: splice its elements, never re-parse them.
     items = ",".join(p.strip()[1:-1] for p in parts)
     return (items if single else f"[{items}]").encode()

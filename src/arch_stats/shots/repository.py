@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 import orjson
 
 from arch_stats.core.database import Connection, Executor
+from arch_stats.core.errors import AppError, BusinessRuleError, Conflict
 from arch_stats.core.logging import request_id_var
 from arch_stats.faces.scoring import PlacedFace
 
@@ -57,6 +59,14 @@ class ShotRow:
     landed_at: datetime | None
     # The sensor event the shot was assembled from (its release); None for shots by hand.
     release_event_id: int | None = None
+    # The id chosen by the client (None: the database makes one).
+    id: UUID | None = None
+    # The end to record into (None: the session's current end, or the next when it is full).
+    end_no: int | None = None
+    # The value of a hit on a spot of a multi-spot face (the same-spot rule applies), else
+    # None; `score`/`is_x` are then the value counted (shots/spots.py).
+    spot_score: int | None = None
+    spot_is_x: bool | None = None
 
 
 async def targets(
@@ -106,6 +116,72 @@ async def arrows(
     return {r["id"]: r for r in rows}
 
 
+# The one writer of shots (migration 202611261400): numbers them, gives each its end and
+# place, inserts. Shared by posts (alone or joint), the assembler and the demo seed.
+INSERT_FUNCTION = """shot_insert($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[],
+    $6::float8[], $7::float8[], $8::int2[], $9::int2[], $10::float8[], $11::float8[],
+    $12::int2[], $13::bool[], $14::int2[], $15::bool[], $16::timestamptz[],
+    $17::timestamptz[], $18::timestamptz[], $19::int8[], $20::int[], $21::uuid[], $22::text[],
+    $23::integer, $24::text, $25::text)"""
+
+
+def insert_args(
+    sessions: Sequence[tuple[UUID, UUID]],
+    shots: Sequence[ShotRow],
+    *,
+    targets: Collection[tuple[UUID, str]] = (),
+    max_shots: int | None = None,
+    request_id: str | None = None,
+    request_ids: Sequence[str | None] | None = None,
+) -> list[Any]:
+    """The arguments of `INSERT_FUNCTION`: `sessions` holds each shot's (session, archer)."""
+    releases = [s.release_event_id for s in shots]
+    return [
+        [session for session, _ in sessions],
+        [archer for _, archer in sessions],
+        [s.id for s in shots],
+        [s.target_id for s in shots],
+        [s.arrow_id for s in shots],
+        [s.x_mm for s in shots],
+        [s.y_mm for s in shots],
+        [s.face_index for s in shots],
+        [s.spot_index for s in shots],
+        [s.dx_mm for s in shots],
+        [s.dy_mm for s in shots],
+        [s.score for s in shots],
+        [s.is_x for s in shots],
+        [s.spot_score for s in shots],
+        [s.spot_is_x for s in shots],
+        [s.engaged_at for s in shots],
+        [s.released_at for s in shots],
+        [s.landed_at for s in shots],
+        releases if any(r is not None for r in releases) else None,
+        [s.end_no for s in shots],
+        [target_id for target_id, _ in targets],
+        [version for _, version in targets],
+        max_shots,
+        request_id,
+        None if request_ids is None else orjson.dumps(request_ids).decode(),
+    ]
+
+
+class IdsTaken(Conflict):
+    """A shot id chosen by the client is stored already (by this archer or another)."""
+
+
+def refusal(exc: asyncpg.PostgresError) -> AppError | None:
+    """The domain error for what the writer refuses by design, else None."""
+    if isinstance(exc, asyncpg.CheckViolationError) and exc.constraint_name in _RULES:
+        return BusinessRuleError(exc.args[0] if exc.args else str(exc))
+    if isinstance(exc, asyncpg.UniqueViolationError) and exc.constraint_name == "shot_pkey":
+        return IdsTaken("a shot id of this post is stored already")
+    return None
+
+
+# Constraints the writer names in the errors it raises (202611261400).
+_RULES = frozenset({"shot_end_full", "session_max_shots"})
+
+
 async def insert_shots(
     conn: Executor,
     *,
@@ -113,13 +189,14 @@ async def insert_shots(
     archer_id: UUID,
     shots: Sequence[ShotRow],
     targets: Collection[tuple[UUID, str]] = (),
+    max_shots: int | None = None,
 ) -> str | None:
-    """Insert `shots` at the end of an open session, numbering them atomically.
+    """Insert `shots` into an open session: numbered, each in its end and place, atomically.
 
-    The UPDATE of `session.last_seq` locks the session row, so concurrent posts to one session
-    get consecutive, unique sequence numbers. Returns the JSON list, or None when the session
-    is not (or no longer) open, or one of `targets` (id, version) is not at that version any
-    more (or not of this session and archer): then nothing is written.
+    Returns the JSON list, or None when the session is not (or no longer) open, or one of
+    `targets` (id, version) is not at that version any more (or not of this session and
+    archer): then nothing is written. A full end named, a session that would pass
+    `max_shots` → BusinessRuleError; a chosen id stored already → IdsTaken.
     """
     parts = await insert_shot_groups(
         conn,
@@ -127,6 +204,7 @@ async def insert_shots(
         archer_id=archer_id,
         groups=[(shots, request_id_var.get())],
         targets=targets,
+        max_shots=max_shots,
     )
     return None if parts is None else parts[0]
 
@@ -138,6 +216,7 @@ async def insert_shot_groups(
     archer_id: UUID,
     groups: Sequence[tuple[Sequence[ShotRow], str | None]],
     targets: Collection[tuple[UUID, str]] = (),
+    max_shots: int | None = None,
 ) -> list[str] | None:
     """Several requests' shots, `(shots, request id)` each, in ONE statement, in that order.
 
@@ -146,64 +225,30 @@ async def insert_shot_groups(
     id (`arch_stats.request_ids`, one per shot in seq order, read by shot_notify_statement).
     """
     shots = [shot for rows, _ in groups for shot in rows]
-    request_ids = [rid for rows, rid in groups for _ in rows]
     single = len(groups) == 1
-    rows: list[str] | None = await conn.fetchval(
-        f"""WITH seqs AS (
-                UPDATE session SET last_seq = last_seq + $3, updated_at = now()
-                WHERE id = $1 AND archer_id = $2 AND is_open
-                  AND NOT EXISTS (
-                      SELECT FROM unnest($20::uuid[], $21::text[]) AS c(id, version)
-                      LEFT JOIN target t ON t.id = c.id AND t.session_id = $1
-                                        AND t.archer_id = $2
-                      WHERE t.xmin::text IS DISTINCT FROM c.version)
-                RETURNING last_seq - $3 AS base, arrows_per_end
-            ), s AS (
-                INSERT INTO shot (session_id, archer_id, target_id, arrow_id, seq, end_no,
-                                  x_mm, y_mm, face_index, spot_index, dx_mm, dy_mm, score, is_x,
-                                  engaged_at, released_at, landed_at, release_event_id)
-                SELECT $1, $2, u.target_id, u.arrow_id, seqs.base + u.ord,
-                       (seqs.base + u.ord - 1) / seqs.arrows_per_end + 1,
-                       u.x_mm, u.y_mm, u.face_index, u.spot_index, u.dx_mm, u.dy_mm,
-                       u.score, u.is_x, u.engaged_at, u.released_at, u.landed_at,
-                       u.release_event_id
-                FROM seqs, {REQUEST_ID.format("$17")},
-                     (SELECT set_config('arch_stats.request_ids', coalesce($19::text, ''), true))
-                         AS rids,
-                     unnest($4::uuid[], $5::uuid[], $6::float8[], $7::float8[],
-                                  $8::int2[], $9::int2[], $10::float8[], $11::float8[],
-                                  $12::int2[], $13::bool[], $14::timestamptz[],
-                                  $15::timestamptz[], $16::timestamptz[], $18::int8[])
-                     WITH ORDINALITY AS u(target_id, arrow_id, x_mm, y_mm, face_index,
-                                          spot_index, dx_mm, dy_mm, score, is_x, engaged_at,
-                                          released_at, landed_at, release_event_id, ord)
-                RETURNING doc, seq
-            )
-            SELECT array_agg(s.doc::text ORDER BY s.seq) FROM s""",
-        session_id,
-        archer_id,
-        len(shots),
-        [s.target_id for s in shots],
-        [s.arrow_id for s in shots],
-        [s.x_mm for s in shots],
-        [s.y_mm for s in shots],
-        [s.face_index for s in shots],
-        [s.spot_index for s in shots],
-        [s.dx_mm for s in shots],
-        [s.dy_mm for s in shots],
-        [s.score for s in shots],
-        [s.is_x for s in shots],
-        [s.engaged_at for s in shots],
-        [s.released_at for s in shots],
-        [s.landed_at for s in shots],
-        groups[0][1] if single else None,
-        [s.release_event_id for s in shots],
-        None if single else orjson.dumps(request_ids).decode(),
-        [target_id for target_id, _ in targets],
-        [version for _, version in targets],
+    args = insert_args(
+        [(session_id, archer_id)] * len(shots),
+        shots,
+        targets=targets,
+        max_shots=max_shots,
+        request_id=groups[0][1] if single else None,
+        request_ids=None if single else [rid for rows, rid in groups for _ in rows],
     )
-    if rows is None:
+    try:
+        row = await conn.fetchrow(
+            f"""SELECT array_agg(w.doc::text ORDER BY w.ord) AS docs, bool_or(w.refused) AS refused
+                FROM {INSERT_FUNCTION} AS w""",
+            *args,
+        )
+    except asyncpg.PostgresError as exc:
+        error = refusal(exc)
+        if error is None:
+            raise
+        raise error from None
+    assert row is not None
+    if row["refused"]:
         return None
+    rows: list[str] = row["docs"]
     parts = []
     start = 0
     for group, _ in groups:
@@ -235,9 +280,13 @@ async def get_json(conn: Executor, shot_id: UUID, archer_id: UUID) -> str | None
 
 
 async def for_update(conn: Connection, shot_id: UUID, archer_id: UUID) -> asyncpg.Record | None:
-    """The shot with what rescoring needs, its session row locked."""
+    """The shot with what a change needs, its row and its session's row locked.
+
+    The session's lock puts this change in line with every write of the session's shots
+    (posts take it too): what the transaction reads next is the session as it is now."""
     return await conn.fetchrow(
-        """SELECT s.id, s.target_id, s.arrow_id, s.x_mm, s.y_mm, se.is_open
+        """SELECT s.id, s.session_id, s.target_id, s.arrow_id, s.x_mm, s.y_mm, s.end_no,
+                  s.end_place, s.spot_score, se.is_open, se.arrows_per_end
            FROM shot s JOIN session se ON se.id = s.session_id
            WHERE s.id = $1 AND s.archer_id = $2
            FOR UPDATE OF s, se""",
@@ -246,14 +295,28 @@ async def for_update(conn: Connection, shot_id: UUID, archer_id: UUID) -> asyncp
     )
 
 
-async def update(conn: Executor, shot_id: UUID, row: ShotRow, end_no: int | None) -> str:
+async def places_taken(conn: Executor, session_id: UUID, end_no: int) -> int:
+    """The places taken in an end, as a bit mask (place p: bit p - 1)."""
+    mask: int = await conn.fetchval(
+        """SELECT coalesce(bit_or(1 << (end_place - 1)), 0) FROM shot
+           WHERE session_id = $1 AND end_no = $2""",
+        session_id,
+        end_no,
+    )
+    return mask
+
+
+async def update(
+    conn: Executor, shot_id: UUID, row: ShotRow, *, end_no: int, end_place: int
+) -> str:
     json: str = await conn.fetchval(
         f"""UPDATE shot AS s SET arrow_id = $2, x_mm = $3, y_mm = $4, face_index = $5,
                    spot_index = $6, dx_mm = $7, dy_mm = $8, score = $9, is_x = $10,
-                   end_no = coalesce($11, end_no),
+                   end_no = $11, end_place = $12, spot_score = $13, spot_is_x = $14,
+                   same_spot_miss = false,
                    landed_at = CASE WHEN $3::float8 IS NULL THEN NULL ELSE landed_at END,
                    updated_at = now()
-            FROM {REQUEST_ID.format("$12")}
+            FROM {REQUEST_ID.format("$15")}
             WHERE s.id = $1 RETURNING {SHOT_JSON}""",
         shot_id,
         row.arrow_id,
@@ -266,27 +329,20 @@ async def update(conn: Executor, shot_id: UUID, row: ShotRow, end_no: int | None
         row.score,
         row.is_x,
         end_no,
+        end_place,
+        row.spot_score,
+        row.spot_is_x,
         request_id_var.get(),
     )
     return json
 
 
-async def delete(conn: Executor, shot_id: UUID, archer_id: UUID) -> str | None:
-    """Delete an open session's shot; returns its JSON, None if not found, '' if closed."""
-    json: str | None = await conn.fetchval(
-        f"""WITH target AS (
-                SELECT s.id, se.is_open FROM shot s JOIN session se ON se.id = s.session_id
-                WHERE s.id = $1 AND s.archer_id = $2
-            ), gone AS (
-                DELETE FROM shot s USING target t, {REQUEST_ID.format("$3")}
-                WHERE s.id = t.id AND t.is_open
-                RETURNING shot_json(s) AS j
-            )
-            SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM target) THEN NULL
-                        WHEN NOT (SELECT is_open FROM target) THEN ''
-                        ELSE (SELECT j::text FROM gone) END""",
+async def delete(conn: Connection, shot_id: UUID) -> str:
+    """Delete a shot (locked by `for_update`); returns its JSON. Its place is free."""
+    json: str = await conn.fetchval(
+        f"""DELETE FROM shot s USING {REQUEST_ID.format("$2")}
+            WHERE s.id = $1 RETURNING shot_json(s)::text""",
         shot_id,
-        archer_id,
         request_id_var.get(),
     )
     return json

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
 
 from arch_stats.auth.deps import CurrentArcher
 from arch_stats.core.database import Db, Tx
 from arch_stats.core.responses import Envelope, error_responses, ok_json
+from arch_stats.core.settings import Settings
 from arch_stats.shots import service
 from arch_stats.shots.schemas import ShotIn, ShotOut, ShotPatch
 
@@ -25,13 +26,19 @@ router = APIRouter(tags=["shots"])
     summary="Record one shot, or a list (all or nothing); the server scores each",
 )
 async def create_shots(
-    body: Annotated[ShotIn | list[ShotIn], Body()], archer: CurrentArcher, conn: Db
+    body: Annotated[ShotIn | list[ShotIn], Body()],
+    archer: CurrentArcher,
+    conn: Db,
+    request: Request,
 ) -> Response:
     single = isinstance(body, ShotIn)
     shots = [body] if isinstance(body, ShotIn) else body
+    settings: Settings = request.app.state.settings
     # No transaction needed: every shot is checked before anything is written, and the insert
     # is one statement (an archer has at most one open session, the only one that takes shots).
-    parts = await service.create(conn, archer.archer_id, shots)
+    parts = await service.create(
+        conn, archer.archer_id, shots, max_shots=settings.session_max_shots
+    )
     # PostgreSQL built each part as a JSON array: splice the elements, never re-parse them.
     items = ",".join(p.strip()[1:-1] for p in parts)
     return ok_json(items if single else f"[{items}]", 201)

@@ -14,9 +14,23 @@ class ShotIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    id: UUID | None = Field(
+        default=None,
+        description="A shot id chosen by the client. A post whose ids are all stored for this "
+        "archer already answers 200 with those shots and writes nothing (safe to retry); a "
+        "mix of stored and new ids, or an id used by someone else, answers 409.",
+    )
     session_id: UUID
     target_id: UUID
     arrow_id: UUID | None = None
+    end_no: int | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="The end to record into; by default the session's current end (its "
+        "highest) while it has a free place, else the next. The shot takes the first free "
+        "place of its end; a full end answers 400.",
+    )
     x_mm: float | None = Field(
         default=None,
         ge=-100_000,
@@ -50,7 +64,10 @@ class ShotIn(BaseModel):
 
 
 class ShotPatch(BaseModel):
-    """Corrections to a shot. Coordinates change together; `null` for both makes it a miss."""
+    """Corrections to a shot. Coordinates change together; `null` for both makes it a miss.
+
+    `end_no` moves the shot to the first free place of that end (400 when it is full); no
+    other shot changes its end or place."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -77,7 +94,11 @@ class ShotOut(BaseModel):
     target_id: UUID
     arrow_id: UUID | None
     seq: int = Field(description="Order of the shot in its session, from 1; never reused.")
-    end_no: int
+    end_no: int = Field(description="Its end, fixed when recorded (or moved by a PATCH).")
+    end_place: int = Field(
+        description="Its place in the end (1 … arrows per end), fixed when recorded; a "
+        "deleted shot frees its place for the next one."
+    )
     x_mm: float | None
     y_mm: float | None
     face_index: int | None = Field(description="Index of the target's face it scored on.")
@@ -88,6 +109,12 @@ class ShotOut(BaseModel):
     is_x: bool
     is_miss: bool = Field(description="No landing: the arrow missed the target view.")
     label: str = Field(description="'X', '10' … '1', or 'M'.")
+    same_spot_miss: bool = Field(
+        description="Scored M only because a lower-valued arrow of its end hit the same spot "
+        "of a multi-spot face (World Archery rule); score, label and is_x are the counted ones."
+    )
+    hit_score: int | None = Field(description="For a same-spot miss, the value it hit (else null).")
+    hit_label: str | None = Field(description="For a same-spot miss, the label of that value.")
     engaged_at: datetime | None
     released_at: datetime | None
     landed_at: datetime | None

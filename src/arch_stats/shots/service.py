@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
@@ -90,7 +91,9 @@ async def _arrows(
     return found
 
 
-async def create(conn: Executor, archer_id: UUID, shots: Sequence[ShotIn]) -> list[str]:
+async def create(
+    conn: Executor, archer_id: UUID, shots: Sequence[ShotIn], *, max_shots: int | None = None
+) -> list[str]:
     """Check and score every shot, then store them; returns one JSON list per session.
 
     Only open sessions take shots and an archer has at most one, so in practice one list.
@@ -121,11 +124,21 @@ async def create(conn: Executor, archer_id: UUID, shots: Sequence[ShotIn]) -> li
             versions = {(r.target_id, targets[r.target_id].version) for r in rows}
             if isinstance(conn, asyncpg.Pool):  # no transaction of the caller's: may write jointly
                 json = await WRITER.insert(
-                    conn, session_id=session_id, archer_id=archer_id, shots=rows, targets=versions
+                    conn,
+                    session_id=session_id,
+                    archer_id=archer_id,
+                    shots=rows,
+                    targets=versions,
+                    max_shots=max_shots,
                 )
             else:
                 json = await repo.insert_shots(
-                    conn, session_id=session_id, archer_id=archer_id, shots=rows, targets=versions
+                    conn,
+                    session_id=session_id,
+                    archer_id=archer_id,
+                    shots=rows,
+                    targets=versions,
+                    max_shots=max_shots,
                 )
             if json is None:
                 # Closed, or a target changed, since they were read: nothing written. Read
@@ -167,6 +180,7 @@ async def _check_and_score(
             where=where,
             times=(shot.engaged_at, shot.released_at, shot.landed_at),
         )
+        row = replace(row, id=shot.id, end_no=shot.end_no)
         by_session.setdefault(shot.session_id, []).append(row)
     return by_session
 
@@ -200,15 +214,28 @@ async def update(conn: Connection, archer_id: UUID, shot_id: UUID, patch: ShotPa
         if not arrow["is_active"] and arrow_id != current["arrow_id"]:
             raise BusinessRuleError(f"arrow {arrow['identifier']} is retired")
         diameter = arrow["diameter_mm"]
+    end_no, end_place = current["end_no"], current["end_place"]
+    if patch.end_no is not None and patch.end_no != end_no:
+        end_no = patch.end_no
+        taken = await repo.places_taken(conn, current["session_id"], end_no)
+        end_place = first_free_place(taken, current["arrows_per_end"], end_no)
     target = (await repo.targets(conn, [current["target_id"]], archer_id))[current["target_id"]]
     row = _scored(target, arrow_id=arrow_id, diameter=diameter, x_mm=x_mm, y_mm=y_mm, where="shot")
-    return await repo.update(conn, shot_id, row, patch.end_no)
+    return await repo.update(conn, shot_id, row, end_no=end_no, end_place=end_place)
 
 
-async def delete(conn: Executor, archer_id: UUID, shot_id: UUID) -> str:
-    json = await repo.delete(conn, shot_id, archer_id)
-    if json is None:
+def first_free_place(taken: int, per_end: int, end_no: int) -> int:
+    """The first place not in the mask `taken` (place p: bit p - 1); a full end is refused."""
+    for place in range(1, per_end + 1):
+        if not taken & (1 << (place - 1)):
+            return place
+    raise BusinessRuleError(f"end {end_no} already has {per_end} of {per_end} arrows")
+
+
+async def delete(conn: Connection, archer_id: UUID, shot_id: UUID) -> str:
+    current = await repo.for_update(conn, shot_id, archer_id)
+    if current is None:
         raise NotFound("shot", shot_id)
-    if json == "":
+    if not current["is_open"]:
         raise BusinessRuleError("the session is closed: reopen it to change its shots")
-    return json
+    return await repo.delete(conn, shot_id)

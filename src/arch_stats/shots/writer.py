@@ -15,7 +15,7 @@ one post's failure never becomes another's. Per process; processes simply wait f
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -35,6 +35,7 @@ class _Post:
     shots: Sequence[ShotRow]
     request_id: str | None
     targets: Collection[tuple[UUID, str]]
+    max_shots: int | None
     done: asyncio.Future[str | None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -56,6 +57,7 @@ class SessionWriter:
         archer_id: UUID,
         shots: Sequence[ShotRow],
         targets: Collection[tuple[UUID, str]] = (),
+        max_shots: int | None = None,
     ) -> str | None:
         """`repo.insert_shots`, shared with whoever posts to the session meanwhile."""
         key = (session_id, archer_id)
@@ -64,11 +66,16 @@ class SessionWriter:
             self._waiting[key] = []
             try:
                 return await repo.insert_shots(
-                    pool, session_id=session_id, archer_id=archer_id, shots=shots, targets=targets
+                    pool,
+                    session_id=session_id,
+                    archer_id=archer_id,
+                    shots=shots,
+                    targets=targets,
+                    max_shots=max_shots,
                 )
             finally:
                 self._next(pool, key)
-        post = _Post(shots, request_id_var.get(), targets)
+        post = _Post(shots, request_id_var.get(), targets, max_shots)
         waiting.append(post)
         # Cancelled while waiting (client gone): the future is cancelled with us, and a
         # write that has not started skips it.
@@ -101,6 +108,7 @@ class SessionWriter:
                     archer_id=archer_id,
                     groups=[(p.shots, p.request_id) for p in batch],
                     targets={t for p in batch for t in p.targets},
+                    max_shots=_least(p.max_shots for p in batch),
                 )
             except Exception as exc:
                 if len(batch) == 1:  # on its own already: that is its outcome
@@ -130,6 +138,7 @@ class SessionWriter:
                         archer_id=archer_id,
                         shots=post.shots,
                         targets=post.targets,
+                        max_shots=post.max_shots,
                     )
                 except Exception as exc:
                     if not post.done.done():
@@ -144,3 +153,8 @@ class SessionWriter:
                 if not post.done.done():
                     post.done.set_exception(RuntimeError("shot write interrupted"))
             self._next(pool, key)
+
+
+def _least(limits: Iterable[int | None]) -> int | None:
+    known = [limit for limit in limits if limit is not None]
+    return min(known) if known else None
