@@ -30,9 +30,10 @@ HEALTH_BOUND_S = 1.5
 # middle of the view, positions spread over ±200 × ±150 mm, every 97th a miss, scored as the
 # service scores them (ring width 61 mm, arrow radius 2.75 mm).
 SEED = """
-INSERT INTO shot (session_id, archer_id, target_id, seq, end_no, x_mm, y_mm, face_index,
-                  spot_index, dx_mm, dy_mm, score, is_x, engaged_at, released_at, landed_at)
-SELECT $1, $2, $3, i, (i - 1) / 6 + 1,
+INSERT INTO shot (session_id, archer_id, target_id, seq, end_no, end_place, x_mm, y_mm,
+                  face_index, spot_index, dx_mm, dy_mm, score, is_x, engaged_at, released_at,
+                  landed_at)
+SELECT $1, $2, $3, i, (i - 1) / 6 + 1, (i - 1) % 6 + 1,
        CASE WHEN miss THEN NULL ELSE 650 + dx END, CASE WHEN miss THEN NULL ELSE 650 + dy END,
        CASE WHEN miss THEN NULL ELSE 0 END, CASE WHEN miss THEN NULL ELSE 0 END,
        CASE WHEN miss THEN NULL ELSE dx END, CASE WHEN miss THEN NULL ELSE dy END,
@@ -49,7 +50,7 @@ FROM generate_series(1, $5) AS i,
 
 
 async def big_session(db: Connection, archer: ArcherCtx) -> tuple[UUID, UUID]:
-    s = await data.session(db, archer.id, is_open=True)
+    s = await data.session(db, archer.id, is_open=True, per_end=6)
     t = await data.target(db, archer.id, s)
     await db.execute(SEED, s, archer.id, t, data.T0, SHOTS)
     await db.execute("UPDATE session SET last_seq = $2 WHERE id = $1", s, SHOTS)

@@ -76,21 +76,18 @@ async def session_columns(
 
 
 # The session and its shots in card order, one row per shot (one row with null shot columns
-# for a session without shots, none for a session that is not the archer's).
+# for a session without shots, none for a session that is not the archer's). `hit_label`:
+# what a same-spot miss hit (as the shot JSON has it).
 SCORECARD = """
 SELECT s.round_code, s.arrows_per_end, h.id::text AS id, h.seq, h.end_no, h.end_place,
-       h.arrow_id::text AS arrow_id,
-       h.score, h.is_x, h.x_mm IS NULL AS is_miss, h.same_spot_miss, h.hit_label
+       h.arrow_id::text AS arrow_id, h.score, h.is_x, h.x_mm IS NULL AS is_miss,
+       h.same_spot_miss,
+       CASE WHEN NOT h.same_spot_miss THEN NULL
+            WHEN h.spot_is_x THEN 'X' ELSE h.spot_score::text END AS hit_label
 FROM session s
-LEFT JOIN LATERAL (
-    SELECT h.id, h.seq, h.end_no, h.arrow_id, h.score, h.is_x, h.x_mm,
-           row_number() OVER (PARTITION BY h.end_no ORDER BY h.seq)::int AS end_place,
-           false AS same_spot_miss, NULL::text AS hit_label
-    FROM shot h
-    WHERE h.session_id = s.id
-) h ON true
+LEFT JOIN shot h ON h.session_id = s.id
 WHERE s.id = $1 AND s.archer_id = $2
-ORDER BY h.end_no, h.seq
+ORDER BY h.end_no, h.end_place
 """
 
 
