@@ -283,7 +283,7 @@ BIG_SESSION_SQL = """
 WITH s AS (
     INSERT INTO session (archer_id, location, distance_m, start_time, end_time, is_open,
                          arrows_per_end, last_seq)
-    VALUES ($1, 'Marathon', 70, $2, $2 + interval '1 year', false, 6, $3)
+    VALUES ($1, 'Marathon', 70, $2::timestamptz, $2::timestamptz + interval '1 year', false, 6, $3)
     RETURNING id
 ), t AS (
     INSERT INTO target (session_id, archer_id, distance_m, view_width_mm, view_height_mm)
