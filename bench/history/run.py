@@ -11,7 +11,12 @@ no assembler) and measures, one request at a time over a keep-alive connection:
 * GET /stats/history by session (2,000 rows), by week and by month (p50);
 * GET /arrow/{id}/stats, the arrow that flies differently, by session and by month (p50);
 * GET /export/shots.csv of all 150,000 shots, and of one year of them: rows/s, and the
-  server process's resident memory (RSS, sampled every 5 ms) before and at its peak.
+  server process's resident memory (RSS, sampled every 5 ms) before and at its peak;
+* GET /session/{id}/stats of one session of --big-shots shots (100,000 by default; another
+  archer's, seeded by generate_series), --big-requests times, while another connection asks
+  /api/health one request after another: how long the statistics take and how long
+  /api/health waits meanwhile, against /api/health on an idle server (issue 11: 273,000
+  shots took 8.6 s on the event loop and /api/health stalled up to 2.6 s).
 
 Prints a table and the issue's targets as PASS/FAIL. Progress goes to stderr.
 """
@@ -40,7 +45,7 @@ from typing import Any
 
 from arch_stats.core import migrations
 from arch_stats.core.serving import uvicorn_flags
-from bench.history.seed import SESSIONS, SHOTS, Seeded, seed
+from bench.history.seed import SESSIONS, SHOTS, BigSession, Seeded, seed, seed_big_session
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +53,7 @@ API = "/api/v0"
 SESSION_STATS_P50_MS = 10.0
 HISTORY_P50_MS = 50.0
 EXPORT_ROWS_PER_S = 100_000.0
+HEALTH_UNDER_BIG_STATS_MAX_MS = 250.0
 
 
 def say(msg: str) -> None:
@@ -75,7 +81,7 @@ def database(url: str | None) -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
-async def prepare(dsn: str) -> Seeded:
+async def prepare(dsn: str, big_shots: int) -> tuple[Seeded, BigSession | None]:
     conn = await migrations.connect(dsn)
     try:
         applied = await migrations.up(conn)
@@ -83,17 +89,24 @@ async def prepare(dsn: str) -> Seeded:
         started = time.perf_counter()
         seeded = await seed(conn, log=say)
         say(f"seeded in {time.perf_counter() - started:.1f} s")
-        return seeded
+        big = None
+        if big_shots:
+            started = time.perf_counter()
+            big = await seed_big_session(conn, big_shots)
+            took = time.perf_counter() - started
+            say(f"one session of {big_shots:,} shots seeded in {took:.1f} s")
+        return seeded, big
     finally:
         await conn.close()
 
 
-async def unseed(dsn: str, seeded: Seeded) -> None:
+async def unseed(dsn: str, archers: list[Any]) -> None:
     conn = await migrations.connect(dsn)
     try:
         async with conn.transaction():
-            await conn.execute("DELETE FROM shot WHERE archer_id = $1", seeded.archer_id)
-            await conn.execute("DELETE FROM archer WHERE id = $1", seeded.archer_id)
+            for archer_id in archers:
+                await conn.execute("DELETE FROM shot WHERE archer_id = $1", archer_id)
+                await conn.execute("DELETE FROM archer WHERE id = $1", archer_id)
     finally:
         await conn.close()
 
@@ -227,6 +240,66 @@ def latency(
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class UnderLoad:
+    shots: int
+    stats_ms: list[float]  # each GET /session/{id}/stats of the big session
+    stats_bytes: int
+    idle_health: Latency  # /api/health with nothing else running
+    health_ms: list[float]  # /api/health answered while those ran
+
+    @property
+    def health_max_ms(self) -> float:
+        return max(self.health_ms, default=0.0)
+
+
+def under_load(port: int, auth: dict[str, str], shots: int, path: str, n: int) -> UnderLoad:
+    """`n` requests of `path`, one after another, while a thread asks /api/health again and
+    again on its own connection; the health latencies while they ran."""
+    idle = latency(port, {}, "health_idle", "GET /api/health (idle)", "/api/health", 200)
+    busy = threading.Event()
+    done = threading.Event()
+    health: list[float] = []
+
+    def poll() -> None:
+        conn = http.client.HTTPConnection(HOST, port, timeout=60)
+        while not done.is_set():
+            started = time.perf_counter()
+            conn.request("GET", "/api/health")
+            conn.getresponse().read()
+            elapsed = (time.perf_counter() - started) * 1000
+            if busy.is_set():
+                health.append(elapsed)
+        conn.close()
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    conn = http.client.HTTPConnection(HOST, port, timeout=600)
+    times: list[float] = []
+    size = 0
+    for _ in range(n):
+        busy.set()
+        started = time.perf_counter()
+        conn.request("GET", path, headers=auth)
+        response = conn.getresponse()
+        body = response.read()
+        times.append((time.perf_counter() - started) * 1000)
+        busy.clear()
+        if response.status != 200:
+            raise RuntimeError(f"big session stats: HTTP {response.status} {body[:300]!r}")
+        size = len(body)
+    done.set()
+    poller.join()
+    conn.close()
+    result = UnderLoad(shots, times, size, idle, health)
+    say(
+        f"stats of {shots:,} shots: {', '.join(f'{t:,.0f}' for t in times)} ms; /api/health "
+        f"meanwhile: {len(health)} answers, max {result.health_max_ms:.1f} ms "
+        f"(idle p99 {idle.p99_ms:.2f} ms)"
+    )
+    return result
+
+
 def rss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -288,6 +361,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--requests", type=int, default=200, help="session stats requests (≥ 200)")
     p.add_argument("--history-requests", type=int, default=50, help="requests per history view")
+    p.add_argument(
+        "--big-shots", type=int, default=100_000, help="shots of the large session (0: skip)"
+    )
+    p.add_argument("--big-requests", type=int, default=3, help="its statistics, how often")
     p.add_argument("--database-url", help="a disposable PostgreSQL instead of an embedded one")
     p.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     p.add_argument("--strict", action="store_true", help="exit 1 unless every target passes")
@@ -297,7 +374,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def verdicts(lat: dict[str, Latency], exports: dict[str, Export]) -> list[tuple[bool, str]]:
+def verdicts(
+    lat: dict[str, Latency], exports: dict[str, Export], big: UnderLoad | None
+) -> list[tuple[bool, str]]:
     out = []
     s = lat["session_stats"]
     out.append(
@@ -331,6 +410,16 @@ def verdicts(lat: dict[str, Latency], exports: dict[str, Export]) -> list[tuple[
             "rows (target: not growing with the rows, ≤ +8 MB more)",
         )
     )
+    if big is not None:
+        out.append(
+            (
+                big.health_max_ms <= HEALTH_UNDER_BIG_STATS_MAX_MS,
+                f"/api/health while the stats of {big.shots:,} shots run: max "
+                f"{big.health_max_ms:.1f} ms over {len(big.health_ms)} answers "
+                f"(target ≤ {HEALTH_UNDER_BIG_STATS_MAX_MS:g} ms; idle p99 "
+                f"{big.idle_health.p99_ms:.2f} ms)",
+            )
+        )
     return out
 
 
@@ -338,8 +427,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logs = Path(tempfile.mkdtemp(prefix="ashist-logs"))
     with database(args.database_url) as dsn:
-        seeded = asyncio.run(prepare(dsn))
+        seeded, big_session = asyncio.run(prepare(dsn, args.big_shots))
         auth = {"Authorization": seeded.auth_header}
+        big = None
         try:
             with server(dsn, logs) as (port, pid):
                 n, h = args.requests, args.history_requests
@@ -368,9 +458,18 @@ def main(argv: list[str] | None = None) -> int:
                     exports[key] = export(
                         port, pid, auth, key, label, f"{API}/export/shots.csv{query}"
                     )
+                if big_session is not None:
+                    big = under_load(
+                        port,
+                        {"Authorization": big_session.auth_header},
+                        args.big_shots,
+                        f"{API}/session/{big_session.session_id}/stats",
+                        args.big_requests,
+                    )
         finally:
             if args.database_url:
-                asyncio.run(unseed(dsn, seeded))
+                archers = [seeded.archer_id] + ([big_session.archer_id] if big_session else [])
+                asyncio.run(unseed(dsn, archers))
     lines = [
         f"Arch Stats analysis benchmark — {SESSIONS:,} sessions, {SHOTS:,} shots, one archer",
         f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
@@ -393,7 +492,20 @@ def main(argv: list[str] | None = None) -> int:
             f"{e.label:<40} {e.rows:>8,} {e.bytes / 1e6:>7.1f} {e.seconds:>6.2f} "
             f"{e.rows_per_s:>9,.0f} {e.rss_before_mb:>7.1f} → {e.rss_peak_mb:>6.1f}"
         )
-    results = verdicts(lat, exports)
+    if big is not None:
+        ordered = sorted(big.stats_ms)
+        lines += [
+            "",
+            f"GET /session/{{id}}/stats of {big.shots:,} shots ({big.stats_bytes / 1e6:.1f} MB): "
+            f"{', '.join(f'{t:,.0f}' for t in big.stats_ms)} ms (median "
+            f"{ordered[len(ordered) // 2]:,.0f} ms)",
+            f"/api/health meanwhile: {len(big.health_ms)} answers, p50 "
+            f"{percentile(big.health_ms, 0.5) if big.health_ms else 0:.2f} ms, p99 "
+            f"{percentile(big.health_ms, 0.99) if big.health_ms else 0:.2f} ms, max "
+            f"{big.health_max_ms:.2f} ms; idle: p50 {big.idle_health.p50_ms:.2f} ms, p99 "
+            f"{big.idle_health.p99_ms:.2f} ms",
+        ]
+    results = verdicts(lat, exports, big)
     lines += ["", "targets:"]
     lines += [f"  {'PASS' if ok else 'FAIL'}  {text}" for ok, text in results]
     print("\n".join(lines))
@@ -401,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
         payload: dict[str, Any] = {
             "latency": {k: asdict(v) for k, v in lat.items()},
             "export": {k: {**asdict(v), "rows_per_s": v.rows_per_s} for k, v in exports.items()},
+            "big_session": None if big is None else asdict(big),
             "targets": [{"pass": ok, "text": text} for ok, text in results],
         }
         args.json.write_text(json.dumps(payload, indent=2))

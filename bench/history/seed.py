@@ -70,6 +70,7 @@ SHOT_COLUMNS = (
     "arrow_id",
     "seq",
     "end_no",
+    "end_place",
     "x_mm",
     "y_mm",
     "face_index",
@@ -159,7 +160,8 @@ def shot_rows(
         engaged = at + timedelta(seconds=rng.uniform(3.0, 8.0))
         released = engaged + timedelta(milliseconds=rng.gauss(2200, 250))
         at = released + timedelta(seconds=5 if seq % plan.per_end else 120)
-        ids = (session_id, archer_id, target_id, arrow_ids[arrow], seq, end_no)
+        end_place = (seq - 1) % plan.per_end + 1
+        ids = (session_id, archer_id, target_id, arrow_ids[arrow], seq, end_no, end_place)
         if rng.random() < 0.01:
             rows.append(
                 (*ids, None, None, None, None, None, None, 0, False, engaged, released, None)
@@ -270,3 +272,76 @@ async def seed(conn: Connection, *, log: Callable[[str], None] = lambda _: None)
         arrow_odd=arrow_ids[ODD_ARROW],
         arrow_ids=arrow_ids,
     )
+
+
+# --- one very large session (issue 11) -------------------------------------------------------
+
+# Written by one INSERT … SELECT generate_series (every trigger runs, as for any writer): a
+# 122 cm face in the middle of a 1300 mm view, impacts spread over ±200 × ±150 mm, every 97th
+# arrow a miss, scored as the service scores them (ring width 61 mm, arrow radius 2.75 mm).
+BIG_SESSION_SQL = """
+WITH s AS (
+    INSERT INTO session (archer_id, location, distance_m, start_time, end_time, is_open,
+                         arrows_per_end, last_seq)
+    VALUES ($1, 'Marathon', 70, $2::timestamptz, $2::timestamptz + interval '1 year', false, 6, $3)
+    RETURNING id
+), t AS (
+    INSERT INTO target (session_id, archer_id, distance_m, view_width_mm, view_height_mm)
+    SELECT s.id, $1, 70, 1300, 1300 FROM s
+    RETURNING id, session_id
+), f AS (
+    INSERT INTO target_face (target_id, face_index, face_type, center_x_mm, center_y_mm)
+    SELECT t.id, 0, 'wa_122', 650, 650 FROM t
+)
+INSERT INTO shot (session_id, archer_id, target_id, seq, end_no, end_place, x_mm, y_mm,
+                  face_index, spot_index, dx_mm, dy_mm, score, is_x, engaged_at, released_at,
+                  landed_at)
+SELECT t.session_id, $1, t.id, i, (i - 1) / 6 + 1, (i - 1) % 6 + 1,
+       CASE WHEN miss THEN NULL ELSE 650 + dx END, CASE WHEN miss THEN NULL ELSE 650 + dy END,
+       CASE WHEN miss THEN NULL ELSE 0 END, CASE WHEN miss THEN NULL ELSE 0 END,
+       CASE WHEN miss THEN NULL ELSE dx END, CASE WHEN miss THEN NULL ELSE dy END,
+       CASE WHEN miss OR d - 2.75 > 610 THEN 0
+            ELSE least(10, 10 - floor(greatest(d - 2.75, 0) / 61))::int END,
+       NOT miss AND d - 2.75 <= 30.5,
+       at, at + interval '2 s', CASE WHEN miss THEN NULL ELSE at + interval '2.4 s' END
+FROM t, generate_series(1, $3) AS i,
+     LATERAL (SELECT $2::timestamptz + i * interval '20 s' AS at) w,
+     LATERAL (SELECT i % 97 = 0 AS miss, (i::bigint * 7919 % 401 - 200)::float8 AS dx,
+                     (i::bigint * 104729 % 301 - 150)::float8 AS dy) p,
+     LATERAL (SELECT sqrt(p.dx * p.dx + p.dy * p.dy) AS d) q
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class BigSession:
+    token: str
+    archer_id: UUID
+    session_id: UUID
+
+    @property
+    def auth_header(self) -> str:
+        return f"Bearer {self.token}"
+
+
+async def seed_big_session(conn: Connection, shots: int) -> BigSession:
+    """A second archer with one closed session of `shots` shots (not in the first one's
+    history)."""
+    token = PREFIX_LOGIN + secrets.token_urlsafe(32)
+    async with conn.transaction():
+        archer_id: UUID = await conn.fetchval(
+            """INSERT INTO archer (email, password_hash, name)
+               VALUES ($1, 'not-a-usable-hash', 'Marathon Bench Archer') RETURNING id""",
+            f"bench-big-{secrets.token_hex(4)}@example.test",
+        )
+        await conn.execute(
+            """INSERT INTO auth_token (archer_id, token_hash, scope, expires_at)
+               VALUES ($1, $2, 'login', now() + interval '1 day')""",
+            archer_id,
+            token_hash(token),
+        )
+        await conn.execute(BIG_SESSION_SQL, archer_id, FIRST_DAY, shots)
+        session_id: UUID = await conn.fetchval(
+            "SELECT id FROM session WHERE archer_id = $1", archer_id
+        )
+    await conn.execute("VACUUM ANALYZE shot")
+    return BigSession(token=token, archer_id=archer_id, session_id=session_id)

@@ -138,6 +138,7 @@ async def shots(
                 s.arrow,
                 seq,
                 (seq - 1) // per_end + 1,
+                (seq - 1) % per_end + 1,
                 *place,
                 s.score,
                 s.is_x,
@@ -147,10 +148,11 @@ async def shots(
             )
         )
     await db.executemany(
-        """INSERT INTO shot (session_id, archer_id, target_id, arrow_id, seq, end_no, x_mm, y_mm,
-                             face_index, spot_index, dx_mm, dy_mm, score, is_x, engaged_at,
-                             released_at, landed_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)""",
+        """INSERT INTO shot (session_id, archer_id, target_id, arrow_id, seq, end_no, end_place,
+                             x_mm, y_mm, face_index, spot_index, dx_mm, dy_mm, score, is_x,
+                             engaged_at, released_at, landed_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                   $18)""",
         rows,
     )
     top = first_seq + len(items) - 1

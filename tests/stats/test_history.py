@@ -107,6 +107,10 @@ async def test_history_by_session(
         # 0, 10, 0, 10 about 5: sqrt(4·25/3)
         "sigma_x_mm": pytest.approx(statistics.stdev([0, 10, 0, 10])),
         "sigma_y_mm": pytest.approx(statistics.stdev([0, 0, 10, 10])),
+        # Practice of 4 arrows: too few for a handicap.
+        "round_name": None,
+        "handicap": None,
+        "handicap_basis": None,
     }
     assert (r2["arrows"], r2["average_per_arrow"], r2["round_code"]) == (2, 9, "wa18")
     assert (r2["sigma_x_mm"], r2["sigma_y_mm"]) == (pytest.approx(800**0.5), 0)
@@ -146,6 +150,9 @@ async def test_history_by_month_and_week(
         "centre_y_mm": pytest.approx(statistics.mean(ys)),
         "sigma_x_mm": pytest.approx(statistics.stdev(xs)),
         "sigma_y_mm": pytest.approx(statistics.stdev(ys)),
+        "round_name": None,
+        "handicap": None,
+        "handicap_basis": None,
     }
     assert (feb["period"], feb["sessions"], feb["total"]) == ("2026-02-01", 1, 30)
     assert h["trend"]["slope_per_day"] == pytest.approx((10 - 52 / 6) / 31)
@@ -233,8 +240,10 @@ async def test_history_empty(client: httpx.AsyncClient, archer: ArcherCtx) -> No
     h = await history(client, archer)
     assert h == {
         "group": "session",
+        "scheme": "AGB",
         "rows": [],
         "trend": {"points": 0, "slope_per_day": None, "slope_per_year": None, "r2": None},
+        "series": {"by_round": [], "by_distance": []},
         "personal_bests": {"by_round": [], "by_distance": []},
     }
 

@@ -181,6 +181,40 @@ async def test_practice_session_has_no_round_and_no_subtotals(
     assert [e["running_total"] for e in c["ends"]] == [27, 34]
 
 
+async def test_same_spot_miss_shows_what_it_hit(
+    client: httpx.AsyncClient, db: Connection, archer: ArcherCtx
+) -> None:
+    """A triple spot: the 8 and then an X on the same spot in one end; World Archery counts
+    only the lower, the X scores M (the shots domain stores it so); the card shows both."""
+    s = await data.session(db, archer.id, round_code="wa18_triple", distance_m=18, per_end=3)
+    t = await data.target(db, archer.id, s, faces=(("wa_40_triple_vertical", data.C, data.C),))
+    spots = ((0.0, 220.0), (0.0, 0.0), (0.0, -220.0))
+    await data.shots(
+        db,
+        archer.id,
+        s,
+        t,
+        [Shot(0, 45, 8, spot=1), Shot(0, 2, 0, spot=1), Shot(0, 25, 9, spot=0)],
+        spots=spots,
+    )
+    await db.execute(
+        "UPDATE shot SET spot_score = score, spot_is_x = is_x WHERE session_id = $1 AND seq <> 2",
+        s,
+    )
+    await db.execute(
+        "UPDATE shot SET same_spot_miss = true, spot_score = 10, spot_is_x = true "
+        "WHERE session_id = $1 AND seq = 2",
+        s,
+    )
+    (end,) = (await card(client, archer, s))["ends"]
+    assert [(a["label"], a["same_spot_miss"], a["hit_label"]) for a in end["arrows"]] == [
+        ("9", False, None),
+        ("8", False, None),
+        ("M", True, "X"),
+    ]
+    assert (end["total"], end["hits"], end["x_count"], end["ten_x_count"]) == (17, 2, 0, 0)
+
+
 async def test_an_emptied_end_keeps_its_number(
     client: httpx.AsyncClient, db: Connection, archer: ArcherCtx
 ) -> None:

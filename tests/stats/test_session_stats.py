@@ -272,7 +272,7 @@ async def test_session_stats_json_for_the_live_channel(
     db: Connection, archer: ArcherCtx, other: ArcherCtx, basic: UUID
 ) -> None:
     text = await session_stats_json(db, basic, archer.id)
-    assert text is not None and '"total":38' in text
+    assert text is not None and b'"total":38' in text
     assert await session_stats_json(db, basic, other.id) is None
 
 

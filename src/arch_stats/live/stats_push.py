@@ -6,6 +6,10 @@ watches, and coalesced: the first change is answered at once; while a computatio
 computation follows. Subscribers always end with the current numbers, and a session costs at
 most one statistics query per `min_interval` however fast shots come (it is the most expensive
 part of the live fan-out, measured with bench/live).
+
+A large session's statistics are computed in a worker thread (`session_stats_json`), never on
+the event loop; and the pause after a computation is at least `COST_FACTOR` times what it took,
+so that however fast shots come, one session's live statistics use at most a third of a core.
 """
 
 from __future__ import annotations
@@ -23,6 +27,12 @@ from arch_stats.stats.service import session_stats_json
 log = logging.getLogger("arch_stats.live")
 
 KIND = "stats.updated"
+COST_FACTOR = 2.0
+
+
+def pause_after(elapsed: float, min_interval: float) -> float:
+    """How long to wait after a computation that took `elapsed` seconds."""
+    return max(min_interval, COST_FACTOR * elapsed)
 
 
 class StatsPusher:
@@ -47,13 +57,15 @@ class StatsPusher:
 
     async def _push(self, session_id: UUID, archer_id: UUID, request_id: str | None) -> None:
         try:
+            loop = asyncio.get_running_loop()
             while True:
                 self._dirty.discard(session_id)
+                started = loop.time()
                 json = await session_stats_json(self.hub.pool, session_id, archer_id)
                 if json is not None:
                     data = frame(KIND, orjson.Fragment(json), request_id=request_id)
                     self.hub.publish(session_id, KIND, data)
-                await asyncio.sleep(self.min_interval)
+                await asyncio.sleep(pause_after(loop.time() - started, self.min_interval))
                 if session_id not in self._dirty:
                     return
         except Exception:

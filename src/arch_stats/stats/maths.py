@@ -13,7 +13,8 @@ Of n impacts (x_i, y_i):
 * mean radius: the mean of the r_i;
 * CEP50: the median of the r_i (the mean of the two middle values when n is even), the
   radius around the group centre that holds half of the impacts;
-* extreme spread: the largest distance between two impacts (found on their convex hull).
+* extreme spread: the largest distance between two impacts (found on their convex hull, by
+  rotating calipers).
 
 With one impact the centre is that impact, and mean radius, CEP50 and extreme spread are 0.
 
@@ -113,14 +114,26 @@ def convex_hull(points: Sequence[tuple[float, float]]) -> list[tuple[float, floa
 
 
 def extreme_spread(points: Sequence[tuple[float, float]]) -> float | None:
-    """The largest distance between two of `points` (the farthest pair is on the hull)."""
+    """The largest distance between two of `points`: the farthest pair is on the hull, found
+    by rotating calipers (linear in the hull's size, even when every point is on it)."""
     if not points:
         return None
     hull = convex_hull(points)
+    n = len(hull)
+    if n < 3:
+        return math.dist(hull[0], hull[-1])
+
+    def area2(a: int, b: int, c: int) -> float:
+        return abs(_cross(hull[a], hull[b], hull[c]))
+
     best = 0.0
-    for i, a in enumerate(hull):
-        for b in hull[i + 1 :]:
-            best = max(best, math.hypot(a[0] - b[0], a[1] - b[1]))
+    j = 1
+    for i in range(n):
+        k = (i + 1) % n
+        # The vertex farthest from edge i→k (its antipode) moves on as the edge turns.
+        while area2(i, k, (j + 1) % n) > area2(i, k, j):
+            j = (j + 1) % n
+        best = max(best, math.dist(hull[i], hull[j]), math.dist(hull[k], hull[j]))
     return best
 
 
@@ -180,15 +193,37 @@ def hotelling_p(
     na, nb = len(ax), len(bx)
     if na < MIN_IMPACTS_TO_TEST or nb < MIN_IMPACTS_TO_TEST:
         return None
-    axx, ayy, axy = _scatter(ax, ay)
-    bxx, byy, bxy = _scatter(bx, by)
+    return hotelling_p_from(
+        Moments(na, sum(ax) / na, sum(ay) / na, *_scatter(ax, ay)),
+        Moments(nb, sum(bx) / nb, sum(by) / nb, *_scatter(bx, by)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Moments:
+    """What the test needs of a group: its size, mean and scatter (Σ(x − x̄)², Σ(y − ȳ)²,
+    Σ(x − x̄)(y − ȳ))."""
+
+    n: int
+    mean_x: float
+    mean_y: float
+    sxx: float
+    syy: float
+    sxy: float
+
+
+def hotelling_p_from(a: Moments, b: Moments) -> float | None:
+    """`hotelling_p` from the two groups' moments (for groups held in arrays)."""
+    na, nb = a.n, b.n
+    if na < MIN_IMPACTS_TO_TEST or nb < MIN_IMPACTS_TO_TEST:
+        return None
     dof = na + nb - 2
-    sxx, syy, sxy = (axx + bxx) / dof, (ayy + byy) / dof, (axy + bxy) / dof
+    sxx, syy, sxy = (a.sxx + b.sxx) / dof, (a.syy + b.syy) / dof, (a.sxy + b.sxy) / dof
     det = sxx * syy - sxy * sxy
     if not det > 1e-12 * max(sxx * syy, 1e-300):
         return None
-    dx = sum(ax) / na - sum(bx) / nb
-    dy = sum(ay) / na - sum(by) / nb
+    dx = a.mean_x - b.mean_x
+    dy = a.mean_y - b.mean_y
     # dᵀ S⁻¹ d with the 2 × 2 inverse written out.
     quad = (syy * dx * dx - 2 * sxy * dx * dy + sxx * dy * dy) / det
     t2 = na * nb / (na + nb) * quad

@@ -16,65 +16,78 @@ import asyncpg
 
 from arch_stats.core.database import Executor
 
-# One row: the session, its archer's category and every shot as arrays in seq order (ids as
-# text: they go straight into JSON).
-SESSION_SHOTS = """
+# One row: the session, its archer's category, its arrows, and every shot as packed binary
+# columns in seq order (big-endian, as PostgreSQL's *send functions write them; NaN where a
+# value does not exist; `arrow`: 1-based index into `arrow_ids`, 0 for no arrow). Bytes, not
+# arrays: a 100,000-shot session arrives as a few MB that numpy reads at once, instead of a
+# million Python objects decoded on the event loop. `max_possible` adds the best score of the
+# face each shot hit (the target's first face for a shot without a position), from the
+# maxima given as $3/$4 (10 for a face not given).
+SESSION_COLUMNS = """
 SELECT s.id::text AS id, s.is_open, s.start_time, s.distance_m, s.is_indoor, s.round_code,
        a.bowstyle, a.gender, a.age_group,
-       coalesce(x.seq, '{}') AS seq, coalesce(x.end_no, '{}') AS end_no,
-       coalesce(x.score, '{}') AS score, coalesce(x.is_x, '{}') AS is_x,
-       coalesce(x.dx, '{}') AS dx, coalesce(x.dy, '{}') AS dy,
-       coalesce(x.arrow_id, '{}') AS arrow_id, coalesce(x.identifier, '{}') AS identifier,
-       coalesce(x.face_type, '{}') AS face_type, coalesce(x.draw_ms, '{}') AS draw_ms,
-       coalesce(x.flight_ms, '{}') AS flight_ms, coalesce(x.distance, '{}') AS distance
+       coalesce(ar.ids, '{}') AS arrow_ids, coalesce(ar.identifiers, '{}') AS identifiers,
+       x.n, coalesce(x.max_possible, 0) AS max_possible,
+       coalesce(x.end_no, '') AS end_no, coalesce(x.score, '') AS score,
+       coalesce(x.is_x, '') AS is_x, coalesce(x.dx, '') AS dx, coalesce(x.dy, '') AS dy,
+       coalesce(x.draw_ms, '') AS draw_ms, coalesce(x.flight_ms, '') AS flight_ms,
+       coalesce(x.distance, '') AS distance, coalesce(x.arrow, '') AS arrow
 FROM session s
 JOIN archer a ON a.id = s.archer_id
 CROSS JOIN LATERAL (
-    SELECT array_agg(h.seq ORDER BY h.seq) AS seq,
-           array_agg(h.end_no ORDER BY h.seq) AS end_no,
-           array_agg(h.score ORDER BY h.seq) AS score,
-           array_agg(h.is_x ORDER BY h.seq) AS is_x,
-           array_agg(h.dx_mm ORDER BY h.seq) AS dx,
-           array_agg(h.dy_mm ORDER BY h.seq) AS dy,
-           array_agg(h.arrow_id::text ORDER BY h.seq) AS arrow_id,
-           array_agg(ar.identifier ORDER BY h.seq) AS identifier,
-           array_agg(f.face_type ORDER BY h.seq) AS face_type,
-           array_agg(extract(epoch FROM h.released_at - h.engaged_at)::float8 * 1000
-                     ORDER BY h.seq) AS draw_ms,
-           array_agg(extract(epoch FROM h.landed_at - h.released_at)::float8 * 1000
-                     ORDER BY h.seq) AS flight_ms,
-           array_agg(t.distance_m ORDER BY h.seq) AS distance
+    SELECT array_agg(q.id ORDER BY q.id) AS ids,
+           array_agg(q.identifier ORDER BY q.id) AS identifiers
+    FROM (SELECT DISTINCT ar.id::text AS id, ar.identifier
+          FROM shot h JOIN arrow ar ON ar.id = h.arrow_id
+          WHERE h.session_id = s.id) q
+) ar
+CROSS JOIN LATERAL (
+    SELECT count(*)::int AS n, sum(coalesce(m.top, 10))::int AS max_possible,
+           string_agg(int4send(h.end_no), '' ORDER BY h.seq) AS end_no,
+           string_agg(int2send(h.score), '' ORDER BY h.seq) AS score,
+           string_agg(CASE WHEN h.is_x THEN '\\x01'::bytea ELSE '\\x00'::bytea END, ''
+                      ORDER BY h.seq) AS is_x,
+           string_agg(float8send(coalesce(h.dx_mm, 'NaN')), '' ORDER BY h.seq) AS dx,
+           string_agg(float8send(coalesce(h.dy_mm, 'NaN')), '' ORDER BY h.seq) AS dy,
+           string_agg(float8send(coalesce(
+               extract(epoch FROM h.released_at - h.engaged_at)::float8 * 1000, 'NaN')), ''
+               ORDER BY h.seq) AS draw_ms,
+           string_agg(float8send(coalesce(
+               extract(epoch FROM h.landed_at - h.released_at)::float8 * 1000, 'NaN')), ''
+               ORDER BY h.seq) AS flight_ms,
+           string_agg(float8send(t.distance_m), '' ORDER BY h.seq) AS distance,
+           string_agg(int2send(coalesce(array_position(ar.ids, h.arrow_id::text), 0)::int2), ''
+                      ORDER BY h.seq) AS arrow
     FROM shot h
     JOIN target t ON t.id = h.target_id
     LEFT JOIN target_face f ON f.target_id = h.target_id
                            AND f.face_index = coalesce(h.face_index, 0)
-    LEFT JOIN arrow ar ON ar.id = h.arrow_id
+    LEFT JOIN unnest($3::text[], $4::int[]) AS m(face_type, top) ON m.face_type = f.face_type
     WHERE h.session_id = s.id
 ) x
 WHERE s.id = $1 AND s.archer_id = $2
 """
 
 
-async def session_shots(conn: Executor, session_id: UUID, archer_id: UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(SESSION_SHOTS, session_id, archer_id)
+async def session_columns(
+    conn: Executor, session_id: UUID, archer_id: UUID, face_maxima: tuple[list[str], list[int]]
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(SESSION_COLUMNS, session_id, archer_id, *face_maxima)
 
 
 # The session and its shots in card order, one row per shot (one row with null shot columns
-# for a session without shots, none for a session that is not the archer's).
+# for a session without shots, none for a session that is not the archer's). `hit_label`:
+# what a same-spot miss hit (as the shot JSON has it).
 SCORECARD = """
 SELECT s.round_code, s.arrows_per_end, h.id::text AS id, h.seq, h.end_no, h.end_place,
-       h.arrow_id::text AS arrow_id,
-       h.score, h.is_x, h.x_mm IS NULL AS is_miss, h.same_spot_miss, h.hit_label
+       h.arrow_id::text AS arrow_id, h.score, h.is_x, h.x_mm IS NULL AS is_miss,
+       h.same_spot_miss,
+       CASE WHEN NOT h.same_spot_miss THEN NULL
+            WHEN h.spot_is_x THEN 'X' ELSE h.spot_score::text END AS hit_label
 FROM session s
-LEFT JOIN LATERAL (
-    SELECT h.id, h.seq, h.end_no, h.arrow_id, h.score, h.is_x, h.x_mm,
-           row_number() OVER (PARTITION BY h.end_no ORDER BY h.seq)::int AS end_place,
-           false AS same_spot_miss, NULL::text AS hit_label
-    FROM shot h
-    WHERE h.session_id = s.id
-) h ON true
+LEFT JOIN shot h ON h.session_id = s.id
 WHERE s.id = $1 AND s.archer_id = $2
-ORDER BY h.end_no, h.seq
+ORDER BY h.end_no, h.end_place
 """
 
 
@@ -157,7 +170,7 @@ async def history(
     round_arrows: list[int],
     pb_min_arrows: int,
 ) -> asyncpg.Record:
-    """(rows, trend, by_round, by_distance) as JSON texts, in one statement.
+    """(rows, trend, by_round, by_distance, sessions) as JSON texts, in one statement.
 
     `sessions`: the archer's sessions that pass the filters, with their summary. `counted`:
     the same, or only `arrow_id`'s shots of them when it is given (aggregated from `shot`
@@ -178,6 +191,10 @@ async def history(
         counted = f"""SELECT b.id, b.start_time, b.location, b.distance_m, b.is_indoor,
                              b.round_code, a.*
                       FROM sessions b JOIN ({arrow_sums}) a ON a.session_id = b.id"""
+    whole = "true" if arrow_id is None else "false"  # handicaps are of whole sessions
+    period = "NULL::date"
+    if group != "session":
+        period = f"date_trunc('{'week' if group == 'week' else 'month'}', c.start_time)::date"
     if group == "session":
         grouped = """SELECT c.id AS session_id, NULL::date AS period, c.start_time,
                             1 AS sessions, c.location, c.distance_m, c.is_indoor, c.round_code,
@@ -238,6 +255,24 @@ async def history(
         SELECT DISTINCT ON (round_code) round_code, score, session_id, start_time
         FROM round_scores
         ORDER BY round_code, score DESC, start_time
+    ), per_session AS (
+        -- Each counted session, for its handicap and its series (stats/history.py): its
+        -- round's score when complete and, without a standard round, the one face type and
+        -- distance of its targets with shots (null when they differ).
+        SELECT c.id::text AS session_id, c.start_time, {period} AS period, c.round_code,
+               c.distance_m, c.is_indoor, c.shots AS arrows, c.total,
+               CASE WHEN {whole} THEN rs.score END AS round_score,
+               fx.face_type, fx.compound_scoring, fx.target_distance_m
+        FROM counted c
+        LEFT JOIN round_scores rs ON rs.session_id = c.id
+        LEFT JOIN LATERAL (
+            SELECT min(f.face_type) AS face_type, bool_and(t.compound_scoring) AS compound_scoring,
+                   min(t.distance_m) AS target_distance_m
+            FROM target t JOIN target_face f ON f.target_id = t.id
+            WHERE t.session_id = c.id AND EXISTS (SELECT 1 FROM shot h WHERE h.target_id = t.id)
+            HAVING count(DISTINCT f.face_type) = 1 AND count(DISTINCT t.distance_m) = 1
+               AND count(DISTINCT t.compound_scoring) = 1
+        ) fx ON {whole} AND (c.round_code IS NULL OR NOT c.round_code = ANY(${n_codes}::text[]))
     ), best_distance AS (
         SELECT DISTINCT ON (b.distance_m, b.is_indoor)
                b.distance_m, b.is_indoor, b.total::float8 / b.shots AS average_per_arrow,
@@ -255,7 +290,9 @@ async def history(
         (SELECT coalesce(json_agg(r ORDER BY r.round_code), '[]') FROM best_round r)
             AS by_round,
         (SELECT coalesce(json_agg(d ORDER BY d.distance_m, d.is_indoor), '[]')
-         FROM best_distance d) AS by_distance
+         FROM best_distance d) AS by_distance,
+        (SELECT coalesce(json_agg(p ORDER BY p.start_time, p.session_id), '[]')
+         FROM per_session p) AS sessions
     """
     row = await conn.fetchrow(sql, *args)
     assert row is not None

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from arch_stats.auth.deps import CurrentArcher
 from arch_stats.core.database import Db
-from arch_stats.core.responses import Envelope, error_responses, ok, ok_json
+from arch_stats.core.responses import Envelope, error_responses, ok_json
 from arch_stats.stats import service
 from arch_stats.stats.schemas import (
     ArrowStatsOut,
@@ -43,7 +43,7 @@ async def session_stats(
     archer: CurrentArcher,
     conn: Db,
 ) -> Response:
-    return ok(await service.session_stats(conn, archer.archer_id, session_id, query.scheme))
+    return ok_json(await service.session_stats(conn, archer.archer_id, session_id, query.scheme))
 
 
 @router.get(

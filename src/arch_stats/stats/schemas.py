@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 Scheme = Literal["AGB", "AA"]
 Grouping = Literal["session", "week", "month"]
+HandicapBasis = Literal["round", "partial_round", "face_distance", "sessions"]
 
 _DATE = re.compile(r"\d{4}-\d\d-\d\d")
 
@@ -71,7 +72,9 @@ class SessionFilter(Strict):
 
 class HistoryQuery(SessionFilter):
     group: Grouping = Field(default="session", description="One row per session, week or month.")
-    scheme: Scheme = Field(default="AGB", description="Handicap scheme of the personal bests.")
+    scheme: Scheme = Field(
+        default="AGB", description="Handicap scheme of the sessions' handicaps and the bests."
+    )
     pb_min_arrows: int = Field(
         default=30,
         ge=1,
@@ -281,6 +284,17 @@ class HistoryRowOut(Strict):
     centre_y_mm: float | None
     sigma_x_mm: float | None
     sigma_y_mm: float | None
+    round_name: str | None = Field(description="The round's display name (archeryutils).")
+    handicap: float | None = Field(
+        description="By session: the session's handicap (`scheme`), where one is meaningful "
+        "(see `handicap_basis`); by week or month: the mean of its sessions' handicaps."
+    )
+    handicap_basis: HandicapBasis | None = Field(
+        description="round: table handicap of a complete standard round; partial_round: "
+        "decimal handicap of the round's first arrows (≥ 30); face_distance: a session without "
+        "a round, ≥ 30 arrows on one face type at one distance; sessions: a week's or month's "
+        "mean; null: no handicap."
+    )
 
 
 class TrendOut(Strict):
@@ -288,6 +302,51 @@ class TrendOut(Strict):
     slope_per_day: float | None = Field(description="Average per arrow gained per day.")
     slope_per_year: float | None
     r2: float | None
+
+
+class SeriesTrendOut(TrendOut):
+    first_fitted: float | None = Field(description="The fitted line at the first point's date.")
+    last_fitted: float | None = Field(description="The fitted line at the last point's date.")
+
+
+class SeriesPointOut(Strict):
+    session_id: UUID | None = Field(description="By session: the session; else null.")
+    period: date | None = Field(description="By week or month: its first day; else null.")
+    start_time: datetime = Field(description="The (first) session's start.")
+    sessions: int
+    arrows: int
+    total: int
+    average_per_arrow: float | None
+    score: int | None = Field(
+        description="Round series, by session: the round's score (its first n arrows) when "
+        "complete; else null."
+    )
+    handicap: float | None = Field(description="As the row's `handicap`.")
+
+
+class SeriesOut(Strict):
+    key: str = Field(description="'round:wa720_70', 'distance:18:indoor'.")
+    kind: Literal["round", "distance"]
+    label: str = Field(description="The round's display name, or '18 m indoor'.")
+    round_code: str | None
+    round_name: str | None
+    distance_m: float | None
+    is_indoor: bool | None
+    sessions: int
+    arrows: int
+    points: list[SeriesPointOut] = Field(description="In time order, one per session or period.")
+    trend: SeriesTrendOut = Field(description="Least squares of the average per arrow on time.")
+    handicap_trend: SeriesTrendOut = Field(
+        description="Least squares of the handicap on time, over the points that have one."
+    )
+
+
+class SeriesSetOut(Strict):
+    by_round: list[SeriesOut] = Field(description="One per standard round: only its sessions.")
+    by_distance: list[SeriesOut] = Field(
+        description="One per distance and indoor/outdoor: sessions shot at one distance "
+        "(practice and single-distance rounds; never a multi-distance round)."
+    )
 
 
 class RoundBestOut(Strict):
@@ -316,8 +375,13 @@ class BestsOut(Strict):
 
 class HistoryOut(Strict):
     group: Grouping
+    scheme: Scheme = Field(description="The handicap scheme of `handicap` everywhere.")
     rows: list[HistoryRowOut]
-    trend: TrendOut
+    trend: TrendOut = Field(
+        description="Over every row, whatever its round or distance (kept for compatibility): "
+        "use `series` for trends that compare like with like."
+    )
+    series: SeriesSetOut
     personal_bests: BestsOut
 
 

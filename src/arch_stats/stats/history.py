@@ -1,0 +1,259 @@
+"""The history's handicaps and series: what the SQL of `repository.history` does not do.
+
+**A handicap per session** (`scheme`: AGB by default, or AA), where one is meaningful:
+
+* `round`: a standard round shot complete (its first n arrows): archeryutils' table
+  handicap of that score, the whole number of the published tables (`handicap.table_handicap`,
+  equal to archeryutils' `handicap_from_score(int_prec=True)`);
+* `partial_round`: a standard round not finished, with at least `MIN_ARROWS` arrows: the
+  decimal handicap at which archeryutils expects the score shot on the round's first arrows
+  (as for the prediction of `GET /session/{id}/stats`);
+* `face_distance`: a session without a standard round, with at least `MIN_ARROWS` arrows, all
+  of its targets with shots at one distance and carrying one face type (of the same compound
+  scoring): the decimal handicap at which archeryutils expects its average per arrow on that
+  face at that distance (indoors or out as the session says), i.e. the handicap of a round of
+  its own, one pass of those arrows;
+* none otherwise (fewer arrows, mixed faces or distances, a score of 0 or the maximum, a
+  history of one arrow's shots only). Decimal handicaps are rounded to 0.1.
+
+A week or month row has the mean handicap of its sessions that have one (`sessions`).
+
+**Series** that never mix apples and pears: `by_round` has one series per standard round
+(only its sessions); `by_distance` one per distance and indoor/outdoor, with every session
+shot at one distance (practice, and standard rounds of a single distance; a multi-distance
+round such as a WA 1440 is in no distance series). Each has its points (per session, or per
+week or month of its own sessions), the least-squares trend of the average per arrow over
+time, and the trend of the handicap over the points that have one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from arch_stats.faces.catalog import FACES
+from arch_stats.faces.rounds import ROUNDS, distance_label
+from arch_stats.stats import handicap
+from arch_stats.stats.handicap import Scheme, ScoreCurve
+
+MIN_ARROWS = 30
+DAY_S = 86_400.0
+YEAR_DAYS = 365.25
+
+Basis = Literal["round", "partial_round", "face_distance", "sessions"]
+
+
+@dataclass(slots=True)
+class Session:
+    """One session of the history (from the statement's `sessions` JSON)."""
+
+    session_id: str
+    start_time: str
+    period: str | None
+    round_code: str | None
+    distance_m: float
+    is_indoor: bool
+    arrows: int
+    total: int
+    round_score: int | None  # the first n arrows of a complete standard round
+    face_type: str | None  # the one face type of its targets with shots, else null
+    compound_scoring: bool | None
+    target_distance_m: float | None
+    handicap: float | None = None
+    basis: Basis | None = None
+
+
+def sessions_of(rows: Iterable[dict[str, Any]]) -> list[Session]:
+    return [Session(**row) for row in rows]
+
+
+# --- handicaps --------------------------------------------------------------------------
+
+
+def _face_key(s: Session) -> handicap.TargetKey | None:
+    face = FACES.get(s.face_type) if s.face_type else None
+    if face is None or s.target_distance_m is None:
+        return None
+    scoring = face.au_scoring
+    if s.compound_scoring and face.compound_applies and face.au_compound_scoring:
+        scoring = face.au_compound_scoring
+    return handicap.face_target(scoring, face.au_diameter_cm, s.target_distance_m, s.is_indoor)
+
+
+def add_handicaps(scheme: Scheme, sessions: Sequence[Session]) -> None:
+    """Set each session's handicap and its basis (see the module's docstring)."""
+    # Decimal handicaps are interpolated in one numpy call per curve.
+    pending: dict[tuple[Any, ...], tuple[ScoreCurve, list[tuple[Session, float]]]] = {}
+
+    def later(key: tuple[Any, ...], curve: ScoreCurve | None, s: Session, value: float) -> None:
+        if curve is not None:
+            pending.setdefault(key, (curve, []))[1].append((s, value))
+
+    for s in sessions:
+        spec = ROUNDS.get(s.round_code) if s.round_code else None
+        if spec is not None and handicap.get_round(spec.code) is not None:
+            if s.round_score is not None:
+                s.handicap = handicap.table_handicap(scheme, spec.code, s.round_score)
+                s.basis = "round" if s.handicap is not None else None
+            elif s.arrows >= MIN_ARROWS:
+                s.basis = "partial_round"
+                key = ("round", spec.code, s.arrows)
+                later(key, handicap.round_curve(scheme, spec.code, s.arrows), s, s.total)
+        elif s.arrows >= MIN_ARROWS and (face := _face_key(s)) is not None:
+            s.basis = "face_distance"
+            later(("face", face), handicap.per_arrow_curve(scheme, face), s, s.total / s.arrows)
+    for curve, items in pending.values():
+        values = curve.handicaps_for([v for _, v in items])
+        for (s, _), h in zip(items, values.tolist(), strict=True):
+            s.handicap = round(h, 1) if math.isfinite(h) else None
+            if s.handicap is None:
+                s.basis = None
+
+
+def mean_handicap(sessions: Iterable[Session]) -> float | None:
+    values = [s.handicap for s in sessions if s.handicap is not None]
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def patch_rows(rows: list[dict[str, Any]], sessions: Sequence[Session], group: str) -> None:
+    """Add `round_name`, `handicap` and `handicap_basis` to the rows of the history."""
+    if group == "session":
+        by_id = {s.session_id: s for s in sessions}
+        for row in rows:
+            s = by_id[row["session_id"]]
+            row["handicap"], row["handicap_basis"] = s.handicap, s.basis
+    else:
+        by_period: dict[str | None, list[Session]] = {}
+        for s in sessions:
+            by_period.setdefault(s.period, []).append(s)
+        for row in rows:
+            h = mean_handicap(by_period.get(row["period"], ()))
+            row["handicap"], row["handicap_basis"] = h, "sessions" if h is not None else None
+    for row in rows:
+        spec = ROUNDS.get(row["round_code"]) if row["round_code"] else None
+        row["round_name"] = spec.name if spec else None
+
+
+# --- series -----------------------------------------------------------------------------
+
+
+def fit(xs: Sequence[float], ys: Sequence[float]) -> dict[str, Any]:
+    """Least squares of ys on xs (days): the slope per day and per year, r² (as PostgreSQL's
+    regr_r2: null without two distinct xs, 1 when the ys do not vary), and the fitted value
+    at the first and the last x, to draw the line."""
+    n = len(xs)
+    out: dict[str, Any] = {
+        "points": n,
+        "slope_per_day": None,
+        "slope_per_year": None,
+        "r2": None,
+        "first_fitted": None,
+        "last_fitted": None,
+    }
+    if n < 2:
+        return out
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if sxx == 0:
+        return out
+    syy = sum((y - my) ** 2 for y in ys)
+    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    slope = sxy / sxx
+    out.update(
+        slope_per_day=slope,
+        slope_per_year=slope * YEAR_DAYS,
+        r2=1.0 if syy == 0 else sxy * sxy / (sxx * syy),
+        first_fitted=my + slope * (xs[0] - mx),
+        last_fitted=my + slope * (xs[-1] - mx),
+    )
+    return out
+
+
+def _point(members: Sequence[Session], group: str, round_series: bool) -> dict[str, Any]:
+    arrows = sum(s.arrows for s in members)
+    total = sum(s.total for s in members)
+    one = members[0]
+    return {
+        "session_id": one.session_id if group == "session" else None,
+        "period": one.period,
+        "start_time": one.start_time,
+        "sessions": len(members),
+        "arrows": arrows,
+        "total": total,
+        "average_per_arrow": total / arrows if arrows else None,
+        "score": one.round_score if group == "session" and round_series else None,
+        "handicap": one.handicap if group == "session" else mean_handicap(members),
+    }
+
+
+def _series(
+    key: str, kind: str, label: str, members: list[Session], group: str, **fields: Any
+) -> dict[str, Any]:
+    if group == "session":
+        buckets = [[s] for s in members]
+    else:
+        by_period: dict[str | None, list[Session]] = {}
+        for s in members:
+            by_period.setdefault(s.period, []).append(s)
+        buckets = list(by_period.values())
+    points = [_point(b, group, kind == "round") for b in buckets]
+    days = [
+        (datetime.fromisoformat(p["start_time"]).timestamp() if group == "session"
+         else datetime.combine(date.fromisoformat(p["period"]), datetime.min.time()).timestamp())
+        / DAY_S
+        for p in points
+    ]  # fmt: skip
+    scored = [(d, p["average_per_arrow"]) for d, p in zip(days, points, strict=True)
+              if p["average_per_arrow"] is not None]  # fmt: skip
+    rated = [(d, p["handicap"]) for d, p in zip(days, points, strict=True)
+             if p["handicap"] is not None]  # fmt: skip
+    return {
+        "key": key,
+        "kind": kind,
+        "label": label,
+        **fields,
+        "sessions": len(members),
+        "arrows": sum(s.arrows for s in members),
+        "points": points,
+        "trend": fit([d for d, _ in scored], [v for _, v in scored]),
+        "handicap_trend": fit([d for d, _ in rated], [v for _, v in rated]),
+    }
+
+
+def _single_distance(code: str) -> bool:
+    spec = ROUNDS[code]
+    return len({distance_label(p) for p in spec.passes}) == 1
+
+
+def series(sessions: Sequence[Session], group: str) -> dict[str, list[dict[str, Any]]]:
+    """The series by round and by distance (sessions in time order)."""
+    by_round: dict[str, list[Session]] = {}
+    by_distance: dict[tuple[bool, float], list[Session]] = {}
+    for s in sessions:
+        if s.arrows == 0:
+            continue
+        known = s.round_code is not None and s.round_code in ROUNDS
+        if s.round_code is not None:
+            by_round.setdefault(s.round_code, []).append(s)
+        if s.round_code is None or (known and _single_distance(s.round_code)):
+            by_distance.setdefault((s.is_indoor, s.distance_m), []).append(s)
+    rounds = []
+    for code, members in by_round.items():
+        spec = ROUNDS.get(code)
+        name = spec.name if spec else None
+        rounds.append(
+            _series(f"round:{code}", "round", name or code, members, group,
+                    round_code=code, round_name=name, distance_m=None, is_indoor=None)
+        )  # fmt: skip
+    rounds.sort(key=lambda r: (r["label"].lower(), r["round_code"]))
+    distances = []
+    for (indoor, metres), members in sorted(by_distance.items()):
+        where = "indoor" if indoor else "outdoor"
+        distances.append(
+            _series(f"distance:{metres:g}:{where}", "distance", f"{metres:g} m {where}", members,
+                    group, round_code=None, round_name=None, distance_m=metres, is_indoor=indoor)
+        )  # fmt: skip
+    return {"by_round": rounds, "by_distance": distances}
