@@ -136,6 +136,7 @@ def insert_args(
 ) -> list[Any]:
     """The arguments of `INSERT_FUNCTION`: `sessions` holds each shot's (session, archer)."""
     releases = [s.release_event_id for s in shots]
+    ends = [s.end_no for s in shots]
     return [
         [session for session, _ in sessions],
         [archer for _, archer in sessions],
@@ -156,7 +157,7 @@ def insert_args(
         [s.released_at for s in shots],
         [s.landed_at for s in shots],
         releases if any(r is not None for r in releases) else None,
-        [s.end_no for s in shots],
+        ends if any(e is not None for e in ends) else None,
         [target_id for target_id, _ in targets],
         [version for _, version in targets],
         max_shots,
