@@ -92,7 +92,7 @@ async def test_session_page_plots_every_impact_with_group_centre_and_spread(
     assert resp.status_code == 200 and resp.text.count("\n") == 1 + 12
 
 
-async def test_history_charts_one_point_per_session_and_per_arrow(
+async def test_history_trends_one_distance_at_a_time_with_handicaps_and_per_arrow(
     page: Page, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher
 ) -> None:
     archer = await make_archer()
@@ -104,20 +104,30 @@ async def test_history_charts_one_point_per_session_and_per_arrow(
     await sign_in(page, web, archer)
 
     await page.goto("/app/history")
+    # 70 m and 50 m never in one line: the 70 m sessions first (the most), 50 m one choice away.
     trend = page.locator("#trend-chart")
-    await expect(trend).to_have_attribute("data-points", "4")
-    await expect(trend.locator("circle.pt")).to_have_count(4)
+    await expect(trend).to_have_attribute("data-series", "distance:70:outdoor")
+    await expect(trend).to_have_attribute("data-points", "3")
+    await expect(trend.locator("circle.pt")).to_have_count(3)
     await expect(trend.locator("line.trend")).to_have_count(1)
     await expect(page.locator(".trend-text")).to_contain_text("per arrow per month")
+    await page.get_by_label("Trend of").select_option(label="50 m outdoor · 1 session")
+    await expect(trend.locator("circle.pt")).to_have_count(1)
+    await expect(page.locator("#trend-chart")).to_have_attribute(
+        "data-series", "distance:50:outdoor"
+    )
+    # The handicap of every session that has one (36 arrows at one distance: practice).
+    await expect(page.locator("#handicap-chart circle.pt")).not_to_have_count(0)
     await expect(page.locator(".bests li")).to_have_count(1)  # 70 m: 30 arrows or more
 
-    # Filtered to 50 m: one session.
-    await page.get_by_text("Filters").click()
+    # The filters are a control that opens; filtered to 50 m: one session.
+    await page.locator("summary.filter-toggle").click()
     await page.get_by_label("Distance (m)").fill("50")
     await page.get_by_role("button", name="Apply").click()
+    await expect(page.locator("summary.filter-toggle")).to_contain_text("1 set")
     await expect(page.locator("#trend-chart circle.pt")).to_have_count(1)
     await page.get_by_role("link", name="Clear").click()
-    await expect(page.locator("#trend-chart circle.pt")).to_have_count(4)
+    await expect(page.locator("#trend-chart circle.pt")).to_have_count(3)
 
     # One arrow: A03, shot in every session.
     await page.get_by_label("Arrow", exact=True).select_option(label="A03")
