@@ -410,3 +410,29 @@ async def test_no_horizontal_overflow_on_narrow_phones(
             )
             assert widths == [width, width], (url, width, widths)
     assert not phone.console.unexpected()
+
+
+async def test_the_app_opens_while_the_server_is_down_and_sends_once_it_is_back(
+    phone: Phone, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher
+) -> None:
+    page, finger = phone.page, phone.finger
+    r = await make_range(client, await make_archer(), arrows=("A01",))
+    await post_shots(client, r, [(C, C)])
+    await open_live(page, web, r)
+    await page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    await web.stop()  # a restart: nobody answers for a while
+    try:
+        await page.reload()  # the shell from the service worker, the data from the device
+        await expect(page.locator("svg.target .shot")).to_have_count(1)
+        await expect(page.locator(".current-end")).to_be_visible()
+        await finger.tap(await screen(page, C + 60, C - 60))
+        await expect(page.locator("svg.target .shot.unsent")).to_have_count(1)
+        await expect(page.locator(".queue")).to_contain_text("1 change waiting")
+    finally:
+        await web.start()
+    # The live channel comes back by itself within seconds, and the outbox goes with it.
+    await expect(page.locator(".queue")).to_be_hidden(timeout=20_000)
+    shots = await stored(client, r)
+    assert len(shots) == 2 and abs(shots[1]["x_mm"] - (C + 60)) < 3
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=20_000)
+    assert not phone.console.unexpected("ERR_CONNECTION_REFUSED", "Failed to fetch", "WebSocket")
