@@ -240,11 +240,12 @@ function drawSync() {
     return;
   }
   sync.hidden = false;
-  const text = refused.length
-    ? `${refused.length} refused`
+  const text = refused.length ? `${refused.length} refused` : waiting ? `${waiting} waiting` : "Offline";
+  sync.title = refused.length
+    ? "The server refused a change: open the session to decide what to do with it"
     : waiting
-      ? `${isOffline ? "Offline · " : "Sending "}${waiting} waiting`
-      : "Offline";
+      ? `${waiting} changes kept on this device, ${isOffline ? "to be sent when the network is back" : "being sent"}`
+      : "No network: what you record is kept on this device";
   const first = refused[0] || ops[0];
   const target = first ? `/app/sessions/${first.session_id}/live` : null;
   sync.append(target && location.pathname !== target ? h("a", { href: target }, text) : h("span", {}, text));

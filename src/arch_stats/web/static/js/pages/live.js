@@ -21,7 +21,7 @@ const STATE_TEXT = {
   connecting: "Connecting…",
   live: "Live",
   reconnecting: "Connection lost, reconnecting…",
-  offline: "Offline: shots are kept here",
+  offline: "Offline",
   closed: "Not live",
 };
 
@@ -216,7 +216,7 @@ export async function livePage(ctx) {
     zoomButton("+", "Zoom in", (v) => v.setZoom(v.zoom * 1.5)),
     zoomShown,
     zoomButton("−", "Zoom out", (v) => v.setZoom(v.zoom / 1.5)),
-    zoomButton("1×", "Whole face", (v) => v.setZoom(1)),
+    zoomButton("Fit", "Whole face", (v) => v.setZoom(1)),
   );
 
   function drawTargets() {
