@@ -57,16 +57,6 @@ class HotRequest:
     headers: Sequence[tuple[bytes, bytes]] = ()
     settings: Settings | None = None
 
-    def header(self, name: bytes) -> bytes | None:
-        """The value of the header `name` (lower case); None when absent or repeated."""
-        found = None
-        for key, value in self.headers:
-            if key == name:
-                if found is not None:
-                    return None
-                found = value
-        return found
-
 
 # Returns the `data` of the answer as JSON bytes (with the route's status, or with its own:
 # `(status, data)`), or None: "let FastAPI answer this one".

@@ -258,6 +258,15 @@ async def insert_shot_groups(
     return parts
 
 
+async def stored(conn: Executor, shot_ids: Sequence[UUID]) -> dict[UUID, tuple[UUID, str]]:
+    """Shots with these ids, whoever's: id → (archer, JSON)."""
+    rows = await conn.fetch(
+        "SELECT s.id, s.archer_id, s.doc::text AS doc FROM shot s WHERE s.id = ANY($1::uuid[])",
+        list(shot_ids),
+    )
+    return {r["id"]: (r["archer_id"], r["doc"]) for r in rows}
+
+
 async def list_json(conn: Executor, *, session_id: UUID, archer_id: UUID, after: int) -> str | None:
     """The session's shots in order, or None when the session is not the archer's."""
     json: str | None = await conn.fetchval(

@@ -8,6 +8,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+# An Idempotency-Key header: 1 to 200 printable ASCII characters.
+IDEMPOTENCY_KEY_PATTERN = r"^[\x20-\x7e]{1,200}$"
+
 
 class ShotIn(BaseModel):
     """One arrow. No coordinates means the arrow missed the target view entirely."""

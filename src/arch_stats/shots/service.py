@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid5
 
 import asyncpg
 
 from arch_stats.core.database import Connection, Executor
-from arch_stats.core.errors import AppError, BusinessRuleError, InvalidInput, NotFound
+from arch_stats.core.errors import AppError, BusinessRuleError, Conflict, InvalidInput, NotFound
 from arch_stats.faces.scoring import score_impact
 from arch_stats.shots import repository as repo
 from arch_stats.shots.repository import ShotRow, TargetInfo
@@ -26,6 +26,8 @@ WRITER = SessionWriter()
 TARGETS = TargetCache()
 # A post whose targets changed (or session closed) under it is read and scored again.
 _ATTEMPTS = 3
+# Shot ids derived from an Idempotency-Key: uuid5 of (archer, position in the post, key).
+_KEYED_IDS = UUID("6f3c1c2e-5b1d-4c47-9a55-0d6a3e1f7b21")
 
 
 def _scored(
@@ -91,8 +93,92 @@ async def _arrows(
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Created:
+    parts: list[str]  # one JSON list per session (in practice one)
+    # The post's shot ids were all stored by an earlier post: nothing was written (200).
+    replayed: bool = False
+
+
 async def create(
-    conn: Executor, archer_id: UUID, shots: Sequence[ShotIn], *, max_shots: int | None = None
+    conn: Executor,
+    archer_id: UUID,
+    shots: Sequence[ShotIn],
+    *,
+    max_shots: int | None = None,
+    idempotency_key: str | None = None,
+) -> Created:
+    """Store a post of shots, all or nothing, or answer a retried one with what it stored.
+
+    A post is recognised as a retry by its shot ids: chosen by the client, or derived from
+    the archer and the post's Idempotency-Key. A first attempt writes them; any later
+    attempt fails to (the ids are the table's key, so two attempts at once cannot both
+    write) and then finds them all stored, the archer's: it answers those shots as they are
+    now. A retry whose first attempt's answer was lost is answered the same way.
+    """
+    if not shots:
+        raise InvalidInput("body: an empty list has no shots")
+    if len(shots) > MAX_BATCH:
+        raise InvalidInput(f"body: at most {MAX_BATCH} shots per request")
+    ids = chosen_ids(archer_id, shots, idempotency_key)
+    try:
+        return Created(await _create(conn, archer_id, shots, ids, max_shots))
+    except AppError as exc:
+        if not any(ids):
+            raise
+        # Sent again? Then the refusal (a closed session, the ids taken…) is not the answer.
+        stored = await _stored(conn, archer_id, ids, taken=isinstance(exc, repo.IdsTaken))
+        if stored is None:
+            raise
+        return Created([stored], replayed=True)
+
+
+def chosen_ids(
+    archer_id: UUID, shots: Sequence[ShotIn], idempotency_key: str | None
+) -> list[UUID | None]:
+    """Each shot's id: its own, else one derived from the key, else None (the database's)."""
+    ids = [
+        shot.id
+        if shot.id is not None or idempotency_key is None
+        else uuid5(_KEYED_IDS, f"{archer_id}/{i}/{idempotency_key}")
+        for i, shot in enumerate(shots)
+    ]
+    seen: set[UUID] = set()
+    for i, shot_id in enumerate(ids):
+        if shot_id is None:
+            continue
+        if shot_id in seen:
+            where = f"shot {i}" if len(shots) > 1 else "shot"
+            raise InvalidInput(f"{where}: id {shot_id} is given twice in this post")
+        seen.add(shot_id)
+    return ids
+
+
+async def _stored(
+    conn: Executor, archer_id: UUID, ids: Sequence[UUID | None], *, taken: bool
+) -> str | None:
+    """The post's shots as stored, in its order, when all are the archer's; else None, or
+    when the write failed because ids are `taken`, the Conflict that explains it."""
+    given = [i for i in ids if i is not None]
+    found = await repo.stored(conn, given)
+    if len(found) == len(ids) and all(owner == archer_id for owner, _ in found.values()):
+        return "[" + ",".join(found[i][1] for i in given) + "]"
+    if not taken or not found:
+        return None
+    if any(owner != archer_id for owner, _ in found.values()):
+        raise Conflict("a shot id of this post is already used by another shot")
+    raise Conflict(
+        f"{len(found)} of the {len(ids)} shots of this post are stored already: a post "
+        "sent again must carry the same shots (same ids), a new one new ids"
+    )
+
+
+async def _create(
+    conn: Executor,
+    archer_id: UUID,
+    shots: Sequence[ShotIn],
+    ids: Sequence[UUID | None],
+    max_shots: int | None,
 ) -> list[str]:
     """Check and score every shot, then store them; returns one JSON list per session.
 
@@ -101,10 +187,6 @@ async def create(
     unless every target is still the version the shots were scored against (and the session
     still open), and then everything is read afresh, checked and scored again.
     """
-    if not shots:
-        raise InvalidInput("body: an empty list has no shots")
-    if len(shots) > MAX_BATCH:
-        raise InvalidInput(f"body: at most {MAX_BATCH} shots per request")
     target_ids = list({s.target_id for s in shots})
     for attempt in range(_ATTEMPTS):
         targets = TARGETS.get_all(target_ids, archer_id) if attempt == 0 else None
@@ -113,7 +195,7 @@ async def create(
             targets = await repo.targets(conn, target_ids, archer_id)
             TARGETS.put_all(targets.values(), archer_id)
         try:
-            by_session = await _check_and_score(conn, archer_id, shots, targets)
+            by_session = await _check_and_score(conn, archer_id, shots, ids, targets)
         except AppError:
             if cached:  # the cache may be behind: errors are only ever said from fresh data
                 TARGETS.forget(target_ids)
@@ -154,7 +236,11 @@ async def create(
 
 
 async def _check_and_score(
-    conn: Executor, archer_id: UUID, shots: Sequence[ShotIn], targets: dict[UUID, TargetInfo]
+    conn: Executor,
+    archer_id: UUID,
+    shots: Sequence[ShotIn],
+    ids: Sequence[UUID | None],
+    targets: dict[UUID, TargetInfo],
 ) -> dict[UUID, list[ShotRow]]:
     arrows = await _arrows(conn, {s.arrow_id for s in shots if s.arrow_id is not None}, archer_id)
     by_session: dict[UUID, list[ShotRow]] = {}
@@ -180,7 +266,7 @@ async def _check_and_score(
             where=where,
             times=(shot.engaged_at, shot.released_at, shot.landed_at),
         )
-        row = replace(row, id=shot.id, end_no=shot.end_no)
+        row = replace(row, id=ids[i], end_no=shot.end_no)
         by_session.setdefault(shot.session_id, []).append(row)
     return by_session
 
