@@ -32,9 +32,9 @@ PHONE: dict[str, Any] = {
 
 def prepare(url: str, email: str, password: str) -> tuple[str, str]:
     with httpx.Client(base_url=url + "/api/v0") as api:
-        token = api.post("/auth/login", json={"email": email, "password": password}).json()[
-            "data"
-        ]["token"]
+        token = api.post("/auth/login", json={"email": email, "password": password}).json()["data"][
+            "token"
+        ]
         api.headers["Authorization"] = f"Bearer {token}"
         for s in api.get("/session", params={"is_open": "true"}).json()["data"]:
             api.post(f"/session/{s['id']}/close")

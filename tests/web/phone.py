@@ -117,7 +117,11 @@ async def marker_centres(page: Page) -> dict[str, Point]:
 async def settled(page: Page) -> None:
     """Wait until nothing waits in the outbox (every change reached the server)."""
     await page.wait_for_function(
-        "() => { const q = document.querySelector('.queue'); return q && q.hidden; }"
+        """() => {
+            const q = document.querySelector('.queue');
+            const adding = document.querySelector('[data-page=live]').dataset.adding || '0';
+            return q && q.hidden && adding === '0';
+        }"""
     )
 
 

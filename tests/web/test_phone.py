@@ -141,7 +141,11 @@ async def test_two_fingers_zoom_and_pan_and_record_nothing_then_a_tap_lands_true
         list(at),
     )
     await finger.tap(at)
-    await settled(page)
+
+    async def one_stored() -> bool:
+        return len(await stored(client, r)) == 1
+
+    await until(one_stored)
     [shot] = await stored(client, r)
     assert abs(shot["x_mm"] - expected[0]) <= 0.1 and abs(shot["y_mm"] - expected[1]) <= 0.1
     # The buttons zoom too; "1×" shows the whole face again.

@@ -298,7 +298,24 @@ export async function livePage(ctx) {
     await record(body, list, end);
   }
 
-  async function record(body, list, end) {
+  // How many changes are on their way into the outbox (tests wait for none, and an empty queue).
+  let adding = 0;
+  async function adds(work) {
+    adding += 1;
+    ctx.main.dataset.adding = String(adding);
+    try {
+      return await work();
+    } finally {
+      adding -= 1;
+      ctx.main.dataset.adding = String(adding);
+    }
+  }
+
+  function record(body, list, end) {
+    return adds(() => recordNow(body, list, end));
+  }
+
+  async function recordNow(body, list, end) {
     entryErrors.show(null);
     // The server puts an arrow in the current end (the next one when that is full), by the
     // same rule as this page, also when it is sent later from the outbox; only an earlier
@@ -314,19 +331,27 @@ export async function livePage(ctx) {
   }
 
   /** Correct a shot: through the outbox, or into its create when that has not left yet. */
-  async function change(shotId, body) {
+  function change(shotId, body) {
+    return adds(() => changeNow(shotId, body));
+  }
+
+  async function changeNow(shotId, body) {
     const waiting = outbox.waitingCreate(shotId);
     if (waiting) await outbox.amend(waiting, body);
     else await outbox.add({ session_id: id, kind: "update", shot_id: shotId, body });
     drawAll();
   }
 
-  async function removeShot(shotId) {
+  function removeShot(shotId) {
     // Not chosen any more from this moment: a touch meanwhile records a new arrow.
     if (selectedId === shotId) {
       selectedId = null;
       for (const view of views) view.setSelected(null);
     }
+    return adds(() => removeNow(shotId));
+  }
+
+  async function removeNow(shotId) {
     const waiting = outbox.waitingCreate(shotId);
     if (waiting) await outbox.discard(waiting);
     else await outbox.add({ session_id: id, kind: "delete", shot_id: shotId });
