@@ -131,7 +131,7 @@ async def main() -> None:
 
         await page.goto(f"/app/sessions/{session_id}")
         await page.wait_for_selector("#scorecard")
-        await page.locator("#scorecard").scroll_into_view_if_needed()
+        await page.locator("#scorecard").evaluate("el => el.closest('.card').scrollIntoView()")
         await page.wait_for_timeout(300)
         await page.screenshot(path=OUT / "scorecard.png")
         for name, path in (("history", "/app/history"), ("arrows", "/app/arrows")):
