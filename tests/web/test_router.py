@@ -162,12 +162,29 @@ async def test_service_worker_precaches_this_version_and_is_revalidated(
     found = re.search(r"const PRECACHE = (\[.*?\]);", text, re.S)
     assert found
     precache = json.loads(found.group(1))
-    assert precache[0] == "/app/?shell=all"
     prefix = f"/app/static/{version()}/"
+    shells = [url for url in precache if url.startswith("/app/?shell=")]
+    assert "/app/?shell=all" in shells and "/app/?shell=js/pages/live.js" in shells
     assert f"{prefix}js/main.js" in precache and f"{prefix}app.css" in precache
-    for url in precache[1:]:
-        assert url.startswith(prefix)
-        assert (STATIC_DIR / url.removeprefix(prefix)).is_file()
+    for url in precache:
+        if url in shells:
+            # Each page's shell, as the worker answers it for that page.
+            page = (await client.get(url)).text
+            assert f"{prefix}js/main.js" in page
+            if url.endswith("live.js"):
+                assert preloaded(page) == preloaded(
+                    (
+                        await client.get(f"/app/sessions/{'0' * 8}-0000-4000-8000-{'0' * 12}/live")
+                    ).text
+                )
+        else:
+            assert url.startswith(prefix)
+            assert (STATIC_DIR / url.removeprefix(prefix)).is_file()
+    # The worker picks a page's shell with the server's own table of pages.
+    found = re.search(r"const PAGES = (\[.*?\n\])\.map", text, re.S)
+    assert found
+    pages = json.loads(found.group(1))
+    assert ["^history/?$", "/app/?shell=js/pages/history.js"] in pages
     # The templates themselves are not served as files.
     assert (await client.get("/app/static/sw.js")).status_code == 404
     assert (await client.get("/app/static/index.html")).status_code == 404

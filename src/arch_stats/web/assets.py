@@ -41,10 +41,34 @@ MEDIA_TYPES = {
     ".webmanifest": "application/manifest+json",
     ".txt": "text/plain; charset=utf-8",
 }
-# The shell the service worker keeps and answers for every page: it preloads every module
-# (from the worker's cache, at no network cost), so whichever page opens has its code at once.
+# Which page module draws a path under /app/ (as js/main.js routes it), so that the shell
+# preloads what that page needs and nothing else. The service worker gets the same table.
+_ID = "[0-9a-fA-F-]{36}"
+PAGES: list[tuple[str, str]] = [
+    (rf"^sessions/{_ID}/live/?$", "js/pages/live.js"),
+    (rf"^sessions/{_ID}/?$", "js/pages/session.js"),
+    (r"^sessions(/new)?/?$", "js/pages/sessions.js"),
+    (r"^arrows/?$", "js/pages/arrows.js"),
+    (r"^history/?$", "js/pages/history.js"),
+    (r"^profile/?$", "js/pages/profile.js"),
+    (r"^sign(in|up)/?$", "js/pages/auth.js"),
+    (r"^$", "js/pages/home.js"),
+]
+_PAGES = [(re.compile(pattern), module) for pattern, module in PAGES]
+# Any other path (a page not found): a shell that preloads every module.
 ALL_PAGES = "*"
-WORKER_SHELL = "/app/?shell=all"
+
+
+def page_module(page: str) -> str | None:
+    """The module of the page at /app/`page`, or None."""
+    return next((module for pattern, module in _PAGES if pattern.match(page)), None)
+
+
+def shell_url(module: str) -> str:
+    """Where the service worker fetches the shell of a page module (or ALL_PAGES)."""
+    return f"/app/?shell={'all' if module == ALL_PAGES else module}"
+
+
 COMPRESSIBLE = frozenset({".js", ".css", ".html", ".svg", ".json", ".webmanifest", ".txt"})
 RESCAN_SECONDS = 1.0
 
@@ -157,13 +181,17 @@ def build(root: Path = STATIC_DIR) -> Bundle:
         html = templates.get(SHELL_NAME, "").replace("%STATIC%", prefix)
         return make_asset(html.replace("  <!-- %PRELOAD% -->", preload).encode(), ".html")
 
+    shells = [ALL_PAGES, *(module for _, module in PAGES)]
     precache = [
-        WORKER_SHELL,
+        *(shell_url(module) for module in shells),
         # Icons are for the launcher (fetched when the app is installed), not for pages.
         *(f"{prefix}/{rel}" for rel in sorted(files) if not rel.startswith("icons/")),
     ]
     worker = templates.get(WORKER_NAME, "").replace('"%VERSION%"', json.dumps(version))
     worker = worker.replace('["%PRECACHE%"]', json.dumps(precache, indent=0))
+    routes = [[pattern, shell_url(module)] for pattern, module in PAGES]
+    worker = worker.replace('["%PAGES%"]', json.dumps(routes, indent=0))
+    worker = worker.replace('"%ANY_PAGE%"', json.dumps(shell_url(ALL_PAGES)))
     return Bundle(
         version=version,
         files=files,

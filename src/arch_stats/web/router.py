@@ -17,7 +17,14 @@ import re
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import RedirectResponse, Response
 
-from arch_stats.web.assets import ALL_PAGES, STATIC_DIR, Asset, Assets, choose_encoding
+from arch_stats.web.assets import (
+    ALL_PAGES,
+    STATIC_DIR,
+    Asset,
+    Assets,
+    choose_encoding,
+    page_module,
+)
 
 __all__ = ["STATIC_DIR", "router"]
 
@@ -40,24 +47,6 @@ VERSION = re.compile(r"[0-9a-f]{12}")
 
 router = APIRouter(include_in_schema=False)
 assets = Assets()
-
-# Which page module draws a path (as js/main.js routes it), so that the shell preloads what
-# that page needs and nothing else.
-_ID = "[0-9a-fA-F-]{36}"
-PAGES = [
-    (re.compile(rf"^sessions/{_ID}/live/?$"), "js/pages/live.js"),
-    (re.compile(rf"^sessions/{_ID}/?$"), "js/pages/session.js"),
-    (re.compile(r"^sessions(/new)?/?$"), "js/pages/sessions.js"),
-    (re.compile(r"^arrows/?$"), "js/pages/arrows.js"),
-    (re.compile(r"^history/?$"), "js/pages/history.js"),
-    (re.compile(r"^profile/?$"), "js/pages/profile.js"),
-    (re.compile(r"^sign(in|up)/?$"), "js/pages/auth.js"),
-    (re.compile(r"^$"), "js/pages/home.js"),
-]
-
-
-def page_module(page: str) -> str | None:
-    return next((module for pattern, module in PAGES if pattern.match(page)), None)
 
 
 def _send(request: Request, asset: Asset, cache_control: str) -> Response:
@@ -112,5 +101,13 @@ async def static(path: str, request: Request) -> Response:
 @router.api_route("/app/{page:path}", methods=["GET", "HEAD"])
 async def shell(page: str, request: Request) -> Response:
     """The HTML shell for every page of the UI; the client-side router draws the page."""
-    module = ALL_PAGES if request.query_params.get("shell") == "all" else page_module(page)
-    return _send(request, assets.current().shell(module), REVALIDATE)
+    bundle = assets.current()
+    # The service worker asks for each page's shell by its module (`?shell=`).
+    wanted = request.query_params.get("shell")
+    if wanted == "all":
+        module: str | None = ALL_PAGES
+    elif wanted is not None and wanted in bundle.shells:
+        module = wanted
+    else:
+        module = page_module(page)
+    return _send(request, bundle.shell(module), REVALIDATE)

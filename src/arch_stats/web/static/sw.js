@@ -8,14 +8,18 @@
 const VERSION = "%VERSION%";
 const PRECACHE = ["%PRECACHE%"];
 const SHELL_CACHE = `arch-stats-shell-${VERSION}`;
-const SHELL = PRECACHE[0]; // "/app/?shell=all": the shell that preloads every page's code
+// Which shell a page's path gets (the server's own table, web/assets.py): each preloads the
+// modules its page needs; any other path gets the one that preloads them all.
+const PAGES = ["%PAGES%"].map(([pattern, shell]) => [new RegExp(pattern), shell]);
+const ANY_PAGE = "%ANY_PAGE%";
+let opened = null;
+const cache = () => (opened ||= caches.open(SHELL_CACHE));
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
-      const cache = await caches.open(SHELL_CACHE);
       // `reload`: never a stale copy from the HTTP cache for the shell.
-      await cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })));
+      await (await cache()).addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })));
       await self.skipWaiting();
     })(),
   );
@@ -40,23 +44,22 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/app/static/")) {
     event.respondWith(file(request));
   } else if (request.mode === "navigate" && url.pathname.startsWith("/app") && url.pathname !== "/app/sw.js") {
-    event.respondWith(shell());
+    event.respondWith(shell(url.pathname.replace(/^\/app\/?/, "")));
   }
 });
 
-/** Every page of the app is the same shell: from the cache at once, else from the network. */
-async function shell() {
-  const cache = await caches.open(SHELL_CACHE);
-  const cached = await cache.match(SHELL);
+/** The shell of a page: from the cache at once, else from the network. */
+async function shell(page) {
+  const found = PAGES.find(([pattern]) => pattern.test(page));
+  const url = found ? found[1] : ANY_PAGE;
+  const cached = await (await cache()).match(url);
   if (cached) return cached;
-  const response = await fetch(SHELL);
-  if (response.ok) await cache.put(SHELL, response.clone());
+  const response = await fetch(url);
+  if (response.ok) await (await cache()).put(url, response.clone());
   return response;
 }
 
 async function file(request) {
-  const cache = await caches.open(SHELL_CACHE);
-  const cached = await cache.match(request, { ignoreSearch: true });
-  if (cached) return cached;
-  return fetch(request);
+  const cached = await (await cache()).match(request);
+  return cached || fetch(request);
 }
