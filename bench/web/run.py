@@ -35,6 +35,7 @@ from typing import Any
 
 import httpx
 from playwright.async_api import Browser, BrowserContext, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
 from arch_stats.auth.tokens import COOKIE_NAME
 from arch_stats.core import migrations
@@ -163,13 +164,20 @@ async def throttled_load(
         if event.get("response", {}).get("fromServiceWorker"):
             load.from_worker += 1
 
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: console.append(f"error: {e}"))
     cdp.on("Network.requestWillBeSent", started)
     cdp.on("Network.loadingFinished", finished)
     cdp.on("Network.responseReceived", received)
     await page.goto(url, wait_until="commit")
-    await page.wait_for_function(
-        f"() => performance.getEntriesByName({READY!r}).length > 0", timeout=60_000, polling=50
-    )
+    try:
+        await page.wait_for_function(
+            f"() => performance.getEntriesByName({READY!r}).length > 0", timeout=60_000, polling=50
+        )
+    except PlaywrightError:
+        say("the page never became usable; its console:\n  " + "\n  ".join(console))
+        raise
     load.ready_ms = float(
         await page.evaluate(f"performance.getEntriesByName({READY!r})[0].startTime")
     )

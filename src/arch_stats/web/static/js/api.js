@@ -49,7 +49,38 @@ function unreachable(err) {
  * the whole envelope, e.g. for `next_after`), `saved` (GET: the copy kept on the device first,
  * refreshed in the background — for data that hardly changes, such as faces and rounds).
  */
+// Reads started before the page that needs them has loaded (see prefetch): path → the
+// server's answer and the device's copy, each taken once.
+const early = new Map();
+const EARLY_MS = 15_000;
+
+/** Start these GETs now, and read the device's copies, for a page whose code is on its way. */
+export function prefetch(paths) {
+  for (const path of paths) {
+    if (early.has(path)) continue;
+    const entry = { fresh: api("GET", path, undefined, { envelope: true }), saved: savedCopy(path, { envelope: true }) };
+    entry.fresh.catch(() => {});
+    entry.saved.catch(() => {});
+    early.set(path, entry);
+    setTimeout(() => early.delete(path), EARLY_MS);
+  }
+}
+
+function takeEarly(path, kind) {
+  const entry = early.get(path);
+  if (!entry || !entry[kind]) return null;
+  const found = entry[kind];
+  entry[kind] = null;
+  if (!entry.fresh && !entry.saved) early.delete(path);
+  return found;
+}
+
 export async function api(method, path, body, { quiet401 = false, signal, headers = {}, envelope = false, saved: savedFirst = false } = {}) {
+  const started = method === "GET" && !savedFirst ? takeEarly(path, "fresh") : null;
+  if (started) {
+    const payload = await started;
+    return envelope ? payload : payload ? payload.data : null;
+  }
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers }, signal };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
@@ -127,6 +158,11 @@ export function qs(params) {
  * comes (`envelope`: the whole envelope).
  */
 export async function savedCopy(path, { envelope = false } = {}) {
+  const started = takeEarly(path, "saved");
+  if (started) {
+    const payload = await started;
+    return envelope || !payload ? payload : payload.data;
+  }
   const res = await saved(API + path);
   if (!res) return null;
   try {

@@ -1,7 +1,7 @@
 // The client-side router: every /app/... URL is a page drawn by one module of pages/.
 // Links stay real links (they work with the keyboard, open in a new tab, can be bookmarked).
 
-import { forgetSavedReads, get, onUnauthorised, post } from "./api.js";
+import { forgetSavedReads, get, onUnauthorised, post, prefetch } from "./api.js";
 import { clear, errorBox, h } from "./dom.js";
 import { outbox } from "./outbox.js";
 
@@ -19,7 +19,14 @@ const ROUTES = [
   { path: /^\/app\/sessions\/?$/, page: page(() => import("./pages/sessions.js"), "sessionsPage"), nav: "sessions" },
   { path: /^\/app\/sessions\/new\/?$/, page: page(() => import("./pages/sessions.js"), "newSessionPage"), nav: "sessions" },
   { path: new RegExp(`^/app/sessions/${UUID}/?$`), page: page(() => import("./pages/session.js"), "sessionPage"), nav: "sessions", early: true },
-  { path: new RegExp(`^/app/sessions/${UUID}/live/?$`), page: page(() => import("./pages/live.js"), "livePage"), nav: "live", early: true },
+  {
+    path: new RegExp(`^/app/sessions/${UUID}/live/?$`),
+    page: page(() => import("./pages/live.js"), "livePage"),
+    nav: "live",
+    early: true,
+    // What the live page reads first (pages/live.js, loadData), asked for while its code loads.
+    reads: ([id]) => [`/session/${id}`, `/session/${id}/target`, `/session/${id}/shot`, "/arrow?include_retired=true", `/session/${id}/scorecard`],
+  },
   { path: /^\/app\/history\/?$/, page: page(() => import("./pages/history.js"), "historyPage"), nav: "history" },
 ];
 
@@ -106,6 +113,7 @@ async function render() {
 
   const path = location.pathname;
   const route = ROUTES.find((r) => r.path.test(path));
+  if (route && route.reads && state.me !== null) prefetch(route.reads(path.match(route.path).slice(1)));
   if (state.me === undefined && route && route.early) {
     // Drawn at once; the account follows (the navigation, or sign-in if nobody is signed in).
     loadMe()
