@@ -12,7 +12,15 @@ from playwright.async_api import Page, expect
 
 from tests.conftest import ArcherCtx, MakeArcher
 from tests.web.conftest import WebServer, screenshot, sign_in
-from tests.web.helpers import C, Range, close_session, make_range, post_shots, scorecard_rows
+from tests.web.helpers import (
+    C,
+    Range,
+    close_session,
+    high_to_low,
+    make_range,
+    post_shots,
+    scorecard_rows,
+)
 
 
 def ring_of_points(n: int, radius: float, phase: float = 0.0) -> list[tuple[float, float]]:
@@ -82,7 +90,28 @@ async def test_session_page_plots_every_impact_with_group_centre_and_spread(
     await expect(plot.locator("path.centre")).to_have_count(1)
     rows = await scorecard_rows(page)
     assert [row[0] for row in rows] == ["1", "2"]
-    assert rows[1][-3] == "M"  # the miss, last shot of end 2
+    assert rows[1][-3] == "M"  # the miss, last in its end
+    # As on paper: high to low in each end; the shooting order one tap away.
+    card = (
+        await client.get(f"/api/v0/session/{r.session_id}/scorecard", headers=archer.headers)
+    ).json()["data"]
+    for row, end in zip(rows, card["ends"], strict=True):
+        assert row[1:-2] == high_to_low([a["label"] for a in end["arrows"]])
+        assert row[-2:] == [str(end["total"]), str(end["running_total"])]
+    await page.get_by_role("button", name="High to low").click()
+    await expect(page.locator("#scorecard")).to_have_attribute("data-order", "shot")
+    shot_order = await scorecard_rows(page)
+    shots = (
+        await client.get(f"/api/v0/session/{r.session_id}/shot", headers=archer.headers)
+    ).json()["data"]
+    for row in shot_order:
+        in_end = sorted(
+            (s for s in shots if str(s["end_no"]) == row[0]), key=lambda s: s["end_place"]
+        )
+        assert row[1:-2] == [s["label"] for s in in_end]
+    # The round's name, never its code.
+    await expect(page.locator(".sub")).to_contain_text(card["round_name"])
+    await expect(page.locator("main")).not_to_contain_text("wa720_70")
     await expect(page.locator("table.per-arrow tbody tr")).to_have_count(2)
     await expect(page.locator("[data-figure=round-score] dd")).to_contain_text("12 of 72 arrows")
     await expect(page.locator("[data-figure=handicap] dt")).to_have_text("Handicap so far")
@@ -146,3 +175,28 @@ async def test_empty_history_and_session_list_tell_a_newcomer_what_to_do(
     await expect(page.get_by_role("link", name="Open a session")).to_be_visible()
     await page.goto("/app/sessions")
     await expect(page.get_by_role("link", name="Open your first session")).to_be_visible()
+
+
+async def test_a_second_arrow_in_the_same_spot_shows_as_a_miss_on_the_card(
+    page: Page, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher
+) -> None:
+    archer = await make_archer()
+    r = await make_range(
+        client, archer, face="wa_40_triple_vertical", view=1300.0, per_end=3, distance=18.0
+    )
+    # Two arrows in the top spot (the 10 and the 8) and one in the middle spot.
+    top = C + 220  # the vertical triple's spots are 220 mm apart
+    await post_shots(client, r, [(C, top), (C + 25, top), (C, C)])
+    await sign_in(page, web, archer)
+    await page.goto(f"/app/sessions/{r.session_id}")
+    card = (
+        await client.get(f"/api/v0/session/{r.session_id}/scorecard", headers=archer.headers)
+    ).json()["data"]
+    [spot_miss] = [a for a in card["ends"][0]["arrows"] if a["same_spot_miss"]]
+    cell = page.locator(f'#scorecard td[data-shot-id="{spot_miss["id"]}"]')
+    await expect(cell).to_have_attribute("data-label", "M")
+    await expect(cell.locator("s.same-spot")).to_have_text(spot_miss["hit_label"])
+    await expect(page.get_by_text("scores as a miss (World Archery rule)")).to_be_visible()
+    await expect(page.locator('#scorecard tr[data-end="1"] .end-total')).to_have_text(
+        str(card["ends"][0]["total"])
+    )

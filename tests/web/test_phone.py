@@ -440,3 +440,29 @@ async def test_the_app_opens_while_the_server_is_down_and_sends_once_it_is_back(
     assert len(shots) == 2 and abs(shots[1]["x_mm"] - (C + 60)) < 3
     await expect(page.locator("#conn")).to_have_attribute("data-state", "live", timeout=20_000)
     assert not phone.console.unexpected("ERR_CONNECTION_REFUSED", "Failed to fetch", "WebSocket")
+
+
+async def test_the_magnifier_moves_aside_at_the_top_and_lifting_off_the_face_records_nothing(
+    phone: Phone, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher
+) -> None:
+    page, finger = phone.page, phone.finger
+    r = await make_range(client, await make_archer(), arrows=("A01",))
+    await open_live(page, web, r)
+    box = await face_box(page)
+    near_top = (box["x"] + box["width"] * 0.3, box["y"] + 12)
+    await finger.down(near_top)
+    await finger.move((near_top[0] + 2, near_top[1] + 1))
+    loupe = page.locator(".loupe")
+    await expect(loupe).to_be_visible()
+    lb = await loupe.bounding_box()
+    assert lb is not None
+    # No room above the finger: beside it, on the side with more room, not under it.
+    assert lb["x"] > near_top[0] and lb["y"] >= 0
+    # The finger slides off the face (over the arrow row) and lifts: nothing is recorded.
+    await finger.move((near_top[0], box["y"] + box["height"] + 40))
+    await finger.up()
+    await expect(loupe).to_be_hidden()
+    await page.wait_for_timeout(300)
+    await expect(page.locator("svg.target .shot")).to_have_count(0)
+    assert await stored(client, r) == []
+    assert not phone.console.unexpected()
