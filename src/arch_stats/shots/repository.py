@@ -267,19 +267,30 @@ async def stored(conn: Executor, shot_ids: Sequence[UUID]) -> dict[UUID, tuple[U
     return {r["id"]: (r["archer_id"], r["doc"]) for r in rows}
 
 
-async def list_json(conn: Executor, *, session_id: UUID, archer_id: UUID, after: int) -> str | None:
-    """The session's shots in order, or None when the session is not the archer's."""
-    json: str | None = await conn.fetchval(
-        """SELECT CASE WHEN EXISTS (SELECT 1 FROM session WHERE id = $1 AND archer_id = $2)
-                   THEN (SELECT '[' || coalesce(string_agg(s.doc::text, ',' ORDER BY s.seq),
-                                                '') || ']'
-                         FROM shot s WHERE s.session_id = $1 AND s.seq > $3)
-                   END""",
+async def list_json(
+    conn: Executor, *, session_id: UUID, archer_id: UUID, after: int, limit: int
+) -> tuple[str, int | None] | None:
+    """A page of the session's shots in order: (JSON list of at most `limit` shots with
+    seq > after, the `after` of the next page or None when this one is the last), or None
+    when the session is not the archer's."""
+    row = await conn.fetchrow(
+        """SELECT '[' || coalesce(string_agg(p.doc::text, ',' ORDER BY p.seq)
+                                   FILTER (WHERE p.n <= $4), '') || ']' AS json,
+                  CASE WHEN count(p.n) > $4 THEN max(p.seq) FILTER (WHERE p.n <= $4) END AS next
+           FROM session se
+           LEFT JOIN LATERAL (
+               SELECT s.seq, s.doc, row_number() OVER (ORDER BY s.seq) AS n
+               FROM shot s WHERE s.session_id = se.id AND s.seq > $3
+               ORDER BY s.seq LIMIT $4 + 1
+           ) p ON true
+           WHERE se.id = $1 AND se.archer_id = $2
+           GROUP BY se.id""",
         session_id,
         archer_id,
         after,
+        limit,
     )
-    return json
+    return None if row is None else (row["json"], row["next"])
 
 
 async def get_json(conn: Executor, shot_id: UUID, archer_id: UUID) -> str | None:

@@ -20,6 +20,9 @@ from arch_stats.shots.target_cache import TargetCache
 from arch_stats.shots.writer import SessionWriter
 
 MAX_BATCH = 500
+# A page of a session's shots (GET /session/{id}/shot): by default, and at most.
+DEFAULT_PAGE = 1000
+MAX_PAGE = 10_000
 
 # Concurrent posts to one session are written together (shots/writer.py); one per process.
 WRITER = SessionWriter()
@@ -275,11 +278,32 @@ async def _check_and_score(
     return by_session
 
 
-async def list_for_session(conn: Executor, archer_id: UUID, session_id: UUID, after: int) -> str:
-    json = await repo.list_json(conn, session_id=session_id, archer_id=archer_id, after=after)
-    if json is None:
+@dataclass(frozen=True, slots=True)
+class ShotPage:
+    json: str  # the shots, a JSON list
+    next_after: int | None  # `after` for the next page; None when this is the last
+
+    def extra(self) -> bytes:
+        """The envelope's member after code, data and errors."""
+        return b',"next_after":%s' % (
+            b"null" if self.next_after is None else b"%d" % self.next_after
+        )
+
+
+async def list_for_session(
+    conn: Executor,
+    archer_id: UUID,
+    session_id: UUID,
+    *,
+    after: int = 0,
+    limit: int = DEFAULT_PAGE,
+) -> ShotPage:
+    page = await repo.list_json(
+        conn, session_id=session_id, archer_id=archer_id, after=after, limit=limit
+    )
+    if page is None:
         raise NotFound("session", session_id)
-    return json
+    return ShotPage(*page)
 
 
 async def get(conn: Executor, archer_id: UUID, shot_id: UUID) -> str:
