@@ -407,3 +407,16 @@ async def insert_shots(
         list(sessions.values()),
     )
     return int(status.split()[-1])
+
+
+async def sessions_over(
+    conn: Executor, session_ids: Sequence[UUID], max_shots: int
+) -> list[tuple[UUID, int]]:
+    """The sessions among these holding more than `max_shots` shots: (id, shots)."""
+    rows = await conn.fetch(
+        "SELECT id, shot_count FROM session WHERE id = ANY($1::uuid[]) AND shot_count > $2 "
+        "ORDER BY start_time, id",
+        list(session_ids),
+        max_shots,
+    )
+    return [(r["id"], r["shot_count"]) for r in rows]
