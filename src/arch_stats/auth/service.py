@@ -188,6 +188,7 @@ async def update_me(
         await repo.update_archer(conn, archer_id, changes, new_hash)
     )
     revoked: list[UUID] = []
+    data["signed_out"] = None
     if new_hash is not None:
         rows = await repo.revoke_tokens(
             conn, archer_id=archer_id, scopes=("login", "sensor"), keep=principal_token
