@@ -155,19 +155,18 @@ def _plural(n: int, word: str) -> str:
 
 
 def signed_out(login_tokens: int, device_tokens: int, *, current_kept: bool) -> dict[str, Any]:
-    parts = [f"{_plural(login_tokens, 'sign-in')} elsewhere ended"]
-    if not current_kept:
-        parts[0] = f"{_plural(login_tokens, 'sign-in')} ended, this one included"
+    ended = _plural(login_tokens, "sign-in")
+    parts = [f"{ended} elsewhere ended." if current_kept else f"{ended} ended, this one too."]
     if device_tokens:
         parts.append(
             f"{_plural(device_tokens, 'device token')} revoked: sensor readers must be paired "
-            "again with a new device token (Profile, or POST /api/v0/auth/token)"
+            "again with a new device token (POST /api/v0/auth/token)."
         )
     return {
         "login_tokens": login_tokens,
         "device_tokens": device_tokens,
         "current_kept": current_kept,
-        "message": "; ".join(parts) + ".",
+        "message": " ".join(parts),
     }
 
 
@@ -196,7 +195,7 @@ async def update_me(
         revoked = [r["id"] for r in rows]
         devices = sum(1 for r in rows if r["scope"] == "sensor")
         data["signed_out"] = signed_out(len(rows) - devices, devices, current_kept=True)
-        data["signed_out"]["message"] = "Password changed; " + data["signed_out"]["message"]
+        data["signed_out"]["message"] = "Password changed. " + data["signed_out"]["message"]
     return data, revoked
 
 

@@ -114,7 +114,7 @@ export async function profilePage(ctx) {
       }
     });
   });
-  const pwNotice = h("p", { class: "notice", id: "password-notice", role: "status", hidden: true });
+  const pwNotice = h("p", { class: "notice", id: "password-notice", hidden: true });
   pwForm.append(pwNotice);
 
   const signIns = signInsCard(ctx);
@@ -150,29 +150,18 @@ function signInsCard(ctx) {
 
   function draw(tokens) {
     clear(list);
-    others.disabled = !tokens.some((t) => !t.current);
-    const body = h("tbody");
-    for (const token of tokens) body.append(row(token));
-    list.append(
-      h(
-        "table",
-        { class: "table sign-ins" },
-        h("caption", { class: "visually-hidden" }, "Where you are signed in"),
-        h(
-          "thead",
-          {},
-          h("tr", {}, h("th", { scope: "col" }, "Device"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions"))),
-        ),
-        body,
-      ),
-    );
+    // Nothing else to sign out: no button (hidden, as busy() re-enables what it disabled).
+    others.hidden = !tokens.some((t) => !t.current);
+    list.append(h("ul", { class: "session-list sign-ins" }, tokens.map(item)));
   }
 
-  function row(token) {
+  function item(token) {
     const details = [`Signed in ${dateTime(token.created_at)}`];
-    details.push(token.last_used_at ? `last used ${dateTime(token.last_used_at)}` : "not used since");
-    if (token.address) details.push(token.address);
-    const out = h("button", { type: "button", "aria-label": `Sign out ${token.device}${token.current ? " (this device)" : ""}` }, "Sign out");
+    if (token.current) details.push("in use now");
+    else if (token.last_used_at) details.push(`last used ${dateTime(token.last_used_at)}`);
+    if (token.address) details.push(`from ${token.address}`);
+    const label = `Sign out ${token.device}${token.current ? " (this device)" : ""}`;
+    const out = h("button", { type: "button", "aria-label": label }, "Sign out");
     out.addEventListener("click", () =>
       busy(out, async () => {
         errors.show(null);
@@ -190,16 +179,11 @@ function signInsCard(ctx) {
       }),
     );
     return h(
-      "tr",
-      { dataset: { tokenId: token.id }, class: token.current ? "current" : "" },
-      h(
-        "th",
-        { scope: "row" },
-        h("span", { class: "device" }, token.device),
-        token.current ? h("span", { class: "badge ok" }, "this device") : null,
-        h("p", { class: "sub" }, details.join(" · ")),
-      ),
-      h("td", { class: "row-actions" }, out),
+      "li",
+      { class: `session-link${token.current ? " current" : ""}`, dataset: { tokenId: token.id } },
+      h("span", { class: "session-title" }, token.device, token.current ? h("span", { class: "badge ok" }, "this device") : null),
+      h("span", { class: "session-when" }, details.join(" · ")),
+      h("span", { class: "actions" }, out),
     );
   }
 
