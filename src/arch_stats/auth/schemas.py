@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
 Bowstyle = Literal["recurve", "compound", "barebow", "longbow", "traditional", "flatbow"]
 Gender = Literal["male", "female"]
@@ -102,11 +102,11 @@ class LoginTokenOut(Strict):
 
 
 class SignOutIn(Strict):
-    keep_current: bool = Field(
+    keep_current: StrictBool = Field(
         description="true: sign out every other browser and client, stay signed in here; "
         "false: this one too."
     )
-    include_device_tokens: bool = Field(
+    include_device_tokens: StrictBool = Field(
         default=False, description="Also revoke the device tokens of the sensor readers."
     )
 
