@@ -87,6 +87,8 @@ export async function profilePage(ctx) {
     maxlength: 128,
   });
   const pwErrors = errorSlot();
+  // What a password change did: the other sign-ins ended, readers to pair again.
+  const pwNotice = h("p", { class: "notice", id: "password-notice", hidden: true });
   const change = h("button", { type: "submit" }, "Change password");
   const pwForm = h(
     "form",
@@ -95,6 +97,7 @@ export async function profilePage(ctx) {
     pwErrors,
     h("div", { class: "grid-2" }, field("Current password", current), field("New password", fresh, "At least 8 characters.")),
     h("div", { class: "actions" }, change),
+    pwNotice,
   );
   pwForm.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -114,8 +117,6 @@ export async function profilePage(ctx) {
       }
     });
   });
-  const pwNotice = h("p", { class: "notice", id: "password-notice", hidden: true });
-  pwForm.append(pwNotice);
 
   const signIns = signInsCard(ctx);
   ctx.main.append(h("h1", {}, "Profile"), form, pwForm, signIns);
@@ -139,7 +140,14 @@ function signInsCard(ctx) {
   );
 
   async function reload() {
-    const tokens = await get("/auth/login-token", { signal: ctx.signal });
+    let tokens;
+    try {
+      tokens = await get("/auth/login-token", { signal: ctx.signal });
+    } catch (err) {
+      if ((err && err.name === "AbortError") || (err && err.status === 401)) throw err;
+      errors.show(err); // the rest of the profile still works
+      return;
+    }
     draw(tokens);
   }
 
