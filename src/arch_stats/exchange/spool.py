@@ -22,6 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
+from arch_stats.core.errors import BusinessRuleError
+
 CHUNK_BYTES = 256 * 1024
 
 T = TypeVar("T")
@@ -39,9 +41,14 @@ async def off_loop(fn: Callable[..., T], *args: Any) -> T:
         raise
 
 
-class ExportTooLarge(Exception):
+class ExportTooLarge(BusinessRuleError):
+    """The export is larger than the server writes."""
+
     def __init__(self, limit: int) -> None:
-        super().__init__(f"the export is larger than {limit} bytes (EXPORT_MAX_BYTES)")
+        super().__init__(
+            f"the export is larger than {limit} bytes (EXPORT_MAX_BYTES): export less at a "
+            "time (from, to)"
+        )
 
 
 class ExportSpool:
