@@ -66,7 +66,7 @@ from arch_stats.stats.service import filter_kwargs
 log = logging.getLogger("arch_stats.exchange")
 
 FEED_BYTES = 256 * 1024  # the parser is handed the upload in pieces of about this size
-STAGE_BATCH = 5_000
+STAGE_BATCH = 2_000
 
 T = TypeVar("T")
 
