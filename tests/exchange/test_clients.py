@@ -257,3 +257,16 @@ async def test_export_larger_than_its_limit_400_and_lease_released(
     assert "EXPORT_MAX_BYTES" in r.json()["errors"][0]
     override(export_max_bytes=1 << 30)
     assert (await client.get(EXPORT, headers=archer.headers)).status_code == 200
+
+
+async def test_exports_one_after_another_on_one_connection_all_answered(
+    archer: ArcherCtx, story: Story, http_server: tuple[str, int]
+) -> None:
+    # The lease is let go before the client sees the end of a download: the next one is not
+    # refused as "already running".
+    host, port = http_server
+    async with httpx.AsyncClient(base_url=f"http://{host}:{port}") as http:
+        for _ in range(5):
+            r = await http.get(EXPORT, headers=archer.headers)
+            assert r.status_code == 200, r.text
+            assert r.text.count("\n") > 7

@@ -87,6 +87,8 @@ class SpooledDownload(Response):
                 "export stopped after %d bytes: %s", offset, exc, extra={"resource": "export"}
             )
             return  # unfinished: the client sees a broken download, not a short file
+        # Done before the client can see the end, so that its next export is not refused.
+        await self.lease.release()
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _send(self, send: Send, message: Message) -> None:

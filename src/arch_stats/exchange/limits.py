@@ -37,6 +37,7 @@ class Lease:
         self.kind = kind
         self.holder = holder
         self._renewer: asyncio.Task[None] | None = None
+        self._released = False
 
     @classmethod
     async def take(cls, db: Executor, archer_id: UUID, kind: str) -> Lease:
@@ -62,6 +63,10 @@ class Lease:
                 log.warning("%s lease not renewed: %s", self.kind, type(exc).__name__)
 
     async def release(self) -> None:
+        """Let go (once; later calls do nothing)."""
+        if self._released:
+            return
+        self._released = True
         if self._renewer is not None:
             self._renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
