@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +17,8 @@ import pytest
 from fastapi import FastAPI
 
 from arch_stats.core.database import Connection
+from arch_stats.core.errors import ServiceUnavailable
+from arch_stats.exchange import limits
 from arch_stats.exchange.schemas import SHOT_COLUMNS
 from tests.conftest import ArcherCtx, MakeArcher
 from tests.exchange.conftest import Raw, errors_of, raw_connect, request_head
@@ -270,3 +273,26 @@ async def test_exports_one_after_another_on_one_connection_all_answered(
             r = await http.get(EXPORT, headers=archer.headers)
             assert r.status_code == 200, r.text
             assert r.text.count("\n") > 7
+
+
+async def test_a_lease_left_by_a_dead_process_expires(
+    client: httpx.AsyncClient, db: Connection, other: ArcherCtx
+) -> None:
+    lease = "INSERT INTO exchange_lease VALUES ($1, 'import', gen_random_uuid(), now() + $2)"
+    await db.execute(lease, other.id, timedelta(seconds=60))
+    assert (await post_csv(client, other, HEADER_LINE)).status_code == 429
+    await db.execute("DELETE FROM exchange_lease")
+    await db.execute(lease, other.id, timedelta(seconds=-1))  # its holder died a while ago
+    assert (await post_csv(client, other, HEADER_LINE)).status_code == 200
+    assert await db.fetchval("SELECT count(*) FROM exchange_lease") == 0
+
+
+async def test_busy_process_answers_503_with_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(limits, "SLOT_WAIT_SECONDS", 0.05)
+    slots = limits.Slots(1)
+    async with slots.slot():
+        with pytest.raises(ServiceUnavailable) as busy:
+            await slots.acquire()
+    assert busy.value.retry_after == limits.RETRY_AFTER_SECONDS
+    async with slots.slot():  # free again
+        pass
