@@ -10,10 +10,16 @@ from starlette.responses import Response
 
 from arch_stats.auth.deps import CurrentArcher
 from arch_stats.core.database import Db, Tx
-from arch_stats.core.responses import Envelope, error_responses, ok_json
+from arch_stats.core.responses import Envelope, JSONBytes, error_responses, ok_json
 from arch_stats.core.settings import Settings
 from arch_stats.shots import service
-from arch_stats.shots.schemas import IDEMPOTENCY_KEY_PATTERN, ShotIn, ShotOut, ShotPatch
+from arch_stats.shots.schemas import (
+    IDEMPOTENCY_KEY_PATTERN,
+    ShotIn,
+    ShotOut,
+    ShotPage,
+    ShotPatch,
+)
 
 router = APIRouter(tags=["shots"])
 
@@ -67,17 +73,26 @@ async def create_shots(
 
 @router.get(
     "/session/{session_id}/shot",
-    response_model=Envelope[list[ShotOut]],
+    response_model=ShotPage,
     responses=error_responses(401, 404, 422),
-    summary="The session's shots in order (seq), with end numbers",
+    summary="The session's shots in order (seq), a page at a time",
+    description="At most `limit` shots with seq > `after`; `next_after` in the answer is the "
+    "`after` of the next page, null on the last one.",
 )
 async def list_shots(
     session_id: UUID,
     archer: CurrentArcher,
     conn: Db,
     after: Annotated[int, Query(ge=0, le=2**31 - 1, description="Only shots with seq > after")] = 0,
+    limit: Annotated[
+        int, Query(ge=1, le=service.MAX_PAGE, description="Most shots in the page")
+    ] = service.DEFAULT_PAGE,
 ) -> Response:
-    return ok_json(await service.list_for_session(conn, archer.archer_id, session_id, after))
+    page = await service.list_for_session(
+        conn, archer.archer_id, session_id, after=after, limit=limit
+    )
+    body = b'{"code":200,"data":%s,"errors":[]%s}' % (page.json.encode(), page.extra())
+    return JSONBytes(body)
 
 
 @router.get(

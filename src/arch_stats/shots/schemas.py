@@ -123,3 +123,17 @@ class ShotOut(BaseModel):
     landed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+class ShotPage(BaseModel):
+    """A page of a session's shots, in `seq` order: the envelope with `next_after`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: int
+    data: list[ShotOut]
+    errors: list[str]
+    next_after: int | None = Field(
+        description="The `after` of the next page (the last seq of this one), or null when "
+        "this page is the last."
+    )

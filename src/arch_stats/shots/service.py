@@ -15,10 +15,14 @@ from arch_stats.faces.scoring import score_impact
 from arch_stats.shots import repository as repo
 from arch_stats.shots.repository import ShotRow, TargetInfo
 from arch_stats.shots.schemas import ShotIn, ShotPatch
+from arch_stats.shots.spots import spot_value
 from arch_stats.shots.target_cache import TargetCache
 from arch_stats.shots.writer import SessionWriter
 
 MAX_BATCH = 500
+# A page of a session's shots (GET /session/{id}/shot): by default, and at most.
+DEFAULT_PAGE = 1000
+MAX_PAGE = 10_000
 
 # Concurrent posts to one session are written together (shots/writer.py); one per process.
 WRITER = SessionWriter()
@@ -63,6 +67,7 @@ def _scored(
             f"(0–{target.view_width_mm:g} × 0–{target.view_height_mm:g} mm)"
         )
     s = score_impact(target.faces, x_mm, y_mm, arrow_diameter_mm=diameter, compound=target.compound)
+    spot_score, spot_is_x = spot_value(target, s.face_index, s.score, s.is_x)
     return ShotRow(
         target.id,
         arrow_id,
@@ -77,6 +82,8 @@ def _scored(
         engaged,
         released,
         landed,
+        spot_score=spot_score,
+        spot_is_x=spot_is_x,
     )
 
 
@@ -271,11 +278,32 @@ async def _check_and_score(
     return by_session
 
 
-async def list_for_session(conn: Executor, archer_id: UUID, session_id: UUID, after: int) -> str:
-    json = await repo.list_json(conn, session_id=session_id, archer_id=archer_id, after=after)
-    if json is None:
+@dataclass(frozen=True, slots=True)
+class ShotPage:
+    json: str  # the shots, a JSON list
+    next_after: int | None  # `after` for the next page; None when this is the last
+
+    def extra(self) -> bytes:
+        """The envelope's member after code, data and errors."""
+        return b',"next_after":%s' % (
+            b"null" if self.next_after is None else b"%d" % self.next_after
+        )
+
+
+async def list_for_session(
+    conn: Executor,
+    archer_id: UUID,
+    session_id: UUID,
+    *,
+    after: int = 0,
+    limit: int = DEFAULT_PAGE,
+) -> ShotPage:
+    page = await repo.list_json(
+        conn, session_id=session_id, archer_id=archer_id, after=after, limit=limit
+    )
+    if page is None:
         raise NotFound("session", session_id)
-    return json
+    return ShotPage(*page)
 
 
 async def get(conn: Executor, archer_id: UUID, shot_id: UUID) -> str:
@@ -300,14 +328,25 @@ async def update(conn: Connection, archer_id: UUID, shot_id: UUID, patch: ShotPa
         if not arrow["is_active"] and arrow_id != current["arrow_id"]:
             raise BusinessRuleError(f"arrow {arrow['identifier']} is retired")
         diameter = arrow["diameter_mm"]
+    session_id = current["session_id"]
     end_no, end_place = current["end_no"], current["end_place"]
     if patch.end_no is not None and patch.end_no != end_no:
         end_no = patch.end_no
-        taken = await repo.places_taken(conn, current["session_id"], end_no)
+        taken = await repo.places_taken(conn, session_id, end_no)
         end_place = first_free_place(taken, current["arrows_per_end"], end_no)
     target = (await repo.targets(conn, [current["target_id"]], archer_id))[current["target_id"]]
     row = _scored(target, arrow_id=arrow_id, diameter=diameter, x_mm=x_mm, y_mm=y_mm, where="shot")
-    return await repo.update(conn, shot_id, row, end_no=end_no, end_place=end_place)
+    # The same-spot rule: the shot itself is scored against its end before it is written (one
+    # shot.updated for it), then the ends it left and joined are rescored.
+    same_spot_miss = row.spot_score is not None and await repo.outranked(
+        conn, shot_id, session_id, end_no, row, current["seq"]
+    )
+    json = await repo.update(
+        conn, shot_id, row, end_no=end_no, end_place=end_place, same_spot_miss=same_spot_miss
+    )
+    if current["spot_score"] is not None or row.spot_score is not None:
+        await repo.rescore_spots(conn, session_id, {current["end_no"], end_no})
+    return json
 
 
 def first_free_place(taken: int, per_end: int, end_no: int) -> int:
@@ -324,4 +363,7 @@ async def delete(conn: Connection, archer_id: UUID, shot_id: UUID) -> str:
         raise NotFound("shot", shot_id)
     if not current["is_open"]:
         raise BusinessRuleError("the session is closed: reopen it to change its shots")
-    return await repo.delete(conn, shot_id)
+    json = await repo.delete(conn, shot_id)
+    if current["spot_score"] is not None:  # the hits of its spot it outranked count again
+        await repo.rescore_spots(conn, current["session_id"], {current["end_no"]})
+    return json
