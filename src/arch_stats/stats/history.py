@@ -13,8 +13,9 @@
   scoring): the decimal handicap at which archeryutils expects its average per arrow on that
   face at that distance (indoors or out as the session says), i.e. the handicap of a round of
   its own, one pass of those arrows;
-* none otherwise (fewer arrows, mixed faces or distances, a score of 0 or the maximum, a
-  history of one arrow's shots only). Decimal handicaps are rounded to 0.1.
+* none otherwise (fewer arrows, mixed faces or distances, a score of 0, the maximum score
+  where the handicap would be decimal, a history of one arrow's shots only). Decimal
+  handicaps are rounded to 0.1.
 
 A week or month row has the mean handicap of its sessions that have one (`sessions`).
 
