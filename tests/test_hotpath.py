@@ -133,6 +133,14 @@ def request_matrix(ids: dict[str, str], archer: ArcherCtx, other: ArcherCtx) -> 
         (f"{API}/session/{open_id}/shot?after=99999999999", mine, False),
         (f"{API}/session/{open_id}/shot?after=1.5", mine, False),
         (f"{API}/session/{open_id}/shot?after=1&after=2", mine, False),
+        (f"{API}/session/{open_id}/shot?limit=2", mine, True),
+        (f"{API}/session/{open_id}/shot?after=2&limit=2", mine, True),
+        (f"{API}/session/{open_id}/shot?limit=1&after=1", mine, True),
+        (f"{API}/session/{open_id}/shot?limit=10000", mine, True),
+        (f"{API}/session/{open_id}/shot?limit=0", mine, False),
+        (f"{API}/session/{open_id}/shot?limit=10001", mine, False),
+        (f"{API}/session/{open_id}/shot?limit=%202", mine, False),
+        (f"{API}/session/{open_id}/shot?limit=1&limit=2", mine, False),
         (f"{API}/session/not-a-uuid/shot", mine, False),
         (f"{API}/shot/{shot_id}", mine, True),
         (f"{API}/shot/{shot_id}", theirs, False),
@@ -460,3 +468,58 @@ async def test_hot_post_shot_body_over_the_limit_is_413(
     r = await client.post(f"{API}/shot", content=chunks(), headers=headers)
     assert r.status_code == 413
     assert r.json()["errors"] == [f"request body larger than {settings.max_body_bytes} bytes"]
+
+
+async def test_hot_post_shot_sent_again_answers_exactly_like_fastapi(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    plain: httpx.AsyncClient,
+    archer: ArcherCtx,
+    other: ArcherCtx,
+) -> None:
+    """Posts sent again (same shot ids, same Idempotency-Key): the same 200 both ways."""
+    ids = await seed_sessions(client, archer)
+    sid = ids["session2"]
+    r = await client.get(f"{API}/session/{sid}/target", headers=archer.headers)
+    target = r.json()["data"][0]["id"]
+
+    def shot(**fields: Any) -> dict[str, Any]:
+        return {"session_id": sid, "target_id": target, "x_mm": 510.0, "y_mm": 480.0, **fields}
+
+    JSON = {**archer.headers, "Content-Type": "application/json"}
+    layer = hot_layer(app)
+    with_ids = [shot(id=str(uuid4()), x_mm=500.0 + i) for i in range(3)]
+    one = shot(id=str(uuid4()))
+    keyed = {**JSON, "Idempotency-Key": f"key-{uuid4()}"}
+    for body, headers in ((with_ids, JSON), (one, JSON), ([shot(), shot()], keyed)):
+        raw = orjson.dumps(body)
+        first = await plain.post(f"{API}/shot", content=raw, headers=headers)
+        assert first.status_code == 201, first.text
+        expected = await plain.post(f"{API}/shot", content=raw, headers=headers)
+        answered = layer.answered
+        got = await client.post(f"{API}/shot", content=raw, headers=headers)
+        assert (got.status_code, expected.status_code) == (200, 200), got.text
+        assert got.json() == expected.json() == {**first.json(), "code": 200}
+        assert layer.answered == answered + 1
+    # Written by the hot path first, sent again through FastAPI: the same shots.
+    fresh = orjson.dumps([shot(id=str(uuid4())), shot(id=str(uuid4()))])
+    got = await client.post(f"{API}/shot", content=fresh, headers=JSON)
+    expected = await plain.post(f"{API}/shot", content=fresh, headers=JSON)
+    assert (got.status_code, expected.status_code) == (201, 200)
+    assert got.json()["data"] == expected.json()["data"]
+    # Refusals: the same answer, and the route gives it.
+    refused: list[tuple[Any, dict[str, str], int]] = [
+        ([with_ids[0], shot(id=str(uuid4()))], JSON, 409),  # a mix
+        ([shot(id=with_ids[0]["id"]), shot(id=with_ids[0]["id"])], JSON, 422),  # twice
+        (shot(), {**JSON, "Idempotency-Key": "x" * 201}, 422),
+        (shot(), {**JSON, "Idempotency-Key": ""}, 422),
+        (shot(id=with_ids[0]["id"]), {**other.headers, "Content-Type": "application/json"}, 404),
+    ]
+    for body, headers, status in refused:
+        raw = orjson.dumps(body)
+        answered = layer.answered
+        expected = await plain.post(f"{API}/shot", content=raw, headers=headers)
+        got = await client.post(f"{API}/shot", content=raw, headers=headers)
+        assert (got.status_code, got.json()) == (expected.status_code, expected.json()), body
+        assert got.status_code == status, got.text
+        assert layer.answered == answered

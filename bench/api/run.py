@@ -110,7 +110,8 @@ def scenarios(seeded: Seeded) -> list[Scenario]:
         Scenario(
             "shots_10k",
             "GET /session/{id}/shot (10,000)",
-            Request("GET", f"{API}/session/{s10k}/shot", auth),
+            # The whole session in one page (the list is paged: 1,000 shots by default).
+            Request("GET", f"{API}/session/{s10k}/shot?limit={SHOTS_LARGE}", auth),
             Target(min_rps=20),
             expect_items=SHOTS_LARGE,
         ),

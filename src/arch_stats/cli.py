@@ -178,7 +178,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     settings = get_settings()
     with database(settings) as dsn:
         asyncio.run(_migrate_up(dsn))
-        return import_csv(dsn, email=args.email, path=args.file, say=_err)
+        return import_csv(
+            dsn,
+            email=args.email,
+            path=args.file,
+            say=_err,
+            max_shots=settings.session_max_shots,
+        )
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,6 +14,7 @@ from arch_stats.core.database import Connection
 from arch_stats.faces.scoring import FACES, PlacedFace, score_impact
 from arch_stats.shots import repository as shots_repo
 from arch_stats.shots.repository import ShotRow, TargetInfo
+from arch_stats.shots.spots import spot_value
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-archer"  # noqa: S105 (documented demo login, not a secret)
@@ -101,7 +102,7 @@ async def _seed(conn: Connection, log: Callable[[str], None]) -> UUID:
         )
         placed = (PlacedFace(face, view / 2, view / 2),)
         target = TargetInfo(target_id, session_id, True, view, view, False, placed)
-        spots = FACES[face].spots  # aim at each spot in turn, one end on each
+        spots = FACES[face].spots  # aim at each spot in turn, one arrow on each
         rows = []
         for i in range(n_arrows):
             arrow = arrow_ids[i % len(arrow_ids)]
@@ -112,7 +113,7 @@ async def _seed(conn: Connection, log: Callable[[str], None]) -> UUID:
             if rng.random() < 0.01:
                 x = y = None
             else:
-                sx, sy = spots[(i // per_end) % len(spots)]
+                sx, sy = spots[i % per_end % len(spots)]
                 x = min(max(view / 2 + sx + rng.gauss(bias_x, sigma * fatigue), 0.0), view)
                 y = min(
                     max(view / 2 + sy + rng.gauss(bias_y + 0.1 * sigma, sigma * fatigue), 0.0), view
@@ -137,6 +138,7 @@ async def _seed(conn: Connection, log: Callable[[str], None]) -> UUID:
                 )
                 continue
             s = score_impact(target.faces, x, y, arrow_diameter_mm=5.5)
+            spot_score, spot_is_x = spot_value(target, s.face_index, s.score, s.is_x)
             rows.append(
                 ShotRow(
                     target_id,
@@ -152,6 +154,8 @@ async def _seed(conn: Connection, log: Callable[[str], None]) -> UUID:
                     released - timedelta(seconds=rng.uniform(1.6, 2.4)),
                     released,
                     landed,
+                    spot_score=spot_score,
+                    spot_is_x=spot_is_x,
                 )
             )
         await shots_repo.insert_shots(conn, session_id=session_id, archer_id=archer_id, shots=rows)

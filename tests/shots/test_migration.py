@@ -134,3 +134,51 @@ async def test_an_end_holding_more_than_arrows_per_end_overflows_to_new_ends(
         ]
     finally:
         await conn.close()
+
+
+async def test_existing_hits_on_a_triple_face_follow_the_same_spot_rule(scratch: str) -> None:
+    conn = await migrations.connect(scratch)
+    try:
+        await _before(conn, END_PLACE)
+        archer = await conn.fetchval(
+            "INSERT INTO archer (email, password_hash, name) VALUES ('t@example.org', 'x', 'T') "
+            "RETURNING id"
+        )
+        session, target = await _session(conn, archer, 3)
+        await conn.execute(
+            "INSERT INTO target_face VALUES ($1, 0, 'wa_40_triple_vertical', 200, 200)", target
+        )
+        # End 1: a 9 then an 8 on the middle spot, a 10 on the top one. End 2: a 7 alone.
+        hits = [(1, 1, 1, 9, 235.0), (2, 1, 0, 10, 200.0), (3, 1, 1, 8, 255.0), (4, 2, 1, 7, 275.0)]
+        for seq, end_no, spot, score, x in hits:
+            await conn.execute(
+                "INSERT INTO shot (session_id, archer_id, target_id, seq, end_no, x_mm, y_mm, "
+                "face_index, spot_index, dx_mm, dy_mm, score) "
+                "VALUES ($1, $2, $3, $4, $5, $6::float8, 200, 0, $7, $6::float8 - 200, 0, $8)",
+                session,
+                archer,
+                target,
+                seq,
+                end_no,
+                x,
+                spot,
+                score,
+            )
+        assert await conn.fetchval("SELECT total FROM session_summary") == 34
+        await migrations.up(conn)
+        rows = await conn.fetch(
+            "SELECT shot_json(s)::text AS doc FROM shot s WHERE session_id = $1 ORDER BY seq",
+            session,
+        )
+        docs = [json.loads(r["doc"]) for r in rows]
+        assert [(d["label"], d["same_spot_miss"], d["hit_label"]) for d in docs] == [
+            ("M", True, "9"),
+            ("10", False, None),
+            ("8", False, None),
+            ("7", False, None),
+        ]
+        summary = await conn.fetchrow("SELECT total, hits FROM session_summary")
+        assert summary is not None and (summary["total"], summary["hits"]) == (25, 3)
+        assert await conn.fetchval("SELECT total_score FROM session") == 25
+    finally:
+        await conn.close()

@@ -217,7 +217,7 @@ async def test_list_shots_empty_session_is_empty_list(
     client: httpx.AsyncClient, rng: Range
 ) -> None:
     r = await client.get(f"/api/v0/session/{rng.session_id}/shot", headers=rng.archer.headers)
-    assert r.json() == {"code": 200, "data": [], "errors": []}
+    assert r.json() == {"code": 200, "data": [], "errors": [], "next_after": None}
 
 
 async def test_someone_elses_shots_404(

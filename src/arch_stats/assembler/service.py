@@ -29,6 +29,7 @@ from arch_stats.core.errors import AppError
 from arch_stats.faces.scoring import score_impact
 from arch_stats.shots import repository as shots_repo
 from arch_stats.shots.repository import ShotRow, TargetInfo
+from arch_stats.shots.spots import spot_value
 
 log = logging.getLogger("arch_stats.assembler")
 
@@ -247,10 +248,11 @@ def _row(s: MatchedShot, target: TargetInfo, diameters: dict[UUID, float]) -> Sh
         arrow_diameter_mm=diameters.get(arrow_id) if arrow_id else None,
         compound=target.compound,
     )
+    spot_score, spot_is_x = spot_value(target, score.face_index, score.score, score.is_x)
     return ShotRow(
         target.id, arrow_id, landing.x_mm, landing.y_mm, score.face_index, score.spot_index,
         score.dx_mm, score.dy_mm, score.score, score.is_x, engaged, s.release.ts, landing.ts,
-        s.release.id,
+        s.release.id, spot_score=spot_score, spot_is_x=spot_is_x,
     )  # fmt: skip
 
 

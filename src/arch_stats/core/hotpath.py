@@ -57,20 +57,20 @@ class HotRequest:
     headers: Sequence[tuple[bytes, bytes]] = ()
     settings: Settings | None = None
 
-    def header(self, name: bytes) -> bytes | None:
-        """The value of the header `name` (lower case); None when absent or repeated."""
-        found = None
-        for key, value in self.headers:
-            if key == name:
-                if found is not None:
-                    return None
-                found = value
-        return found
+
+@dataclass(frozen=True, slots=True)
+class HotAnswer:
+    """An answer with its own status, or more members in the envelope than code, data and
+    errors: `extra` is JSON text put after them, e.g. `b',"next_after":42'`."""
+
+    status: int
+    data: bytes
+    extra: bytes = b""
 
 
-# Returns the `data` of the answer as JSON bytes (with the route's status, or with its own:
-# `(status, data)`), or None: "let FastAPI answer this one".
-HotHandler = Callable[[HotRequest], Awaitable[bytes | tuple[int, bytes] | None]]
+# Returns the `data` of the answer as JSON bytes (with the route's status), a HotAnswer, or
+# None: "let FastAPI answer this one".
+HotHandler = Callable[[HotRequest], Awaitable[bytes | HotAnswer | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +193,9 @@ class HotPath:
             return None
         if data is None:
             return None
-        status, data = data if isinstance(data, tuple) else (route.status, data)
-        return status, b'{"code":%d,"data":%s,"errors":[]}' % (status, data)
+        answer = data if isinstance(data, HotAnswer) else HotAnswer(route.status, data)
+        body = b'{"code":%d,"data":%s,"errors":[]%s}' % (answer.status, answer.data, answer.extra)
+        return answer.status, body
 
 
 def _is_json(scope: Scope) -> bool:

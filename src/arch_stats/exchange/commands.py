@@ -110,14 +110,23 @@ async def _chunks(source: BinaryIO) -> AsyncIterator[bytes]:
         yield chunk
 
 
-def import_csv(dsn: str, *, email: str, path: Path, say: Say) -> int:
-    """Import a shots.csv into the archer `email`'s account: all or nothing."""
+def import_csv(dsn: str, *, email: str, path: Path, say: Say, max_shots: int | None = None) -> int:
+    """Import a shots.csv into the archer `email`'s account: all or nothing (sessions of at
+    most `max_shots` shots, SESSION_MAX_SHOTS)."""
     with path.open("rb") as source:
         size = os.fstat(source.fileno()).st_size
-        return asyncio.run(_import(dsn, email, source, size, path, say))
+        return asyncio.run(_import(dsn, email, source, size, path, say, max_shots))
 
 
-async def _import(dsn: str, email: str, source: BinaryIO, size: int, path: Path, say: Say) -> int:
+async def _import(
+    dsn: str,
+    email: str,
+    source: BinaryIO,
+    size: int,
+    path: Path,
+    say: Say,
+    max_shots: int | None,
+) -> int:
     conn = await migrations.connect(dsn)
     try:
         archer_id = await repo.archer_by_email(conn, email)
@@ -134,6 +143,7 @@ async def _import(dsn: str, email: str, source: BinaryIO, size: int, path: Path,
                     progress=lambda read, rows: progress(
                         f"read {_mb(read)} of {_mb(size)}, {rows:,} rows"
                     ),
+                    max_shots=max_shots,
                 )
         except AppError as exc:
             for message in exc.messages:

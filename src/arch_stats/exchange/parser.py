@@ -29,15 +29,17 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from arch_stats.exchange.schemas import DERIVED_COLUMNS, SHOT_COLUMNS
-from arch_stats.faces.scoring import FACES, max_score
+from arch_stats.exchange.schemas import DERIVED_COLUMNS, OPTIONAL_COLUMNS, SHOT_COLUMNS
+from arch_stats.faces.scoring import FACES, PlacedFace, max_score, score_impact
 
 MAX_ERRORS = 50
 MAX_INT = 2**31 - 1
 _ROUND_CODE = re.compile(r"[A-Za-z0-9_]{1,100}")
 _TRUE = frozenset({"true", "t"})
 _FALSE = frozenset({"false", "f"})
-REQUIRED_COLUMNS = tuple(c for c in SHOT_COLUMNS if c not in DERIVED_COLUMNS)
+REQUIRED_COLUMNS = tuple(
+    c for c in SHOT_COLUMNS if c not in DERIVED_COLUMNS and c not in OPTIONAL_COLUMNS
+)
 
 T = TypeVar("T")
 
@@ -198,11 +200,19 @@ def target_fields(v: dict[str, str], session_key: UUID) -> TargetFields:
 
 
 def shot_record(
-    v: dict[str, str], line: int, session_key: UUID, target_key: UUID, target: TargetFields
+    v: dict[str, str],
+    line: int,
+    session_key: UUID,
+    target_key: UUID,
+    target: TargetFields,
+    *,
+    per_end: int = 24,
 ) -> tuple[Any, ...]:
     """The staging row of one shot (columns of `repository.STAGE_COLUMNS`)."""
     seq = _int("seq", v["seq"], 1, MAX_INT)
     end_no = _int("end_no", v["end_no"], 1, MAX_INT)
+    # Files written before end_place existed: the import gives places in seq order.
+    end_place = _optional(v.get("end_place", ""), lambda p: _int("end_place", p, 1, per_end))
     arrow = v["arrow"] or None
     if arrow is not None and len(arrow) > 10:
         raise LineError("arrow: an identifier has at most 10 characters")
@@ -222,7 +232,8 @@ def shot_record(
             raise LineError("score: a shot without a position is a miss and scores 0")
         if times[2] is not None:
             raise LineError("landed_at: a shot without a position never landed")
-        return (line, session_key, target_key, seq, end_no, arrow, *[None] * 6, 0, False, *times)
+        return (line, session_key, target_key, seq, end_no, end_place, arrow, *[None] * 6, 0,
+                False, None, None, *times)  # fmt: skip
     if any(p == "" for p in position):
         raise LineError("x_mm, y_mm, face_index, spot_index, dx_mm, dy_mm: all or none")
     x = _float("x_mm", position[0], limit=100_000)
@@ -237,8 +248,37 @@ def shot_record(
     best = max_score(face_type)
     if score > best:
         raise LineError(f"score: {score} is more than a {face_type} face gives ({best})")
-    return (line, session_key, target_key, seq, end_no, arrow, x, y, face_index, spot_index,
-            dx, dy, score, is_x, *times)  # fmt: skip
+    spot_score, spot_is_x = _spot_hit(v, target, face_index, spot_index, (x, y), (score, is_x))
+    return (line, session_key, target_key, seq, end_no, end_place, arrow, x, y, face_index,
+            spot_index, dx, dy, score, is_x, spot_score, spot_is_x, *times)  # fmt: skip
+
+
+def _spot_hit(
+    v: dict[str, str],
+    target: TargetFields,
+    face_index: int,
+    spot_index: int,
+    xy: tuple[float, float],
+    counted: tuple[int, bool],
+) -> tuple[int | None, bool | None]:
+    """The value hit on a spot of a multi-spot face (shots/spots.py), else (None, None).
+
+    The file holds counted scores: a same-spot miss reads M. Its value is found again from
+    its position, as it was scored: the face, the arrow's diameter, compound scoring."""
+    if len(FACES[target.faces[face_index][0]].spots) < 2:
+        return None, None
+    score, is_x = counted
+    if score > 0:
+        return score, is_x
+    diameter = _optional(
+        v["arrow_diameter_mm"] if v["arrow"] else "",
+        lambda d: _float("arrow_diameter_mm", d, positive=True, limit=20),
+    )
+    faces = tuple(PlacedFace(*face) for face in target.faces)
+    hit = score_impact(faces, *xy, arrow_diameter_mm=diameter, compound=target.compound_scoring)
+    if hit.score > 0 and (hit.face_index, hit.spot_index) == (face_index, spot_index):
+        return hit.score, hit.is_x
+    return None, None
 
 
 # --- the parser ------------------------------------------------------------------------------
@@ -384,14 +424,17 @@ class ShotsCsvParser:
         try:
             session_key = _uuid("session_key", v["session_key"])
             target_key = _uuid("target_key", v["target_key"])
-            self._same(self.sessions, session_key, line, "session", session_fields(v))
+            session = session_fields(v)
+            self._same(self.sessions, session_key, line, "session", session)
             target = target_fields(v, session_key)
             self._same(self.targets, target_key, line, "target", target)
-            record = shot_record(v, line, session_key, target_key, target)
+            record = shot_record(
+                v, line, session_key, target_key, target, per_end=session.arrows_per_end
+            )
         except LineError as exc:
             self.error(line, str(exc))
             return
-        arrow = record[5]
+        arrow = v["arrow"] or None
         if arrow is not None and self.arrows.get(arrow) is None:
             diameter = v["arrow_diameter_mm"]
             try:

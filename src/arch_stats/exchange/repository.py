@@ -18,7 +18,7 @@ from uuid import UUID
 import asyncpg
 
 from arch_stats.core.database import Connection, Executor
-from arch_stats.core.errors import Conflict
+from arch_stats.core.errors import Conflict, InvalidInput
 from arch_stats.stats.repository import session_filters
 
 _BOOL = "CASE WHEN {0} THEN 'true' ELSE 'false' END"
@@ -71,7 +71,8 @@ def shots_query(
            s.session_distance_m, s.round_code, s.arrows_per_end, s.landing_window_ms,
            s.is_open, s.notes, t.target_key, t.lane, t.target_distance_m, t.view_width_mm,
            t.view_height_mm, t.compound_scoring, t.faces,
-           h.end_no, h.seq, a.identifier AS arrow, a.diameter_mm AS arrow_diameter_mm,
+           h.end_no, h.end_place, h.seq, a.identifier AS arrow,
+           a.diameter_mm AS arrow_diameter_mm,
            t.face_types[h.face_index + 1] AS face_type, h.x_mm, h.y_mm, h.face_index,
            h.spot_index, h.dx_mm, h.dy_mm, h.score,
            CASE WHEN h.is_x THEN 'X' WHEN h.score = 0 THEN 'M' ELSE h.score::text END AS label,
@@ -168,6 +169,7 @@ STAGE_COLUMNS = (
     "target_key",
     "seq",
     "end_no",
+    "end_place",
     "arrow",
     "x_mm",
     "y_mm",
@@ -177,6 +179,8 @@ STAGE_COLUMNS = (
     "dy_mm",
     "score",
     "is_x",
+    "spot_score",
+    "spot_is_x",
     "engaged_at",
     "released_at",
     "landed_at",
@@ -187,9 +191,10 @@ async def create_stage(conn: Executor) -> None:
     await conn.execute(
         """CREATE TEMPORARY TABLE import_shot (
                line integer NOT NULL, session_key uuid NOT NULL, target_key uuid NOT NULL,
-               seq integer NOT NULL, end_no integer NOT NULL, arrow text,
+               seq integer NOT NULL, end_no integer NOT NULL, end_place smallint, arrow text,
                x_mm float8, y_mm float8, face_index smallint, spot_index smallint,
                dx_mm float8, dy_mm float8, score smallint NOT NULL, is_x boolean NOT NULL,
+               spot_score smallint, spot_is_x boolean,
                engaged_at timestamptz, released_at timestamptz, landed_at timestamptz
            ) ON COMMIT DROP"""
     )
@@ -363,38 +368,19 @@ async def insert_shots(
 ) -> int:
     """The staged shots into their sessions (`sessions`: file key → id; `targets`: (file
     session key, file target key) → id; `arrows`: identifier → id); those whose (session,
-    seq) exists are skipped. Each session's `last_seq` then covers its highest shot number.
-    Returns the shots added."""
-    status: str = await conn.execute(
-        """WITH sm AS (
-               SELECT * FROM unnest($2::uuid[], $3::uuid[]) AS u(key, id)
-           ), tm AS (
-               SELECT * FROM unnest($4::uuid[], $5::uuid[], $6::uuid[])
-                        AS u(session_key, key, id)
-           ), am AS (
-               SELECT * FROM unnest($7::text[], $8::uuid[]) AS u(identifier, id)
-           )
-           INSERT INTO shot (session_id, archer_id, target_id, arrow_id, seq, end_no, x_mm,
-                             y_mm, face_index, spot_index, dx_mm, dy_mm, score, is_x,
-                             engaged_at, released_at, landed_at)
-           SELECT sm.id, $1, tm.id, am.id, st.seq, st.end_no, st.x_mm, st.y_mm, st.face_index,
-                  st.spot_index, st.dx_mm, st.dy_mm, st.score, st.is_x, st.engaged_at,
-                  st.released_at, st.landed_at
-           FROM import_shot st
-           JOIN sm ON sm.key = st.session_key
-           JOIN tm ON tm.session_key = st.session_key AND tm.key = st.target_key
-           LEFT JOIN am ON am.identifier = st.arrow
-           ORDER BY st.line
-           ON CONFLICT (session_id, seq) DO NOTHING""",
-        archer_id,
-        list(sessions),
-        list(sessions.values()),
-        [k[0] for k in targets],
-        [k[1] for k in targets],
-        list(targets.values()),
-        list(arrows),
-        list(arrows.values()),
-    )
+    seq), or whose place in its end is taken, are skipped; a shot the file gives no place
+    (files written before `end_place`) takes the first free place of its end, in seq order
+    (the `shot_place_default` trigger, 202611261400). Each session's `last_seq` then covers
+    its highest shot number. Returns the shots added."""
+    try:
+        status = await _insert_staged(conn, archer_id, sessions, targets, arrows)
+    except asyncpg.CheckViolationError as exc:
+        if exc.constraint_name not in ("shot_end_full", "shot_end_place_within_end"):
+            raise
+        raise InvalidInput(
+            f"nothing imported: {exc.args[0] if exc.args else exc} (a session of the file, or "
+            "the one it is imported into, has fewer arrows per end than an end of the file)"
+        ) from None
     await conn.execute(
         """UPDATE session s SET last_seq = greatest(s.last_seq, m.top)
            FROM (SELECT u.id, max(st.seq) AS top
@@ -407,3 +393,60 @@ async def insert_shots(
         list(sessions.values()),
     )
     return int(status.split()[-1])
+
+
+async def _insert_staged(
+    conn: Executor,
+    archer_id: UUID,
+    sessions: dict[UUID, UUID],
+    targets: dict[tuple[UUID, UUID], UUID],
+    arrows: dict[str, UUID],
+) -> str:
+    status: str = await conn.execute(
+        """WITH sm AS (
+               SELECT * FROM unnest($2::uuid[], $3::uuid[]) AS u(key, id)
+           ), tm AS (
+               SELECT * FROM unnest($4::uuid[], $5::uuid[], $6::uuid[])
+                        AS u(session_key, key, id)
+           ), am AS (
+               SELECT * FROM unnest($7::text[], $8::uuid[]) AS u(identifier, id)
+           )
+           INSERT INTO shot (session_id, archer_id, target_id, arrow_id, seq, end_no,
+                             end_place, x_mm, y_mm, face_index, spot_index, dx_mm, dy_mm, score,
+                             is_x, spot_score, spot_is_x, same_spot_miss, engaged_at,
+                             released_at, landed_at)
+           SELECT sm.id, $1, tm.id, am.id, st.seq, st.end_no, st.end_place, st.x_mm, st.y_mm,
+                  st.face_index, st.spot_index, st.dx_mm, st.dy_mm, st.score, st.is_x,
+                  st.spot_score, st.spot_is_x, st.spot_score IS NOT NULL AND st.score = 0,
+                  st.engaged_at, st.released_at, st.landed_at
+           FROM import_shot st
+           JOIN sm ON sm.key = st.session_key
+           JOIN tm ON tm.session_key = st.session_key AND tm.key = st.target_key
+           LEFT JOIN am ON am.identifier = st.arrow
+           -- Already there: skipped before a place is looked for (shot_place_default).
+           WHERE NOT EXISTS (SELECT FROM shot x WHERE x.session_id = sm.id AND x.seq = st.seq)
+           ORDER BY st.session_key, st.seq
+           ON CONFLICT DO NOTHING""",
+        archer_id,
+        list(sessions),
+        list(sessions.values()),
+        [k[0] for k in targets],
+        [k[1] for k in targets],
+        list(targets.values()),
+        list(arrows),
+        list(arrows.values()),
+    )
+    return status
+
+
+async def sessions_over(
+    conn: Executor, session_ids: Sequence[UUID], max_shots: int
+) -> list[tuple[UUID, int]]:
+    """The sessions among these holding more than `max_shots` shots: (id, shots)."""
+    rows = await conn.fetch(
+        "SELECT id, shot_count FROM session WHERE id = ANY($1::uuid[]) AND shot_count > $2 "
+        "ORDER BY start_time, id",
+        list(session_ids),
+        max_shots,
+    )
+    return [(r["id"], r["shot_count"]) for r in rows]

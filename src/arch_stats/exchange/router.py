@@ -97,5 +97,10 @@ async def _body(request: Request) -> AsyncIterator[bytes]:
     "has no limit.",
 )
 async def import_shots(request: Request, archer: CurrentArcher, conn: Tx) -> Response:
-    result = await service.import_shots(conn, archer.archer_id, _body(request))
+    result = await service.import_shots(
+        conn,
+        archer.archer_id,
+        _body(request),
+        max_shots=request.app.state.settings.session_max_shots,
+    )
     return ok(asdict(result))

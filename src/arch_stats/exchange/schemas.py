@@ -28,6 +28,7 @@ SHOT_COLUMNS: tuple[str, ...] = (
     "compound_scoring",
     "faces",  # face_type:centre_x_mm:centre_y_mm per face, by face index, space-separated
     "end_no",
+    "end_place",  # the arrow's place in its end (absent from files written before it was)
     "seq",
     "arrow",  # the arrow's identifier, empty for a shot without an arrow
     "arrow_diameter_mm",
@@ -49,6 +50,8 @@ SHOT_COLUMNS: tuple[str, ...] = (
 )
 # Columns an import reads nothing from: they follow from the others.
 DERIVED_COLUMNS = frozenset({"face_type", "label", "draw_ms", "flight_ms"})
+# Columns an import does without (files written before they existed).
+OPTIONAL_COLUMNS = frozenset({"end_place"})
 
 SESSION_COLUMNS: tuple[str, ...] = (
     "session_key",

@@ -154,9 +154,12 @@ async def import_shots(
     chunks: AsyncIterator[bytes],
     *,
     progress: Callable[[int, int], None] | None = None,
+    max_shots: int | None = None,
 ) -> ImportResult:
     """Import a shots.csv read from `chunks`; `conn` must be in a transaction (rolled back by
-    the caller when this raises). `progress(bytes read, rows read)` after each chunk."""
+    the caller when this raises). `progress(bytes read, rows read)` after each chunk. A
+    session that would hold more than `max_shots` shots (SESSION_MAX_SHOTS) refuses the
+    whole file."""
     parser = ShotsCsvParser()
     await repo.create_stage(conn)
     pending: list[tuple[Any, ...]] = []
@@ -184,10 +187,12 @@ async def import_shots(
                 f"shot {d['seq']} of session {d['session_key']} is already on line {d['first']}",
             )
         raise _refuse(parser)
-    return await _merge(conn, archer_id, parser)
+    return await _merge(conn, archer_id, parser, max_shots)
 
 
-async def _merge(conn: Executor, archer_id: UUID, parser: ShotsCsvParser) -> ImportResult:
+async def _merge(
+    conn: Executor, archer_id: UUID, parser: ShotsCsvParser, max_shots: int | None
+) -> ImportResult:
     result = ImportResult(rows=parser.rows)
     if not parser.sessions:
         return result
@@ -267,6 +272,17 @@ async def _merge(conn: Executor, archer_id: UUID, parser: ShotsCsvParser) -> Imp
 
     result.shots_created = await repo.insert_shots(conn, archer_id, sessions, targets, arrows)
     result.shots_skipped = parser.rows - result.shots_created
+    if max_shots is not None:
+        full = await repo.sessions_over(conn, list(sessions.values()), max_shots)
+        if full:
+            file_key = {session_id: k for k, session_id in sessions.items()}
+            raise BusinessRuleError(
+                *(
+                    f"nothing imported: session {file_key[session_id]} would hold {count} "
+                    f"shots, at most {max_shots} (SESSION_MAX_SHOTS)"
+                    for session_id, count in full
+                )
+            )
     log.info(
         "import: %d rows, %d sessions created, %d shots created",
         result.rows,

@@ -136,6 +136,7 @@ def insert_args(
 ) -> list[Any]:
     """The arguments of `INSERT_FUNCTION`: `sessions` holds each shot's (session, archer)."""
     releases = [s.release_event_id for s in shots]
+    ends = [s.end_no for s in shots]
     return [
         [session for session, _ in sessions],
         [archer for _, archer in sessions],
@@ -156,7 +157,7 @@ def insert_args(
         [s.released_at for s in shots],
         [s.landed_at for s in shots],
         releases if any(r is not None for r in releases) else None,
-        [s.end_no for s in shots],
+        ends if any(e is not None for e in ends) else None,
         [target_id for target_id, _ in targets],
         [version for _, version in targets],
         max_shots,
@@ -257,19 +258,39 @@ async def insert_shot_groups(
     return parts
 
 
-async def list_json(conn: Executor, *, session_id: UUID, archer_id: UUID, after: int) -> str | None:
-    """The session's shots in order, or None when the session is not the archer's."""
-    json: str | None = await conn.fetchval(
-        """SELECT CASE WHEN EXISTS (SELECT 1 FROM session WHERE id = $1 AND archer_id = $2)
-                   THEN (SELECT '[' || coalesce(string_agg(s.doc::text, ',' ORDER BY s.seq),
-                                                '') || ']'
-                         FROM shot s WHERE s.session_id = $1 AND s.seq > $3)
-                   END""",
+async def stored(conn: Executor, shot_ids: Sequence[UUID]) -> dict[UUID, tuple[UUID, str]]:
+    """Shots with these ids, whoever's: id → (archer, JSON)."""
+    rows = await conn.fetch(
+        "SELECT s.id, s.archer_id, s.doc::text AS doc FROM shot s WHERE s.id = ANY($1::uuid[])",
+        list(shot_ids),
+    )
+    return {r["id"]: (r["archer_id"], r["doc"]) for r in rows}
+
+
+async def list_json(
+    conn: Executor, *, session_id: UUID, archer_id: UUID, after: int, limit: int
+) -> tuple[str, int | None] | None:
+    """A page of the session's shots in order: (JSON list of at most `limit` shots with
+    seq > after, the `after` of the next page or None when this one is the last), or None
+    when the session is not the archer's."""
+    row = await conn.fetchrow(
+        """SELECT '[' || coalesce(string_agg(p.doc::text, ',' ORDER BY p.seq)
+                                   FILTER (WHERE p.n <= $4), '') || ']' AS json,
+                  CASE WHEN count(p.n) > $4 THEN max(p.seq) FILTER (WHERE p.n <= $4) END AS next
+           FROM session se
+           LEFT JOIN LATERAL (
+               SELECT s.seq, s.doc, row_number() OVER (ORDER BY s.seq) AS n
+               FROM shot s WHERE s.session_id = se.id AND s.seq > $3
+               ORDER BY s.seq LIMIT $4 + 1
+           ) p ON true
+           WHERE se.id = $1 AND se.archer_id = $2
+           GROUP BY se.id""",
         session_id,
         archer_id,
         after,
+        limit,
     )
-    return json
+    return None if row is None else (row["json"], row["next"])
 
 
 async def get_json(conn: Executor, shot_id: UUID, archer_id: UUID) -> str | None:
@@ -285,7 +306,7 @@ async def for_update(conn: Connection, shot_id: UUID, archer_id: UUID) -> asyncp
     The session's lock puts this change in line with every write of the session's shots
     (posts take it too): what the transaction reads next is the session as it is now."""
     return await conn.fetchrow(
-        """SELECT s.id, s.session_id, s.target_id, s.arrow_id, s.x_mm, s.y_mm, s.end_no,
+        """SELECT s.id, s.session_id, s.target_id, s.arrow_id, s.x_mm, s.y_mm, s.seq, s.end_no,
                   s.end_place, s.spot_score, se.is_open, se.arrows_per_end
            FROM shot s JOIN session se ON se.id = s.session_id
            WHERE s.id = $1 AND s.archer_id = $2
@@ -306,14 +327,59 @@ async def places_taken(conn: Executor, session_id: UUID, end_no: int) -> int:
     return mask
 
 
+async def outranked(
+    conn: Executor, shot_id: UUID, session_id: UUID, end_no: int, row: ShotRow, seq: int
+) -> bool:
+    """Whether another hit of the end on the spot `row` hit ranks before it (shots/spots.py):
+    then `row` is a same-spot miss."""
+    found: bool = await conn.fetchval(
+        """SELECT EXISTS (
+               SELECT FROM shot b
+               WHERE b.session_id = $2 AND b.end_no = $3 AND b.target_id = $4
+                 AND b.face_index = $5 AND b.spot_index = $6 AND b.spot_score IS NOT NULL
+                 AND b.id <> $1
+                 AND (b.spot_score, b.spot_is_x, b.seq) < ($7::int2, $8::bool, $9::int))""",
+        shot_id,
+        session_id,
+        end_no,
+        row.target_id,
+        row.face_index,
+        row.spot_index,
+        row.spot_score,
+        row.spot_is_x,
+        seq,
+    )
+    return found
+
+
+async def rescore_spots(conn: Executor, session_id: UUID, ends: Collection[int]) -> None:
+    """The same-spot rule over these ends of the session (shot_same_spot, 202611261420)."""
+    await conn.execute(
+        f"SELECT shot_same_spot($1, $2::int[]) FROM {REQUEST_ID.format('$3')}",
+        session_id,
+        sorted(ends),
+        request_id_var.get(),
+    )
+
+
 async def update(
-    conn: Executor, shot_id: UUID, row: ShotRow, *, end_no: int, end_place: int
+    conn: Executor,
+    shot_id: UUID,
+    row: ShotRow,
+    *,
+    end_no: int,
+    end_place: int,
+    same_spot_miss: bool = False,
 ) -> str:
+    """Write a corrected shot; `row` holds the value hit, counted as a miss when
+    `same_spot_miss`."""
     json: str = await conn.fetchval(
         f"""UPDATE shot AS s SET arrow_id = $2, x_mm = $3, y_mm = $4, face_index = $5,
-                   spot_index = $6, dx_mm = $7, dy_mm = $8, score = $9, is_x = $10,
+                   spot_index = $6, dx_mm = $7, dy_mm = $8,
+                   score = CASE WHEN $16 THEN 0 ELSE $9 END,
+                   is_x = $10 AND NOT $16,
                    end_no = $11, end_place = $12, spot_score = $13, spot_is_x = $14,
-                   same_spot_miss = false,
+                   same_spot_miss = $16,
                    landed_at = CASE WHEN $3::float8 IS NULL THEN NULL ELSE landed_at END,
                    updated_at = now()
             FROM {REQUEST_ID.format("$15")}
@@ -333,6 +399,7 @@ async def update(
         row.spot_score,
         row.spot_is_x,
         request_id_var.get(),
+        same_spot_miss,
     )
     return json
 

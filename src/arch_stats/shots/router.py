@@ -5,15 +5,21 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Header, Query, Request
 from starlette.responses import Response
 
 from arch_stats.auth.deps import CurrentArcher
 from arch_stats.core.database import Db, Tx
-from arch_stats.core.responses import Envelope, error_responses, ok_json
+from arch_stats.core.responses import Envelope, JSONBytes, error_responses, ok_json
 from arch_stats.core.settings import Settings
 from arch_stats.shots import service
-from arch_stats.shots.schemas import ShotIn, ShotOut, ShotPatch
+from arch_stats.shots.schemas import (
+    IDEMPOTENCY_KEY_PATTERN,
+    ShotIn,
+    ShotOut,
+    ShotPage,
+    ShotPatch,
+)
 
 router = APIRouter(tags=["shots"])
 
@@ -22,7 +28,14 @@ router = APIRouter(tags=["shots"])
     "/shot",
     status_code=201,
     response_model=Envelope[ShotOut | list[ShotOut]],
-    responses=error_responses(400, 401, 404, 422),
+    responses={
+        200: {
+            "model": Envelope[ShotOut | list[ShotOut]],
+            "description": "A post sent again (same shot ids, or same Idempotency-Key): the "
+            "shots it stored, nothing written",
+        },
+        **error_responses(400, 401, 404, 409, 422),
+    },
     summary="Record one shot, or a list (all or nothing); the server scores each",
 )
 async def create_shots(
@@ -30,33 +43,56 @@ async def create_shots(
     archer: CurrentArcher,
     conn: Db,
     request: Request,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            pattern=IDEMPOTENCY_KEY_PATTERN,
+            description="Names this post (up to 200 printable characters, e.g. a UUID): sent "
+            "again with the same key by the same archer, it answers 200 with the shots stored "
+            "the first time and writes nothing. For clients that do not choose shot ids.",
+        ),
+    ] = None,
 ) -> Response:
     single = isinstance(body, ShotIn)
     shots = [body] if isinstance(body, ShotIn) else body
     settings: Settings = request.app.state.settings
     # No transaction needed: every shot is checked before anything is written, and the insert
     # is one statement (an archer has at most one open session, the only one that takes shots).
-    parts = await service.create(
-        conn, archer.archer_id, shots, max_shots=settings.session_max_shots
+    created = await service.create(
+        conn,
+        archer.archer_id,
+        shots,
+        max_shots=settings.session_max_shots,
+        idempotency_key=idempotency_key,
     )
     # PostgreSQL built each part as a JSON array: splice the elements, never re-parse them.
-    items = ",".join(p.strip()[1:-1] for p in parts)
-    return ok_json(items if single else f"[{items}]", 201)
+    items = ",".join(p.strip()[1:-1] for p in created.parts)
+    return ok_json(items if single else f"[{items}]", 200 if created.replayed else 201)
 
 
 @router.get(
     "/session/{session_id}/shot",
-    response_model=Envelope[list[ShotOut]],
+    response_model=ShotPage,
     responses=error_responses(401, 404, 422),
-    summary="The session's shots in order (seq), with end numbers",
+    summary="The session's shots in order (seq), a page at a time",
+    description="At most `limit` shots with seq > `after`; `next_after` in the answer is the "
+    "`after` of the next page, null on the last one.",
 )
 async def list_shots(
     session_id: UUID,
     archer: CurrentArcher,
     conn: Db,
     after: Annotated[int, Query(ge=0, le=2**31 - 1, description="Only shots with seq > after")] = 0,
+    limit: Annotated[
+        int, Query(ge=1, le=service.MAX_PAGE, description="Most shots in the page")
+    ] = service.DEFAULT_PAGE,
 ) -> Response:
-    return ok_json(await service.list_for_session(conn, archer.archer_id, session_id, after))
+    page = await service.list_for_session(
+        conn, archer.archer_id, session_id, after=after, limit=limit
+    )
+    body = b'{"code":200,"data":%s,"errors":[]%s}' % (page.json.encode(), page.extra())
+    return JSONBytes(body)
 
 
 @router.get(

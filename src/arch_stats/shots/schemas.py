@@ -8,6 +8,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+# An Idempotency-Key header: 1 to 200 printable ASCII characters.
+IDEMPOTENCY_KEY_PATTERN = r"^[\x20-\x7e]{1,200}$"
+
 
 class ShotIn(BaseModel):
     """One arrow. No coordinates means the arrow missed the target view entirely."""
@@ -120,3 +123,17 @@ class ShotOut(BaseModel):
     landed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+class ShotPage(BaseModel):
+    """A page of a session's shots, in `seq` order: the envelope with `next_after`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: int
+    data: list[ShotOut]
+    errors: list[str]
+    next_after: int | None = Field(
+        description="The `after` of the next page (the last seq of this one), or null when "
+        "this page is the last."
+    )

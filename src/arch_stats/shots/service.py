@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid5
 
 import asyncpg
 
 from arch_stats.core.database import Connection, Executor
-from arch_stats.core.errors import AppError, BusinessRuleError, InvalidInput, NotFound
+from arch_stats.core.errors import AppError, BusinessRuleError, Conflict, InvalidInput, NotFound
 from arch_stats.faces.scoring import score_impact
 from arch_stats.shots import repository as repo
 from arch_stats.shots.repository import ShotRow, TargetInfo
 from arch_stats.shots.schemas import ShotIn, ShotPatch
+from arch_stats.shots.spots import spot_value
 from arch_stats.shots.target_cache import TargetCache
 from arch_stats.shots.writer import SessionWriter
 
 MAX_BATCH = 500
+# A page of a session's shots (GET /session/{id}/shot): by default, and at most.
+DEFAULT_PAGE = 1000
+MAX_PAGE = 10_000
 
 # Concurrent posts to one session are written together (shots/writer.py); one per process.
 WRITER = SessionWriter()
@@ -26,6 +30,8 @@ WRITER = SessionWriter()
 TARGETS = TargetCache()
 # A post whose targets changed (or session closed) under it is read and scored again.
 _ATTEMPTS = 3
+# Shot ids derived from an Idempotency-Key: uuid5 of (archer, position in the post, key).
+_KEYED_IDS = UUID("6f3c1c2e-5b1d-4c47-9a55-0d6a3e1f7b21")
 
 
 def _scored(
@@ -61,6 +67,7 @@ def _scored(
             f"(0–{target.view_width_mm:g} × 0–{target.view_height_mm:g} mm)"
         )
     s = score_impact(target.faces, x_mm, y_mm, arrow_diameter_mm=diameter, compound=target.compound)
+    spot_score, spot_is_x = spot_value(target, s.face_index, s.score, s.is_x)
     return ShotRow(
         target.id,
         arrow_id,
@@ -75,6 +82,8 @@ def _scored(
         engaged,
         released,
         landed,
+        spot_score=spot_score,
+        spot_is_x=spot_is_x,
     )
 
 
@@ -91,8 +100,92 @@ async def _arrows(
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class Created:
+    parts: list[str]  # one JSON list per session (in practice one)
+    # The post's shot ids were all stored by an earlier post: nothing was written (200).
+    replayed: bool = False
+
+
 async def create(
-    conn: Executor, archer_id: UUID, shots: Sequence[ShotIn], *, max_shots: int | None = None
+    conn: Executor,
+    archer_id: UUID,
+    shots: Sequence[ShotIn],
+    *,
+    max_shots: int | None = None,
+    idempotency_key: str | None = None,
+) -> Created:
+    """Store a post of shots, all or nothing, or answer a retried one with what it stored.
+
+    A post is recognised as a retry by its shot ids: chosen by the client, or derived from
+    the archer and the post's Idempotency-Key. A first attempt writes them; any later
+    attempt fails to (the ids are the table's key, so two attempts at once cannot both
+    write) and then finds them all stored, the archer's: it answers those shots as they are
+    now. A retry whose first attempt's answer was lost is answered the same way.
+    """
+    if not shots:
+        raise InvalidInput("body: an empty list has no shots")
+    if len(shots) > MAX_BATCH:
+        raise InvalidInput(f"body: at most {MAX_BATCH} shots per request")
+    ids = chosen_ids(archer_id, shots, idempotency_key)
+    try:
+        return Created(await _create(conn, archer_id, shots, ids, max_shots))
+    except AppError as exc:
+        if not any(ids):
+            raise
+        # Sent again? Then the refusal (a closed session, the ids taken…) is not the answer.
+        stored = await _stored(conn, archer_id, ids, taken=isinstance(exc, repo.IdsTaken))
+        if stored is None:
+            raise
+        return Created([stored], replayed=True)
+
+
+def chosen_ids(
+    archer_id: UUID, shots: Sequence[ShotIn], idempotency_key: str | None
+) -> list[UUID | None]:
+    """Each shot's id: its own, else one derived from the key, else None (the database's)."""
+    ids = [
+        shot.id
+        if shot.id is not None or idempotency_key is None
+        else uuid5(_KEYED_IDS, f"{archer_id}/{i}/{idempotency_key}")
+        for i, shot in enumerate(shots)
+    ]
+    seen: set[UUID] = set()
+    for i, shot_id in enumerate(ids):
+        if shot_id is None:
+            continue
+        if shot_id in seen:
+            where = f"shot {i}" if len(shots) > 1 else "shot"
+            raise InvalidInput(f"{where}: id {shot_id} is given twice in this post")
+        seen.add(shot_id)
+    return ids
+
+
+async def _stored(
+    conn: Executor, archer_id: UUID, ids: Sequence[UUID | None], *, taken: bool
+) -> str | None:
+    """The post's shots as stored, in its order, when all are the archer's; else None, or
+    when the write failed because ids are `taken`, the Conflict that explains it."""
+    given = [i for i in ids if i is not None]
+    found = await repo.stored(conn, given)
+    if len(found) == len(ids) and all(owner == archer_id for owner, _ in found.values()):
+        return "[" + ",".join(found[i][1] for i in given) + "]"
+    if not taken or not found:
+        return None
+    if any(owner != archer_id for owner, _ in found.values()):
+        raise Conflict("a shot id of this post is already used by another shot")
+    raise Conflict(
+        f"{len(found)} of the {len(ids)} shots of this post are stored already: a post "
+        "sent again must carry the same shots (same ids), a new one new ids"
+    )
+
+
+async def _create(
+    conn: Executor,
+    archer_id: UUID,
+    shots: Sequence[ShotIn],
+    ids: Sequence[UUID | None],
+    max_shots: int | None,
 ) -> list[str]:
     """Check and score every shot, then store them; returns one JSON list per session.
 
@@ -101,10 +194,6 @@ async def create(
     unless every target is still the version the shots were scored against (and the session
     still open), and then everything is read afresh, checked and scored again.
     """
-    if not shots:
-        raise InvalidInput("body: an empty list has no shots")
-    if len(shots) > MAX_BATCH:
-        raise InvalidInput(f"body: at most {MAX_BATCH} shots per request")
     target_ids = list({s.target_id for s in shots})
     for attempt in range(_ATTEMPTS):
         targets = TARGETS.get_all(target_ids, archer_id) if attempt == 0 else None
@@ -113,7 +202,7 @@ async def create(
             targets = await repo.targets(conn, target_ids, archer_id)
             TARGETS.put_all(targets.values(), archer_id)
         try:
-            by_session = await _check_and_score(conn, archer_id, shots, targets)
+            by_session = await _check_and_score(conn, archer_id, shots, ids, targets)
         except AppError:
             if cached:  # the cache may be behind: errors are only ever said from fresh data
                 TARGETS.forget(target_ids)
@@ -154,7 +243,11 @@ async def create(
 
 
 async def _check_and_score(
-    conn: Executor, archer_id: UUID, shots: Sequence[ShotIn], targets: dict[UUID, TargetInfo]
+    conn: Executor,
+    archer_id: UUID,
+    shots: Sequence[ShotIn],
+    ids: Sequence[UUID | None],
+    targets: dict[UUID, TargetInfo],
 ) -> dict[UUID, list[ShotRow]]:
     arrows = await _arrows(conn, {s.arrow_id for s in shots if s.arrow_id is not None}, archer_id)
     by_session: dict[UUID, list[ShotRow]] = {}
@@ -180,16 +273,37 @@ async def _check_and_score(
             where=where,
             times=(shot.engaged_at, shot.released_at, shot.landed_at),
         )
-        row = replace(row, id=shot.id, end_no=shot.end_no)
+        row = replace(row, id=ids[i], end_no=shot.end_no)
         by_session.setdefault(shot.session_id, []).append(row)
     return by_session
 
 
-async def list_for_session(conn: Executor, archer_id: UUID, session_id: UUID, after: int) -> str:
-    json = await repo.list_json(conn, session_id=session_id, archer_id=archer_id, after=after)
-    if json is None:
+@dataclass(frozen=True, slots=True)
+class ShotPage:
+    json: str  # the shots, a JSON list
+    next_after: int | None  # `after` for the next page; None when this is the last
+
+    def extra(self) -> bytes:
+        """The envelope's member after code, data and errors."""
+        return b',"next_after":%s' % (
+            b"null" if self.next_after is None else b"%d" % self.next_after
+        )
+
+
+async def list_for_session(
+    conn: Executor,
+    archer_id: UUID,
+    session_id: UUID,
+    *,
+    after: int = 0,
+    limit: int = DEFAULT_PAGE,
+) -> ShotPage:
+    page = await repo.list_json(
+        conn, session_id=session_id, archer_id=archer_id, after=after, limit=limit
+    )
+    if page is None:
         raise NotFound("session", session_id)
-    return json
+    return ShotPage(*page)
 
 
 async def get(conn: Executor, archer_id: UUID, shot_id: UUID) -> str:
@@ -214,14 +328,25 @@ async def update(conn: Connection, archer_id: UUID, shot_id: UUID, patch: ShotPa
         if not arrow["is_active"] and arrow_id != current["arrow_id"]:
             raise BusinessRuleError(f"arrow {arrow['identifier']} is retired")
         diameter = arrow["diameter_mm"]
+    session_id = current["session_id"]
     end_no, end_place = current["end_no"], current["end_place"]
     if patch.end_no is not None and patch.end_no != end_no:
         end_no = patch.end_no
-        taken = await repo.places_taken(conn, current["session_id"], end_no)
+        taken = await repo.places_taken(conn, session_id, end_no)
         end_place = first_free_place(taken, current["arrows_per_end"], end_no)
     target = (await repo.targets(conn, [current["target_id"]], archer_id))[current["target_id"]]
     row = _scored(target, arrow_id=arrow_id, diameter=diameter, x_mm=x_mm, y_mm=y_mm, where="shot")
-    return await repo.update(conn, shot_id, row, end_no=end_no, end_place=end_place)
+    # The same-spot rule: the shot itself is scored against its end before it is written (one
+    # shot.updated for it), then the ends it left and joined are rescored.
+    same_spot_miss = row.spot_score is not None and await repo.outranked(
+        conn, shot_id, session_id, end_no, row, current["seq"]
+    )
+    json = await repo.update(
+        conn, shot_id, row, end_no=end_no, end_place=end_place, same_spot_miss=same_spot_miss
+    )
+    if current["spot_score"] is not None or row.spot_score is not None:
+        await repo.rescore_spots(conn, session_id, {current["end_no"], end_no})
+    return json
 
 
 def first_free_place(taken: int, per_end: int, end_no: int) -> int:
@@ -238,4 +363,7 @@ async def delete(conn: Connection, archer_id: UUID, shot_id: UUID) -> str:
         raise NotFound("shot", shot_id)
     if not current["is_open"]:
         raise BusinessRuleError("the session is closed: reopen it to change its shots")
-    return await repo.delete(conn, shot_id)
+    json = await repo.delete(conn, shot_id)
+    if current["spot_score"] is not None:  # the hits of its spot it outranked count again
+        await repo.rescore_spots(conn, current["session_id"], {current["end_no"]})
+    return json
