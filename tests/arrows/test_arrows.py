@@ -163,9 +163,19 @@ async def test_other_archers_arrow_404(
         assert r.json()["errors"] == [f"arrow {arrow_id} not found"]
 
 
-async def test_get_arrow_bad_id_422(client: httpx.AsyncClient, archer: ArcherCtx) -> None:
+async def test_get_arrow_bad_id_404(client: httpx.AsyncClient, archer: ArcherCtx) -> None:
+    # Only a UUID is an arrow's path (as for sessions): anything else is no such route.
     r = await client.get(f"{API}/arrow/not-a-uuid", headers=archer.headers)
-    assert r.status_code == 422
+    assert r.status_code == 404
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE", "PUT"])
+async def test_arrow_set_other_methods_405(
+    client: httpx.AsyncClient, archer: ArcherCtx, method: str
+) -> None:
+    r = await client.request(method, f"{API}/arrow/set", json={}, headers=archer.headers)
+    assert r.status_code == 405
+    assert "POST" in r.headers["allow"]
 
 
 async def test_patch_arrow_partial_200(client: httpx.AsyncClient, archer: ArcherCtx) -> None:

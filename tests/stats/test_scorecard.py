@@ -215,6 +215,48 @@ async def test_same_spot_miss_shows_what_it_hit(
     assert (end["total"], end["hits"], end["x_count"], end["ten_x_count"]) == (17, 2, 0, 0)
 
 
+async def test_same_spot_rule_through_the_api_on_a_hand_scored_triple_face(
+    client: httpx.AsyncClient, archer: ArcherCtx
+) -> None:
+    """Posted as a phone would: a target without a view, an X then a 9 in the middle spot and
+    an 8 in the top one. The X is the same-spot miss; the card shows what it hit."""
+    r = await client.post(
+        "/api/v0/session",
+        json={"distance_m": 18, "is_indoor": True, "round_code": "wa18_triple"},
+        headers=archer.headers,
+    )
+    assert r.status_code == 201, r.text
+    session_id = r.json()["data"]["id"]
+    r = await client.post(
+        f"/api/v0/session/{session_id}/target",
+        json={"faces": [{"face_type": "wa_40_triple_vertical"}]},
+        headers=archer.headers,
+    )
+    assert r.status_code == 201, r.text
+    target = r.json()["data"]
+    cx, cy = target["faces"][0]["center_x_mm"], target["faces"][0]["center_y_mm"]
+    # Middle spot at the face centre, top spot 220 mm up; rings 20 mm wide (arrow r 2.75).
+    points = [(cx, cy), (cx + 25, cy), (cx, cy + 220 + 45)]
+    r = await client.post(
+        "/api/v0/shot",
+        json=[
+            {"session_id": session_id, "target_id": target["id"], "x_mm": x, "y_mm": y}
+            for x, y in points
+        ],
+        headers=archer.headers,
+    )
+    assert r.status_code == 201, r.text
+    c = await card(client, archer, UUID(session_id))
+    assert c["round_name"] == load_rounds.WA_indoor.wa18_triple.name
+    (end,) = c["ends"]
+    assert [(a["label"], a["same_spot_miss"], a["hit_label"], a["seq"]) for a in end["arrows"]] == [
+        ("9", False, None, 2),
+        ("8", False, None, 3),
+        ("M", True, "X", 1),
+    ]
+    assert (end["total"], end["hits"], end["x_count"]) == (17, 2, 0)
+
+
 async def test_an_emptied_end_keeps_its_number(
     client: httpx.AsyncClient, db: Connection, archer: ArcherCtx
 ) -> None:

@@ -65,8 +65,10 @@ async def create_arrow_set(body: ArrowSetIn, archer: CurrentArcher, conn: Tx) ->
     return ok_json(await service.create_set(conn, archer.archer_id, body), 201)
 
 
+# `{arrow_id:uuid}` below: only a UUID matches, so `PATCH /arrow/set` is a 405 (and a
+# malformed id a 404), not an attempt to read "set" as an id.
 @router.get(
-    "/arrow/{arrow_id}",
+    "/arrow/{arrow_id:uuid}",
     response_model=Envelope[ArrowOut],
     responses=error_responses(401, 404, 422),
     summary="One of my arrows",
@@ -76,7 +78,7 @@ async def get_arrow(arrow_id: UUID, archer: CurrentArcher, conn: Db) -> Response
 
 
 @router.patch(
-    "/arrow/{arrow_id}",
+    "/arrow/{arrow_id:uuid}",
     response_model=Envelope[ArrowOut],
     responses=error_responses(400, 401, 404, 409, 422),
     summary="Change an arrow; `is_active` retires or reactivates it",
@@ -88,7 +90,7 @@ async def update_arrow(
 
 
 @router.delete(
-    "/arrow/{arrow_id}",
+    "/arrow/{arrow_id:uuid}",
     response_model=Envelope[ArrowDeleted],
     responses=error_responses(401, 404, 422),
     summary="Delete an arrow, or retire it when it has shots (its history is kept)",

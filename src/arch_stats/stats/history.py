@@ -13,8 +13,9 @@
   scoring): the decimal handicap at which archeryutils expects its average per arrow on that
   face at that distance (indoors or out as the session says), i.e. the handicap of a round of
   its own, one pass of those arrows;
-* none otherwise (fewer arrows, mixed faces or distances, a score of 0 or the maximum, a
-  history of one arrow's shots only). Decimal handicaps are rounded to 0.1.
+* none otherwise (fewer arrows, mixed faces or distances, a score of 0, the maximum score
+  where the handicap would be decimal, a history of one arrow's shots only). Decimal
+  handicaps are rounded to 0.1.
 
 A week or month row has the mean handicap of its sessions that have one (`sessions`).
 
@@ -31,8 +32,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Literal
+
+import asyncpg
 
 from arch_stats.faces.catalog import FACES
 from arch_stats.faces.rounds import ROUNDS, distance_label
@@ -48,11 +51,13 @@ Basis = Literal["round", "partial_round", "face_distance", "sessions"]
 
 @dataclass(slots=True)
 class Session:
-    """One session of the history (from the statement's `sessions` JSON)."""
+    """One session of the history (from the columns of the statement's `packed`)."""
 
     session_id: str
-    start_time: str
-    period: str | None
+    start_time: str  # as the rows' JSON writes it
+    day: float  # days since 1970 (UTC)
+    period: str | None  # by week or month: its first day
+    period_day: float | None
     round_code: str | None
     distance_m: float
     is_indoor: bool
@@ -66,8 +71,15 @@ class Session:
     basis: Basis | None = None
 
 
-def sessions_of(rows: Iterable[dict[str, Any]]) -> list[Session]:
-    return [Session(**row) for row in rows]
+def sessions_of(row: asyncpg.Record) -> list[Session]:
+    if not row["n_sessions"]:
+        return []
+    columns = (
+        "session_ids", "start_times", "days", "periods", "period_days", "round_codes",
+        "distances", "indoor", "arrows", "totals", "round_scores", "face_types", "compound",
+        "target_distances",
+    )  # fmt: skip
+    return [Session(*values) for values in zip(*(row[c] for c in columns), strict=True)]
 
 
 # --- handicaps --------------------------------------------------------------------------
@@ -172,42 +184,49 @@ def fit(xs: Sequence[float], ys: Sequence[float]) -> dict[str, Any]:
     return out
 
 
-def _point(members: Sequence[Session], group: str, round_series: bool) -> dict[str, Any]:
+def _session_point(s: Session, round_series: bool) -> dict[str, Any]:
+    return {
+        "session_id": s.session_id,
+        "period": None,
+        "start_time": s.start_time,
+        "sessions": 1,
+        "arrows": s.arrows,
+        "total": s.total,
+        "average_per_arrow": s.total / s.arrows,
+        "score": s.round_score if round_series else None,
+        "handicap": s.handicap,
+    }
+
+
+def _period_point(members: Sequence[Session]) -> dict[str, Any]:
     arrows = sum(s.arrows for s in members)
     total = sum(s.total for s in members)
-    one = members[0]
     return {
-        "session_id": one.session_id if group == "session" else None,
-        "period": one.period,
-        "start_time": one.start_time,
+        "session_id": None,
+        "period": members[0].period,
+        "start_time": members[0].start_time,
         "sessions": len(members),
         "arrows": arrows,
         "total": total,
-        "average_per_arrow": total / arrows if arrows else None,
-        "score": one.round_score if group == "session" and round_series else None,
-        "handicap": one.handicap if group == "session" else mean_handicap(members),
+        "average_per_arrow": total / arrows,
+        "score": None,
+        "handicap": mean_handicap(members),
     }
 
 
 def _series(
     key: str, kind: str, label: str, members: list[Session], group: str, **fields: Any
 ) -> dict[str, Any]:
+    """`members`: sessions with arrows, in time order."""
     if group == "session":
-        buckets = [[s] for s in members]
+        points = [_session_point(s, kind == "round") for s in members]
+        days = [s.day for s in members]
     else:
         by_period: dict[str | None, list[Session]] = {}
         for s in members:
             by_period.setdefault(s.period, []).append(s)
-        buckets = list(by_period.values())
-    points = [_point(b, group, kind == "round") for b in buckets]
-    days = [
-        (datetime.fromisoformat(p["start_time"]).timestamp() if group == "session"
-         else datetime.combine(date.fromisoformat(p["period"]), datetime.min.time()).timestamp())
-        / DAY_S
-        for p in points
-    ]  # fmt: skip
-    scored = [(d, p["average_per_arrow"]) for d, p in zip(days, points, strict=True)
-              if p["average_per_arrow"] is not None]  # fmt: skip
+        points = [_period_point(b) for b in by_period.values()]
+        days = [b[0].period_day or b[0].day for b in by_period.values()]
     rated = [(d, p["handicap"]) for d, p in zip(days, points, strict=True)
              if p["handicap"] is not None]  # fmt: skip
     return {
@@ -218,14 +237,14 @@ def _series(
         "sessions": len(members),
         "arrows": sum(s.arrows for s in members),
         "points": points,
-        "trend": fit([d for d, _ in scored], [v for _, v in scored]),
-        "handicap_trend": fit([d for d, _ in rated], [v for _, v in rated]),
+        "trend": fit(days, [p["average_per_arrow"] for p in points]),
+        "handicap_trend": fit([d for d, _ in rated], [h for _, h in rated]),
     }
 
 
+@lru_cache(maxsize=1024)
 def _single_distance(code: str) -> bool:
-    spec = ROUNDS[code]
-    return len({distance_label(p) for p in spec.passes}) == 1
+    return len({distance_label(p) for p in ROUNDS[code].passes}) == 1
 
 
 def series(sessions: Sequence[Session], group: str) -> dict[str, list[dict[str, Any]]]:

@@ -173,7 +173,8 @@ async def history(
     round_arrows: list[int],
     pb_min_arrows: int,
 ) -> asyncpg.Record:
-    """(rows, trend, by_round, by_distance, sessions) as JSON texts, in one statement.
+    """(rows, trend, by_round, by_distance) as JSON texts and the sessions as arrays (the
+    columns of `packed`), in one statement.
 
     `sessions`: the archer's sessions that pass the filters, with their summary. `counted`:
     the same, or only `arrow_id`'s shots of them when it is given (aggregated from `shot`
@@ -262,20 +263,43 @@ async def history(
         -- Each counted session, for its handicap and its series (stats/history.py): its
         -- round's score when complete and, without a standard round, the one face type and
         -- distance of its targets with shots (null when they differ).
-        SELECT c.id::text AS session_id, c.start_time, {period} AS period, c.round_code,
-               c.distance_m, c.is_indoor, c.shots AS arrows, c.total,
-               CASE WHEN {whole} THEN rs.score END AS round_score,
+        SELECT c.id, c.start_time, {period} AS period, c.round_code, c.distance_m, c.is_indoor,
+               c.shots AS arrows, c.total, CASE WHEN {whole} THEN rs.score END AS round_score,
                fx.face_type, fx.compound_scoring, fx.target_distance_m
         FROM counted c
         LEFT JOIN round_scores rs ON rs.session_id = c.id
+        LEFT JOIN rounds r ON r.code = c.round_code
         LEFT JOIN LATERAL (
             SELECT min(f.face_type) AS face_type, bool_and(t.compound_scoring) AS compound_scoring,
                    min(t.distance_m) AS target_distance_m
             FROM target t JOIN target_face f ON f.target_id = t.id
-            WHERE t.session_id = c.id AND EXISTS (SELECT 1 FROM shot h WHERE h.target_id = t.id)
+            WHERE {whole} AND r.code IS NULL AND t.session_id = c.id
+              AND EXISTS (SELECT 1 FROM shot h WHERE h.target_id = t.id)
             HAVING count(DISTINCT f.face_type) = 1 AND count(DISTINCT t.distance_m) = 1
                AND count(DISTINCT t.compound_scoring) = 1
-        ) fx ON {whole} AND (c.round_code IS NULL OR NOT c.round_code = ANY(${n_codes}::text[]))
+        ) fx ON true
+    ), packed AS (
+        -- The sessions as parallel arrays in time order (stats/history.py `sessions_of`):
+        -- days since 1970 for the trends, times as the rows' JSON writes them.
+        SELECT count(*)::int AS n_sessions,
+               array_agg(p.id::text ORDER BY p.start_time, p.id) AS session_ids,
+               array_agg(to_json(p.start_time) #>> '{{}}' ORDER BY p.start_time, p.id)
+                   AS start_times,
+               array_agg(extract(epoch FROM p.start_time)::float8 / 86400
+                         ORDER BY p.start_time, p.id) AS days,
+               array_agg(p.period::text ORDER BY p.start_time, p.id) AS periods,
+               array_agg(extract(epoch FROM p.period::timestamptz)::float8 / 86400
+                         ORDER BY p.start_time, p.id) AS period_days,
+               array_agg(p.round_code ORDER BY p.start_time, p.id) AS round_codes,
+               array_agg(p.distance_m ORDER BY p.start_time, p.id) AS distances,
+               array_agg(p.is_indoor ORDER BY p.start_time, p.id) AS indoor,
+               array_agg(p.arrows ORDER BY p.start_time, p.id) AS arrows,
+               array_agg(p.total ORDER BY p.start_time, p.id) AS totals,
+               array_agg(p.round_score ORDER BY p.start_time, p.id) AS round_scores,
+               array_agg(p.face_type ORDER BY p.start_time, p.id) AS face_types,
+               array_agg(p.compound_scoring ORDER BY p.start_time, p.id) AS compound,
+               array_agg(p.target_distance_m ORDER BY p.start_time, p.id) AS target_distances
+        FROM per_session p
     ), best_distance AS (
         SELECT DISTINCT ON (b.distance_m, b.is_indoor)
                b.distance_m, b.is_indoor, b.total::float8 / b.shots AS average_per_arrow,
@@ -294,8 +318,8 @@ async def history(
             AS by_round,
         (SELECT coalesce(json_agg(d ORDER BY d.distance_m, d.is_indoor), '[]')
          FROM best_distance d) AS by_distance,
-        (SELECT coalesce(json_agg(p ORDER BY p.start_time, p.session_id), '[]')
-         FROM per_session p) AS sessions
+        x.*
+    FROM packed x
     """
     row = await conn.fetchrow(sql, *args)
     assert row is not None

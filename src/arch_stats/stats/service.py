@@ -33,7 +33,8 @@ _ROUND_ARROWS = [ROUNDS[c].n_arrows for c in _ROUND_CODES]
 
 
 # Sessions with more shots than this are computed in a worker thread: the event loop keeps
-# answering others meanwhile (numpy releases the GIL for most of the work).
+# answering others meanwhile (it gets the GIL back at every switch interval, and numpy's
+# array work releases it).
 STATS_INLINE_SHOTS = 2_000
 
 
@@ -122,7 +123,7 @@ HISTORY_INLINE_SESSIONS = 300
 
 
 def _history_body(row: asyncpg.Record, query: HistoryQuery) -> bytes:
-    sessions = history.sessions_of(orjson.loads(row["sessions"]))
+    sessions = history.sessions_of(row)
     if query.arrow_id is None:
         history.add_handicaps(query.scheme, sessions)
     rows = orjson.loads(row["rows"])
@@ -161,7 +162,7 @@ async def history_json(conn: Executor, archer_id: UUID, query: HistoryQuery) -> 
         round_arrows=_ROUND_ARROWS,
         pb_min_arrows=query.pb_min_arrows,
     )
-    if len(row["sessions"]) < HISTORY_INLINE_SESSIONS * 200:  # ≈ 200 bytes a session
+    if row["n_sessions"] <= HISTORY_INLINE_SESSIONS:
         return _history_body(row, query)
     return await asyncio.to_thread(_history_body, row, query)
 
