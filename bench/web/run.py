@@ -47,7 +47,7 @@ PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
     "has_touch": True,
     "is_mobile": True,
-    "device_scale_factor": 3,
+    "device_scale_factor": 1,
 }
 TARGET_COLD_MS = 1500.0
 TARGET_WARM_MS = 500.0
@@ -200,9 +200,25 @@ async def worker_ready(context: BrowserContext, base: str) -> None:
     """Open the app once (unthrottled) and wait until its service worker controls a page."""
     page = await context.new_page()
     await page.goto(base + "/app/")
-    await page.wait_for_function(
-        "() => navigator.serviceWorker.controller !== null", timeout=60_000, polling=100
-    )
+    # Installed and active; a page loaded while it was activating may still be uncontrolled.
+    await page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    if not await page.evaluate("() => navigator.serviceWorker.controller !== null"):
+        await page.reload()
+    try:
+        await page.wait_for_function(
+            "() => navigator.serviceWorker.controller !== null", timeout=60_000, polling=100
+        )
+    except PlaywrightError:
+        state = await page.evaluate(
+            """async () => {
+                const r = await navigator.serviceWorker.getRegistration();
+                if (!r) return "no registration";
+                const w = (x) => x ? x.state : "-";
+                return `installing ${w(r.installing)}, waiting ${w(r.waiting)}, active ${w(r.active)}`;
+            }"""
+        )
+        say(f"the service worker never took over: {state}")
+        raise
     await page.close()
 
 
@@ -243,9 +259,11 @@ def report(figures: Figures, args: argparse.Namespace) -> bool:
     warm = [x.ready_ms for x in figures.warm]
     c_med, w_med = statistics.median(cold), statistics.median(warm)
     first = figures.cold[0]
+    load1, load5, _ = os.getloadavg()
     print(
         f"live page at 390×844, {args.rtt_ms:g} ms RTT, {args.down_kbps:g}/{args.up_kbps:g} "
-        f"kbit/s down/up, {len(cold)} runs"
+        f"kbit/s down/up, {len(cold)} runs; machine load {load1:.1f} / {load5:.1f} "
+        f"(1 / 5 min) on {os.cpu_count()} cores"
     )
     print(f"{'':8}{'median ms':>11}{'min ms':>9}{'max ms':>9}   runs")
     for name, values, med in (("cold", cold, c_med), ("warm", warm, w_med)):

@@ -9,7 +9,13 @@ import { outbox } from "./outbox.js";
 // asked for; the service worker keeps them all). `early`: drawn without waiting for the
 // account (its own requests are refused if nobody is signed in), to save a round trip.
 const UUID = "([0-9a-fA-F-]{36})";
-const page = (loader, name) => async (ctx) => (await loader())[name](ctx);
+function page(loader, name) {
+  let loading = null;
+  const load = () => (loading ||= loader());
+  const draw = async (ctx) => (await load())[name](ctx);
+  draw.load = load;
+  return draw;
+}
 const ROUTES = [
   { path: /^\/app\/?$/, page: page(() => import("./pages/home.js"), "homePage"), nav: "home" },
   { path: /^\/app\/signin\/?$/, page: page(() => import("./pages/auth.js"), "signinPage"), public: true },
@@ -29,6 +35,12 @@ const ROUTES = [
   },
   { path: /^\/app\/history\/?$/, page: page(() => import("./pages/history.js"), "historyPage"), nav: "history" },
 ];
+
+// The first page's code is asked for at once, alongside everything else this module does.
+{
+  const first = ROUTES.find((r) => r.path.test(location.pathname));
+  if (first) first.page.load().catch(() => {});
+}
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
