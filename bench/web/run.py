@@ -214,7 +214,8 @@ async def worker_ready(context: BrowserContext, base: str) -> None:
                 const r = await navigator.serviceWorker.getRegistration();
                 if (!r) return "no registration";
                 const w = (x) => x ? x.state : "-";
-                return `installing ${w(r.installing)}, waiting ${w(r.waiting)}, active ${w(r.active)}`;
+                return `installing ${w(r.installing)}, waiting ${w(r.waiting)}, `
+                    + `active ${w(r.active)}`;
             }"""
         )
         say(f"the service worker never took over: {state}")
