@@ -466,3 +466,58 @@ async def test_the_magnifier_moves_aside_at_the_top_and_lifting_off_the_face_rec
     await expect(page.locator("svg.target .shot")).to_have_count(0)
     assert await stored(client, r) == []
     assert not phone.console.unexpected()
+
+
+async def test_a_place_freed_in_an_earlier_end_is_filled_on_purpose_and_undo_takes_back(
+    phone: Phone, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher
+) -> None:
+    page, finger = phone.page, phone.finger
+    r = await make_range(client, await make_archer(), per_end=3, arrows=("A01", "A02", "A03"))
+    shots = await post_shots(client, r, spots(5))  # end 1 full, end 2 has two
+    hole = next(s for s in shots if s["end_no"] == 1 and s["end_place"] == 2)
+    assert (
+        await client.delete(f"/api/v0/shot/{hole['id']}", headers=r.archer.headers)
+    ).status_code == 200
+    await open_live(page, web, r)
+    await expect(page.locator(".current-end")).to_have_attribute("data-end", "2")
+    # An arrow of end 1 chosen from the card shows end 1, its free place a "+".
+    other = next(s for s in shots if s["end_no"] == 1 and s["end_place"] == 1)
+    await page.locator(f'#scorecard td[data-shot-id="{other["id"]}"] button').click()
+    await expect(page.locator(".current-end")).to_have_attribute("data-end", "1")
+    await page.locator(".current-end .chip.free").click()
+    await expect(page.locator(".current-end")).to_have_attribute("data-end", "1")
+    await finger.tap(await screen(page, C + 90, C + 90))
+    await settled(page)
+    after = await stored(client, r)
+    filled = max(after, key=lambda s: s["seq"])
+    assert (filled["end_no"], filled["end_place"]) == (1, 2)
+    # Back to the end being shot; Undo takes the last arrow back.
+    await expect(page.locator(".current-end")).to_have_attribute("data-end", "2")
+    await finger.tap(await screen(page, C - 90, C - 90))
+    await settled(page)
+    assert len(await stored(client, r)) == 6
+    await page.get_by_role("button", name="Undo").click()
+    await settled(page)
+    final = await stored(client, r)
+    assert len(final) == 5 and filled["id"] in {s["id"] for s in final}
+    assert not phone.console.unexpected()
+
+
+async def test_a_session_longer_than_a_page_of_shots_is_read_page_by_page(
+    phone: Phone, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher
+) -> None:
+    page = phone.page
+    r = await make_range(client, await make_archer(), per_end=6, arrows=("A01",))
+    points = [(C - 300 + (k * 37) % 600, C - 300 + (k * 53) % 600) for k in range(1030)]
+    for start in range(0, len(points), 500):
+        await post_shots(client, r, points[start : start + 500])
+    pages: list[str] = []
+    page.on(
+        "request",
+        lambda req: pages.append(req.url) if f"/session/{r.session_id}/shot" in req.url else None,
+    )
+    await open_live(page, web, r)
+    await expect(page.locator("svg.target .shot")).to_have_count(1030)
+    await expect(page.locator("#scorecard tbody tr")).to_have_count(172)  # 1030 / 6, rounded up
+    assert any("after=" in url for url in pages)  # the second page, after the first's last seq
+    assert not phone.console.unexpected()
