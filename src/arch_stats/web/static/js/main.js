@@ -5,6 +5,8 @@ import { forgetSavedReads, get, onUnauthorised, post, prefetch } from "./api.js"
 import { clear, errorBox, h } from "./dom.js";
 import { outbox } from "./outbox.js";
 
+performance.mark("arch-stats:main");
+
 // Each page is its own module, loaded when it is shown (the server's shell preloads the one
 // asked for; the service worker keeps them all). `early`: drawn without waiting for the
 // account (its own requests are refused if nobody is signed in), to save a round trip.
