@@ -689,13 +689,21 @@ export async function livePage(ctx) {
     if (roundBox) statsBox.append(h("h3", {}, "Round"), roundBox);
   }
 
+  // The statistics are asked for again only when the stored shots changed since.
+  let statsOf = null;
+  const storedState = () => `${server.size}:${[...server.values()].reduce((m, s) => (s.updated_at > m ? s.updated_at : m), "")}`;
+
   function scheduleStats(delay = STATS_DELAY_MS) {
     clearTimeout(statsTimer);
     statsTimer = setTimeout(async () => {
       if (navigator.onLine === false) return;
+      const state = storedState();
+      if (state === statsOf) return;
       try {
+        statsOf = state;
         drawStats(await get(`/session/${id}/stats`, { signal: ctx.signal }));
       } catch (err) {
+        statsOf = null;
         if (err.name === "AbortError" || err.offline) return;
         clear(statsBox).append(h("h2", { id: "stats-h" }, "Running statistics"), errorBox(err));
       }
@@ -723,6 +731,7 @@ export async function livePage(ctx) {
         break;
       case "stats.updated":
         clearTimeout(statsTimer);
+        statsOf = storedState();
         drawStats(frame.data);
         break;
       case "session.closed":
