@@ -521,3 +521,28 @@ async def test_a_session_longer_than_a_page_of_shots_is_read_page_by_page(
     await expect(page.locator("#scorecard tbody tr")).to_have_count(172)  # 1030 / 6, rounded up
     assert any("after=" in url for url in pages)  # the second page, after the first's last seq
     assert not phone.console.unexpected()
+
+
+async def test_the_current_end_stands_out_and_earlier_ends_can_be_hidden(
+    phone: Phone, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher
+) -> None:
+    page = phone.page
+    r = await make_range(client, await make_archer(), per_end=3, arrows=())
+    await post_shots(client, r, spots(5), arrow=None)  # no arrows: markers show their places
+    await open_live(page, web, r)
+    current = page.locator("svg.target .shot.current")
+    await expect(current).to_have_count(2)
+    await expect(page.locator("svg.target .shot.old")).to_have_count(3)
+    texts = await current.evaluate_all("els => els.map(e => e.dataset.text)")
+    assert sorted(texts) == ["1", "2"]  # their places in end 2
+    toggle = page.get_by_role("button", name="This end only")
+    await toggle.click()
+    await expect(page.locator("svg.target .shot.old")).to_have_count(0)
+    await expect(current).to_have_count(2)
+    await page.reload()  # the choice is remembered on this device
+    await expect(page.locator("svg.target .shot.current")).to_have_count(2)
+    await expect(page.locator("svg.target .shot.old")).to_have_count(0)
+    await expect(page.get_by_role("button", name="This end only")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    assert not phone.console.unexpected()
