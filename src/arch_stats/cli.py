@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,42 +14,14 @@ from arch_stats import __version__
 from arch_stats.assembler.commands import add_commands as assembler_commands
 from arch_stats.core import migrations
 from arch_stats.core.logging import setup_logging
-from arch_stats.core.serving import UVICORN
-from arch_stats.core.settings import Settings, get_settings
+from arch_stats.core.runtime import database, migrate_up
+from arch_stats.core.runtime import say as _err
+from arch_stats.core.serving import SERVE
+from arch_stats.core.settings import get_settings
 from arch_stats.sensors.commands import add_commands as sensor_commands
 
 if TYPE_CHECKING:
     from arch_stats.exchange.schemas import ExportQuery
-
-
-def _err(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-@contextmanager
-def database(settings: Settings) -> Iterator[str]:
-    """DATABASE_URL when set; otherwise the embedded server in DATA_DIR, stopped on exit."""
-    if settings.database_url:
-        yield settings.database_url
-        return
-    from arch_stats.core.embedded import start_embedded
-
-    _err(f"DATABASE_URL not set: starting the embedded PostgreSQL in {settings.data_dir}/pgdata …")
-    server = start_embedded(settings.data_dir)
-    try:
-        yield server.dsn
-    finally:
-        _err("stopping the embedded PostgreSQL …")
-        server.stop()
-
-
-async def _migrate_up(dsn: str) -> int:
-    conn = await migrations.connect(dsn)
-    try:
-        done = await migrations.up(conn, on_apply=lambda m: _err(f"  applying {m.filename}"))
-    finally:
-        await conn.close()
-    return len(done)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -62,8 +33,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["ASSEMBLER_ENABLED"] = "false"  # for the worker processes
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
-    with database(settings) as dsn:
-        applied = asyncio.run(_migrate_up(dsn))
+    # SIGTERM (systemd, container runtimes) stops as cleanly as Ctrl-C: uvicorn shuts down
+    # gracefully on both, then raises the signal again, which this turns into the same
+    # KeyboardInterrupt as Ctrl-C (uvicorn.run catches it), and the embedded server is stopped.
+    with database(settings, keep_alive=True) as dsn:
+        applied = asyncio.run(migrate_up(dsn))
         _err(f"migrations: {applied} applied, database current")
         if args.demo:
             from arch_stats.seed import seed_demo
@@ -76,7 +50,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         common = {
             "host": host,
             "port": port,
-            **UVICORN,
+            **SERVE,
             "log_config": None,
             "proxy_headers": args.proxy_headers,
         }
@@ -127,7 +101,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     with database(settings) as dsn:
-        asyncio.run(_migrate_up(dsn))
+        asyncio.run(migrate_up(dsn))
         asyncio.run(seed_demo(dsn, log=_err, reset=args.reset))
     return 0
 
@@ -157,7 +131,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 2
     settings = get_settings()
     with database(settings) as dsn:
-        asyncio.run(_migrate_up(dsn))
+        asyncio.run(migrate_up(dsn))
         return export_csv(
             dsn,
             email=args.email,
@@ -177,7 +151,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 2
     settings = get_settings()
     with database(settings) as dsn:
-        asyncio.run(_migrate_up(dsn))
+        asyncio.run(migrate_up(dsn))
         return import_csv(dsn, email=args.email, path=args.file, say=_err)
 
 
@@ -267,6 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # SIGTERM ends every command as Ctrl-C does: `finally` blocks run (the embedded server is
+    # stopped, files are closed) instead of the process dying where it stands.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     setup_logging(get_settings().log_level)
     try:
         code: int = args.func(args)

@@ -121,7 +121,7 @@ def reader_config(args: argparse.Namespace) -> ReaderConfig:
 
 
 def cmd_sensor(args: argparse.Namespace) -> int:
-    from arch_stats.cli import database
+    from arch_stats.core.runtime import database
     from arch_stats.core.settings import get_settings
     from arch_stats.sensors.readers import run_reader
 
@@ -133,13 +133,13 @@ def cmd_sensor(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from arch_stats.cli import _migrate_up, database
+    from arch_stats.core.runtime import database, migrate_up
     from arch_stats.core.settings import get_settings
     from arch_stats.sensors.simulator import Simulation
 
     with database(get_settings()) as dsn:
         if args.demo:
-            asyncio.run(_migrate_up(dsn))
+            asyncio.run(migrate_up(dsn))
         sim = Simulation(
             dsn, session_id=args.session, shots=args.shots, speed=args.speed, model=_model(args)
         )
