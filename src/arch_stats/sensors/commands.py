@@ -29,9 +29,12 @@ def _count(text: str) -> int:
 
 
 def _timestamp(text: str) -> datetime:
+    from arch_stats.core.types import time_problem
+
     value = datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError("needs a timezone, e.g. 2026-05-01T10:00:00+00:00")
+    problem = time_problem(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
     return value
 
 
