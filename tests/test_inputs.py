@@ -99,9 +99,8 @@ def test_naive_time_has_a_problem() -> None:
 async def test_shot_time_out_of_range_422_nothing_stored(
     either: httpx.AsyncClient, db: Connection, rng: Range, field: str, moment: str
 ) -> None:
-    resp = await either.post(
-        f"{API}/shot", json=shot(rng, **{field: moment}), headers=rng.archer.headers
-    )
+    body = {**shot(rng), field: moment}
+    resp = await either.post(f"{API}/shot", json=body, headers=rng.archer.headers)
     assert resp.status_code == 422, resp.text
     assert "1900-01-01" in _errors(resp)
     assert await _shots(db, rng) == 0
