@@ -237,8 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve",
         help="apply migrations and serve the API and web UI",
-        description="Serve Arch Stats. Without DATABASE_URL an embedded PostgreSQL is started "
-        "in DATA_DIR (default ./var) and stopped on exit; pending migrations are applied first.",
+        description="Serve Arch Stats. Without DATABASE_URL the embedded PostgreSQL of DATA_DIR "
+        "(default ./var) is started, or used if it runs already, started again if it dies, and "
+        "stopped on exit unless another arch-stats process still uses it. Pending migrations "
+        "are applied first. Ctrl-C and SIGTERM stop it cleanly.",
     )
     serve.add_argument("--host", help="address to listen on (default HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default PORT or 8000)")
