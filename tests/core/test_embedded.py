@@ -99,9 +99,9 @@ async def test_after_kill_9_a_new_serve_adopts_postgres_and_its_ctrl_c_stops_it(
     second = Serve(data_dir, tmp_path).start()
     try:
         await second.wait_ready()
-        assert "using the embedded PostgreSQL" in second.output
         assert postmaster_pid(data_dir) == pg  # adopted, not started again
         assert dead_pid not in handles(data_dir)
+        assert "using the embedded PostgreSQL" in second.output
 
         # A command run beside serve uses the same server and leaves it running, silently.
         status = run_cli("migrate", "status", data_dir=data_dir, cwd=tmp_path)

@@ -90,9 +90,11 @@ class Watchdog:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30.0) -> None:
         self._stopping.set()
-        self._thread.join()
+        self._thread.join(timeout)
+        if self._thread.is_alive():  # stuck starting the server: do not hang the exit on it
+            log.warning("the embedded PostgreSQL watchdog is still starting it; not waiting")
 
     def _run(self) -> None:
         backoff = self.interval
