@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
+from arch_stats.core.types import JsonFloat, JsonInt
+
 Bowstyle = Literal["recurve", "compound", "barebow", "longbow", "traditional", "flatbow"]
 Gender = Literal["male", "female"]
 AgeGroup = Literal[
@@ -28,7 +30,7 @@ class RegisterIn(Strict):
     bowstyle: Bowstyle = "recurve"
     gender: Gender = "male"
     age_group: AgeGroup = "adult"
-    draw_weight_lbs: float | None = Field(default=None, gt=0, lt=200)
+    draw_weight_lbs: JsonFloat | None = Field(default=None, gt=0, lt=200)
 
 
 class LoginIn(Strict):
@@ -41,7 +43,7 @@ class ArcherPatch(Strict):
     bowstyle: Bowstyle | None = None
     gender: Gender | None = None
     age_group: AgeGroup | None = None
-    draw_weight_lbs: float | None = Field(default=None, gt=0, lt=200)
+    draw_weight_lbs: JsonFloat | None = Field(default=None, gt=0, lt=200)
     current_password: str | None = Field(default=None, min_length=1, max_length=128)
     new_password: str | None = Field(default=None, min_length=8, max_length=128)
 
@@ -66,7 +68,7 @@ class LoginOut(Strict):
 
 class DeviceTokenIn(Strict):
     name: str = Field(min_length=1, max_length=100, description="e.g. 'target reader lane 3'")
-    expires_in_days: int | None = Field(
+    expires_in_days: JsonInt | None = Field(
         default=None, ge=1, le=3650, description="Omit for a token that never expires."
     )
 

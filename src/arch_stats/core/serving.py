@@ -20,6 +20,13 @@ UVICORN: Final[dict[str, Any]] = {
 }
 
 
+# `serve` itself: the same, with WebSockets told 1001 (going away) when it stops.
+SERVE: Final[dict[str, Any]] = {
+    **UVICORN,
+    "ws": "arch_stats.core.ws_protocol:GoingAwayWebSocketProtocol",
+}
+
+
 def uvicorn_flags() -> list[str]:
     """`UVICORN` as flags of the `uvicorn` command (for servers run as processes)."""
     flags = []

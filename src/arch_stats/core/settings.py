@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=Path("var"), description="Where the embedded PostgreSQL keeps its data."
     )
+    pg_bin_dir: Path | None = Field(
+        default=None,
+        description="Where `backup` and `restore` find pg_dump, pg_restore and psql. Unset: "
+        "the embedded server's own, or for DATABASE_URL the first recent enough on PATH, "
+        "in /usr/lib/postgresql/*/bin or in the wheel.",
+    )
     pg_pool_min: int = Field(default=1, ge=0)
     pg_pool_max: int = Field(default=10, ge=1)
     api_max_concurrent_requests: int = Field(

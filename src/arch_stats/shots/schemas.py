@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from arch_stats.core.types import JsonFloat, JsonInt, Timestamp
+
 # An Idempotency-Key header: 1 to 200 printable ASCII characters.
 IDEMPOTENCY_KEY_PATTERN = r"^[\x20-\x7e]{1,200}$"
 
@@ -26,7 +28,7 @@ class ShotIn(BaseModel):
     session_id: UUID
     target_id: UUID
     arrow_id: UUID | None = None
-    end_no: int | None = Field(
+    end_no: JsonInt | None = Field(
         default=None,
         ge=1,
         le=10_000,
@@ -34,23 +36,23 @@ class ShotIn(BaseModel):
         "highest) while it has a free place, else the next. The shot takes the first free "
         "place of its end; a full end answers 400.",
     )
-    x_mm: float | None = Field(
+    x_mm: JsonFloat | None = Field(
         default=None,
         ge=-100_000,
         le=100_000,
         allow_inf_nan=False,
         description="Impact x in the target view, mm from the left edge.",
     )
-    y_mm: float | None = Field(
+    y_mm: JsonFloat | None = Field(
         default=None,
         ge=-100_000,
         le=100_000,
         allow_inf_nan=False,
         description="Impact y in the target view, mm up from the bottom edge.",
     )
-    engaged_at: datetime | None = None
-    released_at: datetime | None = None
-    landed_at: datetime | None = None
+    engaged_at: Timestamp | None = None
+    released_at: Timestamp | None = None
+    landed_at: Timestamp | None = None
 
     @model_validator(mode="after")
     def _coordinates_together(self) -> Self:
@@ -75,9 +77,9 @@ class ShotPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     arrow_id: UUID | None = None
-    x_mm: float | None = Field(default=None, ge=-100_000, le=100_000, allow_inf_nan=False)
-    y_mm: float | None = Field(default=None, ge=-100_000, le=100_000, allow_inf_nan=False)
-    end_no: int | None = Field(default=None, ge=1, le=10_000)
+    x_mm: JsonFloat | None = Field(default=None, ge=-100_000, le=100_000, allow_inf_nan=False)
+    y_mm: JsonFloat | None = Field(default=None, ge=-100_000, le=100_000, allow_inf_nan=False)
+    end_no: JsonInt | None = Field(default=None, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _coordinates_together(self) -> Self:
