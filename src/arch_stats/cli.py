@@ -178,13 +178,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     settings = get_settings()
     with database(settings) as dsn:
         asyncio.run(_migrate_up(dsn))
-        return import_csv(
-            dsn,
-            email=args.email,
-            path=args.file,
-            say=_err,
-            max_shots=settings.session_max_shots,
-        )
+        return import_csv(dsn, email=args.email, path=args.file, say=_err, settings=settings)
 
 
 def build_parser() -> argparse.ArgumentParser:

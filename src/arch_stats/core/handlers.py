@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from arch_stats.core.errors import AppError, TooManyRequests
+from arch_stats.core.errors import AppError, ServiceUnavailable, TooManyRequests
 from arch_stats.core.middleware import BodyTooLarge
 from arch_stats.core.responses import error
 
@@ -42,7 +42,7 @@ def validation_messages(errors: Sequence[Any]) -> list[str]:
 async def app_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     headers = None
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, TooManyRequests | ServiceUnavailable) and exc.retry_after is not None:
         headers = {"Retry-After": str(exc.retry_after)}
     return error(exc.status, exc.messages, headers)
 

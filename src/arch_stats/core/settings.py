@@ -41,6 +41,50 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest CSV accepted by POST /import/shots.csv.",
     )
+    import_body_timeout_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="Longest time a CSV upload to POST /import/shots.csv may take to arrive "
+        "(408 after it); the body is read and checked before any database connection is taken.",
+    )
+    import_max_sessions: int = Field(
+        default=10_000, ge=1, description="Most distinct sessions in one imported file (else 422)."
+    )
+    import_max_targets: int = Field(
+        default=20_000, ge=1, description="Most distinct targets in one imported file (else 422)."
+    )
+    import_max_arrows: int = Field(
+        default=2_000,
+        ge=1,
+        description="Most distinct arrow identifiers in one imported file (else 422).",
+    )
+    exchange_statement_timeout_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="statement_timeout of an import's transaction and of an export's COPY "
+        "(longer than the API's general one: these statements are large by design).",
+    )
+    exchange_max_running: int = Field(
+        default=2,
+        ge=1,
+        description="Imports and exports using a database connection at once, per process; "
+        "more wait their turn (503 with Retry-After after 30 s).",
+    )
+    export_max_bytes: int = Field(
+        default=1024 * 1_048_576,
+        ge=1_048_576,
+        description="Largest CSV an export writes to its spool file; a larger one is stopped.",
+    )
+    export_send_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A download whose client reads nothing for this long is dropped.",
+    )
+    spool_dir: Path | None = Field(
+        default=None,
+        description="Directory of the temporary files of imports and exports (unset: the "
+        "system's temporary directory). Point it at a disk if that is a RAM-backed tmpfs.",
+    )
     session_max_shots: int = Field(
         default=10_000,
         ge=1,
@@ -57,9 +101,36 @@ class Settings(BaseSettings):
         default=False, description="Mark the login cookie Secure (set when served over HTTPS)."
     )
     login_max_attempts: int = Field(
-        default=10, ge=1, description="Failed logins allowed per account and per address."
+        default=10,
+        ge=1,
+        description="Failed logins allowed per account from one client address, per window.",
+    )
+    login_address_max_attempts: int = Field(
+        default=50, ge=1, description="Failed logins allowed per client address (any accounts)."
+    )
+    login_account_max_attempts: int = Field(
+        default=100,
+        ge=1,
+        description="Failed logins allowed per account from addresses it never signed in from.",
     )
     login_window_seconds: int = Field(default=300, ge=1)
+    register_max_attempts: int = Field(
+        default=10, ge=1, description="Registrations allowed per client address, per window."
+    )
+    register_window_seconds: int = Field(default=3600, ge=1)
+    password_hash_concurrency: int = Field(
+        default=2, ge=1, le=64, description="Password hashes computed at once per process."
+    )
+    password_hash_queue: int = Field(
+        default=32,
+        ge=0,
+        description="Password checks allowed to wait for a hashing slot; more answer 429.",
+    )
+    token_use_flush_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often a token's last use is written (at most once per token).",
+    )
     assembler_enabled: bool = Field(
         default=True,
         description="Run the shot assembler inside `serve` (one process of all assembles).",

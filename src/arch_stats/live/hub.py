@@ -7,6 +7,12 @@ reconnects by itself when it drops, and then resynchronises every subscriber fro
 Each subscriber has a bounded queue: the hub only appends to it, never awaits a client, so a slow
 or stalled client can delay no one else; when its queue is full the oldest frame is dropped and
 a WARN is logged.
+
+A client that reconnects with `after` is first given the shots it missed, read from the database
+page by page and sent at the client's pace (the WebSocket route), never through that lossy queue.
+Meanwhile its live frames are held: `shot.created` ones only as the highest shot number seen (the
+replay reads those shots from the database, until it has reached that number), the others in a
+bounded list that is released, in order, once the replay is done.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -30,6 +36,8 @@ log = logging.getLogger("arch_stats.live")
 
 CHANNEL = "arch_stats_live"
 QUEUE_LIMIT = 1000
+# The close code and reason of a subscription whose credential has expired.
+CREDENTIAL_EXPIRED = (4401, "token expired")
 
 
 def now_iso() -> str:
@@ -45,45 +53,75 @@ def frame(kind: str, data: Any, *, request_id: str | None = None) -> str:
 
 
 class Subscriber:
-    """One WebSocket client watching one session."""
+    """One WebSocket client watching one session.
+
+    `token_id` and `expires_at` (epoch seconds) are those of the credential it was opened
+    with: the hub ends the subscription when it expires, and whoever revokes the credential
+    ends it with `LiveHub.close_where`."""
 
     __slots__ = (
         "_held",
+        "_newest",
+        "_timer",
         "_waiter",
         "archer_id",
+        "close_code",
+        "close_reason",
         "closed",
         "dropped",
+        "expires_at",
         "last_seq",
         "queue",
         "session_id",
+        "token_id",
     )
 
-    def __init__(self, session_id: UUID, archer_id: UUID, *, last_seq: int) -> None:
+    def __init__(
+        self,
+        session_id: UUID,
+        archer_id: UUID,
+        *,
+        last_seq: int,
+        token_id: UUID | None = None,
+        expires_at: float | None = None,
+    ) -> None:
         self.session_id = session_id
         self.archer_id = archer_id
+        self.token_id = token_id
+        self.expires_at = expires_at
         self.last_seq = last_seq  # the highest shot seq this client has been given
         self.queue: deque[str] = deque(maxlen=QUEUE_LIMIT)
         self.dropped = 0
         self.closed = False
+        # Set by `end`: the WebSocket close code and reason the client is to be given.
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self._timer: asyncio.TimerHandle | None = None
         # The task sending to this client waits on this future when its queue is empty: the
         # cheapest wake-up asyncio has (no Event and its list of waiters), paid per client.
         self._waiter: asyncio.Future[None] | None = None
-        # While the client is being given what it missed, live frames wait here, so that the
-        # replay comes first and the join has no gap and no duplicate.
-        self._held: list[tuple[str, int, str]] | None = []
+        # While the client is being given what it missed, live frames other than
+        # `shot.created` wait here, so that the replay comes first and the join has no gap and
+        # no duplicate; `_newest` is the highest `shot.created` seq announced meanwhile, which
+        # the replay must reach before it ends.
+        self._held: deque[str] | None = deque(maxlen=QUEUE_LIMIT)
+        self._newest = 0
 
     def push(self, data: str) -> None:
         if len(self.queue) == QUEUE_LIMIT:
-            self.dropped += 1
-            if self.dropped == 1 or self.dropped % QUEUE_LIMIT == 0:
-                log.warning(
-                    "slow live client: dropped %d oldest frame(s) for session %s",
-                    self.dropped,
-                    self.session_id,
-                    extra={"resource": {"type": "session", "id": str(self.session_id)}},
-                )
+            self._dropping()
         self.queue.append(data)  # a full deque drops its oldest item by itself
         self._wakeup()
+
+    def _dropping(self) -> None:
+        self.dropped += 1
+        if self.dropped == 1 or self.dropped % QUEUE_LIMIT == 0:
+            log.warning(
+                "slow live client: dropped %d oldest frame(s) for session %s",
+                self.dropped,
+                self.session_id,
+                extra={"resource": {"type": "session", "id": str(self.session_id)}},
+            )
 
     def _wakeup(self) -> None:
         waiter = self._waiter
@@ -93,9 +131,12 @@ class Subscriber:
     def offer(self, kind: str, seq: int, data: str) -> None:
         """Deliver a frame; a `shot.created` the client already has is skipped."""
         if self._held is not None:
-            if len(self._held) >= QUEUE_LIMIT:
-                del self._held[0]
-            self._held.append((kind, seq, data))
+            if kind == "shot.created":
+                self._newest = max(self._newest, seq)  # the replay reads it from the database
+                return
+            if len(self._held) == QUEUE_LIMIT:
+                self._dropping()
+            self._held.append(data)
             return
         if kind == "shot.created":
             if seq <= self.last_seq:
@@ -103,17 +144,21 @@ class Subscriber:
             self.last_seq = seq
         self.push(data)
 
-    def replay(self, seq: int, data: str) -> None:
-        """A missed shot, read from the database: goes straight out, ahead of held frames."""
-        if seq > self.last_seq:
-            self.last_seq = seq
-            self.push(data)
+    @property
+    def replaying(self) -> bool:
+        return self._held is not None
+
+    def replayed(self, covered: int) -> bool:
+        """The replay has given every shot up to `covered` (the session's highest seq when a
+        page came back short): True when that reaches every shot announced meanwhile."""
+        self.last_seq = max(self.last_seq, covered)
+        return self.last_seq >= self._newest
 
     def live(self) -> None:
         """The replay is done: release the frames held meanwhile, then go live."""
-        held, self._held = self._held or [], None
-        for kind, seq, data in held:
-            self.offer(kind, seq, data)
+        held, self._held = self._held or (), None
+        for data in held:
+            self.push(data)
 
     async def next_frames(self) -> list[str]:
         """Wait for frames; returns everything queued (empty when closed)."""
@@ -130,6 +175,16 @@ class Subscriber:
     def close(self) -> None:
         self.closed = True
         self._wakeup()
+
+    def end(self, code: int, reason: str) -> None:
+        """Stop at once, nothing more sent (queued frames dropped): close with `code`."""
+        if self.close_code is None:
+            self.close_code = code
+            self.close_reason = reason
+        self.queue.clear()
+        if self._held is not None:
+            self._held.clear()
+        self.close()
 
 
 class LiveHub:
@@ -200,6 +255,9 @@ class LiveHub:
 
     def add(self, sub: Subscriber) -> None:
         self.subscribers.setdefault(sub.session_id, set()).add(sub)
+        if sub.expires_at is not None:
+            delay = max(0.0, sub.expires_at - time.time())
+            sub._timer = asyncio.get_running_loop().call_later(delay, sub.end, *CREDENTIAL_EXPIRED)
 
     def remove(self, sub: Subscriber) -> None:
         subs = self.subscribers.get(sub.session_id)
@@ -207,7 +265,27 @@ class LiveHub:
             subs.discard(sub)
             if not subs:
                 del self.subscribers[sub.session_id]
+        if sub._timer is not None:
+            sub._timer.cancel()
+            sub._timer = None
         sub.close()
+
+    def each(self) -> Iterator[Subscriber]:
+        """Every subscriber of this process (a snapshot: safe to end them meanwhile)."""
+        for subs in list(self.subscribers.values()):
+            yield from tuple(subs)
+
+    def close_where(self, predicate: Callable[[Subscriber], bool], code: int, reason: str) -> int:
+        """End every subscriber for which `predicate` is true, with a close `code` and
+        `reason` (e.g. 4401 when its token is revoked); returns how many were ended."""
+        ended = 0
+        for sub in self.each():
+            if not sub.closed and predicate(sub):
+                sub.end(code, reason)
+                ended += 1
+        if ended:
+            log.info("%d live subscriber(s) closed with %d (%s)", ended, code, reason)
+        return ended
 
     def publish(self, session_id: UUID, kind: str, data: str) -> None:
         """Push a frame built in this process (e.g. stats) to the session's subscribers."""

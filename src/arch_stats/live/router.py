@@ -2,10 +2,15 @@
 
 Frames are JSON text `{"type", "ts", "request_id", "data"}`: `shot.created`, `shot.updated`,
 `shot.deleted`, `stats.updated`, `session.closed` and `heartbeat`. With `after`, the client first
-gets every shot with a greater `seq`, in order, then live frames — no gap, no duplicate.
+gets every shot with a greater `seq`, in order, then live frames — no gap, no duplicate. The
+missed shots are read `REPLAY_PAGE` at a time, each page on a pooled connection held only for its
+query, and sent at the client's pace (each send waits while the client's socket is full): a
+client that reads nothing holds no connection, and none of its missed shots is dropped.
 Clients send nothing that changes data; what they send is read and ignored.
 
-Close codes: 4401 not logged in, 4404 no such session (or not yours), 4422 bad parameters.
+Close codes: 4401 not logged in, or the token was revoked or expired while the socket was open
+(in every server process: see `live.revocation`); 4404 no such session (or not yours); 4422 bad
+parameters.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
-from arch_stats.auth.deps import resolve
+from arch_stats.auth.deps import resolve, still_valid
 from arch_stats.auth.tokens import COOKIE_NAME
 from arch_stats.core.database import Pool
 from arch_stats.core.errors import NotAuthenticated
@@ -30,6 +35,7 @@ router = APIRouter(tags=["live"])
 log = logging.getLogger("arch_stats.live")
 
 MAX_SEQ = 2**31 - 1
+REPLAY_PAGE = 500
 
 
 def _token(ws: WebSocket) -> str | None:
@@ -58,11 +64,12 @@ async def live(ws: WebSocket) -> None:
     except ValueError:
         await _close(ws, 4422, "session_id must be a UUID and after a shot seq ≥ 0")
         return
+    cache = ws.app.state.token_cache
+    token = _token(ws)
+    generation = cache.generation
     async with pool.acquire() as conn:
         try:
-            principal = await resolve(
-                conn, _token(ws), scope="login", cache=ws.app.state.token_cache
-            )
+            principal = await resolve(conn, token, scope="login", cache=cache)
         except NotAuthenticated:
             await _close(ws, 4401, "not logged in")
             return
@@ -71,15 +78,24 @@ async def live(ws: WebSocket) -> None:
             await _close(ws, 4404, "session not found")
             return
     await ws.accept()
-    sub = Subscriber(session_id, principal.archer_id, last_seq=after or 0)
+    sub = Subscriber(
+        session_id,
+        principal.archer_id,
+        last_seq=after or 0,
+        token_id=principal.token_id,
+        expires_at=principal.expires_at,
+    )
     hub.add(sub)  # from here on nothing is missed: live frames are held until the replay is done
     reader = asyncio.create_task(_drain_incoming(ws, sub))
     try:
+        # A revocation heard while the handshake ran (or while the listener was away) found no
+        # subscriber to close: check once more. One heard from now on closes it (4401).
+        if (cache.generation != generation or not cache.trusted) and not await still_valid(
+            pool, principal.token_id
+        ):
+            sub.end(4401, "token revoked")
         if after is not None:
-            async with pool.acquire() as conn:
-                missed = await repository.shots_after(conn, session_id, after)
-            for seq, data in missed:
-                sub.replay(seq, frame("shot.created", orjson.Fragment(data)))
+            await _replay(ws, pool, sub)
         sub.live()
         while not sub.closed:
             for text in await sub.next_frames():
@@ -95,8 +111,26 @@ async def live(ws: WebSocket) -> None:
             ws.application_state == WebSocketState.CONNECTED
             and ws.client_state == WebSocketState.CONNECTED
         ):
+            code, reason = sub.close_code or 1001, sub.close_reason or "server going away"
             with contextlib.suppress(Exception):
-                await ws.close(code=1001, reason="server going away")
+                await ws.close(code=code, reason=reason)
+
+
+async def _replay(ws: WebSocket, pool: Pool, sub: Subscriber) -> None:
+    """Every shot after `sub.last_seq`, page by page, until the replay has reached every shot
+    announced live meanwhile (those frames are held by `sub` until then)."""
+    while not sub.closed:
+        async with pool.acquire() as conn:
+            top, page = await repository.shots_after(
+                conn, sub.session_id, sub.last_seq, REPLAY_PAGE
+            )
+        for seq, data in page:  # no connection held while the client reads
+            await ws.send_text(frame("shot.created", orjson.Fragment(data)))
+            sub.last_seq = seq
+        if top is None:  # the session is gone
+            return
+        if len(page) < REPLAY_PAGE and sub.replayed(top):
+            return
 
 
 async def _drain_incoming(ws: WebSocket, sub: Subscriber) -> None:
