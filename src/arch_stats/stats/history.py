@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -54,10 +55,8 @@ class Session:
     """One session of the history (from the columns of the statement's `packed`)."""
 
     session_id: str
-    start_time: str  # as the rows' JSON writes it
-    day: float  # days since 1970 (UTC)
-    period: str | None  # by week or month: its first day
-    period_day: float | None
+    start_time: datetime
+    period: date | None  # by week or month: its first day
     round_code: str | None
     distance_m: float
     is_indoor: bool
@@ -70,14 +69,20 @@ class Session:
     handicap: float | None = None
     basis: Basis | None = None
 
+    @property
+    def day(self) -> float:
+        """Days since 1970 (UTC): of the period by week or month, else of the start."""
+        if self.period is not None:
+            return datetime.combine(self.period, time(), UTC).timestamp() / DAY_S
+        return self.start_time.timestamp() / DAY_S
+
 
 def sessions_of(row: asyncpg.Record) -> list[Session]:
     if not row["n_sessions"]:
         return []
     columns = (
-        "session_ids", "start_times", "days", "periods", "period_days", "round_codes",
-        "distances", "indoor", "arrows", "totals", "round_scores", "face_types", "compound",
-        "target_distances",
+        "session_ids", "start_times", "periods", "round_codes", "distances", "indoor",
+        "arrows", "totals", "round_scores", "face_types", "compound", "target_distances",
     )  # fmt: skip
     return [Session(*values) for values in zip(*(row[c] for c in columns), strict=True)]
 
@@ -140,7 +145,7 @@ def patch_rows(rows: list[dict[str, Any]], sessions: Sequence[Session], group: s
     else:
         by_period: dict[str | None, list[Session]] = {}
         for s in sessions:
-            by_period.setdefault(s.period, []).append(s)
+            by_period.setdefault(s.period.isoformat() if s.period else None, []).append(s)
         for row in rows:
             h = mean_handicap(by_period.get(row["period"], ()))
             row["handicap"], row["handicap_basis"] = h, "sessions" if h is not None else None
@@ -222,11 +227,11 @@ def _series(
         points = [_session_point(s, kind == "round") for s in members]
         days = [s.day for s in members]
     else:
-        by_period: dict[str | None, list[Session]] = {}
+        by_period: dict[date | None, list[Session]] = {}
         for s in members:
             by_period.setdefault(s.period, []).append(s)
         points = [_period_point(b) for b in by_period.values()]
-        days = [b[0].period_day or b[0].day for b in by_period.values()]
+        days = [b[0].day for b in by_period.values()]
     rated = [(d, p["handicap"]) for d, p in zip(days, points, strict=True)
              if p["handicap"] is not None]  # fmt: skip
     return {

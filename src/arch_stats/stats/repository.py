@@ -259,37 +259,36 @@ async def history(
         SELECT DISTINCT ON (round_code) round_code, score, session_id, start_time
         FROM round_scores
         ORDER BY round_code, score DESC, start_time
+    ), faces AS (
+        -- Sessions without a standard round: the one face type, compound scoring and
+        -- distance of their targets with shots (none when they differ).
+        SELECT t.session_id, min(f.face_type) AS face_type,
+               bool_and(t.compound_scoring) AS compound_scoring,
+               min(t.distance_m) AS target_distance_m
+        FROM counted c
+        LEFT JOIN rounds r ON r.code = c.round_code
+        JOIN target t ON t.session_id = c.id
+        JOIN target_face f ON f.target_id = t.id
+        WHERE {whole} AND r.code IS NULL
+          AND EXISTS (SELECT 1 FROM shot h WHERE h.target_id = t.id)
+        GROUP BY t.session_id
+        HAVING count(DISTINCT f.face_type) = 1 AND count(DISTINCT t.distance_m) = 1
+           AND count(DISTINCT t.compound_scoring) = 1
     ), per_session AS (
         -- Each counted session, for its handicap and its series (stats/history.py): its
-        -- round's score when complete and, without a standard round, the one face type and
-        -- distance of its targets with shots (null when they differ).
+        -- round's score when complete and, without a standard round, its face and distance.
         SELECT c.id, c.start_time, {period} AS period, c.round_code, c.distance_m, c.is_indoor,
                c.shots AS arrows, c.total, CASE WHEN {whole} THEN rs.score END AS round_score,
                fx.face_type, fx.compound_scoring, fx.target_distance_m
         FROM counted c
         LEFT JOIN round_scores rs ON rs.session_id = c.id
-        LEFT JOIN rounds r ON r.code = c.round_code
-        LEFT JOIN LATERAL (
-            SELECT min(f.face_type) AS face_type, bool_and(t.compound_scoring) AS compound_scoring,
-                   min(t.distance_m) AS target_distance_m
-            FROM target t JOIN target_face f ON f.target_id = t.id
-            WHERE {whole} AND r.code IS NULL AND t.session_id = c.id
-              AND EXISTS (SELECT 1 FROM shot h WHERE h.target_id = t.id)
-            HAVING count(DISTINCT f.face_type) = 1 AND count(DISTINCT t.distance_m) = 1
-               AND count(DISTINCT t.compound_scoring) = 1
-        ) fx ON true
+        LEFT JOIN faces fx ON fx.session_id = c.id
     ), packed AS (
-        -- The sessions as parallel arrays in time order (stats/history.py `sessions_of`):
-        -- days since 1970 for the trends, times as the rows' JSON writes them.
+        -- The sessions as parallel arrays in time order (stats/history.py `sessions_of`).
         SELECT count(*)::int AS n_sessions,
                array_agg(p.id::text ORDER BY p.start_time, p.id) AS session_ids,
-               array_agg(to_json(p.start_time) #>> '{{}}' ORDER BY p.start_time, p.id)
-                   AS start_times,
-               array_agg(extract(epoch FROM p.start_time)::float8 / 86400
-                         ORDER BY p.start_time, p.id) AS days,
-               array_agg(p.period::text ORDER BY p.start_time, p.id) AS periods,
-               array_agg(extract(epoch FROM p.period::timestamptz)::float8 / 86400
-                         ORDER BY p.start_time, p.id) AS period_days,
+               array_agg(p.start_time ORDER BY p.start_time, p.id) AS start_times,
+               array_agg(p.period ORDER BY p.start_time, p.id) AS periods,
                array_agg(p.round_code ORDER BY p.start_time, p.id) AS round_codes,
                array_agg(p.distance_m ORDER BY p.start_time, p.id) AS distances,
                array_agg(p.is_indoor ORDER BY p.start_time, p.id) AS indoor,

@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from arch_stats.faces.rounds import ROUNDS
 from arch_stats.stats import handicap, maths
@@ -34,8 +35,8 @@ def label(score: int, is_x: bool) -> str:
     return "M" if score == 0 else str(score)
 
 
-# The label of every (score, is_x), indexed by score · 2 + is_x (scores are 0 … 11).
-_LABELS = np.array([label(k // 2, bool(k % 2)) for k in range(24)], dtype=object)
+# Every (score, is_x) label as a JSON string, indexed by score · 2 + is_x (scores 0 … 11).
+_QUOTED = np.array([f'"{label(k // 2, bool(k % 2))}"' for k in range(24)], dtype=object)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,31 +154,37 @@ def _group_out(g: maths.Group) -> dict[str, Any]:
     }
 
 
-def _ends(c: Columns) -> list[dict[str, Any]]:
-    """Per end (by number): its arrows' labels in shot order, total, running total."""
+@dataclass(frozen=True, slots=True)
+class Ends:
+    """Per end (by number): how many arrows, their total, the running total, and the `ends`
+    of the answer as JSON text (strings are not tracked by the garbage collector: tens of
+    thousands of dicts for a large session would set off full collections that hold the
+    GIL, and so the event loop, for a tenth of a second)."""
+
+    end_no: Ints
+    count: Ints
+    total: Ints
+    json: str
+
+
+def _ends(c: Columns) -> Ends:
+    """Each end's arrows' labels in shot order, total, running total, average."""
     if not len(c.score):
-        return []
+        empty = np.zeros(0, dtype=np.int64)
+        return Ends(empty, empty, empty, "[]")
     order = np.argsort(c.end_no, kind="stable")  # shot order kept within each end
     end_nos, starts, counts = np.unique(c.end_no[order], return_index=True, return_counts=True)
     totals = np.add.reduceat(c.score[order], starts)
-    running = np.cumsum(totals)
-    ordered = _LABELS[(c.score * 2 + c.is_x)[order]].tolist()
-    out = []
-    for end_no, start, count, total, run in zip(
-        end_nos.tolist(), starts.tolist(), counts.tolist(), totals.tolist(), running.tolist(),
-        strict=True,
-    ):  # fmt: skip
-        out.append(
-            {
-                "end_no": end_no,
-                "arrows": count,
-                "labels": ordered[start : start + count],
-                "total": total,
-                "running_total": run,
-                "average_per_arrow": total / count,
-            }
+    ordered = _QUOTED[(c.score * 2 + c.is_x)[order]].tolist()
+    parts = [
+        f'{{"end_no":{e},"arrows":{n},"labels":[{",".join(ordered[i : i + n])}],'
+        f'"total":{t},"running_total":{r},"average_per_arrow":{t / n!r}}}'
+        for e, i, n, t, r in zip(
+            end_nos.tolist(), starts.tolist(), counts.tolist(), totals.tolist(),
+            np.cumsum(totals).tolist(), strict=True,
         )
-    return out
+    ]  # fmt: skip
+    return Ends(end_nos.astype(np.int64), counts.astype(np.int64), totals, f"[{','.join(parts)}]")
 
 
 def _distribution(c: Columns) -> list[dict[str, Any]]:
@@ -207,12 +214,12 @@ def _timing(c: Columns) -> dict[str, Any]:
     }
 
 
-def _fatigue(ends: list[dict[str, Any]], scores: Ints) -> dict[str, Any]:
+def _fatigue(ends: Ends, scores: Ints) -> dict[str, Any]:
     half = len(scores) // 2
     first, second = scores[:half], scores[half:]
     return {
         "slope_per_end": maths.slope(
-            [float(e["end_no"]) for e in ends], [e["average_per_arrow"] for e in ends]
+            ends.end_no.astype(np.float64).tolist(), (ends.total / ends.count).tolist()
         ),
         "first_half_average": int(first.sum()) / len(first) if len(first) else None,
         "second_half_average": int(second.sum()) / len(second) if len(second) else None,
@@ -343,7 +350,7 @@ def compute(row: asyncpg.Record, scheme: Scheme) -> dict[str, Any]:
         "average_per_arrow": total / n if n else None,
         "x_count": int(c.is_x.sum()),
         "ten_count": int((c.score >= 10).sum()),
-        "ends": ends,
+        "ends": orjson.Fragment(ends.json),
         "distribution": _distribution(c),
         "group": _group_out(session_group),
         "timing": _timing(c),
