@@ -121,7 +121,8 @@ async def test_simulated_readers_shoot_an_end_that_appears_live(
                 "simulate", "--session", r.session_id, "--shots", "6", "--speed", "15",
                 "--seed", "7", "--spread", "60", "--miss-rate", "0",
             )  # fmt: skip
-            await expect(page.locator("svg.target .shot")).to_have_count(6, timeout=20_000)
+            # Three reader processes and a simulator start first: generous on a shared machine.
+            await expect(page.locator("svg.target .shot")).to_have_count(6, timeout=60_000)
             code = await asyncio.to_thread(sim.wait, 30)
             assert code == 0, procs.output(sim, "err")
     finally:
