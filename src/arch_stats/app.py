@@ -16,10 +16,14 @@ from arch_stats.assembler.runner import Assembler
 from arch_stats.auth.cache import TokenCache
 from arch_stats.auth.deps import LOGIN_SECURITY, SECURITY_SCHEMES, current_archer
 from arch_stats.auth.router import router as auth_router
+from arch_stats.auth.tokens import COOKIE_NAME, PREFIX_LOGIN, PREFIX_SENSOR
 from arch_stats.core import handlers
 from arch_stats.core.database import create_pool
+from arch_stats.core.guards import AllowedHosts, OriginPolicy
 from arch_stats.core.hotpath import HotPath
-from arch_stats.core.middleware import RequestContextMiddleware
+from arch_stats.core.logging import redact_token_prefixes
+from arch_stats.core.middleware import BodyRule, RequestContextMiddleware
+from arch_stats.core.serving import EdgeLimits
 from arch_stats.core.settings import Settings, get_settings
 from arch_stats.exchange.router import router as exchange_router
 from arch_stats.faces.router import router as faces_router
@@ -48,10 +52,16 @@ def create_app(
     if database_url is None:
         raise ValueError("no database: set DATABASE_URL or start through `arch-stats serve`")
 
+    redact_token_prefixes(PREFIX_LOGIN, PREFIX_SENSOR)
+
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         app.state.pool = await create_pool(
-            database_url, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max
+            database_url,
+            min_size=settings.pg_pool_min,
+            max_size=settings.pg_pool_max,
+            acquire_timeout=settings.pg_acquire_timeout_seconds,
+            statement_timeout=settings.pg_statement_timeout_seconds,
         )
         app.state.hub = hub = LiveHub(
             database_url, app.state.pool, heartbeat_seconds=settings.ws_heartbeat_seconds
@@ -66,7 +76,8 @@ def create_app(
         if settings.assembler_enabled:
             assembler.start()
         try:
-            yield
+            # For the server's connections (core.serving.EdgeHttpProtocol).
+            yield {"edge": EdgeLimits.from_settings(settings)}
         finally:
             await assembler.close()
             await stats_pusher.close()
@@ -95,7 +106,16 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
         max_concurrent=settings.api_max_concurrent_requests,
         access_log=settings.access_log if access_log is None else access_log,
-        body_limits={f"{API_PREFIX}/import/shots.csv": settings.import_max_bytes},
+        body_rules={
+            # Read by the route as it arrives (it spools and parses), not held in memory here.
+            f"{API_PREFIX}/import/shots.csv": BodyRule(
+                settings.import_max_bytes, media_type="text/csv", buffered=False
+            ),
+        },
+        body_timeout=settings.body_timeout_seconds,
+        body_min_rate=settings.body_min_rate,
+        allowed_hosts=AllowedHosts.build(settings.allowed_hosts, bind_host=settings.host),
+        origin_policy=OriginPolicy.build(COOKIE_NAME, settings.allowed_origins),
     )
     app.include_router(health_router, prefix="/api")
     # Routes are matched in order, one by one: the busiest come first.

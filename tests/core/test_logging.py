@@ -50,7 +50,7 @@ async def test_access_log_line_per_request_with_id_and_latency(
     app = create_app(Settings(database_url="postgresql://unused/x"), access_log=True)
     transport = httpx.ASGITransport(app=app)
     with caplog.at_level(logging.INFO, logger="arch_stats.access"):
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             r = await client.get("/api/health", headers={"X-Request-ID": "trace-me"})
     assert r.status_code == 200
     lines = [rec for rec in caplog.records if rec.name == "arch_stats.access"]

@@ -5,14 +5,28 @@ costs less per request than holding one (and FastAPI's generator dependencies co
 Anything that needs several statements on one connection takes `Tx`: a pooled connection
 inside a transaction that commits before the response is sent and rolls back on any error.
 The request owns the transaction: services never commit.
+
+Time limits. Every acquire waits at most `PG_ACQUIRE_TIMEOUT_SECONDS` (for a free connection or a
+new one), and every statement runs at most `PG_STATEMENT_TIMEOUT_SECONDS`: PostgreSQL's own
+`statement_timeout`, and the same plus a grace on the client side, for a server that no longer
+answers at all (stopped, or a network gone quiet). A route that needs longer statements (CSV
+import and export) asks for them inside its transaction with `long_statements`:
+
+    timeout = await long_statements(conn, settings.pg_long_statement_timeout_seconds)
+    await conn.copy_records_to_table(..., timeout=timeout)
+
+Failures to reach the database (`unavailable`) are answered 503 with Retry-After
+(`core.handlers`), never 500.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import asyncpg
+import asyncpg.pool
 from fastapi import Depends, Request
 
 if TYPE_CHECKING:
@@ -45,17 +59,89 @@ async def _reset(conn: Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
-async def create_pool(dsn: str, *, min_size: int, max_size: int, **kwargs: Any) -> Pool:
-    pool = await asyncpg.create_pool(
+# Seconds a client should wait before trying again after a 503 (database unreachable or busy).
+RETRY_AFTER_SECONDS = 5
+# The client-side limit of a statement is PostgreSQL's plus this: PostgreSQL cancels first and
+# says why; the client gives up only when the server does not answer at all.
+CLIENT_GRACE_SECONDS = 5.0
+
+_UNAVAILABLE_SQLSTATES = (
+    "08",  # connection exception
+    "53",  # insufficient resources (too many connections, out of memory, disk full)
+    "57",  # operator intervention: query canceled (statement_timeout), shutdown, starting up
+    "58",  # system error (I/O)
+)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be used right now (an answer of 503)."""
+    if isinstance(exc, asyncpg.PostgresError):
+        sqlstate = getattr(exc, "sqlstate", None) or ""
+        return sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    if isinstance(exc, asyncpg.InterfaceError):
+        # "connection is closed", "pool is closing"; not a bad argument or configuration.
+        return not isinstance(exc, ValueError | asyncpg.exceptions.UnsupportedServerFeatureError)
+    # Refused, reset, no such socket; TimeoutError (acquire, statement) is an OSError too.
+    return isinstance(exc, OSError | asyncio.TimeoutError)
+
+
+class _Pool(asyncpg.pool.Pool):
+    """asyncpg's pool whose acquires wait at most `acquire_timeout` unless told otherwise:
+    `pool.fetchrow(...)` and every `pool.acquire()` of the domains included."""
+
+    __slots__ = ("_acquire_timeout",)
+
+    def __init__(self, *args: Any, acquire_timeout: float | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._acquire_timeout = acquire_timeout
+
+    def acquire(self, *, timeout: float | None = None) -> Any:
+        return super().acquire(timeout=self._acquire_timeout if timeout is None else timeout)
+
+
+async def create_pool(
+    dsn: str,
+    *,
+    min_size: int,
+    max_size: int,
+    acquire_timeout: float | None = None,
+    statement_timeout: float | None = None,
+    **kwargs: Any,
+) -> Pool:
+    """The request pool. With `statement_timeout` (seconds) every statement is limited
+    (server side, and client side with a grace); `acquire_timeout` bounds every acquire."""
+    server_settings = dict(SERVER_SETTINGS)
+    if statement_timeout is not None:
+        server_settings["statement_timeout"] = str(round(statement_timeout * 1000))
+        kwargs.setdefault("command_timeout", statement_timeout + CLIENT_GRACE_SECONDS)
+    pool = _Pool(
         dsn,
+        acquire_timeout=acquire_timeout,
         min_size=min_size,
         max_size=max_size,
-        server_settings=SERVER_SETTINGS,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=300.0,
+        server_settings=server_settings,
         reset=_reset,
+        loop=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
         **kwargs,
     )
-    assert pool is not None
+    await pool
     return pool
+
+
+async def long_statements(conn: Connection, seconds: float) -> float:
+    """Let the statements of the current transaction run up to `seconds` (PostgreSQL's
+    `statement_timeout`, reset at its end) and return the client-side timeout to pass as
+    `timeout=` to each long asyncpg call (its default is the pool's short one)."""
+    if not conn.is_in_transaction():
+        raise RuntimeError("long_statements needs a transaction (SET LOCAL)")
+    await conn.execute(
+        "SELECT set_config('statement_timeout', $1, true)", str(round(seconds * 1000))
+    )
+    return seconds + CLIENT_GRACE_SECONDS
 
 
 async def get_conn(request: Request) -> AsyncIterator[Connection]:
