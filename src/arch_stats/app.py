@@ -14,9 +14,14 @@ from arch_stats import __version__
 from arch_stats.arrows.router import router as arrows_router
 from arch_stats.assembler.runner import Assembler
 from arch_stats.auth.cache import TokenCache
-from arch_stats.auth.deps import LOGIN_SECURITY, SECURITY_SCHEMES, current_archer
+from arch_stats.auth.deps import (
+    LOGIN_SECURITY,
+    MAX_TOKEN_LENGTH,
+    SECURITY_SCHEMES,
+    current_archer,
+)
 from arch_stats.auth.router import router as auth_router
-from arch_stats.auth.tokens import COOKIE_NAME, PREFIX_LOGIN, PREFIX_SENSOR
+from arch_stats.auth.tokens import COOKIE_NAME, PREFIX_LOGIN, PREFIX_SENSOR, token_hash
 from arch_stats.core import handlers
 from arch_stats.core.database import create_pool
 from arch_stats.core.guards import AllowedHosts, OriginPolicy
@@ -39,6 +44,7 @@ from arch_stats.shots.router import router as shots_router
 from arch_stats.stats.router import router as stats_router
 from arch_stats.targets.router import router as targets_router
 from arch_stats.web.router import router as web_router
+from arch_stats.web.swagger import router as swagger_router
 
 API_PREFIX = "/api/v0"
 
@@ -89,7 +95,7 @@ def create_app(
         version=__version__,
         summary="Record every arrow, score it by World Archery rules, see it live.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/swagger",
+        docs_url=None,  # served from the pinned package: web/swagger.py
         redoc_url=None,
         lifespan=lifespan,
         debug=False,
@@ -99,7 +105,11 @@ def create_app(
     if settings.hot_path:
         # Inside the request context (id, limits, log), in front of FastAPI's routing.
         app.add_middleware(
-            HotPath, routes=[*sessions_hot.routes(API_PREFIX), *shots_hot.routes(API_PREFIX)]
+            HotPath,
+            routes=[*sessions_hot.routes(API_PREFIX), *shots_hot.routes(API_PREFIX)],
+            cookie_name=COOKIE_NAME,
+            token_hash=token_hash,
+            max_token_length=MAX_TOKEN_LENGTH,
         )
     app.add_middleware(
         RequestContextMiddleware,
@@ -118,6 +128,7 @@ def create_app(
         origin_policy=OriginPolicy.build(COOKIE_NAME, settings.allowed_origins),
     )
     app.include_router(health_router, prefix="/api")
+    app.include_router(swagger_router, prefix="/api")
     # Routes are matched in order, one by one: the busiest come first.
     for router in (
         sessions_router,

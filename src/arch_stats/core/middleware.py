@@ -26,6 +26,8 @@ from arch_stats.core.responses import error
 log = logging.getLogger("arch_stats.access")
 
 _MAX_REQUEST_ID = 128
+# Every answer is what its Content-Type says (JSON is never sniffed into HTML).
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
 JSON = "application/json"
 
 
@@ -192,7 +194,10 @@ class RequestContextMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
-                message["headers"] = [*message.get("headers", []), rid_header]
+                headers = [*message.get("headers", []), rid_header]
+                if not any(k.lower() == b"x-content-type-options" for k, _ in headers):
+                    headers.append(_NOSNIFF)
+                message["headers"] = headers
             await send(message)
 
         try:
