@@ -53,10 +53,12 @@ class JsonFormatter(logging.Formatter):
             "msg": redact(record.getMessage()),
             "request_id": getattr(record, "request_id", None) or request_id_var.get(),
         }
+        if entry["request_id"] is not None:  # a client's X-Request-ID: anything at all
+            entry["request_id"] = redact(str(entry["request_id"]))
         for key in ("resource", "latency_ms", "status", "method", "path"):
             value = getattr(record, key, None)
             if value is not None:
-                entry[key] = value
+                entry[key] = redact(value) if isinstance(value, str) else value
         if record.exc_info:
             entry["exc"] = redact(self.formatException(record.exc_info))
         return orjson.dumps(entry, default=str).decode()
