@@ -23,7 +23,12 @@ from fastapi import FastAPI
 from arch_stats.app import create_app
 from arch_stats.auth.tokens import PREFIX_LOGIN, token_hash
 from arch_stats.core import migrations
-from arch_stats.core.database import Connection, create_pool, long_statements
+from arch_stats.core.database import (
+    CLIENT_GRACE_SECONDS,
+    Connection,
+    create_pool,
+    long_statements,
+)
 from arch_stats.core.embedded import EmbeddedPostgres, start_embedded
 from arch_stats.core.settings import Settings
 from tests.conftest import PASSWORD, ArcherCtx, password_hash
@@ -94,11 +99,30 @@ async def test_long_statements_lengthen_one_transaction_only(migrated: str) -> N
         with pytest.raises(asyncpg.QueryCanceledError):
             await pool.execute("SELECT pg_sleep(0.6)")
         async with pool.acquire() as conn, conn.transaction():
-            timeout = await long_statements(conn, 5)
-            assert timeout > 5
-            await conn.execute("SELECT pg_sleep(0.6)", timeout=timeout)
+            await long_statements(conn, 5)
+            await conn.execute("SELECT pg_sleep(0.6)")
+            await conn.fetchval("SELECT pg_sleep(0.6)")
         with pytest.raises(asyncpg.QueryCanceledError):
             await pool.execute("SELECT pg_sleep(0.6)")
+    finally:
+        await pool.close()
+
+
+async def test_long_statements_lengthen_the_client_side_limit_until_release(
+    migrated: str,
+) -> None:
+    """The client gives up `CLIENT_GRACE_SECONDS` after PostgreSQL would (for a server that
+    does not answer at all): long statements move that too, for the connection's turn only."""
+    pool = await create_pool(migrated, min_size=1, max_size=1, statement_timeout=0.1)
+    sleep = f"SELECT pg_sleep({CLIENT_GRACE_SECONDS + 1})"
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await long_statements(conn, 60)
+            await conn.execute(sleep)  # past the client's default limit (0.1 s + the grace)
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute("SET LOCAL statement_timeout = 0")  # only the client's limit
+            with pytest.raises(TimeoutError):
+                await conn.execute(sleep)
     finally:
         await pool.close()
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from collections.abc import AsyncIterator
+import tracemalloc
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
@@ -16,9 +17,11 @@ import pytest
 
 from arch_stats.cli import build_parser
 from arch_stats.core.database import Connection
+from arch_stats.core.errors import InvalidInput
 from arch_stats.exchange.commands import export_csv, import_csv
 from arch_stats.exchange.parser import MAX_ERRORS, ShotsCsvParser
 from arch_stats.exchange.schemas import SESSION_COLUMNS, SHOT_COLUMNS, ExportQuery, ImportOut
+from arch_stats.exchange.service import ImportReader
 from tests.conftest import ArcherCtx
 from tests.stats import data
 from tests.stats.data import T0, Shot
@@ -313,8 +316,9 @@ async def test_import_over_the_body_limit_413(client: httpx.AsyncClient, other: 
     assert r.status_code == 413
 
     async def chunked() -> AsyncIterator[bytes]:
+        yield (",".join(SHOT_COLUMNS) + "\n").encode()
         for _ in range(40):
-            yield b"x" * 100_000
+            yield b"x,\n" * 33_333  # bad lines, each refused, and the reading goes on
 
     r = await client.post(IMPORT, content=chunked(), headers={**other.headers, **CSV_HEADERS})
     assert r.status_code == 413
@@ -498,3 +502,208 @@ def test_parser_reads_records_split_anywhere() -> None:
         assert parser.errors == [], (size, parser.errors)
         assert [(r[0], r[3]) for r in records] == [(2, 1), (4, 2), (6, 3)]
         assert parser.sessions[UUID(key)].fields.notes == 'two\nlines, "quoted"'
+
+
+async def test_openapi_of_the_import_cites_the_limit_it_applies(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/api/openapi.json")).json()
+    text = spec["paths"][IMPORT]["post"]["description"]
+    assert "IMPORT_MAX_BYTES" in text
+    assert "MAX_BODY_BYTES" not in text.replace("IMPORT_MAX_BYTES", "")
+
+
+@pytest.mark.parametrize(
+    ("limit", "message"),
+    [
+        ({"import_max_sessions": 1}, "more than 1 distinct sessions in one file"),
+        ({"import_max_targets": 1}, "more than 1 distinct targets in one file"),
+        ({"import_max_arrows": 1}, "more than 1 distinct arrows in one file"),
+    ],
+)
+async def test_file_over_a_distinct_key_cap_422(
+    client: httpx.AsyncClient,
+    db: Connection,
+    archer: ArcherCtx,
+    other: ArcherCtx,
+    story: Story,
+    override: Callable[..., None],
+    limit: dict[str, int],
+    message: str,
+) -> None:
+    text = await export(client, archer)
+    override(**limit)
+    r = await post_csv(client, other, text)
+    assert r.status_code == 422
+    errors = r.json()["errors"]
+    assert message in errors[1] and "IMPORT_MAX_" in errors[1], errors
+    assert await counts(db, other.id) == (0, 0, 0, 0)
+
+
+# What a spreadsheet would run as a formula, and what only looks like it has been protected.
+NASTY = [
+    '=HYPERLINK("http://evil.example","x")',
+    "+1",
+    "-2 cold",
+    "@SUM(A1:A2)",
+    "\tTab first",
+    "\rCR first",
+    "\nLF first",
+    "'=quoted already",
+    "''=two quotes",
+    "'tis windy",
+    "'",
+    "''",
+    "=",
+    "-",
+    "plain, and = inside",
+]
+NASTY_ARROWS = ["=A1", "-3", "+7", "@b", "'=A", "''x", "'ok", "=123456789"]
+FORMULA_START = tuple("=+-@\t\r\n")
+
+
+def neutralised(value: str) -> str:
+    """The cell an export must write for a text `value`."""
+    protect = value.startswith(FORMULA_START) or (
+        len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r\n'"
+    )
+    return "'" + value if protect else value
+
+
+async def test_text_cells_neutralised_against_formulas_and_imported_back_exactly(
+    client: httpx.AsyncClient, db: Connection, archer: ArcherCtx, other: ArcherCtx
+) -> None:
+    arrows = [await data.arrow(db, archer.id, ident) for ident in NASTY_ARROWS]
+    for i, value in enumerate(NASTY):
+        s = await data.session(
+            db, archer.id, start=T0 + timedelta(days=i), location=value, notes=NASTY[-1 - i]
+        )
+        t = await data.target(db, archer.id, s)
+        shots = [Shot(-3.5, -0.25, 10, False, arrows[i % len(arrows)]), Shot(-1e-7, 2, 10)]
+        await data.shots(db, archer.id, s, t, shots)
+    original = await export(client, archer)
+    got = rows(original)
+    assert [r["location"] for r in got[::2]] == [neutralised(v) for v in NASTY]
+    assert [r["notes"] for r in got[::2]] == [neutralised(v) for v in reversed(NASTY)]
+    assert [r["arrow"] for r in got[::2]] == [
+        neutralised(NASTY_ARROWS[i % len(NASTY_ARROWS)]) for i in range(len(NASTY))
+    ]
+    numeric = {"x_mm", "y_mm", "dx_mm", "dy_mm", "draw_ms", "flight_ms"}
+    for row in got:
+        for column, cell in row.items():
+            if column not in numeric:
+                assert not cell.startswith(FORMULA_START), (column, cell)
+    # Numbers stay numbers, negative ones included.
+    assert (got[0]["dx_mm"], got[0]["dy_mm"], got[1]["dx_mm"]) == ("-3.5", "-0.25", "-1e-07")
+    sessions = rows((await client.get(SESSIONS, headers=archer.headers)).text)
+    assert [r["location"] for r in sessions] == [neutralised(v) for v in NASTY]
+    assert [r["notes"] for r in sessions] == [neutralised(v) for v in reversed(NASTY)]
+
+    r = await post_csv(client, other, original)
+    assert r.status_code == 200, r.text
+    assert await export(client, other) == original  # byte for byte
+    stored = await db.fetch(
+        "SELECT location, notes FROM session WHERE archer_id = $1 ORDER BY start_time", other.id
+    )
+    assert [(s["location"], s["notes"]) for s in stored] == list(
+        zip(NASTY, reversed(NASTY), strict=True)
+    )
+    idents = await db.fetch("SELECT identifier FROM arrow WHERE archer_id = $1", other.id)
+    assert sorted(i["identifier"] for i in idents) == sorted(NASTY_ARROWS)
+    dx = await db.fetch(
+        "SELECT dx_mm FROM shot WHERE archer_id = $1 ORDER BY session_id, seq", other.id
+    )
+    assert sorted({d["dx_mm"] for d in dx}) == [-3.5, -1e-7]
+
+
+async def test_sessions_csv_has_no_spread_under_two_impacts(
+    client: httpx.AsyncClient, db: Connection, archer: ArcherCtx
+) -> None:
+    one = await data.session(db, archer.id)
+    t = await data.target(db, archer.id, one)
+    await data.shots(db, archer.id, one, t, [Shot(3, 4, 10), Shot(None, None, 0)])
+    two = await data.session(db, archer.id, start=T0 + timedelta(days=1))
+    t = await data.target(db, archer.id, two)
+    await data.shots(db, archer.id, two, t, [Shot(3, 4, 10), Shot(3, 4, 10)])
+    first, second = rows((await client.get(SESSIONS, headers=archer.headers)).text)
+    assert (first["impacts"], first["centre_x_mm"], first["sigma_x_mm"]) == ("1", "3", "")
+    assert first["sigma_y_mm"] == ""
+    assert (second["sigma_x_mm"], second["sigma_y_mm"]) == ("0", "0")  # two: a real zero
+    r = await client.get(f"/api/v0/session/{one}/stats", headers=archer.headers)
+    assert r.json()["data"]["group"]["sigma_x_mm"] is None  # the same as the session's stats
+
+
+async def test_import_reads_a_huge_unterminated_field_in_bounded_memory() -> None:
+    """60 MB of one quoted field (with an emoji) are refused after about 1 MiB, without
+    keeping the rest: memory stays near the record limit, not the file size."""
+    reader = ImportReader(spool_dir=None)
+    chunk = b"\xf0\x9f\x8e\xaf" * 16_384  # 64 KiB of emoji
+
+    async def upload() -> None:
+        await reader.feed(",".join(SHOT_COLUMNS).encode() + b'\n"')
+        for _ in range(60 * 16):
+            await reader.feed(chunk)
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(InvalidInput) as refused:
+            await upload()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        reader.close()
+    assert "a record longer than 1048576 bytes" in refused.value.messages[1]
+    assert reader.read < 2 * 1_048_576
+    assert peak < 16 * 1_048_576, peak
+
+
+async def test_import_of_many_rows_keeps_memory_flat(tmp_path: Path) -> None:
+    """Checked rows go to the spool in batches: the parser's memory does not grow with the
+    number of rows."""
+    header = ",".join(SHOT_COLUMNS)
+    key = "00000000-0000-0000-0000-000000000001"
+    values = dict.fromkeys(SHOT_COLUMNS, "")
+    values.update(
+        session_key=key,
+        session_start="2026-05-01 09:00:00+00",
+        session_end="2026-05-01 10:00:00+00",
+        location="a",
+        is_indoor="false",
+        session_distance_m="70",
+        arrows_per_end="6",
+        landing_window_ms="3000",
+        is_open="false",
+        target_key=key,
+        target_distance_m="70",
+        view_width_mm="1300",
+        view_height_mm="1300",
+        compound_scoring="false",
+        faces="wa_122:650:650",
+        end_no="1",
+        x_mm="650.5",
+        y_mm="649.25",
+        face_index="0",
+        spot_index="0",
+        dx_mm="0.5",
+        dy_mm="-0.75",
+        score="10",
+        is_x="true",
+        engaged_at="2026-05-01 09:00:30+00",
+        released_at="2026-05-01 09:00:32.012345+00",
+        landed_at="2026-05-01 09:00:33+00",
+    )
+    line = ",".join(values[c] if c != "seq" else "{seq}" for c in SHOT_COLUMNS) + "\n"
+    reader = ImportReader(spool_dir=tmp_path)
+    await reader.feed((header + "\n").encode())
+    n, block = 30_000, 2_000  # ≈ 9 MB; kept in memory, the checked rows alone would be 18 MB
+    tracemalloc.start()
+    try:
+        for start in range(1, n + 1, block):
+            text = "".join(line.format(seq=s) for s in range(start, start + block))
+            await reader.feed(text.encode())
+        await reader.finish()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert reader.stage.rows == n and not reader.parser.failed
+    assert reader.read > 8 * 1_048_576
+    assert peak < 8 * 1_048_576, peak
+    reader.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from uuid import UUID, uuid4
 
 import httpx
@@ -284,17 +285,123 @@ def test_notes_are_read_only_while_the_process_has_subscribers() -> None:
     assert [orjson.loads(f)["type"] for f in sub.queue] == ["shot.created"]
 
 
-def test_replay_goes_ahead_of_frames_held_during_it() -> None:
-    # Live frames that arrive while the missed shots are read from the database are held;
-    # the replay must still come first and the held frames must not be lost or repeated.
+def test_frames_during_the_replay_are_held_and_shots_left_to_the_replay() -> None:
+    # While the missed shots are read from the database and sent, live frames are held:
+    # `shot.created` ones only as the highest seq announced (the replay must reach it), the
+    # others in order, released once the replay is done; nothing goes to the lossy queue.
     sub = Subscriber(UUID(int=1), UUID(int=2), last_seq=0)
+    assert sub.replaying
     sub.offer("shot.created", 4, "live-4")  # arrives during the replay query
+    sub.offer("shot.updated", 2, "update-2")
     sub.offer("shot.created", 3, "live-3-duplicate")  # committed before the query, seen late
-    for seq in (1, 2, 3):
-        sub.replay(seq, f"replay-{seq}")
+    sub.offer("stats.updated", 0, "stats")
+    assert list(sub.queue) == []
+    # A page that ends at seq 3 while the session was at 3: shot 4 is still to be read.
+    assert not sub.replayed(3)
+    assert sub.replayed(4)  # the next page reached it
     sub.live()
+    assert not sub.replaying
+    sub.offer("shot.created", 4, "live-4-again")  # already given by the replay
     sub.offer("shot.created", 5, "live-5")
-    assert list(sub.queue) == ["replay-1", "replay-2", "replay-3", "live-4", "live-5"]
+    assert list(sub.queue) == ["update-2", "stats", "live-5"]
+
+
+def test_frames_held_during_a_long_replay_are_bounded(caplog: pytest.LogCaptureFixture) -> None:
+    sub = Subscriber(UUID(int=1), UUID(int=2), last_seq=0)
+    with caplog.at_level(logging.WARNING, logger="arch_stats.live"):
+        for i in range(QUEUE_LIMIT + 10):
+            sub.offer("shot.updated", 1, f"update-{i}")
+        for seq in range(1, 100_000):
+            sub.offer("shot.created", seq, "created")  # never held: the replay reads them
+    assert sub.dropped == 10
+    sub.live()
+    assert len(sub.queue) == QUEUE_LIMIT
+    assert sub.queue[0] == "update-10"
+    assert any("slow live client" in r.getMessage() for r in caplog.records)
+
+
+async def _shots_in_db(db: Connection, r: Range, n: int) -> None:
+    """`n` shots (misses) written in one statement, as the API would number them."""
+    await db.execute(
+        """INSERT INTO shot (session_id, archer_id, target_id, seq, end_no, score, is_x)
+           SELECT $1, $2, $3, g, (g - 1) / 6 + 1, 0, false FROM generate_series(1, $4) g""",
+        r.session_id,
+        r.archer.id,
+        r.target_id,
+        n,
+    )
+    await db.execute("UPDATE session SET last_seq = $2 WHERE id = $1", r.session_id, n)
+
+
+async def test_reconnect_after_0_on_2500_shots_gets_every_shot_then_live_frames(
+    client: httpx.AsyncClient, rng: Range, db: Connection, server_url: str
+) -> None:
+    n = 2_500
+    await _shots_in_db(db, rng, n)
+    posted = 0
+
+    async def shoot_meanwhile() -> None:
+        nonlocal posted
+        for _ in range(10):
+            await post_shots(client, rng, 3)
+            posted += 3
+            await asyncio.sleep(0.005)
+
+    async with await ws_connect(server_url, path(rng, after=0), rng.archer.token) as ws:
+        shooter = asyncio.create_task(shoot_meanwhile())  # live shots during the replay
+        got = await frames_until(ws, n, timeout=60)
+        await shooter
+        got += await frames_until(ws, posted, timeout=30)
+        assert [f["data"]["seq"] for f in got] == list(range(1, n + posted + 1))
+        await post_shots(client, rng, 2)
+        live = await frames_until(ws, 2)
+        assert [f["data"]["seq"] for f in live] == [n + posted + 1, n + posted + 2]
+        with pytest.raises(TimeoutError):
+            await next_frame(ws, timeout=0.3)
+
+
+async def test_replay_to_a_client_that_does_not_read_holds_no_connection_and_drops_nothing(
+    client: httpx.AsyncClient, rng: Range, db: Connection, app: FastAPI, server_url: str
+) -> None:
+    hub: LiveHub = app.state.hub
+    n = 10_000  # MBs of frames: more than the socket buffers hold with a small receive buffer
+    await _shots_in_db(db, rng, n)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    host, port = server_url.split(":")
+    sock.connect((host, int(port)))
+    ws = await ws_connect(server_url, path(rng, after=0), rng.archer.token, sock=sock, max_queue=1)
+    ws.transport.pause_reading()
+    try:
+        subs: set[Subscriber] = set()
+        for _ in range(500):
+            subs = hub.subscribers.get(rng.session_id, set())
+            if subs and next(iter(subs)).last_seq > 0:
+                break
+            await asyncio.sleep(0.01)
+        (sub,) = subs
+        # Wait until the replay stops moving: it waits for the client's socket.
+        seen = -1
+        for _ in range(100):
+            if sub.last_seq == seen:
+                break
+            seen = sub.last_seq
+            await asyncio.sleep(0.3)
+        # Stuck in the middle of the replay, it holds no pooled connection: every one of them
+        # can be taken.
+        assert sub.replaying and 0 < sub.last_seq < n
+        pool = app.state.pool
+        async with contextlib.AsyncExitStack() as stack:
+            async with asyncio.timeout(10):
+                for _ in range(pool.get_max_size()):
+                    await stack.enter_async_context(pool.acquire())
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        ws.transport.resume_reading()
+        got = await frames_until(ws, n, timeout=60)
+        assert [f["data"]["seq"] for f in got] == list(range(1, n + 1))
+        assert sub.dropped == 0
+    finally:
+        await ws.close()
 
 
 async def test_stats_updated_follows_shots_with_current_totals(

@@ -277,3 +277,35 @@ async def test_history_bad_query_422(
 ) -> None:
     r = await client.get(URL + query, headers=archer.headers)
     assert r.status_code == 422, r.text
+
+
+async def test_history_has_no_spread_under_two_impacts(
+    client: httpx.AsyncClient, db: Connection, archer: ArcherCtx
+) -> None:
+    """σ needs two impacts: with one (or none) it is null, not 0, by session, week and
+    month, and for one arrow; two impacts on the same point are a real 0."""
+    a = await data.arrow(db, archer.id, "A")
+    one = await data.session(db, archer.id, start=T0.replace(month=1, day=5))
+    t = await data.target(db, archer.id, one)
+    await data.shots(db, archer.id, one, t, [Shot(3, 4, 10, arrow=a), Shot(None, None, 0)])
+    none = await data.session(db, archer.id, start=T0.replace(month=3, day=2))
+    t = await data.target(db, archer.id, none)
+    await data.shots(db, archer.id, none, t, [Shot(None, None, 0)])
+    two = await data.session(db, archer.id, start=T0.replace(month=5, day=4))
+    t = await data.target(db, archer.id, two)
+    await data.shots(db, archer.id, two, t, [Shot(3, 4, 10), Shot(3, 4, 10, arrow=a)])
+    spreads = [
+        (r["impacts"], r["sigma_x_mm"], r["sigma_y_mm"])
+        for r in (await history(client, archer))["rows"]
+    ]
+    assert spreads == [(1, None, None), (0, None, None), (2, 0, 0)]
+    for group in ("week", "month"):
+        rows = (await history(client, archer, f"?group={group}"))["rows"]
+        assert [(r["impacts"], r["sigma_x_mm"]) for r in rows] == [(1, None), (0, None), (2, 0)]
+    by_arrow = (await history(client, archer, f"?arrow_id={a}&group=month"))["rows"]
+    assert [(r["impacts"], r["sigma_x_mm"], r["sigma_y_mm"]) for r in by_arrow] == [
+        (1, None, None),
+        (1, None, None),
+    ]
+    kept = await db.fetch("SELECT impacts, sigma_x, sigma_y FROM session_summary ORDER BY impacts")
+    assert [tuple(r) for r in kept] == [(0, None, None), (1, None, None), (2, 0, 0)]

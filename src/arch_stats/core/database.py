@@ -10,10 +10,13 @@ Time limits. Every acquire waits at most `PG_ACQUIRE_TIMEOUT_SECONDS` (for a fre
 new one), and every statement runs at most `PG_STATEMENT_TIMEOUT_SECONDS`: PostgreSQL's own
 `statement_timeout`, and the same plus a grace on the client side, for a server that no longer
 answers at all (stopped, or a network gone quiet). A route that needs longer statements (CSV
-import and export) asks for them inside its transaction with `long_statements`:
+import and export) asks for them inside its transaction:
 
-    timeout = await long_statements(conn, settings.pg_long_statement_timeout_seconds)
-    await conn.copy_records_to_table(..., timeout=timeout)
+    async with pool.acquire() as conn, conn.transaction():
+        await long_statements(conn, settings.exchange_statement_timeout_seconds)
+        ...  # every statement of this transaction may take that long, on both sides
+
+(the client side lasts until the connection goes back to the pool).
 
 Failures to reach the database (`unavailable`) are answered 503 with Retry-After
 (`core.handlers`), never 500.
@@ -57,6 +60,9 @@ async def _reset(conn: Connection) -> None:
     """
     if conn.is_in_transaction():
         await conn.execute("ROLLBACK")
+    allow = getattr(conn, "allow_long_statements", None)
+    if allow is not None:
+        allow(None)
 
 
 # Seconds a client should wait before trying again after a 503 (database unreachable or busy).
@@ -83,6 +89,27 @@ def unavailable(exc: BaseException) -> bool:
         return not isinstance(exc, ValueError | asyncpg.exceptions.UnsupportedServerFeatureError)
     # Refused, reset, no such socket; TimeoutError (acquire, statement) is an OSError too.
     return isinstance(exc, OSError | asyncio.TimeoutError)
+
+
+class _Connection(asyncpg.Connection):
+    """asyncpg's connection whose client-side statement limit (`command_timeout`, the default
+    `timeout=` of every call) `long_statements` can lengthen until the pool takes it back.
+
+    asyncpg has no public setter for it: the connection's settings tuple is replaced
+    (`tests/core/test_database_limits.py` checks that a long statement is then allowed)."""
+
+    __slots__ = ("_default_timeout",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        config: Any = getattr(self, "_config")  # noqa: B009 (private in asyncpg's stubs)
+        self._default_timeout: float | None = config.command_timeout
+
+    def allow_long_statements(self, timeout: float | None) -> None:
+        """`timeout` as the default of every call from now on; None: the pool's again."""
+        config: Any = getattr(self, "_config")  # noqa: B009
+        limit = self._default_timeout if timeout is None else timeout
+        setattr(self, "_config", config._replace(command_timeout=limit))  # noqa: B010
 
 
 class _Pool(asyncpg.pool.Pool):
@@ -124,7 +151,7 @@ async def create_pool(
         server_settings=server_settings,
         reset=_reset,
         loop=None,
-        connection_class=asyncpg.Connection,
+        connection_class=_Connection,
         record_class=asyncpg.Record,
         **kwargs,
     )
@@ -132,16 +159,18 @@ async def create_pool(
     return pool
 
 
-async def long_statements(conn: Connection, seconds: float) -> float:
-    """Let the statements of the current transaction run up to `seconds` (PostgreSQL's
-    `statement_timeout`, reset at its end) and return the client-side timeout to pass as
-    `timeout=` to each long asyncpg call (its default is the pool's short one)."""
+async def long_statements(conn: Connection, seconds: float) -> None:
+    """Let the statements of the current transaction run up to `seconds`: PostgreSQL's
+    `statement_timeout` (until the transaction ends) and, on a pooled connection, the
+    client's own limit (until the connection goes back to the pool)."""
     if not conn.is_in_transaction():
         raise RuntimeError("long_statements needs a transaction (SET LOCAL)")
+    allow = getattr(conn, "allow_long_statements", None)  # through a pool's proxy too
+    if allow is not None:
+        allow(seconds + CLIENT_GRACE_SECONDS)
     await conn.execute(
-        "SELECT set_config('statement_timeout', $1, true)", str(round(seconds * 1000))
+        "SELECT set_config('statement_timeout', $1, true)", str(max(1, round(seconds * 1000)))
     )
-    return seconds + CLIENT_GRACE_SECONDS
 
 
 async def get_conn(request: Request) -> AsyncIterator[Connection]:

@@ -73,3 +73,7 @@ class ServiceUnavailable(AppError):
     """Service unavailable."""
 
     status = 503
+
+    def __init__(self, *messages: str, retry_after: int | None = None) -> None:
+        super().__init__(*messages)
+        self.retry_after = retry_after

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 
 from arch_stats.core.database import RETRY_AFTER_SECONDS, unavailable
-from arch_stats.core.errors import AppError, TooManyRequests
+from arch_stats.core.errors import AppError, ServiceUnavailable, TooManyRequests
 from arch_stats.core.middleware import BodyTimeout, BodyTooLarge
 from arch_stats.core.responses import error
 
@@ -44,7 +44,7 @@ def validation_messages(errors: Sequence[Any]) -> list[str]:
 async def app_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     headers = None
-    if isinstance(exc, TooManyRequests):
+    if isinstance(exc, TooManyRequests | ServiceUnavailable) and exc.retry_after is not None:
         headers = {"Retry-After": str(exc.retry_after)}
     return error(exc.status, exc.messages, headers)
 

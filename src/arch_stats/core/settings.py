@@ -38,11 +38,6 @@ class Settings(BaseSettings):
         gt=0,
         description="Longest statement of a request (PostgreSQL's statement_timeout); then 503.",
     )
-    pg_long_statement_timeout_seconds: float = Field(
-        default=300.0,
-        gt=0,
-        description="The same for routes that ask for more (CSV import and export).",
-    )
     api_max_concurrent_requests: int = Field(
         default=100, ge=1, description="Requests handled at once; more wait in line."
     )
@@ -55,6 +50,50 @@ class Settings(BaseSettings):
         default=64 * 1_048_576,
         ge=1024,
         description="Largest CSV accepted by POST /import/shots.csv.",
+    )
+    import_body_timeout_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="Longest time a CSV upload to POST /import/shots.csv may take to arrive "
+        "(408 after it); the body is read and checked before any database connection is taken.",
+    )
+    import_max_sessions: int = Field(
+        default=10_000, ge=1, description="Most distinct sessions in one imported file (else 422)."
+    )
+    import_max_targets: int = Field(
+        default=20_000, ge=1, description="Most distinct targets in one imported file (else 422)."
+    )
+    import_max_arrows: int = Field(
+        default=2_000,
+        ge=1,
+        description="Most distinct arrow identifiers in one imported file (else 422).",
+    )
+    exchange_statement_timeout_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="statement_timeout of an import's transaction and of an export's COPY "
+        "(longer than the API's general one: these statements are large by design).",
+    )
+    exchange_max_running: int = Field(
+        default=2,
+        ge=1,
+        description="Imports and exports using a database connection at once, per process; "
+        "more wait their turn (503 with Retry-After after 30 s).",
+    )
+    export_max_bytes: int = Field(
+        default=1024 * 1_048_576,
+        ge=1_048_576,
+        description="Largest CSV an export writes to its spool file; a larger one is stopped.",
+    )
+    export_send_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A download whose client reads nothing for this long is dropped.",
+    )
+    spool_dir: Path | None = Field(
+        default=None,
+        description="Directory of the temporary files of imports and exports (unset: the "
+        "system's temporary directory). Point it at a disk if that is a RAM-backed tmpfs.",
     )
     hot_path: bool = Field(
         default=True,

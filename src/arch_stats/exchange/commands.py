@@ -7,14 +7,17 @@ import asyncio
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 from arch_stats.core import migrations
 from arch_stats.core.errors import AppError
+from arch_stats.core.settings import Settings, get_settings
 from arch_stats.exchange import repository as repo
 from arch_stats.exchange import service
+from arch_stats.exchange.limits import Lease
+from arch_stats.exchange.parser import ImportLimits
 from arch_stats.exchange.schemas import ExportQuery
 
 READ_CHUNK = 1024 * 1024
@@ -105,40 +108,59 @@ async def _export(
         await conn.close()
 
 
-async def _chunks(source: BinaryIO) -> AsyncIterator[bytes]:
-    while chunk := source.read(READ_CHUNK):
-        yield chunk
-
-
-def import_csv(dsn: str, *, email: str, path: Path, say: Say) -> int:
-    """Import a shots.csv into the archer `email`'s account: all or nothing."""
+def import_csv(
+    dsn: str, *, email: str, path: Path, say: Say, settings: Settings | None = None
+) -> int:
+    """Import a shots.csv into the archer `email`'s account: all or nothing. The file is read
+    and checked before the transaction begins; one import per account at a time."""
+    settings = settings or get_settings()
     with path.open("rb") as source:
         size = os.fstat(source.fileno()).st_size
-        return asyncio.run(_import(dsn, email, source, size, path, say))
+        return asyncio.run(_import(dsn, email, source, size, path, say, settings))
 
 
-async def _import(dsn: str, email: str, source: BinaryIO, size: int, path: Path, say: Say) -> int:
+async def _import(
+    dsn: str, email: str, source: BinaryIO, size: int, path: Path, say: Say, settings: Settings
+) -> int:
     conn = await migrations.connect(dsn)
+    # The lease is renewed on a connection of its own, while `conn` works.
+    lease_conn = await migrations.connect(dsn)
     try:
         archer_id = await repo.archer_by_email(conn, email)
         if archer_id is None:
             say(f"error: no archer with e-mail {email}")
             return 1
         progress = _Progress(say)
+        reader = service.ImportReader(
+            limits=ImportLimits(
+                sessions=settings.import_max_sessions,
+                targets=settings.import_max_targets,
+                arrows=settings.import_max_arrows,
+            ),
+            spool_dir=settings.spool_dir,
+        )
         try:
-            async with conn.transaction():
-                result = await service.import_shots(
-                    conn,
-                    archer_id,
-                    _chunks(source),
-                    progress=lambda read, rows: progress(
-                        f"read {_mb(read)} of {_mb(size)}, {rows:,} rows"
-                    ),
-                )
+            lease = await Lease.take(lease_conn, archer_id, "import")
+            try:
+                while chunk := await asyncio.to_thread(source.read, READ_CHUNK):
+                    await reader.feed(chunk)
+                    progress(f"read {_mb(reader.read)} of {_mb(size)}, {reader.parser.rows:,} rows")
+                await reader.finish()
+                async with conn.transaction():
+                    result = await service.import_staged(
+                        conn,
+                        archer_id,
+                        reader,
+                        statement_timeout=settings.exchange_statement_timeout_seconds,
+                    )
+            finally:
+                await lease.release()
         except AppError as exc:
             for message in exc.messages:
                 say(message)
             return 1
+        finally:
+            reader.close()
         progress(
             f"imported {path}: {result.rows:,} rows; sessions {result.sessions_created:,} new, "
             f"{result.sessions_matched:,} already there; {result.targets_created:,} targets, "
@@ -148,4 +170,5 @@ async def _import(dsn: str, email: str, source: BinaryIO, size: int, path: Path,
         )
         return 0
     finally:
+        await lease_conn.close()
         await conn.close()

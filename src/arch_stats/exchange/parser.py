@@ -1,10 +1,15 @@
 """Reading shots.csv: bytes in, checked rows out, every bad line named with its reason.
 
 The parser is fed the file in chunks of any size (an HTTP body as it arrives, a file read
-piece by piece) and keeps only what it must: the incomplete last record of a chunk, the
-sessions and targets seen (a few thousand at most), and up to `MAX_ERRORS` messages. Shots
-leave as tuples for the staging table as soon as they are read, so memory does not grow with
-the number of shots.
+piece by piece) and keeps only what it must: the incomplete last record of a chunk (at most
+`MAX_RECORD_BYTES`: a longer one, such as an unterminated quoted field, stops the file at
+once), the sessions, targets and arrows seen (at most `ImportLimits` of each, else the file
+is refused), and up to `MAX_ERRORS` messages. Shots leave as tuples for the staging table as
+soon as they are read, so memory does not grow with the number of shots.
+
+Text cells that an export neutralised against formula injection (`'` put before a leading
+`=`, `+`, `-`, `@`, tab, CR, LF, or before a `'` that such a cell would start with) are read
+back to their exact values: see `text_cell`.
 
 Checks, per line: every column of `SHOT_COLUMNS` present (the derived ones may be absent,
 unknown columns are refused), each value of the right type and in the range the database
@@ -34,6 +39,12 @@ from arch_stats.faces.scoring import FACES, max_score
 
 MAX_ERRORS = 50
 MAX_INT = 2**31 - 1
+# The longest record (one shot's line, quoted line breaks included) accepted: a real one is a
+# few hundred bytes, notes included; an unterminated quoted field would otherwise swallow the
+# rest of the file into memory.
+MAX_RECORD_BYTES = 1_048_576
+# Characters that make a spreadsheet read a cell as a formula (OWASP's list, and LF).
+FORMULA_START = "=+-@\t\r\n"
 _ROUND_CODE = re.compile(r"[A-Za-z0-9_]{1,100}")
 _TRUE = frozenset({"true", "t"})
 _FALSE = frozenset({"false", "f"})
@@ -44,6 +55,23 @@ T = TypeVar("T")
 
 class LineError(Exception):
     """A value of a line is wrong; the message names the column."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportLimits:
+    """Most distinct sessions, targets and arrows in one file (IMPORT_MAX_* settings)."""
+
+    sessions: int = 10_000
+    targets: int = 20_000
+    arrows: int = 2_000
+
+
+def text_cell(value: str) -> str:
+    """The value of a text cell as exported: a leading `'` that protects a formula character
+    (or another `'`) is taken off. Other cells, old files' included, are read as they are."""
+    if len(value) > 1 and value[0] == "'" and (value[1] in FORMULA_START or value[1] == "'"):
+        return value[1:]
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,14 +202,14 @@ def session_fields(v: dict[str, str]) -> SessionFields:
     return SessionFields(
         start_time=start,
         end_time=end,
-        location=_text("location", v["location"], max_length=200),
+        location=_text("location", text_cell(v["location"]), max_length=200),
         is_indoor=_bool("is_indoor", v["is_indoor"]),
         distance_m=_float("session_distance_m", v["session_distance_m"], positive=True),
         round_code=round_code,
         arrows_per_end=_int("arrows_per_end", v["arrows_per_end"], 1, 24),
         landing_window_ms=_int("landing_window_ms", v["landing_window_ms"], 100, 60000),
         is_open=is_open,
-        notes=_text("notes", v["notes"], max_length=2000),
+        notes=_text("notes", text_cell(v["notes"]), max_length=2000),
     )
 
 
@@ -203,7 +231,7 @@ def shot_record(
     """The staging row of one shot (columns of `repository.STAGE_COLUMNS`)."""
     seq = _int("seq", v["seq"], 1, MAX_INT)
     end_no = _int("end_no", v["end_no"], 1, MAX_INT)
-    arrow = v["arrow"] or None
+    arrow = text_cell(v["arrow"]) or None
     if arrow is not None and len(arrow) > 10:
         raise LineError("arrow: an identifier has at most 10 characters")
     position = [v[c] for c in ("x_mm", "y_mm", "face_index", "spot_index", "dx_mm", "dy_mm")]
@@ -247,11 +275,12 @@ def shot_record(
 class ShotsCsvParser:
     """Feed bytes with `feed`, then `finish`; take the staging rows from `take_records`."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: ImportLimits | None = None) -> None:
+        self.limits = limits or ImportLimits()
         self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
         self._pending = ""  # text after the last complete record
-        self._scan_from = 0  # where the quote scan of `_pending` resumes
-        self._quoted = False  # inside a quoted field at `_scan_from`
+        self._odd = False  # `_pending` holds an odd number of quotes
+        self._scan_from = 0  # no record ends in `_pending` before this
         self._line = 0  # physical lines consumed
         self._header: list[str] | None = None
         self._fatal = False
@@ -273,6 +302,12 @@ class ShotsCsvParser:
     @property
     def failed(self) -> bool:
         return self.error_count > 0
+
+    @property
+    def stopped(self) -> bool:
+        """The file cannot be read further (not UTF-8, a bad header, a record too long, a
+        limit passed): nothing more is worth reading."""
+        return self._fatal
 
     # input
 
@@ -306,34 +341,46 @@ class ShotsCsvParser:
     def _consume(self, text: str, *, final: bool) -> None:
         if self._fatal:
             return
-        self._pending += text
-        # The end of the last complete record: the last newline outside a quoted field
-        # (in CSV a quote inside a quoted field is doubled, so quote parity tells).
-        cut = -1
-        quoted = self._quoted
-        pending = self._pending
-        i = self._scan_from
-        q = pending.find('"', i)
-        n = pending.find("\n", i)
-        while n != -1:
-            if q != -1 and q < n:
-                quoted = not quoted
-                q = pending.find('"', q + 1)
-            else:
-                if not quoted:
-                    cut = n
-                n = pending.find("\n", n + 1)
-        if q != -1:  # quotes after the last newline
-            quoted ^= pending.count('"', q) % 2 == 1
-        if final:
-            cut = len(pending) - 1
+        pending = self._pending + text
+        # In CSV a quote inside a quoted field is doubled, so the parity of the quotes before
+        # a line break tells whether it ends a record. `pending` starts where a record starts
+        # (outside quotes); the last record end is found from the back, looking only at text
+        # not already searched, so each character is looked at about once however the file
+        # is cut into chunks.
+        odd = self._odd ^ (text.count('"') % 2 == 1)
+        cut = len(pending) - 1 if final else self._last_record_end(pending, odd)
         if cut < 0:
-            self._scan_from, self._quoted = len(pending), quoted
+            self._pending, self._odd, self._scan_from = pending, odd, len(pending)
+            self._check_record_size()
             return
         block, self._pending = pending[: cut + 1], pending[cut + 1 :]
-        # The scan of what is left starts over (outside quotes: it follows a record's end).
-        self._scan_from, self._quoted = 0, False
+        self._odd = self._pending.count('"') % 2 == 1
+        self._scan_from = 0
         self._records_from(block)
+        self._check_record_size()
+
+    def _last_record_end(self, pending: str, odd: bool) -> int:
+        """The index of the last line break outside quotes at or after `_scan_from`, or -1."""
+        quoted, right = odd, len(pending)
+        while (n := pending.rfind("\n", self._scan_from, right)) >= 0:
+            if pending.count('"', n + 1, right) % 2 == 1:
+                quoted = not quoted
+            if not quoted:
+                return n
+            right = n
+        return -1
+
+    def _check_record_size(self) -> None:
+        pending = self._pending
+        # A character is 1 to 4 bytes: only a long text is measured exactly.
+        if len(pending) * 4 <= MAX_RECORD_BYTES or self._fatal:
+            return
+        if len(pending.encode("utf-8", "surrogatepass")) > MAX_RECORD_BYTES:
+            self._fail(
+                self._line + 1,
+                f"a record longer than {MAX_RECORD_BYTES} bytes (an unterminated quoted "
+                "field?): nothing more was read",
+            )
 
     def _records_from(self, block: str) -> None:
         reader = csv.reader(io.StringIO(block, newline=""), strict=True)
@@ -346,6 +393,8 @@ class ShotsCsvParser:
                 break
             except csv.Error as exc:
                 self._fail(start, f"malformed CSV ({exc})")
+                return
+            if self._fatal:
                 return
             if not fields or fields == [""]:
                 continue
@@ -384,14 +433,20 @@ class ShotsCsvParser:
         try:
             session_key = _uuid("session_key", v["session_key"])
             target_key = _uuid("target_key", v["target_key"])
+            if not self._room(self.sessions, session_key, line, "sessions"):
+                return
             self._same(self.sessions, session_key, line, "session", session_fields(v))
             target = target_fields(v, session_key)
+            if not self._room(self.targets, target_key, line, "targets"):
+                return
             self._same(self.targets, target_key, line, "target", target)
             record = shot_record(v, line, session_key, target_key, target)
         except LineError as exc:
             self.error(line, str(exc))
             return
         arrow = record[5]
+        if arrow is not None and not self._room(self.arrows, arrow, line, "arrows"):
+            return
         if arrow is not None and self.arrows.get(arrow) is None:
             diameter = v["arrow_diameter_mm"]
             try:
@@ -405,6 +460,18 @@ class ShotsCsvParser:
                 return
         if not self.failed:
             self._records.append(record)
+
+    def _room(self, seen: dict[Any, Any], key: Any, line: int, what: str) -> bool:
+        """False (and the file stopped) when `key` would be one more than the limit allows."""
+        limit: int = getattr(self.limits, what)
+        if key in seen or len(seen) < limit:
+            return True
+        self._fail(
+            line,
+            f"more than {limit} distinct {what} in one file (IMPORT_MAX_{what.upper()}): "
+            "split it into smaller files",
+        )
+        return False
 
     @staticmethod
     def _same(seen: dict[UUID, Seen], key: UUID, line: int, what: str, fields: Any) -> None:

@@ -3,7 +3,9 @@
 Export: one `COPY (SELECT …) TO STDOUT (FORMAT csv, HEADER)` per file; PostgreSQL formats
 every value (floats in their shortest exact form, times in ISO with microseconds), so a
 file read back gives the same numbers. Rows go out by session start (then session key, the
-same in every account the data was imported into), then shot order.
+same in every account the data was imported into), then shot order. Free-text cells
+(location, notes, arrow identifier) go through `csv_text` (migration 202611261120): one
+that a spreadsheet would run as a formula gets a `'` in front, which the import takes off.
 
 Import: the shots of a file are first copied into a temporary table (`import_shot`, dropped
 at commit), then merged with a few set-based statements in the caller's transaction.
@@ -17,7 +19,7 @@ from uuid import UUID
 
 import asyncpg
 
-from arch_stats.core.database import Connection, Executor
+from arch_stats.core.database import Connection, Executor, long_statements
 from arch_stats.core.errors import Conflict
 from arch_stats.stats.repository import session_filters
 
@@ -46,11 +48,11 @@ def shots_query(
     WITH s AS MATERIALIZED (
         SELECT s.id, s.start_time, coalesce(o.source_key, s.id)::text AS session_key,
                s.start_time::text AS session_start, s.end_time::text AS session_end,
-               s.location, {_BOOL.format("s.is_indoor")} AS is_indoor,
+               csv_text(s.location) AS location, {_BOOL.format("s.is_indoor")} AS is_indoor,
                s.distance_m::text AS session_distance_m, s.round_code,
                s.arrows_per_end::text AS arrows_per_end,
                s.landing_window_ms::text AS landing_window_ms,
-               {_BOOL.format("s.is_open")} AS is_open, s.notes
+               {_BOOL.format("s.is_open")} AS is_open, csv_text(s.notes) AS notes
         FROM session s LEFT JOIN session_origin o ON o.session_id = s.id
         WHERE {" AND ".join(where)}
     ), t AS MATERIALIZED (
@@ -71,7 +73,7 @@ def shots_query(
            s.session_distance_m, s.round_code, s.arrows_per_end, s.landing_window_ms,
            s.is_open, s.notes, t.target_key, t.lane, t.target_distance_m, t.view_width_mm,
            t.view_height_mm, t.compound_scoring, t.faces,
-           h.end_no, h.seq, a.identifier AS arrow, a.diameter_mm AS arrow_diameter_mm,
+           h.end_no, h.seq, csv_text(a.identifier) AS arrow, a.diameter_mm AS arrow_diameter_mm,
            t.face_types[h.face_index + 1] AS face_type, h.x_mm, h.y_mm, h.face_index,
            h.spot_index, h.dx_mm, h.dy_mm, h.score,
            CASE WHEN h.is_x THEN 'X' WHEN h.score = 0 THEN 'M' ELSE h.score::text END AS label,
@@ -109,9 +111,10 @@ def sessions_query(
             FROM shot h WHERE h.arrow_id = ${len(args)} GROUP BY h.session_id
         ) m ON m.session_id = s.id"""
     sql = f"""
-    SELECT coalesce(o.source_key, s.id) AS session_key, s.start_time, s.end_time, s.location,
-           {_BOOL.format("s.is_indoor")} AS is_indoor, s.distance_m, s.round_code,
-           s.arrows_per_end, {_BOOL.format("s.is_open")} AS is_open, s.notes,
+    SELECT coalesce(o.source_key, s.id) AS session_key, s.start_time, s.end_time,
+           csv_text(s.location) AS location, {_BOOL.format("s.is_indoor")} AS is_indoor,
+           s.distance_m, s.round_code, s.arrows_per_end,
+           {_BOOL.format("s.is_open")} AS is_open, csv_text(s.notes) AS notes,
            (SELECT string_agg(DISTINCT f.face_type, ' ')
             FROM target tg JOIN target_face f ON f.target_id = tg.id
             WHERE tg.session_id = s.id) AS face_types,
@@ -130,12 +133,27 @@ def sessions_query(
     return sql, args
 
 
-async def copy_csv(conn: Connection, sql: str, args: Sequence[Any], output: Any) -> int:
+async def set_statement_timeout(conn: Connection, seconds: float) -> None:
+    """The transaction's own statement_timeout (its statements are large by design), on the
+    client's side too (the pool's default is the API's short one)."""
+    await long_statements(conn, seconds)
+
+
+async def copy_csv(
+    conn: Connection,
+    sql: str,
+    args: Sequence[Any],
+    output: Any,
+    *,
+    statement_timeout: float | None = None,
+) -> int:
     """COPY the rows of `sql` as CSV with a header to `output` (asyncpg: a path, a file, or a
     coroutine function taking bytes), in one snapshot; returns the row count."""
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         # ISO dates whatever the server's default: `2026-05-01 09:30:00.25+00`.
         await conn.execute("SET LOCAL datestyle = 'ISO, YMD'")
+        if statement_timeout is not None:
+            await set_statement_timeout(conn, statement_timeout)
         status: str = await conn.copy_from_query(
             sql, *args, output=output, format="csv", header=True
         )
@@ -158,6 +176,50 @@ async def arrow_by_identifier(conn: Executor, archer_id: UUID, identifier: str) 
         identifier,
     )
     return arrow_id
+
+
+# --- one import and one export at a time per account ----------------------------------------
+
+
+async def take_lease(
+    conn: Executor, archer_id: UUID, kind: str, holder: UUID, seconds: float
+) -> bool:
+    """True when `holder` now has the account's `kind` lease (free, or expired)."""
+    taken: bool | None = await conn.fetchval(
+        """INSERT INTO exchange_lease AS l (archer_id, kind, holder, expires_at)
+           VALUES ($1, $2, $3, now() + make_interval(secs => $4))
+           ON CONFLICT (archer_id, kind) DO UPDATE
+               SET holder = excluded.holder, expires_at = excluded.expires_at
+               WHERE l.expires_at < now()
+           RETURNING true""",
+        archer_id,
+        kind,
+        holder,
+        seconds,
+    )
+    return bool(taken)
+
+
+async def renew_lease(
+    conn: Executor, archer_id: UUID, kind: str, holder: UUID, seconds: float
+) -> None:
+    await conn.execute(
+        """UPDATE exchange_lease SET expires_at = now() + make_interval(secs => $4)
+           WHERE archer_id = $1 AND kind = $2 AND holder = $3""",
+        archer_id,
+        kind,
+        holder,
+        seconds,
+    )
+
+
+async def release_lease(conn: Executor, archer_id: UUID, kind: str, holder: UUID) -> None:
+    await conn.execute(
+        "DELETE FROM exchange_lease WHERE archer_id = $1 AND kind = $2 AND holder = $3",
+        archer_id,
+        kind,
+        holder,
+    )
 
 
 # --- import ----------------------------------------------------------------------------------

@@ -1,13 +1,21 @@
 """CSV export and import rules.
 
-Export streams `COPY … TO STDOUT` output through a small bounded queue: PostgreSQL formats
-the rows, the server holds at most `QUEUE_CHUNKS` × `CHUNK_BYTES` of them at a time, and a
-slow client slows the COPY down (backpressure) instead of filling memory.
+No client ever holds a pooled database connection at its own pace:
 
-Import is all or nothing, in the caller's transaction: the whole file is read and checked
-first (shots go to a temporary staging table as they are read), and nothing is written to
-the archer's tables unless every line is right; otherwise `InvalidInput` lists the first
-`MAX_ERRORS` bad lines with their reasons. Importing the same file again adds nothing:
+* Export: the COPY writes into a temporary file (`spool.ExportSpool`) at the database's pace
+  while the download reads it at the client's; the connection goes back to the pool when
+  PostgreSQL has produced the file. At most `EXCHANGE_MAX_RUNNING` COPYs run at once in a
+  process, each under `EXCHANGE_STATEMENT_TIMEOUT_SECONDS`, and one export per account
+  (`limits.Lease`).
+* Import: the upload is parsed and checked as it arrives, off the event loop (a worker
+  thread), under `IMPORT_BODY_TIMEOUT_SECONDS`; checked shots are pickled to a temporary file
+  (`spool.StageSpool`). Only once the whole file has arrived and is right is a connection
+  taken, for one transaction that copies the staged shots and merges them. A client that goes
+  away stops the work, and nothing is committed.
+
+Import is all or nothing: nothing is written to the archer's tables unless every line is
+right; otherwise `InvalidInput` lists the first `MAX_ERRORS` bad lines with their reasons.
+Importing the same file again adds nothing:
 
 * a session is identified by its `session_key` (the id it was first recorded with): a key
   that is one of the archer's sessions, or that an earlier import came from
@@ -25,24 +33,54 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
+import asyncpg
+
 from arch_stats.core.database import Connection, Executor, Pool
-from arch_stats.core.errors import BusinessRuleError, InvalidInput, NotFound
+from arch_stats.core.errors import (
+    AppError,
+    BusinessRuleError,
+    InvalidInput,
+    NotFound,
+    ServiceUnavailable,
+)
 from arch_stats.exchange import repository as repo
-from arch_stats.exchange.parser import MAX_ERRORS, SessionFields, ShotsCsvParser, TargetFields
+from arch_stats.exchange.limits import RETRY_AFTER_SECONDS, Slots
+from arch_stats.exchange.parser import (
+    MAX_ERRORS,
+    ImportLimits,
+    SessionFields,
+    ShotsCsvParser,
+    TargetFields,
+)
 from arch_stats.exchange.schemas import ExportQuery
+from arch_stats.exchange.spool import ExportSpool, StageSpool, off_loop
 from arch_stats.stats.repository import arrow_exists
 from arch_stats.stats.service import filter_kwargs
 
 log = logging.getLogger("arch_stats.exchange")
 
-CHUNK_BYTES = 256 * 1024
-QUEUE_CHUNKS = 4
-STAGE_BATCH = 5_000
+FEED_BYTES = 256 * 1024  # the parser is handed the upload in pieces of about this size
+STAGE_BATCH = 2_000
+
+T = TypeVar("T")
+
+
+class UploadTimeout(AppError):
+    """The upload took too long."""
+
+    status = 408
+
+
+class ClientGone(AppError):
+    """The client went away (logged as 499, like nginx; nobody receives the answer)."""
+
+    status = 499
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -60,48 +98,67 @@ async def export_query(
     return build(archer_id, filters, query.arrow_id)
 
 
-class _Chunker:
-    """Collects COPY output into chunks of about `CHUNK_BYTES` for `put`."""
-
-    def __init__(self, put: Callable[[bytes], Awaitable[None]]) -> None:
-        self.put = put
-        self.buffer = bytearray()
-
-    async def write(self, data: bytes) -> None:
-        self.buffer += data
-        if len(self.buffer) >= CHUNK_BYTES:
-            await self.flush()
-
-    async def flush(self) -> None:
-        if self.buffer:
-            chunk = bytes(self.buffer)
-            self.buffer.clear()
-            await self.put(chunk)
-
-
-async def stream_csv(pool: Pool, sql: str, args: list[Any]) -> AsyncIterator[bytes]:
-    """The CSV of `sql`, chunk by chunk, from a connection held only while it streams."""
-    queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=QUEUE_CHUNKS)
-
-    async def produce() -> None:
-        chunker = _Chunker(queue.put)
-        try:
-            async with pool.acquire() as conn:
-                await repo.copy_csv(conn, sql, args, chunker.write)
-            await chunker.flush()
-        finally:
-            await queue.put(None)
-
-    task = asyncio.create_task(produce())
+async def start_export(
+    pool: Pool,
+    slots: Slots,
+    sql: str,
+    args: list[Any],
+    *,
+    spool_dir: Path | None,
+    max_bytes: int,
+    statement_timeout: float,
+) -> tuple[ExportSpool, asyncio.Task[None]]:
+    """Start the COPY of `sql` into a new spool (in a slot of `slots`, released when the
+    COPY ends); returns once the first chunk, or all of a small file, is there, so that a
+    failure at the start is still a clean error answer. The task ends by itself (the spool
+    then says how); cancel it to stop the COPY. The caller closes the spool."""
+    await slots.acquire()
     try:
-        while (chunk := await queue.get()) is not None:
-            yield chunk
-        await task  # a failed COPY ends the download with an error, not a short file
+        spool = ExportSpool(spool_dir, max_bytes=max_bytes)
+    except BaseException:
+        slots.release()
+        raise
+    task = asyncio.create_task(_copy(pool, slots, spool, sql, args, statement_timeout))
+    try:
+        await spool.started()
+        if spool.done and spool.error is not None:
+            raise spool.error
+    except BaseException:
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        spool.close()
+        raise
+    return spool, task
+
+
+async def _copy(
+    pool: Pool,
+    slots: Slots,
+    spool: ExportSpool,
+    sql: str,
+    args: list[Any],
+    statement_timeout: float,
+) -> None:
+    error: BaseException | None = None
+    try:
+        async with pool.acquire() as conn:
+            await repo.copy_csv(conn, sql, args, spool.write, statement_timeout=statement_timeout)
+        await spool.flush()
+    except asyncio.CancelledError:
+        error = ClientGone("the export was stopped")
+        raise
+    except asyncpg.QueryCanceledError:
+        error = ServiceUnavailable(
+            "the export took longer than EXCHANGE_STATEMENT_TIMEOUT_SECONDS: export less at "
+            "a time (from, to)",
+            retry_after=RETRY_AFTER_SECONDS,
+        )
+    except Exception as exc:  # handed to the download, which reports it
+        error = exc
     finally:
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        slots.release()
+        spool.finish(error)
 
 
 async def export_to(
@@ -148,34 +205,130 @@ def _refuse(parser: ShotsCsvParser) -> InvalidInput:
     return InvalidInput(*messages)
 
 
-async def import_shots(
-    conn: Executor,
-    archer_id: UUID,
-    chunks: AsyncIterator[bytes],
-    *,
-    progress: Callable[[int, int], None] | None = None,
+class ImportReader:
+    """Reads a shots.csv as it arrives: parsed and checked off the event loop, the checked
+    shots pickled to a spool. `feed` the chunks, then `finish`; then `import_staged`."""
+
+    def __init__(self, *, limits: ImportLimits | None = None, spool_dir: Path | None) -> None:
+        self.parser = ShotsCsvParser(limits)
+        self.stage = StageSpool(spool_dir)
+        self.read = 0
+        self._waiting = bytearray()
+        self._batch: list[tuple[Any, ...]] = []
+
+    async def feed(self, chunk: bytes) -> None:
+        """Hand `chunk` over; the file's first fatal error (e.g. a record over 1 MiB) stops it
+        at once with its 422."""
+        self.read += len(chunk)
+        self._waiting += chunk
+        if len(self._waiting) >= FEED_BYTES:
+            data = bytes(self._waiting)
+            self._waiting.clear()
+            await off_loop(self._parse, data, False)
+            if self.parser.stopped:
+                raise _refuse(self.parser)
+
+    async def finish(self) -> None:
+        """The end of the file: 422 unless every line is right."""
+        data = bytes(self._waiting)
+        self._waiting.clear()
+        await off_loop(self._parse, data, True)
+        if self.parser.failed:
+            raise _refuse(self.parser)
+
+    def _parse(self, data: bytes, final: bool) -> None:  # in a worker thread
+        parser = self.parser
+        parser.feed(data)
+        if final:
+            parser.finish()
+        if parser.failed:  # nothing will be imported: keep nothing
+            parser.take_records()
+            self._batch = []
+            return
+        self._batch += parser.take_records()
+        if len(self._batch) >= STAGE_BATCH or final:
+            self.stage.add(self._batch)
+            self._batch = []
+
+    def close(self) -> None:
+        self.stage.close()
+
+
+async def read_upload(
+    chunks: AsyncIterator[bytes], reader: ImportReader, *, seconds: float
+) -> None:
+    """Read the whole upload into `reader` within `seconds` (else 408)."""
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in chunks:
+                await reader.feed(chunk)
+            await reader.finish()
+    except TimeoutError:
+        raise UploadTimeout(
+            f"the upload took longer than {seconds:g} s (IMPORT_BODY_TIMEOUT_SECONDS): "
+            "nothing imported"
+        ) from None
+
+
+async def until_disconnected(
+    receive: Callable[[], Awaitable[Mapping[str, Any]]], work: Coroutine[Any, Any, T], what: str
+) -> T:
+    """Run `work` unless the client goes away first (`receive` gives http.disconnect): then
+    it is cancelled (its transaction rolls back) and `ClientGone` raised, logged as INFO."""
+    task = asyncio.ensure_future(work)
+
+    async def disconnected() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    watch = asyncio.ensure_future(disconnected())
+    try:
+        await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            stopped = True
+        else:
+            stopped = False
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await watch
+    if stopped:
+        raise client_gone(what)
+    return task.result()
+
+
+def client_gone(what: str) -> ClientGone:
+    log.info(
+        "%s stopped: the client went away; nothing was written", what, extra={"resource": what}
+    )
+    return ClientGone(f"{what} stopped: the client went away")
+
+
+async def import_staged(
+    conn: Connection, archer_id: UUID, reader: ImportReader, *, statement_timeout: float
 ) -> ImportResult:
-    """Import a shots.csv read from `chunks`; `conn` must be in a transaction (rolled back by
-    the caller when this raises). `progress(bytes read, rows read)` after each chunk."""
-    parser = ShotsCsvParser()
+    """Write what `reader` has checked; `conn` must be in a transaction (rolled back by the
+    caller when this raises)."""
+    await repo.set_statement_timeout(conn, statement_timeout)
+    try:
+        return await _write(conn, archer_id, reader)
+    except asyncpg.QueryCanceledError:
+        raise ServiceUnavailable(
+            "the import took longer than EXCHANGE_STATEMENT_TIMEOUT_SECONDS: nothing imported; "
+            "import a smaller file",
+            retry_after=RETRY_AFTER_SECONDS,
+        ) from None
+
+
+async def _write(conn: Connection, archer_id: UUID, reader: ImportReader) -> ImportResult:
     await repo.create_stage(conn)
-    pending: list[tuple[Any, ...]] = []
-    read = 0
-    async for chunk in chunks:
-        read += len(chunk)
-        parser.feed(chunk)
-        pending += parser.take_records()
-        if len(pending) >= STAGE_BATCH:
-            await repo.stage(conn, pending)
-            pending = []
-        if progress is not None:
-            progress(read, parser.rows)
-    parser.finish()
-    pending += parser.take_records()
-    if parser.failed:
-        raise _refuse(parser)
-    if pending:
-        await repo.stage(conn, pending)
+    reader.stage.rewind()
+    while (batch := await off_loop(reader.stage.next_batch)) is not None:
+        await repo.stage(conn, batch)
+    parser = reader.parser
     duplicates = await repo.duplicate_shots(conn, MAX_ERRORS)
     if duplicates:
         for d in duplicates:

@@ -7,6 +7,12 @@ reconnects by itself when it drops, and then resynchronises every subscriber fro
 Each subscriber has a bounded queue: the hub only appends to it, never awaits a client, so a slow
 or stalled client can delay no one else; when its queue is full the oldest frame is dropped and
 a WARN is logged.
+
+A client that reconnects with `after` is first given the shots it missed, read from the database
+page by page and sent at the client's pace (the WebSocket route), never through that lossy queue.
+Meanwhile its live frames are held: `shot.created` ones only as the highest shot number seen (the
+replay reads those shots from the database, until it has reached that number), the others in a
+bounded list that is released, in order, once the replay is done.
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ class Subscriber:
 
     __slots__ = (
         "_held",
+        "_newest",
         "_waiter",
         "archer_id",
         "closed",
@@ -68,22 +75,28 @@ class Subscriber:
         # The task sending to this client waits on this future when its queue is empty: the
         # cheapest wake-up asyncio has (no Event and its list of waiters), paid per client.
         self._waiter: asyncio.Future[None] | None = None
-        # While the client is being given what it missed, live frames wait here, so that the
-        # replay comes first and the join has no gap and no duplicate.
-        self._held: list[tuple[str, int, str]] | None = []
+        # While the client is being given what it missed, live frames other than
+        # `shot.created` wait here, so that the replay comes first and the join has no gap and
+        # no duplicate; `_newest` is the highest `shot.created` seq announced meanwhile, which
+        # the replay must reach before it ends.
+        self._held: deque[str] | None = deque(maxlen=QUEUE_LIMIT)
+        self._newest = 0
 
     def push(self, data: str) -> None:
         if len(self.queue) == QUEUE_LIMIT:
-            self.dropped += 1
-            if self.dropped == 1 or self.dropped % QUEUE_LIMIT == 0:
-                log.warning(
-                    "slow live client: dropped %d oldest frame(s) for session %s",
-                    self.dropped,
-                    self.session_id,
-                    extra={"resource": {"type": "session", "id": str(self.session_id)}},
-                )
+            self._dropping()
         self.queue.append(data)  # a full deque drops its oldest item by itself
         self._wakeup()
+
+    def _dropping(self) -> None:
+        self.dropped += 1
+        if self.dropped == 1 or self.dropped % QUEUE_LIMIT == 0:
+            log.warning(
+                "slow live client: dropped %d oldest frame(s) for session %s",
+                self.dropped,
+                self.session_id,
+                extra={"resource": {"type": "session", "id": str(self.session_id)}},
+            )
 
     def _wakeup(self) -> None:
         waiter = self._waiter
@@ -93,9 +106,12 @@ class Subscriber:
     def offer(self, kind: str, seq: int, data: str) -> None:
         """Deliver a frame; a `shot.created` the client already has is skipped."""
         if self._held is not None:
-            if len(self._held) >= QUEUE_LIMIT:
-                del self._held[0]
-            self._held.append((kind, seq, data))
+            if kind == "shot.created":
+                self._newest = max(self._newest, seq)  # the replay reads it from the database
+                return
+            if len(self._held) == QUEUE_LIMIT:
+                self._dropping()
+            self._held.append(data)
             return
         if kind == "shot.created":
             if seq <= self.last_seq:
@@ -103,17 +119,21 @@ class Subscriber:
             self.last_seq = seq
         self.push(data)
 
-    def replay(self, seq: int, data: str) -> None:
-        """A missed shot, read from the database: goes straight out, ahead of held frames."""
-        if seq > self.last_seq:
-            self.last_seq = seq
-            self.push(data)
+    @property
+    def replaying(self) -> bool:
+        return self._held is not None
+
+    def replayed(self, covered: int) -> bool:
+        """The replay has given every shot up to `covered` (the session's highest seq when a
+        page came back short): True when that reaches every shot announced meanwhile."""
+        self.last_seq = max(self.last_seq, covered)
+        return self.last_seq >= self._newest
 
     def live(self) -> None:
         """The replay is done: release the frames held meanwhile, then go live."""
-        held, self._held = self._held or [], None
-        for kind, seq, data in held:
-            self.offer(kind, seq, data)
+        held, self._held = self._held or (), None
+        for data in held:
+            self.push(data)
 
     async def next_frames(self) -> list[str]:
         """Wait for frames; returns everything queued (empty when closed)."""

@@ -15,15 +15,25 @@ async def session_archer(conn: Connection, session_id: UUID) -> UUID | None:
     return archer
 
 
-async def shots_after(conn: Connection, session_id: UUID, after: int) -> list[tuple[int, bytes]]:
-    """The session's shots with seq > after, in order, as (seq, JSON)."""
-    rows = await conn.fetch(
-        "SELECT s.seq, shot_json(s)::text AS j FROM shot s "
-        "WHERE s.session_id = $1 AND s.seq > $2 ORDER BY s.seq",
+async def shots_after(
+    conn: Connection, session_id: UUID, after: int, limit: int
+) -> tuple[int | None, list[tuple[int, bytes]]]:
+    """The session's first `limit` shots with seq > after, in order, as (seq, JSON), and the
+    session's highest seq in the same snapshot (None: no such session any more)."""
+    row = await conn.fetchrow(
+        """WITH page AS (
+               SELECT s.seq, shot_json(s)::text AS j FROM shot s
+               WHERE s.session_id = $1 AND s.seq > $2 ORDER BY s.seq LIMIT $3
+           )
+           SELECT (SELECT last_seq FROM session WHERE id = $1) AS top,
+                  ARRAY(SELECT seq FROM page ORDER BY seq) AS seqs,
+                  ARRAY(SELECT j FROM page ORDER BY seq) AS docs""",
         session_id,
         after,
+        limit,
     )
-    return [(r["seq"], r["j"].encode()) for r in rows]
+    assert row is not None
+    return row["top"], [(seq, j.encode()) for seq, j in zip(row["seqs"], row["docs"], strict=True)]
 
 
 async def changes_since(

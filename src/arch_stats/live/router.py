@@ -2,7 +2,10 @@
 
 Frames are JSON text `{"type", "ts", "request_id", "data"}`: `shot.created`, `shot.updated`,
 `shot.deleted`, `stats.updated`, `session.closed` and `heartbeat`. With `after`, the client first
-gets every shot with a greater `seq`, in order, then live frames — no gap, no duplicate.
+gets every shot with a greater `seq`, in order, then live frames — no gap, no duplicate. The
+missed shots are read `REPLAY_PAGE` at a time, each page on a pooled connection held only for its
+query, and sent at the client's pace (each send waits while the client's socket is full): a
+client that reads nothing holds no connection, and none of its missed shots is dropped.
 Clients send nothing that changes data; what they send is read and ignored.
 
 Close codes: 4401 not logged in, 4404 no such session (or not yours), 4422 bad parameters.
@@ -30,6 +33,7 @@ router = APIRouter(tags=["live"])
 log = logging.getLogger("arch_stats.live")
 
 MAX_SEQ = 2**31 - 1
+REPLAY_PAGE = 500
 
 
 def _token(ws: WebSocket) -> str | None:
@@ -76,10 +80,7 @@ async def live(ws: WebSocket) -> None:
     reader = asyncio.create_task(_drain_incoming(ws, sub))
     try:
         if after is not None:
-            async with pool.acquire() as conn:
-                missed = await repository.shots_after(conn, session_id, after)
-            for seq, data in missed:
-                sub.replay(seq, frame("shot.created", orjson.Fragment(data)))
+            await _replay(ws, pool, sub)
         sub.live()
         while not sub.closed:
             for text in await sub.next_frames():
@@ -97,6 +98,23 @@ async def live(ws: WebSocket) -> None:
         ):
             with contextlib.suppress(Exception):
                 await ws.close(code=1001, reason="server going away")
+
+
+async def _replay(ws: WebSocket, pool: Pool, sub: Subscriber) -> None:
+    """Every shot after `sub.last_seq`, page by page, until the replay has reached every shot
+    announced live meanwhile (those frames are held by `sub` until then)."""
+    while not sub.closed:
+        async with pool.acquire() as conn:
+            top, page = await repository.shots_after(
+                conn, sub.session_id, sub.last_seq, REPLAY_PAGE
+            )
+        for seq, data in page:  # no connection held while the client reads
+            await ws.send_text(frame("shot.created", orjson.Fragment(data)))
+            sub.last_seq = seq
+        if top is None:  # the session is gone
+            return
+        if len(page) < REPLAY_PAGE and sub.replayed(top):
+            return
 
 
 async def _drain_incoming(ws: WebSocket, sub: Subscriber) -> None:

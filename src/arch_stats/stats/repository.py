@@ -95,6 +95,7 @@ def session_filters(
 
 
 # A week or a month of sessions: their sums added up, then the row's figures from the sums.
+# A spread needs two impacts: with fewer it is NULL (GREATEST would turn a NULL into 0).
 # `b` has the columns of `session_summary` (numeric sums) or of an arrow's own sums.
 _BUCKET_FIGURES = """sum(b.shots)::int AS arrows, sum(b.hits)::int AS hits,
     sum(b.total)::int AS total, sum(b.total)::float8 / sum(b.shots) AS average_per_arrow,
@@ -102,10 +103,12 @@ _BUCKET_FIGURES = """sum(b.shots)::int AS arrows, sum(b.hits)::int AS hits,
     sum(b.impacts)::int AS impacts,
     (sum(b.sum_dx) / nullif(sum(b.impacts), 0))::float8 AS centre_x_mm,
     (sum(b.sum_dy) / nullif(sum(b.impacts), 0))::float8 AS centre_y_mm,
-    sqrt(greatest((sum(b.sum_dx2) - sum(b.sum_dx) ^ 2 / nullif(sum(b.impacts), 0))
-                  / nullif(sum(b.impacts) - 1, 0), 0)::float8) AS sigma_x_mm,
-    sqrt(greatest((sum(b.sum_dy2) - sum(b.sum_dy) ^ 2 / nullif(sum(b.impacts), 0))
-                  / nullif(sum(b.impacts) - 1, 0), 0)::float8) AS sigma_y_mm"""
+    CASE WHEN sum(b.impacts) > 1 THEN sqrt(greatest(
+        (sum(b.sum_dx2) - sum(b.sum_dx) ^ 2 / sum(b.impacts)) / (sum(b.impacts) - 1), 0)::float8)
+    END AS sigma_x_mm,
+    CASE WHEN sum(b.impacts) > 1 THEN sqrt(greatest(
+        (sum(b.sum_dy2) - sum(b.sum_dy) ^ 2 / sum(b.impacts)) / (sum(b.impacts) - 1), 0)::float8)
+    END AS sigma_y_mm"""
 
 # One arrow's shots of each session, with the same columns as `session_summary`.
 _ARROW_SUMS = """SELECT h.session_id, count(*)::int AS shots,
