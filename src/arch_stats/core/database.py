@@ -60,9 +60,7 @@ async def _reset(conn: Connection) -> None:
     """
     if conn.is_in_transaction():
         await conn.execute("ROLLBACK")
-    allow = getattr(conn, "allow_long_statements", None)
-    if allow is not None:
-        allow(None)
+    client_timeout(conn, None)
 
 
 # Seconds a client should wait before trying again after a 503 (database unreachable or busy).
@@ -84,6 +82,10 @@ def unavailable(exc: BaseException) -> bool:
     if isinstance(exc, asyncpg.PostgresError):
         sqlstate = getattr(exc, "sqlstate", None) or ""
         return sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    if isinstance(exc, asyncpg.exceptions.InternalClientError):
+        # "another operation is in progress" on a connection whose server has just gone (its
+        # FATAL read, its end not yet): the pool drops it, the next try gets a new one.
+        return True
     if isinstance(exc, asyncpg.InterfaceError):
         # "connection is closed", "pool is closing"; not a bad argument or configuration.
         return not isinstance(exc, ValueError | asyncpg.exceptions.UnsupportedServerFeatureError)
@@ -105,7 +107,7 @@ class _Connection(asyncpg.Connection):
         config: Any = getattr(self, "_config")  # noqa: B009 (private in asyncpg's stubs)
         self._default_timeout: float | None = config.command_timeout
 
-    def allow_long_statements(self, timeout: float | None) -> None:
+    def set_client_timeout(self, timeout: float | None) -> None:
         """`timeout` as the default of every call from now on; None: the pool's again."""
         config: Any = getattr(self, "_config")  # noqa: B009
         limit = self._default_timeout if timeout is None else timeout
@@ -159,15 +161,22 @@ async def create_pool(
     return pool
 
 
+def client_timeout(conn: Connection, seconds: float | None) -> None:
+    """The client's own limit for each statement on `conn` from now until it goes back to the
+    pool (None: the pool's); asyncpg then cancels a statement past it, and closes a connection
+    whose cancel is not answered. No effect on connections not from `create_pool`."""
+    setter = getattr(conn, "set_client_timeout", None)  # through a pool's proxy too
+    if setter is not None:
+        setter(seconds)
+
+
 async def long_statements(conn: Connection, seconds: float) -> None:
     """Let the statements of the current transaction run up to `seconds`: PostgreSQL's
     `statement_timeout` (until the transaction ends) and, on a pooled connection, the
     client's own limit (until the connection goes back to the pool)."""
     if not conn.is_in_transaction():
         raise RuntimeError("long_statements needs a transaction (SET LOCAL)")
-    allow = getattr(conn, "allow_long_statements", None)  # through a pool's proxy too
-    if allow is not None:
-        allow(seconds + CLIENT_GRACE_SECONDS)
+    client_timeout(conn, seconds + CLIENT_GRACE_SECONDS)
     await conn.execute(
         "SELECT set_config('statement_timeout', $1, true)", str(max(1, round(seconds * 1000)))
     )

@@ -135,4 +135,5 @@ def install(app: FastAPI) -> None:
     # middleware as `Exception` would be.
     app.add_exception_handler(OSError, connection_error)
     app.add_exception_handler(asyncpg.InterfaceError, connection_error)
+    app.add_exception_handler(asyncpg.exceptions.InternalClientError, connection_error)
     app.add_exception_handler(Exception, unexpected)

@@ -58,43 +58,39 @@ class BodyRule:
     buffered: bool = True
 
 
-@dataclass(frozen=True, slots=True)
 class _Head:
-    """What the middleware reads from a request's headers, once."""
+    """What the middleware reads from a request's headers, once (the last of repeated ones)."""
 
-    request_id: str
-    length: int | None
-    chunked: bool
-    media_type: bytes | None
-    headers: dict[bytes, bytes]
+    __slots__ = ("chunked", "headers", "length", "media_type", "request_id")
+
+    def __init__(self, scope: Scope) -> None:
+        self.headers: dict[bytes, bytes] = dict(scope["headers"])
+        headers = self.headers
+        request_id = None
+        candidate = headers.get(b"x-request-id")
+        if candidate is not None:
+            text = candidate.decode("latin-1")
+            if 0 < len(text) <= _MAX_REQUEST_ID and text.isprintable():
+                request_id = text
+        self.request_id: str = request_id or uuid.uuid4().hex
+        self.length: int | None = None
+        raw_length = headers.get(b"content-length")
+        if raw_length is not None:
+            try:
+                self.length = int(raw_length)
+            except ValueError:
+                self.length = None
+        encoding = headers.get(b"transfer-encoding")
+        self.chunked = encoding is not None and b"chunked" in encoding.lower()
+        self.media_type: bytes | None = None
+        if self.chunked or self.length:
+            content_type = headers.get(b"content-type")
+            if content_type is not None:
+                self.media_type = content_type.split(b";", 1)[0].strip().lower()
 
     @property
     def has_body(self) -> bool:
         return self.chunked or bool(self.length)
-
-
-def _head(scope: Scope) -> _Head:
-    headers: dict[bytes, bytes] = {}
-    for key, value in scope["headers"]:
-        headers[key] = value
-    request_id = None
-    candidate = headers.get(b"x-request-id")
-    if candidate is not None:
-        text = candidate.decode("latin-1")
-        if 0 < len(text) <= _MAX_REQUEST_ID and text.isprintable():
-            request_id = text
-    length = None
-    if b"content-length" in headers:
-        try:
-            length = int(headers[b"content-length"])
-        except ValueError:
-            length = None
-    chunked = b"chunked" in headers.get(b"transfer-encoding", b"").lower()
-    content_type = headers.get(b"content-type")
-    media_type = None
-    if content_type is not None:
-        media_type = content_type.split(b";", 1)[0].strip().lower()
-    return _Head(request_id or uuid.uuid4().hex, length, chunked, media_type, headers)
 
 
 class RequestContextMiddleware:
@@ -124,6 +120,7 @@ class RequestContextMiddleware:
         self.semaphore = asyncio.Semaphore(max_concurrent)
         self.access_log = access_log
         self.allowed_hosts = allowed_hosts or AllowedHosts(frozenset(), any_host=True)
+        self._hosts_seen: set[bytes | None] = set()  # Host values already allowed
         self.origin_policy = origin_policy
         # Unsafe requests with a body under this prefix must declare their media type.
         self.typed_prefix = typed_prefix
@@ -132,7 +129,7 @@ class RequestContextMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        head = _head(scope)
+        head = _Head(scope)
         token = request_id_var.set(head.request_id)
         scope.setdefault("state", {})["request_id"] = head.request_id
         try:
@@ -154,9 +151,14 @@ class RequestContextMiddleware:
 
     def _refusal(self, scope: Scope, head: _Head) -> tuple[int, str] | None:
         host = head.headers.get(b"host")
-        if not self.allowed_hosts.allows(host.decode("latin-1") if host is not None else None):
-            return 400, "unknown Host: this server does not answer to that name (ALLOWED_HOSTS)"
-        if self.origin_policy is not None:
+        if host not in self._hosts_seen:
+            if not self.allowed_hosts.allows(host.decode("latin-1") if host is not None else None):
+                return 400, "unknown Host: this server does not answer to that name (ALLOWED_HOSTS)"
+            if len(self._hosts_seen) < 64:  # the few names it is called by, not every spelling
+                self._hosts_seen.add(host)
+        if self.origin_policy is not None and (
+            scope["type"] == "websocket" or scope["method"] in UNSAFE_METHODS
+        ):
             why = self.origin_policy.refusal(
                 scope["type"],
                 scope.get("method", "GET"),
@@ -195,7 +197,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
                 headers = [*message.get("headers", []), rid_header]
-                if not any(k.lower() == b"x-content-type-options" for k, _ in headers):
+                if _NOSNIFF not in headers:  # as Starlette writes it: lower case
                     headers.append(_NOSNIFF)
                 message["headers"] = headers
             await send(message)
