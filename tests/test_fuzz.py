@@ -56,7 +56,7 @@ CHECKS = (
     "ensure_resource_availability",  # what was created can be read
 )
 # Operations after which the caller's login token no longer works: each call gets a new one.
-REVOKES_LOGIN = {("POST", "/api/v0/auth/logout")}
+REVOKES_LOGIN = {("POST", "/api/v0/auth/logout"), ("POST", "/api/v0/auth/logout/everywhere")}
 # Security schemes that take a device token (scope `sensor`) instead of a login token.
 DEVICE_SCHEMES = {"device"}
 # Answers that can come before authentication: 401 itself, a method or a body refused as such.

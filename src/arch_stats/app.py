@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from uuid import UUID
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -13,7 +12,6 @@ from fastapi.routing import APIRoute
 from arch_stats import __version__
 from arch_stats.arrows.router import router as arrows_router
 from arch_stats.assembler.runner import Assembler
-from arch_stats.auth.cache import TokenCache
 from arch_stats.auth.deps import (
     LOGIN_SECURITY,
     MAX_TOKEN_LENGTH,
@@ -21,6 +19,8 @@ from arch_stats.auth.deps import (
     current_archer,
 )
 from arch_stats.auth.router import router as auth_router
+from arch_stats.auth.runtime import CHANNEL as AUTH_CHANNEL
+from arch_stats.auth.runtime import AuthRuntime
 from arch_stats.auth.tokens import COOKIE_NAME, PREFIX_LOGIN, PREFIX_SENSOR, token_hash
 from arch_stats.core import handlers
 from arch_stats.core.database import create_pool
@@ -34,6 +34,7 @@ from arch_stats.exchange.router import router as exchange_router
 from arch_stats.faces.router import router as faces_router
 from arch_stats.health.router import router as health_router
 from arch_stats.live.hub import LiveHub
+from arch_stats.live.revocation import close_on_revocation
 from arch_stats.live.router import router as live_router
 from arch_stats.live.stats_push import StatsPusher
 from arch_stats.sensors.router import router as sensors_router
@@ -72,9 +73,14 @@ def create_app(
         app.state.hub = hub = LiveHub(
             database_url, app.state.pool, heartbeat_seconds=settings.ws_heartbeat_seconds
         )
-        app.state.token_cache = cache = TokenCache(trusted=hub.connected.is_set)
-        hub.listen("arch_stats_auth", lambda token_id: cache.evict(UUID(token_id)))
-        hub.on_connect(cache.clear)
+        app.state.auth = auth = AuthRuntime(
+            app.state.pool, settings, listener_up=hub.connected.is_set
+        )
+        app.state.token_cache = auth.cache
+        hub.listen(AUTH_CHANNEL, auth.notified)
+        hub.on_connect(auth.cache.clear)
+        close_on_revocation(hub, auth)
+        auth.start()
         stats_pusher = StatsPusher(hub)
         await hub.start()
         # One assembler among all processes: the others stand by (advisory lock).
@@ -87,6 +93,7 @@ def create_app(
         finally:
             await assembler.close()
             await stats_pusher.close()
+            await auth.close()
             await app.state.hub.stop()
             await app.state.pool.close()
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,42 +14,14 @@ from arch_stats import __version__
 from arch_stats.assembler.commands import add_commands as assembler_commands
 from arch_stats.core import migrations
 from arch_stats.core.logging import setup_logging
-from arch_stats.core.serving import UVICORN
-from arch_stats.core.settings import Settings, get_settings
+from arch_stats.core.runtime import database, migrate_up
+from arch_stats.core.runtime import say as _err
+from arch_stats.core.serving import SERVE
+from arch_stats.core.settings import get_settings
 from arch_stats.sensors.commands import add_commands as sensor_commands
 
 if TYPE_CHECKING:
     from arch_stats.exchange.schemas import ExportQuery
-
-
-def _err(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-@contextmanager
-def database(settings: Settings) -> Iterator[str]:
-    """DATABASE_URL when set; otherwise the embedded server in DATA_DIR, stopped on exit."""
-    if settings.database_url:
-        yield settings.database_url
-        return
-    from arch_stats.core.embedded import start_embedded
-
-    _err(f"DATABASE_URL not set: starting the embedded PostgreSQL in {settings.data_dir}/pgdata …")
-    server = start_embedded(settings.data_dir)
-    try:
-        yield server.dsn
-    finally:
-        _err("stopping the embedded PostgreSQL …")
-        server.stop()
-
-
-async def _migrate_up(dsn: str) -> int:
-    conn = await migrations.connect(dsn)
-    try:
-        done = await migrations.up(conn, on_apply=lambda m: _err(f"  applying {m.filename}"))
-    finally:
-        await conn.close()
-    return len(done)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -69,8 +40,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         update["allowed_hosts"] = [h.strip() for h in args.allowed_hosts.split(",") if h.strip()]
         os.environ["ALLOWED_HOSTS"] = args.allowed_hosts
     settings = settings.model_copy(update=update)
-    with database(settings) as dsn:
-        applied = asyncio.run(_migrate_up(dsn))
+    # SIGTERM (systemd, container runtimes) stops as cleanly as Ctrl-C: uvicorn shuts down
+    # gracefully on both, then raises the signal again, which this turns into the same
+    # KeyboardInterrupt as Ctrl-C (uvicorn.run catches it), and the embedded server is stopped.
+    with database(settings, keep_alive=True) as dsn:
+        applied = asyncio.run(migrate_up(dsn))
         _err(f"migrations: {applied} applied, database current")
         if args.demo:
             from arch_stats.seed import seed_demo
@@ -83,7 +57,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         common = {
             "host": host,
             "port": port,
-            **UVICORN,
+            **SERVE,
             "log_config": None,
             "proxy_headers": args.proxy_headers,
             **(
@@ -139,7 +113,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     with database(settings) as dsn:
-        asyncio.run(_migrate_up(dsn))
+        asyncio.run(migrate_up(dsn))
         asyncio.run(seed_demo(dsn, log=_err, reset=args.reset))
     return 0
 
@@ -169,7 +143,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 2
     settings = get_settings()
     with database(settings) as dsn:
-        asyncio.run(_migrate_up(dsn))
+        asyncio.run(migrate_up(dsn))
         return export_csv(
             dsn,
             email=args.email,
@@ -189,8 +163,78 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 2
     settings = get_settings()
     with database(settings) as dsn:
-        asyncio.run(_migrate_up(dsn))
+        asyncio.run(migrate_up(dsn))
         return import_csv(dsn, email=args.email, path=args.file, say=_err)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from arch_stats.core.backup import BackupError, backup, default_backup_name
+
+    settings = get_settings()
+    output = None if str(args.output) == "-" else (args.output or default_backup_name())
+    if output is not None and output.exists() and not args.force:
+        _err(f"error: {output} exists: choose another file, or --force to replace it")
+        return 1
+    try:
+        with database(settings) as dsn:
+            backup(
+                dsn,
+                output,
+                embedded=settings.database_url is None,
+                pg_bin_dir=settings.pg_bin_dir,
+                say=_err,
+                force=args.force,
+            )
+    except BackupError as exc:
+        _err(f"error: {exc}")
+        return 1
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from arch_stats.core.backup import BackupError, restore
+
+    if not args.file.is_file():
+        _err(f"error: no file {args.file}")
+        return 2
+    settings = get_settings()
+    try:
+        with database(settings) as dsn:
+            restore(
+                dsn,
+                args.file,
+                embedded=settings.database_url is None,
+                pg_bin_dir=settings.pg_bin_dir,
+                say=_err,
+                clean=args.clean,
+            )
+            _say_migrations(asyncio.run(_migration_status(dsn)))
+    except BackupError as exc:
+        _err(f"error: {exc}")
+        return 1
+    return 0
+
+
+def _say_migrations(rows: list[migrations.MigrationStatus]) -> None:
+    pending = sum(r.state == "pending" for r in rows)
+    unknown = sum(r.state in ("changed", "missing") for r in rows)
+    if unknown:
+        _err(
+            f"warning: {unknown} migration(s) of the backup are not those of this version of "
+            "Arch Stats (`arch-stats migrate status`): use the version that made the backup"
+        )
+    elif pending:
+        _err(f"{pending} migration(s) pending: `arch-stats serve` (or `migrate up`) applies them")
+    else:
+        _err("migrations: the database is current")
+
+
+async def _migration_status(dsn: str) -> list[migrations.MigrationStatus]:
+    conn = await migrations.connect(dsn)
+    try:
+        return await migrations.status(conn)
+    finally:
+        await conn.close()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -205,8 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve",
         help="apply migrations and serve the API and web UI",
-        description="Serve Arch Stats. Without DATABASE_URL an embedded PostgreSQL is started "
-        "in DATA_DIR (default ./var) and stopped on exit; pending migrations are applied first.",
+        description="Serve Arch Stats. Without DATABASE_URL the embedded PostgreSQL of DATA_DIR "
+        "(default ./var) is started, or used if it runs already, started again if it dies, and "
+        "stopped on exit unless another arch-stats process still uses it. Pending migrations "
+        "are applied first. Ctrl-C and SIGTERM stop it cleanly.",
     )
     serve.add_argument("--host", help="address to listen on (default HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default PORT or 8000)")
@@ -282,6 +328,46 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--email", required=True, help="the archer's account")
     imp.set_defaults(func=cmd_import)
 
+    backup = sub.add_parser(
+        "backup",
+        help="write a backup of the database (pg_dump, custom format)",
+        description="Back up the whole database (every archer) with pg_dump in its custom "
+        "format: the embedded server's own pg_dump, or for DATABASE_URL one at least as new as "
+        "the server (PG_BIN_DIR to choose). The file is complete once it has its name (it is "
+        "written as FILE.partial, checked, then renamed). `serve` may keep running.",
+        epilog="Nightly, from cron: 15 3 * * * cd /srv/arch-stats && "
+        ".venv/bin/arch-stats backup -o backups/arch-stats-$(date +\\%F).dump "
+        "(see the README for a systemd timer).",
+    )
+    backup.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="where to write it; `-` for standard output "
+        "(default: arch-stats-YYYYMMDD-HHMMSS.dump in the current directory, UTC)",
+    )
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser(
+        "restore",
+        help="restore a backup into an empty database",
+        description="Restore a backup made by `arch-stats backup` into the database (a new "
+        "DATA_DIR, or the empty database of DATABASE_URL), as one transaction: all of it or "
+        "nothing. A database that is not empty is refused unless --clean is given. Stop "
+        "`serve` first. Pending migrations are applied by the next `serve`.",
+    )
+    restore.add_argument("file", type=Path, help="the backup file")
+    restore.add_argument(
+        "--clean",
+        "--force",
+        dest="clean",
+        action="store_true",
+        help="drop everything in the database first (in the same transaction)",
+    )
+    restore.set_defaults(func=cmd_restore)
+
     sensor_commands(sub)
     assembler_commands(sub)
     return parser
@@ -289,6 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # SIGTERM ends every command as Ctrl-C does: `finally` blocks run (the embedded server is
+    # stopped, files are closed) instead of the process dying where it stands.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     setup_logging(get_settings().log_level)
     try:
         code: int = args.func(args)

@@ -21,7 +21,7 @@ async def _run(dsn: str) -> int:
 
 
 def cmd_assemble(_: argparse.Namespace) -> int:
-    from arch_stats.cli import database
+    from arch_stats.core.runtime import database
     from arch_stats.core.settings import get_settings
 
     with database(get_settings()) as dsn:

@@ -47,6 +47,8 @@ class Event:
     target_id: UUID | None = None
     x_mm: float | None = None
     y_mm: float | None = None
+    # The stored time as text, for an event set aside because `ts` could not be read as one.
+    odd_ts: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from uuid import UUID
 import asyncpg
 
 from arch_stats.core.database import Connection
+from arch_stats.core.types import END_TIME, MIN_TIME
 from arch_stats.faces.scoring import PlacedFace
 from arch_stats.shots.repository import ShotRow, TargetInfo
 
@@ -39,7 +40,10 @@ class PassInput:
     """What a pass reads: the database's clock and the pending events with their context."""
 
     now: datetime
-    # (id, session_id, kind, sensor_ts, arrow_id, target_id, x_mm, y_mm), in time order
+    # (id, session_id, kind, sensor_ts, arrow_id, target_id, x_mm, y_mm, odd_ts), in time
+    # order. A sensor_ts out of the time range of inputs (stored before it was enforced:
+    # ±infinity, year 1, 9999…) comes as NULL, with its text in odd_ts: Python's datetime
+    # cannot hold some of them, and the matcher's arithmetic would overflow on others.
     events: list[asyncpg.Record]
     sessions: dict[UUID, SessionInfo]
     targets: dict[UUID, TargetInfo]  # those the events or the sessions name, of their archer
@@ -65,7 +69,8 @@ async def read_pass(conn: Connection, limit: int) -> PassInput:
     """
     row = await conn.fetchrow(
         """WITH ev AS MATERIALIZED (
-               SELECT id, session_id, kind, sensor_ts, arrow_id, target_id, x_mm, y_mm
+               SELECT id, session_id, kind, sensor_ts, arrow_id, target_id, x_mm, y_mm,
+                      sensor_ts >= $2 AND sensor_ts < $3 AS in_range
                FROM sensor_event WHERE processed_at IS NULL
                ORDER BY sensor_ts, id LIMIT $1
            ), ss AS MATERIALIZED (
@@ -75,8 +80,11 @@ async def read_pass(conn: Connection, limit: int) -> PassInput:
                FROM session s WHERE s.id IN (SELECT session_id FROM ev)
            )
            SELECT now() AS now,
-               (SELECT array_agg(ROW(id, session_id, kind, sensor_ts, arrow_id, target_id,
-                                     x_mm, y_mm) ORDER BY sensor_ts, id) FROM ev) AS events,
+               (SELECT array_agg(ROW(id, session_id, kind,
+                                     CASE WHEN in_range THEN sensor_ts END, arrow_id,
+                                     target_id, x_mm, y_mm,
+                                     CASE WHEN NOT in_range THEN sensor_ts::text END)
+                                 ORDER BY sensor_ts, id) FROM ev) AS events,
                (SELECT array_agg(ROW(id, archer_id, is_open, landing_window_ms,
                                      first_target_id)) FROM ss) AS sessions,
                (SELECT array_agg(ROW(t.id, t.session_id, ss.is_open, t.view_width_mm,
@@ -94,6 +102,8 @@ async def read_pass(conn: Connection, limit: int) -> PassInput:
                 JOIN arrow a ON a.id = ev.arrow_id AND a.archer_id = ss.archer_id
                ) AS arrows""",
         limit,
+        MIN_TIME,
+        END_TIME,
     )
     assert row is not None
     sessions = {r[0]: SessionInfo(r[0], r[1], r[2], r[3], r[4]) for r in row["sessions"] or ()}

@@ -25,6 +25,7 @@ from arch_stats.assembler import repository as repo
 from arch_stats.assembler.matcher import Event, MatchedShot, Rules, match
 from arch_stats.assembler.repository import PassInput, SessionInfo
 from arch_stats.core.database import Connection
+from arch_stats.core.types import MIN_TIME
 from arch_stats.faces.scoring import score_impact
 from arch_stats.shots import repository as shots_repo
 from arch_stats.shots.repository import ShotRow, TargetInfo
@@ -35,7 +36,9 @@ OUTCOME_SHOT = "shot"
 OUTCOME_MISS = "miss"
 STRAY_CLOSED = "stray: session closed"
 STRAY_NO_TARGET = "stray: no target with faces in the session"
+STRAY_TIME = "stray: time out of range (from 1900-01-01 to 2200-01-01 UTC)"
 _MAX_STRAY_LOGS = 20
+_NO_TIME = MIN_TIME  # the time of an event set aside for its time (never matched)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +69,8 @@ class PassResult:
 
 
 async def assemble_once(conn: Connection, config: Config) -> PassResult:
-    """One pass over the pending events. Raises only on database errors."""
+    """One pass over the pending events. Raises only on database errors: whatever an event
+    holds, it is decided or set aside with its reason, and the others go on."""
     result = PassResult()
     data = await repo.read_pass(conn, config.batch + 1)
     now = data.now
@@ -78,18 +82,17 @@ async def assemble_once(conn: Connection, config: Config) -> PassResult:
     if len(rows) > config.batch:
         # A full batch: nothing is known beyond the first event left out, so the clock is taken
         # to stand there (every event before it has been read, whatever it decides). The cut
-        # falls between two timestamps, never among equal ones.
+        # falls between two timestamps, never among equal ones. Events out of the time range
+        # (no `ts`) sort before or after every other: a cut there leaves none in range out.
         result.more = True
-        cut: datetime = rows[config.batch][3]
-        clock = min(now, cut)
-        rows = [r for r in rows[: config.batch] if r[3] < cut] or rows[: config.batch]
+        rows, cut = rows[: config.batch], rows[config.batch][3]
+        if cut is not None:
+            clock = min(now, cut)
+            rows = [r for r in rows if r[3] is None or r[3] < cut] or rows
 
-    by_session: dict[UUID, list[Event]] = {}
-    for r in rows:
-        by_session.setdefault(r[1], []).append(Event(r[0], r[2], r[3], r[4], r[5], r[6], r[7]))
-
-    matched: dict[UUID, tuple[SessionInfo, list[MatchedShot]]] = {}
     strays: list[tuple[Event, str, UUID]] = []
+    by_session = _by_session(rows, strays)
+    matched: dict[UUID, tuple[SessionInfo, list[MatchedShot]]] = {}
     checks: list[datetime] = []
     for session_id, events in by_session.items():
         info = data.sessions.get(session_id)
@@ -185,6 +188,22 @@ async def _write_each(
             result.events = await repo.mark_processed(conn, ids, outcomes, releases)
 
 
+def _by_session(
+    rows: list[asyncpg.Record], strays: list[tuple[Event, str, UUID]]
+) -> dict[UUID, list[Event]]:
+    """The pass's events by session; those whose time cannot be matched go to `strays`."""
+    by_session: dict[UUID, list[Event]] = {}
+    for r in rows:
+        ts = r[3]
+        # read_pass gives no time for a time out of range; a naive one cannot be compared.
+        if ts is None or ts.tzinfo is None:
+            odd = r[8] if r[8] is not None else repr(ts)
+            strays.append((Event(r[0], r[2], _NO_TIME, odd_ts=odd), STRAY_TIME, r[1]))
+            continue
+        by_session.setdefault(r[1], []).append(Event(r[0], r[2], ts, r[4], r[5], r[6], r[7]))
+    return by_session
+
+
 def _score(
     matched: dict[UUID, tuple[SessionInfo, list[MatchedShot]]],
     data: PassInput,
@@ -203,6 +222,9 @@ def _score(
                 rows.append((s, _row(s, target, data.diameters)))
             except (ValueError, KeyError) as exc:  # e.g. a face type no longer known
                 strays.extend((e, f"error: {exc}"[:200], session_id) for e in s.events)
+            except Exception as exc:  # a bug must not stop every session: set these aside
+                log.exception("assembler: scoring a shot of session %s failed", session_id)
+                strays.extend((e, f"error: {type(exc).__name__}", session_id) for e in s.events)
         if rows:
             out[session_id] = (info, rows)
     return out
@@ -274,7 +296,7 @@ def _log_strays(strays: list[tuple[Event, str, UUID]]) -> None:
             e.kind,
             e.id,
             session_id,
-            e.ts.isoformat(),
+            e.odd_ts or e.ts.isoformat(),
             why,
         )
     if len(strays) > _MAX_STRAY_LOGS:

@@ -7,6 +7,14 @@ the revoking process the entry is dropped before the response is sent. The cache
 trusted while the hub's LISTEN connection is up: when it drops, the cache is emptied and
 bypassed until the listener is back (a notification could have been missed meanwhile).
 Entries also expire with their token, and after `ttl` seconds whatever happens.
+
+A lookup that misses reads the database, then caches what it read. A notification that
+arrives while that read is in flight may be about the very token being read (revoked just
+after the read): `generation` counts evictions, and an entry read before the latest one is
+not cached (`put(..., generation=…)` with the value taken before the read).
+
+Every token found, in the cache or the database, is reported to `usage` (last-use tracking
+without a database write per request; see `auth.usage`).
 """
 
 from __future__ import annotations
@@ -15,7 +23,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
+
+if TYPE_CHECKING:
+    from arch_stats.auth.usage import TokenUsage
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +46,14 @@ class TokenCache:
         trusted: Callable[[], bool],
         ttl: float = 60.0,
         max_entries: int = 50_000,
+        usage: TokenUsage | None = None,
     ) -> None:
         self._trusted = trusted
         self.ttl = ttl
         self.max_entries = max_entries
+        self.usage = usage
+        # Bumped by every eviction and clear; see the module's docstring.
+        self.generation = 0
         self._by_hash: dict[bytes, CachedToken] = {}
         self._hash_by_id: dict[UUID, bytes] = {}
 
@@ -49,7 +65,18 @@ class TokenCache:
         if not self._trusted() or now >= entry.expires_at or now - entry.cached_at > self.ttl:
             self._drop(token_hash, entry.token_id)
             return None
+        if self.usage is not None:
+            self.usage.seen(entry.token_id)
         return entry
+
+    def seen(self, token_id: UUID) -> None:
+        """A token found valid outside the cache (read from the database) was used."""
+        if self.usage is not None:
+            self.usage.seen(token_id)
+
+    @property
+    def trusted(self) -> bool:
+        return self._trusted()
 
     def put(
         self,
@@ -59,8 +86,9 @@ class TokenCache:
         archer_id: UUID,
         scope: str,
         expires_at: datetime | None,
+        generation: int | None = None,
     ) -> None:
-        if not self._trusted():
+        if not self._trusted() or (generation is not None and generation != self.generation):
             return
         if len(self._by_hash) >= self.max_entries:
             self.clear()
@@ -69,11 +97,13 @@ class TokenCache:
         self._hash_by_id[token_id] = token_hash
 
     def evict(self, token_id: UUID) -> None:
+        self.generation += 1
         token_hash = self._hash_by_id.pop(token_id, None)
         if token_hash is not None:
             self._by_hash.pop(token_hash, None)
 
     def clear(self) -> None:
+        self.generation += 1
         self._by_hash.clear()
         self._hash_by_id.clear()
 

@@ -27,6 +27,7 @@ class Principal:
     archer_id: UUID
     token_id: UUID
     scope: str
+    expires_at: float | None = None  # epoch seconds; None: the token never expires
 
 
 async def resolve(
@@ -40,19 +41,34 @@ async def resolve(
     if hit is not None:
         if hit.scope != scope:
             raise NotAuthenticated("not logged in (token unknown, expired or revoked)")
-        return Principal(archer_id=hit.archer_id, token_id=hit.token_id, scope=hit.scope)
+        expiry = None if hit.expires_at == float("inf") else hit.expires_at
+        return Principal(hit.archer_id, hit.token_id, hit.scope, expiry)
+    generation = cache.generation if cache is not None else 0
     row = await repo.token_principal(conn, digest)
     if row is None or row["scope"] != scope:
         raise NotAuthenticated("not logged in (token unknown, expired or revoked)")
+    expires_at = row["expires_at"]
     if cache is not None:
         cache.put(
             digest,
             token_id=row["id"],
             archer_id=row["archer_id"],
             scope=row["scope"],
-            expires_at=row["expires_at"],
+            expires_at=expires_at,
+            generation=generation,
         )
-    return Principal(archer_id=row["archer_id"], token_id=row["id"], scope=row["scope"])
+        cache.seen(row["id"])
+    return Principal(
+        row["archer_id"],
+        row["id"],
+        row["scope"],
+        None if expires_at is None else expires_at.timestamp(),
+    )
+
+
+async def still_valid(conn: Executor, token_id: UUID) -> bool:
+    """Whether the token is valid now, asked of the database (not the cache)."""
+    return await repo.token_valid(conn, token_id)
 
 
 def bearer_token(request: Request) -> str | None:

@@ -1,49 +1,75 @@
-"""Failed-login limiter: per account and per client address, sliding window, in memory.
+"""Rate limits kept in PostgreSQL, shared by every server process and counted atomically.
 
-Per process: with N processes behind a proxy an attacker gets at most N times the budget,
-which still turns an online guessing attack from millions of tries into a handful.
+Each key (e.g. failed logins of one account from one address) allows `max_attempts` at once,
+then one more every `window / max_attempts` seconds (GCRA, one row per key: see the migration
+`auth_sign_ins_and_limits`). An attempt is *taken* before the work it guards (a password
+check), on all of its keys in one statement, and given back when it turns out to be a
+success: so 100 parallel wrong passwords against a limit of 10 get at most 10 answers other
+than 429, whichever process they reach.
 """
 
 from __future__ import annotations
 
-import time
-from collections import deque
+import ipaddress
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from arch_stats.auth import repository as repo
+from arch_stats.core.database import Executor
+from arch_stats.core.errors import TooManyRequests
 
 
-class FailureLimiter:
-    def __init__(
-        self, *, max_failures: int, window_seconds: float, max_keys: int = 100_000
-    ) -> None:
-        self.max_failures = max_failures
-        self.window = window_seconds
-        self.max_keys = max_keys
-        self._failures: dict[str, deque[float]] = {}
+@dataclass(frozen=True, slots=True)
+class Limit:
+    key: str
+    max_attempts: int
 
-    def retry_after(self, key: str, now: float | None = None) -> int:
-        """Seconds until `key` may try again; 0 when it may try now."""
-        now = time.monotonic() if now is None else now
-        times = self._failures.get(key)
-        if not times:
-            return 0
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if len(times) < self.max_failures:
-            return 0
-        return max(1, int(times[0] + self.window - now + 0.999))
+    def interval(self, window_s: float) -> float:
+        return window_s / self.max_attempts
 
-    def fail(self, key: str, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        if len(self._failures) >= self.max_keys:
-            self._prune(now)
-        self._failures.setdefault(key, deque()).append(now)
 
-    def reset(self, key: str) -> None:
-        self._failures.pop(key, None)
+async def take(conn: Executor, limits: Sequence[Limit], *, window_s: float, what: str) -> None:
+    """Take one attempt on every limit, or raise TooManyRequests (429) and take none."""
+    wait = await repo.limit_take(
+        conn, [lim.key for lim in limits], [lim.interval(window_s) for lim in limits], window_s
+    )
+    if wait > 0:
+        seconds = max(1, math.ceil(wait))
+        raise TooManyRequests(f"too many {what}; try again in {seconds} s", retry_after=seconds)
 
-    def _prune(self, now: float) -> None:
-        stale = [k for k, t in self._failures.items() if not t or t[-1] <= now - self.window]
-        for key in stale:
-            del self._failures[key]
-        if len(self._failures) >= self.max_keys:  # still full: forget the oldest half
-            for key in list(self._failures)[: self.max_keys // 2]:
-                del self._failures[key]
+
+async def give_back(conn: Executor, limits: Sequence[Limit], *, window_s: float) -> None:
+    """Return the attempt taken on each limit (it was not a failure)."""
+    if limits:
+        await repo.limit_give_back(
+            conn, [lim.key for lim in limits], [lim.interval(window_s) for lim in limits]
+        )
+
+
+async def reset(conn: Executor, limits: Sequence[Limit]) -> None:
+    """Forget every attempt counted on these limits."""
+    if limits:
+        await repo.limit_reset(conn, [lim.key for lim in limits])
+
+
+def client_address(host: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if host is None:
+        return None
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def address_key(host: str | None) -> str:
+    """What limits count per address: an IPv4 address, or the /64 of an IPv6 one (a single
+    client usually holds a whole /64, and could otherwise change address at every try)."""
+    address = client_address(host)
+    if address is None:
+        return host or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network(f"{address}/64", strict=False))
+    return str(address)

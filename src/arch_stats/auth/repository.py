@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 import asyncpg
@@ -20,6 +22,10 @@ TOKEN_JSON = """json_build_object(
     'expires_at', t.expires_at, 'revoked_at', t.revoked_at, 'last_used_at', t.last_used_at)"""
 
 PROFILE_FIELDS = ("name", "bowstyle", "gender", "age_group", "draw_weight_lbs")
+
+IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
+# The account's own addresses: those it signed in from within this many days.
+KNOWN_ADDRESS_DAYS = 90
 
 
 async def insert_archer(
@@ -43,11 +49,19 @@ async def insert_archer(
     return json
 
 
-async def archer_for_login(conn: Executor, email: str) -> asyncpg.Record | None:
+async def archer_for_login(
+    conn: Executor, email: str, address: IPAddress | None
+) -> asyncpg.Record | None:
+    """The account of `email`, and whether it has signed in from `address` lately."""
     return await conn.fetchrow(
-        f"SELECT a.id, a.password_hash, {ARCHER_JSON} AS json FROM archer a "
-        "WHERE lower(a.email) = lower($1)",
+        f"""SELECT a.id, a.password_hash, {ARCHER_JSON} AS json,
+                   EXISTS (SELECT 1 FROM auth_token t
+                           WHERE t.archer_id = a.id AND t.scope = 'login' AND t.address = $2
+                             AND t.created_at > now() - make_interval(days => $3)) AS known
+            FROM archer a WHERE lower(a.email) = lower($1)""",
         email,
+        address,
+        KNOWN_ADDRESS_DAYS,
     )
 
 
@@ -100,6 +114,35 @@ async def insert_token(
     return row
 
 
+async def insert_login_token(
+    conn: Executor,
+    *,
+    archer_id: UUID,
+    token_hash: bytes,
+    expires_at: datetime,
+    verified_hash: str,
+    user_agent: str | None,
+    address: IPAddress | None,
+) -> bool:
+    """Store a login token, only if the password checked is still the account's.
+
+    FOR SHARE waits for a password change in progress: a login checked against the old
+    password cannot slip a token in after the change has revoked the others."""
+    done = await conn.fetchval(
+        """INSERT INTO auth_token (archer_id, token_hash, scope, expires_at, user_agent, address)
+           SELECT a.id, $2, 'login', $3, $5, $6 FROM archer a
+           WHERE a.id = $1 AND a.password_hash = $4 FOR SHARE
+           RETURNING true""",
+        archer_id,
+        token_hash,
+        expires_at,
+        verified_hash,
+        user_agent,
+        address,
+    )
+    return bool(done)
+
+
 async def token_principal(conn: Executor, token_hash: bytes) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT id, archer_id, scope, expires_at FROM auth_token WHERE token_hash = $1 "
@@ -108,8 +151,109 @@ async def token_principal(conn: Executor, token_hash: bytes) -> asyncpg.Record |
     )
 
 
-async def touch_token(conn: Executor, token_id: UUID) -> None:
-    await conn.execute("UPDATE auth_token SET last_used_at = now() WHERE id = $1", token_id)
+VALID = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())"
+
+
+async def token_valid(conn: Executor, token_id: UUID) -> bool:
+    found = await conn.fetchval(f"SELECT true FROM auth_token WHERE id = $1 AND {VALID}", token_id)
+    return bool(found)
+
+
+async def valid_token_ids(conn: Executor, token_ids: Sequence[UUID]) -> set[UUID]:
+    rows = await conn.fetch(
+        f"SELECT id FROM auth_token WHERE id = ANY($1::uuid[]) AND {VALID}", list(token_ids)
+    )
+    return {r["id"] for r in rows}
+
+
+async def record_token_use(
+    conn: Executor, token_ids: Sequence[UUID], used_at: Sequence[datetime]
+) -> None:
+    """Last use of many tokens in one statement; never moves a token's last use back."""
+    await conn.execute(
+        """UPDATE auth_token t SET last_used_at = u.at
+           FROM unnest($1::uuid[], $2::timestamptz[]) AS u (id, at)
+           WHERE t.id = u.id AND (t.last_used_at IS NULL OR t.last_used_at < u.at)""",
+        list(token_ids),
+        list(used_at),
+    )
+
+
+LOGIN_TOKEN_JSON = """json_build_object(
+    'id', t.id, 'created_at', t.created_at, 'expires_at', t.expires_at,
+    'last_used_at', t.last_used_at, 'user_agent', t.user_agent, 'address', host(t.address),
+    'revoked_at', t.revoked_at)"""
+
+
+async def login_tokens(conn: Executor, archer_id: UUID) -> list[asyncpg.Record]:
+    """The account's login tokens that still work, newest first."""
+    return await conn.fetch(
+        f"""SELECT t.id, t.user_agent, {LOGIN_TOKEN_JSON} AS json FROM auth_token t
+            WHERE t.archer_id = $1 AND t.scope = 'login' AND {VALID}
+            ORDER BY t.created_at DESC, t.id""",
+        archer_id,
+    )
+
+
+async def revoke_login_token(
+    conn: Executor, *, token_id: UUID, archer_id: UUID
+) -> asyncpg.Record | None:
+    """Revoke one of the account's working login tokens; None when there is no such one."""
+    return await conn.fetchrow(
+        f"""UPDATE auth_token AS t SET revoked_at = now()
+            WHERE t.id = $1 AND t.archer_id = $2 AND t.scope = 'login' AND {VALID}
+            RETURNING t.id, t.user_agent, {LOGIN_TOKEN_JSON} AS json""",
+        token_id,
+        archer_id,
+    )
+
+
+async def revoke_tokens(
+    conn: Executor, *, archer_id: UUID, scopes: Sequence[str], keep: UUID | None
+) -> list[asyncpg.Record]:
+    """Revoke the account's working tokens of `scopes`, but `keep`; returns (id, scope)."""
+    return await conn.fetch(
+        f"""UPDATE auth_token SET revoked_at = now()
+            WHERE archer_id = $1 AND scope = ANY($2::text[]) AND id IS DISTINCT FROM $3
+              AND {VALID}
+            RETURNING id, scope""",
+        archer_id,
+        list(scopes),
+        keep,
+    )
+
+
+# --- rate limits (see auth.ratelimit and the migration auth_sign_ins_and_limits) -------------
+
+
+async def limit_take(
+    conn: Executor, keys: Sequence[str], intervals: Sequence[float], window_s: float
+) -> float:
+    wait: float = await conn.fetchval(
+        "SELECT auth_limit_take($1::text[], $2::float8[], $3)",
+        list(keys),
+        list(intervals),
+        window_s,
+    )
+    return wait
+
+
+async def limit_give_back(conn: Executor, keys: Sequence[str], intervals: Sequence[float]) -> None:
+    await conn.execute(
+        """UPDATE auth_limit l SET tat = l.tat - make_interval(secs => u.iv)
+           FROM unnest($1::text[], $2::float8[]) AS u (key, iv) WHERE l.key = u.key""",
+        list(keys),
+        list(intervals),
+    )
+
+
+async def limit_reset(conn: Executor, keys: Sequence[str]) -> None:
+    await conn.execute("DELETE FROM auth_limit WHERE key = ANY($1::text[])", list(keys))
+
+
+async def limit_prune(conn: Executor) -> None:
+    """Keys whose attempts have all run out of the window hold nothing: delete them."""
+    await conn.execute("DELETE FROM auth_limit WHERE tat < now()")
 
 
 async def revoke_token(conn: Executor, *, token_id: UUID, archer_id: UUID) -> bool:

@@ -6,7 +6,9 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
+
+from arch_stats.core.types import JsonFloat, JsonInt
 
 Bowstyle = Literal["recurve", "compound", "barebow", "longbow", "traditional", "flatbow"]
 Gender = Literal["male", "female"]
@@ -28,7 +30,7 @@ class RegisterIn(Strict):
     bowstyle: Bowstyle = "recurve"
     gender: Gender = "male"
     age_group: AgeGroup = "adult"
-    draw_weight_lbs: float | None = Field(default=None, gt=0, lt=200)
+    draw_weight_lbs: JsonFloat | None = Field(default=None, gt=0, lt=200)
 
 
 class LoginIn(Strict):
@@ -41,7 +43,7 @@ class ArcherPatch(Strict):
     bowstyle: Bowstyle | None = None
     gender: Gender | None = None
     age_group: AgeGroup | None = None
-    draw_weight_lbs: float | None = Field(default=None, gt=0, lt=200)
+    draw_weight_lbs: JsonFloat | None = Field(default=None, gt=0, lt=200)
     current_password: str | None = Field(default=None, min_length=1, max_length=128)
     new_password: str | None = Field(default=None, min_length=8, max_length=128)
 
@@ -66,7 +68,7 @@ class LoginOut(Strict):
 
 class DeviceTokenIn(Strict):
     name: str = Field(min_length=1, max_length=100, description="e.g. 'target reader lane 3'")
-    expires_in_days: int | None = Field(
+    expires_in_days: JsonInt | None = Field(
         default=None, ge=1, le=3650, description="Omit for a token that never expires."
     )
 
@@ -83,3 +85,43 @@ class DeviceTokenOut(Strict):
 
 class DeviceTokenCreated(DeviceTokenOut):
     token: str = Field(description="Shown once; only its hash is stored.")
+
+
+class LoginTokenOut(Strict):
+    """One place where the account is signed in (a login token, never its secret)."""
+
+    id: UUID
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None = Field(
+        description="Noted in memory on every use, written at most every TOKEN_USE_FLUSH_SECONDS."
+    )
+    user_agent: str | None
+    device: str = Field(description="The browser or client, e.g. 'Firefox on Linux'.")
+    address: str | None = Field(description="The client address it signed in from.")
+    current: bool = Field(description="The token of this very request.")
+    revoked_at: datetime | None
+
+
+class SignOutIn(Strict):
+    keep_current: StrictBool = Field(
+        description="true: sign out every other browser and client, stay signed in here; "
+        "false: this one too."
+    )
+    include_device_tokens: StrictBool = Field(
+        default=False, description="Also revoke the device tokens of the sensor readers."
+    )
+
+
+class SignedOut(Strict):
+    login_tokens: int = Field(description="Login tokens revoked.")
+    device_tokens: int = Field(description="Device tokens (sensor readers) revoked.")
+    current_kept: bool = Field(description="Whether the token of this request still works.")
+    message: str
+
+
+class ArcherUpdated(ArcherOut):
+    signed_out: SignedOut | None = Field(
+        default=None,
+        description="After a password change: every other token of the account was revoked.",
+    )

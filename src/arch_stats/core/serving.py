@@ -53,6 +53,13 @@ RESERVED_FDS: Final = 64
 REFUSE_RETRY_AFTER: Final = 2
 
 
+# `serve` itself: the same, with WebSockets told 1001 (going away) when it stops.
+SERVE: Final[dict[str, Any]] = {
+    **UVICORN,
+    "ws": "arch_stats.core.ws_protocol:GoingAwayWebSocketProtocol",
+}
+
+
 def uvicorn_flags() -> list[str]:
     """`UVICORN` as flags of the `uvicorn` command (for servers run as processes)."""
     flags = []

@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=Path("var"), description="Where the embedded PostgreSQL keeps its data."
     )
+    pg_bin_dir: Path | None = Field(
+        default=None,
+        description="Where `backup` and `restore` find pg_dump, pg_restore and psql. Unset: "
+        "the embedded server's own, or for DATABASE_URL the first recent enough on PATH, "
+        "in /usr/lib/postgresql/*/bin or in the wheel.",
+    )
     pg_pool_min: int = Field(default=1, ge=0)
     pg_pool_max: int = Field(default=10, ge=1)
     pg_acquire_timeout_seconds: float = Field(
@@ -134,9 +140,36 @@ class Settings(BaseSettings):
         default=False, description="Mark the login cookie Secure (set when served over HTTPS)."
     )
     login_max_attempts: int = Field(
-        default=10, ge=1, description="Failed logins allowed per account and per address."
+        default=10,
+        ge=1,
+        description="Failed logins allowed per account from one client address, per window.",
+    )
+    login_address_max_attempts: int = Field(
+        default=50, ge=1, description="Failed logins allowed per client address (any accounts)."
+    )
+    login_account_max_attempts: int = Field(
+        default=100,
+        ge=1,
+        description="Failed logins allowed per account from addresses it never signed in from.",
     )
     login_window_seconds: int = Field(default=300, ge=1)
+    register_max_attempts: int = Field(
+        default=10, ge=1, description="Registrations allowed per client address, per window."
+    )
+    register_window_seconds: int = Field(default=3600, ge=1)
+    password_hash_concurrency: int = Field(
+        default=2, ge=1, le=64, description="Password hashes computed at once per process."
+    )
+    password_hash_queue: int = Field(
+        default=32,
+        ge=0,
+        description="Password checks allowed to wait for a hashing slot; more answer 429.",
+    )
+    token_use_flush_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often a token's last use is written (at most once per token).",
+    )
     assembler_enabled: bool = Field(
         default=True,
         description="Run the shot assembler inside `serve` (one process of all assembles).",

@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
+from arch_stats.core.types import time_problem
 from arch_stats.exchange.schemas import DERIVED_COLUMNS, SHOT_COLUMNS
 from arch_stats.faces.scoring import FACES, max_score
 
@@ -161,8 +162,9 @@ def _time(column: str, value: str) -> datetime:
         raise LineError(f"{column}: {value!r} is not a date-time (ISO 8601)") from None
     if moment.tzinfo is None:
         raise LineError(f"{column}: {value!r} has no time zone offset")
-    if not 1900 <= moment.year <= 9000:
-        raise LineError(f"{column}: year must be between 1900 and 9000")
+    problem = time_problem(moment)
+    if problem is not None:
+        raise LineError(f"{column}: {value!r} {problem}")
     return moment
 
 

@@ -22,7 +22,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -36,6 +36,8 @@ log = logging.getLogger("arch_stats.live")
 
 CHANNEL = "arch_stats_live"
 QUEUE_LIMIT = 1000
+# The close code and reason of a subscription whose credential has expired.
+CREDENTIAL_EXPIRED = (4401, "token expired")
 
 
 def now_iso() -> str:
@@ -51,27 +53,50 @@ def frame(kind: str, data: Any, *, request_id: str | None = None) -> str:
 
 
 class Subscriber:
-    """One WebSocket client watching one session."""
+    """One WebSocket client watching one session.
+
+    `token_id` and `expires_at` (epoch seconds) are those of the credential it was opened
+    with: the hub ends the subscription when it expires, and whoever revokes the credential
+    ends it with `LiveHub.close_where`."""
 
     __slots__ = (
         "_held",
         "_newest",
+        "_timer",
         "_waiter",
         "archer_id",
+        "close_code",
+        "close_reason",
         "closed",
         "dropped",
+        "expires_at",
         "last_seq",
         "queue",
         "session_id",
+        "token_id",
     )
 
-    def __init__(self, session_id: UUID, archer_id: UUID, *, last_seq: int) -> None:
+    def __init__(
+        self,
+        session_id: UUID,
+        archer_id: UUID,
+        *,
+        last_seq: int,
+        token_id: UUID | None = None,
+        expires_at: float | None = None,
+    ) -> None:
         self.session_id = session_id
         self.archer_id = archer_id
+        self.token_id = token_id
+        self.expires_at = expires_at
         self.last_seq = last_seq  # the highest shot seq this client has been given
         self.queue: deque[str] = deque(maxlen=QUEUE_LIMIT)
         self.dropped = 0
         self.closed = False
+        # Set by `end`: the WebSocket close code and reason the client is to be given.
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self._timer: asyncio.TimerHandle | None = None
         # The task sending to this client waits on this future when its queue is empty: the
         # cheapest wake-up asyncio has (no Event and its list of waiters), paid per client.
         self._waiter: asyncio.Future[None] | None = None
@@ -151,6 +176,16 @@ class Subscriber:
         self.closed = True
         self._wakeup()
 
+    def end(self, code: int, reason: str) -> None:
+        """Stop at once, nothing more sent (queued frames dropped): close with `code`."""
+        if self.close_code is None:
+            self.close_code = code
+            self.close_reason = reason
+        self.queue.clear()
+        if self._held is not None:
+            self._held.clear()
+        self.close()
+
 
 class LiveHub:
     """Owns the LISTEN connection and the subscribers of this process."""
@@ -220,6 +255,9 @@ class LiveHub:
 
     def add(self, sub: Subscriber) -> None:
         self.subscribers.setdefault(sub.session_id, set()).add(sub)
+        if sub.expires_at is not None:
+            delay = max(0.0, sub.expires_at - time.time())
+            sub._timer = asyncio.get_running_loop().call_later(delay, sub.end, *CREDENTIAL_EXPIRED)
 
     def remove(self, sub: Subscriber) -> None:
         subs = self.subscribers.get(sub.session_id)
@@ -227,7 +265,27 @@ class LiveHub:
             subs.discard(sub)
             if not subs:
                 del self.subscribers[sub.session_id]
+        if sub._timer is not None:
+            sub._timer.cancel()
+            sub._timer = None
         sub.close()
+
+    def each(self) -> Iterator[Subscriber]:
+        """Every subscriber of this process (a snapshot: safe to end them meanwhile)."""
+        for subs in list(self.subscribers.values()):
+            yield from tuple(subs)
+
+    def close_where(self, predicate: Callable[[Subscriber], bool], code: int, reason: str) -> int:
+        """End every subscriber for which `predicate` is true, with a close `code` and
+        `reason` (e.g. 4401 when its token is revoked); returns how many were ended."""
+        ended = 0
+        for sub in self.each():
+            if not sub.closed and predicate(sub):
+                sub.end(code, reason)
+                ended += 1
+        if ended:
+            log.info("%d live subscriber(s) closed with %d (%s)", ended, code, reason)
+        return ended
 
     def publish(self, session_id: UUID, kind: str, data: str) -> None:
         """Push a frame built in this process (e.g. stats) to the session's subscribers."""

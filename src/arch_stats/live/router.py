@@ -8,7 +8,9 @@ query, and sent at the client's pace (each send waits while the client's socket 
 client that reads nothing holds no connection, and none of its missed shots is dropped.
 Clients send nothing that changes data; what they send is read and ignored.
 
-Close codes: 4401 not logged in, 4404 no such session (or not yours), 4422 bad parameters.
+Close codes: 4401 not logged in, or the token was revoked or expired while the socket was open
+(in every server process: see `live.revocation`); 4404 no such session (or not yours); 4422 bad
+parameters.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
-from arch_stats.auth.deps import resolve
+from arch_stats.auth.deps import resolve, still_valid
 from arch_stats.auth.tokens import COOKIE_NAME
 from arch_stats.core.database import Pool
 from arch_stats.core.errors import NotAuthenticated
@@ -62,11 +64,12 @@ async def live(ws: WebSocket) -> None:
     except ValueError:
         await _close(ws, 4422, "session_id must be a UUID and after a shot seq ≥ 0")
         return
+    cache = ws.app.state.token_cache
+    token = _token(ws)
+    generation = cache.generation
     async with pool.acquire() as conn:
         try:
-            principal = await resolve(
-                conn, _token(ws), scope="login", cache=ws.app.state.token_cache
-            )
+            principal = await resolve(conn, token, scope="login", cache=cache)
         except NotAuthenticated:
             await _close(ws, 4401, "not logged in")
             return
@@ -75,10 +78,22 @@ async def live(ws: WebSocket) -> None:
             await _close(ws, 4404, "session not found")
             return
     await ws.accept()
-    sub = Subscriber(session_id, principal.archer_id, last_seq=after or 0)
+    sub = Subscriber(
+        session_id,
+        principal.archer_id,
+        last_seq=after or 0,
+        token_id=principal.token_id,
+        expires_at=principal.expires_at,
+    )
     hub.add(sub)  # from here on nothing is missed: live frames are held until the replay is done
     reader = asyncio.create_task(_drain_incoming(ws, sub))
     try:
+        # A revocation heard while the handshake ran (or while the listener was away) found no
+        # subscriber to close: check once more. One heard from now on closes it (4401).
+        if (cache.generation != generation or not cache.trusted) and not await still_valid(
+            pool, principal.token_id
+        ):
+            sub.end(4401, "token revoked")
         if after is not None:
             await _replay(ws, pool, sub)
         sub.live()
@@ -96,8 +111,9 @@ async def live(ws: WebSocket) -> None:
             ws.application_state == WebSocketState.CONNECTED
             and ws.client_state == WebSocketState.CONNECTED
         ):
+            code, reason = sub.close_code or 1001, sub.close_reason or "server going away"
             with contextlib.suppress(Exception):
-                await ws.close(code=1001, reason="server going away")
+                await ws.close(code=code, reason=reason)
 
 
 async def _replay(ws: WebSocket, pool: Pool, sub: Subscriber) -> None:

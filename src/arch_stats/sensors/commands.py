@@ -29,9 +29,12 @@ def _count(text: str) -> int:
 
 
 def _timestamp(text: str) -> datetime:
+    from arch_stats.core.types import time_problem
+
     value = datetime.fromisoformat(text)
-    if value.tzinfo is None:
-        raise argparse.ArgumentTypeError("needs a timezone, e.g. 2026-05-01T10:00:00+00:00")
+    problem = time_problem(value)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
     return value
 
 
@@ -121,7 +124,7 @@ def reader_config(args: argparse.Namespace) -> ReaderConfig:
 
 
 def cmd_sensor(args: argparse.Namespace) -> int:
-    from arch_stats.cli import database
+    from arch_stats.core.runtime import database
     from arch_stats.core.settings import get_settings
     from arch_stats.sensors.readers import run_reader
 
@@ -133,13 +136,13 @@ def cmd_sensor(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from arch_stats.cli import _migrate_up, database
+    from arch_stats.core.runtime import database, migrate_up
     from arch_stats.core.settings import get_settings
     from arch_stats.sensors.simulator import Simulation
 
     with database(get_settings()) as dsn:
         if args.demo:
-            asyncio.run(_migrate_up(dsn))
+            asyncio.run(migrate_up(dsn))
         sim = Simulation(
             dsn, session_id=args.session, shots=args.shots, speed=args.speed, model=_model(args)
         )

@@ -26,7 +26,8 @@ async def current_device(
     """A reader with a device token. Login tokens (and cookies) are refused here."""
     if request.headers.get("authorization") and bearer is None:
         raise NotAuthenticated("Authorization header must be 'Bearer <device token>'")
-    return await resolve(conn, bearer.credentials if bearer else None, scope="sensor")
+    token = bearer.credentials if bearer else None
+    return await resolve(conn, token, scope="sensor", cache=request.app.state.token_cache)
 
 
 CurrentDevice = Annotated[Principal, Depends(current_device)]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from arch_stats.core.types import JsonFloat, Timestamp
 
 EventKind = Literal["arrow_identified", "arrow_engaged", "arrow_released", "arrow_landed"]
 MAX_EVENTS = 1000
@@ -19,18 +20,18 @@ class SensorEventIn(BaseModel):
 
     device: str = Field(min_length=1, max_length=100, description="Name of the reader.")
     kind: EventKind
-    sensor_ts: datetime = Field(description="When the device saw it, with a timezone.")
+    sensor_ts: Timestamp = Field(description="When the device saw it, with a timezone.")
     session_id: UUID | None = Field(default=None, description="Default: the archer's open session.")
     arrow_id: UUID | None = Field(default=None, description="Required for arrow_identified.")
     target_id: UUID | None = None
-    x_mm: float | None = Field(
+    x_mm: JsonFloat | None = Field(
         default=None,
         ge=-100_000,
         le=100_000,
         allow_inf_nan=False,
         description="arrow_landed only: x in the target view, mm from the left edge.",
     )
-    y_mm: float | None = Field(
+    y_mm: JsonFloat | None = Field(
         default=None,
         ge=-100_000,
         le=100_000,

@@ -6,15 +6,12 @@ Input is read strictly, as the OpenAPI document describes it: a number is a JSON
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from pydantic import (
     MISSING,
-    AfterValidator,
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -22,30 +19,10 @@ from pydantic import (
     StrictBool,
 )
 
+from arch_stats.core.types import Day, Timestamp
+
 # No NUL (PostgreSQL text refuses it) and no lone surrogates (not encodable as UTF-8).
 TEXT_PATTERN = r"^[^\x00]*$"
-
-_DATE_TIME = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)")
-_DATE = re.compile(r"\d{4}-\d\d-\d\d")
-
-
-def _rfc3339(value: object) -> object:
-    if isinstance(value, datetime) or (isinstance(value, str) and _DATE_TIME.fullmatch(value)):
-        return value
-    raise ValueError("must be an RFC 3339 date-time with its offset, e.g. 2026-05-01T09:30:00Z")
-
-
-def _plausible_year(value: datetime) -> datetime:
-    # Far from the ends of what datetime holds, so converting it to UTC cannot overflow.
-    if not 1900 <= value.year <= 9000:
-        raise ValueError("year must be between 1900 and 9000")
-    return value
-
-
-def _iso_date(value: object) -> object:
-    if isinstance(value, date) or (isinstance(value, str) and _DATE.fullmatch(value)):
-        return value
-    raise ValueError("must be a date, YYYY-MM-DD")
 
 
 def _query_bool(value: object) -> object:
@@ -83,14 +60,9 @@ LandingWindowMs = Annotated[
         description="How long after a release a landing still belongs to it.",
     ),
 ]
-StartTime = Annotated[
-    AwareDatetime,
-    BeforeValidator(_rfc3339),
-    AfterValidator(_plausible_year),
-    Field(description="Defaults to now."),
-]
+StartTime = Annotated[Timestamp, Field(description="Defaults to now.")]
 QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
-QueryDate = Annotated[date, BeforeValidator(_iso_date)]
+QueryDate = Day
 
 
 class Strict(BaseModel):

@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from arch_stats.core.types import JsonFloat, JsonInt, Timestamp
+
 
 class ShotIn(BaseModel):
     """One arrow. No coordinates means the arrow missed the target view entirely."""
@@ -17,23 +19,23 @@ class ShotIn(BaseModel):
     session_id: UUID
     target_id: UUID
     arrow_id: UUID | None = None
-    x_mm: float | None = Field(
+    x_mm: JsonFloat | None = Field(
         default=None,
         ge=-100_000,
         le=100_000,
         allow_inf_nan=False,
         description="Impact x in the target view, mm from the left edge.",
     )
-    y_mm: float | None = Field(
+    y_mm: JsonFloat | None = Field(
         default=None,
         ge=-100_000,
         le=100_000,
         allow_inf_nan=False,
         description="Impact y in the target view, mm up from the bottom edge.",
     )
-    engaged_at: datetime | None = None
-    released_at: datetime | None = None
-    landed_at: datetime | None = None
+    engaged_at: Timestamp | None = None
+    released_at: Timestamp | None = None
+    landed_at: Timestamp | None = None
 
     @model_validator(mode="after")
     def _coordinates_together(self) -> Self:
@@ -55,9 +57,9 @@ class ShotPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     arrow_id: UUID | None = None
-    x_mm: float | None = Field(default=None, ge=-100_000, le=100_000, allow_inf_nan=False)
-    y_mm: float | None = Field(default=None, ge=-100_000, le=100_000, allow_inf_nan=False)
-    end_no: int | None = Field(default=None, ge=1, le=10_000)
+    x_mm: JsonFloat | None = Field(default=None, ge=-100_000, le=100_000, allow_inf_nan=False)
+    y_mm: JsonFloat | None = Field(default=None, ge=-100_000, le=100_000, allow_inf_nan=False)
+    end_no: JsonInt | None = Field(default=None, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _coordinates_together(self) -> Self:

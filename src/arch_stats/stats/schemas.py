@@ -6,23 +6,16 @@ from the centre of the spot hit (x right, y up), times in ms.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from arch_stats.core.types import Day
+
 Scheme = Literal["AGB", "AA"]
 Grouping = Literal["session", "week", "month"]
-
-_DATE = re.compile(r"\d{4}-\d\d-\d\d")
-
-
-def _iso_date(value: object) -> object:
-    if isinstance(value, date) or (isinstance(value, str) and _DATE.fullmatch(value)):
-        return value
-    raise ValueError("must be a date, YYYY-MM-DD")
 
 
 def _query_bool(value: object) -> object:
@@ -35,7 +28,7 @@ def _query_bool(value: object) -> object:
 
 
 QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
-QueryDate = Annotated[date, BeforeValidator(_iso_date)]
+QueryDate = Day
 
 
 class Strict(BaseModel):

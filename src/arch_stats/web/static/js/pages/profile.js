@@ -1,7 +1,9 @@
-// The archer's profile: what classifications and handicaps need, and the password.
+// The archer's profile: what classifications and handicaps need, the password, and where the
+// account is signed in (each browser or script can be signed out, or all of them at once).
 
-import { patch } from "../api.js";
-import { announce, busy, errorSlot, field, h, select } from "../dom.js";
+import { del, get, patch, post } from "../api.js";
+import { announce, busy, clear, errorSlot, field, h, select } from "../dom.js";
+import { dateTime } from "../format.js";
 
 export const BOWSTYLES = [
   ["recurve", "Recurve"],
@@ -85,6 +87,8 @@ export async function profilePage(ctx) {
     maxlength: 128,
   });
   const pwErrors = errorSlot();
+  // What a password change did: the other sign-ins ended, readers to pair again.
+  const pwNotice = h("p", { class: "notice", id: "password-notice", hidden: true });
   const change = h("button", { type: "submit" }, "Change password");
   const pwForm = h(
     "form",
@@ -93,21 +97,128 @@ export async function profilePage(ctx) {
     pwErrors,
     h("div", { class: "grid-2" }, field("Current password", current), field("New password", fresh, "At least 8 characters.")),
     h("div", { class: "actions" }, change),
+    pwNotice,
   );
   pwForm.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(change, async () => {
       pwErrors.show(null);
       try {
-        await patch("/auth/me", { current_password: current.value, new_password: fresh.value });
+        const answer = await patch("/auth/me", { current_password: current.value, new_password: fresh.value });
         current.value = "";
         fresh.value = "";
-        announce("Password changed.");
+        const message = answer.signed_out ? answer.signed_out.message : "Password changed.";
+        pwNotice.hidden = false;
+        pwNotice.textContent = message;
+        announce(message);
+        await signIns.reload();
       } catch (err) {
         pwErrors.show(err);
       }
     });
   });
 
-  ctx.main.append(h("h1", {}, "Profile"), form, pwForm);
+  const signIns = signInsCard(ctx);
+  ctx.main.append(h("h1", {}, "Profile"), form, pwForm, signIns);
+  await signIns.reload();
+}
+
+/** "Signed in": the account's login tokens, each with a Sign out button, and sign out all. */
+function signInsCard(ctx) {
+  const list = h("div", { id: "sign-ins", "aria-live": "polite" });
+  const errors = errorSlot();
+  const others = h("button", { type: "button", id: "sign-out-others" }, "Sign out all other devices");
+  const everywhere = h("button", { type: "button", id: "sign-out-everywhere" }, "Sign out everywhere");
+  const card = h(
+    "section",
+    { class: "card", "aria-labelledby": "sign-ins-title" },
+    h("h2", { id: "sign-ins-title" }, "Where you are signed in"),
+    h("p", { class: "hint" }, "Browsers and scripts signed in to this account. Sign out any you do not recognise, then change your password."),
+    errors,
+    list,
+    h("div", { class: "actions" }, others, everywhere),
+  );
+
+  async function reload() {
+    let tokens;
+    try {
+      tokens = await get("/auth/login-token", { signal: ctx.signal });
+    } catch (err) {
+      if ((err && err.name === "AbortError") || (err && err.status === 401)) throw err;
+      errors.show(err); // the rest of the profile still works
+      return;
+    }
+    draw(tokens);
+  }
+
+  function signedOutHere() {
+    ctx.setMe(null);
+    ctx.navigate("/app/signin");
+  }
+
+  function draw(tokens) {
+    clear(list);
+    // Nothing else to sign out: no button (hidden, as busy() re-enables what it disabled).
+    others.hidden = !tokens.some((t) => !t.current);
+    list.append(h("ul", { class: "session-list sign-ins" }, tokens.map(item)));
+  }
+
+  function item(token) {
+    const details = [`Signed in ${dateTime(token.created_at)}`];
+    if (token.current) details.push("in use now");
+    else if (token.last_used_at) details.push(`last used ${dateTime(token.last_used_at)}`);
+    if (token.address) details.push(`from ${token.address}`);
+    const label = `Sign out ${token.device}${token.current ? " (this device)" : ""}`;
+    const out = h("button", { type: "button", "aria-label": label }, "Sign out");
+    out.addEventListener("click", () =>
+      busy(out, async () => {
+        errors.show(null);
+        try {
+          await del(`/auth/login-token/${token.id}`);
+          if (token.current) {
+            signedOutHere();
+            return;
+          }
+          announce(`${token.device} signed out.`);
+          await reload();
+        } catch (err) {
+          errors.show(err);
+        }
+      }),
+    );
+    return h(
+      "li",
+      { class: `session-link${token.current ? " current" : ""}`, dataset: { tokenId: token.id } },
+      h("span", { class: "session-title" }, token.device, token.current ? h("span", { class: "badge ok" }, "this device") : null),
+      h("span", { class: "session-when" }, details.join(" · ")),
+      h("span", { class: "actions" }, out),
+    );
+  }
+
+  others.addEventListener("click", () =>
+    busy(others, async () => {
+      errors.show(null);
+      try {
+        const done = await post("/auth/logout/everywhere", { keep_current: true });
+        announce(done.message);
+        await reload();
+      } catch (err) {
+        errors.show(err);
+      }
+    }),
+  );
+  everywhere.addEventListener("click", () =>
+    busy(everywhere, async () => {
+      if (!window.confirm("Sign out of every browser and script, this one included?")) return;
+      errors.show(null);
+      try {
+        await post("/auth/logout/everywhere", { keep_current: false });
+        signedOutHere();
+      } catch (err) {
+        errors.show(err);
+      }
+    }),
+  );
+  card.reload = reload;
+  return card;
 }
