@@ -132,7 +132,11 @@ def create_app(
         body_timeout=settings.body_timeout_seconds,
         body_min_rate=settings.body_min_rate,
         allowed_hosts=AllowedHosts.build(settings.allowed_hosts, bind_host=settings.host),
-        origin_policy=OriginPolicy.build(COOKIE_NAME, settings.allowed_origins),
+        origin_policy=OriginPolicy.build(
+            COOKIE_NAME,
+            settings.allowed_origins,
+            cookie_free=(f"{API_PREFIX}/auth/login", f"{API_PREFIX}/auth/register"),
+        ),
     )
     app.include_router(health_router, prefix="/api")
     app.include_router(swagger_router, prefix="/api")

@@ -200,7 +200,7 @@ async def test_login_with_own_host_and_ip_address_200(
     client: httpx.AsyncClient, archer: ArcherCtx
 ) -> None:
     for host in ("test", "localhost:8000", "192.0.2.7:8000", "[::1]:8000"):
-        client.cookies.clear()  # the login cookie of the last round would make it a cookie write
+        # The login cookie of the last round comes along: login does not read it.
         r = await client.post(
             f"{API}/auth/login",
             json={"email": archer.email, "password": "correct horse battery"},

@@ -93,11 +93,20 @@ class OriginPolicy:
 
     cookie_name: bytes
     trusted: frozenset[Origin] = frozenset()
+    # Paths that never read the cookie (login, register): a stale cookie sent along does not
+    # make them cookie-authenticated. Their JSON bodies still need a CORS preflight.
+    cookie_free: frozenset[str] = frozenset()
 
     @classmethod
-    def build(cls, cookie_name: str, trusted: Iterable[str] = ()) -> OriginPolicy:
+    def build(
+        cls, cookie_name: str, trusted: Iterable[str] = (), cookie_free: Iterable[str] = ()
+    ) -> OriginPolicy:
         origins = {parse_origin(o) for o in trusted}
-        return cls(cookie_name.encode("latin-1"), frozenset(o for o in origins if o))
+        return cls(
+            cookie_name.encode("latin-1"),
+            frozenset(o for o in origins if o),
+            frozenset(cookie_free),
+        )
 
     def _cookie_only(self, headers: dict[bytes, bytes]) -> bool:
         if b"authorization" in headers:
@@ -114,7 +123,13 @@ class OriginPolicy:
         )
 
     def refusal(
-        self, scope_type: str, method: str, scheme: str, query: bytes, headers: dict[bytes, bytes]
+        self,
+        scope_type: str,
+        method: str,
+        scheme: str,
+        query: bytes,
+        headers: dict[bytes, bytes],
+        path: str = "",
     ) -> str | None:
         """Why this request is refused, or None. `headers`: lower-case names, last value."""
         if scope_type == "websocket":
@@ -125,7 +140,11 @@ class OriginPolicy:
             if origin is None or self._same_origin(origin, scheme, headers.get(b"host")):
                 return None
             return "cross-origin WebSocket refused: the login cookie is for this site's pages"
-        if method not in UNSAFE_METHODS or not self._cookie_only(headers):
+        if (
+            method not in UNSAFE_METHODS
+            or path in self.cookie_free
+            or not self._cookie_only(headers)
+        ):
             return None
         origin = headers.get(b"origin")
         if origin is not None:

@@ -165,6 +165,7 @@ class RequestContextMiddleware:
                 scope.get("scheme", "http"),
                 scope.get("query_string", b""),
                 head.headers,
+                scope["path"],
             )
             if why is not None:
                 return 403, why
