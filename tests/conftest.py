@@ -78,6 +78,8 @@ def settings(migrated: str) -> Settings:
         max_body_bytes=1_048_576,
         import_max_bytes=3 * 1_048_576,
         assembler_enabled=False,
+        # The host names of the test clients (httpx: test, schemathesis: testserver) and the usual.
+        allowed_hosts=["test", "testserver", "localhost", "127.0.0.1", "::1"],
     )
 
 

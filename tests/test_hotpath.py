@@ -18,6 +18,8 @@ from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
 
 from arch_stats.app import create_app
+from arch_stats.auth.deps import MAX_TOKEN_LENGTH
+from arch_stats.auth.tokens import COOKIE_NAME
 from arch_stats.core.hotpath import HotPath, HotRequest, hot_route, query_params
 from arch_stats.core.settings import Settings
 from tests.conftest import ArcherCtx
@@ -326,7 +328,11 @@ async def test_a_failing_handler_hands_the_request_to_the_app() -> None:
         return b'{"ok":true}'
 
     layer = HotPath(
-        inner, routes=[hot_route("GET", "/boom", boom), hot_route("GET", "/fine/(x+)", fine)]
+        inner,
+        routes=[hot_route("GET", "/boom", boom), hot_route("GET", "/fine/(x+)", fine)],
+        cookie_name=COOKIE_NAME,
+        token_hash=token_hash,
+        max_token_length=MAX_TOKEN_LENGTH,
     )
 
     async def call(path: str, query: bytes = b"") -> list[Message]:

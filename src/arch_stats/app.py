@@ -14,14 +14,23 @@ from fastapi.routing import APIRoute
 from arch_stats import __version__
 from arch_stats.arrows.router import router as arrows_router
 from arch_stats.assembler.runner import Assembler
-from arch_stats.auth.deps import LOGIN_SECURITY, SECURITY_SCHEMES, current_archer
+from arch_stats.auth.deps import (
+    LOGIN_SECURITY,
+    MAX_TOKEN_LENGTH,
+    SECURITY_SCHEMES,
+    current_archer,
+)
 from arch_stats.auth.router import router as auth_router
 from arch_stats.auth.runtime import CHANNEL as AUTH_CHANNEL
 from arch_stats.auth.runtime import AuthRuntime
+from arch_stats.auth.tokens import COOKIE_NAME, PREFIX_LOGIN, PREFIX_SENSOR, token_hash
 from arch_stats.core import handlers
 from arch_stats.core.database import create_pool
+from arch_stats.core.guards import AllowedHosts, OriginPolicy
 from arch_stats.core.hotpath import HotPath
-from arch_stats.core.middleware import RequestContextMiddleware
+from arch_stats.core.logging import redact_token_prefixes
+from arch_stats.core.middleware import BodyRule, RequestContextMiddleware
+from arch_stats.core.serving import EdgeLimits
 from arch_stats.core.settings import Settings, get_settings
 from arch_stats.exchange.router import router as exchange_router
 from arch_stats.faces.router import router as faces_router
@@ -40,6 +49,7 @@ from arch_stats.stats.router import router as stats_router
 from arch_stats.targets.router import router as targets_router
 from arch_stats.web.router import assets as web_assets
 from arch_stats.web.router import router as web_router
+from arch_stats.web.swagger import router as swagger_router
 
 API_PREFIX = "/api/v0"
 
@@ -53,12 +63,18 @@ def create_app(
     if database_url is None:
         raise ValueError("no database: set DATABASE_URL or start through `arch-stats serve`")
 
+    redact_token_prefixes(PREFIX_LOGIN, PREFIX_SENSOR)
+
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         # The web UI's files are read and compressed once, off the event loop, meanwhile.
         web_files = asyncio.get_running_loop().run_in_executor(None, web_assets.current)
         app.state.pool = await create_pool(
-            database_url, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max
+            database_url,
+            min_size=settings.pg_pool_min,
+            max_size=settings.pg_pool_max,
+            acquire_timeout=settings.pg_acquire_timeout_seconds,
+            statement_timeout=settings.pg_statement_timeout_seconds,
         )
         app.state.hub = hub = LiveHub(
             database_url, app.state.pool, heartbeat_seconds=settings.ws_heartbeat_seconds
@@ -78,7 +94,8 @@ def create_app(
         if settings.assembler_enabled:
             assembler.start()
         try:
-            yield
+            # For the server's connections (core.serving.EdgeHttpProtocol).
+            yield {"edge": EdgeLimits.from_settings(settings)}
         finally:
             with contextlib.suppress(Exception):  # a broken file shows on its first request
                 await web_files
@@ -93,7 +110,7 @@ def create_app(
         version=__version__,
         summary="Record every arrow, score it by World Archery rules, see it live.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/swagger",
+        docs_url=None,  # served from the pinned package: web/swagger.py
         redoc_url=None,
         lifespan=lifespan,
         debug=False,
@@ -102,20 +119,39 @@ def create_app(
     handlers.install(app)
     if settings.hot_path:
         # Inside the request context (id, limits, log), in front of FastAPI's routing.
-        hot_routes = [
-            *sessions_hot.routes(API_PREFIX),
-            *shots_hot.routes(API_PREFIX),
-            *stats_hot.routes(API_PREFIX),
-        ]
-        app.add_middleware(HotPath, routes=hot_routes)
+        app.add_middleware(
+            HotPath,
+            routes=[
+                *sessions_hot.routes(API_PREFIX),
+                *shots_hot.routes(API_PREFIX),
+                *stats_hot.routes(API_PREFIX),
+            ],
+            cookie_name=COOKIE_NAME,
+            token_hash=token_hash,
+            max_token_length=MAX_TOKEN_LENGTH,
+        )
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_concurrent=settings.api_max_concurrent_requests,
         access_log=settings.access_log if access_log is None else access_log,
-        body_limits={f"{API_PREFIX}/import/shots.csv": settings.import_max_bytes},
+        body_rules={
+            # Read by the route as it arrives (it spools and parses), not held in memory here.
+            f"{API_PREFIX}/import/shots.csv": BodyRule(
+                settings.import_max_bytes, media_type="text/csv", buffered=False
+            ),
+        },
+        body_timeout=settings.body_timeout_seconds,
+        body_min_rate=settings.body_min_rate,
+        allowed_hosts=AllowedHosts.build(settings.allowed_hosts, bind_host=settings.host),
+        origin_policy=OriginPolicy.build(
+            COOKIE_NAME,
+            settings.allowed_origins,
+            cookie_free=(f"{API_PREFIX}/auth/login", f"{API_PREFIX}/auth/register"),
+        ),
     )
     app.include_router(health_router, prefix="/api")
+    app.include_router(swagger_router, prefix="/api")
     # Routes are matched in order, one by one: the busiest come first.
     for router in (
         sessions_router,

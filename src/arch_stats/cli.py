@@ -33,6 +33,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["ASSEMBLER_ENABLED"] = "false"  # for the worker processes
     host = args.host or settings.host
     port = args.port if args.port is not None else settings.port
+    # The worker processes read the same settings from the environment.
+    update: dict[str, object] = {"host": host}
+    os.environ["HOST"] = host
+    if args.allowed_hosts is not None:
+        update["allowed_hosts"] = [h.strip() for h in args.allowed_hosts.split(",") if h.strip()]
+        os.environ["ALLOWED_HOSTS"] = args.allowed_hosts
+    settings = settings.model_copy(update=update)
     # SIGTERM (systemd, container runtimes) stops as cleanly as Ctrl-C: uvicorn shuts down
     # gracefully on both, then raises the signal again, which this turns into the same
     # KeyboardInterrupt as Ctrl-C (uvicorn.run catches it), and the embedded server is stopped.
@@ -53,6 +60,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             **SERVE,
             "log_config": None,
             "proxy_headers": args.proxy_headers,
+            **(
+                {"forwarded_allow_ips": args.forwarded_allow_ips}
+                if args.forwarded_allow_ips
+                else {}
+            ),
         }
         if args.workers > 1:
             os.environ["DATABASE_URL"] = dsn
@@ -251,7 +263,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--proxy-headers",
         action="store_true",
-        help="trust X-Forwarded-For from a reverse proxy (client addresses for rate limits)",
+        help="trust X-Forwarded-For and X-Forwarded-Proto from a reverse proxy (client "
+        "addresses for rate limits, https for the origin check)",
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        help="with --proxy-headers: the proxy's addresses (comma-separated; default 127.0.0.1)",
+    )
+    serve.add_argument(
+        "--allowed-hosts",
+        help="host names answered, comma-separated, `*` for any (default ALLOWED_HOSTS, "
+        "else --host, localhost and IP addresses)",
     )
     serve.add_argument(
         "--no-assembler",

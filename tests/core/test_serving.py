@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import resource
+
 import uvicorn
 
-from arch_stats.core.serving import UVICORN, uvicorn_flags
+from arch_stats.core.serving import (
+    UVICORN,
+    EdgeHttpProtocol,
+    EdgeLimits,
+    connection_cap,
+    uvicorn_flags,
+)
+from arch_stats.core.settings import Settings
 
 
 def test_flags_give_uvicorn_the_same_options() -> None:
@@ -20,3 +29,21 @@ def test_the_websocket_protocol_is_available() -> None:
     config.load()  # imports the protocol classes named by the options
     assert config.ws_protocol_class is not None
     assert config.ws_protocol_class.__module__.endswith("websockets_sansio_impl")
+
+
+def test_serve_uses_the_edge_protocol() -> None:
+    async def app(scope: object, receive: object, send: object) -> None:
+        raise AssertionError("not called")
+
+    config = uvicorn.Config(app, **UVICORN)
+    config.load()
+    assert config.http_protocol_class is EdgeHttpProtocol
+
+
+def test_connection_cap_leaves_the_pool_and_files_their_descriptors() -> None:
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    assert connection_cap(0, 10) == max(16, soft - 10 - 64)
+    assert connection_cap(300, 10) == 300
+    limits = EdgeLimits.from_settings(Settings(max_connections=0, pg_pool_max=10))
+    assert limits.max_connections == connection_cap(0, 10)
+    assert limits.headers_timeout == 10 and limits.keep_alive_timeout == 5

@@ -38,8 +38,8 @@ async def clients(
 ) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient]]:
     hot, plain = small_apps
     async with (
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=hot), base_url="http://t") as h,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=plain), base_url="http://t") as p,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=hot), base_url="http://test") as h,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=plain), base_url="http://test") as p,
     ):
         yield h, p
 

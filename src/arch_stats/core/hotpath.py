@@ -14,7 +14,11 @@ hot route through both ways (tests/test_hotpath.py).
 
 A handler may give up after touching the database only if nothing it did stays: reads,
 and writes done in one statement that failed (POST /shot). A body is read whole first and
-replayed to FastAPI when the hot path gives up.
+replayed to FastAPI when the hot path gives up. A database that cannot be reached is not
+asked twice: that answer (503, as `core.handlers` gives it) is given here.
+
+What it needs of the login (cookie name, token hash, longest token) is passed in by the app:
+the ground floor imports no domain.
 """
 
 from __future__ import annotations
@@ -23,20 +27,35 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import parse_qsl
 from uuid import UUID
 
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from arch_stats.auth.deps import MAX_TOKEN_LENGTH
-from arch_stats.auth.tokens import COOKIE_NAME, token_hash
+from arch_stats.core.database import RETRY_AFTER_SECONDS, unavailable
+from arch_stats.core.responses import error
 
 if TYPE_CHECKING:
-    from arch_stats.auth.cache import TokenCache
     from arch_stats.core.database import Pool
     from arch_stats.core.settings import Settings
+
+
+class _Login(Protocol):
+    """What the hot path reads of a cached token (`auth.cache.CachedToken`)."""
+
+    @property
+    def archer_id(self) -> UUID: ...
+    @property
+    def scope(self) -> str: ...
+
+
+class TokenCache(Protocol):
+    """The app's token cache (`app.state.token_cache`), as the hot path uses it."""
+
+    def get(self, token_hash: bytes, /) -> _Login | None: ...
+
 
 log = logging.getLogger("arch_stats.hotpath")
 
@@ -97,7 +116,11 @@ def hot_route(
 _JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
-def login_token(scope: Scope) -> str | None:
+class _Unavailable(Exception):
+    pass
+
+
+def login_token(scope: Scope, cookie_name: str) -> str | None:
     """The login token of a request, as `auth.deps.current_archer` reads it: the bearer
     token, else the cookie. None when absent or when the Authorization header is not a
     well-formed bearer (FastAPI then answers with the right 401)."""
@@ -112,15 +135,26 @@ def login_token(scope: Scope) -> str | None:
         token = token.strip()
         return token if scheme.lower() == "bearer" and token else None
     if cookie is not None:
-        return cookie_parser(cookie.decode("latin-1")).get(COOKIE_NAME)
+        return cookie_parser(cookie.decode("latin-1")).get(cookie_name)
     return None
 
 
 class HotPath:
     """ASGI middleware: answers the hot routes' success case, passes everything else on."""
 
-    def __init__(self, app: ASGIApp, *, routes: Sequence[HotRoute]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        routes: Sequence[HotRoute],
+        cookie_name: str,
+        token_hash: Callable[[str], bytes],
+        max_token_length: int,
+    ) -> None:
         self.app = app
+        self.cookie_name = cookie_name
+        self.token_hash = token_hash
+        self.max_token_length = max_token_length
         # How many requests of hot routes were answered here, and how many given to FastAPI.
         self.answered = 0
         self.passed = 0
@@ -145,7 +179,16 @@ class HotPath:
                                 return  # the client has gone: nobody to answer
                             body = read
                             receive = _replay(body, receive)
-                        answer = await self._answer(route, match, scope, body)
+                        try:
+                            answer = await self._answer(route, match, scope, body)
+                        except _Unavailable:
+                            response = error(
+                                503,
+                                ["database unavailable, try again later"],
+                                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+                            )
+                            await response(scope, receive, send)
+                            return
                         if answer is not None:
                             status, data = answer
                             await send(
@@ -168,12 +211,12 @@ class HotPath:
     async def _answer(
         self, route: HotRoute, match: re.Match[str], scope: Scope, body: bytes
     ) -> tuple[int, bytes] | None:
-        token = login_token(scope)
-        if token is None or len(token) > MAX_TOKEN_LENGTH:
+        token = login_token(scope, self.cookie_name)
+        if token is None or len(token) > self.max_token_length:
             return None
         state = scope["app"].state
         cache: TokenCache = state.token_cache
-        hit = cache.get(token_hash(token))
+        hit = cache.get(self.token_hash(token))
         if hit is None or hit.scope != "login":
             return None
         request = HotRequest(
@@ -187,7 +230,15 @@ class HotPath:
         )
         try:
             data = await route.handler(request)
-        except Exception:
+        except Exception as exc:
+            if unavailable(exc):
+                log.warning(
+                    "%s %s: database unavailable (%s)",
+                    scope["method"],
+                    scope["path"],
+                    type(exc).__name__,
+                )
+                raise _Unavailable from exc
             # FastAPI will run the same request and answer (and log) whatever this was.
             log.debug("hot path gave up on %s %s", scope["method"], scope["path"], exc_info=True)
             return None

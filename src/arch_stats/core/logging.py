@@ -8,18 +8,40 @@ import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import orjson
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_SECRET = re.compile(r"(?i)(bearer\s+|token[=:\s\"']+|password[=:\s\"']+)[^\s\"',;]+")
+_SECRET = re.compile(r"(?i)(bearer\s+|token[=:\s\"']+|password[=:\s\"']+)[^\s\"',;&]+")
+# Tokens are recognised by their prefix wherever they appear (query strings however spelt,
+# headers, paths, exception texts): the prefixes are registered by the app (`auth.tokens`).
+_prefixes: set[str] = set()
+_TOKEN: re.Pattern[str] | None = None
+
+
+def redact_token_prefixes(*prefixes: str) -> None:
+    """Redact from every log line any text that starts with one of `prefixes` (e.g. `asl_`)."""
+    global _TOKEN
+    _prefixes.update(prefixes)
+    alternatives = "|".join(re.escape(p) for p in sorted(_prefixes, key=len, reverse=True))
+    _TOKEN = re.compile(rf"(?i)({alternatives})[A-Za-z0-9_\-%]+")
 
 
 def redact(text: str) -> str:
-    """Strip e-mail addresses, bearer tokens and passwords out of a log message."""
-    return _SECRET.sub(r"\1[redacted]", _EMAIL.sub("[email]", text))
+    """Strip e-mail addresses, tokens and passwords out of a log message."""
+    if "%" in text:
+        # Query strings however spelt (`tok%65n=`, `%61sl_…`): when decoding shows a secret,
+        # the line is logged decoded, with the secret taken out.
+        decoded = unquote(unquote(text))
+        if decoded != text and (
+            _SECRET.search(decoded) or _EMAIL.search(decoded) or (_TOKEN and _TOKEN.search(decoded))
+        ):
+            text = decoded
+    text = _SECRET.sub(r"\1[redacted]", _EMAIL.sub("[email]", text))
+    return _TOKEN.sub(r"\1[redacted]", text) if _TOKEN is not None else text
 
 
 class JsonFormatter(logging.Formatter):
@@ -31,10 +53,12 @@ class JsonFormatter(logging.Formatter):
             "msg": redact(record.getMessage()),
             "request_id": getattr(record, "request_id", None) or request_id_var.get(),
         }
+        if entry["request_id"] is not None:  # a client's X-Request-ID: anything at all
+            entry["request_id"] = redact(str(entry["request_id"]))
         for key in ("resource", "latency_ms", "status", "method", "path"):
             value = getattr(record, key, None)
             if value is not None:
-                entry[key] = value
+                entry[key] = redact(value) if isinstance(value, str) else value
         if record.exc_info:
             entry["exc"] = redact(self.formatException(record.exc_info))
         return orjson.dumps(entry, default=str).decode()

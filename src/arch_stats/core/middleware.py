@@ -1,4 +1,13 @@
-"""Pure ASGI middleware: request id, latency log, body size limit, concurrency limit."""
+"""Pure ASGI middleware: request id, latency log, who may call (Host, origin), request bodies
+(type, size, deadline) and the concurrency limit.
+
+A request takes one of the `max_concurrent` slots only once its body is complete: a client
+that sends its body slowly (or not at all) holds a connection, never a slot, and is cut off at
+its deadline (`body_timeout` + length / `body_min_rate`) with a 408. Bodies are read whole
+before the app runs, except on paths whose `BodyRule` says `buffered=False` (large uploads):
+their route reads the body as it arrives, under the same deadline, and the slot is taken when
+its last byte does.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +15,20 @@ import asyncio
 import logging
 import time
 import uuid
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from arch_stats.core.guards import UNSAFE_METHODS, AllowedHosts, OriginPolicy
 from arch_stats.core.logging import request_id_var
 from arch_stats.core.responses import error
 
 log = logging.getLogger("arch_stats.access")
 
 _MAX_REQUEST_ID = 128
+# Every answer is what its Content-Type says (JSON is never sniffed into HTML).
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+JSON = "application/json"
 
 
 class BodyTooLarge(Exception):
@@ -22,9 +36,66 @@ class BodyTooLarge(Exception):
         super().__init__(f"request body larger than {limit} bytes")
 
 
+class BodyTimeout(Exception):
+    """The request body did not arrive in time (not a TimeoutError: that means the database)."""
+
+    def __init__(self) -> None:
+        super().__init__("request body not received in time")
+
+
+class _ClientGone(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class BodyRule:
+    """How the body of one path is taken: its size limit, its media type (415 otherwise),
+    and whether it is read whole before the route runs (`buffered`, in memory) or handed to
+    the route as it arrives (large uploads, which the route spools or parses as they come)."""
+
+    limit: int
+    media_type: str = JSON
+    buffered: bool = True
+
+
+class _Head:
+    """What the middleware reads from a request's headers, once (the last of repeated ones)."""
+
+    __slots__ = ("chunked", "headers", "length", "media_type", "request_id")
+
+    def __init__(self, scope: Scope) -> None:
+        self.headers: dict[bytes, bytes] = dict(scope["headers"])
+        headers = self.headers
+        request_id = None
+        candidate = headers.get(b"x-request-id")
+        if candidate is not None:
+            text = candidate.decode("latin-1")
+            if 0 < len(text) <= _MAX_REQUEST_ID and text.isprintable():
+                request_id = text
+        self.request_id: str = request_id or uuid.uuid4().hex
+        self.length: int | None = None
+        raw_length = headers.get(b"content-length")
+        if raw_length is not None:
+            try:
+                self.length = int(raw_length)
+            except ValueError:
+                self.length = None
+        encoding = headers.get(b"transfer-encoding")
+        self.chunked = encoding is not None and b"chunked" in encoding.lower()
+        self.media_type: bytes | None = None
+        if self.chunked or self.length:
+            content_type = headers.get(b"content-type")
+            if content_type is not None:
+                self.media_type = content_type.split(b";", 1)[0].strip().lower()
+
+    @property
+    def has_body(self) -> bool:
+        return self.chunked or bool(self.length)
+
+
 class RequestContextMiddleware:
-    """Gives every request an id (from `X-Request-ID` or new), echoes it, limits bodies
-    and concurrency, and logs one line per request with its latency."""
+    """Gives every request an id (from `X-Request-ID` or new), echoes it, checks its Host and
+    origin, limits bodies and concurrency, and logs one line per request with its latency."""
 
     def __init__(
         self,
@@ -33,98 +104,239 @@ class RequestContextMiddleware:
         max_body_bytes: int,
         max_concurrent: int,
         access_log: bool,
-        body_limits: dict[str, int] | None = None,
+        body_rules: dict[str, BodyRule] | None = None,
+        body_timeout: float = 10.0,
+        body_min_rate: int = 65_536,
+        allowed_hosts: AllowedHosts | None = None,
+        origin_policy: OriginPolicy | None = None,
+        typed_prefix: str = "/api/",
     ) -> None:
         self.app = app
-        self.max_body = max_body_bytes
-        # Paths allowed a different limit (e.g. CSV imports).
-        self.body_limits = body_limits or {}
+        self.default_rule = BodyRule(max_body_bytes)
+        # Paths with a rule of their own (e.g. CSV imports).
+        self.body_rules = body_rules or {}
+        self.body_timeout = body_timeout
+        self.body_min_rate = body_min_rate
         self.semaphore = asyncio.Semaphore(max_concurrent)
         self.access_log = access_log
+        self.allowed_hosts = allowed_hosts or AllowedHosts(frozenset(), any_host=True)
+        self._hosts_seen: set[bytes | None] = set()  # Host values already allowed
+        self.origin_policy = origin_policy
+        # Unsafe requests with a body under this prefix must declare their media type.
+        self.typed_prefix = typed_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        request_id = None
-        length: int | None = None
-        for key, value in scope["headers"]:
-            if key == b"x-request-id":
-                candidate = value.decode("latin-1")
-                if 0 < len(candidate) <= _MAX_REQUEST_ID and candidate.isprintable():
-                    request_id = candidate
-            elif key == b"content-length":
-                try:
-                    length = int(value)
-                except ValueError:
-                    length = None
-        if request_id is None:
-            request_id = uuid.uuid4().hex
-        token = request_id_var.set(request_id)
-        scope.setdefault("state", {})["request_id"] = request_id
-        if scope["type"] == "websocket":
-            try:
-                await self.app(scope, receive, send)
-            finally:
-                request_id_var.reset(token)
-            return
-
-        start = time.perf_counter()
-        status_holder = [500]
-        rid_header = (b"x-request-id", request_id.encode("latin-1"))
-        started = False
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                status_holder[0] = message["status"]
-                message["headers"] = [*message.get("headers", []), rid_header]
-            await send(message)
-
-        received = 0
-        limit = self.body_limits.get(scope["path"], self.max_body)
-
-        async def receive_wrapper() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLarge(limit)
-            return message
-
+        head = _Head(scope)
+        token = request_id_var.set(head.request_id)
+        scope.setdefault("state", {})["request_id"] = head.request_id
         try:
-            if length is not None and length > limit:
-                await self._too_large(send_wrapper, limit)
-                return
-            async with self.semaphore:
-                try:
-                    await self.app(scope, receive_wrapper, send_wrapper)
-                except BodyTooLarge:
-                    if not started:
-                        await self._too_large(send_wrapper, limit)
+            if scope["type"] == "websocket":
+                await self._websocket(scope, receive, send, head)
+            else:
+                await self._http(scope, receive, send, head)
         finally:
             request_id_var.reset(token)
-            if self.access_log or status_holder[0] >= 500:
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send, head: _Head) -> None:
+        refusal = self._refusal(scope, head)
+        if refusal is not None:
+            # Closing before accepting refuses the handshake (HTTP 403).
+            log.info("WebSocket %s refused: %s", scope["path"], refusal[1])
+            await send({"type": "websocket.close", "code": 4403, "reason": "forbidden"})
+            return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope: Scope, head: _Head) -> tuple[int, str] | None:
+        host = head.headers.get(b"host")
+        if host not in self._hosts_seen:
+            if not self.allowed_hosts.allows(host.decode("latin-1") if host is not None else None):
+                return 400, "unknown Host: this server does not answer to that name (ALLOWED_HOSTS)"
+            if len(self._hosts_seen) < 64:  # the few names it is called by, not every spelling
+                self._hosts_seen.add(host)
+        if self.origin_policy is not None and (
+            scope["type"] == "websocket" or scope["method"] in UNSAFE_METHODS
+        ):
+            why = self.origin_policy.refusal(
+                scope["type"],
+                scope.get("method", "GET"),
+                scope.get("scheme", "http"),
+                scope.get("query_string", b""),
+                head.headers,
+                scope["path"],
+            )
+            if why is not None:
+                return 403, why
+        return None
+
+    def _body_refusal(self, scope: Scope, head: _Head, rule: BodyRule) -> tuple[int, str] | None:
+        if head.length is not None and head.length > rule.limit:
+            return 413, f"request body larger than {rule.limit} bytes"
+        if (
+            head.has_body
+            and scope["method"] in UNSAFE_METHODS
+            and scope["path"].startswith(self.typed_prefix)
+            and head.media_type != rule.media_type.encode()
+        ):
+            sent = head.media_type.decode("latin-1") if head.media_type else "none"
+            return 415, f"Content-Type must be {rule.media_type} (got {sent})"
+        return None
+
+    def _deadline(self, head: _Head, rule: BodyRule) -> float:
+        expected = head.length if head.length is not None else rule.limit
+        allowance = self.body_timeout + expected / self.body_min_rate
+        return asyncio.get_running_loop().time() + allowance
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send, head: _Head) -> None:
+        start = time.perf_counter()
+        status = [500]
+        rid_header = (b"x-request-id", head.request_id.encode("latin-1"))
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                headers = [*message.get("headers", []), rid_header]
+                if _NOSNIFF not in headers:  # as Starlette writes it: lower case
+                    headers.append(_NOSNIFF)
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, send_wrapper, head)
+        except _ClientGone:
+            status[0] = 499  # nginx's word for it: the client closed the connection first
+        finally:
+            if self.access_log or status[0] >= 500:
                 latency = round((time.perf_counter() - start) * 1000, 2)
-                level = logging.WARNING if status_holder[0] >= 500 else logging.INFO
+                level = logging.WARNING if status[0] >= 500 else logging.INFO
                 log.log(
                     level,
                     "%s %s %d",
                     scope["method"],
                     scope["path"],
-                    status_holder[0],
+                    status[0],
                     extra={
-                        "request_id": request_id,
+                        "request_id": head.request_id,
                         "latency_ms": latency,
-                        "status": status_holder[0],
+                        "status": status[0],
                     },
                 )
 
-    async def _too_large(self, send: Send, limit: int) -> None:
-        response = error(413, [f"request body larger than {limit} bytes"])
-        await response({"type": "http"}, _empty_receive, send)
+    async def _handle(self, scope: Scope, receive: Receive, send: Send, head: _Head) -> None:
+        refusal = self._refusal(scope, head)
+        rule = self.body_rules.get(scope["path"], self.default_rule)
+        if refusal is None:
+            refusal = self._body_refusal(scope, head, rule)
+        if refusal is not None:
+            await _answer(send, *refusal)
+            return
+        if not head.has_body:
+            async with self.semaphore:
+                await self.app(scope, receive, send)
+            return
+        deadline = self._deadline(head, rule)
+        if not rule.buffered:
+            await self._streamed(scope, receive, send, rule, deadline)
+            return
+        try:
+            body = await _read_body(receive, rule.limit, deadline)
+        except BodyTooLarge as exc:
+            await _answer(send, 413, str(exc), close=True)
+            return
+        except BodyTimeout as exc:
+            await _answer(send, 408, str(exc), close=True)
+            return
+        async with self.semaphore:
+            try:
+                await self.app(scope, _replay(body, receive), send)
+            except BodyTooLarge as exc:  # a route that read past the end of its replay
+                await _answer(send, 413, str(exc), close=True)
+
+    async def _streamed(
+        self, scope: Scope, receive: Receive, send: Send, rule: BodyRule, deadline: float
+    ) -> None:
+        """The route reads the body as it arrives; the slot is taken with its last byte."""
+        received = 0
+        slot = False
+        started = False
+
+        async def receive_body() -> Message:
+            nonlocal received, slot
+            remaining = deadline - asyncio.get_running_loop().time()
+            try:
+                async with asyncio.timeout(max(remaining, 0)):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTimeout from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > rule.limit:
+                    raise BodyTooLarge(rule.limit)
+                if not message.get("more_body", False) and not slot:
+                    await self.semaphore.acquire()
+                    slot = True
+            return message
+
+        async def send_started(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive_body, send_started)
+        except (BodyTooLarge, BodyTimeout) as exc:
+            if started:
+                raise
+            code = 413 if isinstance(exc, BodyTooLarge) else 408
+            await _answer(send, code, str(exc), close=True)
+        finally:
+            if slot:
+                self.semaphore.release()
+
+
+async def _answer(send: Send, status: int, message: str, *, close: bool = False) -> None:
+    # The rest of a body that was refused is not read: the connection cannot be reused.
+    headers = {"Connection": "close"} if close or status in (408, 413) else None
+    response = error(status, [message], headers)
+    await response({"type": "http"}, _empty_receive, send)
+
+
+async def _read_body(receive: Receive, limit: int, deadline: float) -> bytes:
+    """The whole body, by `deadline` (event loop time); raises `_ClientGone` when the client
+    leaves first, `BodyTooLarge` past `limit`, `BodyTimeout` at the deadline."""
+    chunks: list[bytes] = []
+    received = 0
+    try:
+        async with asyncio.timeout_at(deadline):
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":
+                    raise _ClientGone
+                chunk = message.get("body", b"")
+                received += len(chunk)
+                if received > limit:
+                    raise BodyTooLarge(limit)
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+    except TimeoutError:
+        raise BodyTimeout from None
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that gives `body` first, as one message, then whatever comes next."""
+    pending = True
+
+    async def replay() -> Message:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
 
 
 async def _empty_receive() -> Message:

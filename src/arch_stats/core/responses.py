@@ -63,5 +63,6 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         413: "Body too large",
         422: "Invalid input",
         429: "Too many attempts",
+        503: "Database unavailable or busy: try again after Retry-After seconds",
     }
     return {c: {"model": ErrorEnvelope, "description": descriptions.get(c, "Error")} for c in codes}

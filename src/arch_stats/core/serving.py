@@ -1,13 +1,40 @@
-"""How `arch-stats serve` runs uvicorn: one set of options, shared by benchmarks and tests."""
+"""How `arch-stats serve` runs uvicorn: one set of options, shared by benchmarks and tests.
+
+uvicorn bounds an idle keep-alive connection (`timeout_keep_alive`) but not a connection that
+never finishes its headers, nor a fresh one that sends nothing, nor how many are open. Its
+httptools protocol is extended here (`EdgeHttpProtocol`, named in `UVICORN["http"]`) with:
+
+- a headers deadline (`HEADERS_TIMEOUT_SECONDS`, from the connection's first byte or its
+  opening): a silent connection is closed, one part-way through its headers gets a 408;
+- a bound on the size of a request's headers (431 beyond `MAX_HEADER_BYTES`);
+- a cap on open connections per process (`MAX_CONNECTIONS`, by default what the open-file limit
+  leaves after the database pool and files): at the cap, the connection idle the longest (no
+  request in flight) is closed to make room, and when none is idle the newcomer is answered
+  503 with Retry-After and closed, before the process could run out of file descriptors.
+
+Body deadlines and the concurrency slot are in `core.middleware` (they need the path).
+The limits come from the app: its lifespan state carries `EdgeLimits` under `"edge"`.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Final
+import asyncio
+import resource
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+import orjson
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+if TYPE_CHECKING:
+    from arch_stats.core.settings import Settings
 
 # Keyword arguments of `uvicorn.run` / `uvicorn.Config`.
 UVICORN: Final[dict[str, Any]] = {
     "loop": "uvloop",
-    "http": "httptools",
+    # httptools, with the deadlines and the connection cap described above.
+    "http": "arch_stats.core.serving:EdgeHttpProtocol",
     # websockets' sans-I/O protocol: a frame is encoded and written in one call, with no
     # per-send lock and drain as in the legacy one: 20 % less server CPU per shot in the live
     # fan-out to 100 clients, p99 9.4–9.8 ms instead of 11.3–12.3 (bench/live).
@@ -18,6 +45,12 @@ UVICORN: Final[dict[str, Any]] = {
     "access_log": False,
     "server_header": False,
 }
+
+MAX_HEADER_BYTES: Final = 64 * 1024
+# File descriptors kept for everything but client connections: the pool is added to these
+# (the LISTEN and assembler connections, the listening socket, static files, logs, spools).
+RESERVED_FDS: Final = 64
+REFUSE_RETRY_AFTER: Final = 2
 
 
 # `serve` itself: the same, with WebSockets told 1001 (going away) when it stops.
@@ -39,3 +72,163 @@ def uvicorn_flags() -> list[str]:
         else:
             flags.append(f"--{name}={value}")
     return flags
+
+
+def connection_cap(configured: int, pool_max: int) -> int:
+    """`configured`, or what the open-file limit leaves for client connections."""
+    if configured > 0:
+        return configured
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        soft = 1 << 20
+    return max(16, soft - pool_max - RESERVED_FDS)
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeLimits:
+    headers_timeout: float = 10.0
+    keep_alive_timeout: float = 5.0
+    max_connections: int = 1000
+    max_header_bytes: int = MAX_HEADER_BYTES
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EdgeLimits:
+        return cls(
+            headers_timeout=settings.headers_timeout_seconds,
+            keep_alive_timeout=settings.keep_alive_timeout_seconds,
+            max_connections=connection_cap(settings.max_connections, settings.pg_pool_max),
+        )
+
+
+def _canned(status: bytes, message: str, *extra: bytes) -> bytes:
+    body = orjson.dumps({"code": int(status[:3]), "data": None, "errors": [message]})
+    return b"".join(
+        [
+            b"HTTP/1.1 %s\r\n" % status,
+            b"content-type: application/json\r\n",
+            b"content-length: %d\r\n" % len(body),
+            *extra,
+            b"connection: close\r\n\r\n",
+            body,
+        ]
+    )
+
+
+_REFUSED = _canned(
+    b"503 Service Unavailable",
+    "too many open connections, try again later",
+    b"retry-after: %d\r\n" % REFUSE_RETRY_AFTER,
+)
+_HEADERS_TIMEOUT = _canned(b"408 Request Timeout", "request headers not received in time")
+_HEADERS_TOO_LARGE = _canned(b"431 Request Header Fields Too Large", "request headers too large")
+
+
+class EdgeHttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a headers deadline, a header size bound and a cap on
+    open connections (see the module's text)."""
+
+    _fallback: EdgeLimits | None = None
+
+    def _limits(self) -> EdgeLimits:
+        limits = self.app_state.get("edge")
+        if isinstance(limits, EdgeLimits):
+            return limits
+        if EdgeHttpProtocol._fallback is None:
+            from arch_stats.core.settings import get_settings
+
+            EdgeHttpProtocol._fallback = EdgeLimits.from_settings(get_settings())
+        return EdgeHttpProtocol._fallback
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.edge = self._limits()
+        self.timeout_keep_alive = self.edge.keep_alive_timeout  # type: ignore[assignment]
+        self.idle_since = time.monotonic()
+        self.in_headers = False
+        self.header_bytes = 0
+        self.refusing = False
+        self.headers_timer: asyncio.TimerHandle | None = None
+        if len(self.connections) > self.edge.max_connections and not self._evict_idle():
+            self._refuse()
+            return
+        self._arm_headers_timer()
+
+    # The cap.
+
+    def busy(self) -> bool:
+        """A request is in flight (or queued) on this connection."""
+        return bool(self.pipeline) or (self.cycle is not None and not self.cycle.response_complete)
+
+    def _evict_idle(self) -> bool:
+        oldest: EdgeHttpProtocol | None = None
+        for conn in self.connections:
+            if conn is self or not isinstance(conn, EdgeHttpProtocol) or conn.busy():
+                continue
+            if oldest is None or conn.idle_since < oldest.idle_since:
+                oldest = conn
+        if oldest is None:
+            return False
+        self.connections.discard(oldest)
+        oldest.transport.close()
+        return True
+
+    def _refuse(self) -> None:
+        self.connections.discard(self)
+        self.refusing = True
+        self.logger.warning("connection refused: %d open (MAX_CONNECTIONS)", len(self.connections))
+        self.transport.write(_REFUSED)
+        # Closed once the request arrives (read, so that the close does not reset the answer)
+        # or soon.
+        self.headers_timer = self.loop.call_later(1.0, self.transport.close)
+
+    # The headers deadline and size.
+
+    def _arm_headers_timer(self) -> None:
+        if self.headers_timer is None:
+            self.headers_timer = self.loop.call_later(
+                self.edge.headers_timeout, self._headers_timeout
+            )
+
+    def _cancel_headers_timer(self) -> None:
+        if self.headers_timer is not None:
+            self.headers_timer.cancel()
+            self.headers_timer = None
+
+    def _headers_timeout(self) -> None:
+        self.headers_timer = None
+        if self.transport.is_closing():
+            return
+        if self.in_headers:  # part of a request came: say why it is closed
+            self.transport.write(_HEADERS_TIMEOUT)
+        self.transport.close()
+
+    def data_received(self, data: bytes) -> None:
+        if self.refusing:
+            self.transport.close()
+            return
+        super().data_received(data)
+        if self.in_headers and not self.transport.is_closing():
+            self.header_bytes += len(data)
+            if self.header_bytes > self.edge.max_header_bytes:
+                self._cancel_headers_timer()
+                self.transport.write(_HEADERS_TOO_LARGE)
+                self.transport.close()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.in_headers = True
+        self.header_bytes = 0
+        self._arm_headers_timer()
+
+    def on_headers_complete(self) -> None:
+        self.in_headers = False
+        self._cancel_headers_timer()
+        super().on_headers_complete()
+
+    def on_response_complete(self) -> None:
+        self.idle_since = time.monotonic()
+        super().on_response_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_headers_timer()
+        super().connection_lost(exc)

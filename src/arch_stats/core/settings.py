@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 
@@ -34,6 +34,16 @@ class Settings(BaseSettings):
     )
     pg_pool_min: int = Field(default=1, ge=0)
     pg_pool_max: int = Field(default=10, ge=1)
+    pg_acquire_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Longest wait for a pooled connection (or a new one); then 503.",
+    )
+    pg_statement_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="Longest statement of a request (PostgreSQL's statement_timeout); then 503.",
+    )
     api_max_concurrent_requests: int = Field(
         default=100, ge=1, description="Requests handled at once; more wait in line."
     )
@@ -100,6 +110,35 @@ class Settings(BaseSettings):
     hot_path: bool = Field(
         default=True,
         description="Answer the busiest reads ahead of FastAPI's request path (same answers).",
+    )
+    headers_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="A connection must send a request's headers within this (silent ones too).",
+    )
+    body_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Time allowed for a request body, plus its length at…"
+    )
+    body_min_rate: int = Field(
+        default=65_536, ge=1, description="…this many bytes per second; then 408 and closed."
+    )
+    keep_alive_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="An idle keep-alive connection is closed after this."
+    )
+    max_connections: int = Field(
+        default=0,
+        ge=0,
+        description="Open connections per process; 0: derived from the open-file limit.",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the service answers to (comma-separated; `*`: any). "
+        "Empty: HOST, localhost and IP addresses.",
+    )
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins besides the request's own whose cookie-authenticated writes are "
+        "accepted (comma-separated, e.g. https://archery.example.org).",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
@@ -168,6 +207,13 @@ class Settings(BaseSettings):
     ws_heartbeat_seconds: float = Field(
         default=30.0, gt=0, description="Seconds between WebSocket heartbeat frames."
     )
+
+    @field_validator("allowed_hosts", "allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="after")
     def _pool_bounds(self) -> Settings:

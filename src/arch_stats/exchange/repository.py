@@ -19,7 +19,7 @@ from uuid import UUID
 
 import asyncpg
 
-from arch_stats.core.database import Connection, Executor
+from arch_stats.core.database import Connection, Executor, long_statements
 from arch_stats.core.errors import Conflict, InvalidInput
 from arch_stats.stats.repository import session_filters
 
@@ -134,9 +134,10 @@ def sessions_query(
     return sql, args
 
 
-async def set_statement_timeout(conn: Executor, seconds: float) -> None:
-    """The transaction's own statement_timeout (its statements are large by design)."""
-    await conn.execute(f"SET LOCAL statement_timeout = {max(1, round(seconds * 1000))}")
+async def set_statement_timeout(conn: Connection, seconds: float) -> None:
+    """The transaction's own statement_timeout (its statements are large by design), on the
+    client's side too (the pool's default is the API's short one)."""
+    await long_statements(conn, seconds)
 
 
 async def copy_csv(

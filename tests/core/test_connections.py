@@ -1,0 +1,176 @@
+"""Slow, silent and too many connections do not stop the server (a real `serve` process, raw
+sockets on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+from tests.serve_process import Served, open_raw, read_until_closed, serve, status_of
+
+SLOW_LOGIN = (
+    b"POST /api/v0/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
+)
+
+
+@pytest.fixture(scope="module")
+async def edge(migrated: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Served]:
+    log = tmp_path_factory.mktemp("edge") / "serve.log"
+    env = {
+        "HEADERS_TIMEOUT_SECONDS": "2",
+        "BODY_TIMEOUT_SECONDS": "2",
+        "API_MAX_CONCURRENT_REQUESTS": "2",
+    }
+    async with serve(migrated, log, env=env) as served:
+        yield served
+
+
+async def test_silent_connection_closed_well_before_25_s_by_default(
+    migrated: str, tmp_path: Path
+) -> None:
+    async with serve(migrated, tmp_path / "serve.log") as served:
+        reader, writer = await open_raw(served.port)
+        try:
+            answer = await read_until_closed(reader, timeout=20)
+        finally:
+            writer.close()
+        assert answer == b""  # closed without a word: it never asked anything
+
+
+async def test_headers_never_finished_408_then_closed(edge: Served) -> None:
+    reader, writer = await open_raw(edge.port)
+    writer.write(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    await writer.drain()
+    answer = await read_until_closed(reader, timeout=15)
+    writer.close()
+    assert status_of(answer) == 408
+    assert b"connection: close" in answer.lower()
+
+
+async def test_headers_trickled_byte_by_byte_cut_at_the_deadline(edge: Served) -> None:
+    reader, writer = await open_raw(edge.port)
+    request = b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 200
+
+    async def trickle() -> None:
+        for byte in request:
+            writer.write(bytes([byte]))
+            await writer.drain()
+            await asyncio.sleep(0.1)  # 20 s for all of it; the deadline is 2 s
+
+    task = asyncio.create_task(trickle())
+    try:
+        answer = await read_until_closed(reader, timeout=15)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await task
+        writer.close()
+    assert status_of(answer) == 408
+
+
+async def test_headers_over_64_kib_431(edge: Served) -> None:
+    reader, writer = await open_raw(edge.port)
+    writer.write(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    for n in range(100):
+        writer.write(b"X-Filler-%d: %s\r\n" % (n, b"b" * 1000))
+    with contextlib.suppress(ConnectionError):
+        await writer.drain()
+    answer = await read_until_closed(reader, timeout=15)
+    writer.close()
+    assert status_of(answer) == 431
+
+
+async def test_slow_bodies_hold_no_slot_and_are_cut_with_408(edge: Served) -> None:
+    """Six logins trickling a 100,000-byte body one byte every 0.5 s, with 2 slots: health
+    and the web UI still answer, and each slow body gets a 408 at its deadline."""
+    conns = [await open_raw(edge.port) for _ in range(6)]
+
+    async def trickle(writer: asyncio.StreamWriter) -> None:
+        writer.write(SLOW_LOGIN)
+        while True:
+            await writer.drain()
+            await asyncio.sleep(0.5)
+            writer.write(b" ")
+
+    tasks = [asyncio.create_task(trickle(w)) for _, w in conns]
+    try:
+        await asyncio.sleep(0.5)
+        async with httpx.AsyncClient(base_url=edge.url, timeout=5) as http:
+            health = await http.get("/api/health")
+            page = await http.get("/app/")
+        assert health.status_code == 200
+        assert page.status_code == 200
+        answers = await asyncio.gather(*(read_until_closed(r, timeout=20) for r, _ in conns))
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for _, writer in conns:
+            writer.close()
+    assert [status_of(a) for a in answers] == [408] * 6
+    body = orjson.loads(answers[0].split(b"\r\n\r\n", 1)[1])
+    assert body == {"code": 408, "data": None, "errors": ["request body not received in time"]}
+
+
+async def test_connection_cap_evicts_idle_then_refuses_when_all_are_busy(
+    migrated: str, tmp_path: Path
+) -> None:
+    env = {"MAX_CONNECTIONS": "10", "BODY_TIMEOUT_SECONDS": "60", "HEADERS_TIMEOUT_SECONDS": "60"}
+    async with serve(migrated, tmp_path / "serve.log", env=env) as served:
+        idle = [await open_raw(served.port) for _ in range(10)]
+        await asyncio.sleep(0.3)
+        async with httpx.AsyncClient(base_url=served.url, timeout=5) as http:
+            assert (await http.get("/api/health")).status_code == 200
+        # The connection idle the longest made room for it.
+        assert await read_until_closed(idle[0][0], timeout=5) == b""
+        for _, writer in idle:
+            writer.close()
+        await asyncio.sleep(0.3)
+
+        busy = []
+        for _ in range(10):
+            reader, writer = await open_raw(served.port)
+            writer.write(SLOW_LOGIN)
+            await writer.drain()
+            busy.append((reader, writer))
+        await asyncio.sleep(0.3)
+        reader, writer = await open_raw(served.port)
+        writer.write(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        await writer.drain()
+        answer = await read_until_closed(reader, timeout=5)
+        writer.close()
+        for _, w in busy:
+            w.close()
+    assert status_of(answer) == 503
+    head, body = answer.split(b"\r\n\r\n", 1)
+    assert b"retry-after: 2" in head.lower()
+    assert orjson.loads(body)["code"] == 503
+
+
+async def test_open_file_limit_256_with_300_idle_sockets_new_requests_served(
+    migrated: str, tmp_path: Path
+) -> None:
+    env = {"HEADERS_TIMEOUT_SECONDS": "60"}
+    async with serve(migrated, tmp_path / "serve.log", env=env, nofile=256) as served:
+        idle = []
+        try:
+            for _ in range(300):
+                idle.append(await open_raw(served.port))
+            await asyncio.sleep(1)
+            async with httpx.AsyncClient(base_url=served.url, timeout=10) as http:
+                ready = await http.get("/api/ready")  # a database connection
+                page = await http.get("/app/")  # a file opened
+        finally:
+            for _, writer in idle:
+                writer.close()
+        assert ready.status_code == 200, ready.text
+        assert page.status_code == 200
+        assert served.proc.poll() is None
+    assert "Too many open files" not in served.log_text()
