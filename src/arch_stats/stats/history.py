@@ -37,6 +37,8 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import asyncpg
+import numpy as np
+import orjson
 
 from arch_stats.faces.catalog import FACES
 from arch_stats.faces.rounds import ROUNDS, distance_label
@@ -68,13 +70,13 @@ class Session:
     target_distance_m: float | None
     handicap: float | None = None
     basis: Basis | None = None
+    day: float = 0.0  # days since 1970 (UTC): of the period by week or month, else of the start
 
-    @property
-    def day(self) -> float:
-        """Days since 1970 (UTC): of the period by week or month, else of the start."""
+    def __post_init__(self) -> None:
+        at = self.start_time
         if self.period is not None:
-            return datetime.combine(self.period, time(), UTC).timestamp() / DAY_S
-        return self.start_time.timestamp() / DAY_S
+            at = datetime.combine(self.period, time(), UTC)
+        self.day = at.timestamp() / DAY_S
 
 
 def sessions_of(row: asyncpg.Record) -> list[Session]:
@@ -135,23 +137,47 @@ def mean_handicap(sessions: Iterable[Session]) -> float | None:
     return round(sum(values) / len(values), 1) if values else None
 
 
-def patch_rows(rows: list[dict[str, Any]], sessions: Sequence[Session], group: str) -> None:
-    """Add `round_name`, `handicap` and `handicap_basis` to the rows of the history."""
+_NULL = "null"
+_BASIS_JSON = {None: _NULL, "round": '"round"', "partial_round": '"partial_round"',
+               "face_distance": '"face_distance"', "sessions": '"sessions"'}  # fmt: skip
+
+
+@lru_cache(maxsize=1024)
+def _round_name_json(code: str | None) -> str:
+    spec = ROUNDS.get(code) if code else None
+    return orjson.dumps(spec.name if spec else None).decode()
+
+
+def _number_json(value: float | None) -> str:
+    return _NULL if value is None else repr(value)
+
+
+def rows_json(
+    texts: Sequence[str], keys: Sequence[str], sessions: Sequence[Session], group: str
+) -> str:
+    """The rows of the history (JSON texts from PostgreSQL, one per row, keyed by session id
+    or period) with `round_name`, `handicap` and `handicap_basis` added to each text."""
+    extra: dict[str, str] = {}
     if group == "session":
-        by_id = {s.session_id: s for s in sessions}
-        for row in rows:
-            s = by_id[row["session_id"]]
-            row["handicap"], row["handicap_basis"] = s.handicap, s.basis
-    else:
-        by_period: dict[str | None, list[Session]] = {}
         for s in sessions:
-            by_period.setdefault(s.period.isoformat() if s.period else None, []).append(s)
-        for row in rows:
-            h = mean_handicap(by_period.get(row["period"], ()))
-            row["handicap"], row["handicap_basis"] = h, "sessions" if h is not None else None
-    for row in rows:
-        spec = ROUNDS.get(row["round_code"]) if row["round_code"] else None
-        row["round_name"] = spec.name if spec else None
+            extra[s.session_id] = (
+                f',"round_name":{_round_name_json(s.round_code)},'
+                f'"handicap":{_number_json(s.handicap)},"handicap_basis":{_BASIS_JSON[s.basis]}}}'
+            )
+    else:
+        by_period: dict[str, list[Session]] = {}
+        for s in sessions:
+            if s.period is not None:
+                by_period.setdefault(s.period.isoformat(), []).append(s)
+        for key, members in by_period.items():
+            h = mean_handicap(members)
+            basis = _BASIS_JSON["sessions" if h is not None else None]
+            extra[key] = (
+                f',"round_name":null,"handicap":{_number_json(h)},"handicap_basis":{basis}}}'
+            )
+    return (
+        "[" + ",".join(text[:-1] + extra[key] for text, key in zip(texts, keys, strict=True)) + "]"
+    )
 
 
 # --- series -----------------------------------------------------------------------------
@@ -172,12 +198,14 @@ def fit(xs: Sequence[float], ys: Sequence[float]) -> dict[str, Any]:
     }
     if n < 2:
         return out
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mx) ** 2 for x in xs)
+    x = np.asarray(xs, dtype=np.float64)
+    y = np.asarray(ys, dtype=np.float64)
+    mx, my = float(x.mean()), float(y.mean())
+    dx, dy = x - mx, y - my
+    sxx = float(dx @ dx)
     if sxx == 0:
         return out
-    syy = sum((y - my) ** 2 for y in ys)
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    syy, sxy = float(dy @ dy), float(dx @ dy)
     slope = sxy / sxx
     out.update(
         slope_per_day=slope,
@@ -189,7 +217,7 @@ def fit(xs: Sequence[float], ys: Sequence[float]) -> dict[str, Any]:
     return out
 
 
-def _session_point(s: Session, round_series: bool) -> dict[str, Any]:
+def _session_point(s: Session) -> dict[str, Any]:
     return {
         "session_id": s.session_id,
         "period": None,
@@ -198,7 +226,7 @@ def _session_point(s: Session, round_series: bool) -> dict[str, Any]:
         "arrows": s.arrows,
         "total": s.total,
         "average_per_arrow": s.total / s.arrows,
-        "score": s.round_score if round_series else None,
+        "score": s.round_score,
         "handicap": s.handicap,
     }
 
@@ -220,11 +248,17 @@ def _period_point(members: Sequence[Session]) -> dict[str, Any]:
 
 
 def _series(
-    key: str, kind: str, label: str, members: list[Session], group: str, **fields: Any
+    key: str,
+    kind: str,
+    label: str,
+    members: list[Session],
+    points_of: dict[str, dict[str, Any]] | None,
+    **fields: Any,
 ) -> dict[str, Any]:
-    """`members`: sessions with arrows, in time order."""
-    if group == "session":
-        points = [_session_point(s, kind == "round") for s in members]
+    """`members`: sessions with arrows, in time order; `points_of`: by session, each
+    session's point (shared by the series it is in); None: by week or month."""
+    if points_of is not None:
+        points = [points_of[s.session_id] for s in members]
         days = [s.day for s in members]
     else:
         by_period: dict[date | None, list[Session]] = {}
@@ -264,12 +298,17 @@ def series(sessions: Sequence[Session], group: str) -> dict[str, list[dict[str, 
             by_round.setdefault(s.round_code, []).append(s)
         if s.round_code is None or (known and _single_distance(s.round_code)):
             by_distance.setdefault((s.is_indoor, s.distance_m), []).append(s)
+    points_of = (
+        {s.session_id: _session_point(s) for s in sessions if s.arrows}
+        if group == "session"
+        else None
+    )
     rounds = []
     for code, members in by_round.items():
         spec = ROUNDS.get(code)
         name = spec.name if spec else None
         rounds.append(
-            _series(f"round:{code}", "round", name or code, members, group,
+            _series(f"round:{code}", "round", name or code, members, points_of,
                     round_code=code, round_name=name, distance_m=None, is_indoor=None)
         )  # fmt: skip
     rounds.sort(key=lambda r: (r["label"].lower(), r["round_code"]))
@@ -278,6 +317,7 @@ def series(sessions: Sequence[Session], group: str) -> dict[str, list[dict[str, 
         where = "indoor" if indoor else "outdoor"
         distances.append(
             _series(f"distance:{metres:g}:{where}", "distance", f"{metres:g} m {where}", members,
-                    group, round_code=None, round_name=None, distance_m=metres, is_indoor=indoor)
+                    points_of, round_code=None, round_name=None, distance_m=metres,
+                    is_indoor=indoor)
         )  # fmt: skip
     return {"by_round": rounds, "by_distance": distances}

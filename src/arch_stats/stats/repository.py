@@ -173,8 +173,8 @@ async def history(
     round_arrows: list[int],
     pb_min_arrows: int,
 ) -> asyncpg.Record:
-    """(rows, trend, by_round, by_distance) as JSON texts and the sessions as arrays (the
-    columns of `packed`), in one statement.
+    """The rows (`row_texts`, `row_keys`), the trend, the bests (`by_round`, `by_distance`)
+    as JSON texts and the sessions as arrays (the columns of `packed`), in one statement.
 
     `sessions`: the archer's sessions that pass the filters, with their summary. `counted`:
     the same, or only `arrow_id`'s shots of them when it is given (aggregated from `shot`
@@ -272,8 +272,8 @@ async def history(
         WHERE {whole} AND r.code IS NULL
           AND EXISTS (SELECT 1 FROM shot h WHERE h.target_id = t.id)
         GROUP BY t.session_id
-        HAVING count(DISTINCT f.face_type) = 1 AND count(DISTINCT t.distance_m) = 1
-           AND count(DISTINCT t.compound_scoring) = 1
+        HAVING min(f.face_type) = max(f.face_type) AND min(t.distance_m) = max(t.distance_m)
+           AND bool_and(t.compound_scoring) = bool_or(t.compound_scoring)
     ), per_session AS (
         -- Each counted session, for its handicap and its series (stats/history.py): its
         -- round's score when complete and, without a standard round, its face and distance.
@@ -308,8 +308,13 @@ async def history(
         ORDER BY b.distance_m, b.is_indoor, b.total::float8 / b.shots DESC, b.start_time
     )
     SELECT
-        (SELECT coalesce(json_agg(g ORDER BY g.start_time, g.session_id), '[]') FROM g)
-            AS rows,
+        -- The rows as JSON texts, each with its key (session id, or period), so that the
+        -- service adds a session's handicap to its row's text without parsing them all.
+        (SELECT coalesce(array_agg(row_to_json(g)::text ORDER BY g.start_time, g.session_id),
+                         '{{}}') FROM g) AS row_texts,
+        (SELECT coalesce(array_agg(coalesce(g.session_id::text, g.period::text)
+                                   ORDER BY g.start_time, g.session_id), '{{}}') FROM g)
+            AS row_keys,
         (SELECT json_build_object('points', t.points, 'slope_per_day', t.slope,
                                   'slope_per_year', t.slope * 365.25, 'r2', t.r2)
          FROM trend t) AS trend,
