@@ -86,7 +86,9 @@ def sessions_of(row: asyncpg.Record) -> list[Session]:
         "session_ids", "start_times", "periods", "round_codes", "distances", "indoor",
         "arrows", "totals", "round_scores", "face_types", "compound", "target_distances",
     )  # fmt: skip
-    return [Session(*values) for values in zip(*(row[c] for c in columns), strict=True)]
+    sessions = [Session(*values) for values in zip(*(row[c] for c in columns), strict=True)]
+    sessions.sort(key=lambda s: (s.start_time, s.session_id))
+    return sessions
 
 
 # --- handicaps --------------------------------------------------------------------------

@@ -284,21 +284,24 @@ async def history(
         LEFT JOIN round_scores rs ON rs.session_id = c.id
         LEFT JOIN faces fx ON fx.session_id = c.id
     ), packed AS (
-        -- The sessions as parallel arrays in time order (stats/history.py `sessions_of`).
-        SELECT count(*)::int AS n_sessions,
-               array_agg(p.id::text ORDER BY p.start_time, p.id) AS session_ids,
-               array_agg(p.start_time ORDER BY p.start_time, p.id) AS start_times,
-               array_agg(p.period ORDER BY p.start_time, p.id) AS periods,
-               array_agg(p.round_code ORDER BY p.start_time, p.id) AS round_codes,
-               array_agg(p.distance_m ORDER BY p.start_time, p.id) AS distances,
-               array_agg(p.is_indoor ORDER BY p.start_time, p.id) AS indoor,
-               array_agg(p.arrows ORDER BY p.start_time, p.id) AS arrows,
-               array_agg(p.total ORDER BY p.start_time, p.id) AS totals,
-               array_agg(p.round_score ORDER BY p.start_time, p.id) AS round_scores,
-               array_agg(p.face_type ORDER BY p.start_time, p.id) AS face_types,
-               array_agg(p.compound_scoring ORDER BY p.start_time, p.id) AS compound,
-               array_agg(p.target_distance_m ORDER BY p.start_time, p.id) AS target_distances
+        -- The sessions as parallel arrays (one aggregate, so one order for all of them; the
+        -- service sorts them by time: stats/history.py `sessions_of`).
+        SELECT count(*)::int AS n_sessions, array_agg(p.id::text) AS session_ids,
+               array_agg(p.start_time) AS start_times, array_agg(p.period) AS periods,
+               array_agg(p.round_code) AS round_codes, array_agg(p.distance_m) AS distances,
+               array_agg(p.is_indoor) AS indoor, array_agg(p.arrows) AS arrows,
+               array_agg(p.total) AS totals, array_agg(p.round_score) AS round_scores,
+               array_agg(p.face_type) AS face_types, array_agg(p.compound_scoring) AS compound,
+               array_agg(p.target_distance_m) AS target_distances
         FROM per_session p
+    ), texts AS (
+        -- The rows as JSON texts, each with its key (session id, or period), so that the
+        -- service adds a session's handicap to its row's text without parsing them all.
+        SELECT coalesce(array_agg(row_to_json(g)::text ORDER BY g.start_time, g.session_id),
+                        '{{}}') AS row_texts,
+               coalesce(array_agg(coalesce(g.session_id::text, g.period::text)
+                                  ORDER BY g.start_time, g.session_id), '{{}}') AS row_keys
+        FROM g
     ), best_distance AS (
         SELECT DISTINCT ON (b.distance_m, b.is_indoor)
                b.distance_m, b.is_indoor, b.total::float8 / b.shots AS average_per_arrow,
@@ -308,13 +311,7 @@ async def history(
         ORDER BY b.distance_m, b.is_indoor, b.total::float8 / b.shots DESC, b.start_time
     )
     SELECT
-        -- The rows as JSON texts, each with its key (session id, or period), so that the
-        -- service adds a session's handicap to its row's text without parsing them all.
-        (SELECT coalesce(array_agg(row_to_json(g)::text ORDER BY g.start_time, g.session_id),
-                         '{{}}') FROM g) AS row_texts,
-        (SELECT coalesce(array_agg(coalesce(g.session_id::text, g.period::text)
-                                   ORDER BY g.start_time, g.session_id), '{{}}') FROM g)
-            AS row_keys,
+        y.row_texts, y.row_keys,
         (SELECT json_build_object('points', t.points, 'slope_per_day', t.slope,
                                   'slope_per_year', t.slope * 365.25, 'r2', t.r2)
          FROM trend t) AS trend,
@@ -323,7 +320,7 @@ async def history(
         (SELECT coalesce(json_agg(d ORDER BY d.distance_m, d.is_indoor), '[]')
          FROM best_distance d) AS by_distance,
         x.*
-    FROM packed x
+    FROM packed x, texts y
     """
     row = await conn.fetchrow(sql, *args)
     assert row is not None
