@@ -206,7 +206,7 @@ async def test_each_series_has_its_own_regression(
     assert indoor["trend"]["slope_per_day"] == pytest.approx(slope)
     assert indoor["trend"]["points"] == 3
     assert indoor["handicap_trend"]["points"] == 3  # all three have a handicap
-    assert [p["score"] for p in indoor["points"]] == [None, None, None]  # not a round series
+    assert [p["score"] for p in indoor["points"]] == [540, None, 560]  # complete rounds
     # The top-level trend still runs over every row (compatibility).
     assert h["trend"]["points"] == 8
 

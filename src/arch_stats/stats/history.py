@@ -25,18 +25,25 @@ shot at one distance (practice, and standard rounds of a single distance; a mult
 round such as a WA 1440 is in no distance series). Each has its points (per session, or per
 week or month of its own sessions), the least-squares trend of the average per arrow over
 time, and the trend of the handicap over the points that have one.
+
+Everything here works on the sessions as columns (numpy arrays and lists) and writes the
+points as JSON text: a history of thousands of sessions costs a few milliseconds and creates
+no object per session for the garbage collector to walk.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import Any, Literal
 
 import asyncpg
+import numpy as np
+import numpy.typing as npt
+import orjson
 
 from arch_stats.faces.catalog import FACES
 from arch_stats.faces.rounds import ROUNDS, distance_label
@@ -48,116 +55,182 @@ DAY_S = 86_400.0
 YEAR_DAYS = 365.25
 
 Basis = Literal["round", "partial_round", "face_distance", "sessions"]
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
+Index = npt.NDArray[np.intp]
 
 
 @dataclass(slots=True)
-class Session:
-    """One session of the history (from the columns of the statement's `packed`)."""
+class Sessions:
+    """The history's sessions as columns, in time order (from the statement's `packed`)."""
 
-    session_id: str
-    start_time: datetime
-    period: date | None  # by week or month: its first day
-    round_code: str | None
-    distance_m: float
-    is_indoor: bool
-    arrows: int
-    total: int
-    round_score: int | None  # the first n arrows of a complete standard round
-    face_type: str | None  # the one face type of its targets with shots, else null
-    compound_scoring: bool | None
-    target_distance_m: float | None
-    handicap: float | None = None
-    basis: Basis | None = None
+    ids: list[str]
+    start_times: list[datetime]
+    periods: list[date | None]  # by week or month: the first day of its period
+    round_codes: list[str | None]
+    distances: list[float]
+    indoor: list[bool]
+    arrows: Ints
+    totals: Ints
+    round_scores: list[int | None]  # the first n arrows of a complete standard round
+    face_types: list[str | None]  # the one face type of its targets with shots, else null
+    compound: list[bool | None]
+    target_distances: list[float | None]
+    days: Floats  # days since 1970 (UTC): of the period by week or month, else of the start
+    handicap: Floats  # NaN: none
+    basis: list[Basis | None]
 
-    @property
-    def day(self) -> float:
-        """Days since 1970 (UTC): of the period by week or month, else of the start."""
-        if self.period is not None:
-            return datetime.combine(self.period, time(), UTC).timestamp() / DAY_S
-        return self.start_time.timestamp() / DAY_S
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
-def sessions_of(row: asyncpg.Record) -> list[Session]:
-    if not row["n_sessions"]:
-        return []
+def _day(at: datetime) -> float:
+    return at.timestamp() / DAY_S
+
+
+def sessions_of(row: asyncpg.Record) -> Sessions:
+    n = row["n_sessions"]
     columns = (
         "session_ids", "start_times", "periods", "round_codes", "distances", "indoor",
         "arrows", "totals", "round_scores", "face_types", "compound", "target_distances",
     )  # fmt: skip
-    return [Session(*values) for values in zip(*(row[c] for c in columns), strict=True)]
+    values = [row[c] or [] for c in columns]
+    ids, starts = values[0], values[1]
+    order = sorted(range(n), key=lambda i: (starts[i], ids[i]))
+    (ids, starts, periods, codes, distances, indoor, arrows, totals, scores, faces, compound,
+     target_distances) = ([column[i] for i in order] for column in values)  # fmt: skip
+    days = [
+        _day(datetime.combine(p, time(), UTC) if p is not None else at)
+        for at, p in zip(starts, periods, strict=True)
+    ]
+    return Sessions(
+        ids=ids,
+        start_times=starts,
+        periods=periods,
+        round_codes=codes,
+        distances=distances,
+        indoor=indoor,
+        arrows=np.asarray(arrows, dtype=np.int64),
+        totals=np.asarray(totals, dtype=np.int64),
+        round_scores=scores,
+        face_types=faces,
+        compound=compound,
+        target_distances=target_distances,
+        days=np.asarray(days, dtype=np.float64),
+        handicap=np.full(n, np.nan),
+        basis=[None] * n,
+    )
 
 
 # --- handicaps --------------------------------------------------------------------------
 
 
-def _face_key(s: Session) -> handicap.TargetKey | None:
-    face = FACES.get(s.face_type) if s.face_type else None
-    if face is None or s.target_distance_m is None:
+def _face_key(s: Sessions, i: int) -> handicap.TargetKey | None:
+    face_type, distance = s.face_types[i], s.target_distances[i]
+    face = FACES.get(face_type) if face_type else None
+    if face is None or distance is None:
         return None
     scoring = face.au_scoring
-    if s.compound_scoring and face.compound_applies and face.au_compound_scoring:
+    if s.compound[i] and face.compound_applies and face.au_compound_scoring:
         scoring = face.au_compound_scoring
-    return handicap.face_target(scoring, face.au_diameter_cm, s.target_distance_m, s.is_indoor)
+    return handicap.face_target(scoring, face.au_diameter_cm, distance, s.indoor[i])
 
 
-def add_handicaps(scheme: Scheme, sessions: Sequence[Session]) -> None:
+def add_handicaps(scheme: Scheme, s: Sessions) -> None:
     """Set each session's handicap and its basis (see the module's docstring)."""
-    # Decimal handicaps are interpolated in one numpy call per curve.
-    pending: dict[tuple[Any, ...], tuple[ScoreCurve, list[tuple[Session, float]]]] = {}
+    # Decimal handicaps: one numpy interpolation per curve.
+    pending: dict[tuple[Any, ...], tuple[ScoreCurve, list[int], list[float]]] = {}
 
-    def later(key: tuple[Any, ...], curve: ScoreCurve | None, s: Session, value: float) -> None:
+    def later(key: tuple[Any, ...], curve: ScoreCurve | None, i: int, value: float) -> None:
         if curve is not None:
-            pending.setdefault(key, (curve, []))[1].append((s, value))
+            entry = pending.setdefault(key, (curve, [], []))
+            entry[1].append(i)
+            entry[2].append(value)
 
-    for s in sessions:
-        spec = ROUNDS.get(s.round_code) if s.round_code else None
+    for i, code in enumerate(s.round_codes):
+        arrows, total = int(s.arrows[i]), int(s.totals[i])
+        spec = ROUNDS.get(code) if code else None
         if spec is not None and handicap.get_round(spec.code) is not None:
-            if s.round_score is not None:
-                s.handicap = handicap.table_handicap(scheme, spec.code, s.round_score)
-                s.basis = "round" if s.handicap is not None else None
-            elif s.arrows >= MIN_ARROWS:
-                s.basis = "partial_round"
-                key = ("round", spec.code, s.arrows)
-                later(key, handicap.round_curve(scheme, spec.code, s.arrows), s, s.total)
-        elif s.arrows >= MIN_ARROWS and (face := _face_key(s)) is not None:
-            s.basis = "face_distance"
-            later(("face", face), handicap.per_arrow_curve(scheme, face), s, s.total / s.arrows)
-    for curve, items in pending.values():
-        values = curve.handicaps_for([v for _, v in items])
-        for (s, _), h in zip(items, values.tolist(), strict=True):
-            s.handicap = round(h, 1) if math.isfinite(h) else None
-            if s.handicap is None:
-                s.basis = None
+            score = s.round_scores[i]
+            if score is not None:
+                h = handicap.table_handicap(scheme, spec.code, score)
+                if h is not None:
+                    s.handicap[i], s.basis[i] = h, "round"
+            elif arrows >= MIN_ARROWS:
+                curve = handicap.round_curve(scheme, spec.code, arrows)
+                later(("round", spec.code, arrows), curve, i, total)
+        elif arrows >= MIN_ARROWS and (face := _face_key(s, i)) is not None:
+            later(("face", face), handicap.per_arrow_curve(scheme, face), i, total / arrows)
+    for key, (curve, index, values) in pending.items():
+        found = curve.handicaps_for(values)
+        basis: Basis = "partial_round" if key[0] == "round" else "face_distance"
+        for i, h in zip(index, found.tolist(), strict=True):
+            if math.isfinite(h):
+                s.handicap[i], s.basis[i] = round(h, 1), basis
 
 
-def mean_handicap(sessions: Iterable[Session]) -> float | None:
-    values = [s.handicap for s in sessions if s.handicap is not None]
-    return round(sum(values) / len(values), 1) if values else None
+# --- JSON text --------------------------------------------------------------------------
+
+_NULL = "null"
+_BASIS_JSON = {None: _NULL, "round": '"round"', "partial_round": '"partial_round"',
+               "face_distance": '"face_distance"', "sessions": '"sessions"'}  # fmt: skip
 
 
-def patch_rows(rows: list[dict[str, Any]], sessions: Sequence[Session], group: str) -> None:
-    """Add `round_name`, `handicap` and `handicap_basis` to the rows of the history."""
+@lru_cache(maxsize=1024)
+def _round_name_json(code: str | None) -> str:
+    spec = ROUNDS.get(code) if code else None
+    return orjson.dumps(spec.name if spec else None).decode()
+
+
+def _number(value: float) -> str:
+    """A float as JSON (NaN: null; a numpy scalar as a plain float)."""
+    return repr(float(value)) if math.isfinite(value) else _NULL
+
+
+def _runs(days: Floats) -> Index:
+    """Where each run of equal values starts (the sessions of a period are consecutive)."""
+    if not len(days):
+        return np.zeros(0, dtype=np.intp)
+    return np.concatenate(([0], np.flatnonzero(np.diff(days)) + 1)).astype(np.intp)
+
+
+def _mean_handicaps(handicaps: Floats, starts: Index) -> list[float]:
+    """Per run: the mean of the handicaps that exist, rounded to 0.1 (NaN: none)."""
+    if not len(starts):
+        return []
+    known = np.isfinite(handicaps)
+    sums = np.add.reduceat(np.where(known, handicaps, 0.0), starts).tolist()
+    counts = np.add.reduceat(known.astype(np.int64), starts).tolist()
+    return [round(t / c, 1) if c else math.nan for t, c in zip(sums, counts, strict=True)]
+
+
+def rows_json(texts: Sequence[str], keys: Sequence[str], s: Sessions, group: str) -> str:
+    """The rows of the history (JSON texts from PostgreSQL, one per row, keyed by session id
+    or period) with `round_name`, `handicap` and `handicap_basis` added to each text."""
+    extra: dict[str, str] = {}
     if group == "session":
-        by_id = {s.session_id: s for s in sessions}
-        for row in rows:
-            s = by_id[row["session_id"]]
-            row["handicap"], row["handicap_basis"] = s.handicap, s.basis
+        for i, key in enumerate(s.ids):
+            extra[key] = (
+                f',"round_name":{_round_name_json(s.round_codes[i])},'
+                f'"handicap":{_number(s.handicap[i])},"handicap_basis":{_BASIS_JSON[s.basis[i]]}}}'
+            )
     else:
-        by_period: dict[str | None, list[Session]] = {}
-        for s in sessions:
-            by_period.setdefault(s.period.isoformat() if s.period else None, []).append(s)
-        for row in rows:
-            h = mean_handicap(by_period.get(row["period"], ()))
-            row["handicap"], row["handicap_basis"] = h, "sessions" if h is not None else None
-    for row in rows:
-        spec = ROUNDS.get(row["round_code"]) if row["round_code"] else None
-        row["round_name"] = spec.name if spec else None
+        starts = _runs(s.days)
+        for start, h in zip(starts.tolist(), _mean_handicaps(s.handicap, starts), strict=True):
+            period = s.periods[start]
+            basis = _BASIS_JSON["sessions" if math.isfinite(h) else None]
+            extra[period.isoformat() if period else ""] = (
+                f',"round_name":null,"handicap":{_number(h)},"handicap_basis":{basis}}}'
+            )
+    return (
+        "[" + ",".join(text[:-1] + extra[key] for text, key in zip(texts, keys, strict=True)) + "]"
+    )
 
 
 # --- series -----------------------------------------------------------------------------
 
 
-def fit(xs: Sequence[float], ys: Sequence[float]) -> dict[str, Any]:
+def fit(xs: Floats, ys: Floats) -> dict[str, Any]:
     """Least squares of ys on xs (days): the slope per day and per year, r² (as PostgreSQL's
     regr_r2: null without two distinct xs, 1 when the ys do not vary), and the fitted value
     at the first and the last x, to draw the line."""
@@ -172,78 +245,78 @@ def fit(xs: Sequence[float], ys: Sequence[float]) -> dict[str, Any]:
     }
     if n < 2:
         return out
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mx) ** 2 for x in xs)
+    mx, my = float(xs.mean()), float(ys.mean())
+    dx, dy = xs - mx, ys - my
+    sxx = float(dx @ dx)
     if sxx == 0:
         return out
-    syy = sum((y - my) ** 2 for y in ys)
-    sxy = sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    syy, sxy = float(dy @ dy), float(dx @ dy)
     slope = sxy / sxx
     out.update(
         slope_per_day=slope,
         slope_per_year=slope * YEAR_DAYS,
         r2=1.0 if syy == 0 else sxy * sxy / (sxx * syy),
-        first_fitted=my + slope * (xs[0] - mx),
-        last_fitted=my + slope * (xs[-1] - mx),
+        first_fitted=my + slope * (float(xs[0]) - mx),
+        last_fitted=my + slope * (float(xs[-1]) - mx),
     )
     return out
 
 
-def _session_point(s: Session, round_series: bool) -> dict[str, Any]:
-    return {
-        "session_id": s.session_id,
-        "period": None,
-        "start_time": s.start_time,
-        "sessions": 1,
-        "arrows": s.arrows,
-        "total": s.total,
-        "average_per_arrow": s.total / s.arrows,
-        "score": s.round_score if round_series else None,
-        "handicap": s.handicap,
-    }
-
-
-def _period_point(members: Sequence[Session]) -> dict[str, Any]:
-    arrows = sum(s.arrows for s in members)
-    total = sum(s.total for s in members)
-    return {
-        "session_id": None,
-        "period": members[0].period,
-        "start_time": members[0].start_time,
-        "sessions": len(members),
-        "arrows": arrows,
-        "total": total,
-        "average_per_arrow": total / arrows,
-        "score": None,
-        "handicap": mean_handicap(members),
-    }
+def _session_points(s: Sessions) -> list[str]:
+    """Each session's point as JSON text (shared by the series it is in)."""
+    out = []
+    for i, sid in enumerate(s.ids):
+        arrows, total = int(s.arrows[i]), int(s.totals[i])
+        score = s.round_scores[i]
+        out.append(
+            f'{{"session_id":"{sid}","period":null,'
+            f'"start_time":"{s.start_times[i].isoformat()}","sessions":1,"arrows":{arrows},'
+            f'"total":{total},"average_per_arrow":{_number(total / arrows)},'
+            f'"score":{_NULL if score is None else score},"handicap":{_number(s.handicap[i])}}}'
+        )
+    return out
 
 
 def _series(
-    key: str, kind: str, label: str, members: list[Session], group: str, **fields: Any
-) -> dict[str, Any]:
-    """`members`: sessions with arrows, in time order."""
-    if group == "session":
-        points = [_session_point(s, kind == "round") for s in members]
-        days = [s.day for s in members]
+    key: str, kind: str, label: str, s: Sessions, index: Index, points: list[str] | None,
+    **fields: Any,
+) -> dict[str, Any]:  # fmt: skip
+    """The series of the sessions at `index` (time order); `points`: each session's point
+    text by session, None by week or month."""
+    arrows, totals = s.arrows[index], s.totals[index]
+    if points is not None:
+        days, handicaps = s.days[index], s.handicap[index]
+        averages = totals / arrows
+        text = ",".join(points[i] for i in index.tolist())
     else:
-        by_period: dict[date | None, list[Session]] = {}
-        for s in members:
-            by_period.setdefault(s.period, []).append(s)
-        points = [_period_point(b) for b in by_period.values()]
-        days = [b[0].day for b in by_period.values()]
-    rated = [(d, p["handicap"]) for d, p in zip(days, points, strict=True)
-             if p["handicap"] is not None]  # fmt: skip
+        starts = _runs(s.days[index])
+        days = s.days[index][starts]
+        arrow_sums = np.add.reduceat(arrows, starts)
+        total_sums = np.add.reduceat(totals, starts)
+        averages = total_sums / arrow_sums
+        handicaps = np.asarray(_mean_handicaps(s.handicap[index], starts), dtype=np.float64)
+        first = index[starts].tolist()
+        text = ",".join(
+            f'{{"session_id":null,"period":"{s.periods[i].isoformat() if s.periods[i] else ""}",'
+            f'"start_time":"{s.start_times[i].isoformat()}","sessions":{n},"arrows":{a},'
+            f'"total":{t},"average_per_arrow":{_number(avg)},"score":null,'
+            f'"handicap":{_number(h)}}}'
+            for i, n, a, t, avg, h in zip(
+                first, np.diff(np.append(starts, len(index))).tolist(), arrow_sums.tolist(),
+                total_sums.tolist(), averages.tolist(), handicaps.tolist(), strict=True,
+            )
+        )  # fmt: skip
+    rated = np.isfinite(handicaps)
     return {
         "key": key,
         "kind": kind,
         "label": label,
         **fields,
-        "sessions": len(members),
-        "arrows": sum(s.arrows for s in members),
-        "points": points,
-        "trend": fit(days, [p["average_per_arrow"] for p in points]),
-        "handicap_trend": fit([d for d, _ in rated], [h for _, h in rated]),
+        "sessions": len(index),
+        "arrows": int(arrows.sum()),
+        "points": orjson.Fragment(f"[{text}]"),
+        "trend": fit(days, averages),
+        "handicap_trend": fit(days[rated], handicaps[rated]),
     }
 
 
@@ -252,32 +325,31 @@ def _single_distance(code: str) -> bool:
     return len({distance_label(p) for p in ROUNDS[code].passes}) == 1
 
 
-def series(sessions: Sequence[Session], group: str) -> dict[str, list[dict[str, Any]]]:
-    """The series by round and by distance (sessions in time order)."""
-    by_round: dict[str, list[Session]] = {}
-    by_distance: dict[tuple[bool, float], list[Session]] = {}
-    for s in sessions:
-        if s.arrows == 0:
-            continue
-        known = s.round_code is not None and s.round_code in ROUNDS
-        if s.round_code is not None:
-            by_round.setdefault(s.round_code, []).append(s)
-        if s.round_code is None or (known and _single_distance(s.round_code)):
-            by_distance.setdefault((s.is_indoor, s.distance_m), []).append(s)
+def series(s: Sessions, group: str) -> dict[str, list[dict[str, Any]]]:
+    """The series by round and by distance."""
+    by_round: dict[str, list[int]] = {}
+    by_distance: dict[tuple[bool, float], list[int]] = {}
+    for i, code in enumerate(s.round_codes):
+        if code is not None:
+            by_round.setdefault(code, []).append(i)
+        if code is None or (code in ROUNDS and _single_distance(code)):
+            by_distance.setdefault((s.indoor[i], s.distances[i]), []).append(i)
+    points = _session_points(s) if group == "session" else None
     rounds = []
     for code, members in by_round.items():
         spec = ROUNDS.get(code)
         name = spec.name if spec else None
         rounds.append(
-            _series(f"round:{code}", "round", name or code, members, group,
-                    round_code=code, round_name=name, distance_m=None, is_indoor=None)
+            _series(f"round:{code}", "round", name or code, s, np.asarray(members, dtype=np.intp),
+                    points, round_code=code, round_name=name, distance_m=None, is_indoor=None)
         )  # fmt: skip
     rounds.sort(key=lambda r: (r["label"].lower(), r["round_code"]))
     distances = []
     for (indoor, metres), members in sorted(by_distance.items()):
         where = "indoor" if indoor else "outdoor"
         distances.append(
-            _series(f"distance:{metres:g}:{where}", "distance", f"{metres:g} m {where}", members,
-                    group, round_code=None, round_name=None, distance_m=metres, is_indoor=indoor)
+            _series(f"distance:{metres:g}:{where}", "distance", f"{metres:g} m {where}", s,
+                    np.asarray(members, dtype=np.intp), points, round_code=None,
+                    round_name=None, distance_m=metres, is_indoor=indoor)
         )  # fmt: skip
     return {"by_round": rounds, "by_distance": distances}

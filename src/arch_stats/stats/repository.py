@@ -173,8 +173,8 @@ async def history(
     round_arrows: list[int],
     pb_min_arrows: int,
 ) -> asyncpg.Record:
-    """(rows, trend, by_round, by_distance) as JSON texts and the sessions as arrays (the
-    columns of `packed`), in one statement.
+    """The rows (`row_texts`, `row_keys`), the trend, the bests (`by_round`, `by_distance`)
+    as JSON texts and the sessions as arrays (the columns of `packed`), in one statement.
 
     `sessions`: the archer's sessions that pass the filters, with their summary. `counted`:
     the same, or only `arrow_id`'s shots of them when it is given (aggregated from `shot`
@@ -272,8 +272,8 @@ async def history(
         WHERE {whole} AND r.code IS NULL
           AND EXISTS (SELECT 1 FROM shot h WHERE h.target_id = t.id)
         GROUP BY t.session_id
-        HAVING count(DISTINCT f.face_type) = 1 AND count(DISTINCT t.distance_m) = 1
-           AND count(DISTINCT t.compound_scoring) = 1
+        HAVING min(f.face_type) = max(f.face_type) AND min(t.distance_m) = max(t.distance_m)
+           AND bool_and(t.compound_scoring) = bool_or(t.compound_scoring)
     ), per_session AS (
         -- Each counted session, for its handicap and its series (stats/history.py): its
         -- round's score when complete and, without a standard round, its face and distance.
@@ -284,21 +284,24 @@ async def history(
         LEFT JOIN round_scores rs ON rs.session_id = c.id
         LEFT JOIN faces fx ON fx.session_id = c.id
     ), packed AS (
-        -- The sessions as parallel arrays in time order (stats/history.py `sessions_of`).
-        SELECT count(*)::int AS n_sessions,
-               array_agg(p.id::text ORDER BY p.start_time, p.id) AS session_ids,
-               array_agg(p.start_time ORDER BY p.start_time, p.id) AS start_times,
-               array_agg(p.period ORDER BY p.start_time, p.id) AS periods,
-               array_agg(p.round_code ORDER BY p.start_time, p.id) AS round_codes,
-               array_agg(p.distance_m ORDER BY p.start_time, p.id) AS distances,
-               array_agg(p.is_indoor ORDER BY p.start_time, p.id) AS indoor,
-               array_agg(p.arrows ORDER BY p.start_time, p.id) AS arrows,
-               array_agg(p.total ORDER BY p.start_time, p.id) AS totals,
-               array_agg(p.round_score ORDER BY p.start_time, p.id) AS round_scores,
-               array_agg(p.face_type ORDER BY p.start_time, p.id) AS face_types,
-               array_agg(p.compound_scoring ORDER BY p.start_time, p.id) AS compound,
-               array_agg(p.target_distance_m ORDER BY p.start_time, p.id) AS target_distances
+        -- The sessions as parallel arrays (one aggregate, so one order for all of them; the
+        -- service sorts them by time: stats/history.py `sessions_of`).
+        SELECT count(*)::int AS n_sessions, array_agg(p.id::text) AS session_ids,
+               array_agg(p.start_time) AS start_times, array_agg(p.period) AS periods,
+               array_agg(p.round_code) AS round_codes, array_agg(p.distance_m) AS distances,
+               array_agg(p.is_indoor) AS indoor, array_agg(p.arrows) AS arrows,
+               array_agg(p.total) AS totals, array_agg(p.round_score) AS round_scores,
+               array_agg(p.face_type) AS face_types, array_agg(p.compound_scoring) AS compound,
+               array_agg(p.target_distance_m) AS target_distances
         FROM per_session p
+    ), texts AS (
+        -- The rows as JSON texts, each with its key (session id, or period), so that the
+        -- service adds a session's handicap to its row's text without parsing them all.
+        SELECT coalesce(array_agg(row_to_json(g)::text ORDER BY g.start_time, g.session_id),
+                        '{{}}') AS row_texts,
+               coalesce(array_agg(coalesce(g.session_id::text, g.period::text)
+                                  ORDER BY g.start_time, g.session_id), '{{}}') AS row_keys
+        FROM g
     ), best_distance AS (
         SELECT DISTINCT ON (b.distance_m, b.is_indoor)
                b.distance_m, b.is_indoor, b.total::float8 / b.shots AS average_per_arrow,
@@ -308,8 +311,7 @@ async def history(
         ORDER BY b.distance_m, b.is_indoor, b.total::float8 / b.shots DESC, b.start_time
     )
     SELECT
-        (SELECT coalesce(json_agg(g ORDER BY g.start_time, g.session_id), '[]') FROM g)
-            AS rows,
+        y.row_texts, y.row_keys,
         (SELECT json_build_object('points', t.points, 'slope_per_day', t.slope,
                                   'slope_per_year', t.slope * 365.25, 'r2', t.r2)
          FROM trend t) AS trend,
@@ -318,7 +320,7 @@ async def history(
         (SELECT coalesce(json_agg(d ORDER BY d.distance_m, d.is_indoor), '[]')
          FROM best_distance d) AS by_distance,
         x.*
-    FROM packed x
+    FROM packed x, texts y
     """
     row = await conn.fetchrow(sql, *args)
     assert row is not None

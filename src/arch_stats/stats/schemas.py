@@ -311,7 +311,7 @@ class SeriesPointOut(Strict):
     total: int
     average_per_arrow: float | None
     score: int | None = Field(
-        description="Round series, by session: the round's score (its first n arrows) when "
+        description="By session: the score of its standard round (its first n arrows) when "
         "complete; else null."
     )
     handicap: float | None = Field(description="As the row's `handicap`.")

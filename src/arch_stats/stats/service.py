@@ -126,8 +126,7 @@ def _history_body(row: asyncpg.Record, query: HistoryQuery) -> bytes:
     sessions = history.sessions_of(row)
     if query.arrow_id is None:
         history.add_handicaps(query.scheme, sessions)
-    rows = orjson.loads(row["rows"])
-    history.patch_rows(rows, sessions, query.group)
+    rows = history.rows_json(row["row_texts"], row["row_keys"], sessions, query.group)
     # The bests by round are few: their handicaps are added here (archeryutils, memoised).
     by_round = orjson.loads(row["by_round"])
     for best in by_round:
@@ -138,7 +137,7 @@ def _history_body(row: asyncpg.Record, query: HistoryQuery) -> bytes:
         {
             "group": query.group,
             "scheme": query.scheme,
-            "rows": rows,
+            "rows": orjson.Fragment(rows),
             "trend": orjson.Fragment(row["trend"]),
             "series": history.series(sessions, query.group),
             "personal_bests": {
