@@ -40,8 +40,10 @@ async def next_frame(
     ws: ClientConnection,
     *,
     skip: tuple[str, ...] = ("heartbeat", "stats.updated"),
-    timeout: float = 5,
+    timeout: float = 30,
 ) -> dict[str, Any]:
+    """The next frame not of a `skip` kind. The default `timeout` only bounds a wait for a
+    frame that is due (a loaded machine is slow); tests that expect none pass a short one."""
     while True:
         raw = await asyncio.wait_for(ws.recv(), timeout=timeout)
         frame: dict[str, Any] = orjson.loads(raw)
@@ -54,7 +56,7 @@ async def frames_until(
     count: int,
     *,
     kinds: tuple[str, ...] = ("shot.created",),
-    timeout: float = 10,
+    timeout: float = 60,
 ) -> list[dict[str, Any]]:
     """The next `count` frames of `kinds` (others skipped)."""
     out: list[dict[str, Any]] = []

@@ -8,11 +8,12 @@ Each subscriber has a bounded queue: the hub only appends to it, never awaits a 
 or stalled client can delay no one else; when its queue is full the oldest frame is dropped and
 a WARN is logged.
 
-A client that reconnects with `after` is first given the shots it missed, read from the database
-page by page and sent at the client's pace (the WebSocket route), never through that lossy queue.
-Meanwhile its live frames are held: `shot.created` ones only as the highest shot number seen (the
-replay reads those shots from the database, until it has reached that number), the others in a
-bounded list that is released, in order, once the replay is done.
+A client that joins is first given the shots it missed (those after its `after`, or without one
+those written while it was joining), read from the database page by page and sent at the
+client's pace (the WebSocket route), never through that lossy queue. Meanwhile its live frames
+are held: `shot.created` ones only as the highest shot number seen (the replay reads those shots
+from the database, until it has reached that number), the others in a bounded list that is
+released, in order, once the replay is done.
 """
 
 from __future__ import annotations

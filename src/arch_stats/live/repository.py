@@ -8,11 +8,10 @@ from uuid import UUID
 from arch_stats.core.database import Connection
 
 
-async def session_archer(conn: Connection, session_id: UUID) -> UUID | None:
-    archer: UUID | None = await conn.fetchval(
-        "SELECT archer_id FROM session WHERE id = $1", session_id
-    )
-    return archer
+async def session_head(conn: Connection, session_id: UUID) -> tuple[UUID, int] | None:
+    """The session's archer and its highest shot seq (None: no such session)."""
+    row = await conn.fetchrow("SELECT archer_id, last_seq FROM session WHERE id = $1", session_id)
+    return None if row is None else (row["archer_id"], row["last_seq"])
 
 
 async def shots_after(

@@ -2,7 +2,10 @@
 
 Frames are JSON text `{"type", "ts", "request_id", "data"}`: `shot.created`, `shot.updated`,
 `shot.deleted`, `stats.updated`, `session.closed` and `heartbeat`. With `after`, the client first
-gets every shot with a greater `seq`, in order, then live frames — no gap, no duplicate. The
+gets every shot with a greater `seq`, in order, then live frames — no gap, no duplicate. Without
+it, a client gets what happens from the moment it joins, as if it had given the session's last
+`seq` then: a shot written before it joined is never sent to it, even when this process hears of
+it late (a loaded database can be slow to deliver a NOTIFY). The
 missed shots are read `REPLAY_PAGE` at a time, each page on a pooled connection held only for its
 query, and sent at the client's pace (each send waits while the client's socket is full): a
 client that reads nothing holds no connection, and none of its missed shots is dropped.
@@ -73,15 +76,15 @@ async def live(ws: WebSocket) -> None:
         except NotAuthenticated:
             await _close(ws, 4401, "not logged in")
             return
-        owner = await repository.session_archer(conn, session_id)
-        if owner is None or owner != principal.archer_id:
+        head = await repository.session_head(conn, session_id)
+        if head is None or head[0] != principal.archer_id:
             await _close(ws, 4404, "session not found")
             return
     await ws.accept()
     sub = Subscriber(
         session_id,
         principal.archer_id,
-        last_seq=after or 0,
+        last_seq=head[1] if after is None else after,
         token_id=principal.token_id,
         expires_at=principal.expires_at,
     )
@@ -94,8 +97,9 @@ async def live(ws: WebSocket) -> None:
             pool, principal.token_id
         ):
             sub.end(4401, "token revoked")
-        if after is not None:
-            await _replay(ws, pool, sub)
+        # Even without `after`: a shot written since `head` was read may have been announced
+        # before the subscriber was added, or while it held its frames.
+        await _replay(ws, pool, sub)
         sub.live()
         while not sub.closed:
             for text in await sub.next_frames():

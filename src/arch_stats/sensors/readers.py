@@ -7,7 +7,11 @@ the next arrow 2–8 s after the previous release and identifies it, the bow rea
 0.2–0.9 s after an identification and releases after the draw, the target reader reports the
 landing after the arrow's flight — or nothing when the arrow missed the target view. What
 the archer does is drawn from the shared seed (`simulation.plan`); `speed` divides every
-delay, and every event is stamped with the wall-clock time at which it is emitted.
+delay. Every event is stamped with the time at which the simulated thing happens (e.g. a landing
+at its release plus the arrow's flight), which the reader then waits for: a reader that the
+machine runs late posts its events late but tells the same story, as a real sensor stamping
+what it saw would. Stamped when it got round to them, a loaded machine turned a few ms of
+scheduling delay into landings before their release and arrows identified after their engage.
 
 Without a database the readers post over HTTP with a device token (`--api`, `--token`).
 They cannot watch each other then, so each follows the same plan on its own clock from a
@@ -293,11 +297,11 @@ class Context:
     def scaled(self, seconds: float) -> timedelta:
         return timedelta(seconds=seconds / self.cfg.speed)
 
-    async def emit(self, kind: str, **fields: object) -> datetime:
-        ts = now()
-        row = EventRow(self.session.id, self.cfg.device, kind, ts, **fields)  # type: ignore[arg-type]
+    async def emit(self, kind: str, at: datetime, **fields: object) -> datetime:
+        """Post an event that happened `at` (the plan's time, now or a moment ago)."""
+        row = EventRow(self.session.id, self.cfg.device, kind, at, **fields)  # type: ignore[arg-type]
         await self.sink.emit(row)
-        return ts
+        return at
 
     def more(self, k: int) -> bool:
         return not self.stopper.stopped and (self.cfg.shots is None or k < self.cfg.shots)
@@ -313,7 +317,7 @@ async def _arrow_reader(ctx: Context, watcher: Watcher | None) -> None:
         if not await ctx.stopper.sleep_until(picked):
             return
         arrow = ctx.arrows[sim.arrow_index(model, ctx.base + k, ctx.session.arrows_per_end, n)]
-        ts = await ctx.emit("arrow_identified", arrow_id=arrow.id)
+        ts = await ctx.emit("arrow_identified", picked, arrow_id=arrow.id)
         k += 1
         if not ctx.more(k):
             return
@@ -356,11 +360,13 @@ async def _bow_reader(ctx: Context, watcher: Watcher | None) -> None:
 
 
 async def _draw(ctx: Context, p: sim.ShotPlan, identified: datetime) -> None:
-    if not await ctx.stopper.sleep_until(identified + ctx.scaled(p.engage_after_s)):
+    engaged = identified + ctx.scaled(p.engage_after_s)
+    if not await ctx.stopper.sleep_until(engaged):
         return
-    engaged = await ctx.emit("arrow_engaged")
-    if await ctx.stopper.sleep_until(engaged + ctx.scaled(p.draw_s)):
-        await ctx.emit("arrow_released")
+    await ctx.emit("arrow_engaged", engaged)
+    released = engaged + ctx.scaled(p.draw_s)
+    if await ctx.stopper.sleep_until(released):
+        await ctx.emit("arrow_released", released)
 
 
 async def _target_reader(ctx: Context, watcher: Watcher | None) -> None:
@@ -408,8 +414,8 @@ async def _land(
         odd=odd,
         view=(target.view_width_mm, target.view_height_mm),
     )
-    flight = sim.flight_s(model, p, target.distance_m, odd)
-    if not await ctx.stopper.sleep_until(released + ctx.scaled(flight)):
+    landed = released + ctx.scaled(sim.flight_s(model, p, target.distance_m, odd))
+    if not await ctx.stopper.sleep_until(landed):
         return
     arrow = ctx.arrows[index] if index is not None else None
     head = (
@@ -420,7 +426,7 @@ async def _land(
         ctx.out(f"{head}  miss")
         return
     x, y = where
-    await ctx.emit("arrow_landed", target_id=target.id, x_mm=x, y_mm=y)
+    await ctx.emit("arrow_landed", landed, target_id=target.id, x_mm=x, y_mm=y)
     from arch_stats.faces.scoring import score_impact
 
     score = score_impact(target.faces, x, y, arrow_diameter_mm=arrow.diameter_mm if arrow else None)
@@ -520,7 +526,7 @@ async def run_reader(
                 raise ReaderError("--api needs --token (a device token)")
             sink = HttpSink(cfg.api, cfg.token, stopper)
             if cfg.start is not None and cfg.start < now():
-                log.warning("%s reader: started after --start; its first events are late", cfg.role)
+                log.warning("%s reader: started after --start; its first events go late", cfg.role)
             session, arrows, target = _offline(cfg)
             base = cfg.base or 0
         else:
