@@ -24,6 +24,7 @@ from arch_stats.auth.router import router as auth_router
 from arch_stats.auth.runtime import CHANNEL as AUTH_CHANNEL
 from arch_stats.auth.runtime import AuthRuntime
 from arch_stats.auth.tokens import COOKIE_NAME, PREFIX_LOGIN, PREFIX_SENSOR, token_hash
+from arch_stats.clubs.router import router as clubs_router
 from arch_stats.core import handlers
 from arch_stats.core.database import create_pool
 from arch_stats.core.guards import AllowedHosts, OriginPolicy
@@ -164,6 +165,7 @@ def create_app(
         auth_router,
         faces_router,
         exchange_router,
+        clubs_router,
     ):
         _document_login(router.routes)
         app.include_router(router, prefix=API_PREFIX)
