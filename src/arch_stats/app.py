@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from arch_stats import __version__
+from arch_stats.access.live import AccessWatch
 from arch_stats.arrows.router import router as arrows_router
 from arch_stats.assembler.runner import Assembler
 from arch_stats.auth.deps import (
@@ -87,6 +88,7 @@ def create_app(
         hub.listen(AUTH_CHANNEL, auth.notified)
         hub.on_connect(auth.cache.clear)
         close_on_revocation(hub, auth)
+        app.state.access = access = AccessWatch(hub, app.state.pool)
         auth.start()
         stats_pusher = StatsPusher(hub)
         await hub.start()
@@ -102,6 +104,7 @@ def create_app(
                 await web_files
             await assembler.close()
             await stats_pusher.close()
+            await access.close()
             await auth.close()
             await app.state.hub.stop()
             await app.state.pool.close()
