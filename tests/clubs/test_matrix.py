@@ -256,8 +256,12 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", f"{API}/round"): Route("public", 200),
     ("GET", f"{API}/round/{{code}}"): Route("public", 200),
     # exchange
-    ("GET", f"{API}/export/shots.csv"): Route("mine", 200),
-    ("GET", f"{API}/export/sessions.csv"): Route("mine", 200),
+    ("GET", f"{API}/export/shots.csv"): Route(
+        "object", 200, "archer", read=True, query="archer_id={archer_id}"
+    ),
+    ("GET", f"{API}/export/sessions.csv"): Route(
+        "object", 200, "archer", read=True, query="archer_id={archer_id}"
+    ),
     ("POST", f"{API}/import/shots.csv"): Route("mine", 422, content=b"nonsense\n"),
     # clubs
     ("POST", f"{API}/club"): Route("mine", 201, body=lambda w, m: {"name": "Another"}),
