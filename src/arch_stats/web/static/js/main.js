@@ -36,6 +36,10 @@ const ROUTES = [
     reads: ([id]) => [`/session/${id}`, `/session/${id}/target`, `/session/${id}/shot`, "/arrow?include_retired=true", `/session/${id}/scorecard`],
   },
   { path: /^\/app\/history\/?$/, page: page(() => import("./pages/history.js"), "historyPage"), nav: "history" },
+  { path: /^\/app\/clubs\/?$/, page: page(() => import("./pages/clubs.js"), "clubsPage"), nav: "clubs" },
+  { path: /^\/app\/clubs\/join\/([A-Za-z0-9_%-]{1,64})\/?$/, page: page(() => import("./pages/clubs.js"), "joinPage"), nav: "clubs" },
+  { path: new RegExp(`^/app/clubs/${UUID}/?$`), page: page(() => import("./pages/clubs.js"), "clubPage"), nav: "clubs" },
+  { path: new RegExp(`^/app/members/${UUID}/?$`), page: page(() => import("./pages/clubs.js"), "memberPage"), nav: "clubs" },
 ];
 
 // The first page's code is asked for at once, alongside everything else this module does.
@@ -99,6 +103,7 @@ function drawNav(active) {
       h("li", {}, link("sessions", "/app/sessions", "Sessions")),
       h("li", {}, link("arrows", "/app/arrows", "Arrows")),
       h("li", {}, link("history", "/app/history", "History")),
+      h("li", {}, link("clubs", "/app/clubs", "Clubs")),
       h("li", {}, link("profile", "/app/profile", "Profile")),
       h("li", {}, signOut),
     ),
