@@ -326,7 +326,8 @@ function notesSection(ctx, sessionId, notes, card) {
     after: 2147483647,
     onFrame: (frame) => {
       if (frame.type === "note.created") {
-        if (!byId.has(frame.data.id)) announce(`New note from ${frame.data.author_name}.`);
+        const mine = ctx.me && frame.data.author_id === ctx.me.id;
+        if (!byId.has(frame.data.id) && !mine) announce(`New note from ${frame.data.author_name}.`);
         byId.set(frame.data.id, frame.data);
         draw();
       } else if (frame.type === "note.deleted") {
