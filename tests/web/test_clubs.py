@@ -49,6 +49,24 @@ async def new_page(
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
+async def post_shot(client: httpx.AsyncClient, who: ArcherCtx, session_id: str) -> None:
+    target = (await client.get(f"/api/v0/session/{session_id}/target", headers=who.headers)).json()[
+        "data"
+    ][0]
+    face = target["faces"][0]
+    r = await client.post(
+        "/api/v0/shot",
+        json={
+            "session_id": session_id,
+            "target_id": target["id"],
+            "x_mm": face["center_x_mm"],
+            "y_mm": face["center_y_mm"],
+        },
+        headers=who.headers,
+    )
+    assert r.status_code == 201, r.text
+
+
 async def both_sizes(page: Page, name: str) -> None:
     await screenshot(page, f"{name}-390x844.png")
     await page.set_viewport_size(LAPTOP)
@@ -100,6 +118,12 @@ async def test_club_invite_join_roster_read_only_session_note_and_consent(
     await coach.get_by_role("button", name="Add note").click()
     await expect(coach.locator(".note")).to_contain_text("hold the follow-through")
     await both_sizes(coach, "session-coach-read-only")
+
+    # The archer shoots on: the coach's page follows.
+    await expect(coach.locator('[data-figure="arrows"] dd')).to_have_text("6")
+    await post_shot(client, archer, session_id)
+    await expect(coach.locator('[data-figure="arrows"] dd')).to_have_text("7")
+    await expect(coach.locator(".note")).to_contain_text("hold the follow-through")
 
     # It arrives on the archer's page without a reload.
     note = phone.locator(".note")

@@ -115,7 +115,10 @@ export async function sessionPage(ctx) {
     actionErrors,
   );
   if (session.notes) ctx.main.append(h("p", { class: "notes" }, session.notes));
-  ctx.main.append(notesSection(ctx, id, notes, card));
+  // A coach watching an open session: the page is drawn again shortly after each new shot.
+  const lastSeq = shots.reduce((top, shot) => Math.max(top, shot.seq), 0);
+  const onShot = readOnly && session.is_open ? redrawSoon(ctx) : null;
+  ctx.main.append(notesSection(ctx, id, notes, card, onShot ? lastSeq : null, onShot));
 
   if (!stats.arrows) {
     ctx.main.append(
@@ -262,7 +265,16 @@ function perArrow(stats, readOnly = false) {
 
 // --- notes: a coach's (or the archer's own) word on the session or on one end ----------------
 
-function notesSection(ctx, sessionId, notes, card) {
+function redrawSoon(ctx) {
+  let timer = null;
+  ctx.onCleanup(() => clearTimeout(timer));
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => ctx.navigate(location.pathname + location.search, { replace: true }), 1000);
+  };
+}
+
+function notesSection(ctx, sessionId, notes, card, afterSeq = null, onShot = null) {
   const list = h("ol", { class: "notes-list" });
   const section = h("section", { class: "card notes-card", "aria-labelledby": "notes-h" }, h("h2", { id: "notes-h" }, "Notes"));
   const errors = errorSlot();
@@ -321,10 +333,12 @@ function notesSection(ctx, sessionId, notes, card) {
   section.append(list, form, errors);
 
   // Notes written meanwhile (by a coach, on another device) come live. `after`: the highest
-  // possible shot number, so that no shot is replayed: this page only wants the notes.
+  // possible shot number (no shot replayed: only the notes are wanted), or for a coach
+  // watching an open session the last shot drawn (newer ones redraw the page).
   const channel = new LiveChannel(sessionId, {
-    after: 2147483647,
+    after: afterSeq === null ? 2147483647 : afterSeq,
     onFrame: (frame) => {
+      if (onShot && (frame.type === "shot.created" || frame.type === "shot.updated" || frame.type === "shot.deleted")) onShot();
       if (frame.type === "note.created") {
         const mine = ctx.me && frame.data.author_id === ctx.me.id;
         if (!byId.has(frame.data.id) && !mine) announce(`New note from ${frame.data.author_name}.`);
