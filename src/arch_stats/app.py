@@ -150,7 +150,11 @@ def create_app(
         origin_policy=OriginPolicy.build(
             COOKIE_NAME,
             settings.allowed_origins,
-            cookie_free=(f"{API_PREFIX}/auth/login", f"{API_PREFIX}/auth/register"),
+            cookie_free=(
+                f"{API_PREFIX}/auth/login",
+                f"{API_PREFIX}/auth/register",
+                f"{API_PREFIX}/auth/password-reset",
+            ),
         ),
     )
     app.include_router(health_router, prefix="/api")
