@@ -82,8 +82,13 @@ async def test_list_accounts_search_and_pages(
     admin = await make_admin(db, await make_archer("Admin"))
     for name in ("Robin Hood", "Maid Marian", "Little John", "Will_Scarlet"):
         await make_archer(name)
-    get = lambda **q: client.get(f"{API}/admin/archer", params=q, headers=admin.headers)  # noqa: E731
-    names = lambda r: [a["name"] for a in r.json()["data"]["items"]]  # noqa: E731
+
+    async def get(**q: object) -> httpx.Response:
+        return await client.get(f"{API}/admin/archer", params=q, headers=admin.headers)  # type: ignore[arg-type]
+
+    def names(r: httpx.Response) -> list[str]:
+        return [a["name"] for a in r.json()["data"]["items"]]
+
     assert names(await get(q="robin")) == ["Robin Hood"]
     assert names(await get(q="_")) == ["Will_Scarlet"]  # a LIKE wildcard is a plain character
     assert names(await get(q="%")) == []

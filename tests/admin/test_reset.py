@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from arch_stats.core.database import Connection
+from arch_stats.core.settings import Settings
 from tests.admin.helpers import API, issue_link, make_admin, token_of
-from tests.conftest import PASSWORD, ArcherCtx, Settings
+from tests.conftest import PASSWORD, ArcherCtx
 
 NEW = "a-brand-new-password"
 
@@ -33,7 +34,9 @@ async def test_link_sets_the_password_once_and_revokes_every_token(
     assert url.startswith("http://test/app/reset#token=asr_")
     token = token_of(url)
     # Stored as a hash only.
-    stored = await db.fetchval("SELECT token_hash FROM password_reset WHERE archer_id = $1", other.id)
+    stored = await db.fetchval(
+        "SELECT token_hash FROM password_reset WHERE archer_id = $1", other.id
+    )
     assert stored == hashlib.sha256(token.encode()).digest()
     assert token.encode() not in stored
     r = await reset(client, token)
