@@ -8,6 +8,8 @@ import pytest
 from arch_stats.core.database import Connection
 from tests.admin.helpers import API, NO_SUCH_ROUTE, make_admin
 from tests.conftest import PASSWORD, ArcherCtx, MakeArcher
+from tests.live.conftest import ws_connect
+from tests.live.test_revocation import closed_with
 from tests.sessions.helpers import MISSING_ID, open_session
 
 ADMIN_CALLS = [
@@ -257,3 +259,14 @@ async def test_profile_says_whether_one_is_an_admin(
     await make_admin(db, archer)
     r = await client.get(f"{API}/auth/me", headers=archer.headers)
     assert r.json()["data"]["is_admin"] is True
+
+
+async def test_admin_cannot_subscribe_to_another_archers_session(
+    client: httpx.AsyncClient, archer: ArcherCtx, other: ArcherCtx, db: Connection,
+    server_url: str,
+) -> None:  # fmt: skip
+    await make_admin(db, archer)
+    session = await open_session(client, other)
+    path = f"/api/v0/ws?session_id={session['id']}"
+    async with await ws_connect(server_url, path, archer.token) as ws:
+        assert (await closed_with(ws))[0] == 4404
