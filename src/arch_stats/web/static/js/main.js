@@ -40,6 +40,9 @@ const ROUTES = [
   { path: /^\/app\/clubs\/join\/([A-Za-z0-9_%-]{1,64})\/?$/, page: page(() => import("./pages/clubs.js"), "joinPage"), nav: "clubs" },
   { path: new RegExp(`^/app/clubs/${UUID}/?$`), page: page(() => import("./pages/clubs.js"), "clubPage"), nav: "clubs" },
   { path: new RegExp(`^/app/members/${UUID}/?$`), page: page(() => import("./pages/clubs.js"), "memberPage"), nav: "clubs" },
+  { path: /^\/app\/admin\/?$/, page: page(() => import("./pages/admin.js"), "adminPage"), nav: "admin" },
+  // `anyone`: shown signed in or not (the link works for whoever holds it).
+  { path: /^\/app\/reset\/?$/, page: page(() => import("./pages/reset.js"), "resetPage"), public: true, anyone: true },
 ];
 
 // The first page's code is asked for at once, alongside everything else this module does.
@@ -105,6 +108,7 @@ function drawNav(active) {
       h("li", {}, link("history", "/app/history", "History")),
       h("li", {}, link("clubs", "/app/clubs", "Clubs")),
       h("li", {}, link("profile", "/app/profile", "Profile")),
+      state.me.is_admin ? h("li", {}, link("admin", "/app/admin", "Accounts")) : null,
       h("li", {}, signOut),
     ),
   );
@@ -155,7 +159,7 @@ async function render() {
     navigate(`/app/signin?next=${encodeURIComponent(next)}`, { replace: true });
     return;
   }
-  if (route && route.public && state.me) {
+  if (route && route.public && !route.anyone && state.me) {
     navigate("/app/", { replace: true });
     return;
   }
