@@ -6,13 +6,15 @@ object the caller may not read.
 A route added to the API without an entry in ROUTES fails `test_every_route_has_an_entry`.
 
 Callers: the club's owner, a coach, a member who shares with the coaches (S), a member who
-does not (P), an outsider, and a device token (S's sensor reader). Owners and coaches read
-the data of members who share (the owner and the coach share too, by default), read-only;
-nobody else reads anyone else's.
+does not (P), an outsider, an instance administrator (an outsider to everyone's data), a
+disabled account (refused everywhere: 401) and a device token (S's sensor reader). Owners and
+coaches read the data of members who share (the owner and the coach share too, by default),
+read-only; nobody else reads anyone else's.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,7 +33,7 @@ from tests.conftest import ArcherCtx, MakeArcher
 from tests.shots.test_shots import C
 
 API = "/api/v0"
-PRINCIPALS = ("owner", "coach", "sharing", "private", "outsider", "device")
+PRINCIPALS = ("owner", "coach", "sharing", "private", "outsider", "admin", "disabled", "device")
 MEMBERS = ("owner", "coach", "sharing", "private")
 STAFF = ("owner", "coach")
 # Whose data each caller may read (besides their own).
@@ -141,6 +143,16 @@ async def build_world(client: httpx.AsyncClient, db: Connection, make: MakeArche
     world = World(club, invite, code)
     for name, who in people.items():
         world.people[name] = await _mine(client, db, who)
+    await db.execute("UPDATE archer SET is_admin = true WHERE id = $1", people["admin"].id)
+    # Disabled once its things exist: its tokens are revoked with it, in every process at
+    # once (a NOTIFY empties the token caches); the matrix is of the state after that.
+    await db.execute("UPDATE archer SET disabled_at = now() WHERE id = $1", people["disabled"].id)
+    for _ in range(200):
+        r = await client.get(f"{API}/auth/me", headers=people["disabled"].headers)
+        if r.status_code == 401:
+            break
+        await asyncio.sleep(0.05)
+    assert r.status_code == 401, "a disabled account's token still works"
     return world
 
 
@@ -159,7 +171,10 @@ class Route:
       `coach` when the caller may read it (`read` routes), else 404; device token 401;
     - club: the path names the club; the status by role (`roles`), outsiders 404, device 401;
     - device: the sensor route: `own` for the device on its archer's session, 404 on
-      another's, 401 for login tokens.
+      another's, 401 for login tokens;
+    - admin: an administrator's route: `own` for the administrator (on the private member),
+      404 ("no such route") for every other account, 401 for the device token.
+    A disabled account gets 401 from every route that needs a login.
     """
 
     kind: str
@@ -239,6 +254,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     # auth
     ("POST", f"{API}/auth/register"): Route("public", 422, body=lambda w, m: {}),
     ("POST", f"{API}/auth/login"): Route("public", 422, body=lambda w, m: {}),
+    ("POST", f"{API}/auth/password-reset"): Route("public", 422, body=lambda w, m: {}),
     ("POST", f"{API}/auth/logout"): Route("mine", 200),
     ("POST", f"{API}/auth/logout/everywhere"): Route(
         "mine", 200, body=lambda w, m: {"keep_current": True}
@@ -270,7 +286,14 @@ ROUTES: dict[tuple[str, str], Route] = {
         "club",
         0,
         body=lambda w, m: {"code": w.code},
-        roles={"owner": 409, "coach": 409, "sharing": 409, "private": 409, "outsider": 201},
+        roles={
+            "owner": 409,
+            "coach": 409,
+            "sharing": 409,
+            "private": 409,
+            "outsider": 201,
+            "admin": 201,
+        },
     ),
     ("GET", f"{API}/club/{{club_id}}"): Route("club", 0, roles=dict.fromkeys(MEMBERS, 200)),
     ("PATCH", f"{API}/club/{{club_id}}"): Route(
@@ -298,6 +321,11 @@ ROUTES: dict[tuple[str, str], Route] = {
         "club", 0, roles={"owner": 200}
     ),
     ("GET", f"{API}/club/{{club_id}}/roster"): Route("club", 0, roles=dict.fromkeys(STAFF, 200)),
+    # the instance administrator's routes
+    ("GET", f"{API}/admin/archer"): Route("admin", 200),
+    ("POST", f"{API}/admin/archer/{{archer_id}}/disable"): Route("admin", 200),
+    ("POST", f"{API}/admin/archer/{{archer_id}}/enable"): Route("admin", 200),
+    ("POST", f"{API}/admin/archer/{{archer_id}}/reset-link"): Route("admin", 201),
     # coach notes: anyone who may read the session writes one (the exception to read-only)
     ("POST", f"{API}/session/{{session_id}}/note"): Route(
         "object", 201, "session", read=True, coach=201, body=lambda w, m: {"body": "Good end"}
@@ -375,7 +403,7 @@ def _forbidden(w: World, caller: str) -> set[str]:
 def _cases(kind: str, caller: str) -> list[str | None]:
     """The archers whose objects `caller` is tried on."""
     if kind == "object":
-        return ["owner", "coach", "sharing", "private", "outsider"]
+        return ["owner", "coach", "sharing", "private", "outsider", "admin"]
     if kind == "device":
         return ["sharing", "private"]
     return [None]
@@ -400,7 +428,7 @@ async def test_permission_matrix(
             device = caller == "device"
             me = w.people["sharing" if device else caller]
             target = w.people[whose] if whose else me
-            if route.kind == "club" and "member/" in template:
+            if (route.kind == "club" and "member/" in template) or route.kind == "admin":
                 target = w.people["private"]
             headers = {"Authorization": f"Bearer {me.device_secret if device else me.who.token}"}
             path = _fill(template, w, me, target, route.obj)
@@ -411,8 +439,10 @@ async def test_permission_matrix(
                 want = route.own
             elif route.kind == "device":
                 want = (route.own if whose == "sharing" else 404) if device else 401
-            elif device:
+            elif device or caller == "disabled":
                 want = 401
+            elif route.kind == "admin":
+                want = route.own if caller == "admin" else 404
             elif route.kind == "mine":
                 want = route.own
             elif route.kind == "club":
