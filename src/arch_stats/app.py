@@ -43,6 +43,7 @@ from arch_stats.sensors.router import router as sensors_router
 from arch_stats.sessions import hot as sessions_hot
 from arch_stats.sessions.router import router as sessions_router
 from arch_stats.shots import hot as shots_hot
+from arch_stats.shots import writer as shot_writer
 from arch_stats.shots.router import router as shots_router
 from arch_stats.stats import hot as stats_hot
 from arch_stats.stats.router import router as stats_router
@@ -88,6 +89,9 @@ def create_app(
         close_on_revocation(hub, auth)
         auth.start()
         stats_pusher = StatsPusher(hub)
+        # Posted shots are announced by the hub once committed (not by a NOTIFY in their
+        # transaction, which would make all writers commit one at a time).
+        shot_writer.announce_with(app.state.pool, hub.announce)
         await hub.start()
         # One assembler among all processes: the others stand by (advisory lock).
         app.state.assembler = assembler = Assembler.from_settings(database_url, settings)
@@ -100,6 +104,7 @@ def create_app(
             with contextlib.suppress(Exception):  # a broken file shows on its first request
                 await web_files
             await assembler.close()
+            shot_writer.announce_with(app.state.pool, None)
             await stats_pusher.close()
             await auth.close()
             await app.state.hub.stop()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import logging
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,12 @@ from arch_stats.core.database import Connection, Executor
 from arch_stats.core.errors import AppError, BusinessRuleError, Conflict
 from arch_stats.core.logging import request_id_var
 from arch_stats.faces.scoring import PlacedFace
+
+log = logging.getLogger("arch_stats.shots")
+
+# Announces shots once their statement has committed: (session, archer, [(shot JSON,
+# request id), ...] in seq order). Set per pool by the live hub (shots/writer.py).
+Announce = Callable[[UUID, UUID, list[tuple[str, str | None]]], None]
 
 # The one JSON shape of a shot is a SQL function (migration 202611221000__live), shared with
 # the live notifications so that the REST API and the WebSocket can never disagree. It is
@@ -122,7 +129,7 @@ INSERT_FUNCTION = """shot_insert($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[],
     $6::float8[], $7::float8[], $8::int2[], $9::int2[], $10::float8[], $11::float8[],
     $12::int2[], $13::bool[], $14::int2[], $15::bool[], $16::timestamptz[],
     $17::timestamptz[], $18::timestamptz[], $19::int8[], $20::int[], $21::uuid[], $22::text[],
-    $23::integer, $24::text, $25::text)"""
+    $23::integer, $24::text, $25::text, $26::boolean)"""
 
 
 def insert_args(
@@ -133,8 +140,12 @@ def insert_args(
     max_shots: int | None = None,
     request_id: str | None = None,
     request_ids: Sequence[str | None] | None = None,
+    live_after: bool = False,
 ) -> list[Any]:
-    """The arguments of `INSERT_FUNCTION`: `sessions` holds each shot's (session, archer)."""
+    """The arguments of `INSERT_FUNCTION`: `sessions` holds each shot's (session, archer).
+
+    `live_after`: the trigger does not notify the new shots; the caller announces them once
+    the statement has committed (202611270300)."""
     releases = [s.release_event_id for s in shots]
     ends = [s.end_no for s in shots]
     return [
@@ -163,6 +174,7 @@ def insert_args(
         max_shots,
         request_id,
         None if request_ids is None else orjson.dumps(request_ids).decode(),
+        live_after,
     ]
 
 
@@ -191,6 +203,7 @@ async def insert_shots(
     shots: Sequence[ShotRow],
     targets: Collection[tuple[UUID, str]] = (),
     max_shots: int | None = None,
+    announce: Announce | None = None,
 ) -> str | None:
     """Insert `shots` into an open session: numbered, each in its end and place, atomically.
 
@@ -206,6 +219,7 @@ async def insert_shots(
         groups=[(shots, request_id_var.get())],
         targets=targets,
         max_shots=max_shots,
+        announce=announce,
     )
     return None if parts is None else parts[0]
 
@@ -218,15 +232,28 @@ async def insert_shot_groups(
     groups: Sequence[tuple[Sequence[ShotRow], str | None]],
     targets: Collection[tuple[UUID, str]] = (),
     max_shots: int | None = None,
+    announce: Announce | None = None,
 ) -> list[str] | None:
     """Several requests' shots, `(shots, request id)` each, in ONE statement, in that order.
 
     Returns each group's JSON list, or None when the session is not (or no longer) open (then
     nothing was written). The live notification of each shot carries its own group's request
     id (`arch_stats.request_ids`, one per shot in seq order, read by shot_notify_statement).
+
+    With `announce` and a pool (the statement is its own transaction), and no hit on a spot
+    of a multi-spot face among the shots, the trigger does not notify: once the statement
+    has returned, committed, `announce(session, archer, [(shot JSON, request id), ...])` is
+    called, in seq order (`LiveHub.announce`).
     """
     shots = [shot for rows, _ in groups for shot in rows]
     single = len(groups) == 1
+    # Hits on multi-spot faces may rescore others (same-spot rule): those updates are notified
+    # in the transaction, so the new shots are too, to keep their order.
+    after = (
+        announce is not None
+        and isinstance(conn, asyncpg.Pool)
+        and all(shot.spot_score is None for shot in shots)
+    )
     args = insert_args(
         [(session_id, archer_id)] * len(shots),
         shots,
@@ -234,6 +261,7 @@ async def insert_shot_groups(
         max_shots=max_shots,
         request_id=groups[0][1] if single else None,
         request_ids=None if single else [rid for rows, rid in groups for _ in rows],
+        live_after=after,
     )
     try:
         row = await conn.fetchrow(
@@ -255,6 +283,12 @@ async def insert_shot_groups(
     for group, _ in groups:
         parts.append("[" + ",".join(rows[start : start + len(group)]) + "]")
         start += len(group)
+    if after and announce is not None:
+        rids = [rid for rows_, rid in groups for _ in rows_]
+        try:
+            announce(session_id, archer_id, list(zip(rows, rids, strict=True)))
+        except Exception:  # the shots are stored: a hub that fails must not fail the post
+            log.exception("announcing new shots failed")
     return parts
 
 

@@ -22,10 +22,24 @@ from uuid import UUID
 from arch_stats.core.database import Pool
 from arch_stats.core.logging import request_id_var
 from arch_stats.shots import repository as repo
-from arch_stats.shots.repository import ShotRow
+from arch_stats.shots.repository import Announce, ShotRow
 
 # Most shots one joint statement writes (later posts wait for the next one).
 MAX_JOINT_SHOTS = 2000
+
+# Per pool (by id): who announces the shots written through it once committed, instead of
+# the NOTIFY trigger inside the write's transaction (the live hub: `LiveHub.announce`).
+_ANNOUNCERS: dict[int, Announce] = {}
+
+
+def announce_with(pool: Pool, announce: Announce | None) -> None:
+    """Shots posted through `pool` are announced by `announce` after their commit (None:
+    by the trigger, as every other writer of shots)."""
+    if announce is None:
+        _ANNOUNCERS.pop(id(pool), None)
+    else:
+        _ANNOUNCERS[id(pool)] = announce
+
 
 _Key = tuple[UUID, UUID]  # (session, archer)
 
@@ -72,6 +86,7 @@ class SessionWriter:
                     shots=shots,
                     targets=targets,
                     max_shots=max_shots,
+                    announce=_ANNOUNCERS.get(id(pool)),
                 )
             finally:
                 self._next(pool, key)
@@ -109,6 +124,7 @@ class SessionWriter:
                     groups=[(p.shots, p.request_id) for p in batch],
                     targets={t for p in batch for t in p.targets},
                     max_shots=_least(p.max_shots for p in batch),
+                    announce=_ANNOUNCERS.get(id(pool)),
                 )
             except Exception as exc:
                 if len(batch) == 1:  # on its own already: that is its outcome
@@ -139,6 +155,7 @@ class SessionWriter:
                         shots=post.shots,
                         targets=post.targets,
                         max_shots=post.max_shots,
+                        announce=_ANNOUNCERS.get(id(pool)),
                     )
                 except Exception as exc:
                     if not post.done.done():
