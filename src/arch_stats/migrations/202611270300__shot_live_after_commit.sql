@@ -16,6 +16,12 @@
 -- and its NOTIFY), the hubs fill the gap from the database by the session's seq
 -- (live/hub.py): no subscriber misses a shot.
 --
+-- Also, a post's shots into one session (the common case, 202611261430) count the
+-- session's totals in the UPDATE that locks and numbers it, and its summary in the function,
+-- instead of the statement trigger `shot_insert_totals` updating the session row a second
+-- time (a second row version, its stored JSON built twice, more WAL): the trigger is skipped
+-- for that INSERT (`arch_stats.totals`), and does the same as before for every other.
+--
 -- The rest of `shot_insert` is 202611261430's.
 
 DROP FUNCTION shot_insert(uuid[], uuid[], uuid[], uuid[], uuid[], float8[], float8[], int2[], int2[],
@@ -61,7 +67,14 @@ DECLARE
     -- Hits on spots of multi-spot faces: the same-spot rule applies to them.
     spot boolean := coalesce(cardinality(array_remove(p_spot_score, NULL)), 0) > 0;
     misses boolean[];    -- per shot, when `spot`: a same-spot miss
+    -- The common case (below): the session's totals are counted by the lock's UPDATE and
+    -- its summary here, not by the statement trigger (shot_insert_totals) afterwards.
+    simple boolean;
 BEGIN
+    simple := p_release_event IS NULL AND NOT spot
+              AND coalesce(cardinality(array_remove(p_end_no, NULL)), 0) = 0
+              AND (SELECT count(DISTINCT (u.s, u.a)) FROM unnest(p_session, p_archer) AS u(s, a))
+                  = 1;
     PERFORM set_config('arch_stats.request_id', coalesce(p_request_id, ''), true),
             set_config('arch_stats.request_ids', coalesce(p_request_ids, ''), true),
             -- The caller announces the new shots itself once committed (shot_notify_insert).
@@ -76,12 +89,16 @@ BEGIN
 
     -- Lock and number each session: concurrent writers of a session wait here, in turn.
     WITH c AS (
-        SELECT u.sid, u.aid, count(*)::int AS n
-        FROM unnest(p_session, p_archer, made) AS u(sid, aid, done)
+        SELECT u.sid, u.aid, count(*)::int AS n, coalesce(sum(u.sc), 0)::int AS total,
+               CASE WHEN simple THEN count(*)::int ELSE 0 END AS counted
+        FROM unnest(p_session, p_archer, made, p_score) AS u(sid, aid, done, sc)
         WHERE u.done IS NULL
         GROUP BY u.sid, u.aid
     ), locked AS (
-        UPDATE session s SET last_seq = s.last_seq + c.n, updated_at = now()
+        UPDATE session s SET last_seq = s.last_seq + c.n, updated_at = now(),
+                             shot_count = s.shot_count + c.counted,
+                             total_score = s.total_score
+                                           + CASE WHEN simple THEN c.total ELSE 0 END
         FROM c
         WHERE s.id = c.sid AND s.archer_id = c.aid AND s.is_open
           AND NOT EXISTS (
@@ -90,10 +107,12 @@ BEGIN
                                 AND t.archer_id = s.archer_id
               WHERE t.xmin::text IS DISTINCT FROM v.version)
         RETURNING s.id, s.archer_id, s.last_seq - c.n AS base, s.arrows_per_end, c.n,
-                  CASE WHEN s.shot_count + c.n > p_max_shots
+                  -- (shot_count as it was: RETURNING gives it counted already)
+                  CASE WHEN s.shot_count - c.counted + c.n > p_max_shots
                        THEN format('session %s holds %s shots, at most %s '
                                    '(SESSION_MAX_SHOTS): %s more do not fit',
-                                   s.id, s.shot_count, p_max_shots, c.n) END AS over
+                                   s.id, s.shot_count - c.counted, p_max_shots, c.n)
+                  END AS over
     )
     SELECT array_agg(l.id), array_agg(l.archer_id), array_agg(l.base),
            array_agg(l.arrows_per_end), min(l.over), sum(l.n)
@@ -124,6 +143,7 @@ BEGIN
             END LOOP;
         END IF;
         nfree := cardinality(free);
+        PERFORM set_config('arch_stats.totals', 'counted', true);
         RETURN QUERY
         WITH ins AS (
             INSERT INTO shot (id, session_id, archer_id, target_id, arrow_id, seq, end_no,
@@ -146,6 +166,25 @@ BEGIN
             RETURNING shot.seq, shot.id, shot.doc
         )
         SELECT (ins.seq - s_base[1])::integer, ins.id, ins.doc, false FROM ins ORDER BY ins.seq;
+        PERFORM set_config('arch_stats.totals', '', true);
+        -- The summary, as shot_insert_totals keeps it (the totals were counted by the lock).
+        INSERT INTO session_summary AS t (session_id, shots, hits, total, x_count, ten_count,
+                                          impacts, sum_dx, sum_dy, sum_dx2, sum_dy2, sum_dxdy)
+        SELECT s_id[1], count(*)::int, count(*) FILTER (WHERE u.score > 0)::int,
+               sum(u.score)::int, count(*) FILTER (WHERE u.is_x)::int,
+               count(*) FILTER (WHERE u.score >= 10)::int, count(u.dx)::int,
+               coalesce(sum(u.dx::numeric), 0), coalesce(sum(u.dy::numeric), 0),
+               coalesce(sum(u.dx::numeric * u.dx::numeric), 0),
+               coalesce(sum(u.dy::numeric * u.dy::numeric), 0),
+               coalesce(sum(u.dx::numeric * u.dy::numeric), 0)
+        FROM unnest(p_score, p_is_x, p_dx, p_dy) AS u(score, is_x, dx, dy)
+        ON CONFLICT (session_id) DO UPDATE SET
+            shots = t.shots + excluded.shots, hits = t.hits + excluded.hits,
+            total = t.total + excluded.total, x_count = t.x_count + excluded.x_count,
+            ten_count = t.ten_count + excluded.ten_count, impacts = t.impacts + excluded.impacts,
+            sum_dx = t.sum_dx + excluded.sum_dx, sum_dy = t.sum_dy + excluded.sum_dy,
+            sum_dx2 = t.sum_dx2 + excluded.sum_dx2, sum_dy2 = t.sum_dy2 + excluded.sum_dy2,
+            sum_dxdy = t.sum_dxdy + excluded.sum_dxdy;
         RETURN;
     END IF;
 
@@ -320,7 +359,19 @@ CREATE TRIGGER shot_notify_insert AFTER INSERT ON shot
     WHEN (coalesce(current_setting('arch_stats.live', true), '') <> 'after')
     EXECUTE FUNCTION shot_notify_statement();
 
+DROP TRIGGER shot_insert_totals ON shot;
+CREATE TRIGGER shot_insert_totals AFTER INSERT ON shot
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    WHEN (coalesce(current_setting('arch_stats.totals', true), '') <> 'counted')
+    EXECUTE FUNCTION shot_insert_totals();
+
 -- migrate:down
+
+DROP TRIGGER shot_insert_totals ON shot;
+CREATE TRIGGER shot_insert_totals AFTER INSERT ON shot
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+    EXECUTE FUNCTION shot_insert_totals();
+
 
 DROP TRIGGER shot_notify_insert ON shot;
 CREATE TRIGGER shot_notify_insert AFTER INSERT ON shot
