@@ -22,6 +22,10 @@
 -- time (a second row version, its stored JSON built twice, more WAL): the trigger is skipped
 -- for that INSERT (`arch_stats.totals`), and does the same as before for every other.
 --
+-- And a statement may carry several sessions' posts (shots/writer.py joins concurrent posts
+-- of different archers into one transaction): each session's targets are checked against the
+-- versions its own shots were scored on, no longer every session against every target.
+--
 -- The rest of `shot_insert` is 202611261430's.
 
 DROP FUNCTION shot_insert(uuid[], uuid[], uuid[], uuid[], uuid[], float8[], float8[], int2[], int2[],
@@ -101,11 +105,15 @@ BEGIN
                                            + CASE WHEN simple THEN c.total ELSE 0 END
         FROM c
         WHERE s.id = c.sid AND s.archer_id = c.aid AND s.is_open
+          -- The targets this session's shots were scored on, still as they were read
+          -- (only those: one statement may write several sessions' posts, shots/writer.py).
           AND NOT EXISTS (
               SELECT FROM unnest(p_targets, p_versions) AS v(id, version)
               LEFT JOIN target t ON t.id = v.id AND t.session_id = s.id
                                 AND t.archer_id = s.archer_id
-              WHERE t.xmin::text IS DISTINCT FROM v.version)
+              WHERE t.xmin::text IS DISTINCT FROM v.version
+                AND v.id IN (SELECT x.t FROM unnest(p_session, p_target) AS x(sid, t)
+                             WHERE x.sid = s.id))
         RETURNING s.id, s.archer_id, s.last_seq - c.n AS base, s.arrows_per_end, c.n,
                   -- (shot_count as it was: RETURNING gives it counted already)
                   CASE WHEN s.shot_count - c.counted + c.n > p_max_shots

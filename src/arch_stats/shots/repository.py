@@ -212,41 +212,49 @@ async def insert_shots(
     archer): then nothing is written. A full end named, a session that would pass
     `max_shots` → BusinessRuleError; a chosen id stored already → IdsTaken.
     """
-    parts = await insert_shot_groups(
+    parts = await insert_posts(
         conn,
-        session_id=session_id,
-        archer_id=archer_id,
-        groups=[(shots, request_id_var.get())],
-        targets=targets,
+        [Post(session_id, archer_id, shots, request_id_var.get(), targets)],
         max_shots=max_shots,
         announce=announce,
     )
-    return None if parts is None else parts[0]
+    return parts[0]
 
 
-async def insert_shot_groups(
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One request's shots into one session, for `insert_posts`."""
+
+    session_id: UUID
+    archer_id: UUID
+    shots: Sequence[ShotRow]
+    request_id: str | None
+    # The targets' versions its shots were scored against (id, version).
+    targets: Collection[tuple[UUID, str]] = ()
+
+
+async def insert_posts(
     conn: Executor,
+    posts: Sequence[Post],
     *,
-    session_id: UUID,
-    archer_id: UUID,
-    groups: Sequence[tuple[Sequence[ShotRow], str | None]],
-    targets: Collection[tuple[UUID, str]] = (),
     max_shots: int | None = None,
     announce: Announce | None = None,
-) -> list[str] | None:
-    """Several requests' shots, `(shots, request id)` each, in ONE statement, in that order.
+) -> list[str | None]:
+    """Several requests' shots, of one session or several, in ONE statement, in that order.
 
-    Returns each group's JSON list, or None when the session is not (or no longer) open (then
-    nothing was written). The live notification of each shot carries its own group's request
-    id (`arch_stats.request_ids`, one per shot in seq order, read by shot_notify_statement).
+    Returns each post's JSON list, or None for a post whose session is not (or no longer)
+    open or whose targets changed (nothing of that session was written). An error (a full
+    end named, `max_shots` passed, an id taken) fails the whole statement. The live
+    notification of each shot carries its own post's request id (`arch_stats.request_ids`,
+    one per shot in order, read by shot_notify_statement).
 
     With `announce` and a pool (the statement is its own transaction), and no hit on a spot
     of a multi-spot face among the shots, the trigger does not notify: once the statement
     has returned, committed, `announce(session, archer, [(shot JSON, request id), ...])` is
-    called, in seq order (`LiveHub.announce`).
+    called per session, in seq order (`LiveHub.announce`).
     """
-    shots = [shot for rows, _ in groups for shot in rows]
-    single = len(groups) == 1
+    shots = [shot for post in posts for shot in post.shots]
+    single = len(posts) == 1
     # Hits on multi-spot faces may rescore others (same-spot rule): those updates are notified
     # in the transaction, so the new shots are too, to keep their order.
     after = (
@@ -255,17 +263,18 @@ async def insert_shot_groups(
         and all(shot.spot_score is None for shot in shots)
     )
     args = insert_args(
-        [(session_id, archer_id)] * len(shots),
+        [(post.session_id, post.archer_id) for post in posts for _ in post.shots],
         shots,
-        targets=targets,
+        targets={t for post in posts for t in post.targets},
         max_shots=max_shots,
-        request_id=groups[0][1] if single else None,
-        request_ids=None if single else [rid for rows, rid in groups for _ in rows],
+        request_id=posts[0].request_id if single else None,
+        request_ids=None if single else [p.request_id for p in posts for _ in p.shots],
         live_after=after,
     )
     try:
         row = await conn.fetchrow(
-            f"""SELECT array_agg(w.doc::text ORDER BY w.ord) AS docs, bool_or(w.refused) AS refused
+            f"""SELECT array_agg(w.doc::text ORDER BY w.ord) AS docs,
+                       array_agg(w.refused ORDER BY w.ord) AS refused
                 FROM {INSERT_FUNCTION} AS w""",
             *args,
         )
@@ -275,20 +284,28 @@ async def insert_shot_groups(
             raise
         raise error from None
     assert row is not None
-    if row["refused"]:
-        return None
-    rows: list[str] = row["docs"]
-    parts = []
+    docs: list[str | None] = row["docs"]
+    refused: list[bool] = row["refused"]
+    parts: list[str | None] = []
+    written: dict[tuple[UUID, UUID], list[tuple[str, str | None]]] = {}
     start = 0
-    for group, _ in groups:
-        parts.append("[" + ",".join(rows[start : start + len(group)]) + "]")
-        start += len(group)
+    for post in posts:
+        end = start + len(post.shots)
+        mine = docs[start:end]
+        if any(refused[start:end]) or any(d is None for d in mine):
+            parts.append(None)
+        else:
+            texts = [d for d in mine if d is not None]
+            parts.append("[" + ",".join(texts) + "]")
+            key = (post.session_id, post.archer_id)
+            written.setdefault(key, []).extend((d, post.request_id) for d in texts)
+        start = end
     if after and announce is not None:
-        rids = [rid for rows_, rid in groups for _ in rows_]
-        try:
-            announce(session_id, archer_id, list(zip(rows, rids, strict=True)))
-        except Exception:  # the shots are stored: a hub that fails must not fail the post
-            log.exception("announcing new shots failed")
+        for (session_id, archer_id), items in written.items():
+            try:
+                announce(session_id, archer_id, items)
+            except Exception:  # the shots are stored: a hub that fails must not fail the post
+                log.exception("announcing new shots failed")
     return parts
 
 
