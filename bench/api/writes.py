@@ -380,6 +380,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--no-workers2", action="store_true", help="skip the --workers 2 leg")
     p.add_argument("--only", help="comma-separated leg keys (the ceilings always run)")
     p.add_argument("--compare", type=Path, help="another checkout's src: its Arch Stats too")
+    p.add_argument(
+        "--compare-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment of the --compare server (e.g. a setting to A/B)",
+    )
     p.add_argument("--database-url", help="a disposable PostgreSQL (with --compare: a cluster)")
     p.add_argument("--json", type=Path, help="also write the results as JSON")
     args = p.parse_args(argv)
@@ -427,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
         if dsn_b is not None and args.compare is not None:
             env_b, _ = server_env(dsn_b, args.pool_size)
             env_b["PYTHONPATH"] = str(args.compare)
+            env_b.update(kv.split("=", 1) for kv in args.compare_env)
             start("b", "bench.api.serve:create_app", "/api/health", env_b, 1)
 
         rounds: list[dict[str, Measured]] = []

@@ -2,7 +2,7 @@
 
 Each write pays a statement, its triggers and a durable commit, and writing shots locks
 their session's row until the commit (it numbers them: `last_seq`), so posts to one session
-are written one after the other whatever we do. Here at most `MAX_IN_FLIGHT` writes are in
+are written one after the other whatever we do. Here at most `max_in_flight` writes are in
 flight at once; the posts that arrive meanwhile wait, and are then written together by one
 statement (one transaction, one commit), the posts of every session whose earlier posts are
 not still being written: the archers of a club night posting one arrow each share one
@@ -45,8 +45,9 @@ def announce_with(pool: Pool, announce: Announce | None) -> None:
         _ANNOUNCERS[id(pool)] = announce
 
 
-# Writes in flight at once (each one statement, possibly of many posts).
-MAX_IN_FLIGHT = 3
+# Writes in flight at once (each one statement, possibly of many posts); the app sets it
+# from SHOT_WRITES_IN_FLIGHT.
+MAX_IN_FLIGHT = 2
 
 _Key = tuple[UUID, UUID]  # (session, archer)
 
