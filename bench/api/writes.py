@@ -360,8 +360,8 @@ def report(rounds: list[dict[str, Measured]], header: list[str]) -> list[str]:
             w = r["w2_archers_shot"].result.rps / shot.result.rps
             mark = "PASS" if w >= 1.0 else "FAIL"
             lines.append(f"  round {i}: {mark}  --workers 2 / 1: {w:.2f}× (≥ 1)")
-        if "B one_session" in r:
-            for key in ("one_session", "archers_shot", "archers_end"):
+        for key in ("one_session", "archers_shot", "archers_end"):
+            if key in r and f"B {key}" in r:
                 x = r[key].result.rps / r[f"B {key}"].result.rps
                 lines.append(f"  round {i}:       A/B {key}: {x:.2f}×")
     return lines
@@ -429,8 +429,6 @@ def main(argv: list[str] | None = None) -> int:
             for leg in all_legs
             if leg.server == "ceiling" or wanted is None or leg.key.removeprefix("B ") in wanted
         ]
-        if any(leg.server == "a2" for leg in chosen):
-            start("a2", "bench.api.serve:create_app", "/api/health", env, 2)
         if dsn_b is not None and args.compare is not None:
             env_b, _ = server_env(dsn_b, args.pool_size)
             env_b["PYTHONPATH"] = str(args.compare)
@@ -442,8 +440,16 @@ def main(argv: list[str] | None = None) -> int:
             say(f"--- round {i + 1} of {args.rounds}")
             measured: dict[str, Measured] = {}
             for leg in chosen:
-                port, pid = ports[leg.server]
                 target_dsn = dsn_b if leg.server == "b" and dsn_b else dsn
+                if leg.server == "a2":
+                    # Started for its leg only: its idle listeners would otherwise be woken
+                    # by every other leg's notifications on the same database.
+                    with uvicorn_process(
+                        "a2", "bench.api.serve:create_app", env, "/api/health", logs, workers=2
+                    ) as (port, pid):
+                        measured[leg.key] = run_leg(leg, port, pid, pg_pid, target_dsn, load)
+                    continue
+                port, pid = ports[leg.server]
                 measured[leg.key] = run_leg(leg, port, pid, pg_pid, target_dsn, load)
             rounds.append(measured)
 
