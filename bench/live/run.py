@@ -588,6 +588,7 @@ class PostResult:
     to_frame: Latency  # POST sent → shot.created at the subscriber
     to_answer: Latency  # POST sent → its 201 answer back
     commit: Latency  # a bare durable one-row INSERT's round trip, just before each POST
+    after_answer: Latency  # the frame's arrival at the subscriber − the answer's at the poster
     cpu_ms_per_shot: dict[str, float]
 
 
@@ -687,6 +688,10 @@ async def measure_post(
         to_frame=to_frame,
         to_answer=latencies("  POST /shot sent → its answer", sent, answered),
         commit=Latency("  (a bare durable INSERT round trip, same moments)", commits),
+        after_answer=Latency(
+            "  answer at the poster → shot.created at the subscriber",
+            [(got[k] - answered[k]) * 1000 for k in sent if k in got],
+        ),
         cpu_ms_per_shot={name: seconds * 1000 / n for name, seconds in cpu.items()},
     )
 
@@ -843,7 +848,8 @@ def report(
             f"{'' if live.deflate else '; permessage-deflate off'}"
         )
     for post in posts or []:
-        lines += ["", post.to_frame.row(), post.to_answer.row(), post.commit.row()]
+        lines += ["", post.to_frame.row(), post.to_answer.row(), post.after_answer.row()]
+        lines.append(post.commit.row())
         cpu = ", ".join(f"{k} {v:.2f}" for k, v in post.cpu_ms_per_shot.items())
         lines.append(f"  CPU ms per shot: {cpu}")
     if assembler is not None:
@@ -1138,6 +1144,7 @@ def main(argv: list[str] | None = None) -> int:
                             "to_frame": p.to_frame.summary(),
                             "to_answer": p.to_answer.summary(),
                             "commit": p.commit.summary(),
+                            "after_answer": p.after_answer.summary(),
                             "cpu_ms_per_shot": p.cpu_ms_per_shot,
                         }
                         for p in posts
