@@ -378,6 +378,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--archers", type=int, default=32, help="archers = connections")
     p.add_argument("--pool-size", type=int, help="PG_POOL_MAX for every server")
     p.add_argument("--no-workers2", action="store_true", help="skip the --workers 2 leg")
+    p.add_argument(
+        "--w2-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment of the --workers 2 server",
+    )
     p.add_argument("--only", help="comma-separated leg keys (the ceilings always run)")
     p.add_argument("--compare", type=Path, help="another checkout's src: its Arch Stats too")
     p.add_argument(
@@ -444,8 +451,9 @@ def main(argv: list[str] | None = None) -> int:
                 if leg.server == "a2":
                     # Started for its leg only: its idle listeners would otherwise be woken
                     # by every other leg's notifications on the same database.
+                    env2 = {**env, **dict(kv.split("=", 1) for kv in args.w2_env)}
                     with uvicorn_process(
-                        "a2", "bench.api.serve:create_app", env, "/api/health", logs, workers=2
+                        "a2", "bench.api.serve:create_app", env2, "/api/health", logs, workers=2
                     ) as (port, pid):
                         measured[leg.key] = run_leg(leg, port, pid, pg_pid, target_dsn, load)
                     continue

@@ -195,3 +195,20 @@ async def test_own_announcements_heard_back_are_skipped_others_delivered(
     assert (frame["type"], frame["request_id"]) == ("shot.created", "req-1")
     await asyncio.sleep(0.05)  # the NOTIFY for other processes fails here (no pool): logged
     assert hub._sender is not None and hub._sender.done()
+
+
+async def test_shots_announced_while_the_listener_resynchronises_are_delivered_after() -> None:
+    hub = LiveHub("postgresql://unused", None)  # type: ignore[arg-type]  # never connects
+    session, archer = UUID(int=1), UUID(int=2)
+    sub = Subscriber(session, archer, last_seq=0)
+    sub.live()
+    hub.add(sub)
+    hub._buffer = []  # a reconnect's resync is running: notes wait, in order
+    doc = orjson.dumps({"id": str(UUID(int=9)), "seq": 1}).decode()
+    hub.announce(session, archer, [(doc, "req-1")])
+    assert list(sub.queue) == []
+    held, hub._buffer = hub._buffer, None
+    for payload in held:  # as `_resync` does once done
+        hub._on_notify(None, 0, CHANNEL, payload)
+    assert [orjson.loads(f)["data"]["seq"] for f in sub.queue] == [1]
+    await asyncio.sleep(0.05)  # the NOTIFY for other processes fails here (no pool): logged

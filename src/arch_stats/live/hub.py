@@ -352,7 +352,7 @@ class LiveHub:
         sid, aid = str(session_id), str(archer_id)
         texts: list[str] = []
         notes: list[dict[str, Any]] = []
-        local = bool(self.subscribers)
+        local = bool(self.subscribers) or self._buffer is not None
         for doc, request_id in shots:
             data = orjson.loads(doc)
             note: dict[str, Any] = {
@@ -367,8 +367,10 @@ class LiveHub:
             texts.append(orjson.dumps(note).decode())
             if local:
                 notes.append({**note, "data": data})
-        if self._buffer is not None:  # resynchronising: in order with what is held
-            self._buffer.append("[" + ",".join(texts) + "]")
+        if self._buffer is not None:  # resynchronising: in order with what is held (as
+            # another process's notes: they are to be delivered here when the buffer is read)
+            others = [{**n, "origin": None} for n in notes]
+            self._buffer.append(orjson.dumps(others).decode())
         else:
             for note in notes:
                 self._on_note(note, own=True)
