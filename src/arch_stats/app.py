@@ -24,6 +24,10 @@ from arch_stats.auth.router import router as auth_router
 from arch_stats.auth.runtime import CHANNEL as AUTH_CHANNEL
 from arch_stats.auth.runtime import AuthRuntime
 from arch_stats.auth.tokens import COOKIE_NAME, PREFIX_LOGIN, PREFIX_SENSOR, token_hash
+from arch_stats.board import socket as board_socket
+from arch_stats.board.fanout import ClubBoard
+from arch_stats.board.router import router as board_router
+from arch_stats.board.service import LINK_PREFIX as BOARD_LINK_PREFIX
 from arch_stats.core import handlers
 from arch_stats.core.database import create_pool
 from arch_stats.core.guards import AllowedHosts, OriginPolicy
@@ -63,7 +67,7 @@ def create_app(
     if database_url is None:
         raise ValueError("no database: set DATABASE_URL or start through `arch-stats serve`")
 
-    redact_token_prefixes(PREFIX_LOGIN, PREFIX_SENSOR)
+    redact_token_prefixes(PREFIX_LOGIN, PREFIX_SENSOR, BOARD_LINK_PREFIX)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -88,6 +92,7 @@ def create_app(
         close_on_revocation(hub, auth)
         auth.start()
         stats_pusher = StatsPusher(hub)
+        app.state.club_board = club_board = ClubBoard(hub, app.state.pool)
         await hub.start()
         # One assembler among all processes: the others stand by (advisory lock).
         app.state.assembler = assembler = Assembler.from_settings(database_url, settings)
@@ -101,6 +106,7 @@ def create_app(
                 await web_files
             await assembler.close()
             await stats_pusher.close()
+            await club_board.close()
             await auth.close()
             await app.state.hub.stop()
             await app.state.pool.close()
@@ -116,6 +122,8 @@ def create_app(
         debug=False,
     )
     app.state.settings = settings
+    # Subscriptions on the live path (/api/v0/ws) other than a session's, by query parameter.
+    app.state.subscriptions = dict.fromkeys(board_socket.PARAMS, board_socket.board_socket)
     handlers.install(app)
     if settings.hot_path:
         # Inside the request context (id, limits, log), in front of FastAPI's routing.
@@ -164,6 +172,7 @@ def create_app(
         auth_router,
         faces_router,
         exchange_router,
+        board_router,
     ):
         _document_login(router.routes)
         app.include_router(router, prefix=API_PREFIX)

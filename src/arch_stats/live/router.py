@@ -11,6 +11,10 @@ query, and sent at the client's pace (each send waits while the client's socket 
 client that reads nothing holds no connection, and none of its missed shots is dropped.
 Clients send nothing that changes data; what they send is read and ignored.
 
+Other subscriptions share this path, told apart by a query parameter and handled elsewhere
+(`app.state.subscriptions`, wired in app.py so that this domain imports none of theirs): e.g.
+`club_id` or `board`, the club's live board (`board.socket`).
+
 Close codes: 4401 not logged in, or the token was revoked or expired while the socket was open
 (in every server process: see `live.revocation`); 4404 no such session (or not yours); 4422 bad
 parameters.
@@ -21,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 import orjson
@@ -36,6 +41,8 @@ from arch_stats.live.hub import LiveHub, Subscriber, frame
 
 router = APIRouter(tags=["live"])
 log = logging.getLogger("arch_stats.live")
+
+Handler = Callable[[WebSocket], Awaitable[None]]
 
 MAX_SEQ = 2**31 - 1
 REPLAY_PAGE = 500
@@ -56,6 +63,11 @@ async def _close(ws: WebSocket, code: int, reason: str) -> None:
 
 @router.websocket("/ws")
 async def live(ws: WebSocket) -> None:
+    others: dict[str, Handler] = getattr(ws.app.state, "subscriptions", {})
+    for param, handler in others.items():
+        if param in ws.query_params:
+            await handler(ws)
+            return
     hub: LiveHub = ws.app.state.hub
     pool: Pool = ws.app.state.pool
     try:
