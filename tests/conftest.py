@@ -28,7 +28,9 @@ from arch_stats.core.settings import Settings
 PASSWORD = "correct horse battery"
 _HASH: str | None = None
 
-TABLES = "archer, auth_token, auth_limit, arrow, session, target, target_face, shot, sensor_event"
+TABLES = (
+    "archer, auth_token, auth_limit, arrow, session, target, target_face, shot, sensor_event, club"
+)
 
 
 def password_hash() -> str:
