@@ -72,7 +72,7 @@ async def snapshot(
     return await conn.fetchval(  # type: ignore[no-any-return]
         f"""SELECT json_build_object(
                    'club', json_build_object('id', c.id, 'name', c.name),
-                   'read_only', $3::uuid IS NULL,
+                   'read_only', $3::uuid IS NOT NULL,
                    'role', (SELECT role FROM club_member
                             WHERE club_id = c.id AND archer_id = $2),
                    'archers', coalesce((
