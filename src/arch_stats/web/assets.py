@@ -46,6 +46,8 @@ MEDIA_TYPES = {
 _ID = "[0-9a-fA-F-]{36}"
 PAGES: list[tuple[str, str]] = [
     (rf"^sessions/{_ID}/live/?$", "js/pages/live.js"),
+    (rf"^clubs/{_ID}/board/?$", "js/pages/board.js"),
+    (r"^board/asb_[A-Za-z0-9_-]+/?$", "js/pages/board.js"),
     (rf"^sessions/{_ID}/?$", "js/pages/session.js"),
     (r"^sessions(/new)?/?$", "js/pages/sessions.js"),
     (r"^arrows/?$", "js/pages/arrows.js"),
