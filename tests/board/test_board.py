@@ -13,7 +13,9 @@ import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
+from arch_stats.board.fanout import BoardViewer
 from arch_stats.core.database import Connection
+from arch_stats.live.hub import QUEUE_LIMIT
 from tests.board.helpers import make_club
 from tests.conftest import MakeArcher
 from tests.live.conftest import next_frame, ws_connect
@@ -270,3 +272,28 @@ async def test_new_link_replaces_the_old(client: httpx.AsyncClient, club: dict[s
     second = (await client.post(link_url, headers=club["owner"].headers)).json()["data"]["token"]
     assert (await client.get(f"/api/v0/board/{first}")).status_code == 404
     assert (await client.get(f"/api/v0/board/{second}")).status_code == 200
+
+
+async def test_deleted_open_session_leaves_the_board(
+    client: httpx.AsyncClient, db: Connection, club: dict[str, Any], server_url: str
+) -> None:
+    ann_range = await make_range(db, club["ann"])
+    async with await ws_connect(server_url, board_path(club["id"]), club["ben"].token) as ws:
+        assert len((await next_frame(ws, skip=SKIP))["data"]["archers"]) == 1
+        resp = await client.delete(
+            f"/api/v0/session/{ann_range.session_id}", headers=club["ann"].headers
+        )
+        assert resp.status_code in (200, 204), resp.text
+        closed = await frame_of(ws, "board.session.closed")
+        assert closed["data"]["session_id"] == str(ann_range.session_id)
+
+
+async def test_a_stalled_viewer_only_loses_its_own_oldest_frames() -> None:
+    viewer = BoardViewer(uuid4(), uuid4())
+    for n in range(QUEUE_LIMIT + 5):
+        viewer.push(f"frame {n}")
+    assert len(viewer.queue) == QUEUE_LIMIT
+    assert viewer.dropped == 5
+    assert viewer.queue[0] == "frame 5"
+    viewer.lead("snapshot")  # a new snapshot goes first, whatever is queued
+    assert viewer.queue[0] == "snapshot"
