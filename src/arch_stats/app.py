@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from arch_stats import __version__
+from arch_stats.access.live import AccessWatch
 from arch_stats.arrows.router import router as arrows_router
 from arch_stats.assembler.runner import Assembler
 from arch_stats.auth.deps import (
@@ -28,6 +29,7 @@ from arch_stats.board import socket as board_socket
 from arch_stats.board.fanout import ClubBoard
 from arch_stats.board.router import router as board_router
 from arch_stats.board.service import LINK_PREFIX as BOARD_LINK_PREFIX
+from arch_stats.clubs.router import router as clubs_router
 from arch_stats.core import handlers
 from arch_stats.core.database import create_pool
 from arch_stats.core.guards import AllowedHosts, OriginPolicy
@@ -90,9 +92,10 @@ def create_app(
         hub.listen(AUTH_CHANNEL, auth.notified)
         hub.on_connect(auth.cache.clear)
         close_on_revocation(hub, auth)
+        app.state.access = access = AccessWatch(hub, app.state.pool)
         auth.start()
         stats_pusher = StatsPusher(hub)
-        app.state.club_board = club_board = ClubBoard(hub, app.state.pool)
+        app.state.club_board = club_board = ClubBoard(hub, app.state.pool, access)
         await hub.start()
         # One assembler among all processes: the others stand by (advisory lock).
         app.state.assembler = assembler = Assembler.from_settings(database_url, settings)
@@ -107,6 +110,7 @@ def create_app(
             await assembler.close()
             await stats_pusher.close()
             await club_board.close()
+            await access.close()
             await auth.close()
             await app.state.hub.stop()
             await app.state.pool.close()
@@ -173,6 +177,7 @@ def create_app(
         faces_router,
         exchange_router,
         board_router,
+        clubs_router,
     ):
         _document_login(router.routes)
         app.include_router(router, prefix=API_PREFIX)

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from arch_stats.access import policy
 from arch_stats.arrows import service
 from arch_stats.arrows.schemas import (
     ArrowDeleted,
@@ -74,7 +75,15 @@ async def create_arrow_set(body: ArrowSetIn, archer: CurrentArcher, conn: Tx) ->
     summary="One of my arrows",
 )
 async def get_arrow(arrow_id: UUID, archer: CurrentArcher, conn: Db) -> Response:
-    return ok_json(await service.get(conn, archer.archer_id, arrow_id))
+    return ok_json(
+        await policy.read_as(
+            conn,
+            archer.archer_id,
+            "arrow",
+            arrow_id,
+            lambda whose: service.get(conn, whose, arrow_id),
+        )
+    )
 
 
 @router.patch(

@@ -23,7 +23,8 @@ Clients apply them idempotently (a shot is keyed by session and seq), so a frame
 what the snapshot already had is harmless.
 
 Closes: 4403 "access withdrawn" (the viewer left or was removed from the club) or
-"board link revoked", in every process (notes on `arch_stats_access`/`arch_stats_board`).
+"board link revoked", in every process (changes heard by `access.live.AccessWatch`, and
+`arch_stats_board` notes).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from uuid import UUID
 
 import orjson
 
+from arch_stats.access.live import AccessWatch
 from arch_stats.board import repository
 from arch_stats.core.database import Pool
 from arch_stats.live.hub import LiveHub, Subscriber, frame
@@ -44,7 +46,6 @@ from arch_stats.live.hub import LiveHub, Subscriber, frame
 log = logging.getLogger("arch_stats.board")
 
 BOARD_CHANNEL = "arch_stats_board"
-ACCESS_CHANNEL = "arch_stats_access"
 ACCESS_WITHDRAWN = (4403, "access withdrawn")
 LINK_REVOKED = (4403, "board link revoked")
 NOBODY = UUID(int=0)  # the archer of a viewer who came by a public link
@@ -87,7 +88,7 @@ class Known:
 class ClubBoard:
     """The board fan-out of one process."""
 
-    def __init__(self, hub: LiveHub, pool: Pool) -> None:
+    def __init__(self, hub: LiveHub, pool: Pool, access: AccessWatch) -> None:
         self.hub = hub
         self.pool = pool
         self.viewers: dict[UUID, set[BoardViewer]] = {}
@@ -96,7 +97,7 @@ class ClubBoard:
         self._tasks: set[asyncio.Task[None]] = set()
         hub.on_event(self.on_event)
         hub.listen(BOARD_CHANNEL, self.on_board_note)
-        hub.listen(ACCESS_CHANNEL, self.on_access_note)
+        access.on_change(self.on_access_change)
         hub.on_connect(self.reconnected)
 
     # -- viewers -------------------------------------------------------------------------
@@ -218,15 +219,11 @@ class ClubBoard:
         elif kind == "session.gone":
             self.on_event("session.closed", session_id, note)
 
-    def on_access_note(self, payload: str) -> None:
+    def on_access_change(self, archer_id: UUID | None, club_id: UUID | None) -> None:
         """A membership (or consent, or role) changed: re-read that archer's clubs, close their
-        viewers of a club they left, and show or drop them on the boards watching it."""
-        try:
-            note = orjson.loads(payload)
-            archer_id = UUID(str(note["archer_id"]))
-            club_id = UUID(str(note["club_id"])) if note.get("club_id") else None
-        except (orjson.JSONDecodeError, KeyError, ValueError, TypeError):
-            log.warning("board: unreadable access note ignored")
+        viewers of a club they left, and show or drop them on the boards watching it. (None,
+        None) after a reconnect: `reconnected` starts every board again."""
+        if archer_id is None:
             return
         for session_id, known in list(self._known.items()):
             if known.archer_id == archer_id:

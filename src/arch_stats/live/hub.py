@@ -215,7 +215,7 @@ class LiveHub:
         self._tasks: list[asyncio.Task[None]] = []
         self._listeners: list[Callable[[str, UUID, dict[str, Any]], None]] = []
         self._buffer: list[str] | None = None
-        self._channels: dict[str, list[Callable[[str], None]]] = {}
+        self._channels: dict[str, Callable[[str], None]] = {}
         self._on_connect: list[Callable[[], None]] = []
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -243,9 +243,8 @@ class LiveHub:
             await self._conn.close()
 
     def listen(self, channel: str, callback: Callable[[str], None]) -> None:
-        """Also LISTEN on `channel` (before `start`); `callback(payload)` per notification
-        (several callbacks may listen on one channel, each called in turn)."""
-        self._channels.setdefault(channel, []).append(callback)
+        """Also LISTEN on `channel` (before `start`); `callback(payload)` per notification."""
+        self._channels[channel] = callback
 
     def on_connect(self, callback: Callable[[], None]) -> None:
         """Call `callback()` each time the listener (re)connects, before it is trusted."""
@@ -342,9 +341,8 @@ class LiveHub:
         if self.listener_pid is not None:
             self._buffer = []  # a reconnect: hold notifications until the resync is done
         await conn.add_listener(CHANNEL, self._on_notify)
-        for channel, callbacks in self._channels.items():
-            for callback in callbacks:
-                await conn.add_listener(channel, _payload_only(callback))
+        for channel, callback in self._channels.items():
+            await conn.add_listener(channel, _payload_only(callback))
         return conn
 
     async def _listen_forever(self) -> None:

@@ -11,13 +11,17 @@ query, and sent at the client's pace (each send waits while the client's socket 
 client that reads nothing holds no connection, and none of its missed shots is dropped.
 Clients send nothing that changes data; what they send is read and ignored.
 
+A coach may watch a club member's session while the member shares with the club's coaches
+(`access.policy`); the socket is closed 4403 as soon as that stops (`access.live`). Coach notes
+come as `note.created` / `note.deleted` frames.
+
 Other subscriptions share this path, told apart by a query parameter and handled elsewhere
 (`app.state.subscriptions`, wired in app.py so that this domain imports none of theirs): e.g.
 `club_id` or `board`, the club's live board (`board.socket`).
 
 Close codes: 4401 not logged in, or the token was revoked or expired while the socket was open
-(in every server process: see `live.revocation`); 4404 no such session (or not yours); 4422 bad
-parameters.
+(in every server process: see `live.revocation`); 4403 access withdrawn (consent, role, leaving
+the club); 4404 no such session (or not yours to watch); 4422 bad parameters.
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
+from arch_stats.access import policy
+from arch_stats.access.live import ACCESS_WITHDRAWN, AccessWatch
 from arch_stats.auth.deps import resolve, still_valid
 from arch_stats.auth.tokens import COOKIE_NAME
 from arch_stats.core.database import Pool
@@ -89,9 +95,14 @@ async def live(ws: WebSocket) -> None:
             await _close(ws, 4401, "not logged in")
             return
         head = await repository.session_head(conn, session_id)
-        if head is None or head[0] != principal.archer_id:
+        owner = None if head is None else head[0]
+        if owner is None or (
+            owner != principal.archer_id
+            and await policy.archer_access(conn, principal.archer_id, owner) is None
+        ):
             await _close(ws, 4404, "session not found")
             return
+    assert head is not None and owner is not None
     await ws.accept()
     sub = Subscriber(
         session_id,
@@ -101,8 +112,15 @@ async def live(ws: WebSocket) -> None:
         expires_at=principal.expires_at,
     )
     hub.add(sub)  # from here on nothing is missed: live frames are held until the replay is done
+    access: AccessWatch = ws.app.state.access
+    coach = owner != principal.archer_id
+    if coach:
+        access.watch(sub, owner)
     reader = asyncio.create_task(_drain_incoming(ws, sub))
     try:
+        # Consent withdrawn while the handshake ran found no subscriber to close: ask again.
+        if coach and not await access.allowed_now(sub):
+            sub.end(*ACCESS_WITHDRAWN)
         # A revocation heard while the handshake ran (or while the listener was away) found no
         # subscriber to close: check once more. One heard from now on closes it (4401).
         if (cache.generation != generation or not cache.trusted) and not await still_valid(
@@ -120,6 +138,7 @@ async def live(ws: WebSocket) -> None:
         pass
     finally:
         hub.remove(sub)
+        access.forget(sub)
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await reader

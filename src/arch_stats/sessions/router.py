@@ -8,11 +8,12 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from arch_stats.access import policy
 from arch_stats.auth.deps import CurrentArcher
 from arch_stats.core.database import Db, Tx
 from arch_stats.core.responses import Envelope, error_responses, ok_json
 from arch_stats.sessions import service
-from arch_stats.sessions.schemas import SessionFilters, SessionIn, SessionOut, SessionPatch
+from arch_stats.sessions.schemas import SessionIn, SessionListQuery, SessionOut, SessionPatch
 
 router = APIRouter(tags=["sessions"])
 
@@ -34,12 +35,14 @@ async def create_session(body: SessionIn, archer: CurrentArcher, conn: Tx) -> Re
     "/session",
     response_model=Envelope[list[SessionOut]],
     responses=error_responses(401, 422),
-    summary="My sessions, newest first, filtered and paged",
+    summary="My sessions (or, with `archer_id`, a club member's who shares them with me as "
+    "their coach), newest first, filtered and paged",
 )
 async def list_sessions(
-    filters: Annotated[SessionFilters, Query()], archer: CurrentArcher, conn: Db
+    filters: Annotated[SessionListQuery, Query()], archer: CurrentArcher, conn: Db
 ) -> Response:
-    return ok_json(await service.list_sessions(conn, archer.archer_id, filters))
+    whose = await policy.reader_for(conn, archer.archer_id, filters.archer_id, "archer")
+    return ok_json(await service.list_sessions(conn, whose, filters))
 
 
 # `{session_id:uuid}` below: only a UUID matches, so `PATCH /session/open` is a 405 (and a
@@ -58,10 +61,19 @@ async def get_open_session(archer: CurrentArcher, conn: Db) -> Response:
     "/session/{session_id:uuid}",
     response_model=Out,
     responses=error_responses(401, 404),
-    summary="One of my sessions, with its shot count, total score and target count",
+    summary="One of my sessions (or a shared one, read-only), with its shot count, total "
+    "score and target count",
 )
 async def get_session(session_id: UUID, archer: CurrentArcher, conn: Db) -> Response:
-    return ok_json(await service.get(conn, archer.archer_id, session_id))
+    return ok_json(
+        await policy.read_as(
+            conn,
+            archer.archer_id,
+            "session",
+            session_id,
+            lambda whose: service.get(conn, whose, session_id),
+        )
+    )
 
 
 @router.patch(

@@ -116,6 +116,15 @@ class SessionFilters(Strict):
     offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
+class SessionListQuery(SessionFilters):
+    """Query of `GET /session`: the filters, and whose sessions (a coach's view)."""
+
+    archer_id: UUID | None = Field(
+        default=None,
+        description="Whose: a club member who shares with you as their coach (default: yours).",
+    )
+
+
 class SessionOut(Strict):
     id: UUID
     location: str

@@ -60,7 +60,8 @@ async def create(conn: Executor, archer_id: UUID, body: SessionIn) -> str:
 
 
 async def list_sessions(conn: Executor, archer_id: UUID, filters: SessionFilters) -> str:
-    query: dict[str, Any] = filters.model_dump()  # MISSING filters are left out
+    # MISSING filters are left out; whose sessions is the caller's business (`archer_id`).
+    query: dict[str, Any] = filters.model_dump(exclude={"archer_id"})
     if "round_code" in query:
         query["round_code"] = query["round_code"].lower()
     return await repo.list_json(conn, archer_id, **query)

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Header, Query, Request
 from starlette.responses import Response
 
+from arch_stats.access import policy
 from arch_stats.auth.deps import CurrentArcher
 from arch_stats.core.database import Db, Tx
 from arch_stats.core.responses import Envelope, JSONBytes, error_responses, ok_json
@@ -88,8 +89,12 @@ async def list_shots(
         int, Query(ge=1, le=service.MAX_PAGE, description="Most shots in the page")
     ] = service.DEFAULT_PAGE,
 ) -> Response:
-    page = await service.list_for_session(
-        conn, archer.archer_id, session_id, after=after, limit=limit
+    page = await policy.read_as(
+        conn,
+        archer.archer_id,
+        "session",
+        session_id,
+        lambda whose: service.list_for_session(conn, whose, session_id, after=after, limit=limit),
     )
     body = b'{"code":200,"data":%s,"errors":[]%s}' % (page.json.encode(), page.extra())
     return JSONBytes(body)
@@ -102,7 +107,11 @@ async def list_shots(
     summary="One shot",
 )
 async def get_shot(shot_id: UUID, archer: CurrentArcher, conn: Db) -> Response:
-    return ok_json(await service.get(conn, archer.archer_id, shot_id))
+    return ok_json(
+        await policy.read_as(
+            conn, archer.archer_id, "shot", shot_id, lambda whose: service.get(conn, whose, shot_id)
+        )
+    )
 
 
 @router.patch(

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
+from arch_stats.access import policy
 from arch_stats.auth.deps import CurrentArcher
 from arch_stats.core.database import Db
 from arch_stats.core.responses import Envelope, error_responses, ok_json
@@ -16,7 +17,7 @@ from arch_stats.stats.schemas import (
     ArrowStatsOut,
     ArrowStatsQuery,
     HistoryOut,
-    HistoryQuery,
+    HistoryRequest,
     ScorecardOut,
     SessionStatsOut,
     SessionStatsQuery,
@@ -43,7 +44,15 @@ async def session_stats(
     archer: CurrentArcher,
     conn: Db,
 ) -> Response:
-    return ok_json(await service.session_stats(conn, archer.archer_id, session_id, query.scheme))
+    return ok_json(
+        await policy.read_as(
+            conn,
+            archer.archer_id,
+            "session",
+            session_id,
+            lambda whose: service.session_stats(conn, whose, session_id, query.scheme),
+        )
+    )
 
 
 @router.get(
@@ -59,7 +68,15 @@ async def session_stats(
     "per half. Cheap enough to fetch again after every shot.",
 )
 async def scorecard(session_id: UUID, archer: CurrentArcher, conn: Db) -> Response:
-    return ok_json(await service.scorecard_json(conn, archer.archer_id, session_id))
+    return ok_json(
+        await policy.read_as(
+            conn,
+            archer.archer_id,
+            "session",
+            session_id,
+            lambda whose: service.scorecard_json(conn, whose, session_id),
+        )
+    )
 
 
 @router.get(
@@ -74,9 +91,10 @@ async def scorecard(session_id: UUID, archer: CurrentArcher, conn: Db) -> Respon
     "arrows); by distance, the best average per arrow over at least `pb_min_arrows` arrows.",
 )
 async def history(
-    query: Annotated[HistoryQuery, Query()], archer: CurrentArcher, conn: Db
+    query: Annotated[HistoryRequest, Query()], archer: CurrentArcher, conn: Db
 ) -> Response:
-    return ok_json(await service.history_json(conn, archer.archer_id, query))
+    whose = await policy.reader_for(conn, archer.archer_id, query.archer_id, "archer")
+    return ok_json(await service.history_json(conn, whose, query))
 
 
 @router.get(
@@ -94,4 +112,12 @@ async def arrow_stats(
     archer: CurrentArcher,
     conn: Db,
 ) -> Response:
-    return ok_json(await service.arrow_stats_json(conn, archer.archer_id, arrow_id, query))
+    return ok_json(
+        await policy.read_as(
+            conn,
+            archer.archer_id,
+            "arrow",
+            arrow_id,
+            lambda whose: service.arrow_stats_json(conn, whose, arrow_id, query),
+        )
+    )

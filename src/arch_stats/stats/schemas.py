@@ -76,6 +76,15 @@ class HistoryQuery(SessionFilter):
     )
 
 
+class HistoryRequest(HistoryQuery):
+    """Query of `GET /stats/history`: the history's, and whose (a coach's view)."""
+
+    archer_id: UUID | None = Field(
+        default=None,
+        description="Whose: a club member who shares with you as their coach (default: yours).",
+    )
+
+
 class ArrowStatsQuery(Strict):
     group: Grouping = "session"
     start_from: QueryDate | None = None

@@ -7,6 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from arch_stats.access import policy
 from arch_stats.auth.deps import CurrentArcher
 from arch_stats.core.database import Db, Tx
 from arch_stats.core.responses import Envelope, error_responses, ok_json
@@ -38,7 +39,15 @@ async def create_target(
     summary="The targets of a session, in the order they were added",
 )
 async def list_targets(session_id: UUID, archer: CurrentArcher, conn: Db) -> Response:
-    return ok_json(await service.list_for_session(conn, archer.archer_id, session_id))
+    return ok_json(
+        await policy.read_as(
+            conn,
+            archer.archer_id,
+            "session",
+            session_id,
+            lambda whose: service.list_for_session(conn, whose, session_id),
+        )
+    )
 
 
 @router.get(
@@ -48,7 +57,15 @@ async def list_targets(session_id: UUID, archer: CurrentArcher, conn: Db) -> Res
     summary="One of my targets",
 )
 async def get_target(target_id: UUID, archer: CurrentArcher, conn: Db) -> Response:
-    return ok_json(await service.get(conn, archer.archer_id, target_id))
+    return ok_json(
+        await policy.read_as(
+            conn,
+            archer.archer_id,
+            "target",
+            target_id,
+            lambda whose: service.get(conn, whose, target_id),
+        )
+    )
 
 
 @router.patch(

@@ -1,0 +1,1 @@
+"""Clubs: members and roles, invites, consent to coaches, coach notes and the roster."""

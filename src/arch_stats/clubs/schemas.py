@@ -1,0 +1,98 @@
+"""Request and response bodies of the clubs domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+
+Role = Literal["owner", "coach", "member"]
+InviteRole = Literal["coach", "member"]
+ClubName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class ClubIn(Strict):
+    name: ClubName
+
+
+class ClubOut(Strict):
+    """A club as the caller sees it: their role and whether they share with its coaches."""
+
+    id: UUID
+    name: str
+    created_at: datetime
+    my_role: Role
+    share_with_coaches: bool = Field(
+        description="Whether the club's owners and coaches may read your sessions, statistics "
+        "and history (read-only) and watch your live sessions. Change it at any time."
+    )
+    members: int
+
+
+class ConsentIn(Strict):
+    share_with_coaches: StrictBool
+
+
+class MemberOut(Strict):
+    archer_id: UUID
+    name: str
+    role: Role
+    share_with_coaches: bool
+    joined_at: datetime
+
+
+class RoleIn(Strict):
+    role: Role
+
+
+class InviteIn(Strict):
+    role: InviteRole = "member"
+    expires_in_hours: StrictInt = Field(default=168, ge=1, le=24 * 30)
+
+
+class InviteOut(Strict):
+    id: UUID
+    role: InviteRole
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    # Only when the invite is made: the code is not stored, only its hash.
+    code: str | None = None
+    link: str | None = None
+
+
+class JoinIn(Strict):
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class NoteIn(Strict):
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    end_no: StrictInt | None = Field(default=None, ge=1, le=10_000)
+
+
+class NoteOut(Strict):
+    id: UUID
+    session_id: UUID
+    end_no: int | None
+    author_id: UUID
+    author_name: str
+    body: str
+    created_at: datetime
+
+
+class RosterEntry(Strict):
+    archer_id: UUID
+    name: str
+    role: Role
+    bowstyle: str
+    sessions: int
+    last_session: dict[str, object] | None
+    trend_per_arrow_per_week: float | None
+    handicap: float | None
+    classification: str | None
