@@ -274,6 +274,23 @@ async def test_new_link_replaces_the_old(client: httpx.AsyncClient, club: dict[s
     assert (await client.get(f"/api/v0/board/{second}")).status_code == 200
 
 
+async def test_links_made_at_once_leave_one_working(
+    client: httpx.AsyncClient, db: Connection, club: dict[str, Any]
+) -> None:
+    link_url = f"/api/v0/club/{club['id']}/board/link"
+    answers = await asyncio.gather(
+        *(client.post(link_url, headers=club["owner"].headers) for _ in range(4))
+    )
+    assert [a.status_code for a in answers] == [201] * 4
+    working = [
+        a.json()["data"]["token"]
+        for a in answers
+        if (await client.get(f"/api/v0/board/{a.json()['data']['token']}")).status_code == 200
+    ]
+    assert len(working) == 1
+    assert await db.fetchval("SELECT count(*) FROM club_board_link WHERE revoked_at IS NULL") == 1
+
+
 async def test_deleted_open_session_leaves_the_board(
     client: httpx.AsyncClient, db: Connection, club: dict[str, Any], server_url: str
 ) -> None:

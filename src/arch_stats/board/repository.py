@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+import asyncpg
+
 from arch_stats.core.database import Executor
+from arch_stats.core.errors import Conflict
 
 # One board entry: an open session of a member, with its faces and its shots so far.
 ENTRY_JSON = """json_build_object(
@@ -138,6 +141,12 @@ async def link_state(conn: Executor, club_id: UUID) -> dict[str, object] | None:
     return None if row is None else {"id": row["id"], "created_at": row["created_at"]}
 
 
+async def lock_links(conn: Executor, club_id: UUID) -> None:
+    """Make the club's link changes one at a time (until the transaction ends); a lock that
+    leaves new members' foreign keys alone."""
+    await conn.execute("SELECT 1 FROM club WHERE id = $1 FOR NO KEY UPDATE", club_id)
+
+
 async def revoke_links(conn: Executor, club_id: UUID) -> int:
     """Revoke the club's working link (if any); how many were revoked."""
     status: str = await conn.execute(
@@ -151,12 +160,15 @@ async def revoke_links(conn: Executor, club_id: UUID) -> int:
 async def create_link(
     conn: Executor, club_id: UUID, token_hash: bytes, created_by: UUID
 ) -> dict[str, object]:
-    row = await conn.fetchrow(
-        """INSERT INTO club_board_link (club_id, token_hash, created_by) VALUES ($1, $2, $3)
-           RETURNING id, created_at""",
-        club_id,
-        token_hash,
-        created_by,
-    )
+    try:
+        row = await conn.fetchrow(
+            """INSERT INTO club_board_link (club_id, token_hash, created_by) VALUES ($1, $2, $3)
+               RETURNING id, created_at""",
+            club_id,
+            token_hash,
+            created_by,
+        )
+    except asyncpg.UniqueViolationError:  # another link made at the same moment
+        raise Conflict("the board got another link meanwhile: try again") from None
     assert row is not None
     return {"id": row["id"], "created_at": row["created_at"]}

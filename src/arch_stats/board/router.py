@@ -52,7 +52,7 @@ async def link_state(club_id: UUID, archer: CurrentArcher, conn: Db) -> Response
     "/club/{club_id:uuid}/board/link",
     status_code=201,
     response_model=Envelope[BoardLinkCreated],
-    responses=error_responses(401, 404),
+    responses=error_responses(401, 404, 409),
     summary="Give the board a new public read-only link, shown once (owners; replaces the old)",
 )
 async def create_link(club_id: UUID, archer: CurrentArcher, conn: Tx) -> Response:

@@ -59,6 +59,7 @@ async def link_state(conn: Executor, club_id: UUID, archer_id: UUID) -> dict[str
 async def create_link(conn: Executor, club_id: UUID, archer_id: UUID) -> dict[str, Any]:
     """A new public link (the previous one, if any, stops working in the same transaction)."""
     await _owner(conn, club_id, archer_id)
+    await repository.lock_links(conn, club_id)
     await repository.revoke_links(conn, club_id)
     token = new_token(LINK_PREFIX)
     row = await repository.create_link(conn, club_id, token_hash(token), archer_id)
