@@ -11,11 +11,12 @@ from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from websockets.exceptions import ConnectionClosed
 
 from arch_stats.board.fanout import BoardViewer
 from arch_stats.core.database import Connection
-from arch_stats.live.hub import QUEUE_LIMIT
+from arch_stats.live.hub import QUEUE_LIMIT, LiveHub
 from tests.board.helpers import make_club
 from tests.conftest import MakeArcher
 from tests.live.conftest import next_frame, ws_connect
@@ -314,3 +315,23 @@ async def test_a_stalled_viewer_only_loses_its_own_oldest_frames() -> None:
     assert viewer.queue[0] == "frame 5"
     viewer.lead("snapshot")  # a new snapshot goes first, whatever is queued
     assert viewer.queue[0] == "snapshot"
+
+
+async def test_listener_reconnect_sends_a_fresh_snapshot(
+    app: FastAPI, client: httpx.AsyncClient, db: Connection, club: dict[str, Any], server_url: str
+) -> None:
+    hub: LiveHub = app.state.hub
+    ann_range = await make_range(db, club["ann"])
+    async with await ws_connect(server_url, board_path(club["id"]), club["ben"].token) as ws:
+        first = await next_frame(ws, skip=SKIP)
+        assert first["data"]["archers"][0]["shots"] == []
+        before = hub.reconnects
+        assert await db.fetchval("SELECT pg_terminate_backend($1)", hub.listener_pid)
+        await post_shot(client, ann_range)  # its notification may be lost
+        for _ in range(200):
+            if hub.reconnects > before and hub.connected.is_set():
+                break
+            await asyncio.sleep(0.05)
+        assert hub.reconnects == before + 1
+        snap = await frame_of(ws, "board.snapshot")
+        assert [s["seq"] for s in snap["data"]["archers"][0]["shots"]] == [1]
