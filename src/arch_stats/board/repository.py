@@ -150,7 +150,7 @@ async def lock_links(conn: Executor, club_id: UUID) -> None:
 async def revoke_links(conn: Executor, club_id: UUID) -> int:
     """Revoke the club's working link (if any); how many were revoked."""
     status: str = await conn.execute(
-        """UPDATE club_board_link SET revoked_at = now()
+        """UPDATE club_board_link SET revoked_at = greatest(now(), created_at)
            WHERE club_id = $1 AND revoked_at IS NULL""",
         club_id,
     )
