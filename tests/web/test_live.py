@@ -81,6 +81,9 @@ async def test_shots_from_the_api_appear_live_at_their_place_and_fill_the_scorec
     shots += await post_shots(client, r, [None], arrow="A02")  # a miss: no marker
 
     await expect(page.locator("#scorecard tbody tr")).to_have_count(2)
+    # The miss changes no total: wait for its own cell, not for a figure it leaves as it was.
+    miss = page.locator("#scorecard tbody tr").nth(1).locator("td.arrow-col[data-label=M]")
+    await expect(miss).to_have_count(1)
     await expect(page.locator("#running-total")).to_have_text(str(sum(s["score"] for s in shots)))
     assert await scorecard_rows(page) == expected_rows(shots, 3)
     await assert_drawn_where_they_landed(page, shots)
