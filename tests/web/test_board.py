@@ -166,3 +166,26 @@ async def test_board_of_a_club_one_is_not_in_says_so(
     await page.goto(f"/app/clubs/{club_id}/board")
     await expect(page.locator(".board-notice")).to_contain_text("no such board")
     await expect(page.locator(".board-card")).to_have_count(0)
+
+
+async def test_a_full_range_on_one_big_screen(
+    page: Page, web: WebServer, client: httpx.AsyncClient, db: Connection, make_archer: MakeArcher
+) -> None:
+    """24 archers shooting: smaller cards, ranked, and most of them on the first screen."""
+    people = [await make_archer(f"Archer {n:02d}") for n in range(24)]
+    club_id = await make_club(db, people[0], *((p, "member") for p in people[1:]))
+    for n, person in enumerate(people):
+        r = await make_range(db, person)
+        await shoot(client, r, *([X, TEN, NINE, EIGHT, TEN, NINE][: 1 + n % 6]))
+    await page.set_viewport_size({"width": 1920, "height": 1080})
+    await sign_in(page, web, people[0])
+    await page.goto(f"/app/clubs/{club_id}/board")
+    await expect(page.locator(".board-card")).to_have_count(24)
+    await expect(page.locator(".board-groups")).to_have_attribute("data-density", "high")
+    # Ranked by total: the six-arrow archers (56) first.
+    await expect(page.locator(".board-card").first.locator(".board-total-value")).to_have_text("56")
+    visible = await page.eval_on_selector_all(
+        ".board-card", "els => els.filter(e => e.getBoundingClientRect().bottom <= 1080).length"
+    )
+    assert visible >= 15, visible
+    await screenshot(page, "board-24-archers-1920x1080.png")

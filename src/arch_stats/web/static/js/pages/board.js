@@ -76,6 +76,8 @@ async function boardPage(ctx, { clubId = null, token = null }) {
     }
     const entries = [...state.entries.values()];
     count.textContent = entries.length === 1 ? "1 archer shooting" : `${entries.length} archers shooting`;
+    // A full range still fits a big screen: smaller cards as more archers shoot.
+    groups.dataset.density = entries.length > 20 ? "high" : entries.length > 8 ? "medium" : "low";
     if (!entries.length) {
       clear(groups).append(h("p", { class: "board-empty" }, "Nobody is shooting right now. Archers appear here as soon as they open a session."));
       cards.clear();
