@@ -42,7 +42,7 @@ async def public_board(token: str, conn: Db) -> Response:
     "/club/{club_id:uuid}/board/link",
     response_model=Envelope[BoardLinkState],
     responses=error_responses(401, 404),
-    summary="Whether the club's board has a working public link (owners)",
+    summary="The board's working public link, when it was made (owners; 404: none)",
 )
 async def link_state(club_id: UUID, archer: CurrentArcher, conn: Db) -> Response:
     return ok(await service.link_state(conn, club_id, archer.archer_id))

@@ -66,8 +66,7 @@ class BoardOut(_Out):
 
 
 class BoardLinkState(_Out):
-    active: bool
-    created_at: datetime | None
+    created_at: datetime
 
 
 class BoardLinkCreated(_Out):

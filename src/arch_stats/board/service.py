@@ -51,9 +51,13 @@ async def _owner(conn: Executor, club_id: UUID, archer_id: UUID) -> None:
 
 
 async def link_state(conn: Executor, club_id: UUID, archer_id: UUID) -> dict[str, Any]:
+    """The club's working public link (when it was made; the token is never shown again);
+    404 when there is none."""
     await _owner(conn, club_id, archer_id)
     state = await repository.link_state(conn, club_id)
-    return {"active": state is not None, "created_at": state["created_at"] if state else None}
+    if state is None:
+        raise NotFound("board link")
+    return {"created_at": state["created_at"]}
 
 
 async def create_link(conn: Executor, club_id: UUID, archer_id: UUID) -> dict[str, Any]:
@@ -68,5 +72,6 @@ async def create_link(conn: Executor, club_id: UUID, archer_id: UUID) -> dict[st
 
 async def revoke_link(conn: Executor, club_id: UUID, archer_id: UUID) -> dict[str, Any]:
     await _owner(conn, club_id, archer_id)
-    revoked = await repository.revoke_links(conn, club_id)
-    return {"revoked": revoked > 0}
+    if not await repository.revoke_links(conn, club_id):
+        raise NotFound("board link")
+    return {"revoked": True}

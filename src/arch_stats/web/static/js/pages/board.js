@@ -244,12 +244,14 @@ async function boardPage(ctx, { clubId = null, token = null }) {
     });
     async function drawLink() {
       clear(panel);
-      let link;
+      let link = { active: false };
       try {
-        link = await get(`/club/${clubId}/board/link`);
+        link = { active: true, ...(await get(`/club/${clubId}/board/link`)) };
       } catch (err) {
-        panel.append(errorBox(err));
-        return;
+        if (err.status !== 404) {
+          panel.append(errorBox(err));
+          return;
+        }
       }
       const create = h("button", { type: "button", class: "button primary", "data-action": "create-link" }, link.active ? "Make a new link" : "Create a public link");
       const revoke = h("button", { type: "button", class: "button danger", "data-action": "revoke-link", hidden: !link.active }, "Withdraw the link");
