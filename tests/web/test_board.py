@@ -3,6 +3,7 @@ their totals and ranking updating live; the public read-only link, then withdraw
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -11,6 +12,7 @@ from playwright.async_api import Browser, Page, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from arch_stats.core.database import Connection
+from arch_stats.web.assets import build
 from tests.board.helpers import make_club
 from tests.conftest import MakeArcher
 from tests.shots.test_shots import C, Range, make_range, shot
@@ -189,3 +191,12 @@ async def test_a_full_range_on_one_big_screen(
     )
     assert visible >= 15, visible
     await screenshot(page, "board-24-archers-1920x1080.png")
+
+
+def test_service_worker_precaches_each_url_once() -> None:
+    """Two paths drawn by one module (the board's) must not list its shell twice: the worker's
+    `Cache.addAll` refuses duplicates, and the app would never work offline."""
+    worker = build().worker.bodies["identity"].decode()
+    listed = json.loads(worker.split("const PRECACHE = ", 1)[1].split(";\n", 1)[0])
+    assert len(listed) == len(set(listed))
+    assert "/app/?shell=js/pages/board.js" in listed

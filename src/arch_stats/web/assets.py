@@ -183,7 +183,8 @@ def build(root: Path = STATIC_DIR) -> Bundle:
         html = templates.get(SHELL_NAME, "").replace("%STATIC%", prefix)
         return make_asset(html.replace("  <!-- %PRELOAD% -->", preload).encode(), ".html")
 
-    shells = [ALL_PAGES, *(module for _, module in PAGES)]
+    # Once each: a module may draw several paths, and `Cache.addAll` refuses duplicates.
+    shells = [ALL_PAGES, *dict.fromkeys(module for _, module in PAGES)]
     precache = [
         *(shell_url(module) for module in shells),
         # Icons are for the launcher (fetched when the app is installed), not for pages.
