@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,20 @@ _HASH: str | None = None
 TABLES = (
     "archer, auth_token, auth_limit, arrow, session, target, target_face, shot, sensor_event, club"
 )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Each run gets a temporary directory of its own, unless --basetemp names one (xdist
+    names one for each of its workers).
+
+    Whenever a pytest run starts it makes /tmp/pytest-of-$USER private (0700) again, and the
+    embedded PostgreSQL runs as another user: a run going on at the same time could then no
+    longer start a server below it."""
+    if config.option.basetemp is None and not hasattr(config, "workerinput"):
+        path = tempfile.mkdtemp(prefix="arch-stats-tests-")
+        config.option.basetemp = os.path.join(path, "t")
+        config.add_cleanup(lambda: shutil.rmtree(path, ignore_errors=True))
 
 
 def password_hash() -> str:

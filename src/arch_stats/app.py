@@ -13,6 +13,9 @@ from fastapi.routing import APIRoute
 
 from arch_stats import __version__
 from arch_stats.access.live import AccessWatch
+from arch_stats.admin.router import reset_router as password_reset_router
+from arch_stats.admin.router import router as admin_router
+from arch_stats.admin.service import PREFIX_RESET
 from arch_stats.arrows.router import router as arrows_router
 from arch_stats.assembler.runner import Assembler
 from arch_stats.auth.deps import (
@@ -69,7 +72,7 @@ def create_app(
     if database_url is None:
         raise ValueError("no database: set DATABASE_URL or start through `arch-stats serve`")
 
-    redact_token_prefixes(PREFIX_LOGIN, PREFIX_SENSOR, BOARD_LINK_PREFIX)
+    redact_token_prefixes(PREFIX_LOGIN, PREFIX_SENSOR, PREFIX_RESET, BOARD_LINK_PREFIX)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -159,7 +162,11 @@ def create_app(
         origin_policy=OriginPolicy.build(
             COOKIE_NAME,
             settings.allowed_origins,
-            cookie_free=(f"{API_PREFIX}/auth/login", f"{API_PREFIX}/auth/register"),
+            cookie_free=(
+                f"{API_PREFIX}/auth/login",
+                f"{API_PREFIX}/auth/register",
+                f"{API_PREFIX}/auth/password-reset",
+            ),
         ),
     )
     app.include_router(health_router, prefix="/api")
@@ -178,6 +185,8 @@ def create_app(
         exchange_router,
         board_router,
         clubs_router,
+        admin_router,
+        password_reset_router,
     ):
         _document_login(router.routes)
         app.include_router(router, prefix=API_PREFIX)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from arch_stats import __version__
+from arch_stats.admin.commands import add_commands as admin_commands
 from arch_stats.assembler.commands import add_commands as assembler_commands
 from arch_stats.core import migrations
 from arch_stats.core.logging import setup_logging
@@ -370,6 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sensor_commands(sub)
     assembler_commands(sub)
+    admin_commands(sub)
     return parser
 
 

@@ -87,6 +87,25 @@ async def test_headers_over_64_kib_431(edge: Served) -> None:
     assert status_of(answer) == 431
 
 
+async def test_431_reaches_a_client_that_goes_on_sending_its_headers(edge: Served) -> None:
+    """The server answers while the rest of the request is still arriving: it must not close
+    with that data unread (the kernel would reset the connection and the answer be lost)."""
+    reader, writer = await open_raw(edge.port)
+    writer.write(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    writer.write(b"X-Filler-0: %s\r\n" % (b"a" * 70_000))
+    with contextlib.suppress(ConnectionError):
+        await writer.drain()
+    await asyncio.sleep(0.3)  # answered by now; more of the same request follows it
+    for n in range(1, 20):
+        writer.write(b"X-Filler-%d: %s\r\n" % (n, b"b" * 10_000))
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        await asyncio.sleep(0.01)
+    answer = await read_until_closed(reader, timeout=15)
+    writer.close()
+    assert status_of(answer) == 431
+
+
 async def test_slow_bodies_hold_no_slot_and_are_cut_with_408(edge: Served) -> None:
     """Six logins trickling a 100,000-byte body one byte every 0.5 s, with 2 slots: health
     and the web UI still answer, and each slow body gets a 408 at its deadline."""

@@ -11,15 +11,18 @@ from uuid import UUID
 import asyncpg
 
 from arch_stats.core.database import Executor
-from arch_stats.core.errors import Conflict
+from arch_stats.core.errors import Conflict, NotAuthenticated
 
 ARCHER_JSON = """json_build_object(
     'id', a.id, 'email', a.email, 'name', a.name, 'bowstyle', a.bowstyle, 'gender', a.gender,
-    'age_group', a.age_group, 'draw_weight_lbs', a.draw_weight_lbs, 'created_at', a.created_at)"""
+    'age_group', a.age_group, 'draw_weight_lbs', a.draw_weight_lbs, 'created_at', a.created_at,
+    'is_admin', a.is_admin)"""
 
 TOKEN_JSON = """json_build_object(
     'id', t.id, 'name', t.name, 'scope', t.scope, 'created_at', t.created_at,
     'expires_at', t.expires_at, 'revoked_at', t.revoked_at, 'last_used_at', t.last_used_at)"""
+
+ACCOUNT_DISABLED = "this account is disabled: ask the administrator of this Arch Stats"
 
 PROFILE_FIELDS = ("name", "bowstyle", "gender", "age_group", "draw_weight_lbs")
 
@@ -55,6 +58,7 @@ async def archer_for_login(
     """The account of `email`, and whether it has signed in from `address` lately."""
     return await conn.fetchrow(
         f"""SELECT a.id, a.password_hash, {ARCHER_JSON} AS json,
+                   a.disabled_at IS NOT NULL AS disabled,
                    EXISTS (SELECT 1 FROM auth_token t
                            WHERE t.archer_id = a.id AND t.scope = 'login' AND t.address = $2
                              AND t.created_at > now() - make_interval(days => $3)) AS known
@@ -101,15 +105,18 @@ async def insert_token(
     name: str | None,
     expires_at: datetime | None,
 ) -> asyncpg.Record:
-    row = await conn.fetchrow(
-        f"""INSERT INTO auth_token AS t (archer_id, token_hash, scope, name, expires_at)
-            VALUES ($1, $2, $3, $4, $5) RETURNING t.id, t.expires_at, {TOKEN_JSON} AS json""",
-        archer_id,
-        token_hash,
-        scope,
-        name,
-        expires_at,
-    )
+    try:
+        row = await conn.fetchrow(
+            f"""INSERT INTO auth_token AS t (archer_id, token_hash, scope, name, expires_at)
+                VALUES ($1, $2, $3, $4, $5) RETURNING t.id, t.expires_at, {TOKEN_JSON} AS json""",
+            archer_id,
+            token_hash,
+            scope,
+            name,
+            expires_at,
+        )
+    except asyncpg.InvalidAuthorizationSpecificationError:  # disabled meanwhile (a trigger)
+        raise NotAuthenticated(ACCOUNT_DISABLED) from None
     assert row is not None
     return row
 
@@ -131,7 +138,7 @@ async def insert_login_token(
     done = await conn.fetchval(
         """INSERT INTO auth_token (archer_id, token_hash, scope, expires_at, user_agent, address)
            SELECT a.id, $2, 'login', $3, $5, $6 FROM archer a
-           WHERE a.id = $1 AND a.password_hash = $4 FOR SHARE
+           WHERE a.id = $1 AND a.password_hash = $4 AND a.disabled_at IS NULL FOR SHARE
            RETURNING true""",
         archer_id,
         token_hash,

@@ -57,6 +57,9 @@ class ArcherOut(Strict):
     age_group: AgeGroup
     draw_weight_lbs: float | None
     created_at: datetime
+    is_admin: bool = Field(
+        default=False, description="An administrator of this instance (`arch-stats admin grant`)."
+    )
 
 
 class LoginOut(Strict):

@@ -87,6 +87,9 @@ async def login(
         raise
     if row is None or not valid:
         raise NotAuthenticated(WRONG_LOGIN)
+    if row["disabled"]:  # said only to whoever knows the password
+        await ratelimit.give_back(pool, [pair, *others], window_s=window)
+        raise NotAuthenticated(repo.ACCOUNT_DISABLED)
     await ratelimit.reset(pool, [pair])
     await ratelimit.give_back(pool, others, window_s=window)
     token = new_token(PREFIX_LOGIN)

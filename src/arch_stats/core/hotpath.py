@@ -32,9 +32,10 @@ from urllib.parse import parse_qsl
 from uuid import UUID
 
 from starlette.requests import cookie_parser
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from arch_stats.core.database import RETRY_AFTER_SECONDS, unavailable
+from arch_stats.core.middleware import replay
 from arch_stats.core.responses import error
 
 if TYPE_CHECKING:
@@ -178,7 +179,7 @@ class HotPath:
                             if read is None:
                                 return  # the client has gone: nobody to answer
                             body = read
-                            receive = _replay(body, receive)
+                            receive = replay(body, receive)
                         try:
                             answer = await self._answer(route, match, scope, body)
                         except _Unavailable:
@@ -268,20 +269,6 @@ async def _read_body(receive: Receive) -> bytes | None:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A `receive` that gives `body` first, as one message, then whatever comes next."""
-    pending = True
-
-    async def replay() -> Message:
-        nonlocal pending
-        if pending:
-            pending = False
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 def query_params(query_string: bytes, allowed: frozenset[str]) -> dict[str, str] | None:

@@ -250,7 +250,7 @@ class RequestContextMiddleware:
             return
         async with self.semaphore:
             try:
-                await self.app(scope, _replay(body, receive), send)
+                await self.app(scope, replay(body, receive), send)
             except BodyTooLarge as exc:  # a route that read past the end of its replay
                 await _answer(send, 413, str(exc), close=True)
 
@@ -325,18 +325,18 @@ async def _read_body(receive: Receive, limit: int, deadline: float) -> bytes:
         raise BodyTimeout from None
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay(body: bytes, receive: Receive) -> Receive:
     """A `receive` that gives `body` first, as one message, then whatever comes next."""
     pending = True
 
-    async def replay() -> Message:
+    async def replayed() -> Message:
         nonlocal pending
         if pending:
             pending = False
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
 
-    return replay
+    return replayed
 
 
 async def _empty_receive() -> Message:

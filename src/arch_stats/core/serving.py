@@ -51,6 +51,9 @@ MAX_HEADER_BYTES: Final = 64 * 1024
 # (the LISTEN and assembler connections, the listening socket, static files, logs, spools).
 RESERVED_FDS: Final = 64
 REFUSE_RETRY_AFTER: Final = 2
+# How long a connection answered and being closed (refused, headers too large) may go on
+# sending before it is closed anyway (what it sends is dropped).
+LINGER_SECONDS: Final = 1.0
 
 
 # `serve` itself: the same, with WebSockets told 1001 (going away) when it stops.
@@ -146,7 +149,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self.idle_since = time.monotonic()
         self.in_headers = False
         self.header_bytes = 0
-        self.refusing = False
+        self.lingering = False
         self.headers_timer: asyncio.TimerHandle | None = None
         if len(self.connections) > self.edge.max_connections and not self._evict_idle():
             self._refuse()
@@ -174,12 +177,21 @@ class EdgeHttpProtocol(HttpToolsProtocol):
 
     def _refuse(self) -> None:
         self.connections.discard(self)
-        self.refusing = True
         self.logger.warning("connection refused: %d open (MAX_CONNECTIONS)", len(self.connections))
-        self.transport.write(_REFUSED)
-        # Closed once the request arrives (read, so that the close does not reset the answer)
-        # or soon.
-        self.headers_timer = self.loop.call_later(1.0, self.transport.close)
+        self._answer_and_close(_REFUSED)
+
+    def _answer_and_close(self, answer: bytes) -> None:
+        """Send `answer`, stop sending, and close once the client stops sending too, or after
+        `LINGER_SECONDS`; what it still sends meanwhile is read and dropped.
+
+        Closing at once, while the client's request is still arriving, would leave unread
+        data in the socket: the kernel then resets the connection, and a client can lose the
+        answer on its way (nginx's `lingering_close`, for the same reason)."""
+        self.lingering = True
+        self.transport.write(answer)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.headers_timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
     # The headers deadline and size.
 
@@ -203,16 +215,14 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
     def data_received(self, data: bytes) -> None:
-        if self.refusing:
-            self.transport.close()
+        if self.lingering:
             return
         super().data_received(data)
         if self.in_headers and not self.transport.is_closing():
             self.header_bytes += len(data)
             if self.header_bytes > self.edge.max_header_bytes:
                 self._cancel_headers_timer()
-                self.transport.write(_HEADERS_TOO_LARGE)
-                self.transport.close()
+                self._answer_and_close(_HEADERS_TOO_LARGE)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()

@@ -204,6 +204,15 @@ class Settings(BaseSettings):
     assembler_batch: int = Field(
         default=20_000, ge=100, description="Most pending sensor events read in one pass."
     )
+    public_url: str | None = Field(
+        default=None,
+        description="The address archers open the app at (e.g. https://archery.example.org), "
+        "for the links it hands out (password reset). Unset: the address of the request, or "
+        "for the CLI http://HOST:PORT.",
+    )
+    password_reset_hours: int = Field(
+        default=24, ge=1, le=24 * 14, description="How long a one-time password reset link works."
+    )
     ws_heartbeat_seconds: float = Field(
         default=30.0, gt=0, description="Seconds between WebSocket heartbeat frames."
     )
@@ -213,6 +222,16 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("PUBLIC_URL must start with http:// or https://")
         return value
 
     @model_validator(mode="after")

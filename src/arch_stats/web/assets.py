@@ -53,6 +53,8 @@ PAGES: list[tuple[str, str]] = [
     (r"^arrows/?$", "js/pages/arrows.js"),
     (r"^history/?$", "js/pages/history.js"),
     (r"^profile/?$", "js/pages/profile.js"),
+    (r"^admin/?$", "js/pages/admin.js"),
+    (r"^reset/?$", "js/pages/reset.js"),
     (r"^sign(in|up)/?$", "js/pages/auth.js"),
     (r"^$", "js/pages/home.js"),
 ]

@@ -40,6 +40,9 @@ const ROUTES = [
   { path: new RegExp(`^/app/clubs/${UUID}/board/?$`), page: page(() => import("./pages/board.js"), "clubBoardPage"), nav: "clubs", early: true },
   { path: /^\/app\/board\/(asb_[A-Za-z0-9_-]{1,60})\/?$/, page: page(() => import("./pages/board.js"), "publicBoardPage"), open: true },
   { path: /^\/app\/history\/?$/, page: page(() => import("./pages/history.js"), "historyPage"), nav: "history" },
+  { path: /^\/app\/admin\/?$/, page: page(() => import("./pages/admin.js"), "adminPage"), nav: "admin" },
+  // `anyone`: shown signed in or not (the link works for whoever holds it).
+  { path: /^\/app\/reset\/?$/, page: page(() => import("./pages/reset.js"), "resetPage"), public: true, anyone: true },
 ];
 
 // The first page's code is asked for at once, alongside everything else this module does.
@@ -104,6 +107,7 @@ function drawNav(active) {
       h("li", {}, link("arrows", "/app/arrows", "Arrows")),
       h("li", {}, link("history", "/app/history", "History")),
       h("li", {}, link("profile", "/app/profile", "Profile")),
+      state.me.is_admin ? h("li", {}, link("admin", "/app/admin", "Accounts")) : null,
       h("li", {}, signOut),
     ),
   );
@@ -154,7 +158,7 @@ async function render() {
     navigate(`/app/signin?next=${encodeURIComponent(next)}`, { replace: true });
     return;
   }
-  if (route && route.public && state.me) {
+  if (route && route.public && !route.anyone && state.me) {
     navigate("/app/", { replace: true });
     return;
   }

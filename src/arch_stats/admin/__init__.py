@@ -1,0 +1,1 @@
+"""The instance administrator: accounts (list, disable, re-enable) and password reset links."""
