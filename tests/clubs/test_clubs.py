@@ -214,3 +214,21 @@ async def test_roster_lists_sharing_members_only(
     assert roster["Olive Owner"]["last_session"] is None
     r = await client.get(f"{API}/club/{club.id}/roster", headers=club.sharing.headers)
     assert r.status_code == 404
+
+
+async def test_coach_exports_a_sharing_members_csv(
+    client: httpx.AsyncClient, make_archer: MakeArcher
+) -> None:
+    club = await make_club(client, make_archer)
+    await session_with_shots(client, club.sharing, 4)
+    await session_with_shots(client, club.private, 2)
+    r = await client.get(
+        f"{API}/export/shots.csv?archer_id={club.sharing.id}", headers=club.coach.headers
+    )
+    assert r.status_code == 200, r.text
+    mine = await client.get(f"{API}/export/shots.csv", headers=club.sharing.headers)
+    assert r.text == mine.text and len(r.text.strip().splitlines()) == 1 + 4
+    r = await client.get(
+        f"{API}/export/sessions.csv?archer_id={club.private.id}", headers=club.coach.headers
+    )
+    assert r.status_code == 404 and r.json()["data"] is None

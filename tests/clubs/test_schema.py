@@ -120,3 +120,43 @@ async def test_membership_changes_notify_access_channel(db: Connection, migrated
         await listener.close()
     want = {"archer_id": str(member), "club_id": str(club_id)}
     assert payloads == [want, want, want]
+
+
+async def test_two_owners_stepping_down_at_once_leave_one_owner(
+    db: Connection, migrated: str
+) -> None:
+    """Both check at once (not at two commits one after the other): the second waits for
+    the first and then sees its change."""
+    a, b = await _archer(db, "a"), await _archer(db, "b")
+    member = await _archer(db, "m")
+    club_id = await _club(db, a)
+    for who, role in ((b, "owner"), (member, "member")):
+        await db.execute(
+            "INSERT INTO club_member (club_id, archer_id, role) VALUES ($1, $2, $3)",
+            club_id,
+            who,
+            role,
+        )
+    step_down = "UPDATE club_member SET role = 'member' WHERE club_id = $1 AND archer_id = $2"
+    first, second = await asyncpg.connect(migrated), await asyncpg.connect(migrated)
+    try:
+        one, two = first.transaction(), second.transaction()
+        await one.start()
+        await two.start()
+        for conn in (first, second):
+            await conn.execute("SET CONSTRAINTS club_member_keeps_owner IMMEDIATE")
+        await first.execute(step_down, club_id, a)  # checked now: b is still owner
+        waiting = asyncio.create_task(second.execute(step_down, club_id, b))
+        await asyncio.sleep(0.5)
+        assert not waiting.done()  # its check waits for the first transaction
+        await one.commit()
+        with pytest.raises(asyncpg.CheckViolationError, match="keep an owner"):
+            await waiting
+        await two.rollback()
+    finally:
+        await first.close()
+        await second.close()
+    owners = await db.fetch(
+        "SELECT archer_id FROM club_member WHERE club_id = $1 AND role = 'owner'", club_id
+    )
+    assert [r["archer_id"] for r in owners] == [b]

@@ -67,7 +67,7 @@ async def join_club(body: JoinIn, archer: CurrentArcher, conn: Tx) -> Response:
 
 
 @router.get(
-    "/club/{club_id}",
+    "/club/{club_id:uuid}",
     response_model=Envelope[ClubOut],
     responses=error_responses(401, 404, 422),
     summary="A club I am in",
@@ -77,7 +77,7 @@ async def get_club(club_id: UUID, archer: CurrentArcher, conn: Db) -> Response:
 
 
 @router.patch(
-    "/club/{club_id}",
+    "/club/{club_id:uuid}",
     response_model=Envelope[ClubOut],
     responses=error_responses(401, 404, 422),
     summary="Rename a club (owners)",
@@ -87,7 +87,7 @@ async def rename_club(club_id: UUID, body: ClubIn, archer: CurrentArcher, conn: 
 
 
 @router.put(
-    "/club/{club_id}/consent",
+    "/club/{club_id:uuid}/consent",
     response_model=Envelope[ClubOut],
     responses=error_responses(401, 404, 422),
     summary="Share (or stop sharing) my sessions, statistics and live sessions with the "
@@ -98,7 +98,7 @@ async def set_consent(club_id: UUID, body: ConsentIn, archer: CurrentArcher, con
 
 
 @router.get(
-    "/club/{club_id}/member",
+    "/club/{club_id:uuid}/member",
     response_model=Envelope[list[MemberOut]],
     responses=error_responses(401, 404, 422),
     summary="The club's members with their roles and consent (owners and coaches)",
@@ -108,7 +108,7 @@ async def list_members(club_id: UUID, archer: CurrentArcher, conn: Db) -> Respon
 
 
 @router.patch(
-    "/club/{club_id}/member/{archer_id}",
+    "/club/{club_id:uuid}/member/{archer_id}",
     response_model=Envelope[list[MemberOut]],
     responses=error_responses(401, 404, 409, 422),
     summary="Change a member's role (owners; 409 when the club would have no owner)",
@@ -120,7 +120,7 @@ async def change_role(
 
 
 @router.delete(
-    "/club/{club_id}/member/{archer_id}",
+    "/club/{club_id:uuid}/member/{archer_id}",
     status_code=204,
     responses=error_responses(401, 404, 409, 422),
     summary="Leave the club (your own id) or remove a member (owners); 409 for the last owner",
@@ -133,7 +133,7 @@ async def remove_member(
 
 
 @router.post(
-    "/club/{club_id}/invite",
+    "/club/{club_id:uuid}/invite",
     status_code=201,
     response_model=Envelope[InviteOut],
     responses=error_responses(401, 404, 422),
@@ -144,7 +144,7 @@ async def create_invite(club_id: UUID, body: InviteIn, archer: CurrentArcher, co
 
 
 @router.get(
-    "/club/{club_id}/invite",
+    "/club/{club_id:uuid}/invite",
     response_model=Envelope[list[InviteOut]],
     responses=error_responses(401, 404, 422),
     summary="The club's invites (owners), without their codes",
@@ -154,7 +154,7 @@ async def list_invites(club_id: UUID, archer: CurrentArcher, conn: Db) -> Respon
 
 
 @router.delete(
-    "/club/{club_id}/invite/{invite_id}",
+    "/club/{club_id:uuid}/invite/{invite_id}",
     response_model=Envelope[InviteOut],
     responses=error_responses(401, 404, 422),
     summary="Revoke an invite (owners)",
@@ -166,7 +166,7 @@ async def revoke_invite(
 
 
 @router.get(
-    "/club/{club_id}/roster",
+    "/club/{club_id:uuid}/roster",
     response_model=Envelope[list[RosterEntry]],
     responses=error_responses(401, 404, 422),
     summary="Coach roster (owners and coaches): each member who shares, with their last "

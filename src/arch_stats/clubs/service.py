@@ -31,7 +31,7 @@ from arch_stats.stats import service as stats_service
 from arch_stats.stats.schemas import HistoryQuery
 
 LIVE_CHANNEL = "arch_stats_live"  # the live hub's channel (`live.hub.CHANNEL`)
-INVITE_PATH = "/app/#/join/"
+INVITE_PATH = "/app/clubs/join/"  # the web page that joins with the code
 
 
 def code_hash(code: str) -> bytes:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response, StreamingResponse
 
+from arch_stats.access import policy
 from arch_stats.auth.deps import CurrentArcher
 from arch_stats.core.database import Db, Pool
 from arch_stats.core.errors import PayloadTooLarge
@@ -21,7 +22,7 @@ from arch_stats.exchange import service
 from arch_stats.exchange.download import SpooledDownload
 from arch_stats.exchange.limits import Lease, Slots
 from arch_stats.exchange.parser import ImportLimits
-from arch_stats.exchange.schemas import SESSION_COLUMNS, SHOT_COLUMNS, ExportQuery, ImportOut
+from arch_stats.exchange.schemas import SESSION_COLUMNS, SHOT_COLUMNS, ExportRequest, ImportOut
 
 router = APIRouter(tags=["export"])
 
@@ -51,10 +52,11 @@ def _slots(request: Request) -> Slots:
 
 
 async def _download(
-    request: Request, pool: Db, archer: CurrentArcher, kind: str, query: ExportQuery
+    request: Request, pool: Db, archer: CurrentArcher, kind: str, query: ExportRequest
 ) -> Response:
     settings = _settings(request)
-    sql, args = await service.export_query(pool, archer.archer_id, kind, query)
+    whose = await policy.reader_for(pool, archer.archer_id, query.archer_id, "archer")
+    sql, args = await service.export_query(pool, whose, kind, query)
     lease = await Lease.take(pool, archer.archer_id, "export")
     try:
         spool, copy = await service.start_export(
@@ -85,10 +87,11 @@ async def _download(
     responses=_csv(
         "One row per shot, with its session and target, oldest first (streamed).", SHOT_COLUMNS
     ),
-    summary="Export my shots as CSV (the history's filters); POST /import/shots.csv reads it",
+    summary="Export my shots (or, with `archer_id`, a club member's who shares with me as "
+    "their coach) as CSV (the history's filters); POST /import/shots.csv reads it",
 )
 async def export_shots(
-    request: Request, query: Annotated[ExportQuery, Query()], archer: CurrentArcher, pool: Db
+    request: Request, query: Annotated[ExportRequest, Query()], archer: CurrentArcher, pool: Db
 ) -> Response:
     return await _download(request, pool, archer, "shots", query)
 
@@ -97,10 +100,11 @@ async def export_shots(
     "/export/sessions.csv",
     response_class=StreamingResponse,
     responses=_csv("One row per session with its figures, oldest first.", SESSION_COLUMNS),
-    summary="Export my sessions and their figures as CSV (the history's filters)",
+    summary="Export my sessions and their figures as CSV (the history's filters; with "
+    "`archer_id`, a club member's who shares with me as their coach)",
 )
 async def export_sessions(
-    request: Request, query: Annotated[ExportQuery, Query()], archer: CurrentArcher, pool: Db
+    request: Request, query: Annotated[ExportRequest, Query()], archer: CurrentArcher, pool: Db
 ) -> Response:
     return await _download(request, pool, archer, "sessions", query)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from arch_stats.stats.schemas import SessionFilter
@@ -83,6 +85,15 @@ SESSION_COLUMNS: tuple[str, ...] = (
 class ExportQuery(SessionFilter):
     """The filters of the history; with `arrow_id`, only that arrow's shots (shots.csv) and
     figures (sessions.csv)."""
+
+
+class ExportRequest(ExportQuery):
+    """The export's filters, and whose data: a club member who shares with you as their
+    coach (default: yours)."""
+
+    archer_id: UUID | None = Field(
+        default=None, description="A club member who shares with you (coaches)."
+    )
 
 
 class ImportOut(BaseModel):

@@ -34,7 +34,7 @@ async def create_session(body: SessionIn, archer: CurrentArcher, conn: Tx) -> Re
 @router.get(
     "/session",
     response_model=Envelope[list[SessionOut]],
-    responses=error_responses(401, 422),
+    responses=error_responses(401, 404, 422),
     summary="My sessions (or, with `archer_id`, a club member's who shares them with me as "
     "their coach), newest first, filtered and paged",
 )

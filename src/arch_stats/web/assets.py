@@ -52,6 +52,7 @@ PAGES: list[tuple[str, str]] = [
     (r"^sessions(/new)?/?$", "js/pages/sessions.js"),
     (r"^arrows/?$", "js/pages/arrows.js"),
     (r"^history/?$", "js/pages/history.js"),
+    (rf"^(clubs(/{_ID}|/join/[A-Za-z0-9_%-]{{1,64}})?|members/{_ID})/?$", "js/pages/clubs.js"),
     (r"^profile/?$", "js/pages/profile.js"),
     (r"^admin/?$", "js/pages/admin.js"),
     (r"^reset/?$", "js/pages/reset.js"),

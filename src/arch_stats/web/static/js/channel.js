@@ -5,6 +5,7 @@
 
 const CLOSE_REASONS = {
   4401: "unauthorised",
+  4403: "access-withdrawn",
   4404: "not-found",
   4422: "bad-request",
 };

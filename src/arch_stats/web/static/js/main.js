@@ -40,6 +40,10 @@ const ROUTES = [
   { path: new RegExp(`^/app/clubs/${UUID}/board/?$`), page: page(() => import("./pages/board.js"), "clubBoardPage"), nav: "clubs", early: true },
   { path: /^\/app\/board\/(asb_[A-Za-z0-9_-]{1,60})\/?$/, page: page(() => import("./pages/board.js"), "publicBoardPage"), open: true },
   { path: /^\/app\/history\/?$/, page: page(() => import("./pages/history.js"), "historyPage"), nav: "history" },
+  { path: /^\/app\/clubs\/?$/, page: page(() => import("./pages/clubs.js"), "clubsPage"), nav: "clubs" },
+  { path: /^\/app\/clubs\/join\/([A-Za-z0-9_%-]{1,64})\/?$/, page: page(() => import("./pages/clubs.js"), "joinPage"), nav: "clubs" },
+  { path: new RegExp(`^/app/clubs/${UUID}/?$`), page: page(() => import("./pages/clubs.js"), "clubPage"), nav: "clubs" },
+  { path: new RegExp(`^/app/members/${UUID}/?$`), page: page(() => import("./pages/clubs.js"), "memberPage"), nav: "clubs" },
   { path: /^\/app\/admin\/?$/, page: page(() => import("./pages/admin.js"), "adminPage"), nav: "admin" },
   // `anyone`: shown signed in or not (the link works for whoever holds it).
   { path: /^\/app\/reset\/?$/, page: page(() => import("./pages/reset.js"), "resetPage"), public: true, anyone: true },
@@ -106,6 +110,7 @@ function drawNav(active) {
       h("li", {}, link("sessions", "/app/sessions", "Sessions")),
       h("li", {}, link("arrows", "/app/arrows", "Arrows")),
       h("li", {}, link("history", "/app/history", "History")),
+      h("li", {}, link("clubs", "/app/clubs", "Clubs")),
       h("li", {}, link("profile", "/app/profile", "Profile")),
       state.me.is_admin ? h("li", {}, link("admin", "/app/admin", "Accounts")) : null,
       h("li", {}, signOut),

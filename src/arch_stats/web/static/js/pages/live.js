@@ -729,6 +729,9 @@ export async function livePage(ctx) {
         server.delete(frame.data.id);
         drawSoon();
         break;
+      case "note.created":
+        announce(`Note from ${frame.data.author_name}${frame.data.end_no ? ` on end ${frame.data.end_no}` : ""}: ${frame.data.body}`);
+        break;
       case "stats.updated":
         clearTimeout(statsTimer);
         statsOf = storedState();
@@ -790,6 +793,7 @@ export async function livePage(ctx) {
         "session-closed": "Session closed",
         unauthorised: "Signed out: sign in again",
         "not-found": "Session not found",
+        "access-withdrawn": "No longer shared with you",
         "bad-request": "Cannot follow this session",
       }[detail] || "Not live";
     }

@@ -1,8 +1,10 @@
 // One session: the plot of every shot with the group centre and spread, the scorecard, the
-// statistics, the arrows one by one, the handicap of a standard round, export.
+// statistics, the arrows one by one, the handicap of a standard round, export, coach notes.
+// With `?archer=ID` (from a coach's roster) it shows a club member's session, read-only.
 
 import { allShots, del, face as getFace, get, post, qs, roundName } from "../api.js";
-import { announce, busy, clear, errorSlot, h } from "../dom.js";
+import { LiveChannel } from "../channel.js";
+import { announce, busy, clear, errorSlot, field, h } from "../dom.js";
 import { groupPlot } from "../face.js";
 import { barChart } from "../charts.js";
 import { figures, groupFigures, roundFigures, scoreFigures } from "../components.js";
@@ -11,12 +13,17 @@ import { dateTime, isoDay, metres, mm, num, offset, scoreClass, sessionTitle, ti
 
 export async function sessionPage(ctx) {
   const id = ctx.params[0];
-  const [session, targets, shots, stats, card] = await Promise.all([
+  // Someone else's session (a coach's view): nothing on the page changes it.
+  const archer = ctx.query.get("archer");
+  const readOnly = Boolean(archer) && !(ctx.me && ctx.me.id === archer);
+  const archerName = ctx.query.get("name") || "a club member";
+  const [session, targets, shots, stats, card, notes] = await Promise.all([
     get(`/session/${id}`, { signal: ctx.signal }),
     get(`/session/${id}/target`, { signal: ctx.signal }),
     allShots(id, { signal: ctx.signal }),
     get(`/session/${id}/stats`, { signal: ctx.signal }),
     get(`/session/${id}/scorecard`, { signal: ctx.signal }),
+    get(`/session/${id}/note`, { signal: ctx.signal }),
   ]);
   const round = card.round_name || (await roundName(session.round_code));
   document.title = `${sessionTitle(session)} · Arch Stats`;
@@ -24,7 +31,9 @@ export async function sessionPage(ctx) {
 
   const actions = h("div", { class: "actions" });
   const actionErrors = errorSlot();
-  if (session.is_open) {
+  if (readOnly) {
+    actions.append(h("a", { class: "button", href: `/app/members/${archer}${qs({ name: ctx.query.get("name") })}` }, `${archerName}'s sessions`));
+  } else if (session.is_open) {
     actions.append(h("a", { class: "button primary", href: `/app/sessions/${id}/live` }, "Live page"));
     const close = h("button", { type: "button" }, "Close session");
     close.addEventListener("click", () =>
@@ -53,7 +62,8 @@ export async function sessionPage(ctx) {
     );
     actions.append(reopen);
   }
-  const remove = h("button", { type: "button", class: "danger" }, "Delete");
+  const remove = readOnly ? null : h("button", { type: "button", class: "danger" }, "Delete");
+  if (remove) {
   remove.addEventListener("click", () =>
     busy(remove, async () => {
       // eslint-disable-next-line no-alert
@@ -68,9 +78,10 @@ export async function sessionPage(ctx) {
     }),
   );
   actions.append(remove);
+  }
 
   const day = isoDay(new Date(session.start_time));
-  const exportQuery = qs({ start_from: day, start_to: day });
+  const exportQuery = qs({ start_from: day, start_to: day, archer_id: readOnly ? archer : "" });
   const exportLinks = h(
     "p",
     { class: "export" },
@@ -97,12 +108,17 @@ export async function sessionPage(ctx) {
           ` · ${where}`,
           session.is_open ? h("span", { class: "badge live" }, "open") : null,
         ),
+        readOnly ? h("p", { class: "read-only-banner" }, h("span", { class: "badge" }, "read-only"), ` ${archerName}'s session, shared with you as their coach`) : null,
       ),
       actions,
     ),
     actionErrors,
   );
   if (session.notes) ctx.main.append(h("p", { class: "notes" }, session.notes));
+  // A coach watching an open session: the page is drawn again shortly after each new shot.
+  const lastSeq = shots.reduce((top, shot) => Math.max(top, shot.seq), 0);
+  const onShot = readOnly && session.is_open ? redrawSoon(ctx) : null;
+  ctx.main.append(notesSection(ctx, id, notes, card, onShot ? lastSeq : null, onShot));
 
   if (!stats.arrows) {
     ctx.main.append(
@@ -112,7 +128,7 @@ export async function sessionPage(ctx) {
         h("p", {}, h("strong", {}, "No shots in this session yet.")),
         session.is_open
           ? h("p", {}, "Open the ", h("a", { href: `/app/sessions/${id}/live` }, "live page"), " to enter shots with a tap on the face, or start your sensors.")
-          : h("p", {}, "Reopen it to add shots, or delete it."),
+          : readOnly ? null : h("p", {}, "Reopen it to add shots, or delete it."),
       ),
     );
     return;
@@ -188,12 +204,12 @@ export async function sessionPage(ctx) {
   ctx.main.append(
     h("div", { class: "session-grid" }, plotCard, h("div", { class: "stack" }, summary, distCard, timing)),
     cardBox,
-    perArrow(stats),
+    perArrow(stats, readOnly),
     exportLinks,
   );
 }
 
-function perArrow(stats) {
+function perArrow(stats, readOnly = false) {
   const rows = stats.per_arrow;
   const section = h("section", { class: "card", "aria-labelledby": "per-arrow-h" }, h("h2", { id: "per-arrow-h" }, "Arrow by arrow"));
   if (!rows.length) return section;
@@ -206,7 +222,7 @@ function perArrow(stats) {
         h(
           "th",
           { scope: "row" },
-          r.arrow_id ? h("a", { href: `/app/history?arrow=${r.arrow_id}` }, r.identifier) : "no arrow",
+          r.arrow_id && !readOnly ? h("a", { href: `/app/history?arrow=${r.arrow_id}` }, r.identifier) : r.identifier || "no arrow",
           r.flagged ? h("span", { class: "badge warn", title: "Its group sits off the others' by more than chance explains" }, "off group") : null,
         ),
         h("td", {}, String(r.shots)),
@@ -244,5 +260,97 @@ function perArrow(stats) {
     ),
     h("p", { class: "hint" }, "“Off group” marks an arrow whose own centre is away from the rest by more than chance explains: check its nock, fletching and straightness."),
   );
+  return section;
+}
+
+// --- notes: a coach's (or the archer's own) word on the session or on one end ----------------
+
+function redrawSoon(ctx) {
+  let timer = null;
+  ctx.onCleanup(() => clearTimeout(timer));
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => ctx.navigate(location.pathname + location.search, { replace: true }), 1000);
+  };
+}
+
+function notesSection(ctx, sessionId, notes, card, afterSeq = null, onShot = null) {
+  const list = h("ol", { class: "notes-list" });
+  const section = h("section", { class: "card notes-card", "aria-labelledby": "notes-h" }, h("h2", { id: "notes-h" }, "Notes"));
+  const errors = errorSlot();
+  const draw = () => {
+    clear(list);
+    const items = [...byId.values()].sort((a, b) => a.created_at.localeCompare(b.created_at));
+    if (!items.length) list.append(h("li", { class: "hint" }, "No notes yet."));
+    for (const note of items) {
+      let remove = null;
+      if (ctx.me && note.author_id === ctx.me.id) {
+        remove = h("button", { type: "button", class: "small link-button" }, "Delete");
+        remove.addEventListener("click", () =>
+          busy(remove, async () => {
+            try {
+              await del(`/note/${note.id}`);
+              byId.delete(note.id);
+              draw();
+            } catch (err) {
+              errors.show(err);
+            }
+          }),
+        );
+      }
+      list.append(
+        h(
+          "li",
+          { class: "note", "data-note-id": note.id },
+          h("p", { class: "note-head" }, h("strong", {}, note.author_name), note.end_no ? h("span", { class: "badge" }, `end ${note.end_no}`) : null, h("span", { class: "sub" }, ` ${dateTime(note.created_at)}`), remove),
+          h("p", { class: "note-body" }, note.body),
+        ),
+      );
+    }
+  };
+  const byId = new Map(notes.map((n) => [n.id, n]));
+  draw();
+
+  const ends = (card && card.ends ? card.ends : []).map((e) => e.end_no);
+  const endSel = h("select", { name: "end_no" }, h("option", { value: "" }, "Whole session"), ends.map((n) => h("option", { value: String(n) }, `End ${n}`)));
+  const body = h("textarea", { name: "body", rows: "2", maxlength: "2000", required: true });
+  const button = h("button", { type: "submit" }, "Add note");
+  const form = h("form", { class: "note-form" }, field("Write a note", body), field("About", endSel), h("div", { class: "actions" }, button));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(button, async () => {
+      try {
+        const note = await post(`/session/${sessionId}/note`, { body: body.value, end_no: endSel.value ? Number(endSel.value) : null });
+        byId.set(note.id, note);
+        body.value = "";
+        errors.show(null);
+        draw();
+      } catch (err) {
+        errors.show(err);
+      }
+    });
+  });
+  section.append(list, form, errors);
+
+  // Notes written meanwhile (by a coach, on another device) come live. `after`: the highest
+  // possible shot number (no shot replayed: only the notes are wanted), or for a coach
+  // watching an open session the last shot drawn (newer ones redraw the page).
+  const channel = new LiveChannel(sessionId, {
+    after: afterSeq === null ? 2147483647 : afterSeq,
+    onFrame: (frame) => {
+      if (onShot && (frame.type === "shot.created" || frame.type === "shot.updated" || frame.type === "shot.deleted")) onShot();
+      if (frame.type === "note.created") {
+        const mine = ctx.me && frame.data.author_id === ctx.me.id;
+        if (!byId.has(frame.data.id) && !mine) announce(`New note from ${frame.data.author_name}.`);
+        byId.set(frame.data.id, frame.data);
+        draw();
+      } else if (frame.type === "note.deleted") {
+        byId.delete(frame.data.id);
+        draw();
+      }
+    },
+    onState: () => {},
+  });
+  ctx.onCleanup(() => channel.stop());
   return section;
 }

@@ -1,0 +1,428 @@
+"""The permission matrix: every route of the OpenAPI document × every kind of caller × their
+own object and club members' objects. Exactly the expected status, and never a body of a
+forbidden object: a refusal is the error envelope with no data, and no answer names an
+object the caller may not read.
+
+A route added to the API without an entry in ROUTES fails `test_every_route_has_an_entry`.
+
+Callers: the club's owner, a coach, a member who shares with the coaches (S), a member who
+does not (P), an outsider, and a device token (S's sensor reader). Owners and coaches read
+the data of members who share (the owner and the coach share too, by default), read-only;
+nobody else reads anyone else's.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+
+from arch_stats.app import create_app
+from arch_stats.auth.tokens import PREFIX_SENSOR, token_hash
+from arch_stats.clubs.service import code_hash
+from arch_stats.core.database import Connection
+from arch_stats.core.settings import Settings
+from tests.conftest import ArcherCtx, MakeArcher
+from tests.shots.test_shots import C
+
+API = "/api/v0"
+PRINCIPALS = ("owner", "coach", "sharing", "private", "outsider", "device")
+MEMBERS = ("owner", "coach", "sharing", "private")
+STAFF = ("owner", "coach")
+# Whose data each caller may read (besides their own).
+READS = {"owner": {"coach", "sharing"}, "coach": {"owner", "sharing"}}
+
+
+def _openapi_routes() -> set[tuple[str, str]]:
+    app = create_app(Settings(database_url="postgresql://unused/unused"))
+    return {
+        (method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops
+    }
+
+
+@dataclass
+class Mine:
+    """One archer's things."""
+
+    who: ArcherCtx
+    session: UUID
+    target: UUID
+    shot: UUID
+    arrow: UUID
+    note: UUID
+    login_token: UUID
+    device_token: UUID
+    device_secret: str
+
+
+@dataclass
+class World:
+    club: UUID
+    invite: UUID
+    code: str
+    people: dict[str, Mine] = field(default_factory=dict)
+
+    def ids_of(self, name: str) -> set[str]:
+        m = self.people[name]
+        return {
+            str(x)
+            for x in (m.session, m.target, m.shot, m.arrow, m.note, m.login_token, m.device_token)
+        }
+
+
+async def _mine(client: httpx.AsyncClient, db: Connection, who: ArcherCtx) -> Mine:
+    session = await db.fetchval(
+        "INSERT INTO session (archer_id, distance_m) VALUES ($1, 70) RETURNING id", who.id
+    )
+    target = await db.fetchval(
+        "INSERT INTO target (session_id, archer_id, distance_m, view_width_mm, view_height_mm) "
+        "VALUES ($1, $2, 70, 1300, 1300) RETURNING id",
+        session,
+        who.id,
+    )
+    await db.execute("INSERT INTO target_face VALUES ($1, 0, 'wa_122', $2, $2)", target, C)
+    arrow = await db.fetchval(
+        "INSERT INTO arrow (archer_id, identifier) VALUES ($1, 'A01') RETURNING id", who.id
+    )
+    r = await client.post(
+        f"{API}/shot",
+        json=[
+            {"session_id": str(session), "target_id": str(target), "x_mm": C, "y_mm": C},
+            {"session_id": str(session), "target_id": str(target), "x_mm": C + 50, "y_mm": C},
+        ],
+        headers=who.headers,
+    )
+    assert r.status_code == 201, r.text
+    shot = UUID(r.json()["data"][0]["id"])
+    note = await db.fetchval(
+        "INSERT INTO coach_note (session_id, author_id, body) VALUES ($1, $2, 'n') RETURNING id",
+        session,
+        who.id,
+    )
+    login_token = await db.fetchval(
+        "SELECT id FROM auth_token WHERE token_hash = $1", token_hash(who.token)
+    )
+    secret = PREFIX_SENSOR + secrets.token_urlsafe(32)
+    device_token = await db.fetchval(
+        "INSERT INTO auth_token (archer_id, token_hash, scope, name) "
+        "VALUES ($1, $2, 'sensor', 'reader') RETURNING id",
+        who.id,
+        token_hash(secret),
+    )
+    return Mine(who, session, target, shot, arrow, note, login_token, device_token, secret)
+
+
+async def build_world(client: httpx.AsyncClient, db: Connection, make: MakeArcher) -> World:
+    people = {name: await make(name.title()) for name in PRINCIPALS if name != "device"}
+    async with db.transaction():
+        club = await db.fetchval("INSERT INTO club (name) VALUES ('Matrix') RETURNING id")
+        for name in MEMBERS:
+            await db.execute(
+                "INSERT INTO club_member (club_id, archer_id, role, share_with_coaches) "
+                "VALUES ($1, $2, $3, $4)",
+                club,
+                people[name].id,
+                {"owner": "owner", "coach": "coach"}.get(name, "member"),
+                name != "private",
+            )
+    code = secrets.token_urlsafe(12)
+    invite = await db.fetchval(
+        "INSERT INTO club_invite (club_id, code_hash, created_by, expires_at) "
+        "VALUES ($1, $2, $3, now() + interval '1 day') RETURNING id",
+        club,
+        code_hash(code),
+        people["owner"].id,
+    )
+    world = World(club, invite, code)
+    for name, who in people.items():
+        world.people[name] = await _mine(client, db, who)
+    return world
+
+
+# -- the expected statuses -------------------------------------------------------------------
+
+Body = Callable[[World, Mine], Any]
+
+
+@dataclass(frozen=True)
+class Route:
+    """`kind`:
+    - public: the same `own` status for everyone, logged in or not;
+    - mine: the caller's own things (no object in the path): `own` for archers, 401 for the
+      device token;
+    - object: the path names an object (`obj`); `own` on the caller's own, and on another's:
+      `coach` when the caller may read it (`read` routes), else 404; device token 401;
+    - club: the path names the club; the status by role (`roles`), outsiders 404, device 401;
+    - device: the sensor route: `own` for the device on its archer's session, 404 on
+      another's, 401 for login tokens.
+    """
+
+    kind: str
+    own: int
+    obj: str | None = None
+    read: bool = False
+    coach: int = 200
+    body: Body | None = None
+    roles: dict[str, int] = field(default_factory=dict)
+    query: str = ""
+    content: bytes | None = None
+
+
+def _shot_body(w: World, m: Mine) -> Any:
+    return {"session_id": str(m.session), "target_id": str(m.target), "x_mm": C, "y_mm": C}
+
+
+ROUTES: dict[tuple[str, str], Route] = {
+    ("GET", "/api/health"): Route("public", 200),
+    ("GET", "/api/ready"): Route("public", 200),
+    # sessions
+    ("POST", f"{API}/session"): Route("mine", 409, body=lambda w, m: {"distance_m": 18}),
+    ("GET", f"{API}/session"): Route("mine", 200),
+    ("GET", f"{API}/session/open"): Route("mine", 200),
+    ("GET", f"{API}/session/{{session_id}}"): Route("object", 200, "session", read=True),
+    ("PATCH", f"{API}/session/{{session_id}}"): Route(
+        "object", 200, "session", body=lambda w, m: {"location": "Range"}
+    ),
+    ("DELETE", f"{API}/session/{{session_id}}"): Route("object", 200, "session"),
+    ("POST", f"{API}/session/{{session_id}}/close"): Route("object", 200, "session"),
+    ("POST", f"{API}/session/{{session_id}}/reopen"): Route("object", 400, "session"),
+    # shots
+    ("POST", f"{API}/shot"): Route("object", 201, "session", body=_shot_body),
+    ("GET", f"{API}/session/{{session_id}}/shot"): Route("object", 200, "session", read=True),
+    ("GET", f"{API}/shot/{{shot_id}}"): Route("object", 200, "shot", read=True),
+    ("PATCH", f"{API}/shot/{{shot_id}}"): Route(
+        "object", 200, "shot", body=lambda w, m: {"x_mm": C, "y_mm": C + 10}
+    ),
+    ("DELETE", f"{API}/shot/{{shot_id}}"): Route("object", 200, "shot"),
+    # statistics
+    ("GET", f"{API}/session/{{session_id}}/stats"): Route("object", 200, "session", read=True),
+    ("GET", f"{API}/session/{{session_id}}/scorecard"): Route("object", 200, "session", read=True),
+    ("GET", f"{API}/stats/history"): Route(
+        "object", 200, "archer", read=True, query="archer_id={archer_id}"
+    ),
+    ("GET", f"{API}/arrow/{{arrow_id}}/stats"): Route("object", 200, "arrow", read=True),
+    # targets
+    ("POST", f"{API}/session/{{session_id}}/target"): Route(
+        "object", 201, "session", body=lambda w, m: {"faces": [{"face_type": "wa_40"}]}
+    ),
+    ("GET", f"{API}/session/{{session_id}}/target"): Route("object", 200, "session", read=True),
+    ("GET", f"{API}/target/{{target_id}}"): Route("object", 200, "target", read=True),
+    ("PATCH", f"{API}/target/{{target_id}}"): Route(
+        "object", 200, "target", body=lambda w, m: {"lane": 3}
+    ),
+    ("DELETE", f"{API}/target/{{target_id}}"): Route("object", 409, "target"),
+    # arrows
+    ("GET", f"{API}/arrow"): Route("mine", 200),
+    ("POST", f"{API}/arrow"): Route("mine", 201, body=lambda w, m: {"identifier": "B01"}),
+    ("POST", f"{API}/arrow/set"): Route("mine", 201, body=lambda w, m: {"prefix": "S", "count": 2}),
+    ("GET", f"{API}/arrow/{{arrow_id}}"): Route("object", 200, "arrow", read=True),
+    ("PATCH", f"{API}/arrow/{{arrow_id}}"): Route(
+        "object", 200, "arrow", body=lambda w, m: {"spine": 600}
+    ),
+    ("DELETE", f"{API}/arrow/{{arrow_id}}"): Route("object", 200, "arrow"),
+    # sensors
+    ("POST", f"{API}/sensor/event"): Route(
+        "device",
+        201,
+        body=lambda w, m: {
+            "device": "r1",
+            "kind": "arrow_released",
+            "sensor_ts": "2026-01-01T10:00:00Z",
+            "session_id": str(m.session),
+        },
+    ),
+    # auth
+    ("POST", f"{API}/auth/register"): Route("public", 422, body=lambda w, m: {}),
+    ("POST", f"{API}/auth/login"): Route("public", 422, body=lambda w, m: {}),
+    ("POST", f"{API}/auth/logout"): Route("mine", 200),
+    ("POST", f"{API}/auth/logout/everywhere"): Route(
+        "mine", 200, body=lambda w, m: {"keep_current": True}
+    ),
+    ("GET", f"{API}/auth/login-token"): Route("mine", 200),
+    ("DELETE", f"{API}/auth/login-token/{{token_id}}"): Route("object", 200, "login_token"),
+    ("GET", f"{API}/auth/me"): Route("mine", 200),
+    ("PATCH", f"{API}/auth/me"): Route("mine", 200, body=lambda w, m: {"bowstyle": "barebow"}),
+    ("GET", f"{API}/auth/token"): Route("mine", 200),
+    ("POST", f"{API}/auth/token"): Route("mine", 201, body=lambda w, m: {"name": "lane 2"}),
+    ("DELETE", f"{API}/auth/token/{{token_id}}"): Route("object", 200, "device_token"),
+    # faces and rounds: public reference data
+    ("GET", f"{API}/face"): Route("public", 200),
+    ("GET", f"{API}/face/{{face_type}}"): Route("public", 200),
+    ("GET", f"{API}/round"): Route("public", 200),
+    ("GET", f"{API}/round/{{code}}"): Route("public", 200),
+    # exchange
+    ("GET", f"{API}/export/shots.csv"): Route(
+        "object", 200, "archer", read=True, query="archer_id={archer_id}"
+    ),
+    ("GET", f"{API}/export/sessions.csv"): Route(
+        "object", 200, "archer", read=True, query="archer_id={archer_id}"
+    ),
+    ("POST", f"{API}/import/shots.csv"): Route("mine", 422, content=b"nonsense\n"),
+    # clubs
+    ("POST", f"{API}/club"): Route("mine", 201, body=lambda w, m: {"name": "Another"}),
+    ("GET", f"{API}/club"): Route("mine", 200),
+    ("POST", f"{API}/club/join"): Route(
+        "club",
+        0,
+        body=lambda w, m: {"code": w.code},
+        roles={"owner": 409, "coach": 409, "sharing": 409, "private": 409, "outsider": 201},
+    ),
+    ("GET", f"{API}/club/{{club_id}}"): Route("club", 0, roles=dict.fromkeys(MEMBERS, 200)),
+    ("PATCH", f"{API}/club/{{club_id}}"): Route(
+        "club", 0, body=lambda w, m: {"name": "Renamed"}, roles={"owner": 200}
+    ),
+    ("PUT", f"{API}/club/{{club_id}}/consent"): Route(
+        "club",
+        0,
+        body=lambda w, m: {"share_with_coaches": False},
+        roles=dict.fromkeys(MEMBERS, 200),
+    ),
+    ("GET", f"{API}/club/{{club_id}}/member"): Route("club", 0, roles=dict.fromkeys(STAFF, 200)),
+    # On the private member: owners change roles and remove; the member may leave.
+    ("PATCH", f"{API}/club/{{club_id}}/member/{{archer_id}}"): Route(
+        "club", 0, body=lambda w, m: {"role": "coach"}, roles={"owner": 200}
+    ),
+    ("DELETE", f"{API}/club/{{club_id}}/member/{{archer_id}}"): Route(
+        "club", 0, roles={"owner": 204, "private": 204}
+    ),
+    ("POST", f"{API}/club/{{club_id}}/invite"): Route(
+        "club", 0, body=lambda w, m: {}, roles={"owner": 201}
+    ),
+    ("GET", f"{API}/club/{{club_id}}/invite"): Route("club", 0, roles={"owner": 200}),
+    ("DELETE", f"{API}/club/{{club_id}}/invite/{{invite_id}}"): Route(
+        "club", 0, roles={"owner": 200}
+    ),
+    ("GET", f"{API}/club/{{club_id}}/roster"): Route("club", 0, roles=dict.fromkeys(STAFF, 200)),
+    # coach notes: anyone who may read the session writes one (the exception to read-only)
+    ("POST", f"{API}/session/{{session_id}}/note"): Route(
+        "object", 201, "session", read=True, coach=201, body=lambda w, m: {"body": "Good end"}
+    ),
+    ("GET", f"{API}/session/{{session_id}}/note"): Route("object", 200, "session", read=True),
+    # only the author deletes a note (not even the session's archer, nor the club's owner)
+    ("DELETE", f"{API}/note/{{note_id}}"): Route("object", 200, "note"),
+}
+
+
+def test_every_route_has_an_entry() -> None:
+    routes = _openapi_routes()
+    assert sorted(routes - set(ROUTES)) == [], "add these routes to the permission matrix"
+    assert sorted(set(ROUTES) - routes) == [], "these matrix entries name no route"
+
+
+# -- running a case --------------------------------------------------------------------------
+
+
+def _fill(path: str, w: World, caller: Mine, target: Mine, obj: str | None) -> str:
+    values = {
+        "session_id": target.session,
+        "shot_id": target.shot,
+        "target_id": target.target,
+        "arrow_id": target.arrow,
+        "note_id": target.note,
+        "token_id": target.device_token if obj == "device_token" else target.login_token,
+        "club_id": w.club,
+        "invite_id": w.invite,
+        "archer_id": target.who.id,
+        "face_type": "wa_122",
+        "code": "wa18",
+    }
+    for key, value in values.items():
+        path = path.replace("{" + key + "}", str(value))
+    assert "{" not in path, path
+    return path
+
+
+async def _call(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    route: Route,
+    w: World,
+    target: Mine,
+    headers: dict[str, str],
+) -> httpx.Response:
+    query = route.query.replace("{archer_id}", str(target.who.id))
+    url = f"{path}?{query}" if query else path
+    if route.content is not None:
+        return await client.request(
+            method, url, content=route.content, headers={**headers, "Content-Type": "text/csv"}
+        )
+    body = route.body(w, target) if route.body else None
+    return await client.request(method, url, json=body, headers=headers)
+
+
+def _check(r: httpx.Response, want: int, forbidden: set[str], case: str) -> None:
+    assert r.status_code == want, f"{case}: {r.status_code} {r.text[:300]}"
+    if want >= 400:
+        body = r.json()
+        assert body["code"] == want and body["data"] is None and body["errors"], case
+    # An error may repeat the id the caller sent ("session … not found"): that tells nothing.
+    sent = str(r.request.url) + r.request.content.decode("latin-1")
+    leaked = [i for i in forbidden if i in r.text and i not in sent]
+    assert not leaked, f"{case}: the answer names objects the caller may not read: {leaked}"
+
+
+def _forbidden(w: World, caller: str) -> set[str]:
+    readable = {caller} | READS.get(caller, set())
+    return set().union(*(w.ids_of(n) for n in w.people if n not in readable))
+
+
+def _cases(kind: str, caller: str) -> list[str | None]:
+    """The archers whose objects `caller` is tried on."""
+    if kind == "object":
+        return ["owner", "coach", "sharing", "private", "outsider"]
+    if kind == "device":
+        return ["sharing", "private"]
+    return [None]
+
+
+@pytest.mark.parametrize("key", sorted(ROUTES), ids=lambda k: f"{k[0]} {k[1]}")
+async def test_permission_matrix(
+    key: tuple[str, str],
+    client: httpx.AsyncClient,
+    db: Connection,
+    make_archer: MakeArcher,
+) -> None:
+    method, template = key
+    route = ROUTES[key]
+    shared_world = await build_world(client, db, make_archer) if method == "GET" else None
+    for caller in PRINCIPALS:
+        # A fresh world for each caller of a route that may change something, where the
+        # caller's own object comes last: every case meets the objects as built (a refused
+        # change changed nothing, or its status says so).
+        w = shared_world or await build_world(client, db, make_archer)
+        for whose in sorted(_cases(route.kind, caller), key=lambda name: name == caller):
+            device = caller == "device"
+            me = w.people["sharing" if device else caller]
+            target = w.people[whose] if whose else me
+            if route.kind == "club" and "member/" in template:
+                target = w.people["private"]
+            headers = {"Authorization": f"Bearer {me.device_secret if device else me.who.token}"}
+            path = _fill(template, w, me, target, route.obj)
+            r = await _call(client, method, path, route, w, target, headers)
+            case = f"{method} {template} as {caller} on {whose or '-'}'s"
+            forbidden = _forbidden(w, "sharing" if device else caller)
+            if route.kind == "public":
+                want = route.own
+            elif route.kind == "device":
+                want = (route.own if whose == "sharing" else 404) if device else 401
+            elif device:
+                want = 401
+            elif route.kind == "mine":
+                want = route.own
+            elif route.kind == "club":
+                want = route.roles.get(caller, 404)
+            elif whose == caller:
+                want = route.own
+            elif route.read and whose in READS.get(caller, set()):
+                want = route.coach
+            else:
+                want = 404
+            if want < 400 and whose and whose != caller:
+                forbidden -= w.ids_of(whose)
+            _check(r, want, forbidden, case)

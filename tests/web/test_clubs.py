@@ -1,0 +1,142 @@
+"""Clubs in Chromium on phones: an owner creates a club and an invite, an archer joins by
+the link, the owner (as coach) opens the archer's session read-only from the roster and
+leaves a note on an end, the archer sees it arrive live, then stops sharing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
+
+from tests.clubs.helpers import session_with_shots
+from tests.conftest import ArcherCtx, MakeArcher
+from tests.web.conftest import WebServer, screenshot, sign_in
+
+PHONE: ViewportSize = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1280, "height": 800}
+
+NewPage = Callable[[ArcherCtx], Awaitable[Page]]
+
+
+@pytest.fixture
+async def new_page(
+    browser: Browser, web: WebServer, client: httpx.AsyncClient
+) -> AsyncIterator[NewPage]:
+    """Signed-in phone pages (390 × 844, touch), each in its own browser; dialogs accepted;
+    the test fails on a JavaScript error."""
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
+    async def make(who: ArcherCtx) -> Page:
+        context = await browser.new_context(
+            viewport=PHONE, has_touch=True, is_mobile=True, base_url=web.url
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        pg = await context.new_page()
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.on("dialog", lambda dialog: dialog.accept())
+        await sign_in(pg, web, who)
+        return pg
+
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            await context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+async def post_shot(client: httpx.AsyncClient, who: ArcherCtx, session_id: str) -> None:
+    target = (await client.get(f"/api/v0/session/{session_id}/target", headers=who.headers)).json()[
+        "data"
+    ][0]
+    face = target["faces"][0]
+    r = await client.post(
+        "/api/v0/shot",
+        json={
+            "session_id": session_id,
+            "target_id": target["id"],
+            "x_mm": face["center_x_mm"],
+            "y_mm": face["center_y_mm"],
+        },
+        headers=who.headers,
+    )
+    assert r.status_code == 201, r.text
+
+
+async def both_sizes(page: Page, name: str) -> None:
+    await screenshot(page, f"{name}-390x844.png")
+    await page.set_viewport_size(LAPTOP)
+    await screenshot(page, f"{name}-1280x800.png")
+    await page.set_viewport_size(PHONE)
+
+
+async def test_club_invite_join_roster_read_only_session_note_and_consent(
+    new_page: NewPage, make_archer: MakeArcher, client: httpx.AsyncClient, web: WebServer
+) -> None:
+    owner = await make_archer("Olive Owner")
+    archer = await make_archer("Sam Archer")
+    session_id = await session_with_shots(client, archer, 6)
+
+    # The owner creates a club and an invite.
+    coach = await new_page(owner)
+    await coach.goto("/app/clubs")
+    await expect(coach.get_by_text("You are in no club yet.")).to_be_visible()
+    await coach.get_by_label("Club name").fill("Riverside Bowmen")
+    await coach.get_by_role("button", name="Create club").click()
+    await expect(coach.get_by_role("heading", name="Riverside Bowmen", level=1)).to_be_visible()
+    await coach.get_by_role("button", name="Make an invite").click()
+    link = await coach.get_by_label("Link").input_value()
+    assert "/app/clubs/join/" in link
+    await both_sizes(coach, "club-owner")
+
+    # The archer follows the link and joins: shared with coaches by default, shown plainly.
+    phone = await new_page(archer)
+    await phone.goto(link)
+    await phone.get_by_role("button", name="Join").click()
+    card = phone.locator(".club-card")
+    await expect(card).to_contain_text("Riverside Bowmen")
+    await expect(card.locator(".consent-state")).to_have_text("Shared with coaches")
+    await expect(card.get_by_role("switch")).to_be_checked()
+    await both_sizes(phone, "clubs-member")
+
+    # The archer watches their own session page; the owner opens it from the roster.
+    await phone.goto(f"/app/sessions/{session_id}")
+    await expect(phone.get_by_text("No notes yet.")).to_be_visible()
+    await coach.reload()
+    entry = coach.locator(".roster-entry", has_text="Sam Archer")
+    await expect(entry).to_contain_text("6 arrows")
+    await entry.locator("dd a").click()
+    await expect(coach.locator(".read-only-banner")).to_contain_text("Sam Archer's session")
+    await expect(coach.get_by_role("button", name="Delete")).to_have_count(0)
+    await expect(coach.get_by_role("button", name="Close session")).to_have_count(0)
+    await coach.get_by_label("Write a note").fill("Bow arm drops on end 1: hold the follow-through")
+    await coach.get_by_label("About").select_option("1")
+    await coach.get_by_role("button", name="Add note").click()
+    await expect(coach.locator(".note")).to_contain_text("hold the follow-through")
+    await both_sizes(coach, "session-coach-read-only")
+
+    # The archer shoots on: the coach's page follows.
+    await expect(coach.locator('[data-figure="arrows"] dd')).to_have_text("6")
+    await post_shot(client, archer, session_id)
+    await expect(coach.locator('[data-figure="arrows"] dd')).to_have_text("7")
+    await expect(coach.locator(".note")).to_contain_text("hold the follow-through")
+
+    # It arrives on the archer's page without a reload.
+    note = phone.locator(".note")
+    await expect(note).to_contain_text("hold the follow-through")
+    await expect(note).to_contain_text("end 1")
+    await expect(note).to_contain_text("Olive Owner")
+    await both_sizes(phone, "session-archer-note")
+
+    # The archer stops sharing: the owner's next request for the session is refused.
+    await phone.goto("/app/clubs")
+    await phone.locator(".club-card").get_by_role("switch").uncheck()
+    await expect(phone.locator(".consent-state")).to_have_text("Not shared")
+    r = await client.get(f"/api/v0/session/{session_id}", headers=owner.headers)
+    assert r.status_code == 404
+    await coach.reload()
+    await expect(coach.get_by_role("heading", name="Not found")).to_be_visible()
