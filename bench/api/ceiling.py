@@ -1,4 +1,9 @@
-"""The ceiling: a bare Starlette app whose one endpoint runs one `SELECT 1` through a pool.
+"""The ceilings: a bare Starlette app whose endpoints do the least a request can do.
+
+`GET /select1` runs one `SELECT 1` through a pool. `POST /write` and `POST /write_notify`
+durably INSERT one row of a shot's width (`{"session_id", "x_mm", "y_mm", "score"}` in the
+body) into an indexed table with one foreign key, the second into a table whose row trigger
+NOTIFYs the row as JSON, as the original Arch-Stats backend did (the app LISTENs to it).
 
 Served exactly like Arch Stats (uvicorn, 1 process, uvloop, httptools, no access log) with
 the same pool size, it shows what this machine, Python, uvicorn and asyncpg can do at best;
@@ -9,9 +14,12 @@ Arch Stats is measured as a fraction of it.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from uuid import UUID
 
+import asyncpg
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,6 +29,36 @@ from arch_stats.core.database import Pool, create_pool
 from arch_stats.core.settings import get_settings
 
 PATH = "/select1"
+WRITE_PATH = "/write"
+WRITE_NOTIFY_PATH = "/write_notify"
+
+# Created by the benchmark before it starts the servers (bench/api/writes.py).
+WRITE_TABLES = """
+CREATE TABLE IF NOT EXISTS bench_write_session (id uuid PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS bench_write_shot (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    session_id uuid NOT NULL REFERENCES bench_write_session (id),
+    x_mm float8, y_mm float8, dx_mm float8, dy_mm float8,
+    score int2 NOT NULL, is_x boolean NOT NULL DEFAULT false,
+    engaged_at timestamptz, released_at timestamptz, landed_at timestamptz,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS bench_write_shot_session_idx ON bench_write_shot (session_id);
+CREATE TABLE IF NOT EXISTS bench_write_shot_notify (LIKE bench_write_shot INCLUDING ALL);
+ALTER TABLE bench_write_shot_notify DROP CONSTRAINT IF EXISTS bench_write_shot_notify_session_fk;
+ALTER TABLE bench_write_shot_notify ADD CONSTRAINT bench_write_shot_notify_session_fk
+    FOREIGN KEY (session_id) REFERENCES bench_write_session (id);
+CREATE OR REPLACE FUNCTION bench_write_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('bench_write', row_to_json(NEW)::text);
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE TRIGGER bench_write_notify AFTER INSERT ON bench_write_shot_notify
+    FOR EACH ROW EXECUTE FUNCTION bench_write_notify();
+"""
+_INSERT = """INSERT INTO {table} (session_id, x_mm, y_mm, dx_mm, dy_mm, score, landed_at)
+             VALUES ($1, $2::float8, $3::float8, $2::float8 - 650, $3::float8 - 650, $4, now())
+             RETURNING id, created_at"""
 
 
 async def select1(request: Request) -> Response:
@@ -29,6 +67,24 @@ async def select1(request: Request) -> Response:
         value = await conn.fetchval("SELECT 1")
     body = b'{"code":200,"data":%d,"errors":[]}' % value
     return Response(body, media_type="application/json")
+
+
+def _writer(table: str) -> Callable[[Request], Awaitable[Response]]:
+    sql = _INSERT.format(table=table)
+
+    async def write(request: Request) -> Response:
+        body = orjson.loads(await request.body())
+        pool: Pool = request.app.state.pool
+        async with pool.acquire() as conn:
+            row = await conn.fetchrow(
+                sql, UUID(body["session_id"]), body["x_mm"], body["y_mm"], body["score"]
+            )
+        assert row is not None
+        data = {"id": str(row["id"]), "created_at": row["created_at"].isoformat(), **body}
+        out = orjson.dumps({"code": 201, "data": data, "errors": []})
+        return Response(out, status_code=201, media_type="application/json")
+
+    return write
 
 
 def create_app() -> Starlette:
@@ -43,9 +99,25 @@ def create_app() -> Starlette:
         app.state.pool = await create_pool(
             dsn, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max
         )
+        # Listens as the original backend did: its notifications are read (and counted).
+        listener = await asyncpg.connect(dsn)
+        app.state.heard = 0
+
+        def heard(*_: object) -> None:
+            app.state.heard += 1
+
+        await listener.add_listener("bench_write", heard)
         try:
             yield
         finally:
+            await listener.close()
             await app.state.pool.close()
 
-    return Starlette(routes=[Route(PATH, select1)], lifespan=lifespan)
+    return Starlette(
+        routes=[
+            Route(PATH, select1),
+            Route(WRITE_PATH, _writer("bench_write_shot"), methods=["POST"]),
+            Route(WRITE_NOTIFY_PATH, _writer("bench_write_shot_notify"), methods=["POST"]),
+        ],
+        lifespan=lifespan,
+    )

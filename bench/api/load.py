@@ -152,8 +152,13 @@ def _wrk(request: Request, load: Load, seconds: float) -> Result:
 # --- the Python fallback, in its own process (bench/api/pyload.py) -------------------------
 
 
-def _python(request: Request, load: Load) -> Result:
-    spec = {"request": asdict(request), "load": asdict(load)}
+def run_each(requests: list[Request], load: Load) -> Result:
+    """Like `run` with the Python generator, connection i sending requests[i % len]."""
+    return _python(requests[0], load, requests)
+
+
+def _python(request: Request, load: Load, requests: list[Request] | None = None) -> Result:
+    spec = {"requests": [asdict(r) for r in (requests or [request])], "load": asdict(load)}
     proc = subprocess.run(
         [sys.executable, "-m", "bench.api.pyload"],
         input=json.dumps(spec),

@@ -97,13 +97,14 @@ def percentile(sorted_values: list[float], pct: float) -> float:
     return sorted_values[index]
 
 
-async def measure(request: Request, load: Load) -> Result:
+async def measure(requests: list[Request], load: Load) -> Result:
+    """Connection i sends requests[i % len(requests)] (e.g. each archer its own session)."""
     now = time.perf_counter()
     tally = Tally(start=now + load.warmup, end=now + load.warmup + load.duration)
-    raw = request.raw(load.port)
+    raws = [request.raw(load.port) for request in requests]
     tasks = [
-        asyncio.create_task(connection(raw, load.port, tally, load.timeout))
-        for _ in range(load.connections)
+        asyncio.create_task(connection(raws[i % len(raws)], load.port, tally, load.timeout))
+        for i in range(load.connections)
     ]
     # Requests still in flight at the end do not count; give them a moment, then stop.
     _, pending = await asyncio.wait(tasks, timeout=tally.end - now + load.timeout)
@@ -125,16 +126,19 @@ async def measure(request: Request, load: Load) -> Result:
 
 def main() -> None:
     spec = json.loads(sys.stdin.read())
-    request = Request(**spec["request"])
+    if "requests" in spec:
+        requests = [Request(**r) for r in spec["requests"]]
+    else:
+        requests = [Request(**spec["request"])]
     load = Load(**spec["load"])
     if load.connections < 1 or load.duration <= 0:
         raise SystemExit("connections ≥ 1 and duration > 0 needed")
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
-        result = asyncio.run(measure(request, load))
+        result = asyncio.run(measure(requests, load))
     else:
-        result = uvloop.run(measure(request, load))
+        result = uvloop.run(measure(requests, load))
     print(json.dumps(asdict(result)))
 
 

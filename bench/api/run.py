@@ -209,6 +209,15 @@ def uvicorn_server(
     name: str, factory: str, env: dict[str, str], ready: str, logs: Path
 ) -> Iterator[int]:
     """`uvicorn --factory` in a subprocess with Arch Stats' server settings; yields its port."""
+    with uvicorn_process(name, factory, env, ready, logs) as (port, _):
+        yield port
+
+
+@contextmanager
+def uvicorn_process(
+    name: str, factory: str, env: dict[str, str], ready: str, logs: Path, *, workers: int = 1
+) -> Iterator[tuple[int, int]]:
+    """`uvicorn_server` with `workers` processes; yields its port and its (main) pid."""
     port = free_port()
     log_path = logs / f"{name}.log"
     command = [
@@ -220,7 +229,7 @@ def uvicorn_server(
         f"--app-dir={ROOT}",
         f"--host={HOST}",
         f"--port={port}",
-        "--workers=1",
+        f"--workers={workers}",
         *uvicorn_flags(),
         "--log-level=warning",
     ]
@@ -241,7 +250,7 @@ def uvicorn_server(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{name} not ready after 60 s:\n{_tail(log_path)}")
             time.sleep(0.2)
-        yield port
+        yield port, proc.pid
     finally:
         if proc.poll() is None:
             proc.terminate()

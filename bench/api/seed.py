@@ -196,3 +196,37 @@ async def seed(conn: Connection, *, log: Callable[[str], None] = lambda _: None)
         open_session=open_session,
         open_target=open_target,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Archer:
+    """An archer with a login token and an open session (no shots yet) on one target."""
+
+    token: str
+    archer_id: UUID
+    session_id: UUID
+    target_id: UUID
+
+
+async def seed_archers(conn: Connection, count: int) -> list[Archer]:
+    """`count` archers, each with a login token and their own open session and target."""
+    archers: list[Archer] = []
+    async with conn.transaction():
+        for index in range(count):
+            token = PREFIX_LOGIN + secrets.token_urlsafe(32)
+            archer_id: UUID = await conn.fetchval(
+                """INSERT INTO archer (email, password_hash, name)
+                   VALUES ($1, 'not-a-usable-hash', $2) RETURNING id""",
+                f"bench-{secrets.token_hex(4)}-{index}@example.test",
+                f"Bench Archer {index + 1}",
+            )
+            await conn.execute(
+                """INSERT INTO auth_token (archer_id, token_hash, scope, expires_at)
+                   VALUES ($1, $2, 'login', now() + interval '1 day')""",
+                archer_id,
+                token_hash(token),
+            )
+            session_id, target_id = await _session(conn, archer_id, index, is_open=True)
+            archers.append(Archer(token, archer_id, session_id, target_id))
+    await conn.execute("ANALYZE")
+    return archers

@@ -71,6 +71,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FLOOR_CHANNEL = "bench_live_floor"
 LIVE_CHANNEL = "arch_stats_live"
 MARGIN_MS = 5.0  # live p99 (most subscribers) ≤ floor p99 + this
+POST_P50_MS = 1.5  # a hand-entered shot → its shot.created frame, p50 (issue 13)
 VIEW_MM = 1300.0
 CENTRE_MM = VIEW_MM / 2
 WARMUP_SHOTS = 20
@@ -579,6 +580,122 @@ async def measure_live(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PostResult:
+    """Shots entered by hand (POST /shot, one at a time) with one subscriber watching."""
+
+    shots: int
+    to_frame: Latency  # POST sent → shot.created at the subscriber
+    to_answer: Latency  # POST sent → its 201 answer back
+    commit: Latency  # a bare durable one-row INSERT's round trip, just before each POST
+    after_answer: Latency  # the frame's arrival at the subscriber − the answer's at the poster
+    cpu_ms_per_shot: dict[str, float]
+
+
+async def _http_post(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes) -> int:
+    from bench.api.pyload import read_response
+
+    writer.write(raw)
+    status, _ = await read_response(reader)
+    return status
+
+
+async def measure_post(
+    dsn: str,
+    *,
+    port: int,
+    server_pid: int,
+    archer: Archer,
+    shots: int,
+    rate: float,
+    deflate: bool,
+    env: dict[str, str],
+) -> PostResult:
+    """One subscriber; one shot per POST /shot at `rate`, over one keep-alive connection, as
+    a phone entering arrows by hand. Timed from the moment the request is written."""
+    conn = await migrations.connect(dsn)
+    session_id, target_id = await open_session(conn, archer)
+    url = f"ws://{HOST}:{port}/api/v0/ws?session_id={session_id}"
+    args = ["ws", f"--url={url}", "--clients=1"]
+    if not deflate:
+        args.append("--no-deflate")
+    receiver = Receiver(
+        args, {**env, "BENCH_LIVE_TOKEN": archer.token}, (shots + WARMUP_SHOTS) / rate + 180
+    )
+    rng = random.Random(7)
+    await conn.execute("CREATE TABLE IF NOT EXISTS bench_live_commit (id bigserial PRIMARY KEY)")
+    reader, writer = await asyncio.open_connection(HOST, port)
+    commits: list[float] = []
+    try:
+        await receiver.start()
+        pg_pids = [r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity")]
+        meter = CpuMeter(
+            {
+                "server": lambda: [server_pid],
+                "client": lambda: [receiver.pid or 0],
+                "poster": lambda: [os.getpid()],
+                "postgres": lambda: pg_pids,
+            }
+        )
+        sent: dict[int, float] = {}
+        answered: dict[int, float] = {}
+        start = asyncio.get_running_loop().time()
+        last_key = 0
+        for i in range(WARMUP_SHOTS + shots):
+            if i == WARMUP_SHOTS:
+                meter.start()
+            await pace(start, i / rate)
+            c0 = time.time()
+            await conn.execute("INSERT INTO bench_live_commit DEFAULT VALUES")
+            if i >= WARMUP_SHOTS:
+                commits.append((time.time() - c0) * 1000)
+            last_key = now_us()
+            body = orjson.dumps(
+                {
+                    "session_id": str(session_id),
+                    "target_id": str(target_id),
+                    "x_mm": CENTRE_MM + rng.gauss(0, 80),
+                    "y_mm": CENTRE_MM + rng.gauss(0, 80),
+                    "landed_at": at_us(last_key).isoformat(),
+                }
+            )
+            head = (
+                f"POST /api/v0/shot HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+                f"Authorization: Bearer {archer.token}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            )
+            t0 = time.time()
+            status = await _http_post(reader, writer, head.encode() + body)
+            t1 = time.time()
+            if status != 201:
+                raise RuntimeError(f"POST /shot answered {status}")
+            if i >= WARMUP_SHOTS:
+                sent[last_key] = t0
+                answered[last_key] = t1
+        await asyncio.sleep(0.2)
+        cpu, _, _ = meter.stop()
+        report = await receiver.stop(last_key, GRACE_S)
+    finally:
+        writer.close()
+        await receiver.kill()
+        await conn.execute("DROP TABLE IF EXISTS bench_live_commit")
+        await conn.close()
+    got: dict[int, float] = dict(report["clients"][0])
+    to_frame = latencies("POST /shot sent → shot.created, 1 subscriber", sent, got)
+    n = len(sent)
+    return PostResult(
+        shots=n,
+        to_frame=to_frame,
+        to_answer=latencies("  POST /shot sent → its answer", sent, answered),
+        commit=Latency("  (a bare durable INSERT round trip, same moments)", commits),
+        after_answer=Latency(
+            "  answer at the poster → shot.created at the subscriber",
+            [(got[k] - answered[k]) * 1000 for k in sent if k in got],
+        ),
+        cpu_ms_per_shot={name: seconds * 1000 / n for name, seconds in cpu.items()},
+    )
+
+
 def _key(ts: datetime) -> int:
     return int(ts.timestamp()) * 1_000_000 + ts.microsecond
 
@@ -698,6 +815,7 @@ def report(
     floors: list[Latency],
     lives: list[LiveResult],
     assembler: AssemblerResult | None,
+    posts: list[PostResult] | None = None,
 ) -> tuple[list[str], list[bool]]:
     lines = [*header, ""]
     lines.append(
@@ -729,6 +847,11 @@ def report(
             f"{live.frames:,} frames received (every type)"
             f"{'' if live.deflate else '; permessage-deflate off'}"
         )
+    for post in posts or []:
+        lines += ["", post.to_frame.row(), post.to_answer.row(), post.after_answer.row()]
+        lines.append(post.commit.row())
+        cpu = ", ".join(f"{k} {v:.2f}" for k, v in post.cpu_ms_per_shot.items())
+        lines.append(f"  CPU ms per shot: {cpu}")
     if assembler is not None:
         lines += ["", assembler.line().replace(" [PASS", "  [PASS").replace(" [FAIL", "  [FAIL")]
 
@@ -760,6 +883,16 @@ def report(
         ]
         if others:
             lines.append(f"        (for information, p99: {'; '.join(others)})")
+    if posts:
+        everything = [v for post in posts for v in post.to_frame.values]
+        missing = sum(post.to_frame.missing for post in posts)
+        p50 = percentile(everything, 0.5) if everything else math.nan
+        ok = p50 <= POST_P50_MS and not missing
+        verdicts.append(ok)
+        lines.append(
+            f"  {'PASS' if ok else 'FAIL'}  POST /shot → shot.created at 1 subscriber: p50 "
+            f"{p50:.2f} ms (target ≤ {POST_P50_MS:g} ms){f'; {missing} missing' if missing else ''}"
+        )
     if assembler is not None:
         verdicts.append(assembler.passed)
         lines.append(
@@ -791,6 +924,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="comma-separated WebSocket client counts, one phase each",
     )
     p.add_argument("--events", type=int, default=10_000, help="assembler burst (0: skip)")
+    p.add_argument(
+        "--posts",
+        type=int,
+        default=1,
+        help="phases of hand-entered shots (POST /shot → shot.created, 1 subscriber); 0: none",
+    )
+    p.add_argument(
+        "--no-sensor",
+        action="store_true",
+        help="skip the sensor phases (only the floor and the hand-entered shots)",
+    )
     p.add_argument(
         "--no-deflate",
         action="store_true",
@@ -846,6 +990,7 @@ def main(argv: list[str] | None = None) -> int:
 
     floors: list[Latency] = []
     lives: list[LiveResult] = []
+    posts: list[PostResult] = []
     assembler: AssemblerResult | None = None
     with ExitStack() as stack:
         stack.enter_context(runner)
@@ -902,7 +1047,29 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
             runner.run(wait_for_assembler(dsn))
-            for count in args.subscriber_counts:
+            for round_ in range(args.posts):
+                say(
+                    f"POST /shot, 1 subscriber ({round_ + 1}/{args.posts}): {WARMUP_SHOTS} "
+                    f"warm-up + {shots} shots at {args.rate:g}/s"
+                )
+                post = runner.run(
+                    measure_post(
+                        dsn,
+                        port=port,
+                        server_pid=pid,
+                        archer=archer,
+                        shots=shots,
+                        rate=args.rate,
+                        deflate=not args.no_deflate,
+                        env=env,
+                    )
+                )
+                say(
+                    f"  p50 {post.to_frame.p50:.2f} ms, p99 {post.to_frame.p99:.2f} ms, "
+                    f"{post.to_frame.missing} missing"
+                )
+                posts.append(post)
+            for count in [] if args.no_sensor else args.subscriber_counts:
                 say(
                     f"Arch Stats, {count} subscriber(s): {WARMUP_SHOTS} warm-up + {shots} shots "
                     f"at {args.rate:g}/s"
@@ -941,7 +1108,7 @@ def main(argv: list[str] | None = None) -> int:
         f"clients: websockets, one process{', no deflate' if args.no_deflate else ''}"
         f"{'; no stats.updated push (diagnostic)' if args.no_stats_push else ''}",
     ]
-    lines, verdicts = report(header, floors, lives, assembler)
+    lines, verdicts = report(header, floors, lives, assembler, posts)
     print("\n".join(lines), flush=True)
     if args.json:
         args.json.write_text(
@@ -971,6 +1138,16 @@ def main(argv: list[str] | None = None) -> int:
                             },
                         }
                         for r in lives
+                    ],
+                    "posts": [
+                        {
+                            "to_frame": p.to_frame.summary(),
+                            "to_answer": p.to_answer.summary(),
+                            "commit": p.commit.summary(),
+                            "after_answer": p.after_answer.summary(),
+                            "cpu_ms_per_shot": p.cpu_ms_per_shot,
+                        }
+                        for p in posts
                     ],
                     "assembler": asdict(assembler) | {"events_per_s": assembler.events_per_s}
                     if assembler

@@ -52,6 +52,8 @@ from arch_stats.sensors.router import router as sensors_router
 from arch_stats.sessions import hot as sessions_hot
 from arch_stats.sessions.router import router as sessions_router
 from arch_stats.shots import hot as shots_hot
+from arch_stats.shots import service as shots_service
+from arch_stats.shots import writer as shot_writer
 from arch_stats.shots.router import router as shots_router
 from arch_stats.stats import hot as stats_hot
 from arch_stats.stats.router import router as stats_router
@@ -99,6 +101,10 @@ def create_app(
         auth.start()
         stats_pusher = StatsPusher(hub)
         app.state.club_board = club_board = ClubBoard(hub, app.state.pool, access)
+        # Posted shots are announced by the hub once committed (not by a NOTIFY in their
+        # transaction, which would make all writers commit one at a time).
+        shot_writer.announce_with(app.state.pool, hub.announce)
+        shots_service.WRITER.max_in_flight = settings.shot_writes_in_flight
         await hub.start()
         # One assembler among all processes: the others stand by (advisory lock).
         app.state.assembler = assembler = Assembler.from_settings(database_url, settings)
@@ -111,6 +117,7 @@ def create_app(
             with contextlib.suppress(Exception):  # a broken file shows on its first request
                 await web_files
             await assembler.close()
+            shot_writer.announce_with(app.state.pool, None)
             await stats_pusher.close()
             await club_board.close()
             await access.close()

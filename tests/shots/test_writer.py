@@ -17,7 +17,7 @@ from arch_stats.core.logging import request_id_var
 from arch_stats.shots.repository import ShotRow
 from arch_stats.shots.service import WRITER
 from arch_stats.shots.writer import SessionWriter
-from tests.conftest import ArcherCtx
+from tests.conftest import ArcherCtx, MakeArcher
 from tests.shots.test_shots import C, Range, make_range
 
 API = "/api/v0"
@@ -178,3 +178,94 @@ async def test_a_post_cancelled_while_waiting_is_not_written(
     xs = await db.fetch("SELECT x_mm FROM shot WHERE session_id = $1 ORDER BY seq", r.session_id)
     assert [x["x_mm"] for x in xs] == [C, C + 2, C + 3]
     assert UUID(json.loads(results[2])[0]["session_id"]) == r.session_id  # type: ignore[arg-type]
+
+
+async def test_posts_of_different_archers_are_written_together_each_with_its_answer(
+    app: FastAPI, db: Connection, make_archer: MakeArcher, client: httpx.AsyncClient
+) -> None:
+    archers = [await make_archer() for _ in range(3)]
+    a, b, c = [await make_range(db, x) for x in archers]
+    writer = SessionWriter(max_in_flight=1)
+    pool = app.state.pool
+
+    async def insert(r: Range, x: float, rid: str) -> str | None:
+        request_id_var.set(rid)
+        return await writer.insert(
+            pool, session_id=r.session_id, archer_id=r.archer.id, shots=[row(r, x, 9)]
+        )
+
+    # The one slot is taken by a's first post (its session locked here); the other posts wait.
+    async with db.transaction():
+        await db.execute("SELECT 1 FROM session WHERE id = $1 FOR UPDATE", a.session_id)
+        first = asyncio.create_task(insert(a, C, "a-1"))
+        await asyncio.sleep(0.1)
+        rest = [
+            asyncio.create_task(insert(b, C + 1, "b-1")),
+            asyncio.create_task(insert(c, C + 2, "c-1")),
+            asyncio.create_task(insert(a, C + 3, "a-2")),
+            asyncio.create_task(insert(b, C + 4, "b-2")),
+        ]
+        await asyncio.sleep(0.1)
+        # c's session closes before the joint write: only c's post is refused.
+        await db.execute(
+            "UPDATE session SET is_open = false, end_time = now() WHERE id = $1", c.session_id
+        )
+    results = await asyncio.gather(first, *rest)
+    assert writer.joint_writes == 1  # b-1, c-1, a-2 and b-2: one statement
+    assert results[2] is None
+    got = {
+        rid: json.loads(part)[0]
+        for rid, part in zip(["a-1", "b-1", "c-1", "a-2", "b-2"], results, strict=True)
+        if part is not None
+    }
+    assert {k: (v["x_mm"], v["seq"]) for k, v in got.items()} == {
+        "a-1": (C, 1),
+        "b-1": (C + 1, 1),
+        "a-2": (C + 3, 2),
+        "b-2": (C + 4, 2),
+    }
+    assert UUID(got["b-2"]["session_id"]) == b.session_id
+    for r, count in ((a, 2), (b, 2), (c, 0)):
+        stored = await db.fetchrow(
+            "SELECT s.shot_count, s.total_score, m.shots FROM session s "
+            "LEFT JOIN session_summary m ON m.session_id = s.id WHERE s.id = $1",
+            r.session_id,
+        )
+        assert stored is not None
+        assert (stored["shot_count"], stored["total_score"]) == (count, 9 * count)
+        assert (stored["shots"] or 0) == count
+    assert not writer._waiting
+
+
+async def test_a_target_changed_since_scoring_refuses_only_its_own_session_in_a_joint_write(
+    app: FastAPI, db: Connection, make_archer: MakeArcher, client: httpx.AsyncClient
+) -> None:
+    a, b = [await make_range(db, await make_archer()) for _ in range(2)]
+    versions = {
+        r.target_id: await db.fetchval("SELECT xmin::text FROM target WHERE id = $1", r.target_id)
+        for r in (a, b)
+    }
+    writer = SessionWriter(max_in_flight=1)
+    pool = app.state.pool
+
+    async def insert(r: Range, x: float) -> str | None:
+        return await writer.insert(
+            pool,
+            session_id=r.session_id,
+            archer_id=r.archer.id,
+            shots=[row(r, x, 9)],
+            targets=[(r.target_id, versions[r.target_id])],
+        )
+
+    async with db.transaction():
+        await db.execute("SELECT 1 FROM session WHERE id = $1 FOR UPDATE", a.session_id)
+        first = asyncio.create_task(insert(a, C))
+        await asyncio.sleep(0.1)
+        rest = [asyncio.create_task(insert(a, C + 1)), asyncio.create_task(insert(b, C + 2))]
+        await asyncio.sleep(0.1)
+        await db.execute("UPDATE target SET lane = 7 WHERE id = $1", a.target_id)  # a new version
+    results = await asyncio.gather(first, *rest)
+    assert writer.joint_writes == 1
+    assert results[0] is not None  # scored before: its statement waited for the lock
+    assert results[1] is None  # a's target changed: a's post refused (read again by the caller)
+    assert results[2] is not None and json.loads(results[2])[0]["x_mm"] == C + 2

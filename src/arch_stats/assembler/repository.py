@@ -138,7 +138,7 @@ async def read_pass(conn: Connection, limit: int) -> PassInput:
 # this statement runs (only while a dying assembler's last pass overlaps its successor's
 # first), the writer skips it and the UPDATE skips its events (it waits for that commit and
 # finds them processed). Shots of a session no longer open are not made and their events are
-# set aside with `$5` as their outcome. The shot triggers' NOTIFY goes out at the commit.
+# set aside with `$30` as their outcome. The shot triggers' NOTIFY goes out at the commit.
 _WRITE = f"""
 WITH w AS MATERIALIZED (
     SELECT f.ord, f.shot_id, f.refused, u.release_event_id
@@ -147,10 +147,10 @@ WITH w AS MATERIALIZED (
 ), marks AS (
     UPDATE sensor_event e
     SET processed_at = now(),
-        outcome = CASE WHEN m.release_id IS NOT NULL AND w.shot_id IS NULL THEN $29
+        outcome = CASE WHEN m.release_id IS NOT NULL AND w.shot_id IS NULL THEN $30
                        ELSE m.outcome END,
         shot_id = w.shot_id
-    FROM unnest($26::int8[], $27::text[], $28::int8[]) AS m(id, outcome, release_id)
+    FROM unnest($27::int8[], $28::text[], $29::int8[]) AS m(id, outcome, release_id)
          LEFT JOIN w ON w.release_event_id = m.release_id
     WHERE e.id = m.id AND e.processed_at IS NULL
     RETURNING 1

@@ -107,6 +107,13 @@ class Settings(BaseSettings):
         le=1_000_000,
         description="Most shots one session may hold (posts, the assembler, CSV import).",
     )
+    shot_writes_in_flight: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description="Shot writes one process has in flight at once; posts arriving meanwhile "
+        "are written together, one statement and one commit for many archers.",
+    )
     hot_path: bool = Field(
         default=True,
         description="Answer the busiest reads ahead of FastAPI's request path (same answers).",

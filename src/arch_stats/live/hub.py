@@ -14,6 +14,16 @@ client's pace (the WebSocket route), never through that lossy queue. Meanwhile i
 are held: `shot.created` ones only as the highest shot number seen (the replay reads those shots
 from the database, until it has reached that number), the others in a bounded list that is
 released, in order, once the replay is done.
+
+Shots posted through the API are announced by their writer once committed (`announce`): to
+this process's subscribers at once, and to the other processes by a NOTIFY of their own, sent
+afterwards in batches, outside the write's transaction (a NOTIFY inside it would make every
+writer of the database commit one at a time: migration 202611270300). Every other change
+comes by the trigger's NOTIFY. Notes can therefore reach a process out of order, or (should a
+writer die between its commit and its NOTIFY) not at all: a subscriber that is announced a
+shot beyond the next one it expects reads the gap from the database first (as a joining
+client's replay does), and once a second (`gap_check_seconds`) the hub compares each watched
+session's last seq with what its subscribers were given, and fills what was never announced.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import orjson
@@ -37,6 +47,8 @@ log = logging.getLogger("arch_stats.live")
 
 CHANNEL = "arch_stats_live"
 QUEUE_LIMIT = 1000
+# Most bytes of one NOTIFY payload (PostgreSQL's limit is 8000), as the trigger does.
+NOTIFY_BYTES = 7900
 # The close code and reason of a subscription whose credential has expired.
 CREDENTIAL_EXPIRED = (4401, "token expired")
 
@@ -61,6 +73,7 @@ class Subscriber:
     ends it with `LiveHub.close_where`."""
 
     __slots__ = (
+        "_due",
         "_held",
         "_newest",
         "_timer",
@@ -107,6 +120,7 @@ class Subscriber:
         # the replay must reach before it ends.
         self._held: deque[str] | None = deque(maxlen=QUEUE_LIMIT)
         self._newest = 0
+        self._due = False  # a catch-up replay is due (`catch_up`)
 
     def push(self, data: str) -> None:
         if len(self.queue) == QUEUE_LIMIT:
@@ -142,8 +156,28 @@ class Subscriber:
         if kind == "shot.created":
             if seq <= self.last_seq:
                 return
+            if seq > self.last_seq + 1:  # some shot before it was not announced (yet)
+                self.catch_up(seq)
+                return
             self.last_seq = seq
         self.push(data)
+
+    def catch_up(self, seq: int) -> None:
+        """Shots up to `seq` are stored but were not all given: replay them from the database
+        (the WebSocket route does, after the frames queued so far), holding live frames
+        meanwhile as a joining client's replay does."""
+        if self.closed or seq <= self.last_seq:
+            return
+        if self._held is None:
+            self._held = deque(maxlen=QUEUE_LIMIT)
+            self._due = True
+        self._newest = max(self._newest, seq)
+        self._wakeup()
+
+    @property
+    def catching_up(self) -> bool:
+        """A replay of shots not announced is due (the WebSocket route runs it)."""
+        return self._due
 
     @property
     def replaying(self) -> bool:
@@ -158,12 +192,14 @@ class Subscriber:
     def live(self) -> None:
         """The replay is done: release the frames held meanwhile, then go live."""
         held, self._held = self._held or (), None
+        self._due = False
         for data in held:
             self.push(data)
 
     async def next_frames(self) -> list[str]:
-        """Wait for frames; returns everything queued (empty when closed)."""
-        while not self.queue and not self.closed:
+        """Wait for frames; returns everything queued (empty when closed, or when a replay
+        is due: `catching_up`)."""
+        while not self.queue and not self.closed and not self._due:
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter
@@ -201,11 +237,20 @@ class LiveHub:
         *,
         heartbeat_seconds: float = 30.0,
         keepalive_seconds: float = 5.0,
+        gap_check_seconds: float = 1.0,
     ) -> None:
         self.dsn = dsn
         self.pool = pool
         self.heartbeat_seconds = heartbeat_seconds
         self.keepalive_seconds = keepalive_seconds
+        self.gap_check_seconds = gap_check_seconds
+        # Marks the notes this process sends itself (`announce`): its own listener skips them.
+        self.origin = uuid4().hex
+        self._outbox: list[str] = []
+        self._sender: asyncio.Task[None] | None = None
+        # Sessions with a subscriber behind the session's last seq at the last check.
+        self._behind: dict[UUID, int] = {}
+        self.gaps_filled = 0  # subscribers caught up by the periodic check (for tests)
         self.subscribers: dict[UUID, set[Subscriber]] = {}
         self.listener_pid: int | None = None
         self.connected = asyncio.Event()
@@ -224,6 +269,7 @@ class LiveHub:
         self._tasks = [
             asyncio.create_task(self._listen_forever(), name="live-listen"),
             asyncio.create_task(self._heartbeat_forever(), name="live-heartbeat"),
+            asyncio.create_task(self._gaps_forever(), name="live-gaps"),
         ]
         try:
             await asyncio.wait_for(self.connected.wait(), timeout=10)
@@ -231,6 +277,9 @@ class LiveHub:
             log.warning("live listener not connected yet; it keeps trying")
 
     async def stop(self) -> None:
+        if self._sender is not None:  # what was announced reaches the other processes
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self._sender), timeout=5)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -296,6 +345,68 @@ class LiveHub:
         for sub in tuple(self.subscribers.get(session_id, ())):
             sub.offer(kind, 0, data)
 
+    def announce(
+        self, session_id: UUID, archer_id: UUID, shots: list[tuple[str, str | None]]
+    ) -> None:
+        """New shots of a session, committed: `[(shot JSON, request id), ...]` in seq order.
+
+        This process's subscribers (and `on_event` callbacks) get them now, as if notified;
+        the other processes by a NOTIFY sent next, outside the write's transaction."""
+        sid, aid = str(session_id), str(archer_id)
+        texts: list[str] = []
+        notes: list[dict[str, Any]] = []
+        local = bool(self.subscribers) or self._buffer is not None
+        for doc, request_id in shots:
+            data = orjson.loads(doc)
+            note: dict[str, Any] = {
+                "type": "shot.created",
+                "session_id": sid,
+                "archer_id": aid,
+                "seq": data["seq"],
+                "request_id": request_id,
+                "data": orjson.Fragment(doc),
+                "origin": self.origin,
+            }
+            texts.append(orjson.dumps(note).decode())
+            if local:
+                notes.append({**note, "data": data})
+        if self._buffer is not None:  # resynchronising: in order with what is held (as
+            # another process's notes: they are to be delivered here when the buffer is read)
+            others = [{**n, "origin": None} for n in notes]
+            self._buffer.append(orjson.dumps(others).decode())
+        else:
+            for note in notes:
+                self._on_note(note, own=True)
+        self._outbox.extend(texts)
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.create_task(self._send_notes(), name="live-announce")
+
+    async def _send_notes(self) -> None:
+        """NOTIFY what `announce` gave, in order, batched, each batch one transaction that
+        writes nothing but the notification (so nothing durable waits on its commit)."""
+        while self._outbox:
+            batch, self._outbox = self._outbox, []
+            payloads: list[str] = []
+            current: list[str] = []
+            size = 2
+            for text in batch:
+                if current and size + len(text) + 1 > NOTIFY_BYTES:
+                    payloads.append("[" + ",".join(current) + "]")
+                    current, size = [], 2
+                current.append(text)
+                size += len(text) + 1
+            payloads.append("[" + ",".join(current) + "]")
+            try:
+                await self.pool.execute(
+                    """SELECT count(pg_notify($1, p))
+                       FROM set_config('synchronous_commit', 'off', true),
+                            unnest($2::text[]) WITH ORDINALITY AS u(p, o)""",
+                    CHANNEL,
+                    payloads,
+                )
+            except Exception as exc:  # the other processes' periodic check fills it in
+                log.warning("live announcement not sent: %s", type(exc).__name__)
+
     # -- the LISTEN connection ---------------------------------------------------------------
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: object) -> None:
@@ -313,13 +424,15 @@ class LiveHub:
         for note in parsed if isinstance(parsed, list) else (parsed,):
             self._on_note(note)
 
-    def _on_note(self, note: Any) -> None:
+    def _on_note(self, note: Any, *, own: bool = False) -> None:
         try:
             kind: str = note["type"]
             session_id = UUID(note["session_id"])
         except (KeyError, ValueError, TypeError):
             log.warning("unreadable live notification ignored")
             return
+        if not own and note.get("origin") == self.origin:
+            return  # announced here already (`announce`)
         subs = self.subscribers.get(session_id)
         if subs:
             data = frame(kind, note["data"], request_id=note.get("request_id"))
@@ -408,6 +521,44 @@ class LiveHub:
         held, self._buffer = self._buffer or [], None
         for payload_text in held:
             self._on_notify(None, 0, CHANNEL, payload_text)
+
+    async def _gaps_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.gap_check_seconds)
+            try:
+                await self.check_gaps()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("live gap check failed: %s", type(exc).__name__)
+
+    async def check_gaps(self) -> None:
+        """Catch up every subscriber still behind what its session had stored at the previous
+        check (a shot whose announcement was lost); returns at once without subscribers."""
+        watched = [key for key, subs in self.subscribers.items() if subs]
+        if not watched:
+            self._behind = {}
+            return
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT id, last_seq FROM session WHERE id = ANY($1::uuid[])", watched
+            )
+        behind: dict[UUID, int] = {}
+        for row in rows:
+            session_id, top = row["id"], row["last_seq"]
+            subs = self.subscribers.get(session_id, ())
+            late = [s for s in subs if not s.closed and not s.replaying and s.last_seq < top]
+            if not late:
+                continue
+            behind[session_id] = top
+            previous = self._behind.get(session_id)
+            if previous is None:
+                continue  # announced a moment ago, maybe: look again next time
+            for sub in late:
+                if sub.last_seq < previous:
+                    sub.catch_up(previous)
+                    self.gaps_filled += 1
+        self._behind = behind
 
     async def _heartbeat_forever(self) -> None:
         while True:

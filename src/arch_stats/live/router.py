@@ -134,6 +134,11 @@ async def live(ws: WebSocket) -> None:
         while not sub.closed:
             for text in await sub.next_frames():
                 await ws.send_text(text)
+            if sub.catching_up and not sub.closed:
+                # A shot was announced beyond the next one expected: the ones between are
+                # stored (or gone), read them first, as for a join (hub.Subscriber.catch_up).
+                await _replay(ws, pool, sub)
+                sub.live()
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
     finally:

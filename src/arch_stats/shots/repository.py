@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import logging
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,6 +16,12 @@ from arch_stats.core.database import Connection, Executor
 from arch_stats.core.errors import AppError, BusinessRuleError, Conflict
 from arch_stats.core.logging import request_id_var
 from arch_stats.faces.scoring import PlacedFace
+
+log = logging.getLogger("arch_stats.shots")
+
+# Announces shots once their statement has committed: (session, archer, [(shot JSON,
+# request id), ...] in seq order). Set per pool by the live hub (shots/writer.py).
+Announce = Callable[[UUID, UUID, list[tuple[str, str | None]]], None]
 
 # The one JSON shape of a shot is a SQL function (migration 202611221000__live), shared with
 # the live notifications so that the REST API and the WebSocket can never disagree. It is
@@ -122,7 +129,7 @@ INSERT_FUNCTION = """shot_insert($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[],
     $6::float8[], $7::float8[], $8::int2[], $9::int2[], $10::float8[], $11::float8[],
     $12::int2[], $13::bool[], $14::int2[], $15::bool[], $16::timestamptz[],
     $17::timestamptz[], $18::timestamptz[], $19::int8[], $20::int[], $21::uuid[], $22::text[],
-    $23::integer, $24::text, $25::text)"""
+    $23::integer, $24::text, $25::text, $26::boolean)"""
 
 
 def insert_args(
@@ -133,8 +140,12 @@ def insert_args(
     max_shots: int | None = None,
     request_id: str | None = None,
     request_ids: Sequence[str | None] | None = None,
+    live_after: bool = False,
 ) -> list[Any]:
-    """The arguments of `INSERT_FUNCTION`: `sessions` holds each shot's (session, archer)."""
+    """The arguments of `INSERT_FUNCTION`: `sessions` holds each shot's (session, archer).
+
+    `live_after`: the trigger does not notify the new shots; the caller announces them once
+    the statement has committed (202611270300)."""
     releases = [s.release_event_id for s in shots]
     ends = [s.end_no for s in shots]
     return [
@@ -163,6 +174,7 @@ def insert_args(
         max_shots,
         request_id,
         None if request_ids is None else orjson.dumps(request_ids).decode(),
+        live_after,
     ]
 
 
@@ -191,6 +203,7 @@ async def insert_shots(
     shots: Sequence[ShotRow],
     targets: Collection[tuple[UUID, str]] = (),
     max_shots: int | None = None,
+    announce: Announce | None = None,
 ) -> str | None:
     """Insert `shots` into an open session: numbered, each in its end and place, atomically.
 
@@ -199,45 +212,69 @@ async def insert_shots(
     archer): then nothing is written. A full end named, a session that would pass
     `max_shots` → BusinessRuleError; a chosen id stored already → IdsTaken.
     """
-    parts = await insert_shot_groups(
+    parts = await insert_posts(
         conn,
-        session_id=session_id,
-        archer_id=archer_id,
-        groups=[(shots, request_id_var.get())],
-        targets=targets,
+        [Post(session_id, archer_id, shots, request_id_var.get(), targets)],
         max_shots=max_shots,
+        announce=announce,
     )
-    return None if parts is None else parts[0]
+    return parts[0]
 
 
-async def insert_shot_groups(
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One request's shots into one session, for `insert_posts`."""
+
+    session_id: UUID
+    archer_id: UUID
+    shots: Sequence[ShotRow]
+    request_id: str | None
+    # The targets' versions its shots were scored against (id, version).
+    targets: Collection[tuple[UUID, str]] = ()
+
+
+async def insert_posts(
     conn: Executor,
+    posts: Sequence[Post],
     *,
-    session_id: UUID,
-    archer_id: UUID,
-    groups: Sequence[tuple[Sequence[ShotRow], str | None]],
-    targets: Collection[tuple[UUID, str]] = (),
     max_shots: int | None = None,
-) -> list[str] | None:
-    """Several requests' shots, `(shots, request id)` each, in ONE statement, in that order.
+    announce: Announce | None = None,
+) -> list[str | None]:
+    """Several requests' shots, of one session or several, in ONE statement, in that order.
 
-    Returns each group's JSON list, or None when the session is not (or no longer) open (then
-    nothing was written). The live notification of each shot carries its own group's request
-    id (`arch_stats.request_ids`, one per shot in seq order, read by shot_notify_statement).
+    Returns each post's JSON list, or None for a post whose session is not (or no longer)
+    open or whose targets changed (nothing of that session was written). An error (a full
+    end named, `max_shots` passed, an id taken) fails the whole statement. The live
+    notification of each shot carries its own post's request id (`arch_stats.request_ids`,
+    one per shot in order, read by shot_notify_statement).
+
+    With `announce` and a pool (the statement is its own transaction), and no hit on a spot
+    of a multi-spot face among the shots, the trigger does not notify: once the statement
+    has returned, committed, `announce(session, archer, [(shot JSON, request id), ...])` is
+    called per session, in seq order (`LiveHub.announce`).
     """
-    shots = [shot for rows, _ in groups for shot in rows]
-    single = len(groups) == 1
+    shots = [shot for post in posts for shot in post.shots]
+    single = len(posts) == 1
+    # Hits on multi-spot faces may rescore others (same-spot rule): those updates are notified
+    # in the transaction, so the new shots are too, to keep their order.
+    after = (
+        announce is not None
+        and isinstance(conn, asyncpg.Pool)
+        and all(shot.spot_score is None for shot in shots)
+    )
     args = insert_args(
-        [(session_id, archer_id)] * len(shots),
+        [(post.session_id, post.archer_id) for post in posts for _ in post.shots],
         shots,
-        targets=targets,
+        targets={t for post in posts for t in post.targets},
         max_shots=max_shots,
-        request_id=groups[0][1] if single else None,
-        request_ids=None if single else [rid for rows, rid in groups for _ in rows],
+        request_id=posts[0].request_id if single else None,
+        request_ids=None if single else [p.request_id for p in posts for _ in p.shots],
+        live_after=after,
     )
     try:
         row = await conn.fetchrow(
-            f"""SELECT array_agg(w.doc::text ORDER BY w.ord) AS docs, bool_or(w.refused) AS refused
+            f"""SELECT array_agg(w.doc::text ORDER BY w.ord) AS docs,
+                       array_agg(w.refused ORDER BY w.ord) AS refused
                 FROM {INSERT_FUNCTION} AS w""",
             *args,
         )
@@ -247,14 +284,28 @@ async def insert_shot_groups(
             raise
         raise error from None
     assert row is not None
-    if row["refused"]:
-        return None
-    rows: list[str] = row["docs"]
-    parts = []
+    docs: list[str | None] = row["docs"]
+    refused: list[bool] = row["refused"]
+    parts: list[str | None] = []
+    written: dict[tuple[UUID, UUID], list[tuple[str, str | None]]] = {}
     start = 0
-    for group, _ in groups:
-        parts.append("[" + ",".join(rows[start : start + len(group)]) + "]")
-        start += len(group)
+    for post in posts:
+        end = start + len(post.shots)
+        mine = docs[start:end]
+        if any(refused[start:end]) or any(d is None for d in mine):
+            parts.append(None)
+        else:
+            texts = [d for d in mine if d is not None]
+            parts.append("[" + ",".join(texts) + "]")
+            key = (post.session_id, post.archer_id)
+            written.setdefault(key, []).extend((d, post.request_id) for d in texts)
+        start = end
+    if after and announce is not None:
+        for (session_id, archer_id), items in written.items():
+            try:
+                announce(session_id, archer_id, items)
+            except Exception:  # the shots are stored: a hub that fails must not fail the post
+                log.exception("announcing new shots failed")
     return parts
 
 

@@ -24,7 +24,8 @@ MAX_BATCH = 500
 DEFAULT_PAGE = 1000
 MAX_PAGE = 10_000
 
-# Concurrent posts to one session are written together (shots/writer.py); one per process.
+# Concurrent posts are written together (shots/writer.py), whatever their sessions; one per
+# process.
 WRITER = SessionWriter()
 # The scoring data of targets recently shot at (shots/target_cache.py); one per process.
 TARGETS = TargetCache()

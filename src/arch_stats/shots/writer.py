@@ -1,15 +1,19 @@
-"""Shots posted at the same time to one session go to PostgreSQL together.
+"""Shots posted at the same time go to PostgreSQL together, whoever's session they are for.
 
-Writing shots locks their session's row until the commit (it numbers them: `last_seq`), so
-concurrent posts to one session are written one after the other whatever we do; each write
-also pays a statement, its triggers and a durable commit. While one write to a session is
-in flight, the posts that arrive for the same session wait here, and are then written by
-one statement (one lock, one set of triggers, one commit), each still getting its own shots,
-numbered in arrival order, and its own request id in the live notifications.
+Each write pays a statement, its triggers and a durable commit, and writing shots locks
+their session's row until the commit (it numbers them: `last_seq`), so posts to one session
+are written one after the other whatever we do. Here at most `max_in_flight` writes are in
+flight at once; the posts that arrive meanwhile wait, and are then written together by one
+statement (one transaction, one commit), the posts of every session whose earlier posts are
+not still being written: the archers of a club night posting one arrow each share one
+commit instead of queueing for one each. Each post still gets its own shots, numbered in
+arrival order within its session, its own answer (a closed session refuses its own posts
+only) and its own request id in the live notifications.
 
-A post that finds no write in flight is written at once, alone: nothing waits when there is
-no contention. If a joint write fails, each post of it is written again on its own, so that
-one post's failure never becomes another's. Per process; processes simply wait for the lock.
+A post that finds a free slot and nobody waiting is written at once, alone: nothing waits
+when there is no contention. If a joint write fails, each post of it is written again on
+its own, so that one post's failure never becomes another's. Per process; processes simply
+wait for the sessions' locks.
 """
 
 from __future__ import annotations
@@ -22,16 +26,35 @@ from uuid import UUID
 from arch_stats.core.database import Pool
 from arch_stats.core.logging import request_id_var
 from arch_stats.shots import repository as repo
-from arch_stats.shots.repository import ShotRow
+from arch_stats.shots.repository import Announce, ShotRow
 
 # Most shots one joint statement writes (later posts wait for the next one).
 MAX_JOINT_SHOTS = 2000
+
+# Per pool (by id): who announces the shots written through it once committed, instead of
+# the NOTIFY trigger inside the write's transaction (the live hub: `LiveHub.announce`).
+_ANNOUNCERS: dict[int, Announce] = {}
+
+
+def announce_with(pool: Pool, announce: Announce | None) -> None:
+    """Shots posted through `pool` are announced by `announce` after their commit (None:
+    by the trigger, as every other writer of shots)."""
+    if announce is None:
+        _ANNOUNCERS.pop(id(pool), None)
+    else:
+        _ANNOUNCERS[id(pool)] = announce
+
+
+# Writes in flight at once (each one statement, possibly of many posts); the app sets it
+# from SHOT_WRITES_IN_FLIGHT.
+MAX_IN_FLIGHT = 2
 
 _Key = tuple[UUID, UUID]  # (session, archer)
 
 
 @dataclass(slots=True)
 class _Post:
+    key: _Key
     shots: Sequence[ShotRow]
     request_id: str | None
     targets: Collection[tuple[UUID, str]]
@@ -42,10 +65,11 @@ class _Post:
 
 
 class SessionWriter:
-    def __init__(self) -> None:
-        # A key is present while a write to that session is in flight; its list, the posts
-        # that came meanwhile.
-        self._waiting: dict[_Key, list[_Post]] = {}
+    def __init__(self, max_in_flight: int = MAX_IN_FLIGHT) -> None:
+        self.max_in_flight = max_in_flight
+        self._waiting: list[_Post] = []  # in arrival order
+        self._busy: set[_Key] = set()  # sessions with a write in flight
+        self._in_flight = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self.joint_writes = 0  # statements that wrote more than one post (for tests)
 
@@ -59,11 +83,11 @@ class SessionWriter:
         targets: Collection[tuple[UUID, str]] = (),
         max_shots: int | None = None,
     ) -> str | None:
-        """`repo.insert_shots`, shared with whoever posts to the session meanwhile."""
+        """`repo.insert_shots`, shared with whoever posts meanwhile."""
         key = (session_id, archer_id)
-        waiting = self._waiting.get(key)
-        if waiting is None:
-            self._waiting[key] = []
+        if not self._waiting and key not in self._busy and self._in_flight < self.max_in_flight:
+            self._busy.add(key)
+            self._in_flight += 1
             try:
                 return await repo.insert_shots(
                     pool,
@@ -72,59 +96,68 @@ class SessionWriter:
                     shots=shots,
                     targets=targets,
                     max_shots=max_shots,
+                    announce=_ANNOUNCERS.get(id(pool)),
                 )
             finally:
-                self._next(pool, key)
-        post = _Post(shots, request_id_var.get(), targets, max_shots)
-        waiting.append(post)
+                self._busy.discard(key)
+                self._in_flight -= 1
+                self._next(pool)
+        post = _Post(key, shots, request_id_var.get(), targets, max_shots)
+        self._waiting.append(post)
         # Cancelled while waiting (client gone): the future is cancelled with us, and a
         # write that has not started skips it.
         return await post.done
 
-    def _next(self, pool: Pool, key: _Key) -> None:
-        """Start the joint write of the posts that came while the last write was in flight."""
-        waiting = [p for p in self._waiting.get(key, []) if not p.done.done()]
-        if not waiting:
-            self._waiting.pop(key, None)
-            return
-        batch: list[_Post] = []
-        count = 0
-        while waiting and (not batch or count + len(waiting[0].shots) <= MAX_JOINT_SHOTS):
-            post = waiting.pop(0)
-            batch.append(post)
-            count += len(post.shots)
-        self._waiting[key] = waiting
-        task = asyncio.create_task(self._write(pool, key, batch))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _next(self, pool: Pool) -> None:
+        """Start joint writes of the waiting posts while a slot is free: every post whose
+        session has no write in flight (a session's posts stay in their order)."""
+        self._waiting = [p for p in self._waiting if not p.done.done()]
+        while self._waiting and self._in_flight < self.max_in_flight:
+            batch: list[_Post] = []
+            rest: list[_Post] = []
+            blocked = set(self._busy)
+            count = 0
+            for post in self._waiting:
+                if post.key in blocked or (batch and count + len(post.shots) > MAX_JOINT_SHOTS):
+                    rest.append(post)
+                    blocked.add(post.key)  # its later posts wait behind it
+                    continue
+                batch.append(post)
+                count += len(post.shots)
+            if not batch:
+                return
+            self._waiting = rest
+            keys = {post.key for post in batch}
+            self._busy |= keys
+            self._in_flight += 1
+            task = asyncio.create_task(self._write(pool, batch, keys))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
-    async def _write(self, pool: Pool, key: _Key, batch: list[_Post]) -> None:
-        session_id, archer_id = key
+    async def _write(self, pool: Pool, batch: list[_Post], keys: set[_Key]) -> None:
+        announce = _ANNOUNCERS.get(id(pool))
         try:
             try:
-                parts = await repo.insert_shot_groups(
+                parts = await repo.insert_posts(
                     pool,
-                    session_id=session_id,
-                    archer_id=archer_id,
-                    groups=[(p.shots, p.request_id) for p in batch],
-                    targets={t for p in batch for t in p.targets},
+                    [
+                        repo.Post(p.key[0], p.key[1], p.shots, p.request_id, p.targets)
+                        for p in batch
+                    ],
                     max_shots=_least(p.max_shots for p in batch),
+                    announce=announce,
                 )
             except Exception as exc:
                 if len(batch) == 1:  # on its own already: that is its outcome
                     if not batch[0].done.done():
                         batch[0].done.set_exception(exc)
                     return
-                parts = None
-                failed = True
             else:
-                failed = False
                 if len(batch) > 1:
                     self.joint_writes += 1
-            if not failed:
-                for i, post in enumerate(batch):
+                for post, part in zip(batch, parts, strict=True):
                     if not post.done.done():
-                        post.done.set_result(None if parts is None else parts[i])
+                        post.done.set_result(part)
                 return
             # Nothing was written: each post on its own, with its own outcome.
             for post in batch:
@@ -134,11 +167,12 @@ class SessionWriter:
                 try:
                     json = await repo.insert_shots(
                         pool,
-                        session_id=session_id,
-                        archer_id=archer_id,
+                        session_id=post.key[0],
+                        archer_id=post.key[1],
                         shots=post.shots,
                         targets=post.targets,
                         max_shots=post.max_shots,
+                        announce=announce,
                     )
                 except Exception as exc:
                     if not post.done.done():
@@ -152,7 +186,9 @@ class SessionWriter:
             for post in batch:  # only if this task itself was cancelled (shutdown)
                 if not post.done.done():
                     post.done.set_exception(RuntimeError("shot write interrupted"))
-            self._next(pool, key)
+            self._busy -= keys
+            self._in_flight -= 1
+            self._next(pool)
 
 
 def _least(limits: Iterable[int | None]) -> int | None:

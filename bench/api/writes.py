@@ -1,0 +1,502 @@
+"""Write benchmark: many archers posting shots at once, next to two durable-write ceilings.
+
+    .venv/bin/python -m bench.api.writes [--duration 10] [--rounds 2] [--archers 32]
+    .venv/bin/python -m bench.api.writes --compare /work/main/src     # + that code, same run
+
+Starts an embedded PostgreSQL (or uses --database-url), migrates it, seeds `--archers`
+archers each with a login token and their own open session, and serves with uvicorn on
+127.0.0.1 (as `arch-stats serve` does):
+
+* the ceilings (`bench/api/ceiling.py`): a bare Starlette + asyncpg endpoint that durably
+  INSERTs one row of a shot's width into an indexed table with one foreign key, and the same
+  into a table with a row trigger that NOTIFYs the row (the original backend's design);
+* Arch Stats, 1 process (and 2, `--workers 2`, for the many-archers shape);
+* with `--compare SRC`: Arch Stats from another checkout's `src` on a second database of the
+  same PostgreSQL, migrated by that code (A/B in one run).
+
+Each round runs every leg once, in the same order (legs of a round are interleaved with those
+of the next, so a busy spell of the machine hits all of them): warm-up, then the measured
+window, during which the server's and PostgreSQL's CPU time is read from /proc, the WAL
+written from `pg_current_wal_lsn()`, and the wait events of active backends sampled from
+`pg_stat_activity` every 50 ms. Each connection posts as its own archer into their own
+session (the many-archers shape), or all of them into one session. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+import tempfile
+import threading
+from collections import Counter
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID, uuid4
+
+import asyncpg
+import psutil
+
+from arch_stats.core import migrations
+from bench.api import load as loadgen
+from bench.api.ceiling import PATH as CEILING_PATH
+from bench.api.ceiling import WRITE_NOTIFY_PATH, WRITE_PATH, WRITE_TABLES
+from bench.api.load import Load, Request, Result
+from bench.api.run import API, database, say, server_env, uvicorn_process
+from bench.api.seed import FACE_CENTRE_MM, Archer, seed_archers
+
+END = [(0, 0), (40, -25), (-60, 35), (95, 80), (-130, -110), (200, 15)]
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    key: str
+    label: str
+    server: str  # "ceiling", "a", "a2" (2 workers), "b" (--compare)
+    requests: list[Request]
+    shots_per_post: int
+
+
+@dataclass(slots=True)
+class Measured:
+    leg: Leg
+    result: Result
+    server_cpu_s: float
+    pg_cpu_s: float
+    wal_bytes: int
+    waits: Counter[str] = field(default_factory=Counter)
+    samples: int = 0
+
+    @property
+    def shots(self) -> int:
+        return self.result.requests * self.leg.shots_per_post
+
+    def per_shot_us(self, seconds: float) -> float:
+        return seconds / self.shots * 1e6 if self.shots else float("nan")
+
+
+# --- the legs --------------------------------------------------------------------------------
+
+
+def _shot_body(archer: Archer, count: int) -> str:
+    shots = [
+        {
+            "session_id": str(archer.session_id),
+            "target_id": str(archer.target_id),
+            "x_mm": FACE_CENTRE_MM + dx,
+            "y_mm": FACE_CENTRE_MM + dy,
+        }
+        for dx, dy in END[:count]
+    ]
+    return json.dumps(shots[0] if count == 1 else shots, separators=(",", ":"))
+
+
+def _post(archer: Archer, count: int) -> Request:
+    headers = {"Authorization": f"Bearer {archer.token}", "Content-Type": "application/json"}
+    return Request("POST", f"{API}/shot", headers, _shot_body(archer, count))
+
+
+def _ceiling_post(path: str, session_id: UUID) -> Request:
+    body = {"session_id": str(session_id), "x_mm": FACE_CENTRE_MM, "y_mm": FACE_CENTRE_MM + 20}
+    body["score"] = 10
+    return Request(
+        "POST", path, {"Content-Type": "application/json"}, json.dumps(body, separators=(",", ":"))
+    )
+
+
+def legs(
+    archers: list[Archer],
+    archers_b: list[Archer] | None,
+    ceiling_sessions: list[UUID],
+    *,
+    workers2: bool,
+) -> list[Leg]:
+    n = len(archers)
+    out = [
+        Leg(
+            "ceiling_write",
+            "ceiling: INSERT (1 FK, 1 index)",
+            "ceiling",
+            [_ceiling_post(WRITE_PATH, s) for s in ceiling_sessions],
+            1,
+        ),
+        Leg(
+            "ceiling_notify",
+            "ceiling: INSERT + NOTIFY trigger",
+            "ceiling",
+            [_ceiling_post(WRITE_NOTIFY_PATH, s) for s in ceiling_sessions],
+            1,
+        ),
+    ]
+
+    def arch_stats(server: str, who: list[Archer], tag: str) -> list[Leg]:
+        return [
+            Leg(f"{tag}one_session", f"{tag}1 shot, {n} conns, ONE session", server,
+                [_post(who[0], 1)], 1),
+            Leg(f"{tag}archers_shot", f"{tag}1 shot, {n} archers", server,
+                [_post(a, 1) for a in who], 1),
+            Leg(f"{tag}archers_end", f"{tag}end of 6, {n} archers", server,
+                [_post(a, 6) for a in who], 6),
+        ]  # fmt: skip
+
+    out += arch_stats("a", archers, "")
+    if workers2:
+        out.append(
+            Leg("w2_archers_shot", f"1 shot, {n} archers, --workers 2", "a2",
+                [_post(a, 1) for a in archers], 1)
+        )  # fmt: skip
+    if archers_b is not None:
+        out += arch_stats("b", archers_b, "B ")
+    return out
+
+
+# --- CPU, WAL and wait events ----------------------------------------------------------------
+
+
+def tree_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process and its descendants (from /proc)."""
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    for proc in procs:
+        try:
+            t = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+    return total
+
+
+class Sampler:
+    """Samples wait events of active client backends every 50 ms, in a thread."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.waits: Counter[str] = Counter()
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    async def _run(self) -> None:
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            while not self._stop.is_set():
+                rows = await conn.fetch(
+                    """SELECT coalesce(wait_event_type || ':' || wait_event, 'CPU') AS w
+                       FROM pg_stat_activity
+                       WHERE state = 'active' AND backend_type = 'client backend'
+                         AND pid <> pg_backend_pid()"""
+                )
+                self.samples += 1
+                self.waits.update(r["w"] for r in rows)
+                await asyncio.sleep(0.05)
+        finally:
+            await conn.close()
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+async def _wal_lsn(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        value: int = await conn.fetchval("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
+        return int(value)
+    finally:
+        await conn.close()
+
+
+def run_leg(leg: Leg, port: int, server_pid: int, pg_pid: int, dsn: str, load: Load) -> Measured:
+    say(f"{leg.label}: {load.warmup:g} s warm-up + {load.duration:g} s")
+    if load.warmup > 0:
+        loadgen.run_each(leg.requests, replace(load, port=port, warmup=0, duration=load.warmup))
+    wal0 = asyncio.run(_wal_lsn(dsn))
+    server0, pg0 = tree_cpu(server_pid), tree_cpu(pg_pid)
+    with Sampler(dsn) as sampler:
+        result = loadgen.run_each(leg.requests, replace(load, port=port, warmup=0))
+    server1, pg1 = tree_cpu(server_pid), tree_cpu(pg_pid)
+    wal1 = asyncio.run(_wal_lsn(dsn))
+    m = Measured(leg, result, server1 - server0, pg1 - pg0, wal1 - wal0)
+    m.waits, m.samples = sampler.waits, sampler.samples
+    say(
+        f"  {result.rps:,.0f} req/s, p50 {result.p50_ms:.2f} ms, {result.errors} errors, "
+        f"CPU/shot server {m.per_shot_us(m.server_cpu_s):.0f} µs + PG "
+        f"{m.per_shot_us(m.pg_cpu_s):.0f} µs, WAL {m.wal_bytes / max(result.requests, 1):,.0f} "
+        "B/post"
+    )
+    return m
+
+
+# --- setup -----------------------------------------------------------------------------------
+
+
+def _other_db(dsn: str, name: str) -> str:
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+async def _prepare(dsn: str, archers: int, *, ceiling: bool) -> tuple[list[Archer], list[UUID]]:
+    conn = await migrations.connect(dsn)
+    try:
+        if ceiling:
+            applied = await migrations.up(conn)
+            say(f"migrations: {len(applied)} applied")
+            await conn.execute(WRITE_TABLES)
+            sessions = [uuid4() for _ in range(archers)]
+            await conn.executemany(
+                "INSERT INTO bench_write_session (id) VALUES ($1)", [(s,) for s in sessions]
+            )
+        else:
+            sessions = []
+        return await seed_archers(conn, archers), sessions
+    finally:
+        await conn.close()
+
+
+async def _create_db(dsn: str, name: str) -> None:
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def _postmaster_pid(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        backend: int = await conn.fetchval("SELECT pg_backend_pid()")
+        return psutil.Process(backend).ppid()
+    finally:
+        await conn.close()
+
+
+def _migrate_with(src: Path, dsn: str) -> None:
+    import subprocess
+
+    env = {**os.environ, "DATABASE_URL": dsn, "PYTHONPATH": str(src)}
+    subprocess.run(
+        [sys.executable, "-m", "arch_stats", "migrate", "up"], env=env, check=True, timeout=300
+    )
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def _top_waits(ms: list[Measured]) -> str:
+    waits: Counter[str] = Counter()
+    samples = 0
+    for m in ms:
+        waits.update(m.waits)
+        samples += m.samples
+    if not samples:
+        return ""
+    return ", ".join(f"{w} {c / samples:.1f}" for w, c in waits.most_common(3))
+
+
+def report(rounds: list[dict[str, Measured]], header: list[str]) -> list[str]:
+    keys = list(rounds[0])
+    lines = [*header, ""]
+    lines.append(
+        f"{'leg':<34} {'req/s per round':>22} {'shots/s':>9} {'p50 ms':>7} {'err':>4} "
+        f"{'vs notify ceiling':>18} {'CPU µs/shot srv+pg':>20} {'WAL B/post':>10}  "
+        "active backends (mean): top waits"
+    )
+    lines.append("-" * 170)
+    for key in keys:
+        ms = [r[key] for r in rounds]
+        rps = " / ".join(f"{m.result.rps:,.0f}" for m in ms)
+        shots = sum(m.result.rps * m.leg.shots_per_post for m in ms) / len(ms)
+        p50 = sum(m.result.p50_ms for m in ms) / len(ms)
+        errors = sum(m.result.errors for m in ms)
+        ratios = " / ".join(
+            f"{r[key].result.rps * r[key].leg.shots_per_post / r['ceiling_notify'].result.rps:.0%}"
+            for r in rounds
+        )
+        srv = sum(m.server_cpu_s for m in ms) / sum(m.shots for m in ms) * 1e6
+        pg = sum(m.pg_cpu_s for m in ms) / sum(m.shots for m in ms) * 1e6
+        cpu = f"{srv:,.0f}+{pg:,.0f}={srv + pg:,.0f}"
+        wal = sum(m.wal_bytes for m in ms) / max(sum(m.result.requests for m in ms), 1)
+        lines.append(
+            f"{ms[0].leg.label:<34} {rps:>22} {shots:>9,.0f} {p50:>7.2f} {errors:>4} "
+            f"{ratios:>18} {cpu:>20} {wal:>10,.0f}  {_top_waits(ms)}"
+        )
+    lines += ["", "targets (per round):"]
+
+    def cpu_per_shot(m: Measured) -> float:
+        return (m.server_cpu_s + m.pg_cpu_s) / m.shots * 1e6 if m.shots else float("nan")
+
+    for i, r in enumerate(rounds, 1):
+        notify = r["ceiling_notify"]
+        if "archers_shot" not in r:
+            continue
+        shot = r["archers_shot"]
+        ratio = shot.result.rps / notify.result.rps
+        mark = "PASS" if ratio >= 0.70 and not shot.result.errors else "FAIL"
+        lines.append(
+            f"  round {i}: {mark}  1 shot/post, {len(shot.leg.requests)} archers: {ratio:.0%} of "
+            f"the NOTIFY ceiling ({shot.result.rps:,.0f} / {notify.result.rps:,.0f}) (≥ 70 %)"
+        )
+        c = cpu_per_shot(shot) / cpu_per_shot(notify)
+        mark = "PASS" if c <= 2.0 else "FAIL"
+        lines.append(
+            f"  round {i}: {mark}  CPU per written shot: {c:.2f}× the NOTIFY ceiling's "
+            f"({cpu_per_shot(shot):,.0f} / {cpu_per_shot(notify):,.0f} µs) (≤ 2×)"
+        )
+        if "w2_archers_shot" in r:
+            w = r["w2_archers_shot"].result.rps / shot.result.rps
+            mark = "PASS" if w >= 1.0 else "FAIL"
+            lines.append(f"  round {i}: {mark}  --workers 2 / 1: {w:.2f}× (≥ 1)")
+        for key in ("one_session", "archers_shot", "archers_end"):
+            if key in r and f"B {key}" in r:
+                x = r[key].result.rps / r[f"B {key}"].result.rps
+                lines.append(f"  round {i}:       A/B {key}: {x:.2f}×")
+    return lines
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.api.writes", description=__doc__)
+    p.add_argument("--duration", type=float, default=10.0, help="seconds measured per leg")
+    p.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per leg")
+    p.add_argument("--rounds", type=int, default=2, help="interleaved rounds of every leg")
+    p.add_argument("--archers", type=int, default=32, help="archers = connections")
+    p.add_argument("--pool-size", type=int, help="PG_POOL_MAX for every server")
+    p.add_argument("--no-workers2", action="store_true", help="skip the --workers 2 leg")
+    p.add_argument(
+        "--w2-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment of the --workers 2 server",
+    )
+    p.add_argument("--only", help="comma-separated leg keys (the ceilings always run)")
+    p.add_argument("--compare", type=Path, help="another checkout's src: its Arch Stats too")
+    p.add_argument(
+        "--compare-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment of the --compare server (e.g. a setting to A/B)",
+    )
+    p.add_argument("--database-url", help="a disposable PostgreSQL (with --compare: a cluster)")
+    p.add_argument("--json", type=Path, help="also write the results as JSON")
+    args = p.parse_args(argv)
+    if args.archers < 1 or args.duration <= 0 or args.rounds < 1:
+        p.error("--archers ≥ 1, --duration > 0, --rounds ≥ 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    load = Load(port=0, connections=args.archers, duration=args.duration, warmup=args.warmup)
+    with ExitStack() as stack:
+        dsn = stack.enter_context(database(args.database_url))
+        archers, ceiling_sessions = asyncio.run(_prepare(dsn, args.archers, ceiling=True))
+        archers_b = None
+        dsn_b = None
+        if args.compare:
+            dsn_b = _other_db(dsn, "arch_stats_bench_b")
+            asyncio.run(_create_db(dsn, "arch_stats_bench_b"))
+            say(f"migrating the B database with {args.compare}")
+            _migrate_with(args.compare, dsn_b)
+            archers_b, _ = asyncio.run(_prepare(dsn_b, args.archers, ceiling=False))
+        pg_pid = asyncio.run(_postmaster_pid(dsn))
+        env, pool = server_env(dsn, args.pool_size)
+        logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="asbench-logs")))
+        ports: dict[str, tuple[int, int]] = {}
+
+        def start(name: str, factory: str, ready: str, e: dict[str, str], workers: int) -> None:
+            port, pid = stack.enter_context(
+                uvicorn_process(name, factory, e, ready, logs, workers=workers)
+            )
+            ports[name] = (port, pid)
+
+        start("ceiling", "bench.api.ceiling:create_app", CEILING_PATH, env, 1)
+        start("a", "bench.api.serve:create_app", "/api/health", env, 1)
+        all_legs = legs(archers, archers_b, ceiling_sessions, workers2=not args.no_workers2)
+        wanted = set(args.only.split(",")) if args.only else None
+        chosen = [
+            leg
+            for leg in all_legs
+            if leg.server == "ceiling" or wanted is None or leg.key.removeprefix("B ") in wanted
+        ]
+        if dsn_b is not None and args.compare is not None:
+            env_b, _ = server_env(dsn_b, args.pool_size)
+            env_b["PYTHONPATH"] = str(args.compare)
+            env_b.update(kv.split("=", 1) for kv in args.compare_env)
+            start("b", "bench.api.serve:create_app", "/api/health", env_b, 1)
+
+        rounds: list[dict[str, Measured]] = []
+        for i in range(args.rounds):
+            say(f"--- round {i + 1} of {args.rounds}")
+            measured: dict[str, Measured] = {}
+            for leg in chosen:
+                target_dsn = dsn_b if leg.server == "b" and dsn_b else dsn
+                if leg.server == "a2":
+                    # Started for its leg only: its idle listeners would otherwise be woken
+                    # by every other leg's notifications on the same database.
+                    env2 = {**env, **dict(kv.split("=", 1) for kv in args.w2_env)}
+                    with uvicorn_process(
+                        "a2", "bench.api.serve:create_app", env2, "/api/health", logs, workers=2
+                    ) as (port, pid):
+                        measured[leg.key] = run_leg(leg, port, pid, pg_pid, target_dsn, load)
+                    continue
+                port, pid = ports[leg.server]
+                measured[leg.key] = run_leg(leg, port, pid, pg_pid, target_dsn, load)
+            rounds.append(measured)
+
+    header = [
+        f"Arch Stats write benchmark — {platform.python_implementation()} "
+        f"{platform.python_version()}, {os.cpu_count()} CPUs, {args.archers} connections, "
+        f"{args.warmup:g} s warm-up + {args.duration:g} s per leg, {args.rounds} rounds",
+        f"servers: uvicorn, uvloop, httptools, no access log; pool {pool[0]}–{pool[1]}; "
+        "127.0.0.1; PostgreSQL fsync and synchronous_commit on",
+        "vs notify ceiling: shots/s over the NOTIFY ceiling's rows/s, per round; CPU: server "
+        "(its processes) + PostgreSQL (all its processes) per written shot",
+    ]
+    print("\n".join(report(rounds, header)), flush=True)
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                [
+                    {
+                        k: {
+                            "rps": m.result.rps,
+                            "p50_ms": m.result.p50_ms,
+                            "p99_ms": m.result.p99_ms,
+                            "errors": m.result.errors,
+                            "shots": m.shots,
+                            "server_cpu_s": m.server_cpu_s,
+                            "pg_cpu_s": m.pg_cpu_s,
+                            "wal_bytes": m.wal_bytes,
+                            "waits": dict(m.waits),
+                            "samples": m.samples,
+                        }
+                        for k, m in r.items()
+                    }
+                    for r in rounds
+                ],
+                indent=2,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
