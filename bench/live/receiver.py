@@ -3,6 +3,7 @@
     python -m bench.live.receiver floor --channel CH            (the DSN in $BENCH_LIVE_DSN)
     python -m bench.live.receiver ws --url ws://127.0.0.1:PORT/api/v0/ws?session_id=… \
         --clients 100          (the login token in $BENCH_LIVE_TOKEN)
+    python -m bench.live.receiver ws --board --url ws://…/api/v0/ws?club_id=… --clients 50
 
 `floor`: one bare asyncpg connection LISTENing on a channel. `ws`: N WebSocket clients
 (`websockets.asyncio.client`) on one Arch Stats session. Every arrival is stamped with
@@ -39,6 +40,7 @@ import orjson
 from websockets.asyncio.client import ClientConnection, connect
 
 SHOT_CREATED = '"type":"shot.created"'
+BOARD_SHOT = '"type":"board.shot.created"'
 
 
 def _log(msg: str) -> None:
@@ -57,6 +59,15 @@ def shot_key(text: str) -> int | None:
         return None
     body: Any = orjson.loads(text)
     landed = body["data"]["landed_at"]
+    return landed_key(landed) if landed else None
+
+
+def board_key(text: str) -> int | None:
+    """The key of a club board's `board.shot.created` frame, None for any other frame."""
+    if BOARD_SHOT not in text[:50]:
+        return None
+    body: Any = orjson.loads(text)
+    landed = body["data"]["shot"]["landed_at"]
     return landed_key(landed) if landed else None
 
 
@@ -139,9 +150,12 @@ async def floor(dsn: str, channel: str, max_seconds: float) -> None:
     _report([inbox], {})
 
 
-async def ws_clients(url: str, token: str, clients: int, max_seconds: float, deflate: bool) -> None:
+async def ws_clients(
+    url: str, token: str, clients: int, max_seconds: float, deflate: bool, *, board: bool = False
+) -> None:
     started = time.monotonic()
-    inboxes = [Inbox(shot_key) for _ in range(clients)]
+    kept = BOARD_SHOT if board else SHOT_CREATED
+    inboxes = [Inbox(board_key if board else shot_key) for _ in range(clients)]
     conns: list[ClientConnection] = []
     gate = asyncio.Semaphore(20)  # do not open 100 handshakes at once
 
@@ -162,7 +176,7 @@ async def ws_clients(url: str, token: str, clients: int, max_seconds: float, def
             async for message in conn:
                 t = clock()
                 text = message if isinstance(message, str) else message.decode()
-                if SHOT_CREATED in text[:40]:  # the rest (stats.updated, …) is only counted
+                if kept in text[:50]:  # the rest (stats.updated, …) is only counted
                     got.append((t, text))
                 else:
                     inbox.others += 1
@@ -192,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     w.add_argument("--url", required=True)
     w.add_argument("--clients", type=int, default=1)
     w.add_argument("--no-deflate", action="store_true")
+    w.add_argument("--board", action="store_true", help="club board frames (?club_id=…)")
     for parser in (f, w):
         parser.add_argument("--max-seconds", type=float, default=600.0)
     args = p.parse_args(argv)
@@ -215,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.clients,
                     args.max_seconds,
                     not args.no_deflate,
+                    board=args.board,
                 )
             )
     return 0

@@ -28,6 +28,10 @@ from arch_stats.auth.router import router as auth_router
 from arch_stats.auth.runtime import CHANNEL as AUTH_CHANNEL
 from arch_stats.auth.runtime import AuthRuntime
 from arch_stats.auth.tokens import COOKIE_NAME, PREFIX_LOGIN, PREFIX_SENSOR, token_hash
+from arch_stats.board import socket as board_socket
+from arch_stats.board.fanout import ClubBoard
+from arch_stats.board.router import router as board_router
+from arch_stats.board.service import LINK_PREFIX as BOARD_LINK_PREFIX
 from arch_stats.clubs.router import router as clubs_router
 from arch_stats.core import handlers
 from arch_stats.core.database import create_pool
@@ -70,7 +74,7 @@ def create_app(
     if database_url is None:
         raise ValueError("no database: set DATABASE_URL or start through `arch-stats serve`")
 
-    redact_token_prefixes(PREFIX_LOGIN, PREFIX_SENSOR, PREFIX_RESET)
+    redact_token_prefixes(PREFIX_LOGIN, PREFIX_SENSOR, PREFIX_RESET, BOARD_LINK_PREFIX)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -96,6 +100,7 @@ def create_app(
         app.state.access = access = AccessWatch(hub, app.state.pool)
         auth.start()
         stats_pusher = StatsPusher(hub)
+        app.state.club_board = club_board = ClubBoard(hub, app.state.pool, access)
         # Posted shots are announced by the hub once committed (not by a NOTIFY in their
         # transaction, which would make all writers commit one at a time).
         shot_writer.announce_with(app.state.pool, hub.announce)
@@ -114,6 +119,7 @@ def create_app(
             await assembler.close()
             shot_writer.announce_with(app.state.pool, None)
             await stats_pusher.close()
+            await club_board.close()
             await access.close()
             await auth.close()
             await app.state.hub.stop()
@@ -130,6 +136,8 @@ def create_app(
         debug=False,
     )
     app.state.settings = settings
+    # Subscriptions on the live path (/api/v0/ws) other than a session's, by query parameter.
+    app.state.subscriptions = dict.fromkeys(board_socket.PARAMS, board_socket.board_socket)
     handlers.install(app)
     if settings.hot_path:
         # Inside the request context (id, limits, log), in front of FastAPI's routing.
@@ -182,6 +190,7 @@ def create_app(
         auth_router,
         faces_router,
         exchange_router,
+        board_router,
         clubs_router,
         admin_router,
         password_reset_router,

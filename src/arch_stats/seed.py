@@ -1,4 +1,6 @@
-"""Demo data, so that a newcomer sees something: one archer, arrows and a season of sessions."""
+"""Demo data, so that a newcomer sees something: one archer, arrows and a season of sessions;
+and a demo club (the demo archer owns it) with a coach and three members who shot last week
+and are shooting now, so that the club board and the coach's views have something to show."""
 
 from __future__ import annotations
 
@@ -18,6 +20,15 @@ from arch_stats.shots.spots import spot_value
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-archer"  # noqa: S105 (documented demo login, not a secret)
+DEMO_CLUB = "Demo Archery Club"
+# The club's other accounts (same password as the demo archer): (email, name, bowstyle, role,
+# group sigma mm at 70 m).
+CLUB_PEOPLE = [
+    ("demo-coach@example.com", "Chris Coach", "recurve", "coach", 70.0),
+    ("demo-mia@example.com", "Mia Fletcher", "compound", "member", 45.0),
+    ("demo-sam@example.com", "Sam Bowyer", "recurve", "member", 85.0),
+    ("demo-lee@example.com", "Lee Nock", "barebow", "member", 120.0),
+]
 
 # (days ago, location, indoor, distance, round, face, view mm, arrows, group sigma mm)
 _SESSIONS = [
@@ -37,12 +48,25 @@ async def seed_demo(dsn: str, *, log: Callable[[str], None] = print, reset: bool
     try:
         existing = await conn.fetchval("SELECT id FROM archer WHERE email = $1", DEMO_EMAIL)
         if existing is not None and not reset:
+            if await _club_of(conn, existing) is None:  # seeded before clubs existed
+                async with conn.transaction():
+                    await _seed_club(conn, existing, log)
             log(f"demo archer already present: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
             return UUID(str(existing))
         async with conn.transaction():
             if existing is not None:
+                await conn.execute(
+                    "DELETE FROM club WHERE id IN (SELECT club_id FROM club_member "
+                    "WHERE archer_id = $1 AND role = 'owner') AND name = $2",
+                    existing,
+                    DEMO_CLUB,
+                )
                 await conn.execute("DELETE FROM archer WHERE id = $1", existing)
+            await conn.execute(
+                "DELETE FROM archer WHERE email = ANY($1::text[])", [p[0] for p in CLUB_PEOPLE]
+            )
             archer_id = await _seed(conn, log)
+            await _seed_club(conn, archer_id, log)
         log(f"demo data added: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
         return archer_id
     finally:
@@ -69,99 +93,196 @@ async def _seed(conn: Connection, log: Callable[[str], None]) -> UUID:
             )
         )
     # A06 has a damaged fletching: it groups low and to the right.
-    bad_arrow = arrow_ids[-1]
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    for days, location, indoor, distance, round_code, face, view, n_arrows, sigma in _SESSIONS:
-        start = now - timedelta(days=days, hours=-10)
-        per_end = 3 if indoor else 6
-        session_id: UUID = await conn.fetchval(
-            "INSERT INTO session (archer_id, location, is_indoor, distance_m, start_time, "
-            "round_code, arrows_per_end) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    for spec in _SESSIONS:
+        await _shoot(conn, rng, archer_id, arrow_ids, spec, now, log, bad_arrow=arrow_ids[-1])
+    return archer_id
+
+
+Session = tuple[int, str, bool, float, str | None, str, float, int, float]
+
+
+async def _arrows(conn: Connection, archer_id: UUID) -> list[UUID]:
+    return [
+        await conn.fetchval(
+            "INSERT INTO arrow (archer_id, identifier, length_mm, weight_grains, diameter_mm, "
+            "spine, is_programmed) VALUES ($1, $2, 720, 340, 5.5, 600, true) RETURNING id",
             archer_id,
-            location,
-            indoor,
-            distance,
-            start,
-            round_code,
-            per_end,
+            f"A{n:02d}",
         )
-        target_id: UUID = await conn.fetchval(
-            "INSERT INTO target (session_id, archer_id, lane, distance_m, view_width_mm, "
-            "view_height_mm) VALUES ($1, $2, 4, $3, $4, $4) RETURNING id",
-            session_id,
-            archer_id,
-            distance,
-            view,
-        )
-        await conn.execute(
-            "INSERT INTO target_face (target_id, face_index, face_type, center_x_mm, center_y_mm) "
-            "VALUES ($1, 0, $2, $3, $3)",
-            target_id,
-            face,
-            view / 2,
-        )
-        placed = (PlacedFace(face, view / 2, view / 2),)
-        target = TargetInfo(target_id, session_id, True, view, view, False, placed)
-        spots = FACES[face].spots  # aim at each spot in turn, one arrow on each
-        rows = []
-        for i in range(n_arrows):
-            arrow = arrow_ids[i % len(arrow_ids)]
-            fatigue = 1 + 0.25 * i / n_arrows
-            bias_x, bias_y = (0.6 * sigma, -0.5 * sigma) if arrow == bad_arrow else (0.0, 0.0)
-            released = start + timedelta(seconds=40 * i + rng.uniform(0, 8))
-            landed = released + timedelta(seconds=distance / 60.0)
-            if rng.random() < 0.01:
-                x = y = None
-            else:
-                sx, sy = spots[i % per_end % len(spots)]
-                x = min(max(view / 2 + sx + rng.gauss(bias_x, sigma * fatigue), 0.0), view)
-                y = min(
-                    max(view / 2 + sy + rng.gauss(bias_y + 0.1 * sigma, sigma * fatigue), 0.0), view
-                )
-            if x is None or y is None:
-                rows.append(
-                    ShotRow(
-                        target_id,
-                        arrow,
-                        None,
-                        None,
-                        None,
-                        None,
-                        None,
-                        None,
-                        0,
-                        False,
-                        released - timedelta(seconds=2),
-                        released,
-                        None,
-                    )
-                )
-                continue
-            s = score_impact(target.faces, x, y, arrow_diameter_mm=5.5)
-            spot_score, spot_is_x = spot_value(target, s.face_index, s.score, s.is_x)
+        for n in range(1, 7)
+    ]
+
+
+async def _shoot(
+    conn: Connection,
+    rng: random.Random,
+    archer_id: UUID,
+    arrow_ids: list[UUID],
+    spec: Session,
+    now: datetime,
+    log: Callable[[str], None],
+    *,
+    bad_arrow: UUID | None = None,
+    still_open: bool = False,
+) -> None:
+    """One session of `spec`: its target, face and shots; closed unless `still_open` (then
+    started `spec[0]` days ago, i.e. today for 0, an hour ago, and open)."""
+    days, location, indoor, distance, round_code, face, view, n_arrows, sigma = spec
+    start = now - (timedelta(hours=1) if still_open else timedelta(days=days, hours=-10))
+    per_end = 3 if indoor else 6
+    session_id: UUID = await conn.fetchval(
+        "INSERT INTO session (archer_id, location, is_indoor, distance_m, start_time, "
+        "round_code, arrows_per_end) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        archer_id,
+        location,
+        indoor,
+        distance,
+        start,
+        round_code,
+        per_end,
+    )
+    target_id: UUID = await conn.fetchval(
+        "INSERT INTO target (session_id, archer_id, lane, distance_m, view_width_mm, "
+        "view_height_mm) VALUES ($1, $2, 4, $3, $4, $4) RETURNING id",
+        session_id,
+        archer_id,
+        distance,
+        view,
+    )
+    await conn.execute(
+        "INSERT INTO target_face (target_id, face_index, face_type, center_x_mm, center_y_mm) "
+        "VALUES ($1, 0, $2, $3, $3)",
+        target_id,
+        face,
+        view / 2,
+    )
+    placed = (PlacedFace(face, view / 2, view / 2),)
+    target = TargetInfo(target_id, session_id, True, view, view, False, placed)
+    spots = FACES[face].spots  # aim at each spot in turn, one arrow on each
+    rows = []
+    for i in range(n_arrows):
+        arrow = arrow_ids[i % len(arrow_ids)]
+        fatigue = 1 + 0.25 * i / n_arrows
+        bias_x, bias_y = (0.6 * sigma, -0.5 * sigma) if arrow == bad_arrow else (0.0, 0.0)
+        released = start + timedelta(seconds=40 * i + rng.uniform(0, 8))
+        landed = released + timedelta(seconds=distance / 60.0)
+        if rng.random() < 0.01:
+            x = y = None
+        else:
+            sx, sy = spots[i % per_end % len(spots)]
+            x = min(max(view / 2 + sx + rng.gauss(bias_x, sigma * fatigue), 0.0), view)
+            y = min(
+                max(view / 2 + sy + rng.gauss(bias_y + 0.1 * sigma, sigma * fatigue), 0.0), view
+            )
+        if x is None or y is None:
             rows.append(
                 ShotRow(
                     target_id,
                     arrow,
-                    x,
-                    y,
-                    s.face_index,
-                    s.spot_index,
-                    s.dx_mm,
-                    s.dy_mm,
-                    s.score,
-                    s.is_x,
-                    released - timedelta(seconds=rng.uniform(1.6, 2.4)),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    0,
+                    False,
+                    released - timedelta(seconds=2),
                     released,
-                    landed,
-                    spot_score=spot_score,
-                    spot_is_x=spot_is_x,
+                    None,
                 )
             )
-        await shots_repo.insert_shots(conn, session_id=session_id, archer_id=archer_id, shots=rows)
-        end = start + timedelta(seconds=40 * n_arrows + 60)
-        await conn.execute(
-            "UPDATE session SET is_open = false, end_time = $2 WHERE id = $1", session_id, end
+            continue
+        s = score_impact(target.faces, x, y, arrow_diameter_mm=5.5)
+        spot_score, spot_is_x = spot_value(target, s.face_index, s.score, s.is_x)
+        rows.append(
+            ShotRow(
+                target_id,
+                arrow,
+                x,
+                y,
+                s.face_index,
+                s.spot_index,
+                s.dx_mm,
+                s.dy_mm,
+                s.score,
+                s.is_x,
+                released - timedelta(seconds=rng.uniform(1.6, 2.4)),
+                released,
+                landed,
+                spot_score=spot_score,
+                spot_is_x=spot_is_x,
+            )
         )
-        log(f"  demo session {start.date()} {location} {distance:g} m: {n_arrows} arrows")
-    return archer_id
+    await shots_repo.insert_shots(conn, session_id=session_id, archer_id=archer_id, shots=rows)
+    end = start + timedelta(seconds=40 * n_arrows + 60)
+    if still_open:
+        return
+    await conn.execute(
+        "UPDATE session SET is_open = false, end_time = $2 WHERE id = $1", session_id, end
+    )
+    log(f"  demo session {start.date()} {location} {distance:g} m: {n_arrows} arrows")
+
+
+async def _club_of(conn: Connection, owner_id: UUID) -> UUID | None:
+    return await conn.fetchval(  # type: ignore[no-any-return]
+        "SELECT c.id FROM club c JOIN club_member m ON m.club_id = c.id "
+        "WHERE m.archer_id = $1 AND m.role = 'owner' AND c.name = $2",
+        owner_id,
+        DEMO_CLUB,
+    )
+
+
+async def _seed_club(conn: Connection, owner_id: UUID, log: Callable[[str], None]) -> UUID:
+    """The demo club: the demo archer owns it; a coach and three members, each of whom shot a
+    70 m round last week, and the members are shooting one now (open sessions, a few ends in),
+    so that the board shows three archers and the coach's roster has sessions to open."""
+    rng = random.Random(20261127)
+    password = PasswordHash.recommended().hash(DEMO_PASSWORD)  # once for all of them
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    club_id: UUID = await conn.fetchval(
+        "INSERT INTO club (name) VALUES ($1) RETURNING id", DEMO_CLUB
+    )
+    await conn.execute(
+        "INSERT INTO club_member (club_id, archer_id, role) VALUES ($1, $2, 'owner')",
+        club_id,
+        owner_id,
+    )
+    for n, (email, name, bowstyle, role, sigma) in enumerate(CLUB_PEOPLE):
+        person: UUID = await conn.fetchval(
+            "INSERT INTO archer (email, password_hash, name, bowstyle) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT DO NOTHING RETURNING id",
+            email,
+            password,
+            name,
+            bowstyle,
+        )
+        if person is None:
+            person = await conn.fetchval("SELECT id FROM archer WHERE email = $1", email)
+        await conn.execute(
+            "INSERT INTO club_member (club_id, archer_id, role) VALUES ($1, $2, $3) "
+            "ON CONFLICT DO NOTHING",
+            club_id,
+            person,
+            role,
+        )
+        if await conn.fetchval(
+            "SELECT EXISTS (SELECT 1 FROM session WHERE archer_id = $1)", person
+        ):
+            continue
+        arrows = await _arrows(conn, person)
+        last_week: Session = (
+            6 - n, "Club field", False, 70.0, "wa720_70", "wa_122", 1300.0, 72, sigma
+        )  # fmt: skip
+        await _shoot(conn, rng, person, arrows, last_week, now, log)
+        if role == "member":
+            today: Session = (
+                0, "Club field", False, 70.0, "wa720_70", "wa_122", 1300.0, 12 + 6 * n, sigma
+            )  # fmt: skip
+            await _shoot(conn, rng, person, arrows, today, now, log, still_open=True)
+    log(
+        f"  demo club {DEMO_CLUB!r}: owner {DEMO_EMAIL}, coach and members "
+        f"{', '.join(p[0] for p in CLUB_PEOPLE)} (password {DEMO_PASSWORD})"
+    )
+    return club_id

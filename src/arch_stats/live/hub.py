@@ -225,7 +225,10 @@ class Subscriber:
 
 
 class LiveHub:
-    """Owns the LISTEN connection and the subscribers of this process."""
+    """Owns the LISTEN connection and the subscribers of this process.
+
+    `subscribers` is keyed by what a subscriber watches: a session's id, or a club's id for
+    the club board's viewers (`board.fanout`), which the hub serves the same way."""
 
     def __init__(
         self,

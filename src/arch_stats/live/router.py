@@ -15,6 +15,10 @@ A coach may watch a club member's session while the member shares with the club'
 (`access.policy`); the socket is closed 4403 as soon as that stops (`access.live`). Coach notes
 come as `note.created` / `note.deleted` frames.
 
+Other subscriptions share this path, told apart by a query parameter and handled elsewhere
+(`app.state.subscriptions`, wired in app.py so that this domain imports none of theirs): e.g.
+`club_id` or `board`, the club's live board (`board.socket`).
+
 Close codes: 4401 not logged in, or the token was revoked or expired while the socket was open
 (in every server process: see `live.revocation`); 4403 access withdrawn (consent, role, leaving
 the club); 4404 no such session (or not yours to watch); 4422 bad parameters.
@@ -25,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 import orjson
@@ -42,6 +47,8 @@ from arch_stats.live.hub import LiveHub, Subscriber, frame
 
 router = APIRouter(tags=["live"])
 log = logging.getLogger("arch_stats.live")
+
+Handler = Callable[[WebSocket], Awaitable[None]]
 
 MAX_SEQ = 2**31 - 1
 REPLAY_PAGE = 500
@@ -62,6 +69,11 @@ async def _close(ws: WebSocket, code: int, reason: str) -> None:
 
 @router.websocket("/ws")
 async def live(ws: WebSocket) -> None:
+    others: dict[str, Handler] = getattr(ws.app.state, "subscriptions", {})
+    for param, handler in others.items():
+        if param in ws.query_params:
+            await handler(ws)
+            return
     hub: LiveHub = ws.app.state.hub
     pool: Pool = ws.app.state.pool
     try:

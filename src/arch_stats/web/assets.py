@@ -46,6 +46,8 @@ MEDIA_TYPES = {
 _ID = "[0-9a-fA-F-]{36}"
 PAGES: list[tuple[str, str]] = [
     (rf"^sessions/{_ID}/live/?$", "js/pages/live.js"),
+    (rf"^clubs/{_ID}/board/?$", "js/pages/board.js"),
+    (r"^board/asb_[A-Za-z0-9_-]+/?$", "js/pages/board.js"),
     (rf"^sessions/{_ID}/?$", "js/pages/session.js"),
     (r"^sessions(/new)?/?$", "js/pages/sessions.js"),
     (r"^arrows/?$", "js/pages/arrows.js"),
@@ -184,7 +186,8 @@ def build(root: Path = STATIC_DIR) -> Bundle:
         html = templates.get(SHELL_NAME, "").replace("%STATIC%", prefix)
         return make_asset(html.replace("  <!-- %PRELOAD% -->", preload).encode(), ".html")
 
-    shells = [ALL_PAGES, *(module for _, module in PAGES)]
+    # Once each: a module may draw several paths, and `Cache.addAll` refuses duplicates.
+    shells = [ALL_PAGES, *dict.fromkeys(module for _, module in PAGES)]
     precache = [
         *(shell_url(module) for module in shells),
         # Icons are for the launcher (fetched when the app is installed), not for pages.

@@ -16,7 +16,7 @@ export function lineColour(hex) {
 }
 
 /** One spot's rings, centred on (cx, cy) in SVG coordinates. */
-function spotRings(spec, cx, cy) {
+export function spotRings(spec, cx, cy) {
   const g = s("g", { class: "spot" });
   const lw = Math.max(spec.spot_diameter_mm / 700, 0.3);
   const rings = [...spec.rings].sort((a, b) => b.outer_radius_mm - a.outer_radius_mm);

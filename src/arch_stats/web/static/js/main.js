@@ -35,6 +35,10 @@ const ROUTES = [
     // What the live page reads first (pages/live.js, loadData), asked for while its code loads.
     reads: ([id]) => [`/session/${id}`, `/session/${id}/target`, `/session/${id}/shot`, "/arrow?include_retired=true", `/session/${id}/scorecard`],
   },
+  // The club's live board (big screen): for members, and by a public link without an account
+  // (`open`: no sign-in asked, nor a redirect for those signed in).
+  { path: new RegExp(`^/app/clubs/${UUID}/board/?$`), page: page(() => import("./pages/board.js"), "clubBoardPage"), nav: "clubs", early: true },
+  { path: /^\/app\/board\/(asb_[A-Za-z0-9_-]{1,60})\/?$/, page: page(() => import("./pages/board.js"), "publicBoardPage"), open: true },
   { path: /^\/app\/history\/?$/, page: page(() => import("./pages/history.js"), "historyPage"), nav: "history" },
   { path: /^\/app\/clubs\/?$/, page: page(() => import("./pages/clubs.js"), "clubsPage"), nav: "clubs" },
   { path: /^\/app\/clubs\/join\/([A-Za-z0-9_%-]{1,64})\/?$/, page: page(() => import("./pages/clubs.js"), "joinPage"), nav: "clubs" },
@@ -154,7 +158,7 @@ async function render() {
       return;
     }
   }
-  if (route && !route.public && !state.me && !(route.early && state.me === undefined)) {
+  if (route && !route.public && !route.open && !state.me && !(route.early && state.me === undefined)) {
     const next = path + location.search;
     navigate(`/app/signin?next=${encodeURIComponent(next)}`, { replace: true });
     return;

@@ -1,0 +1,1 @@
+"""The club live board: who is shooting now in a club, live, and its public links."""

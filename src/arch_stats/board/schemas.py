@@ -1,0 +1,79 @@
+"""Shapes of the club board (documentation of the JSON PostgreSQL builds, and link answers)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BoardClub(_Out):
+    id: UUID
+    name: str
+
+
+class BoardFace(_Out):
+    target_id: UUID
+    face_index: int
+    face_type: str
+
+
+class BoardShot(_Out):
+    """A shot as the board shows it: where it landed on its spot (mm, y up) and its score."""
+
+    seq: int
+    end_no: int
+    end_place: int | None
+    target_id: UUID
+    face_index: int | None
+    spot_index: int | None
+    dx_mm: float | None
+    dy_mm: float | None
+    score: int
+    is_x: bool
+    is_miss: bool
+    label: str
+    landed_at: datetime | None
+
+
+class BoardEntry(_Out):
+    """A member shooting now: their open session, faces and shots so far."""
+
+    session_id: UUID
+    archer_id: UUID
+    name: str
+    bowstyle: str
+    round_code: str | None
+    distance_m: float
+    is_indoor: bool
+    arrows_per_end: int
+    started_at: datetime
+    faces: list[BoardFace]
+    shots: list[BoardShot]
+
+
+class BoardOut(_Out):
+    club: BoardClub
+    read_only: bool
+    role: Literal["owner", "coach", "member"] | None
+    archers: list[BoardEntry]
+
+
+class BoardLinkState(_Out):
+    created_at: datetime
+
+
+class BoardLinkCreated(_Out):
+    token: str
+    path: str
+    created_at: datetime
+
+
+class BoardLinkRevoked(_Out):
+    revoked: bool

@@ -1,0 +1,128 @@
+"""`GET /api/v0/ws?club_id=…` (a member, any role) or `?board=TOKEN` (a public link): the
+club's live board. Served on the live channel's path (`live.router` hands these over).
+
+The first frame is `board.snapshot` (every member shooting now, with every shot so far); then
+the board's frames as they happen (see `board.fanout`). Clients send nothing that changes
+data; what they send is read and ignored.
+
+Close codes: 4401 not logged in (or the token was revoked or expired meanwhile); 4403 access
+withdrawn (left or removed from the club) or board link revoked; 4404 no such club (or not a
+member), no such link; 4422 bad parameters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from uuid import UUID
+
+from fastapi import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocketState
+
+from arch_stats.auth.deps import resolve, still_valid
+from arch_stats.auth.tokens import COOKIE_NAME, token_hash
+from arch_stats.board import repository
+from arch_stats.board.fanout import BoardViewer, ClubBoard
+from arch_stats.board.service import LINK_PREFIX, MAX_LINK_LENGTH
+from arch_stats.core.database import Pool
+from arch_stats.core.errors import NotAuthenticated
+
+PARAMS = ("club_id", "board")
+
+
+def _token(ws: WebSocket) -> str | None:
+    header = ws.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return ws.query_params.get("token") or ws.cookies.get(COOKIE_NAME)
+
+
+async def _close(ws: WebSocket, code: int, reason: str) -> None:
+    await ws.accept()
+    await ws.close(code=code, reason=reason)
+
+
+async def board_socket(ws: WebSocket) -> None:
+    board: ClubBoard = ws.app.state.club_board
+    pool: Pool = ws.app.state.pool
+    link_token = ws.query_params.get("board")
+    viewer: BoardViewer
+    cache = ws.app.state.token_cache
+    generation = cache.generation
+    if link_token is not None:
+        if not link_token.startswith(LINK_PREFIX) or len(link_token) > MAX_LINK_LENGTH:
+            await _close(ws, 4404, "board not found")
+            return
+        async with pool.acquire() as conn:
+            link = await repository.active_link(conn, token_hash(link_token))
+        if link is None:
+            await _close(ws, 4404, "board not found")
+            return
+        viewer = BoardViewer(link.club_id, None, link_id=link.id)
+    else:
+        try:
+            club_id = UUID(ws.query_params.get("club_id", ""))
+        except ValueError:
+            await _close(ws, 4422, "club_id must be a UUID")
+            return
+        async with pool.acquire() as conn:
+            try:
+                principal = await resolve(conn, _token(ws), scope="login", cache=cache)
+            except NotAuthenticated:
+                await _close(ws, 4401, "not logged in")
+                return
+            if await repository.member_role(conn, club_id, principal.archer_id) is None:
+                await _close(ws, 4404, "club not found")
+                return
+        viewer = BoardViewer(
+            club_id,
+            principal.archer_id,
+            token_id=principal.token_id,
+            expires_at=principal.expires_at,
+        )
+    await ws.accept()
+    # Added before the snapshot is read: nothing that happens after it is missed, and access
+    # withdrawn from now on ends it (the snapshot checks access once more).
+    board.add(viewer)
+    reader = asyncio.create_task(_drain_incoming(ws, viewer))
+    try:
+        # A revocation heard while the handshake ran found no subscriber to close: check once
+        # more (as the session channel does). One heard from now on closes it (4401).
+        if (
+            viewer.token_id is not None
+            and (cache.generation != generation or not cache.trusted)
+            and not await still_valid(pool, viewer.token_id)
+        ):
+            viewer.end(4401, "token revoked")
+        await board.send_snapshot(viewer)
+        while not viewer.closed:
+            for text in await viewer.next_frames():
+                await ws.send_text(text)
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        pass
+    finally:
+        board.remove(viewer)
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await reader
+        if (
+            ws.application_state == WebSocketState.CONNECTED
+            and ws.client_state == WebSocketState.CONNECTED
+        ):
+            code, reason = viewer.close_code or 1001, viewer.close_reason or "server going away"
+            with contextlib.suppress(Exception):
+                await ws.close(code=code, reason=reason)
+
+
+async def _drain_incoming(ws: WebSocket, viewer: BoardViewer) -> None:
+    """Read (and ignore) what the client sends; notice when it goes away."""
+    try:
+        while True:
+            message = await ws.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+    except Exception:  # noqa: S110 (a broken socket is a disconnect)
+        pass
+    finally:
+        viewer.close()

@@ -1,0 +1,59 @@
+"""The board across two server processes: shots, a removal and a revoked link made through one
+process reach (and close) boards open on the other."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+
+from arch_stats.core.database import Connection
+from tests.board.helpers import make_club
+from tests.board.test_board import closed_with, frame_of
+from tests.conftest import MakeArcher
+from tests.live.conftest import next_frame, ws_connect
+from tests.live.test_multiprocess import two_servers
+from tests.shots.test_shots import C, make_range, shot
+
+__all__ = ["two_servers"]
+
+SKIP = ("heartbeat",)
+
+
+async def test_board_on_one_process_follows_another(
+    two_servers: list[str], db: Connection, make_archer: MakeArcher, client: Any
+) -> None:
+    a, b = two_servers
+    owner = await make_archer("Olive Owner")
+    ann = await make_archer("Ann Member")
+    ben = await make_archer("Ben Member")
+    club_id = await make_club(db, owner, (ann, "member"), (ben, "member"))
+    ann_range = await make_range(db, ann)
+    async with httpx.AsyncClient(base_url=f"http://{b}") as http:
+        resp = await http.post(f"/api/v0/club/{club_id}/board/link", headers=owner.headers)
+        assert resp.status_code == 201, resp.text
+        token = resp.json()["data"]["token"]
+        async with (
+            await ws_connect(a, f"/api/v0/ws?club_id={club_id}", ben.token) as ben_ws,
+            await ws_connect(a, f"/api/v0/ws?board={token}") as public_ws,
+        ):
+            for ws in (ben_ws, public_ws):
+                assert (await next_frame(ws, skip=SKIP))["type"] == "board.snapshot"
+            await asyncio.sleep(0.1)
+            resp = await http.post("/api/v0/shot", json=shot(ann_range, C, C), headers=ann.headers)
+            assert resp.status_code == 201, resp.text
+            for ws in (ben_ws, public_ws):
+                f = await frame_of(ws, "board.shot.created")
+                assert (f["data"]["session_id"], f["data"]["shot"]["label"]) == (
+                    str(ann_range.session_id),
+                    "X",
+                )
+            # Ben removed from the club (by neither process): his board closes, 4403.
+            await db.execute(
+                "DELETE FROM club_member WHERE club_id = $1 AND archer_id = $2", club_id, ben.id
+            )
+            assert await closed_with(ben_ws) == (4403, "access withdrawn")
+            resp = await http.delete(f"/api/v0/club/{club_id}/board/link", headers=owner.headers)
+            assert resp.status_code == 200, resp.text
+            assert await closed_with(public_ws) == (4403, "board link revoked")

@@ -1,0 +1,202 @@
+"""The club board in a real Chromium: three archers shooting (REST) on one board page, with
+their totals and ranking updating live; the public read-only link, then withdrawn."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import httpx
+from playwright.async_api import Browser, Page, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from arch_stats.core.database import Connection
+from arch_stats.web.assets import build
+from tests.board.helpers import make_club
+from tests.conftest import MakeArcher
+from tests.shots.test_shots import C, Range, make_range, shot
+from tests.web.conftest import WebServer, screenshot, sign_in
+
+# Offsets from the centre of a 122 cm face (arrow 5.5 mm): X, 10, 9, 8.
+X, TEN, NINE, EIGHT = 0.0, 50.0, 100.0, 150.0
+
+
+async def shoot(client: httpx.AsyncClient, r: Range, *offsets: float) -> None:
+    body = [shot(r, C + dx, C) for dx in offsets]
+    resp = await client.post("/api/v0/shot", json=body, headers=r.archer.headers)
+    assert resp.status_code == 201, resp.text
+
+
+async def board_rows(page: Page) -> list[tuple[str, str, str]]:
+    """(place, name, total) of every card, in the order shown."""
+    rows: list[tuple[str, str, str]] = await page.eval_on_selector_all(
+        ".board-card",
+        """els => els.map(e => [e.querySelector('.board-place').textContent,
+                                e.querySelector('.board-name').textContent,
+                                e.querySelector('.board-total-value').textContent])""",
+    )
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+async def wait_rows(page: Page, expected: list[tuple[str, str, str]]) -> None:
+    try:
+        await _wait_rows(page, expected)
+    except PlaywrightTimeout:
+        await screenshot(page, "board-failed.png")
+        raise AssertionError(f"board shows {await board_rows(page)}, not {expected}") from None
+
+
+async def _wait_rows(page: Page, expected: list[tuple[str, str, str]]) -> None:
+    await page.wait_for_function(
+        """expected => {
+               const rows = [...document.querySelectorAll('.board-card')].map(e =>
+                   [e.querySelector('.board-place').textContent,
+                    e.querySelector('.board-name').textContent,
+                    e.querySelector('.board-total-value').textContent]);
+               return JSON.stringify(rows) === JSON.stringify(expected);
+           }""",
+        arg=[list(r) for r in expected],
+        timeout=30_000,
+    )
+
+
+async def test_three_archers_shooting_on_one_board_then_public_link(
+    page: Page,
+    browser: Browser,
+    web: WebServer,
+    client: httpx.AsyncClient,
+    db: Connection,
+    make_archer: MakeArcher,
+) -> None:
+    owner = await make_archer("Olive Owner")
+    ann = await make_archer("Ann Archer")
+    ben = await make_archer("Ben Bowman")
+    cora = await make_archer("Cora Fletcher")
+    club_id = await make_club(db, owner, (ann, "member"), (ben, "member"), (cora, "coach"))
+    ranges = {a.id: await make_range(db, a) for a in (ann, ben, cora)}
+    # Before the page opens: in its first frame.
+    await shoot(client, ranges[ann.id], X, TEN, NINE)  # 29, 1 X
+    await shoot(client, ranges[ben.id], NINE, NINE, EIGHT)  # 26
+
+    await page.set_viewport_size({"width": 1920, "height": 1080})
+    await sign_in(page, web, owner)
+    await page.goto(f"/app/clubs/{club_id}/board")
+    await expect(page.locator(".board-title")).to_have_text("Riverside Archers")
+    await expect(page.locator(".board-status")).to_have_attribute("data-state", "live")
+    # Cora's session is open, no arrow yet: she is on the board already.
+    await wait_rows(
+        page, [("1", "Ann Archer", "29"), ("2", "Ben Bowman", "26"), ("3", "Cora Fletcher", "0")]
+    )
+
+    # While it is open: Cora starts (30, no X), then Ben's X puts him first (36).
+    await shoot(client, ranges[cora.id], TEN, TEN, TEN)
+    await wait_rows(
+        page, [("1", "Cora Fletcher", "30"), ("2", "Ann Archer", "29"), ("3", "Ben Bowman", "26")]
+    )
+    await shoot(client, ranges[ben.id], X)
+    await wait_rows(
+        page, [("1", "Ben Bowman", "36"), ("2", "Cora Fletcher", "30"), ("3", "Ann Archer", "29")]
+    )
+    ben_card = page.locator(".board-card", has_text="Ben Bowman")
+    # Its face shows every arrow; its end scores (end 1: 9 + 9 + 8 + 10 of six arrows per end).
+    await expect(ben_card.locator("svg.board-face-svg .point")).to_have_count(4)
+    await expect(ben_card.locator(".board-ends li[data-end='1'] .board-end-score")).to_have_text(
+        "36"
+    )
+    await expect(ben_card.locator(".board-arrows .chip")).to_have_text(["9", "9", "8", "X"])
+    await expect(page.locator(".board-round-name")).to_contain_text("70 m")
+    await screenshot(page, "board-1920x1080.png")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await screenshot(page, "board-390x844.png")
+    # Nothing overflows sideways on a phone.
+    assert await page.evaluate("document.documentElement.scrollWidth <= 390")
+    await page.set_viewport_size({"width": 1920, "height": 1080})
+
+    # The owner makes a public link with the page's control.
+    await page.get_by_role("button", name="Public link…").click()
+    await page.locator("[data-action=create-link]").click()
+    url_box = page.locator(".board-link-url")
+    await expect(url_box).to_have_value(re.compile(r"/app/board/asb_"))
+    public_url = await url_box.input_value()
+
+    # Anyone with it, without an account: the board, read-only (no control), live.
+    context = await browser.new_context(viewport={"width": 1920, "height": 1080})
+    context.set_default_timeout(10_000)
+    errors: list[str] = []
+    try:
+        anon = await context.new_page()
+        anon.on("pageerror", lambda exc: errors.append(str(exc)))
+        await anon.goto(public_url)
+        await expect(anon.locator(".board-title")).to_have_text("Riverside Archers")
+        await wait_rows(
+            anon,
+            [("1", "Ben Bowman", "36"), ("2", "Cora Fletcher", "30"), ("3", "Ann Archer", "29")],
+        )
+        await expect(anon.get_by_role("button", name="Public link…")).to_have_count(0)
+        await shoot(client, ranges[ann.id], X, X)  # 49
+        await wait_rows(
+            anon,
+            [("1", "Ann Archer", "49"), ("2", "Ben Bowman", "36"), ("3", "Cora Fletcher", "30")],
+        )
+        await screenshot(anon, "board-public-1920x1080.png")
+
+        # Withdrawn from the owner's page: the open public board stops, and the link is dead.
+        await page.locator("[data-action=revoke-link]").click()
+        await expect(page.locator(".board-link-gone")).to_be_visible()
+        await expect(anon.locator(".board-notice")).to_contain_text("no longer shared")
+        await expect(anon.locator(".board-card")).to_have_count(0)
+        await anon.reload()
+        await expect(anon.locator(".board-notice")).to_contain_text("no such board")
+        assert (
+            await client.get(f"/api/v0/board/{public_url.rsplit('/', 1)[1]}")
+        ).status_code == 404
+    finally:
+        await context.close()
+    assert not errors, errors
+    # The owner's own board carried on.
+    await expect(page.locator(".board-status")).to_have_attribute("data-state", "live")
+
+
+async def test_board_of_a_club_one_is_not_in_says_so(
+    page: Page, web: WebServer, db: Connection, make_archer: MakeArcher, client: Any
+) -> None:
+    owner = await make_archer("Olive Owner")
+    outsider = await make_archer("Otto Outsider")
+    club_id = await make_club(db, owner)
+    await sign_in(page, web, outsider)
+    await page.goto(f"/app/clubs/{club_id}/board")
+    await expect(page.locator(".board-notice")).to_contain_text("no such board")
+    await expect(page.locator(".board-card")).to_have_count(0)
+
+
+async def test_a_full_range_on_one_big_screen(
+    page: Page, web: WebServer, client: httpx.AsyncClient, db: Connection, make_archer: MakeArcher
+) -> None:
+    """24 archers shooting: smaller cards, ranked, and most of them on the first screen."""
+    people = [await make_archer(f"Archer {n:02d}") for n in range(24)]
+    club_id = await make_club(db, people[0], *((p, "member") for p in people[1:]))
+    for n, person in enumerate(people):
+        r = await make_range(db, person)
+        await shoot(client, r, *([X, TEN, NINE, EIGHT, TEN, NINE][: 1 + n % 6]))
+    await page.set_viewport_size({"width": 1920, "height": 1080})
+    await sign_in(page, web, people[0])
+    await page.goto(f"/app/clubs/{club_id}/board")
+    await expect(page.locator(".board-card")).to_have_count(24)
+    await expect(page.locator(".board-groups")).to_have_attribute("data-density", "high")
+    # Ranked by total: the six-arrow archers (56) first.
+    await expect(page.locator(".board-card").first.locator(".board-total-value")).to_have_text("56")
+    visible = await page.eval_on_selector_all(
+        ".board-card", "els => els.filter(e => e.getBoundingClientRect().bottom <= 1080).length"
+    )
+    assert visible >= 15, visible
+    await screenshot(page, "board-24-archers-1920x1080.png")
+
+
+def test_service_worker_precaches_each_url_once() -> None:
+    """Two paths drawn by one module (the board's) must not list its shell twice: the worker's
+    `Cache.addAll` refuses duplicates, and the app would never work offline."""
+    worker = build().worker.bodies["identity"].decode()
+    listed = json.loads(worker.split("const PRECACHE = ", 1)[1].split(";\n", 1)[0])
+    assert len(listed) == len(set(listed))
+    assert "/app/?shell=js/pages/board.js" in listed
