@@ -68,6 +68,7 @@ class World:
     invite: UUID
     code: str
     people: dict[str, Mine] = field(default_factory=dict)
+    board_token: str = ""
 
     def ids_of(self, name: str) -> set[str]:
         m = self.people[name]
@@ -143,6 +144,9 @@ async def build_world(client: httpx.AsyncClient, db: Connection, make: MakeArche
     world = World(club, invite, code)
     for name, who in people.items():
         world.people[name] = await _mine(client, db, who)
+    r = await client.post(f"{API}/club/{club}/board/link", headers=people["owner"].headers)
+    assert r.status_code == 201, r.text
+    world.board_token = r.json()["data"]["token"]
     await db.execute("UPDATE archer SET is_admin = true WHERE id = $1", people["admin"].id)
     # Disabled once its things exist: its tokens are revoked with it, in every process at
     # once (a NOTIFY empties the token caches); the matrix is of the state after that.
@@ -186,6 +190,9 @@ class Route:
     roles: dict[str, int] = field(default_factory=dict)
     query: str = ""
     content: bytes | None = None
+    # The club's live board: it shows every member who is shooting (their sessions, targets
+    # and shots, by design, to the club's members and to whoever holds its public link).
+    board: bool = False
 
 
 def _shot_body(w: World, m: Mine) -> Any:
@@ -321,6 +328,14 @@ ROUTES: dict[tuple[str, str], Route] = {
         "club", 0, roles={"owner": 200}
     ),
     ("GET", f"{API}/club/{{club_id}}/roster"): Route("club", 0, roles=dict.fromkeys(STAFF, 200)),
+    # the live board, its public link (owners make, see and revoke it)
+    ("GET", f"{API}/club/{{club_id}}/board"): Route(
+        "club", 0, roles=dict.fromkeys(MEMBERS, 200), board=True
+    ),
+    ("GET", f"{API}/board/{{token}}"): Route("public", 200, board=True),
+    ("GET", f"{API}/club/{{club_id}}/board/link"): Route("club", 0, roles={"owner": 200}),
+    ("POST", f"{API}/club/{{club_id}}/board/link"): Route("club", 0, roles={"owner": 201}),
+    ("DELETE", f"{API}/club/{{club_id}}/board/link"): Route("club", 0, roles={"owner": 200}),
     # the instance administrator's routes
     ("GET", f"{API}/admin/archer"): Route("admin", 200),
     ("POST", f"{API}/admin/archer/{{archer_id}}/disable"): Route("admin", 200),
@@ -357,6 +372,7 @@ def _fill(path: str, w: World, caller: Mine, target: Mine, obj: str | None) -> s
         "invite_id": w.invite,
         "archer_id": target.who.id,
         "face_type": "wa_122",
+        "token": w.board_token,
         "code": "wa18",
     }
     for key, value in values.items():
@@ -455,4 +471,8 @@ async def test_permission_matrix(
                 want = 404
             if want < 400 and whose and whose != caller:
                 forbidden -= w.ids_of(whose)
+            if want < 400 and route.board:
+                for name in MEMBERS:
+                    m = w.people[name]
+                    forbidden -= {str(m.session), str(m.target), str(m.shot)}
             _check(r, want, forbidden, case)
