@@ -20,27 +20,15 @@ from fastapi import WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
 from arch_stats.auth.deps import resolve, still_valid
-from arch_stats.auth.tokens import COOKIE_NAME, token_hash
+from arch_stats.auth.tokens import token_hash
 from arch_stats.board import repository
 from arch_stats.board.fanout import BoardViewer, ClubBoard
 from arch_stats.board.service import LINK_PREFIX, MAX_LINK_LENGTH
 from arch_stats.core.database import Pool
 from arch_stats.core.errors import NotAuthenticated
+from arch_stats.live.router import refuse, socket_token
 
 PARAMS = ("club_id", "board")
-
-
-def _token(ws: WebSocket) -> str | None:
-    header = ws.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return ws.query_params.get("token") or ws.cookies.get(COOKIE_NAME)
-
-
-async def _close(ws: WebSocket, code: int, reason: str) -> None:
-    await ws.accept()
-    await ws.close(code=code, reason=reason)
 
 
 async def board_socket(ws: WebSocket) -> None:
@@ -52,28 +40,28 @@ async def board_socket(ws: WebSocket) -> None:
     generation = cache.generation
     if link_token is not None:
         if not link_token.startswith(LINK_PREFIX) or len(link_token) > MAX_LINK_LENGTH:
-            await _close(ws, 4404, "board not found")
+            await refuse(ws, 4404, "board not found")
             return
         async with pool.acquire() as conn:
             link = await repository.active_link(conn, token_hash(link_token))
         if link is None:
-            await _close(ws, 4404, "board not found")
+            await refuse(ws, 4404, "board not found")
             return
         viewer = BoardViewer(link.club_id, None, link_id=link.id)
     else:
         try:
             club_id = UUID(ws.query_params.get("club_id", ""))
         except ValueError:
-            await _close(ws, 4422, "club_id must be a UUID")
+            await refuse(ws, 4422, "club_id must be a UUID")
             return
         async with pool.acquire() as conn:
             try:
-                principal = await resolve(conn, _token(ws), scope="login", cache=cache)
+                principal = await resolve(conn, socket_token(ws), scope="login", cache=cache)
             except NotAuthenticated:
-                await _close(ws, 4401, "not logged in")
+                await refuse(ws, 4401, "not logged in")
                 return
             if await repository.member_role(conn, club_id, principal.archer_id) is None:
-                await _close(ws, 4404, "club not found")
+                await refuse(ws, 4404, "club not found")
                 return
         viewer = BoardViewer(
             club_id,

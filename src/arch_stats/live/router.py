@@ -54,7 +54,8 @@ MAX_SEQ = 2**31 - 1
 REPLAY_PAGE = 500
 
 
-def _token(ws: WebSocket) -> str | None:
+def socket_token(ws: WebSocket) -> str | None:
+    """The credential of a WebSocket handshake: bearer header, `token` query or cookie."""
     header = ws.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
@@ -62,7 +63,9 @@ def _token(ws: WebSocket) -> str | None:
     return ws.query_params.get("token") or ws.cookies.get(COOKIE_NAME)
 
 
-async def _close(ws: WebSocket, code: int, reason: str) -> None:
+async def refuse(ws: WebSocket, code: int, reason: str) -> None:
+    """Accept the handshake only to close it at once with `code` (browsers see no reason
+    for a refused handshake)."""
     await ws.accept()
     await ws.close(code=code, reason=reason)
 
@@ -83,16 +86,16 @@ async def live(ws: WebSocket) -> None:
         if after is not None and not 0 <= after <= MAX_SEQ:
             raise ValueError
     except ValueError:
-        await _close(ws, 4422, "session_id must be a UUID and after a shot seq ≥ 0")
+        await refuse(ws, 4422, "session_id must be a UUID and after a shot seq ≥ 0")
         return
     cache = ws.app.state.token_cache
-    token = _token(ws)
+    token = socket_token(ws)
     generation = cache.generation
     async with pool.acquire() as conn:
         try:
             principal = await resolve(conn, token, scope="login", cache=cache)
         except NotAuthenticated:
-            await _close(ws, 4401, "not logged in")
+            await refuse(ws, 4401, "not logged in")
             return
         head = await repository.session_head(conn, session_id)
         owner = None if head is None else head[0]
@@ -100,7 +103,7 @@ async def live(ws: WebSocket) -> None:
             owner != principal.archer_id
             and await policy.archer_access(conn, principal.archer_id, owner) is None
         ):
-            await _close(ws, 4404, "session not found")
+            await refuse(ws, 4404, "session not found")
             return
     assert head is not None and owner is not None
     await ws.accept()
