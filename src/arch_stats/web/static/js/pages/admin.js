@@ -41,7 +41,7 @@ function resetBox(link, name) {
     "div",
     { class: "reset-box" },
     h("p", { class: "hint" }, `Give this link to ${name} (in person or by a message only they read). It works once, until ${dateTime(link.expires_at)}; a new link ends this one.`),
-    h("div", { class: "copy-row" }, input, copy),
+    h("div", { class: "reset-copy" }, input, copy),
     said,
   );
 }
