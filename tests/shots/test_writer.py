@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from arch_stats.core.database import Connection
 from arch_stats.core.logging import request_id_var
+from arch_stats.shots import repository as repo
 from arch_stats.shots.repository import ShotRow
 from arch_stats.shots.service import WRITER
 from arch_stats.shots.writer import SessionWriter
@@ -269,3 +270,49 @@ async def test_a_target_changed_since_scoring_refuses_only_its_own_session_in_a_
     assert results[0] is not None  # scored before: its statement waited for the lock
     assert results[1] is None  # a's target changed: a's post refused (read again by the caller)
     assert results[2] is not None and json.loads(results[2])[0]["x_mm"] == C + 2
+
+
+async def test_a_joint_write_updates_each_session_row_once_and_keeps_its_totals(
+    db: Connection, make_archer: MakeArcher, client: httpx.AsyncClient
+) -> None:
+    """Several archers' posts in one statement (as the writer joins them): each session's
+    row gets one new version, its totals counted by the lock (202611270410), not a second
+    by the totals trigger; totals and summaries match the shots written."""
+    ranges = [await make_range(db, await make_archer()) for _ in range(3)]
+    await repo.insert_posts(db, [repo.Post(ranges[0].session_id, ranges[0].archer.id,
+                                           [row(ranges[0], C, 10)], None)])  # fmt: skip
+    posts = [
+        repo.Post(
+            r.session_id, r.archer.id, [row(r, C + k + i, 10 - i) for i in range(k + 1)], None
+        )
+        for k, r in enumerate(ranges)
+    ]
+    posts.append(repo.Post(ranges[1].session_id, ranges[1].archer.id, [row(ranges[1], C, 5)], None))
+    updated = "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'session'"
+    async with db.transaction():
+        before = await db.fetchval(updated)
+        parts = await repo.insert_posts(db, posts)
+        updates = await db.fetchval(updated) - before
+    assert all(part is not None for part in parts)
+    assert updates == len(ranges)  # one per session, whatever its posts
+    for r in ranges:
+        stored = await db.fetchrow(
+            """SELECT s.shot_count, s.total_score, m.shots, m.hits, m.total, m.x_count,
+                      m.ten_count, m.impacts, m.sum_dx, m.sum_dx2,
+                      (SELECT count(*) FROM shot h WHERE h.session_id = s.id) AS n,
+                      (SELECT sum(h.score) FROM shot h WHERE h.session_id = s.id) AS sum,
+                      (SELECT count(*) FILTER (WHERE h.score >= 10) FROM shot h
+                       WHERE h.session_id = s.id) AS tens,
+                      (SELECT sum(h.dx_mm::numeric) FROM shot h WHERE h.session_id = s.id) AS dx,
+                      (SELECT sum(h.dx_mm::numeric ^ 2) FROM shot h WHERE h.session_id = s.id)
+                          AS dx2
+               FROM session s JOIN session_summary m ON m.session_id = s.id WHERE s.id = $1""",
+            r.session_id,
+        )
+        assert stored is not None
+        assert stored["n"] > 0
+        assert stored["shot_count"] == stored["shots"] == stored["hits"] == stored["n"]
+        assert stored["impacts"] == stored["n"]
+        assert stored["total_score"] == stored["total"] == stored["sum"]
+        assert stored["ten_count"] == stored["tens"]
+        assert stored["sum_dx"] == stored["dx"] and stored["sum_dx2"] == stored["dx2"]
