@@ -53,7 +53,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import orjson
 
@@ -696,6 +696,87 @@ async def measure_post(
     )
 
 
+async def measure_ceiling_post(
+    dsn: str, *, port: int, server_pid: int, shots: int, rate: float
+) -> PostResult:
+    """The simplest writer's live path, measured as `measure_post`: POST /write_notify of the
+    ceiling (bench/api/ceiling.py: bare Starlette + asyncpg, a durable one-row INSERT whose row
+    trigger NOTIFYs it, the original backend's design) → the notification at a bare LISTEN
+    connection here (no WebSocket hop: the ceiling has none)."""
+    from bench.api.ceiling import WRITE_NOTIFY_PATH, WRITE_TABLES
+
+    conn = await migrations.connect(dsn)
+    listener = await migrations.connect(dsn)
+    await conn.execute(WRITE_TABLES)
+    session_id = uuid4()
+    await conn.execute("INSERT INTO bench_write_session (id) VALUES ($1)", session_id)
+    await conn.execute("CREATE TABLE IF NOT EXISTS bench_live_commit (id bigserial PRIMARY KEY)")
+    got: dict[int, float] = {}
+
+    def on_note(_c: object, _pid: int, _ch: str, payload: object) -> None:
+        at = time.time()
+        got[round(orjson.loads(str(payload))["y_mm"] * 1000)] = at
+
+    await listener.add_listener("bench_write", on_note)
+    reader, writer = await asyncio.open_connection(HOST, port)
+    commits: list[float] = []
+    sent: dict[int, float] = {}
+    answered: dict[int, float] = {}
+    try:
+        pg_pids = [r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity")]
+        meter = CpuMeter(
+            {
+                "server": lambda: [server_pid],
+                "poster": lambda: [os.getpid()],
+                "postgres": lambda: pg_pids,
+            }
+        )
+        start = asyncio.get_running_loop().time()
+        for i in range(WARMUP_SHOTS + shots):
+            if i == WARMUP_SHOTS:
+                meter.start()
+            await pace(start, i / rate)
+            c0 = time.time()
+            await conn.execute("INSERT INTO bench_live_commit DEFAULT VALUES")
+            if i >= WARMUP_SHOTS:
+                commits.append((time.time() - c0) * 1000)
+            key = 100_000 + i  # y_mm × 1000: the notification's key
+            body = orjson.dumps(
+                {"session_id": str(session_id), "x_mm": CENTRE_MM, "y_mm": key / 1000, "score": 9}
+            )
+            head = (
+                f"POST {WRITE_NOTIFY_PATH} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            )
+            t0 = time.time()
+            status = await _http_post(reader, writer, head.encode() + body)
+            t1 = time.time()
+            if status != 201:
+                raise RuntimeError(f"POST {WRITE_NOTIFY_PATH} answered {status}")
+            if i >= WARMUP_SHOTS:
+                sent[key] = t0
+                answered[key] = t1
+        await asyncio.sleep(0.2)
+        cpu, _, _ = meter.stop()
+    finally:
+        writer.close()
+        await conn.execute("DROP TABLE IF EXISTS bench_live_commit")
+        await listener.close()
+        await conn.close()
+    n = len(sent)
+    return PostResult(
+        shots=n,
+        to_frame=latencies("ceiling: POST /write_notify sent → its NOTIFY", sent, got),
+        to_answer=latencies("  POST /write_notify sent → its answer", sent, answered),
+        commit=Latency("  (a bare durable INSERT round trip, same moments)", commits),
+        after_answer=Latency(
+            "  answer at the poster → NOTIFY at a bare listener",
+            [(got[k] - answered[k]) * 1000 for k in sent if k in got],
+        ),
+        cpu_ms_per_shot={name: seconds * 1000 / n for name, seconds in cpu.items()},
+    )
+
+
 def _key(ts: datetime) -> int:
     return int(ts.timestamp()) * 1_000_000 + ts.microsecond
 
@@ -755,6 +836,8 @@ def uvicorn_server(
     *,
     profile: Path | None = None,
     factory: str = "bench.api.serve:create_app",
+    ready: str = "/api/health",
+    name: str = "arch-stats",
 ) -> Iterator[tuple[int, int]]:
     """Arch Stats under uvicorn as `arch-stats serve` runs it; yields (port, pid).
 
@@ -769,19 +852,19 @@ def uvicorn_server(
     ]  # fmt: skip
     # uvicorn re-raises SIGTERM after its shutdown, which would lose cProfile's output.
     stop = signal.SIGINT if profile else signal.SIGTERM
-    with child("arch-stats", command, env, logs, stop=stop) as pid:
-        say(f"arch-stats: uvicorn on http://{HOST}:{port}")
+    with child(name, command, env, logs, stop=stop) as pid:
+        say(f"{name}: uvicorn on http://{HOST}:{port}")
         deadline = time.monotonic() + 60
         while True:
             try:
-                with urllib.request.urlopen(f"http://{HOST}:{port}/api/health", timeout=5) as r:
+                with urllib.request.urlopen(f"http://{HOST}:{port}{ready}", timeout=5) as r:
                     if r.status == 200:
                         break
             except OSError:
                 pass
             if time.monotonic() > deadline or process_cpu(pid) is None:
                 raise RuntimeError(
-                    f"the server is not ready after 60 s:\n{_tail(logs / 'arch-stats.log')}"
+                    f"the server is not ready after 60 s:\n{_tail(logs / f'{name}.log')}"
                 )
             time.sleep(0.2)
         yield port, pid
@@ -816,6 +899,7 @@ def report(
     lives: list[LiveResult],
     assembler: AssemblerResult | None,
     posts: list[PostResult] | None = None,
+    ceilings: list[PostResult] | None = None,
 ) -> tuple[list[str], list[bool]]:
     lines = [*header, ""]
     lines.append(
@@ -852,6 +936,11 @@ def report(
         lines.append(post.commit.row())
         cpu = ", ".join(f"{k} {v:.2f}" for k, v in post.cpu_ms_per_shot.items())
         lines.append(f"  CPU ms per shot: {cpu}")
+    for post in ceilings or []:
+        lines += ["", post.to_frame.row(), post.to_answer.row(), post.after_answer.row()]
+        lines.append(post.commit.row())
+        cpu = ", ".join(f"{k} {v:.2f}" for k, v in post.cpu_ms_per_shot.items())
+        lines.append(f"  CPU ms per write: {cpu}")
     if assembler is not None:
         lines += ["", assembler.line().replace(" [PASS", "  [PASS").replace(" [FAIL", "  [FAIL")]
 
@@ -893,6 +982,13 @@ def report(
             f"  {'PASS' if ok else 'FAIL'}  POST /shot → shot.created at 1 subscriber: p50 "
             f"{p50:.2f} ms (target ≤ {POST_P50_MS:g} ms){f'; {missing} missing' if missing else ''}"
         )
+        base = [v for c in ceilings or [] for v in c.to_frame.values]
+        if base:
+            b50 = percentile(base, 0.5)
+            lines.append(
+                f"        (the ceiling's POST → NOTIFY p50 {b50:.2f} ms, same run: POST /shot → "
+                f"shot.created is {p50 / b50:.2f}× it, {p50 - b50:+.2f} ms)"
+            )
     if assembler is not None:
         verdicts.append(assembler.passed)
         lines.append(
@@ -929,6 +1025,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         type=int,
         default=1,
         help="phases of hand-entered shots (POST /shot → shot.created, 1 subscriber); 0: none",
+    )
+    p.add_argument(
+        "--no-post-ceiling",
+        action="store_true",
+        help="skip the simplest writer's POST → NOTIFY measured after each POST /shot phase",
     )
     p.add_argument(
         "--no-sensor",
@@ -991,6 +1092,7 @@ def main(argv: list[str] | None = None) -> int:
     floors: list[Latency] = []
     lives: list[LiveResult] = []
     posts: list[PostResult] = []
+    ceilings: list[PostResult] = []
     assembler: AssemblerResult | None = None
     with ExitStack() as stack:
         stack.enter_context(runner)
@@ -1047,6 +1149,17 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
             runner.run(wait_for_assembler(dsn))
+            ceiling: tuple[int, int] | None = None
+            if args.posts and not args.no_post_ceiling:
+                ceiling = server_stack.enter_context(
+                    uvicorn_server(
+                        env,
+                        logs,
+                        factory="bench.api.ceiling:create_app",
+                        ready="/select1",
+                        name="ceiling",
+                    )
+                )
             for round_ in range(args.posts):
                 say(
                     f"POST /shot, 1 subscriber ({round_ + 1}/{args.posts}): {WARMUP_SHOTS} "
@@ -1069,6 +1182,15 @@ def main(argv: list[str] | None = None) -> int:
                     f"{post.to_frame.missing} missing"
                 )
                 posts.append(post)
+                if ceiling is not None:
+                    say(f"ceiling: POST /write_notify → NOTIFY ({round_ + 1}/{args.posts})")
+                    result = runner.run(
+                        measure_ceiling_post(
+                            dsn, port=ceiling[0], server_pid=ceiling[1], shots=shots, rate=args.rate
+                        )
+                    )
+                    say(f"  p50 {result.to_frame.p50:.2f} ms, p99 {result.to_frame.p99:.2f} ms")
+                    ceilings.append(result)
             for count in [] if args.no_sensor else args.subscriber_counts:
                 say(
                     f"Arch Stats, {count} subscriber(s): {WARMUP_SHOTS} warm-up + {shots} shots "
@@ -1108,7 +1230,7 @@ def main(argv: list[str] | None = None) -> int:
         f"clients: websockets, one process{', no deflate' if args.no_deflate else ''}"
         f"{'; no stats.updated push (diagnostic)' if args.no_stats_push else ''}",
     ]
-    lines, verdicts = report(header, floors, lives, assembler, posts)
+    lines, verdicts = report(header, floors, lives, assembler, posts, ceilings)
     print("\n".join(lines), flush=True)
     if args.json:
         args.json.write_text(
@@ -1148,6 +1270,15 @@ def main(argv: list[str] | None = None) -> int:
                             "cpu_ms_per_shot": p.cpu_ms_per_shot,
                         }
                         for p in posts
+                    ],
+                    "post_ceilings": [
+                        {
+                            "to_notify": p.to_frame.summary(),
+                            "to_answer": p.to_answer.summary(),
+                            "commit": p.commit.summary(),
+                            "cpu_ms_per_write": p.cpu_ms_per_shot,
+                        }
+                        for p in ceilings
                     ],
                     "assembler": asdict(assembler) | {"events_per_s": assembler.events_per_s}
                     if assembler
