@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -145,15 +145,17 @@ def insert_args(
     """The arguments of `INSERT_FUNCTION`: `sessions` holds each shot's (session, archer).
 
     `live_after`: the trigger does not notify the new shots; the caller announces them once
-    the statement has committed (202611270300)."""
-    releases = [s.release_event_id for s in shots]
-    ends = [s.end_no for s in shots]
+    the statement has committed (202611270300).
+
+    A column with no value in any shot goes as NULL instead of an array of NULLs (the
+    function reads its arrays with `unnest`, which pads a NULL array with NULLs): asyncpg
+    then has no array to encode (a one-shot post by hand has six such columns)."""
     return [
         [session for session, _ in sessions],
         [archer for _, archer in sessions],
-        [s.id for s in shots],
+        _or_null([s.id for s in shots]),
         [s.target_id for s in shots],
-        [s.arrow_id for s in shots],
+        _or_null([s.arrow_id for s in shots]),
         [s.x_mm for s in shots],
         [s.y_mm for s in shots],
         [s.face_index for s in shots],
@@ -162,13 +164,13 @@ def insert_args(
         [s.dy_mm for s in shots],
         [s.score for s in shots],
         [s.is_x for s in shots],
-        [s.spot_score for s in shots],
-        [s.spot_is_x for s in shots],
-        [s.engaged_at for s in shots],
-        [s.released_at for s in shots],
-        [s.landed_at for s in shots],
-        releases if any(r is not None for r in releases) else None,
-        ends if any(e is not None for e in ends) else None,
+        _or_null([s.spot_score for s in shots]),
+        _or_null([s.spot_is_x for s in shots]),
+        _or_null([s.engaged_at for s in shots]),
+        _or_null([s.released_at for s in shots]),
+        _or_null([s.landed_at for s in shots]),
+        _or_null([s.release_event_id for s in shots]),
+        _or_null([s.end_no for s in shots]),
         [target_id for target_id, _ in targets],
         [version for _, version in targets],
         max_shots,
@@ -176,6 +178,13 @@ def insert_args(
         None if request_ids is None else orjson.dumps(request_ids).decode(),
         live_after,
     ]
+
+
+_T = TypeVar("_T")
+
+
+def _or_null(values: list[_T]) -> list[_T] | None:
+    return None if all(v is None for v in values) else values
 
 
 class IdsTaken(Conflict):
