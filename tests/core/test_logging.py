@@ -107,3 +107,12 @@ async def test_tokens_never_reach_the_real_log_however_spelt(
     assert "WebSocket" in text and "/api/v0/asl_[redacted]/arrow" in text  # the lines are there
     assert secret not in text
     assert secret[:12] not in text
+
+
+async def test_a_request_without_an_id_gets_a_fresh_one_of_32_hex_digits() -> None:
+    app = create_app(Settings(database_url="postgresql://unused/x"), access_log=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
+        ids = [(await client.get("/api/health")).headers["x-request-id"] for _ in range(50)]
+    assert all(len(i) == 32 and all(c in "0123456789abcdef" for c in i) for i in ids)
+    assert len(set(ids)) == len(ids)

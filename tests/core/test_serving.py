@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import resource
 
 import uvicorn
 
+from arch_stats.app import GC_YOUNG_THRESHOLD, create_app
 from arch_stats.core.serving import (
     UVICORN,
     EdgeHttpProtocol,
@@ -47,3 +49,18 @@ def test_connection_cap_leaves_the_pool_and_files_their_descriptors() -> None:
     limits = EdgeLimits.from_settings(Settings(max_connections=0, pg_pool_max=10))
     assert limits.max_connections == connection_cap(0, 10)
     assert limits.headers_timeout == 10 and limits.keep_alive_timeout == 5
+
+
+async def test_a_running_app_freezes_its_start_up_objects_and_collects_young_ones_less_often(
+    settings: Settings,
+) -> None:
+    """The garbage collector does not scan what start-up made, and runs its youngest
+    generation every GC_YOUNG_THRESHOLD allocations; both are undone when the app stops."""
+    gc.unfreeze()
+    before = gc.get_threshold()
+    app = create_app(settings, access_log=False)
+    async with app.router.lifespan_context(app):
+        assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
+    assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before

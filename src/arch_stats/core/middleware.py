@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import random
 import time
-import uuid
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,6 +27,18 @@ from arch_stats.core.responses import error
 log = logging.getLogger("arch_stats.access")
 
 _MAX_REQUEST_ID = 128
+# Request ids name a request in the logs and its answer; they guard nothing, so they come
+# from a generator seeded once per process (`random.SystemRandom` or uuid4 would ask the
+# kernel for 16 bytes on every request).
+_ids = random.Random()
+os.register_at_fork(after_in_child=_ids.seed)  # a forked process draws its own
+
+
+def _new_request_id() -> str:
+    """32 lowercase hex digits, as a uuid4's hex was."""
+    return f"{_ids.getrandbits(128):032x}"
+
+
 # Every answer is what its Content-Type says (JSON is never sniffed into HTML).
 _NOSNIFF = (b"x-content-type-options", b"nosniff")
 JSON = "application/json"
@@ -72,7 +85,7 @@ class _Head:
             text = candidate.decode("latin-1")
             if 0 < len(text) <= _MAX_REQUEST_ID and text.isprintable():
                 request_id = text
-        self.request_id: str = request_id or uuid.uuid4().hex
+        self.request_id: str = request_id or _new_request_id()
         self.length: int | None = None
         raw_length = headers.get(b"content-length")
         if raw_length is not None:
