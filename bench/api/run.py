@@ -217,7 +217,11 @@ def uvicorn_server(
 def uvicorn_process(
     name: str, factory: str, env: dict[str, str], ready: str, logs: Path, *, workers: int = 1
 ) -> Iterator[tuple[int, int]]:
-    """`uvicorn_server` with `workers` processes; yields its port and its (main) pid."""
+    """`uvicorn_server` with `workers` processes; yields its port and its (main) pid.
+
+    Its processes are told how many they are (WEB_CONCURRENCY), as `serve --workers` tells
+    them, unless `env` says otherwise."""
+    env = {"WEB_CONCURRENCY": str(workers), **env}
     port = free_port()
     log_path = logs / f"{name}.log"
     command = [

@@ -108,7 +108,7 @@ def create_app(
         # Posted shots are announced by the hub once committed (not by a NOTIFY in their
         # transaction, which would make all writers commit one at a time).
         shot_writer.announce_with(app.state.pool, hub.announce)
-        shots_service.WRITER.max_in_flight = settings.shot_writes_in_flight
+        shots_service.WRITER.max_in_flight = settings.writes_in_flight
         await hub.start()
         # One assembler among all processes: the others stand by (advisory lock).
         app.state.assembler = assembler = Assembler.from_settings(database_url, settings)

@@ -69,6 +69,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         }
         if args.workers > 1:
             os.environ["DATABASE_URL"] = dsn
+            # Each process shares what the server does at once (SHOT_WRITES_IN_FLIGHT).
+            os.environ["WEB_CONCURRENCY"] = str(args.workers)
             uvicorn.run("arch_stats.app:create_app", factory=True, workers=args.workers, **common)
         else:
             from arch_stats.app import create_app

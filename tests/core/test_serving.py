@@ -64,3 +64,25 @@ async def test_a_running_app_freezes_its_start_up_objects_and_collects_young_one
         assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == before
+
+
+def test_shot_writes_in_flight_are_shared_by_the_server_processes() -> None:
+    def per_process(**env: object) -> int:
+        return Settings(database_url="postgresql://unused/x", **env).writes_in_flight  # type: ignore[arg-type]
+
+    assert per_process() == 2
+    assert per_process(web_concurrency=2) == 1
+    assert per_process(web_concurrency=5) == 1  # never none
+    assert per_process(web_concurrency=2, shot_writes_in_flight=3) == 3  # said: as said
+
+
+async def test_an_app_of_two_processes_has_one_shot_write_in_flight(settings: Settings) -> None:
+    from arch_stats.shots.service import WRITER
+
+    before = WRITER.max_in_flight
+    app = create_app(settings.model_copy(update={"web_concurrency": 2}), access_log=False)
+    try:
+        async with app.router.lifespan_context(app):
+            assert WRITER.max_in_flight == 1
+    finally:
+        WRITER.max_in_flight = before

@@ -10,6 +10,8 @@ from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+# Shot writes in flight at once for a whole server, shared by its processes.
+WRITES_IN_FLIGHT = 2
 
 
 class Settings(BaseSettings):
@@ -107,12 +109,20 @@ class Settings(BaseSettings):
         le=1_000_000,
         description="Most shots one session may hold (posts, the assembler, CSV import).",
     )
-    shot_writes_in_flight: int = Field(
-        default=2,
+    shot_writes_in_flight: int | None = Field(
+        default=None,
         ge=1,
         le=32,
         description="Shot writes one process has in flight at once; posts arriving meanwhile "
-        "are written together, one statement and one commit for many archers.",
+        "are written together, one statement and one commit for many archers. Unset: 2 "
+        "shared by the server's processes (WEB_CONCURRENCY), at least 1 each.",
+    )
+    web_concurrency: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Server processes serving this database together (`serve --workers` "
+        "sets it for its processes).",
     )
     hot_path: bool = Field(
         default=True,
@@ -240,6 +250,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("PUBLIC_URL must start with http:// or https://")
         return value
+
+    @property
+    def writes_in_flight(self) -> int:
+        """Shot writes in flight per process: SHOT_WRITES_IN_FLIGHT, else 2 for the whole
+        server (more at once would only make each joint write smaller: more statements and
+        commits per post for the same work), at least 1 per process."""
+        if self.shot_writes_in_flight is not None:
+            return self.shot_writes_in_flight
+        return max(1, WRITES_IN_FLIGHT // self.web_concurrency)
 
     @model_validator(mode="after")
     def _pool_bounds(self) -> Settings:

@@ -46,7 +46,7 @@ def announce_with(pool: Pool, announce: Announce | None) -> None:
 
 
 # Writes in flight at once (each one statement, possibly of many posts); the app sets it
-# from SHOT_WRITES_IN_FLIGHT.
+# from `Settings.writes_in_flight` (SHOT_WRITES_IN_FLIGHT, or 2 shared by the processes).
 MAX_IN_FLIGHT = 2
 
 _Key = tuple[UUID, UUID]  # (session, archer)
