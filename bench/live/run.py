@@ -600,6 +600,82 @@ async def _http_post(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
     return status
 
 
+@dataclass(slots=True)
+class _Posted:
+    """What a paced run of POSTs measured, by key (the notification's or frame's)."""
+
+    sent: dict[int, float] = field(default_factory=dict)  # request written
+    answered: dict[int, float] = field(default_factory=dict)  # its answer read
+    commits: list[float] = field(default_factory=list)  # a bare durable INSERT, ms
+
+
+async def _paced_posts(
+    conn: Connection,
+    port: int,
+    *,
+    path: str,
+    headers: str,
+    count: int,
+    rate: float,
+    meter: CpuMeter,
+    body: Callable[[int], tuple[int, bytes]],
+) -> tuple[_Posted, int]:
+    """WARMUP_SHOTS + `count` POSTs of `body(i)` (its key and bytes) to `path` at `rate`, one
+    at a time over one keep-alive connection, each after a bare durable INSERT timed on
+    `conn` (what a commit costs at that moment); `meter` starts after the warm-up. Returns
+    the measured POSTs and the last key."""
+    await conn.execute("CREATE TABLE IF NOT EXISTS bench_live_commit (id bigserial PRIMARY KEY)")
+    reader, writer = await asyncio.open_connection(HOST, port)
+    out = _Posted()
+    key = 0
+    try:
+        start = asyncio.get_running_loop().time()
+        for i in range(WARMUP_SHOTS + count):
+            if i == WARMUP_SHOTS:
+                meter.start()
+            await pace(start, i / rate)
+            c0 = time.time()
+            await conn.execute("INSERT INTO bench_live_commit DEFAULT VALUES")
+            if i >= WARMUP_SHOTS:
+                out.commits.append((time.time() - c0) * 1000)
+            key, data = body(i)
+            head = (
+                f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n{headers}"
+                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+            )
+            t0 = time.time()
+            status = await _http_post(reader, writer, head.encode() + data)
+            t1 = time.time()
+            if status != 201:
+                raise RuntimeError(f"POST {path} answered {status}")
+            if i >= WARMUP_SHOTS:
+                out.sent[key] = t0
+                out.answered[key] = t1
+        await asyncio.sleep(0.2)
+    finally:
+        writer.close()
+        await conn.execute("DROP TABLE IF EXISTS bench_live_commit")
+    return out, key
+
+
+def _post_result(
+    labels: tuple[str, str, str], posted: _Posted, got: dict[int, float], cpu: dict[str, float]
+) -> PostResult:
+    """PostResult of `posted`, `got` the arrival (at the subscriber or listener) by key."""
+    to_frame, to_answer, after = labels
+    n = len(posted.sent)
+    return PostResult(
+        shots=n,
+        to_frame=latencies(to_frame, posted.sent, got),
+        to_answer=latencies(to_answer, posted.sent, posted.answered),
+        commit=Latency("  (a bare durable INSERT round trip, same moments)", posted.commits),
+        after_answer=Latency(
+            after, [(got[k] - posted.answered[k]) * 1000 for k in posted.sent if k in got]
+        ),
+        cpu_ms_per_shot={name: seconds * 1000 / n for name, seconds in cpu.items()},
+    )
+
+
 async def measure_post(
     dsn: str,
     *,
@@ -623,9 +699,18 @@ async def measure_post(
         args, {**env, "BENCH_LIVE_TOKEN": archer.token}, (shots + WARMUP_SHOTS) / rate + 180
     )
     rng = random.Random(7)
-    await conn.execute("CREATE TABLE IF NOT EXISTS bench_live_commit (id bigserial PRIMARY KEY)")
-    reader, writer = await asyncio.open_connection(HOST, port)
-    commits: list[float] = []
+
+    def body(_i: int) -> tuple[int, bytes]:
+        key = now_us()  # the frame's landed_at
+        shot = {
+            "session_id": str(session_id),
+            "target_id": str(target_id),
+            "x_mm": CENTRE_MM + rng.gauss(0, 80),
+            "y_mm": CENTRE_MM + rng.gauss(0, 80),
+            "landed_at": at_us(key).isoformat(),
+        }
+        return key, orjson.dumps(shot)
+
     try:
         await receiver.start()
         pg_pids = [r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity")]
@@ -637,63 +722,27 @@ async def measure_post(
                 "postgres": lambda: pg_pids,
             }
         )
-        sent: dict[int, float] = {}
-        answered: dict[int, float] = {}
-        start = asyncio.get_running_loop().time()
-        last_key = 0
-        for i in range(WARMUP_SHOTS + shots):
-            if i == WARMUP_SHOTS:
-                meter.start()
-            await pace(start, i / rate)
-            c0 = time.time()
-            await conn.execute("INSERT INTO bench_live_commit DEFAULT VALUES")
-            if i >= WARMUP_SHOTS:
-                commits.append((time.time() - c0) * 1000)
-            last_key = now_us()
-            body = orjson.dumps(
-                {
-                    "session_id": str(session_id),
-                    "target_id": str(target_id),
-                    "x_mm": CENTRE_MM + rng.gauss(0, 80),
-                    "y_mm": CENTRE_MM + rng.gauss(0, 80),
-                    "landed_at": at_us(last_key).isoformat(),
-                }
-            )
-            head = (
-                f"POST /api/v0/shot HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
-                f"Authorization: Bearer {archer.token}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n"
-            )
-            t0 = time.time()
-            status = await _http_post(reader, writer, head.encode() + body)
-            t1 = time.time()
-            if status != 201:
-                raise RuntimeError(f"POST /shot answered {status}")
-            if i >= WARMUP_SHOTS:
-                sent[last_key] = t0
-                answered[last_key] = t1
-        await asyncio.sleep(0.2)
+        posted, last_key = await _paced_posts(
+            conn,
+            port,
+            path="/api/v0/shot",
+            headers=f"Authorization: Bearer {archer.token}\r\n",
+            count=shots,
+            rate=rate,
+            meter=meter,
+            body=body,
+        )
         cpu, _, _ = meter.stop()
         report = await receiver.stop(last_key, GRACE_S)
     finally:
-        writer.close()
         await receiver.kill()
-        await conn.execute("DROP TABLE IF EXISTS bench_live_commit")
         await conn.close()
-    got: dict[int, float] = dict(report["clients"][0])
-    to_frame = latencies("POST /shot sent → shot.created, 1 subscriber", sent, got)
-    n = len(sent)
-    return PostResult(
-        shots=n,
-        to_frame=to_frame,
-        to_answer=latencies("  POST /shot sent → its answer", sent, answered),
-        commit=Latency("  (a bare durable INSERT round trip, same moments)", commits),
-        after_answer=Latency(
-            "  answer at the poster → shot.created at the subscriber",
-            [(got[k] - answered[k]) * 1000 for k in sent if k in got],
-        ),
-        cpu_ms_per_shot={name: seconds * 1000 / n for name, seconds in cpu.items()},
+    labels = (
+        "POST /shot sent → shot.created, 1 subscriber",
+        "  POST /shot sent → its answer",
+        "  answer at the poster → shot.created at the subscriber",
     )
+    return _post_result(labels, posted, dict(report["clients"][0]), cpu)
 
 
 async def measure_ceiling_post(
@@ -710,18 +759,18 @@ async def measure_ceiling_post(
     await conn.execute(WRITE_TABLES)
     session_id = uuid4()
     await conn.execute("INSERT INTO bench_write_session (id) VALUES ($1)", session_id)
-    await conn.execute("CREATE TABLE IF NOT EXISTS bench_live_commit (id bigserial PRIMARY KEY)")
     got: dict[int, float] = {}
 
     def on_note(_c: object, _pid: int, _ch: str, payload: object) -> None:
         at = time.time()
         got[round(orjson.loads(str(payload))["y_mm"] * 1000)] = at
 
+    def body(i: int) -> tuple[int, bytes]:
+        key = 100_000 + i  # y_mm × 1000: the notification's key
+        row = {"session_id": str(session_id), "x_mm": CENTRE_MM, "y_mm": key / 1000, "score": 9}
+        return key, orjson.dumps(row)
+
     await listener.add_listener("bench_write", on_note)
-    reader, writer = await asyncio.open_connection(HOST, port)
-    commits: list[float] = []
-    sent: dict[int, float] = {}
-    answered: dict[int, float] = {}
     try:
         pg_pids = [r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity")]
         meter = CpuMeter(
@@ -731,50 +780,26 @@ async def measure_ceiling_post(
                 "postgres": lambda: pg_pids,
             }
         )
-        start = asyncio.get_running_loop().time()
-        for i in range(WARMUP_SHOTS + shots):
-            if i == WARMUP_SHOTS:
-                meter.start()
-            await pace(start, i / rate)
-            c0 = time.time()
-            await conn.execute("INSERT INTO bench_live_commit DEFAULT VALUES")
-            if i >= WARMUP_SHOTS:
-                commits.append((time.time() - c0) * 1000)
-            key = 100_000 + i  # y_mm × 1000: the notification's key
-            body = orjson.dumps(
-                {"session_id": str(session_id), "x_mm": CENTRE_MM, "y_mm": key / 1000, "score": 9}
-            )
-            head = (
-                f"POST {WRITE_NOTIFY_PATH} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-            )
-            t0 = time.time()
-            status = await _http_post(reader, writer, head.encode() + body)
-            t1 = time.time()
-            if status != 201:
-                raise RuntimeError(f"POST {WRITE_NOTIFY_PATH} answered {status}")
-            if i >= WARMUP_SHOTS:
-                sent[key] = t0
-                answered[key] = t1
-        await asyncio.sleep(0.2)
+        posted, _ = await _paced_posts(
+            conn,
+            port,
+            path=WRITE_NOTIFY_PATH,
+            headers="",
+            count=shots,
+            rate=rate,
+            meter=meter,
+            body=body,
+        )
         cpu, _, _ = meter.stop()
     finally:
-        writer.close()
-        await conn.execute("DROP TABLE IF EXISTS bench_live_commit")
         await listener.close()
         await conn.close()
-    n = len(sent)
-    return PostResult(
-        shots=n,
-        to_frame=latencies("ceiling: POST /write_notify sent → its NOTIFY", sent, got),
-        to_answer=latencies("  POST /write_notify sent → its answer", sent, answered),
-        commit=Latency("  (a bare durable INSERT round trip, same moments)", commits),
-        after_answer=Latency(
-            "  answer at the poster → NOTIFY at a bare listener",
-            [(got[k] - answered[k]) * 1000 for k in sent if k in got],
-        ),
-        cpu_ms_per_shot={name: seconds * 1000 / n for name, seconds in cpu.items()},
+    labels = (
+        "ceiling: POST /write_notify sent → its NOTIFY",
+        "  POST /write_notify sent → its answer",
+        "  answer at the poster → NOTIFY at a bare listener",
     )
+    return _post_result(labels, posted, got, cpu)
 
 
 def _key(ts: datetime) -> int:
