@@ -69,6 +69,35 @@ API_PREFIX = "/api/v0"
 GC_YOUNG_THRESHOLD = 10_000
 
 
+class _GcTuning:
+    """What start-up made lives as long as the process: once an app has started, the garbage
+    collector stops scanning it (`gc.freeze`, after a collection, so that no start-up garbage
+    is kept) and runs its youngest generation less often (a request leaves a few hundred
+    short-lived objects, most freed by reference counting alone). Undone when the last app
+    of the process stops (tests start several, nested or not)."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.young = gc.get_threshold()[0]
+
+    def started(self) -> None:
+        if self.running == 0:
+            self.young = gc.get_threshold()[0]
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+        self.running += 1
+
+    def stopped(self) -> None:
+        self.running -= 1
+        if self.running == 0:
+            gc.unfreeze()
+            gc.set_threshold(self.young, *gc.get_threshold()[1:])
+
+
+_GC = _GcTuning()
+
+
 def create_app(
     settings: Settings | None = None, *, dsn: str | None = None, access_log: bool | None = None
 ) -> FastAPI:
@@ -114,28 +143,24 @@ def create_app(
         app.state.assembler = assembler = Assembler.from_settings(database_url, settings)
         if settings.assembler_enabled:
             assembler.start()
-        # What start-up made lives as long as the process: the garbage collector stops
-        # scanning it, and runs its young generation less often (a request leaves a few
-        # hundred short-lived objects; most go by reference counting alone).
-        young = gc.get_threshold()[0]
-        gc.freeze()
-        gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+        _GC.started()
         try:
             # For the server's connections (core.serving.EdgeHttpProtocol).
             yield {"edge": EdgeLimits.from_settings(settings)}
         finally:
-            with contextlib.suppress(Exception):  # a broken file shows on its first request
-                await web_files
-            await assembler.close()
-            shot_writer.announce_with(app.state.pool, None)
-            await stats_pusher.close()
-            await club_board.close()
-            await access.close()
-            await auth.close()
-            await app.state.hub.stop()
-            await app.state.pool.close()
-            gc.unfreeze()  # (an app started again in this process freezes what it needs)
-            gc.set_threshold(young, *gc.get_threshold()[1:])
+            try:
+                with contextlib.suppress(Exception):  # a broken file shows on its first request
+                    await web_files
+                await assembler.close()
+                shot_writer.announce_with(app.state.pool, None)
+                await stats_pusher.close()
+                await club_board.close()
+                await access.close()
+                await auth.close()
+                await app.state.hub.stop()
+                await app.state.pool.close()
+            finally:
+                _GC.stopped()
 
     app = FastAPI(
         title="Arch Stats API",

@@ -25,10 +25,24 @@ if TYPE_CHECKING:
     from arch_stats.exchange.schemas import ExportQuery
 
 
+def _workers(text: str) -> int:
+    """--workers: a number of server processes, 1 to 64 (WEB_CONCURRENCY's bounds)."""
+    try:
+        workers = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= workers <= 64:
+        raise argparse.ArgumentTypeError(f"{workers} processes: give 1 to 64")
+    return workers
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    settings = get_settings()
+    # Its processes share what the server does at once (SHOT_WRITES_IN_FLIGHT): they are as
+    # many as --workers says, whatever WEB_CONCURRENCY the environment had.
+    settings = get_settings().model_copy(update={"web_concurrency": args.workers})
+    os.environ["WEB_CONCURRENCY"] = str(args.workers)
     if args.no_assembler:
         settings = settings.model_copy(update={"assembler_enabled": False})
         os.environ["ASSEMBLER_ENABLED"] = "false"  # for the worker processes
@@ -69,8 +83,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         }
         if args.workers > 1:
             os.environ["DATABASE_URL"] = dsn
-            # Each process shares what the server does at once (SHOT_WRITES_IN_FLIGHT).
-            os.environ["WEB_CONCURRENCY"] = str(args.workers)
             uvicorn.run("arch_stats.app:create_app", factory=True, workers=args.workers, **common)
         else:
             from arch_stats.app import create_app
@@ -259,7 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", help="address to listen on (default HOST or 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default PORT or 8000)")
-    serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    serve.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        help="server processes, 1 to 64 (default 1)",
+    )
     serve.add_argument(
         "--demo", action="store_true", help="add the demo archer and data if missing"
     )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import gc
+import json
 import resource
+import subprocess
+import sys
+from typing import Any
 
+import pytest
 import uvicorn
 
 from arch_stats.app import GC_YOUNG_THRESHOLD, create_app
+from arch_stats.cli import build_parser
 from arch_stats.core.serving import (
     UVICORN,
     EdgeHttpProtocol,
@@ -51,29 +56,78 @@ def test_connection_cap_leaves_the_pool_and_files_their_descriptors() -> None:
     assert limits.headers_timeout == 10 and limits.keep_alive_timeout == 5
 
 
-async def test_a_running_app_freezes_its_start_up_objects_and_collects_young_ones_less_often(
-    settings: Settings,
+_GC_PROBE = """
+import asyncio, gc, json, sys
+from arch_stats.app import create_app
+from arch_stats.core.settings import Settings
+
+def state():
+    return [gc.get_freeze_count(), gc.get_threshold()[0]]
+
+async def main():
+    gc.set_threshold(700, 10, 10)
+    settings = Settings(_env_file=None, database_url=sys.argv[1], assembler_enabled=False)
+    out = {"before": state()}
+    first = create_app(settings, access_log=False)
+    async with first.router.lifespan_context(first):
+        out["running"] = state()
+        second = create_app(settings, access_log=False)
+        async with second.router.lifespan_context(second):
+            pass
+        out["second stopped"] = state()
+    out["stopped"] = state()
+    print(json.dumps(out))
+
+asyncio.run(main())
+"""
+
+
+def test_a_running_app_freezes_its_start_up_objects_and_collects_young_ones_less_often(
+    migrated: str,
 ) -> None:
-    """The garbage collector does not scan what start-up made, and runs its youngest
-    generation every GC_YOUNG_THRESHOLD allocations; both are undone when the app stops."""
-    gc.unfreeze()
-    before = gc.get_threshold()
-    app = create_app(settings, access_log=False)
-    async with app.router.lifespan_context(app):
-        assert gc.get_freeze_count() > 10_000
-        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
-    assert gc.get_freeze_count() == 0
-    assert gc.get_threshold() == before
+    """In a process of its own: the garbage collector does not scan what start-up made, and
+    runs its youngest generation every GC_YOUNG_THRESHOLD allocations while an app runs;
+    a second app stopping meanwhile changes nothing; the last one stopping undoes both."""
+    done = subprocess.run(
+        [sys.executable, "-c", _GC_PROBE, migrated],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["before"] == [0, 700]
+    frozen, young = out["running"]
+    assert frozen > 10_000 and young == GC_YOUNG_THRESHOLD
+    still, young = out["second stopped"]  # (frozen objects freed meanwhile leave the count)
+    assert still > frozen * 0.9 and young == GC_YOUNG_THRESHOLD
+    assert out["stopped"] == [0, 700]
 
 
-def test_shot_writes_in_flight_are_shared_by_the_server_processes() -> None:
-    def per_process(**env: object) -> int:
-        return Settings(database_url="postgresql://unused/x", **env).writes_in_flight  # type: ignore[arg-type]
+def test_shot_writes_in_flight_are_shared_by_the_server_processes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("SHOT_WRITES_IN_FLIGHT", raising=False)
+
+    def per_process(**env: Any) -> int:
+        return Settings(
+            _env_file=None, database_url="postgresql://unused/x", **env
+        ).writes_in_flight
 
     assert per_process() == 2
     assert per_process(web_concurrency=2) == 1
     assert per_process(web_concurrency=5) == 1  # never none
     assert per_process(web_concurrency=2, shot_writes_in_flight=3) == 3  # said: as said
+
+
+def test_serve_takes_1_to_64_processes() -> None:
+    parser = build_parser()
+    assert parser.parse_args(["serve", "--workers", "64"]).workers == 64
+    for wrong in ("0", "65", "two"):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["serve", "--workers", wrong])
 
 
 async def test_an_app_of_two_processes_has_one_shot_write_in_flight(settings: Settings) -> None:

@@ -273,7 +273,7 @@ async def test_a_target_changed_since_scoring_refuses_only_its_own_session_in_a_
 
 
 async def test_a_joint_write_updates_each_session_row_once_and_keeps_its_totals(
-    db: Connection, make_archer: MakeArcher, client: httpx.AsyncClient
+    db: Connection, make_archer: MakeArcher
 ) -> None:
     """Several archers' posts in one statement (as the writer joins them): each session's
     row gets one new version, its totals counted by the lock (202611270410), not a second
