@@ -78,7 +78,7 @@ class _GcTuning:
 
     def __init__(self) -> None:
         self.running = 0
-        self.young = gc.get_threshold()[0]
+        self.young = 0  # the threshold the first app found, restored by the last
 
     def started(self) -> None:
         if self.running == 0:

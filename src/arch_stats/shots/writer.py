@@ -25,6 +25,7 @@ from uuid import UUID
 
 from arch_stats.core.database import Pool
 from arch_stats.core.logging import request_id_var
+from arch_stats.core.settings import WRITES_IN_FLIGHT
 from arch_stats.shots import repository as repo
 from arch_stats.shots.repository import Announce, ShotRow
 
@@ -45,9 +46,10 @@ def announce_with(pool: Pool, announce: Announce | None) -> None:
         _ANNOUNCERS[id(pool)] = announce
 
 
-# Writes in flight at once (each one statement, possibly of many posts); the app sets it
-# from `Settings.writes_in_flight` (SHOT_WRITES_IN_FLIGHT, or 2 shared by the processes).
-MAX_IN_FLIGHT = 2
+# Writes in flight at once (each one statement, possibly of many posts): by default the
+# whole server's; the app sets it from `Settings.writes_in_flight` (SHOT_WRITES_IN_FLIGHT,
+# or WRITES_IN_FLIGHT shared by the processes).
+MAX_IN_FLIGHT = WRITES_IN_FLIGHT
 
 _Key = tuple[UUID, UUID]  # (session, archer)
 
