@@ -30,6 +30,7 @@ from arch_stats.auth.ratelimit import Limit
 from arch_stats.auth.runtime import AuthRuntime
 from arch_stats.auth.schemas import ArcherPatch, DeviceTokenIn, LoginIn, RegisterIn
 from arch_stats.auth.tokens import PREFIX_LOGIN, PREFIX_SENSOR, new_token, token_hash
+from arch_stats.core.addresses import address_key, client_address
 from arch_stats.core.database import Connection, Executor
 from arch_stats.core.errors import BusinessRuleError, NotAuthenticated, NotFound, TooManyRequests
 
@@ -45,11 +46,11 @@ class Client:
 
     @property
     def address(self) -> repo.IPAddress | None:
-        return ratelimit.client_address(self.host)
+        return client_address(self.host)
 
     @property
     def address_key(self) -> str:
-        return ratelimit.address_key(self.host)
+        return address_key(self.host)
 
 
 async def register(pool: Executor, body: RegisterIn, *, client: Client, auth: AuthRuntime) -> str:
