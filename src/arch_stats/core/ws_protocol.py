@@ -6,10 +6,11 @@ import string, so that worker processes load it too):
   too big);
 - frames meant for many sockets are encoded once (`encode_text`) and written by
   `send_prepared`, straight to the transport: no task, ASGI message or encoding per socket.
-  A socket whose peer leaves more than `SLOW_BYTES` unread is dropped at once: a close
-  frame, 4408, then the connection is cut (waiting for a peer that reads nothing to drain
-  would hold its buffer for ever). The app finds it in the connection's scope:
-  `prepared_sender(scope)`;
+  A socket whose unsent bytes grow `SLOW_BYTES` beyond the least it has had since its first
+  such frame (a large snapshot sent before may still be on its way to a slow phone) is
+  dropped at once: a close frame, 4408, then the connection is cut (waiting for a peer that
+  reads nothing to drain would hold its buffer for ever). The app finds it in the
+  connection's scope: `prepared_sender(scope)`;
 - the connection stays counted under its client address for the per-address cap
   (`serving.AddressBook`);
 - when the server stops, open sockets are told 1001 (going away): uvicorn says "1012 service
@@ -34,7 +35,7 @@ from arch_stats.core.serving import address_book, peer_address
 GOING_AWAY = 1001
 # Scope extension: `{"send": send_prepared}` of the connection.
 PREPARED: Final = "arch_stats.send_prepared"
-# Bytes a peer may leave unread (beyond what the kernel holds) before it is dropped.
+# Unsent bytes a peer may fall behind by (beyond what the kernel holds) before it is dropped.
 SLOW_BYTES: Final = 256 * 1024
 TOO_SLOW: Final = (4408, "too slow: frames were not read")
 
@@ -59,6 +60,7 @@ def prepared_sender(scope: Mapping[str, Any]) -> SendPrepared | None:
 class EdgeWebSocketProtocol(WebSocketsSansIOProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
+        self.least_unsent = 1 << 62  # bytes not yet sent, the least seen by `send_prepared`
         self.book = address_book(self.app_state)
         self.address = peer_address(transport, self.config)
         self.book.add(self.address, self)
@@ -80,7 +82,9 @@ class EdgeWebSocketProtocol(WebSocketsSansIOProtocol):
             return False
         if self.transport.is_closing():
             return False
-        if self.transport.get_write_buffer_size() > SLOW_BYTES:
+        unsent = self.transport.get_write_buffer_size()
+        self.least_unsent = min(self.least_unsent, unsent)
+        if unsent > self.least_unsent + SLOW_BYTES:
             self.conn.send_close(*TOO_SLOW)
             self.transport.write(b"".join(self.conn.data_to_send()))
             self.close_sent = True
