@@ -30,7 +30,6 @@ The limits come from the app: its lifespan state carries `EdgeLimits` under `"ed
 from __future__ import annotations
 
 import asyncio
-import functools
 import resource
 import time
 from collections.abc import Iterable
@@ -38,8 +37,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 import orjson
-from uvicorn.config import Config
-from uvicorn.middleware.proxy_headers import _TrustedHosts
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from arch_stats.core.addresses import address_key
@@ -162,25 +160,16 @@ def address_book(app_state: dict[str, Any]) -> AddressBook:
     return book
 
 
-@functools.lru_cache(maxsize=8)
-def _trusted(forwarded_allow_ips: str | tuple[str, ...]) -> _TrustedHosts:
-    # The same rule as uvicorn's ProxyHeadersMiddleware (which applies the headers later).
-    return _TrustedHosts(
-        list(forwarded_allow_ips) if isinstance(forwarded_allow_ips, tuple) else forwarded_allow_ips
-    )
-
-
-def peer_address(transport: asyncio.BaseTransport, config: Config) -> str | None:
-    """The address a connection counts under: its peer's, or None for a trusted proxy (see
-    the module's text) and for peers without an IP address (a unix socket)."""
+def peer_address(transport: asyncio.BaseTransport, app: object) -> str | None:
+    """The address a connection counts under: its peer's, or None for a proxy trusted with
+    forwarded headers (see the module's text) and for a peer without an IP address."""
     peer = transport.get_extra_info("peername")
     host = peer[0] if isinstance(peer, tuple) and peer else None
     if not isinstance(host, str):
         return None
-    if config.proxy_headers:
-        allowed = config.forwarded_allow_ips
-        if host in _trusted(allowed if isinstance(allowed, str) else tuple(allowed)):
-            return None
+    # uvicorn puts its proxy middleware around the app when `proxy_headers` is on.
+    if isinstance(app, ProxyHeadersMiddleware) and host in app.trusted_hosts:
+        return None
     return address_key(host)
 
 
@@ -238,7 +227,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self.lingering = False
         self.headers_timer: asyncio.TimerHandle | None = None
         self.book = address_book(self.app_state)
-        self.address = peer_address(transport, self.config)
+        self.address = peer_address(transport, self.app)
         if len(self.connections) > self.edge.max_connections and not self._evict_idle(
             self.connections
         ):

@@ -62,7 +62,7 @@ class EdgeWebSocketProtocol(WebSocketsSansIOProtocol):
         super().connection_made(transport)
         self.least_unsent = 1 << 62  # bytes not yet sent, the least seen by `send_prepared`
         self.book = address_book(self.app_state)
-        self.address = peer_address(transport, self.config)
+        self.address = peer_address(transport, self.app)
         self.book.add(self.address, self)
 
     def connection_lost(self, exc: Exception | None) -> None:
