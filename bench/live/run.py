@@ -73,6 +73,7 @@ FLOOR_CHANNEL = "bench_live_floor"
 LIVE_CHANNEL = "arch_stats_live"
 MARGIN_MS = 5.0  # live p99 (most subscribers) ≤ floor p99 + this
 POST_P50_MS = 1.5  # a hand-entered shot → its shot.created frame, p50 (issue 13)
+BOARD_VS_CEILING = 2.0  # POST /shot → board frames, p99 ≤ this × the simplest writer's (18)
 VIEW_MM = 1300.0
 CENTRE_MM = VIEW_MM / 2
 WARMUP_SHOTS = 20
@@ -300,6 +301,19 @@ async def open_session(conn: Connection, archer: Archer) -> tuple[UUID, UUID]:
             CENTRE_MM,
         )
     return session_id, target_id
+
+
+async def make_club(conn: Connection, archers: list[Archer]) -> UUID:
+    """A club with the first archer as owner and the others as members (one transaction)."""
+    async with conn.transaction():
+        club_id: UUID = await conn.fetchval(
+            "INSERT INTO club (name) VALUES ($1) RETURNING id", f"Bench {secrets.token_hex(3)}"
+        )
+        await conn.executemany(
+            "INSERT INTO club_member (club_id, archer_id, role) VALUES ($1, $2, $3)",
+            [(club_id, a.id, "owner" if i == 0 else "member") for i, a in enumerate(archers)],
+        )
+    return club_id
 
 
 async def remove_archer(conn: Connection, archer: Archer) -> None:
@@ -810,6 +824,171 @@ async def measure_ceiling_post(
     return _post_result(labels, posted, got, cpu)
 
 
+@dataclass(frozen=True, slots=True)
+class FanResult:
+    """Hand-entered shots (one POST at a time) → their frame at N WebSocket clients."""
+
+    clients: int
+    every: Latency  # every client's receipt
+    last: Latency  # the last receipt of each shot
+    cpu_ms_per_shot: dict[str, float]
+
+
+async def _posted_to_clients(
+    dsn: str,
+    *,
+    port: int,
+    server_pid: int,
+    receiver_args: list[str],
+    token: str | None,
+    path: str,
+    headers: str,
+    body: Callable[[int], tuple[int, bytes]],
+    clients: int,
+    shots: int,
+    rate: float,
+    label: str,
+    env: dict[str, str],
+) -> FanResult:
+    """`_paced_posts` to `path` while `clients` WebSocket clients (`receiver_args`, keyed by
+    the shot's `landed_at`) receive each post's frame."""
+    conn = await migrations.connect(dsn)
+    receiver = Receiver(
+        [*receiver_args, f"--clients={clients}"],
+        {**env, "BENCH_LIVE_TOKEN": token or ""},  # the ceiling asks for none
+        (shots + WARMUP_SHOTS) / rate + 180,
+    )
+    try:
+        await receiver.start()
+        pg_pids = [r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity")]
+        meter = CpuMeter(
+            {
+                "server": lambda: [server_pid],
+                "clients": lambda: [receiver.pid or 0],
+                "poster": lambda: [os.getpid()],
+                "postgres": lambda: pg_pids,
+            }
+        )
+        posted, last_key = await _paced_posts(
+            conn, port, path=path, headers=headers, count=shots, rate=rate, meter=meter, body=body
+        )
+        cpu, _, _ = meter.stop()
+        report = await receiver.stop(last_key, GRACE_S)
+    finally:
+        await receiver.kill()
+        await conn.close()
+    got = [dict(c) for c in report["clients"]]
+    every = [(g[k] - t) * 1000 for g in got for k, t in posted.sent.items() if k in g]
+    missing = sum(k not in g for g in got for k in posted.sent)
+    last = {k: max(g[k] for g in got) for k in posted.sent if all(k in g for g in got)}
+    return FanResult(
+        clients=clients,
+        every=Latency(f"{label}: every receipt", every, missing),
+        last=latencies(f"{label}: last receipt per shot", posted.sent, last),
+        cpu_ms_per_shot={name: sec * 1000 / len(posted.sent) for name, sec in cpu.items()},
+    )
+
+
+def _shot_body(
+    session_id: UUID, target_id: UUID | None, rng: random.Random
+) -> Callable[[int], tuple[int, bytes]]:
+    """A hand-entered shot (or the ceiling's row), keyed by the `landed_at` it carries."""
+
+    def body(_i: int) -> tuple[int, bytes]:
+        key = now_us()
+        row: dict[str, Any] = {
+            "session_id": str(session_id),
+            "x_mm": CENTRE_MM + rng.gauss(0, 80),
+            "y_mm": CENTRE_MM + rng.gauss(0, 80),
+            "landed_at": at_us(key).isoformat(),
+        }
+        if target_id is None:
+            row["score"] = 9  # the ceiling's row: the server scores nothing
+        else:
+            row["target_id"] = str(target_id)
+        return key, orjson.dumps(row)
+
+    return body
+
+
+async def measure_board_post(
+    dsn: str,
+    *,
+    port: int,
+    server_pid: int,
+    archer: Archer,
+    viewers: int,
+    shots: int,
+    rate: float,
+    deflate: bool,
+    env: dict[str, str],
+) -> FanResult:
+    """The archer enters shots by hand (POST /shot at `rate`) while `viewers` members' boards
+    of their club (all in one receiver process) watch: to each board's `board.shot.created`."""
+    conn = await migrations.connect(dsn)
+    try:
+        session_id, target_id = await open_session(conn, archer)
+        club_id = await make_club(conn, [archer])
+    finally:
+        await conn.close()
+    url = f"ws://{HOST}:{port}/api/v0/ws?club_id={club_id}"
+    return await _posted_to_clients(
+        dsn,
+        port=port,
+        server_pid=server_pid,
+        receiver_args=["ws", "--board", f"--url={url}", *([] if deflate else ["--no-deflate"])],
+        token=archer.token,
+        path="/api/v0/shot",
+        headers=f"Authorization: Bearer {archer.token}\r\n",
+        body=_shot_body(session_id, target_id, random.Random(viewers)),
+        clients=viewers,
+        shots=shots,
+        rate=rate,
+        label=f"POST /shot → board frame, {viewers:,} board viewers",
+        env=env,
+    )
+
+
+async def measure_ceiling_ws(
+    dsn: str,
+    *,
+    port: int,
+    server_pid: int,
+    subscribers: int,
+    shots: int,
+    rate: float,
+    deflate: bool,
+    env: dict[str, str],
+) -> FanResult:
+    """The simplest writer's live path to WebSocket clients: POST /write_notify of the ceiling
+    (a durable INSERT whose trigger NOTIFYs it) → its `/ws_notify` frame at each subscriber."""
+    from bench.api.ceiling import WRITE_NOTIFY_PATH, WRITE_TABLES, WS_NOTIFY_PATH
+
+    conn = await migrations.connect(dsn)
+    try:
+        await conn.execute(WRITE_TABLES)
+        session_id = uuid4()
+        await conn.execute("INSERT INTO bench_write_session (id) VALUES ($1)", session_id)
+    finally:
+        await conn.close()
+    url = f"ws://{HOST}:{port}{WS_NOTIFY_PATH}"
+    return await _posted_to_clients(
+        dsn,
+        port=port,
+        server_pid=server_pid,
+        receiver_args=["ws", f"--url={url}", *([] if deflate else ["--no-deflate"])],
+        token=None,
+        path=WRITE_NOTIFY_PATH,
+        headers="",
+        body=_shot_body(session_id, None, random.Random(subscribers)),
+        clients=subscribers,
+        shots=shots,
+        rate=rate,
+        label=f"ceiling: POST /write_notify → WebSocket frame, {subscribers} subscribers",
+        env=env,
+    )
+
+
 def _key(ts: datetime) -> int:
     return int(ts.timestamp()) * 1_000_000 + ts.microsecond
 
@@ -933,6 +1112,8 @@ def report(
     assembler: AssemblerResult | None,
     posts: list[PostResult] | None = None,
     ceilings: list[PostResult] | None = None,
+    boards: list[FanResult] | None = None,
+    ceiling_ws: list[FanResult] | None = None,
 ) -> tuple[list[str], list[bool]]:
     lines = [*header, ""]
     lines.append(
@@ -974,6 +1155,10 @@ def report(
         lines.append(post.commit.row())
         cpu = ", ".join(f"{k} {v:.2f}" for k, v in post.cpu_ms_per_shot.items())
         lines.append(f"  CPU ms per write: {cpu}")
+    for fan in [*(ceiling_ws or []), *(boards or [])]:
+        lines += ["", fan.every.row(), fan.last.row()]
+        cpu = ", ".join(f"{k} {v:.2f}" for k, v in fan.cpu_ms_per_shot.items())
+        lines.append(f"  CPU ms per shot: {cpu}")
     if assembler is not None:
         lines += ["", assembler.line().replace(" [PASS", "  [PASS").replace(" [FAIL", "  [FAIL")]
 
@@ -1022,6 +1207,20 @@ def report(
                 f"        (the ceiling's POST → NOTIFY p50 {b50:.2f} ms, same run: POST /shot → "
                 f"shot.created is {p50 / b50:.2f}× it, {p50 - b50:+.2f} ms)"
             )
+    if boards and ceiling_ws:
+        board = [v for b in boards for v in b.every.values]
+        base = [v for c in ceiling_ws for v in c.every.values]
+        missing = sum(b.every.missing for b in boards)
+        p99, b99 = percentile(board, 0.99), percentile(base, 0.99)
+        ok = p99 <= BOARD_VS_CEILING * b99 and not missing
+        verdicts.append(ok)
+        lines.append(
+            f"  {'PASS' if ok else 'FAIL'}  POST /shot → board frame at {boards[0].clients:,} "
+            f"board viewers, every receipt: p99 {p99:.2f} ms (target ≤ {BOARD_VS_CEILING:g} × "
+            f"the simplest writer's POST → NOTIFY → WebSocket at {ceiling_ws[0].clients} "
+            f"subscribers, p99 {b99:.2f} ms = {BOARD_VS_CEILING * b99:.2f} ms)"
+            f"{f'; {missing} receipts missing' if missing else ''}"
+        )
     if assembler is not None:
         verdicts.append(assembler.passed)
         lines.append(
@@ -1063,6 +1262,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--no-post-ceiling",
         action="store_true",
         help="skip the simplest writer's POST → NOTIFY measured after each POST /shot phase",
+    )
+    p.add_argument(
+        "--board-viewers",
+        type=int,
+        default=1000,
+        help="members' boards watching hand-entered shots (POST /shot → board frame), "
+        "measured between two runs of the simplest writer's POST → NOTIFY → WebSocket; 0: none",
+    )
+    p.add_argument(
+        "--ceiling-subscribers",
+        type=int,
+        default=100,
+        help="WebSocket clients of that simplest writer (default 100)",
     )
     p.add_argument(
         "--no-sensor",
@@ -1109,6 +1321,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.error("--subscribers: 1 to 1000 clients per phase")
     if not 0 < args.rate <= 200 or not 0 < args.duration <= 600 or args.events < 0:
         p.error("--rate in (0, 200], --duration in (0, 600], --events ≥ 0")
+    if not 0 <= args.board_viewers <= 2000 or not 1 <= args.ceiling_subscribers <= 1000:
+        p.error("--board-viewers 0 to 2,000, --ceiling-subscribers 1 to 1,000")
     return args
 
 
@@ -1126,6 +1340,8 @@ def main(argv: list[str] | None = None) -> int:
     lives: list[LiveResult] = []
     posts: list[PostResult] = []
     ceilings: list[PostResult] = []
+    boards: list[FanResult] = []
+    ceiling_ws: list[FanResult] = []
     assembler: AssemblerResult | None = None
     with ExitStack() as stack:
         stack.enter_context(runner)
@@ -1226,6 +1442,60 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     say(f"  p50 {result.to_frame.p50:.2f} ms, p99 {result.to_frame.p99:.2f} ms")
                     ceilings.append(result)
+            if args.board_viewers:
+                if ceiling is None:
+                    ceiling = ceiling_stack.enter_context(
+                        uvicorn_server(
+                            env,
+                            logs,
+                            factory="bench.api.ceiling:create_app",
+                            ready="/select1",
+                            name="ceiling",
+                        )
+                    )
+                # The simplest writer before and after: the baseline of the same minutes.
+                for phase in ("ceiling", "board", "ceiling"):
+                    if phase == "board":
+                        say(
+                            f"POST /shot → board frames, {args.board_viewers:,} board viewers: "
+                            f"{WARMUP_SHOTS} warm-up + {shots} shots at {args.rate:g}/s"
+                        )
+                        fan = runner.run(
+                            measure_board_post(
+                                dsn,
+                                port=port,
+                                server_pid=pid,
+                                archer=archer,
+                                viewers=args.board_viewers,
+                                shots=shots,
+                                rate=args.rate,
+                                deflate=not args.no_deflate,
+                                env=env,
+                            )
+                        )
+                        boards.append(fan)
+                    else:
+                        say(
+                            f"ceiling: POST /write_notify → WebSocket, "
+                            f"{args.ceiling_subscribers} subscribers"
+                        )
+                        fan = runner.run(
+                            measure_ceiling_ws(
+                                dsn,
+                                port=ceiling[0],
+                                server_pid=ceiling[1],
+                                subscribers=args.ceiling_subscribers,
+                                shots=shots,
+                                rate=args.rate,
+                                deflate=not args.no_deflate,
+                                env=env,
+                            )
+                        )
+                        ceiling_ws.append(fan)
+                    say(
+                        f"  every receipt p50 {fan.every.p50:.2f} ms, p99 {fan.every.p99:.2f} ms, "
+                        f"{fan.every.missing} missing"
+                    )
             ceiling_stack.close()
             for count in [] if args.no_sensor else args.subscriber_counts:
                 say(
@@ -1266,7 +1536,9 @@ def main(argv: list[str] | None = None) -> int:
         f"clients: websockets, one process{', no deflate' if args.no_deflate else ''}"
         f"{'; no stats.updated push (diagnostic)' if args.no_stats_push else ''}",
     ]
-    lines, verdicts = report(header, floors, lives, assembler, posts, ceilings)
+    lines, verdicts = report(
+        header, floors, lives, assembler, posts, ceilings, boards=boards, ceiling_ws=ceiling_ws
+    )
     print("\n".join(lines), flush=True)
     if args.json:
         args.json.write_text(
@@ -1306,6 +1578,24 @@ def main(argv: list[str] | None = None) -> int:
                             "cpu_ms_per_shot": p.cpu_ms_per_shot,
                         }
                         for p in posts
+                    ],
+                    "board_posts": [
+                        {
+                            "viewers": b.clients,
+                            "every": b.every.summary(),
+                            "last": b.last.summary(),
+                            "cpu_ms_per_shot": b.cpu_ms_per_shot,
+                        }
+                        for b in boards
+                    ],
+                    "ceiling_ws": [
+                        {
+                            "subscribers": c.clients,
+                            "every": c.every.summary(),
+                            "last": c.last.summary(),
+                            "cpu_ms_per_shot": c.cpu_ms_per_shot,
+                        }
+                        for c in ceiling_ws
                     ],
                     "post_ceilings": [
                         {
