@@ -82,6 +82,12 @@ class Samples:
     errors: int = 0
 
 
+@dataclass
+class Phase:
+    session: Samples = field(default_factory=Samples)
+    health: Samples = field(default_factory=Samples)
+
+
 async def _exchange(
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
 ) -> int:
@@ -462,7 +468,8 @@ async def cap_shape(port: int, stop: asyncio.Event) -> dict[str, Any]:
     return dict(out)
 
 
-Abuse = Callable[[asyncio.Event], Coroutine[Any, Any, dict[str, Any]]]
+# Runs until its event is set; then its figures, if it has any.
+Abuse = Callable[[asyncio.Event], Coroutine[Any, Any, dict[str, Any] | None]]
 
 
 async def run_shape(
@@ -478,7 +485,7 @@ async def run_shape(
             stop = asyncio.Event()
             task = asyncio.create_task(abuse(stop)) if phase is abused else None
             if task is not None:
-                await asyncio.sleep(3)  # the abuse under way
+                await asyncio.sleep(3)  # the abuse under way (slow: 120 connections open)
             say(f"{name}, round {n + 1}/{rounds}: {label} window, {window:g} s")
             until = loop.time() + window
             await asyncio.gather(
@@ -486,20 +493,14 @@ async def run_shape(
                 measure(port, "/api/health", None, until, phase.health),
             )
             stop.set()
-            if task is not None:
-                figures.append(await task)
+            if task is not None and (figure := await task) is not None:
+                figures.append(figure)
     return quiet, abused, figures
 
 
 def report_shape(name: str, quiet: Phase, abused: Phase, figures: list[dict[str, Any]]) -> bool:
     print(f"\n{name}")
-    for label, pick in (("GET /session/{id}", "session"), ("GET /api/health", "health")):
-        for phase_name, phase in (("quiet", quiet), ("abused", abused)):
-            s: Samples = getattr(phase, pick)
-            print(
-                f"  {label:26} {phase_name:7} {len(s.ms):>6} {percentile(s.ms, 0.5):>8.2f} "
-                f"{percentile(s.ms, 0.99):>8.2f} {s.errors:>7}"
-            )
+    report_rows(quiet, abused)
     for n, figure in enumerate(figures, 1):
         print(f"  abused window {n}: " + ", ".join(f"{k} {v}" for k, v in figure.items()))
     p99 = percentile(abused.session.ms, 0.99)
@@ -515,36 +516,14 @@ def report_shape(name: str, quiet: Phase, abused: Phase, figures: list[dict[str,
 # --- the run -------------------------------------------------------------------------------
 
 
-@dataclass
-class Phase:
-    session: Samples = field(default_factory=Samples)
-    health: Samples = field(default_factory=Samples)
-
-
 async def run(port: int, victim: Seeded, abuser: Seeded, rounds: int, window: float) -> None:
-    quiet, abused = Phase(), Phase()
-    loop = asyncio.get_running_loop()
-    session_path = f"{API}/session/{victim.session_72}"
-    for n in range(rounds):
-        for name, phase in (("quiet", quiet), ("abused", abused)):
-            stop = asyncio.Event()
-            abuser_task = None
-            if phase is abused:
-                abuser_task = asyncio.create_task(abuse(port, abuser, stop))
-                await asyncio.sleep(3)  # all 120 connections open and trickling
-            say(f"round {n + 1}/{rounds}: {name} window, {window:g} s")
-            until = loop.time() + window
-            await asyncio.gather(
-                measure(port, session_path, victim.token, until, phase.session),
-                measure(port, "/api/health", None, until, phase.health),
-            )
-            stop.set()
-            if abuser_task is not None:
-                await abuser_task
+    quiet, abused, _ = await run_shape(
+        port, victim, lambda stop: abuse(port, abuser, stop), rounds, window, "slow"
+    )
     report(quiet, abused)
 
 
-def report(quiet: Phase, abused: Phase) -> None:
+def report_rows(quiet: Phase, abused: Phase) -> None:
     print(f"{'request':28} {'phase':7} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
     for label, pick in (("GET /session/{id}", "session"), ("GET /api/health", "health")):
         for name, phase in (("quiet", quiet), ("abused", abused)):
@@ -553,6 +532,10 @@ def report(quiet: Phase, abused: Phase) -> None:
                 f"{label:28} {name:7} {len(s.ms):>6} {percentile(s.ms, 0.5):>8.2f} "
                 f"{percentile(s.ms, 0.99):>8.2f} {s.errors:>7}"
             )
+
+
+def report(quiet: Phase, abused: Phase) -> None:
+    report_rows(quiet, abused)
     print("\ntargets (under abuse):")
     for label, s, limit in (
         ("GET /session/{id}", abused.session, SESSION_P99_MS),

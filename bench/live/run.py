@@ -22,11 +22,17 @@ shared by the processes of this machine):
    (`shot.created_at`), → the shot's NOTIFY at a bare LISTEN connection here, → the first
    and the last WebSocket receipt; plus the CPU each process spent per shot;
 3. the assembler's throughput on a burst of 10,000 events (`bench.live.assembler`), with
-   the server stopped (it would hold the assembler's lock).
+   the server stopped (it would hold the assembler's lock);
+4. (`--board-viewers`, 1,000 by default) hand-entered shots (POST /shot at --rate, one at a
+   time) watched by that many members' club boards (`?club_id=`, one receiver process) →
+   each board's `board.shot.created`, between two runs of the simplest writer's live path to
+   --ceiling-subscribers (100) WebSocket clients: the ceiling's POST /write_notify → its
+   NOTIFY → its `/ws_notify` frame (bench/api/ceiling.py), timed the same way.
 
 Prints a table and the issue's targets as PASS/FAIL: live p99 with the most subscribers
-(every receipt) within 5 ms of the floor's p99; assembler ≥ 2,000 events/s. Progress goes to
-stderr. See bench/live/README.md.
+(every receipt) within 5 ms of the floor's p99; assembler ≥ 2,000 events/s; board frames at
+1,000 viewers, p99 of every receipt ≤ 2 × the simplest writer's at 100 subscribers (issue 18).
+Progress goes to stderr. See bench/live/README.md.
 """
 
 from __future__ import annotations
@@ -705,59 +711,31 @@ async def measure_post(
     """One subscriber; one shot per POST /shot at `rate`, over one keep-alive connection, as
     a phone entering arrows by hand. Timed from the moment the request is written."""
     conn = await migrations.connect(dsn)
-    session_id, target_id = await open_session(conn, archer)
-    url = f"ws://{HOST}:{port}/api/v0/ws?session_id={session_id}"
-    args = ["ws", f"--url={url}", "--clients=1"]
-    if not deflate:
-        args.append("--no-deflate")
-    receiver = Receiver(
-        args, {**env, "BENCH_LIVE_TOKEN": archer.token}, (shots + WARMUP_SHOTS) / rate + 180
-    )
-    rng = random.Random(7)
-
-    def body(_i: int) -> tuple[int, bytes]:
-        key = now_us()  # the frame's landed_at
-        shot = {
-            "session_id": str(session_id),
-            "target_id": str(target_id),
-            "x_mm": CENTRE_MM + rng.gauss(0, 80),
-            "y_mm": CENTRE_MM + rng.gauss(0, 80),
-            "landed_at": at_us(key).isoformat(),
-        }
-        return key, orjson.dumps(shot)
-
     try:
-        await receiver.start()
-        pg_pids = [r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity")]
-        meter = CpuMeter(
-            {
-                "server": lambda: [server_pid],
-                "client": lambda: [receiver.pid or 0],
-                "poster": lambda: [os.getpid()],
-                "postgres": lambda: pg_pids,
-            }
-        )
-        posted, last_key = await _paced_posts(
-            conn,
-            port,
-            path="/api/v0/shot",
-            headers=f"Authorization: Bearer {archer.token}\r\n",
-            count=shots,
-            rate=rate,
-            meter=meter,
-            body=body,
-        )
-        cpu, _, _ = meter.stop()
-        report = await receiver.stop(last_key, GRACE_S)
+        session_id, target_id = await open_session(conn, archer)
     finally:
-        await receiver.kill()
         await conn.close()
+    url = f"ws://{HOST}:{port}/api/v0/ws?session_id={session_id}"
+    posted, got, cpu = await _posts_to_clients(
+        dsn,
+        port=port,
+        server_pid=server_pid,
+        receiver_args=["ws", f"--url={url}", *([] if deflate else ["--no-deflate"])],
+        clients=1,
+        token=archer.token,
+        path="/api/v0/shot",
+        headers=f"Authorization: Bearer {archer.token}\r\n",
+        body=_shot_body(session_id, target_id, random.Random(7)),
+        shots=shots,
+        rate=rate,
+        env=env,
+    )
     labels = (
         "POST /shot sent → shot.created, 1 subscriber",
         "  POST /shot sent → its answer",
         "  answer at the poster → shot.created at the subscriber",
     )
-    return _post_result(labels, posted, dict(report["clients"][0]), cpu)
+    return _post_result(labels, posted, got[0], cpu)
 
 
 async def measure_ceiling_post(
@@ -834,24 +812,24 @@ class FanResult:
     cpu_ms_per_shot: dict[str, float]
 
 
-async def _posted_to_clients(
+async def _posts_to_clients(
     dsn: str,
     *,
     port: int,
     server_pid: int,
     receiver_args: list[str],
+    clients: int,
     token: str | None,
     path: str,
     headers: str,
     body: Callable[[int], tuple[int, bytes]],
-    clients: int,
     shots: int,
     rate: float,
-    label: str,
     env: dict[str, str],
-) -> FanResult:
+) -> tuple[_Posted, list[dict[int, float]], dict[str, float]]:
     """`_paced_posts` to `path` while `clients` WebSocket clients (`receiver_args`, keyed by
-    the shot's `landed_at`) receive each post's frame."""
+    the shot's `landed_at`) receive each post's frame: the posts, each client's arrivals by
+    key, and the CPU seconds spent."""
     conn = await migrations.connect(dsn)
     receiver = Receiver(
         [*receiver_args, f"--clients={clients}"],
@@ -877,12 +855,17 @@ async def _posted_to_clients(
     finally:
         await receiver.kill()
         await conn.close()
-    got = [dict(c) for c in report["clients"]]
+    return posted, [dict(c) for c in report["clients"]], cpu
+
+
+def _fan_result(
+    label: str, posted: _Posted, got: list[dict[int, float]], cpu: dict[str, float]
+) -> FanResult:
     every = [(g[k] - t) * 1000 for g in got for k, t in posted.sent.items() if k in g]
     missing = sum(k not in g for g in got for k in posted.sent)
     last = {k: max(g[k] for g in got) for k in posted.sent if all(k in g for g in got)}
     return FanResult(
-        clients=clients,
+        clients=len(got),
         every=Latency(f"{label}: every receipt", every, missing),
         last=latencies(f"{label}: last receipt per shot", posted.sent, last),
         cpu_ms_per_shot={name: sec * 1000 / len(posted.sent) for name, sec in cpu.items()},
@@ -932,21 +915,21 @@ async def measure_board_post(
     finally:
         await conn.close()
     url = f"ws://{HOST}:{port}/api/v0/ws?club_id={club_id}"
-    return await _posted_to_clients(
+    posted, got, cpu = await _posts_to_clients(
         dsn,
         port=port,
         server_pid=server_pid,
         receiver_args=["ws", "--board", f"--url={url}", *([] if deflate else ["--no-deflate"])],
+        clients=viewers,
         token=archer.token,
         path="/api/v0/shot",
         headers=f"Authorization: Bearer {archer.token}\r\n",
         body=_shot_body(session_id, target_id, random.Random(viewers)),
-        clients=viewers,
         shots=shots,
         rate=rate,
-        label=f"POST /shot → board frame, {viewers:,} board viewers",
         env=env,
     )
+    return _fan_result(f"POST /shot → board frame, {viewers:,} board viewers", posted, got, cpu)
 
 
 async def measure_ceiling_ws(
@@ -972,21 +955,22 @@ async def measure_ceiling_ws(
     finally:
         await conn.close()
     url = f"ws://{HOST}:{port}{WS_NOTIFY_PATH}"
-    return await _posted_to_clients(
+    posted, got, cpu = await _posts_to_clients(
         dsn,
         port=port,
         server_pid=server_pid,
         receiver_args=["ws", f"--url={url}", *([] if deflate else ["--no-deflate"])],
+        clients=subscribers,
         token=None,
         path=WRITE_NOTIFY_PATH,
         headers="",
         body=_shot_body(session_id, None, random.Random(subscribers)),
-        clients=subscribers,
         shots=shots,
         rate=rate,
-        label=f"ceiling: POST /write_notify → WebSocket frame, {subscribers} subscribers",
         env=env,
     )
+    label = f"ceiling: POST /write_notify → WebSocket frame, {subscribers} subscribers"
+    return _fan_result(label, posted, got, cpu)
 
 
 def _key(ts: datetime) -> int:
@@ -1454,44 +1438,43 @@ def main(argv: list[str] | None = None) -> int:
                         )
                     )
                 # The simplest writer before and after: the baseline of the same minutes.
+                fans: dict[str, tuple[str, Callable[[], Any], list[FanResult]]] = {
+                    "ceiling": (
+                        f"ceiling: POST /write_notify → WebSocket, "
+                        f"{args.ceiling_subscribers} subscribers",
+                        lambda: measure_ceiling_ws(
+                            dsn,
+                            port=ceiling[0],
+                            server_pid=ceiling[1],
+                            subscribers=args.ceiling_subscribers,
+                            shots=shots,
+                            rate=args.rate,
+                            deflate=not args.no_deflate,
+                            env=env,
+                        ),
+                        ceiling_ws,
+                    ),
+                    "board": (
+                        f"POST /shot → board frames, {args.board_viewers:,} board viewers",
+                        lambda: measure_board_post(
+                            dsn,
+                            port=port,
+                            server_pid=pid,
+                            archer=archer,
+                            viewers=args.board_viewers,
+                            shots=shots,
+                            rate=args.rate,
+                            deflate=not args.no_deflate,
+                            env=env,
+                        ),
+                        boards,
+                    ),
+                }
                 for phase in ("ceiling", "board", "ceiling"):
-                    if phase == "board":
-                        say(
-                            f"POST /shot → board frames, {args.board_viewers:,} board viewers: "
-                            f"{WARMUP_SHOTS} warm-up + {shots} shots at {args.rate:g}/s"
-                        )
-                        fan = runner.run(
-                            measure_board_post(
-                                dsn,
-                                port=port,
-                                server_pid=pid,
-                                archer=archer,
-                                viewers=args.board_viewers,
-                                shots=shots,
-                                rate=args.rate,
-                                deflate=not args.no_deflate,
-                                env=env,
-                            )
-                        )
-                        boards.append(fan)
-                    else:
-                        say(
-                            f"ceiling: POST /write_notify → WebSocket, "
-                            f"{args.ceiling_subscribers} subscribers"
-                        )
-                        fan = runner.run(
-                            measure_ceiling_ws(
-                                dsn,
-                                port=ceiling[0],
-                                server_pid=ceiling[1],
-                                subscribers=args.ceiling_subscribers,
-                                shots=shots,
-                                rate=args.rate,
-                                deflate=not args.no_deflate,
-                                env=env,
-                            )
-                        )
-                        ceiling_ws.append(fan)
+                    title, measure, results = fans[phase]
+                    say(f"{title}: {WARMUP_SHOTS} warm-up + {shots} shots at {args.rate:g}/s")
+                    fan: FanResult = runner.run(measure())
+                    results.append(fan)
                     say(
                         f"  every receipt p50 {fan.every.p50:.2f} ms, p99 {fan.every.p99:.2f} ms, "
                         f"{fan.every.missing} missing"

@@ -18,60 +18,13 @@ class BoardClub(_Out):
     name: str
 
 
-class BoardFace(_Out):
-    target_id: UUID
-    face_index: int
-    face_type: str
-
-
-class BoardShot(_Out):
-    """A shot as the board shows it: where it landed on its spot (mm, y up) and its score."""
-
-    seq: int
-    end_no: int
-    end_place: int | None
-    target_id: UUID
-    face_index: int | None
-    spot_index: int | None
-    dx_mm: float | None
-    dy_mm: float | None
-    score: int
-    is_x: bool
-    is_miss: bool
-    label: str
-    landed_at: datetime | None
-
-
-class BoardEntry(_Out):
-    """A member shooting now: their open session, faces and shots so far."""
-
-    key: UUID  # the session's id (a public link's board has opaque keys instead)
-    session_id: UUID
-    archer_id: UUID
-    name: str
-    bowstyle: str
-    round_code: str | None
-    distance_m: float
-    is_indoor: bool
-    arrows_per_end: int
-    started_at: datetime
-    faces: list[BoardFace]
-    shots: list[BoardShot]
-
-
-class BoardOut(_Out):
-    club: BoardClub
-    read_only: bool
-    role: Literal["owner", "coach", "member"] | None
-    archers: list[BoardEntry]
-
-
-class PublicBoardClub(_Out):
-    name: str
-
-
 class PublicBoardFace(_Out):
     face_type: str
+
+
+class BoardFace(PublicBoardFace):
+    target_id: UUID
+    face_index: int
 
 
 class PublicBoardShot(_Out):
@@ -89,16 +42,53 @@ class PublicBoardShot(_Out):
     dy_mm: float | None
 
 
-class PublicBoardEntry(_Out):
-    """A member shooting now, as a public link shows them: no id, no time."""
+class BoardShot(PublicBoardShot):
+    """A shot as the members' board shows it: also which target, face and spot it hit, and
+    when it landed."""
 
-    key: str = Field(description="This session's key on this link's board (opaque, per link).")
+    target_id: UUID
+    face_index: int | None
+    spot_index: int | None
+    landed_at: datetime | None
+
+
+class _Shooting(_Out):
+    """Who is shooting what, as every board shows it."""
+
     name: str
     bowstyle: str
     round_code: str | None
     distance_m: float
     is_indoor: bool
     arrows_per_end: int
+
+
+class BoardEntry(_Shooting):
+    """A member shooting now: their open session, faces and shots so far."""
+
+    key: UUID  # the session's id (a public link's board has opaque keys instead)
+    session_id: UUID
+    archer_id: UUID
+    started_at: datetime
+    faces: list[BoardFace]
+    shots: list[BoardShot]
+
+
+class BoardOut(_Out):
+    club: BoardClub
+    read_only: bool
+    role: Literal["owner", "coach", "member"] | None
+    archers: list[BoardEntry]
+
+
+class PublicBoardClub(_Out):
+    name: str
+
+
+class PublicBoardEntry(_Shooting):
+    """A member shooting now, as a public link shows them: no id, no time."""
+
+    key: str = Field(description="This session's key on this link's board (opaque, per link).")
     faces: list[PublicBoardFace]
     shots: list[PublicBoardShot]
 
