@@ -85,6 +85,7 @@ class EdgeWebSocketProtocol(WebSocketsSansIOProtocol):
         unsent = self.transport.get_write_buffer_size()
         self.least_unsent = min(self.least_unsent, unsent)
         if unsent > self.least_unsent + SLOW_BYTES:
+            self.logger.info("WebSocket dropped: %d bytes not read (too slow)", unsent)
             self.conn.send_close(*TOO_SLOW)
             self.transport.write(b"".join(self.conn.data_to_send()))
             self.close_sent = True
