@@ -54,6 +54,7 @@ from arch_stats.core import migrations
 from bench.api.load import HOST
 from bench.api.run import database, server_env, uvicorn_process
 from bench.api.seed import Seeded, seed
+from bench.live.run import process_cpu
 
 API = "/api/v0"
 CSV_HEADER = b"session_id,session_start,location,distance_m,arrow,seq,end_no,x_mm,y_mm\n"
@@ -370,12 +371,14 @@ async def frames_shape(port: int, pid: int, path: str, stop: asyncio.Event) -> d
     }
 
 
-async def arrows(port: int, shooter: Seeded, stop: asyncio.Event) -> dict[str, Any]:
-    """The shooter's arrows, one POST /shot at a time at ARROWS_PER_S, until `stop`."""
+async def arrows(port: int, pid: int, shooter: Seeded, stop: asyncio.Event) -> dict[str, Any]:
+    """The shooter's arrows, one POST /shot at a time at ARROWS_PER_S, until `stop`; and the
+    server's CPU per arrow meanwhile (its fan-out to every viewer included)."""
     rng = random.Random(18)
     reader, writer = await asyncio.open_connection(HOST, port)
     loop = asyncio.get_running_loop()
     start, posted, failed = loop.time(), 0, 0
+    cpu_before = process_cpu(pid) or 0.0
     try:
         while not stop.is_set():
             body = orjson.dumps(
@@ -399,7 +402,12 @@ async def arrows(port: int, shooter: Seeded, stop: asyncio.Event) -> dict[str, A
                 await asyncio.wait_for(stop.wait(), max(delay, 0))
     finally:
         writer.close()
-    return {"arrows posted": posted, "arrows failed": failed}
+    cpu_ms = ((process_cpu(pid) or cpu_before) - cpu_before) * 1000 / max(posted, 1)
+    return {
+        "arrows posted": posted,
+        "arrows failed": failed,
+        "server CPU ms per arrow": round(cpu_ms, 1),
+    }
 
 
 class ViewerProcess:
@@ -599,7 +607,7 @@ async def board_shape(
             ready = await viewers.start()
             say(f"  viewers: {ready}")
             results = await run_shape(
-                port, victim, lambda stop: arrows(port, shooter, stop),
+                port, victim, lambda stop: arrows(port, pid, shooter, stop),
                 args.rounds, args.window, "viewers",
             )  # fmt: skip
             done = await viewers.stop()
