@@ -926,6 +926,24 @@ async def wait_for_assembler(dsn: str, within: float = 30.0) -> None:
 # --- report ----------------------------------------------------------------------------------
 
 
+def _live_rows(live: LiveResult) -> list[str]:
+    lines = ["", live.every.row()]
+    if live.subscribers > 1:
+        lines.append(live.last.row())
+        lines.append(live.first.row())
+    for part in (live.to_tx, live.to_notify, live.notify_to_first, live.notify_to_last):
+        if live.subscribers > 1 or part is not live.notify_to_last:
+            lines.append(part.row())
+    cpu = ", ".join(f"{k} {v:.2f}" for k, v in live.cpu_ms_per_shot.items())
+    lines.append(
+        f"  CPU ms per shot: {cpu}; machine busy {live.machine_busy:.0%} "
+        f"(other work {live.other_load:.0%}); "
+        f"{live.frames:,} frames received (every type)"
+        f"{'' if live.deflate else '; permessage-deflate off'}"
+    )
+    return lines
+
+
 def report(
     header: list[str],
     floors: list[Latency],
@@ -949,21 +967,7 @@ def report(
     if len(floors) > 1:
         lines.append(floor_all.row())
     for live in lives:
-        lines.append("")
-        lines.append(live.every.row())
-        if live.subscribers > 1:
-            lines.append(live.last.row())
-            lines.append(live.first.row())
-        for part in (live.to_tx, live.to_notify, live.notify_to_first, live.notify_to_last):
-            if live.subscribers > 1 or part is not live.notify_to_last:
-                lines.append(part.row())
-        cpu = ", ".join(f"{k} {v:.2f}" for k, v in live.cpu_ms_per_shot.items())
-        lines.append(
-            f"  CPU ms per shot: {cpu}; machine busy {live.machine_busy:.0%} "
-            f"(other work {live.other_load:.0%}); "
-            f"{live.frames:,} frames received (every type)"
-            f"{'' if live.deflate else '; permessage-deflate off'}"
-        )
+        lines += _live_rows(live)
     for post in posts or []:
         lines += ["", post.to_frame.row(), post.to_answer.row(), post.after_answer.row()]
         lines.append(post.commit.row())
