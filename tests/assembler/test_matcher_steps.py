@@ -117,7 +117,8 @@ def test_make_shots_makes_one_shot_per_release_and_uses_each_event_once() -> Non
     identify, engage = ev("arrow_identified", 0), ev("arrow_engaged", 0.5)
     r1, r2 = ev("arrow_released", 2), ev("arrow_released", 6)
     landing = ev("arrow_landed", 7)
-    shots = make_shots([r1, r2], {r2.id: landing}, [engage], [identify], RULES)
+    shots, used = make_shots([r1, r2], {r2.id: landing}, [engage], [identify], RULES)
+    assert used == {e.id for e in (identify, engage, r1, r2, landing)}
     assert shots == [
         MatchedShot(r1, engage, identify, None),  # a miss, with its arrow
         MatchedShot(r2, None, None, landing),  # the engage is r1's: a hit without arrow

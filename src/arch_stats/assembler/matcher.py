@@ -30,6 +30,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Literal
 from uuid import UUID
 
@@ -97,9 +98,8 @@ def match(events: Sequence[Event], rules: Rules, now: datetime | None) -> Match:
 
     landing_of, unassigned = assign_landings(releases, landings, rules.landing_window)
     decided, undecided = decided_releases(releases, landing_of, rules.landing_window, clock)
-    shots = make_shots(decided, landing_of, engages, identifies, rules)
+    shots, used = make_shots(decided, landing_of, engages, identifies, rules)
 
-    used = {e.id for shot in shots for e in shot.events}
     left = Leftovers()
     hold_back(undecided, landing_of, rules.landing_window, clock, left)
     settle_landings(unassigned, clock, left)
@@ -204,10 +204,10 @@ def make_shots(
     engages: list[Event],
     identifies: list[Event],
     rules: Rules,
-) -> list[MatchedShot]:
+) -> tuple[list[MatchedShot], set[int]]:
     """Exactly one shot per decided release, in release order: with its landing, or a miss
     without one; with its engage and identification when there are any. No event is part of
-    two shots."""
+    two shots. Returns the shots and the ids of their events."""
     used: set[int] = set()
     shots: list[MatchedShot] = []
     for release in decided:
@@ -216,7 +216,7 @@ def make_shots(
         shot = MatchedShot(release, engage, identify, landing_of.get(release.id))
         used.update(e.id for e in shot.events)
         shots.append(shot)
-    return shots
+    return shots, used
 
 
 def hold_back(
@@ -317,5 +317,4 @@ def _latest(events: list[Event], ts: datetime) -> Event | None:
     return events[i] if i >= 0 else None
 
 
-def _ts(event: Event) -> datetime:
-    return event.ts
+_ts = attrgetter("ts")
