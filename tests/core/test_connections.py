@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -104,6 +105,54 @@ async def test_431_reaches_a_client_that_goes_on_sending_its_headers(edge: Serve
     answer = await read_until_closed(reader, timeout=15)
     writer.close()
     assert status_of(answer) == 431
+
+
+def statuses(answer: bytes) -> list[int]:
+    return [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", answer)]
+
+
+def post_with_body(size: int) -> bytes:
+    body = b'{"notes": "' + b"x" * size + b'"}'
+    return (
+        b"POST /api/v0/session HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+    ) + body
+
+
+async def test_pipelined_bodies_over_64_kib_in_one_read_are_not_headers(edge: Served) -> None:
+    """Three posts of 30 KB and the start of a fourth request in one write: the read holds
+    more than 64 KiB, ending inside the fourth request's headers; every request is answered
+    in order (no 431), and nothing is logged as an error."""
+    reader, writer = await open_raw(edge.port)
+    writer.write(post_with_body(30_000) * 3 + b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    await writer.drain()
+    await asyncio.sleep(0.5)
+    writer.write(b"Connection: close\r\n\r\n")
+    await writer.drain()
+    answer = await read_until_closed(reader, timeout=15)
+    writer.close()
+    assert statuses(answer) == [401, 401, 401, 200]
+    assert '"level":"ERROR"' not in edge.log_text()
+
+
+async def test_pipelined_request_with_headers_too_large_431_after_the_ones_before(
+    edge: Served,
+) -> None:
+    """A request whose headers pass 64 KiB, pipelined after a post: the post is answered,
+    then the 431, then the connection is closed; no error in the log."""
+    reader, writer = await open_raw(edge.port)
+    writer.write(
+        post_with_body(1_000)
+        + b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + b"".join(b"X-Filler-%d: %s\r\n" % (n, b"b" * 1000) for n in range(70))
+        + b"\r\n"
+    )
+    with contextlib.suppress(ConnectionError):
+        await writer.drain()
+    answer = await read_until_closed(reader, timeout=15)
+    writer.close()
+    assert statuses(answer) == [401, 431]
+    assert '"level":"ERROR"' not in edge.log_text()
 
 
 async def test_slow_bodies_hold_no_slot_and_are_cut_with_408(edge: Served) -> None:
