@@ -155,6 +155,22 @@ async def test_pipelined_request_with_headers_too_large_431_after_the_ones_befor
     assert '"level":"ERROR"' not in edge.log_text()
 
 
+async def test_two_host_headers_400_whichever_comes_first(edge: Served) -> None:
+    """RFC 9112 §3.2: more than one Host is a 400, so that nothing reads one name where
+    something else read another (the allowed-hosts check, the links the server hands out)."""
+    for hosts in ((b"127.0.0.1", b"evil.example"), (b"evil.example", b"127.0.0.1")):
+        reader, writer = await open_raw(edge.port)
+        writer.write(
+            b"GET /api/health HTTP/1.1\r\n"
+            + b"".join(b"Host: %s\r\n" % host for host in hosts)
+            + b"Connection: close\r\n\r\n"
+        )
+        answer = await read_until_closed(reader, timeout=15)
+        writer.close()
+        assert status_of(answer) == 400, answer
+        assert b"more than one Host header" in answer
+
+
 async def test_slow_bodies_hold_no_slot_and_are_cut_with_408(edge: Served) -> None:
     """Six logins trickling a 100,000-byte body one byte every 0.5 s, with 2 slots: health
     and the web UI still answer, and each slow body gets a 408 at its deadline."""

@@ -72,13 +72,15 @@ class BodyRule:
 
 
 class _Head:
-    """What the middleware reads from a request's headers, once (the last of repeated ones)."""
+    """What the middleware reads from a request's headers, once (the last of repeated ones;
+    a request with more than one Host is refused, so that every reader of it agrees)."""
 
-    __slots__ = ("chunked", "headers", "length", "media_type", "request_id")
+    __slots__ = ("chunked", "headers", "hosts", "length", "media_type", "request_id")
 
     def __init__(self, scope: Scope) -> None:
         self.headers: dict[bytes, bytes] = dict(scope["headers"])
         headers = self.headers
+        self.hosts = sum(1 for name, _ in scope["headers"] if name == b"host")
         request_id = None
         candidate = headers.get(b"x-request-id")
         if candidate is not None:
@@ -163,6 +165,8 @@ class RequestContextMiddleware:
         await self.app(scope, receive, send)
 
     def _refusal(self, scope: Scope, head: _Head) -> tuple[int, str] | None:
+        if head.hosts > 1:  # RFC 9112 §3.2: a server MUST answer 400
+            return 400, "more than one Host header"
         host = head.headers.get(b"host")
         if host not in self._hosts_seen:
             if not self.allowed_hosts.allows(host.decode("latin-1") if host is not None else None):
