@@ -17,7 +17,7 @@ from tests.serve_process import Served, open_raw, read_until_closed, serve, stat
 
 SLOW_LOGIN = (
     b"POST /api/v0/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-    b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
+    b"Content-Type: application/json\r\nContent-Length: 60000\r\n\r\n{"
 )
 
 
@@ -172,8 +172,8 @@ async def test_two_host_headers_400_whichever_comes_first(edge: Served) -> None:
 
 
 async def test_slow_bodies_hold_no_slot_and_are_cut_with_408(edge: Served) -> None:
-    """Six logins trickling a 100,000-byte body one byte every 0.5 s, with 2 slots: health
-    and the web UI still answer, and each slow body gets a 408 at its deadline."""
+    """Six logins trickling a 60,000-byte body (under the limit) one byte every 0.5 s, with 2
+    slots: health and the web UI still answer, and each slow body gets a 408 at its deadline."""
     conns = [await open_raw(edge.port) for _ in range(6)]
 
     async def trickle(writer: asyncio.StreamWriter) -> None:
