@@ -1,11 +1,13 @@
 """Abuse benchmark: does one account (and a crowd of anonymous clients) stall everyone else?
 
-    .venv/bin/python -m bench.abuse.run [--rounds 3] [--window 5]
+    .venv/bin/python -m bench.abuse.run [--rounds 3] [--window 5] [--shape slow|json-list]
 
 Serves Arch Stats as `bench.api` does (uvicorn with `serve`'s options, an embedded PostgreSQL
 in a temporary directory, or --database-url), seeds two archers (bench/api/seed.py), then
 measures the other archer's `GET /session/{id}` and `GET /api/health` in windows that
-alternate between quiet and abused. While abused, the abusing account keeps open
+alternate between quiet and abused by one shape of abuse.
+
+`slow` (the default): the abusing account keeps open
 
 * 10 trickling imports: `POST /import/shots.csv`, the CSV header line, then a byte every 2 s;
 * 10 stalled exports: `GET /export/shots.csv`, 16 KB read, then nothing read (a small
@@ -13,7 +15,12 @@ alternate between quiet and abused. While abused, the abusing account keeps open
 
 and 100 anonymous slow bodies: `POST /auth/login` declaring 100,000 bytes, a byte every 2 s.
 A connection the server ends (a 429 for the second import of the account, a 408) is opened
-again 2 s later. Targets (issue 11): under abuse, p99
+again 2 s later.
+
+`json-list`: two clients of the abusing account post a megabyte JSON list `[1,1,…]`, each
+the next as soon as the last is answered, to `POST /shot` and `POST /sensor/event` in turn.
+
+Targets (issues 11 and 18): under abuse, p99
 of `GET /session/{id}` < 100 ms and of `/api/health` < 50 ms, and no failed request.
 127.0.0.1 only; bounded in time (≈ rounds × (2 × window + 3) s after the set-up).
 """
@@ -27,9 +34,12 @@ import socket
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import httpx
 
 from arch_stats.core import migrations
 from bench.api.load import HOST
@@ -211,6 +221,52 @@ async def abuse(port: int, abuser: Seeded, stop: asyncio.Event) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+MEGABYTE_LIST = b"[" + b",".join([b"1"] * 500_000) + b"]"
+
+
+async def json_lists(port: int, abuser: Seeded, stop: asyncio.Event) -> None:
+    """Two clients post the megabyte list over and over, to POST /shot and POST /sensor/event
+    in turn (a new connection when the server closes one, as it does after a 413)."""
+    async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}") as http:
+        r = await http.post(
+            f"{API}/auth/token",
+            json={"name": "abuse"},
+            headers={"Authorization": f"Bearer {abuser.token}"},
+        )
+        device = r.json()["data"]["token"]
+
+    def post(path: str, token: str) -> bytes:
+        return (
+            f"POST {API}{path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(MEGABYTE_LIST)}\r\n\r\n"
+        ).encode() + MEGABYTE_LIST
+
+    requests = (post("/shot", abuser.token), post("/sensor/event", device))
+
+    async def client() -> None:
+        turn = 0
+        while not stop.is_set():
+            conn = None
+            with contextlib.suppress(OSError, asyncio.IncompleteReadError, ValueError):
+                conn = await asyncio.open_connection(HOST, port)
+                while not stop.is_set():
+                    turn += 1
+                    await _exchange(*conn, requests[turn % 2])
+            if conn is not None:
+                conn[1].close()
+
+    tasks = [asyncio.create_task(client()) for _ in range(2)]
+    await stop.wait()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+Shape = Callable[[int, Seeded, asyncio.Event], Coroutine[Any, Any, None]]
+SHAPES: dict[str, Shape] = {"slow": abuse, "json-list": json_lists}
+
+
 # --- the run -------------------------------------------------------------------------------
 
 
@@ -220,7 +276,9 @@ class Phase:
     health: Samples = field(default_factory=Samples)
 
 
-async def run(port: int, victim: Seeded, abuser: Seeded, rounds: int, window: float) -> None:
+async def run(
+    port: int, victim: Seeded, abuser: Seeded, rounds: int, window: float, shape: Shape = abuse
+) -> None:
     quiet, abused = Phase(), Phase()
     loop = asyncio.get_running_loop()
     session_path = f"{API}/session/{victim.session_72}"
@@ -229,8 +287,8 @@ async def run(port: int, victim: Seeded, abuser: Seeded, rounds: int, window: fl
             stop = asyncio.Event()
             abuser_task = None
             if phase is abused:
-                abuser_task = asyncio.create_task(abuse(port, abuser, stop))
-                await asyncio.sleep(3)  # all 120 connections open and trickling
+                abuser_task = asyncio.create_task(shape(port, abuser, stop))
+                await asyncio.sleep(3)  # the abuse under way (slow: 120 connections open)
             say(f"round {n + 1}/{rounds}: {name} window, {window:g} s")
             until = loop.time() + window
             await asyncio.gather(
@@ -280,6 +338,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="quiet/abused pairs (default 3)")
     parser.add_argument("--window", type=float, default=5.0, help="seconds measured per window")
     parser.add_argument("--database-url", help="a disposable database (default: embedded)")
+    parser.add_argument("--shape", choices=SHAPES, default="slow", help="the abuse (default slow)")
     args = parser.parse_args(argv)
     if not 1 <= args.rounds <= 20 or not 1 <= args.window <= 60:
         parser.error("--rounds 1..20, --window 1..60 s: this benchmark is bounded")
@@ -296,7 +355,11 @@ def main(argv: list[str] | None = None) -> int:
         with uvicorn_server(
             "arch-stats", "bench.api.serve:create_app", env, "/api/ready", logs
         ) as port:
-            asyncio.run(asyncio.wait_for(run(port, victim, abuser, args.rounds, args.window), 600))
+            say(f"abuse: {args.shape}")
+            shape = SHAPES[args.shape]
+            asyncio.run(
+                asyncio.wait_for(run(port, victim, abuser, args.rounds, args.window, shape), 600)
+            )
     return 0
 
 

@@ -49,10 +49,12 @@ from arch_stats.live.hub import LiveHub
 from arch_stats.live.revocation import close_on_revocation
 from arch_stats.live.router import router as live_router
 from arch_stats.live.stats_push import StatsPusher
+from arch_stats.sensors import schemas as sensors_schemas
 from arch_stats.sensors.router import router as sensors_router
 from arch_stats.sessions import hot as sessions_hot
 from arch_stats.sessions.router import router as sessions_router
 from arch_stats.shots import hot as shots_hot
+from arch_stats.shots import schemas as shots_schemas
 from arch_stats.shots import service as shots_service
 from arch_stats.shots import writer as shot_writer
 from arch_stats.shots.router import router as shots_router
@@ -199,6 +201,9 @@ def create_app(
             f"{API_PREFIX}/import/shots.csv": BodyRule(
                 settings.import_max_bytes, media_type="text/csv", buffered=False
             ),
+            # Batches: as many items as the route takes, and no more than that.
+            f"{API_PREFIX}/shot": BodyRule.batch(shots_schemas.MAX_BATCH),
+            f"{API_PREFIX}/sensor/event": BodyRule.batch(sensors_schemas.MAX_EVENTS),
         },
         body_timeout=settings.body_timeout_seconds,
         body_min_rate=settings.body_min_rate,

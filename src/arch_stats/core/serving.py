@@ -6,7 +6,9 @@ httptools protocol is extended here (`EdgeHttpProtocol`, named in `UVICORN["http
 
 - a headers deadline (`HEADERS_TIMEOUT_SECONDS`, from the connection's first byte or its
   opening): a silent connection is closed, one part-way through its headers gets a 408;
-- a bound on the size of a request's headers (431 beyond `MAX_HEADER_BYTES`);
+- a bound on the size of a request's headers (431 beyond `MAX_HEADER_BYTES`), counted for
+  each request as the parser reads it (the bodies of requests pipelined before it are not
+  its headers); the requests before it on the connection are answered first;
 - a cap on open connections per process (`MAX_CONNECTIONS`, by default what the open-file limit
   leaves after the database pool and files): at the cap, the connection idle the longest (no
   request in flight) is closed to make room, and when none is idle the newcomer is answered
@@ -148,8 +150,14 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self.timeout_keep_alive = self.edge.keep_alive_timeout  # type: ignore[assignment]
         self.idle_since = time.monotonic()
         self.in_headers = False
+        # The current request's header bytes: its target and header lines as the parser
+        # reports them, and the reads since its last report (a line longer than a read).
         self.header_bytes = 0
+        self.unreported = 0
+        self.reported = False  # the parser reported part of the headers during this read
         self.lingering = False
+        # An answer kept for when the requests before it on this connection are answered.
+        self.refusal: bytes | None = None
         self.headers_timer: asyncio.TimerHandle | None = None
         if len(self.connections) > self.edge.max_connections and not self._evict_idle():
             self._refuse()
@@ -211,33 +219,80 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         if self.in_headers:  # part of a request came: say why it is closed
-            self.transport.write(_HEADERS_TIMEOUT)
-        self.transport.close()
+            self._refuse_request(_HEADERS_TIMEOUT)
+        else:
+            self.transport.close()
+
+    def _refuse_request(self, answer: bytes) -> None:
+        """Answer the request being read with `answer` and close; the client's requests
+        before it on this connection (pipelined) are answered first, in order."""
+        self._cancel_headers_timer()
+        self.lingering = True
+        if self.busy():
+            self.refusal = answer
+        else:
+            self._answer_and_close(answer)
 
     def data_received(self, data: bytes) -> None:
         if self.lingering:
             return
+        self.reported = False
         super().data_received(data)
-        if self.in_headers and not self.transport.is_closing():
-            self.header_bytes += len(data)
-            if self.header_bytes > self.edge.max_header_bytes:
-                self._cancel_headers_timer()
-                self._answer_and_close(_HEADERS_TOO_LARGE)
+        if self.in_headers and not self.lingering and not self.transport.is_closing():
+            # A read in which the parser reported nothing is all inside one header line;
+            # in one that it did, what follows its last report is counted with the next.
+            self.unreported = 0 if self.reported else self.unreported + len(data)
+            if self.header_bytes + self.unreported > self.edge.max_header_bytes:
+                self._refuse_request(_HEADERS_TOO_LARGE)
+
+    # The parser's callbacks (during `data_received`): nothing more is taken in once the
+    # connection is being closed.
 
     def on_message_begin(self) -> None:
+        if self.lingering:
+            return
         super().on_message_begin()
         self.in_headers = True
-        self.header_bytes = 0
+        self.header_bytes = self.unreported = 0
+        self.reported = True
         self._arm_headers_timer()
 
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        self._header_part(len(url))
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)
+        self._header_part(len(name) + len(value) + 4)  # ": " and CRLF
+
+    def _header_part(self, size: int) -> None:
+        self.header_bytes += size
+        self.unreported = 0
+        self.reported = True
+
     def on_headers_complete(self) -> None:
+        if self.lingering:
+            return
         self.in_headers = False
         self._cancel_headers_timer()
+        if self.header_bytes > self.edge.max_header_bytes:
+            self._refuse_request(_HEADERS_TOO_LARGE)
+            return
         super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self.lingering:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if not self.lingering:
+            super().on_message_complete()
 
     def on_response_complete(self) -> None:
         self.idle_since = time.monotonic()
         super().on_response_complete()
+        if self.refusal is not None and not self.busy():
+            self._answer_and_close(self.refusal)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_headers_timer()

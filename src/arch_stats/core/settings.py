@@ -53,7 +53,12 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     access_log: bool = Field(default=True, description="One JSON log line per HTTP request.")
     token_lifetime_hours: int = Field(default=24 * 30, ge=1)
-    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_body_bytes: int = Field(
+        default=65_536,
+        ge=1024,
+        description="Largest JSON body of a route that takes no batch (posts of shots and of "
+        "sensor events take what their batch holds).",
+    )
     import_max_bytes: int = Field(
         default=64 * 1_048_576,
         ge=1024,

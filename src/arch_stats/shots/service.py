@@ -19,7 +19,6 @@ from arch_stats.shots.spots import spot_value
 from arch_stats.shots.target_cache import TargetCache
 from arch_stats.shots.writer import SessionWriter
 
-MAX_BATCH = 500
 # A page of a session's shots (GET /session/{id}/shot): by default, and at most.
 DEFAULT_PAGE = 1000
 MAX_PAGE = 10_000
@@ -126,8 +125,6 @@ async def create(
     """
     if not shots:
         raise InvalidInput("body: an empty list has no shots")
-    if len(shots) > MAX_BATCH:
-        raise InvalidInput(f"body: at most {MAX_BATCH} shots per request")
     ids = chosen_ids(archer_id, shots, idempotency_key)
     try:
         return Created(await _create(conn, archer_id, shots, ids, max_shots))
