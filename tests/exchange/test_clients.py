@@ -178,6 +178,67 @@ async def test_client_gone_during_the_import_stops_it_nothing_written_logged_as_
     assert await db.fetchval("SELECT count(*) FROM exchange_lease") == 0
 
 
+async def test_database_gone_during_an_import_frees_the_lease_within_the_retry_after(
+    db: Connection,
+    migrated: str,
+    client: httpx.AsyncClient,
+    archer: ArcherCtx,
+    other: ArcherCtx,
+    story: Story,
+) -> None:
+    """PostgreSQL drops every connection mid-import and refuses new ones for a while (as a
+    restart does): the import fails with 503, and once the database answers again the
+    account's next import is accepted within the Retry-After its 429 announced."""
+    import asyncpg
+
+    body = (await export(client, archer)).encode()
+    name = await db.fetchval("SELECT current_database()")
+    blocker = await asyncpg.connect(migrated)
+    tx = blocker.transaction()
+    await tx.start()
+    await blocker.execute("LOCK TABLE session IN SHARE ROW EXCLUSIVE MODE")
+    waiting = (
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO session %'"
+    )
+    # A database may not refuse connections to itself: this is said from another one.
+    admin = await asyncpg.connect(migrated, database="postgres")
+    closed = False
+    try:
+        importing = asyncio.create_task(post_csv(client, other, body))
+        await wait_for(lambda: _positive(db, waiting), "the import waits on the lock")
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        closed = True
+        await db.execute(
+            """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+               WHERE datname = current_database() AND pid NOT IN (pg_backend_pid(), $1)""",
+            blocker.get_server_pid(),
+        )
+        failed = await importing
+        assert failed.status_code == 503, failed.text
+        # The lease could not be let go while the database was away.
+        assert await db.fetchval("SELECT count(*) FROM exchange_lease") == 1
+    finally:
+        if closed:
+            await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        await admin.close()
+        await tx.rollback()
+        await blocker.close()
+    refused = await post_csv(client, other, HEADER_LINE)
+    if refused.status_code == 429:
+        announced = int(refused.headers["retry-after"])
+        await wait_for(
+            lambda: _zero(db, "SELECT count(*) FROM exchange_lease"),
+            "the lease let go",
+            seconds=announced,
+        )
+    else:
+        assert refused.status_code == 200, refused.text
+    again = await post_csv(client, other, body)
+    assert again.status_code == 200, again.text
+    assert again.json()["data"]["shots_created"] == 7
+
+
 async def _positive(db: Connection, sql: str) -> bool:
     return bool(await db.fetchval(sql))
 
