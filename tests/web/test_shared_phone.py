@@ -41,6 +41,15 @@ async def kept_caches(page: Page) -> list[str]:
     return sorted(n for n in names if n.startswith("arch-stats-api"))
 
 
+async def nothing_of_a_on_its_live_page(page: Page, ra: Range, heading: str, name: str) -> None:
+    """B opens A's live page: `heading`, no face, nothing of A's (screenshot `name`)."""
+    await page.goto(f"/app/sessions/{ra.session_id}/live")
+    await expect(page.locator("main h1")).to_have_text(heading)
+    await expect(page.locator("svg.target")).to_have_count(0)
+    await expect(page.locator("main")).not_to_contain_text(A_FIELD)
+    await screenshot(page, f"shared-phone-{name}.png")
+
+
 async def test_the_next_archer_on_a_phone_never_sees_the_first_ones_sessions(
     phone: Phone,
     web: WebServer,
@@ -100,11 +109,7 @@ async def test_the_next_archer_on_a_phone_never_sees_the_first_ones_sessions(
     await expect(page.locator("main")).not_to_contain_text(A_FIELD)
     await expect(page.locator("main .error-box")).to_be_visible()
     await screenshot(page, "shared-phone-b-offline-sessions.png")
-    await page.goto(f"/app/sessions/{ra.session_id}/live")
-    await expect(page.locator("main h1")).to_have_text("Something went wrong")
-    await expect(page.locator("svg.target")).to_have_count(0)
-    await expect(page.locator("main")).not_to_contain_text(A_FIELD)
-    await screenshot(page, "shared-phone-b-offline-a-live.png")
+    await nothing_of_a_on_its_live_page(page, ra, "Something went wrong", "b-offline-a-live")
 
     # Online, the same: B's sessions only, and A's live page is not found for B.
     await page.context.set_offline(False)
@@ -112,11 +117,7 @@ async def test_the_next_archer_on_a_phone_never_sees_the_first_ones_sessions(
     await expect(page.locator("main")).to_contain_text(B_FIELD)
     await expect(page.locator("main")).not_to_contain_text(A_FIELD)
     await screenshot(page, "shared-phone-b-sessions.png")
-    await page.goto(f"/app/sessions/{ra.session_id}/live")
-    await expect(page.locator("main h1")).to_have_text("Not found")
-    await expect(page.locator("svg.target")).to_have_count(0)
-    await expect(page.locator("main")).not_to_contain_text(A_FIELD)
-    await screenshot(page, "shared-phone-b-a-live.png")
+    await nothing_of_a_on_its_live_page(page, ra, "Not found", "b-a-live")
     assert await kept_caches(page) == [f"arch-stats-api:{b.id}"]
 
     # B signs out; A signs in again on the phone, and A's arrow goes to A's session.

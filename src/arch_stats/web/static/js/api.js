@@ -49,10 +49,13 @@ export function account() {
 export async function useAccount(me, { signedIn = false } = {}) {
   const id = me ? me.id : null;
   const before = account();
-  if (id !== before || signedIn) {
-    // First the name, then the copies: an answer still on its way is no longer kept.
+  const changed = id !== before || signedIn;
+  if (changed || !id) {
     claim = null;
     unclaimed.length = 0;
+  }
+  if (changed) {
+    // First the name, then the copies: an answer still on its way is no longer kept.
     thisTabsAccount = id;
     try {
       if (id) localStorage.setItem(ACCOUNT, id);
