@@ -222,8 +222,8 @@ class Outbox {
     return this.flushing;
   }
 
-  /** Whether this tab may send for its archer: the device's account is still theirs
-   * (another tab may have signed someone else in meanwhile). */
+  // Whether this tab may send for its archer: the device's account is still theirs (another
+  // tab may have signed someone else in meanwhile).
   #ours() {
     return Boolean(this.archerId) && account() === this.archerId;
   }
