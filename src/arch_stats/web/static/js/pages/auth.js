@@ -30,7 +30,7 @@ export async function signinPage(ctx) {
       errors.show(null);
       try {
         const data = await post("/auth/login", { email: email.value.trim(), password: password.value }, { quiet401: true });
-        ctx.setMe(data.archer);
+        await ctx.setMe(data.archer, { signedIn: true });
         ctx.navigate(safeNext(ctx.query), { replace: true });
       } catch (err) {
         errors.show(err);
@@ -94,7 +94,7 @@ export async function signupPage(ctx) {
       try {
         await post("/auth/register", body);
         const data = await post("/auth/login", { email: body.email, password: body.password }, { quiet401: true });
-        ctx.setMe(data.archer);
+        await ctx.setMe(data.archer, { signedIn: true });
         ctx.navigate(safeNext(ctx.query), { replace: true });
       } catch (err) {
         errors.show(err);

@@ -804,7 +804,8 @@ export async function livePage(ctx) {
       outbox.flush();
     }
     if (state === "closed" && detail === "unauthorised") {
-      ctx.navigate(`/app/signin?next=${encodeURIComponent(location.pathname)}`, { replace: true });
+      // The sign-in ended (here or on another device): nothing of this account stays shown.
+      ctx.setMe(null).then(() => ctx.navigate(`/app/signin?next=${encodeURIComponent(location.pathname)}`, { replace: true }));
     }
   }
 
