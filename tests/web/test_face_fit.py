@@ -31,12 +31,22 @@ ESSENTIALS = (
 NINE_MM = 25.0  # from a spot's centre: in its 9 (the 40 cm face's 10 reaches 20 mm, its 9 40 mm)
 
 
-async def indoor(client: httpx.AsyncClient, make_archer: MakeArcher, face: str) -> Range:
-    """A WA 18 m triple-spot session scored by hand: the server lays the face out in its view."""
-    archer = await make_archer()
-    return await make_range(
-        client, archer, face=face, view=None, distance=18.0, per_end=3, round_code="wa18_triple"
+async def open_indoor(
+    page: Page, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher, face: str
+) -> Range:
+    """The live page of a WA 18 m triple-spot session scored by hand (the server lays the face
+    out in its view)."""
+    r = await make_range(
+        client,
+        await make_archer(),
+        face=face,
+        view=None,
+        distance=18.0,
+        per_end=3,
+        round_code="wa18_triple",
     )
+    await open_live(page, web, r)
+    return r
 
 
 async def open_live(page: Page, web: WebServer, r: Range) -> None:
@@ -105,8 +115,7 @@ async def test_a_triple_spot_fits_a_phone_with_the_end_and_no_scroll(
     phone: Phone, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher
 ) -> None:
     for face, name in ((VERTICAL, "vertical"), (TRIANGULAR, "triangular")):
-        r = await indoor(client, make_archer, face)
-        await open_live(phone.page, web, r)
+        await open_indoor(phone.page, web, client, make_archer, face)
         await assert_fits(phone.page, 3)
         await screenshot(phone.page, f"phone-triple-{name}.png")
     assert not phone.console.unexpected()
@@ -117,8 +126,7 @@ async def test_a_triple_spot_fits_a_laptop_and_a_click_scores_on_each_spot(
 ) -> None:
     await page.set_viewport_size(LAPTOP)
     for face, name in ((TRIANGULAR, "triangular"), (VERTICAL, "vertical")):
-        r = await indoor(client, make_archer, face)
-        await open_live(page, web, r)
+        r = await open_indoor(page, web, client, make_archer, face)
         await assert_fits(page, 3)
         await screenshot(page, f"laptop-triple-{name}.png")
     # On the vertical one, a click in the 9 of each spot: stored on that spot, scored 9.
@@ -134,8 +142,7 @@ async def test_a_touch_on_each_spot_of_the_vertical_triple_shows_that_spot_and_s
     phone: Phone, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher
 ) -> None:
     page, finger = phone.page, phone.finger
-    r = await indoor(client, make_archer, VERTICAL)
-    await open_live(page, web, r)
+    r = await open_indoor(page, web, client, make_archer, VERTICAL)
     centres = await spot_centres(client, r)
     loupe = page.locator(".loupe")
     for k, (x_mm, y_mm) in enumerate(centres):
@@ -196,8 +203,7 @@ async def test_a_swipe_on_the_face_records_nothing_and_scrolls_nothing(
     phone: Phone, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher
 ) -> None:
     page, finger = phone.page, phone.finger
-    r = await indoor(client, make_archer, VERTICAL)
-    await open_live(page, web, r)
+    r = await open_indoor(page, web, client, make_archer, VERTICAL)
     top, middle, bottom = await spot_centres(client, r)
     for start_mm, step in ((top, 30), (middle, -30)):  # down from the top spot, up from the middle
         x, y = await screen_point(page, *start_mm)
@@ -226,8 +232,7 @@ async def test_a_quick_flick_records_nothing_and_a_slide_after_a_look_records_wh
     phone: Phone, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher
 ) -> None:
     page, finger = phone.page, phone.finger
-    r = await indoor(client, make_archer, VERTICAL)
-    await open_live(page, web, r)
+    r = await open_indoor(page, web, client, make_archer, VERTICAL)
     _, middle, _ = await spot_centres(client, r)
     x, y = await screen_point(page, *middle)
     path = [(x, y - 30), (x, y), (x, y + 30)]  # 60 px, the same each time; only the pace differs
@@ -271,8 +276,7 @@ async def test_a_phone_held_sideways_opens_the_live_page_at_its_top(
 ) -> None:
     page = phone.page
     await page.set_viewport_size({"width": 844, "height": 390})
-    r = await indoor(client, make_archer, VERTICAL)
-    await open_live(page, web, r)
+    await open_indoor(page, web, client, make_archer, VERTICAL)
     # The rows below the face do not fit beside a whole face: the page still opens at its
     # top (choosing the next arrow scrolls its row sideways only), every spot in view.
     assert await scroll_top(page) == 0
