@@ -84,7 +84,7 @@ export async function signupPage(ctx) {
       ? h(
           "p",
           { class: "invite-note" },
-          "Your account joins the club that invited you as it is made. If the invite no longer works, ask the club for a new one, or ",
+          "Your account joins the club that invited you as it is made, sharing your sessions with its coaches (you can turn that off at once on the Clubs page). If the invite no longer works, ask the club for a new one, or ",
           h("a", { href: "/app/signup" }, "create your account without it"),
           ".",
         )
