@@ -98,9 +98,9 @@ async def test_an_admin_cannot_take_over_another_admin_through_a_reset_link(
         early = await http.post(f"{API}/admin/archer/{archer.id}/reset-link")
         assert early.status_code == 201
         # The operator may.
-        r = await cli(migrated, "reset-link", second.email)
-        assert r.returncode == 0, r.stderr
-        body = {"token": token_of(r.stdout.strip()), "new_password": "operator-chose-this"}
+        done = await cli(migrated, "reset-link", second.email)
+        assert done.returncode == 0, done.stderr
+        body = {"token": token_of(done.stdout.strip()), "new_password": "operator-chose-this"}
         assert (await http.post(f"{API}/auth/password-reset", json=body)).status_code == 200
         # Granted: the link issued before no longer opens the account.
         assert (await cli(migrated, "grant", archer.email)).returncode == 0
