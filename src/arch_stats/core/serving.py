@@ -12,7 +12,12 @@ httptools protocol is extended here (`EdgeHttpProtocol`, named in `UVICORN["http
 - a cap on open connections per process (`MAX_CONNECTIONS`, by default what the open-file limit
   leaves after the database pool and files): at the cap, the connection idle the longest (no
   request in flight) is closed to make room, and when none is idle the newcomer is answered
-  503 with Retry-After and closed, before the process could run out of file descriptors.
+  503 with Retry-After and closed, before the process could run out of file descriptors;
+- a warning, once per process, at the first request whose forwarded headers (`X-Forwarded-For`,
+  `Forwarded`) are ignored: from a peer not trusted as a proxy (`serve --proxy-headers`,
+  `--forwarded-allow-ips`), or a trusted proxy's `Forwarded` alone (uvicorn reads only
+  `X-Forwarded-For`). Behind such a proxy every client has the proxy's address, and the limits
+  per address (registration, login) count them all as one.
 
 Body deadlines and the concurrency slot are in `core.middleware` (they need the path).
 The limits come from the app: its lifespan state carries `EdgeLimits` under `"edge"`.
@@ -21,12 +26,14 @@ The limits come from the app: its lifespan state carries `EdgeLimits` under `"ed
 from __future__ import annotations
 
 import asyncio
+import logging
 import resource
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 import orjson
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 if TYPE_CHECKING:
@@ -127,6 +134,53 @@ _REFUSED = _canned(
 _HEADERS_TIMEOUT = _canned(b"408 Request Timeout", "request headers not received in time")
 _HEADERS_TOO_LARGE = _canned(b"431 Request Header Fields Too Large", "request headers too large")
 
+log = logging.getLogger("arch_stats.serving")
+_FORWARDING: Final = (b"x-forwarded-for", b"forwarded")
+
+
+class _Forwarding:
+    """Forwarded headers this process ignores, said once (see the module's text)."""
+
+    warned = False
+
+    @staticmethod
+    def trusted(app: object, client: tuple[str, int] | None) -> bool:
+        """Whether uvicorn reads X-Forwarded-For from this peer (its proxy middleware, put
+        around the app by `proxy_headers`, trusts it)."""
+        return (
+            isinstance(app, ProxyHeadersMiddleware)
+            and client is not None
+            and client[0] in app.trusted_hosts
+        )
+
+    @classmethod
+    def note(cls, headers: list[tuple[bytes, bytes]], peer: str, trusted: bool) -> None:
+        sent = [name for name, _ in headers if name in _FORWARDING]
+        if not sent or (trusted and b"x-forwarded-for" in sent):
+            return
+        cls.warned = True
+        if trusted:
+            log.warning(
+                "the proxy %s sent Forwarded without X-Forwarded-For: only X-Forwarded-For "
+                "is read, so every client behind it has its address (%s) and the limits per "
+                "address (registration, login) count them as one. Configure the proxy to "
+                "send X-Forwarded-For. (Said once.)",
+                peer,
+                peer,
+            )
+            return
+        log.warning(
+            "a request from %s came with %s, which this server ignores: %s is not trusted as "
+            "a proxy. If it is your reverse proxy, every client behind it has its address "
+            "and the limits per address (registration, login) count them as one: run "
+            "`arch-stats serve --proxy-headers --forwarded-allow-ips %s`. If it is not, a "
+            "client sent the header and ignoring it is right. (Said once.)",
+            peer,
+            " and ".join(sorted({n.decode("latin-1").title() for n in sent})),
+            peer,
+            peer,
+        )
+
 
 class EdgeHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a headers deadline, a header size bound and a cap on
@@ -159,6 +213,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         # An answer kept for when the requests before it on this connection are answered.
         self.refusal: bytes | None = None
         self.headers_timer: asyncio.TimerHandle | None = None
+        self.forwarding_trusted = _Forwarding.trusted(self.config.loaded_app, self.client)
         if len(self.connections) > self.edge.max_connections and not self._evict_idle():
             self._refuse()
             return
@@ -278,6 +333,9 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         if self.header_bytes > self.edge.max_header_bytes:
             self._refuse_request(_HEADERS_TOO_LARGE)
             return
+        if not _Forwarding.warned:
+            peer = self.client[0] if self.client else "unknown"
+            _Forwarding.note(self.headers, peer, self.forwarding_trusted)
         super().on_headers_complete()
 
     def on_body(self, body: bytes) -> None:

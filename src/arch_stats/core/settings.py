@@ -182,7 +182,10 @@ class Settings(BaseSettings):
     )
     login_window_seconds: int = Field(default=300, ge=1)
     register_max_attempts: int = Field(
-        default=10, ge=1, description="Registrations allowed per client address, per window."
+        default=30,
+        ge=1,
+        description="Registrations allowed per client address, per window (registrations "
+        "with a working club invite code do not count).",
     )
     register_window_seconds: int = Field(default=3600, ge=1)
     password_hash_concurrency: int = Field(
