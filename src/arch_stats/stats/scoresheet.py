@@ -203,7 +203,6 @@ def count_columns(card: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 _STYLES = {
     "title": ParagraphStyle("title", fontName=LABEL_FONT, fontSize=15, leading=18),
-    "sub": ParagraphStyle("sub", fontName=NUMBER_FONT, fontSize=8, leading=10),
     "label": ParagraphStyle("label", fontName=LABEL_FONT, fontSize=8, leading=10),
     "value": ParagraphStyle("value", fontName=TEXT_FONT, fontSize=9.5, leading=12),
     "name": ParagraphStyle("name", fontName=TEXT_FONT, fontSize=13, leading=16),
