@@ -232,6 +232,8 @@ async def test_practice_sheet_without_round_parts(
     target = await new_target(client, archer, session_id, "wa_40")
     await shoot(client, archer, session_id, target, ["X", "10", "9", "8", "M", "7", "10"])
     card = await card_of(client, archer, session_id)
+    r = await fetch_sheet(client, archer, session_id, "?utc_offset_minutes=120")
+    assert r.headers["content-disposition"] == 'inline; filename="score-sheet-2026-05-02.pdf"'
     text = text_of(await sheet(client, archer, session_id, "?utc_offset_minutes=120"))
     assert "Score sheet · Practice session" in text
     assert line("Distance", "18 m").search(text)
