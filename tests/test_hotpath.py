@@ -21,7 +21,9 @@ from arch_stats.app import create_app
 from arch_stats.auth.deps import MAX_TOKEN_LENGTH
 from arch_stats.auth.tokens import COOKIE_NAME
 from arch_stats.core.hotpath import HotPath, HotRequest, hot_route, query_params
+from arch_stats.core.middleware import BodyRule
 from arch_stats.core.settings import Settings
+from arch_stats.shots.schemas import MAX_BATCH
 from tests.conftest import ArcherCtx
 
 API = "/api/v0"
@@ -461,9 +463,10 @@ async def test_hot_post_shot_answers_exactly_like_fastapi(
 
 
 async def test_hot_post_shot_body_over_the_limit_is_413(
-    client: httpx.AsyncClient, archer: ArcherCtx, settings: Settings
+    client: httpx.AsyncClient, archer: ArcherCtx
 ) -> None:
-    huge = b"[" + b" " * settings.max_body_bytes + b"]"
+    limit = BodyRule.batch(MAX_BATCH).limit  # the post's own: what 500 shots can take
+    huge = b"[" + b" " * limit + b"]"
 
     async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: the limit while reading
         for i in range(0, len(huge), 65536):
@@ -473,7 +476,7 @@ async def test_hot_post_shot_body_over_the_limit_is_413(
     await client.get(f"{API}/session", headers=archer.headers)  # the token is cached
     r = await client.post(f"{API}/shot", content=chunks(), headers=headers)
     assert r.status_code == 413
-    assert r.json()["errors"] == [f"request body larger than {settings.max_body_bytes} bytes"]
+    assert r.json()["errors"] == [f"request body larger than {limit} bytes"]
 
 
 async def test_hot_post_shot_sent_again_answers_exactly_like_fastapi(

@@ -1,25 +1,14 @@
 """Abuse benchmark: does one account (and a crowd of anonymous clients) stall everyone else?
 
     .venv/bin/python -m bench.abuse.run [--rounds 3] [--window 5]
-                                        [--shape slow|frames|viewers|cap]
+                                        [--shape slow|json-list|frames|viewers|cap]
 
 Serves Arch Stats as `bench.api` does (uvicorn with `serve`'s options, an embedded PostgreSQL
 in a temporary directory, or --database-url), seeds two archers (bench/api/seed.py), then
 measures the other archer's `GET /session/{id}` and `GET /api/health` in windows that
 alternate between quiet and abused by one shape of abuse.
 
-`frames`: 40 WebSockets on a club board's public link each send one 16 MiB binary frame as
-fast as the server takes it (again 2 s after the server closes one); figures: frames taken
-whole, frames cut short, the server's largest RSS. `viewers`: 2,000 anonymous viewers on two
-clubs' public links (1,000 each, from 100 loopback addresses, in a process of their own:
-bench/abuse/viewers.py), opened before the first window; while abused, the archer shown on
-both boards posts 10 arrows a second. `cap`: a server with MAX_CONNECTIONS=400, 415 slow
-bodies (as below) from one address, and a newcomer from another address every 0.2 s
-(GET /api/health on a new connection): how many are refused. These abusers come from
-127.0.0.2-4 and 127.1.x.y, the measured archer from 127.0.0.1; target (issue 18): the
-measured archer's GET /session/{id} p99 ≤ 100 ms and no failed request.
-
-`slow` (the default): while abused, the abusing account keeps open
+`slow` (the default): the abusing account keeps open
 
 * 10 trickling imports: `POST /import/shots.csv`, the CSV header line, then a byte every 2 s;
 * 10 stalled exports: `GET /export/shots.csv`, 16 KB read, then nothing read (a small
@@ -27,7 +16,23 @@ measured archer's GET /session/{id} p99 ≤ 100 ms and no failed request.
 
 and 100 anonymous slow bodies: `POST /auth/login` declaring 100,000 bytes, a byte every 2 s.
 A connection the server ends (a 429 for the second import of the account, a 408) is opened
-again 2 s later. Targets (issue 11): under abuse, p99
+again 2 s later.
+
+`json-list`: two clients of the abusing account post a megabyte JSON list `[1,1,…]`, each
+the next as soon as the last is answered, to `POST /shot` and `POST /sensor/event` in turn.
+
+`frames`: 40 WebSockets on a club board's public link each send one 16 MiB binary frame as
+fast as the server takes it (again 2 s after the server closes one); figures: frames taken
+whole, frames cut short, the server's largest RSS. `viewers`: 2,000 anonymous viewers on two
+clubs' public links (1,000 each, from 100 loopback addresses, in a process of their own:
+bench/abuse/viewers.py), opened before the first window; while abused, the archer shown on
+both boards posts 10 arrows a second. `cap`: a server with MAX_CONNECTIONS=400, 415 slow
+bodies (as `slow`'s) from one address, and a newcomer from another address every 0.2 s
+(GET /api/health on a new connection): how many are refused. These abusers come from
+127.0.0.2-4 and 127.1.x.y, the measured archer from 127.0.0.1; target (issue 18): the
+measured archer's GET /session/{id} p99 ≤ 100 ms and no failed request.
+
+Targets (issues 11 and 18): under abuse, p99
 of `GET /session/{id}` < 100 ms and of `/api/health` < 50 ms, and no failed request.
 127.0.0.1 only; bounded in time (≈ rounds × (2 × window + 3) s after the set-up).
 """
@@ -48,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 
 from arch_stats.core import migrations
@@ -239,6 +245,52 @@ async def abuse(port: int, abuser: Seeded, stop: asyncio.Event) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+MEGABYTE_LIST = b"[" + b",".join([b"1"] * 500_000) + b"]"
+
+
+async def json_lists(port: int, abuser: Seeded, stop: asyncio.Event) -> None:
+    """Two clients post the megabyte list over and over, to POST /shot and POST /sensor/event
+    in turn (a new connection when the server closes one, as it does after a 413)."""
+    async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}") as http:
+        r = await http.post(
+            f"{API}/auth/token",
+            json={"name": "abuse"},
+            headers={"Authorization": f"Bearer {abuser.token}"},
+        )
+        device = r.json()["data"]["token"]
+
+    def post(path: str, token: str) -> bytes:
+        return (
+            f"POST {API}{path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(MEGABYTE_LIST)}\r\n\r\n"
+        ).encode() + MEGABYTE_LIST
+
+    requests = (post("/shot", abuser.token), post("/sensor/event", device))
+
+    async def client() -> None:
+        turn = 0
+        while not stop.is_set():
+            conn = None
+            with contextlib.suppress(OSError, asyncio.IncompleteReadError, ValueError):
+                conn = await asyncio.open_connection(HOST, port)
+                while not stop.is_set():
+                    turn += 1
+                    await _exchange(*conn, requests[turn % 2])
+            if conn is not None:
+                conn[1].close()
+
+    tasks = [asyncio.create_task(client()) for _ in range(2)]
+    await stop.wait()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+Shape = Callable[[int, Seeded, asyncio.Event], Coroutine[Any, Any, None]]
+SHAPES: dict[str, Shape] = {"slow": abuse, "json-list": json_lists}
 
 
 # --- WebSocket frames, board viewers, the connection cap (issue 18) --------------------------
@@ -524,9 +576,11 @@ def report_shape(name: str, quiet: Phase, abused: Phase, figures: list[dict[str,
 # --- the run -------------------------------------------------------------------------------
 
 
-async def run(port: int, victim: Seeded, abuser: Seeded, rounds: int, window: float) -> None:
+async def run(
+    port: int, victim: Seeded, abuser: Seeded, rounds: int, window: float, shape: Shape = abuse
+) -> None:
     quiet, abused, _ = await run_shape(
-        port, victim, lambda stop: abuse(port, abuser, stop), rounds, window, "slow"
+        port, victim, lambda stop: shape(port, abuser, stop), rounds, window, "abuse"
     )
     report(quiet, abused)
 
@@ -578,7 +632,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--window", type=float, default=5.0, help="seconds measured per window")
     parser.add_argument("--database-url", help="a disposable database (default: embedded)")
     parser.add_argument(
-        "--shape", choices=("slow", *BOARD_SHAPES), default="slow", help="the abuse (default slow)"
+        "--shape", choices=(*SHAPES, *BOARD_SHAPES), default="slow", help="the abuse (default slow)"
     )
     args = parser.parse_args(argv)
     if not 1 <= args.rounds <= 20 or not 1 <= args.window <= 60:
@@ -640,8 +694,8 @@ def main(argv: list[str] | None = None) -> int:
             "arch-stats", "bench.api.serve:create_app", env, "/api/ready", logs
         ) as (port, pid):
             say(f"abuse: {args.shape}")
-            if args.shape == "slow":
-                work = run(port, victim, abuser, args.rounds, args.window)
+            if args.shape in SHAPES:
+                work = run(port, victim, abuser, args.rounds, args.window, SHAPES[args.shape])
             else:
                 work = board_shape(dsn, port, pid, victim, abuser, args)
             asyncio.run(asyncio.wait_for(work, 900))

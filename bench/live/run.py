@@ -973,6 +973,55 @@ async def measure_ceiling_ws(
     return _fan_result(label, posted, got, cpu)
 
 
+async def board_phases(
+    dsn: str,
+    args: argparse.Namespace,
+    *,
+    server: tuple[int, int],
+    ceiling: tuple[int, int],
+    archer: Archer,
+    shots: int,
+    env: dict[str, str],
+) -> tuple[list[FanResult], list[FanResult]]:
+    """POST /shot → board frames at --board-viewers, between two runs of the simplest writer
+    at --ceiling-subscribers (the baseline of the same minutes): the boards', the ceiling's."""
+    boards: list[FanResult] = []
+    ceilings: list[FanResult] = []
+    for phase in ("ceiling", "board", "ceiling"):
+        if phase == "board":
+            say(f"POST /shot → board frames, {args.board_viewers:,} board viewers")
+            fan = await measure_board_post(
+                dsn,
+                port=server[0],
+                server_pid=server[1],
+                archer=archer,
+                viewers=args.board_viewers,
+                shots=shots,
+                rate=args.rate,
+                deflate=not args.no_deflate,
+                env=env,
+            )
+            boards.append(fan)
+        else:
+            say(f"ceiling: POST /write_notify → WebSocket, {args.ceiling_subscribers} subscribers")
+            fan = await measure_ceiling_ws(
+                dsn,
+                port=ceiling[0],
+                server_pid=ceiling[1],
+                subscribers=args.ceiling_subscribers,
+                shots=shots,
+                rate=args.rate,
+                deflate=not args.no_deflate,
+                env=env,
+            )
+            ceilings.append(fan)
+        say(
+            f"  {WARMUP_SHOTS} warm-up + {shots} shots at {args.rate:g}/s; every receipt p50 "
+            f"{fan.every.p50:.2f} ms, p99 {fan.every.p99:.2f} ms, {fan.every.missing} missing"
+        )
+    return boards, ceilings
+
+
 def _key(ts: datetime) -> int:
     return int(ts.timestamp()) * 1_000_000 + ts.microsecond
 
@@ -1089,6 +1138,24 @@ async def wait_for_assembler(dsn: str, within: float = 30.0) -> None:
 # --- report ----------------------------------------------------------------------------------
 
 
+def _live_rows(live: LiveResult) -> list[str]:
+    lines = ["", live.every.row()]
+    if live.subscribers > 1:
+        lines.append(live.last.row())
+        lines.append(live.first.row())
+    for part in (live.to_tx, live.to_notify, live.notify_to_first, live.notify_to_last):
+        if live.subscribers > 1 or part is not live.notify_to_last:
+            lines.append(part.row())
+    cpu = ", ".join(f"{k} {v:.2f}" for k, v in live.cpu_ms_per_shot.items())
+    lines.append(
+        f"  CPU ms per shot: {cpu}; machine busy {live.machine_busy:.0%} "
+        f"(other work {live.other_load:.0%}); "
+        f"{live.frames:,} frames received (every type)"
+        f"{'' if live.deflate else '; permessage-deflate off'}"
+    )
+    return lines
+
+
 def report(
     header: list[str],
     floors: list[Latency],
@@ -1114,21 +1181,7 @@ def report(
     if len(floors) > 1:
         lines.append(floor_all.row())
     for live in lives:
-        lines.append("")
-        lines.append(live.every.row())
-        if live.subscribers > 1:
-            lines.append(live.last.row())
-            lines.append(live.first.row())
-        for part in (live.to_tx, live.to_notify, live.notify_to_first, live.notify_to_last):
-            if live.subscribers > 1 or part is not live.notify_to_last:
-                lines.append(part.row())
-        cpu = ", ".join(f"{k} {v:.2f}" for k, v in live.cpu_ms_per_shot.items())
-        lines.append(
-            f"  CPU ms per shot: {cpu}; machine busy {live.machine_busy:.0%} "
-            f"(other work {live.other_load:.0%}); "
-            f"{live.frames:,} frames received (every type)"
-            f"{'' if live.deflate else '; permessage-deflate off'}"
-        )
+        lines += _live_rows(live)
     for post in posts or []:
         lines += ["", post.to_frame.row(), post.to_answer.row(), post.after_answer.row()]
         lines.append(post.commit.row())
@@ -1325,7 +1378,7 @@ def main(argv: list[str] | None = None) -> int:
     posts: list[PostResult] = []
     ceilings: list[PostResult] = []
     boards: list[FanResult] = []
-    ceiling_ws: list[FanResult] = []
+    ceiling_ws: list[FanResult] = []  # the simplest writer's, before and after the boards
     assembler: AssemblerResult | None = None
     with ExitStack() as stack:
         stack.enter_context(runner)
@@ -1437,48 +1490,17 @@ def main(argv: list[str] | None = None) -> int:
                             name="ceiling",
                         )
                     )
-                # The simplest writer before and after: the baseline of the same minutes.
-                fans: dict[str, tuple[str, Callable[[], Any], list[FanResult]]] = {
-                    "ceiling": (
-                        f"ceiling: POST /write_notify → WebSocket, "
-                        f"{args.ceiling_subscribers} subscribers",
-                        lambda: measure_ceiling_ws(
-                            dsn,
-                            port=ceiling[0],
-                            server_pid=ceiling[1],
-                            subscribers=args.ceiling_subscribers,
-                            shots=shots,
-                            rate=args.rate,
-                            deflate=not args.no_deflate,
-                            env=env,
-                        ),
-                        ceiling_ws,
-                    ),
-                    "board": (
-                        f"POST /shot → board frames, {args.board_viewers:,} board viewers",
-                        lambda: measure_board_post(
-                            dsn,
-                            port=port,
-                            server_pid=pid,
-                            archer=archer,
-                            viewers=args.board_viewers,
-                            shots=shots,
-                            rate=args.rate,
-                            deflate=not args.no_deflate,
-                            env=env,
-                        ),
-                        boards,
-                    ),
-                }
-                for phase in ("ceiling", "board", "ceiling"):
-                    title, measure, results = fans[phase]
-                    say(f"{title}: {WARMUP_SHOTS} warm-up + {shots} shots at {args.rate:g}/s")
-                    fan: FanResult = runner.run(measure())
-                    results.append(fan)
-                    say(
-                        f"  every receipt p50 {fan.every.p50:.2f} ms, p99 {fan.every.p99:.2f} ms, "
-                        f"{fan.every.missing} missing"
+                boards, ceiling_ws = runner.run(
+                    board_phases(
+                        dsn,
+                        args,
+                        server=(port, pid),
+                        ceiling=ceiling,
+                        archer=archer,
+                        shots=shots,
+                        env=env,
                     )
+                )
             ceiling_stack.close()
             for count in [] if args.no_sensor else args.subscriber_counts:
                 say(

@@ -34,6 +34,7 @@ from arch_stats.board.fanout import ClubBoard
 from arch_stats.board.router import router as board_router
 from arch_stats.board.service import LINK_PREFIX as BOARD_LINK_PREFIX
 from arch_stats.clubs.router import router as clubs_router
+from arch_stats.clubs.service import INVITE_PATH
 from arch_stats.core import handlers
 from arch_stats.core.database import create_pool
 from arch_stats.core.guards import AllowedHosts, OriginPolicy
@@ -49,10 +50,12 @@ from arch_stats.live.hub import LiveHub
 from arch_stats.live.revocation import close_on_revocation
 from arch_stats.live.router import router as live_router
 from arch_stats.live.stats_push import StatsPusher
+from arch_stats.sensors import schemas as sensors_schemas
 from arch_stats.sensors.router import router as sensors_router
 from arch_stats.sessions import hot as sessions_hot
 from arch_stats.sessions.router import router as sessions_router
 from arch_stats.shots import hot as shots_hot
+from arch_stats.shots import schemas as shots_schemas
 from arch_stats.shots import service as shots_service
 from arch_stats.shots import writer as shot_writer
 from arch_stats.shots.router import router as shots_router
@@ -107,7 +110,9 @@ def create_app(
     if database_url is None:
         raise ValueError("no database: set DATABASE_URL or start through `arch-stats serve`")
 
-    redact_token_prefixes(PREFIX_LOGIN, PREFIX_SENSOR, PREFIX_RESET, BOARD_LINK_PREFIX)
+    # Secrets recognised by what comes before them: tokens by their prefix, an invite code by
+    # the join link's path.
+    redact_token_prefixes(PREFIX_LOGIN, PREFIX_SENSOR, PREFIX_RESET, BOARD_LINK_PREFIX, INVITE_PATH)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -205,6 +210,9 @@ def create_app(
             f"{API_PREFIX}/import/shots.csv": BodyRule(
                 settings.import_max_bytes, media_type="text/csv", buffered=False
             ),
+            # Batches: as many items as the route takes, and no more than that.
+            f"{API_PREFIX}/shot": BodyRule.batch(shots_schemas.MAX_BATCH),
+            f"{API_PREFIX}/sensor/event": BodyRule.batch(sensors_schemas.MAX_EVENTS),
         },
         body_timeout=settings.body_timeout_seconds,
         body_min_rate=settings.body_min_rate,

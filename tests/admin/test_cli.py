@@ -10,8 +10,8 @@ import sys
 import httpx
 
 from arch_stats.core.database import Connection
-from tests.admin.helpers import API, token_of
-from tests.conftest import ArcherCtx
+from tests.admin.helpers import API, make_admin, token_of
+from tests.conftest import ArcherCtx, MakeArcher
 
 
 async def cli(dsn: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -78,6 +78,35 @@ async def test_reset_link_printed_works_once(
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("http://localhost:8123/app/reset#token=asr_")
     assert "PUBLIC_URL is not set" in r.stderr
+
+
+async def test_an_admin_cannot_take_over_another_admin_through_a_reset_link(
+    migrated: str, server_url: str, make_archer: MakeArcher, db: Connection
+) -> None:
+    """Over a real HTTP server: another administrator's link is refused (403), and only the
+    operator on the machine issues one; a link issued while an account was an ordinary one
+    stops working when it is made an administrator."""
+    first = await make_admin(db, await make_archer("First Admin"))
+    second = await make_admin(db, await make_archer("Second Admin"))
+    archer = await make_archer("Ordinary")
+    async with httpx.AsyncClient(base_url=f"http://{server_url}", headers=first.headers) as http:
+        r = await http.post(f"{API}/admin/archer/{second.id}/reset-link")
+        assert r.status_code == 403, r.text
+        assert "arch-stats admin reset-link EMAIL" in r.json()["errors"][0]
+        assert await db.fetchval("SELECT count(*) FROM password_reset") == 0
+        assert (await http.post(f"{API}/admin/archer/{first.id}/reset-link")).status_code == 201
+        early = await http.post(f"{API}/admin/archer/{archer.id}/reset-link")
+        assert early.status_code == 201
+        # The operator may.
+        done = await cli(migrated, "reset-link", second.email)
+        assert done.returncode == 0, done.stderr
+        body = {"token": token_of(done.stdout.strip()), "new_password": "operator-chose-this"}
+        assert (await http.post(f"{API}/auth/password-reset", json=body)).status_code == 200
+        # Granted: the link issued before no longer opens the account.
+        assert (await cli(migrated, "grant", archer.email)).returncode == 0
+        body = {"token": token_of(early.json()["data"]["url"]), "new_password": "taken-over-now"}
+        r = await http.post(f"{API}/auth/password-reset", json=body)
+        assert r.status_code == 400, r.text
 
 
 def test_help_names_every_action() -> None:

@@ -224,6 +224,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     # statistics
     ("GET", f"{API}/session/{{session_id}}/stats"): Route("object", 200, "session", read=True),
     ("GET", f"{API}/session/{{session_id}}/scorecard"): Route("object", 200, "session", read=True),
+    ("GET", f"{API}/session/{{session_id}}/scoresheet.pdf"): Route(
+        "object", 200, "session", read=True
+    ),
     ("GET", f"{API}/stats/history"): Route(
         "object", 200, "archer", read=True, query="archer_id={archer_id}"
     ),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import stat
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -69,7 +71,7 @@ def test_backup_restored_into_a_new_data_dir_exports_byte_identical_csv(
     assert "backup written" in backup.stderr
     assert "table public.shot" in backup.stderr  # progress, table by table
     assert dump.stat().st_size > 10_000
-    assert not dump.with_name(dump.name + ".partial").exists()
+    assert not _files(tmp_path, "*.partial")
 
     again = run_cli("backup", "-o", str(dump), data_dir=a, cwd=tmp_path)
     assert again.returncode == 1
@@ -106,6 +108,38 @@ async def test_backup_default_name_has_a_timestamp_and_a_recent_enough_pg_dump(
     # The server is PostgreSQL 18; a pg_dump at least as new was found without being told.
     assert "PostgreSQL 18" in made.stderr
     assert "backup written" in made.stderr
+
+
+async def test_backup_is_private_and_never_written_through_a_planted_partial_link(
+    migrated: str, db: Connection, make_archer: MakeArcher, tmp_path: Path
+) -> None:
+    """A backup holds every account's e-mail and password hash: 0600 whatever the umask, and
+    a symbolic link planted where a backup in progress would have been written is ignored."""
+    await make_archer("Someone")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not a backup")
+    dump = tmp_path / "nightly.dump"
+    planted = tmp_path / "nightly.dump.partial"
+    planted.symlink_to(victim)
+    previous = os.umask(0o022)
+    try:
+        _ok(
+            run_cli(
+                "backup",
+                "-o",
+                str(dump),
+                data_dir=tmp_path / "unused",
+                cwd=tmp_path,
+                DATABASE_URL=migrated,
+            )
+        )
+    finally:
+        os.umask(previous)
+    assert victim.read_bytes() == b"not a backup"
+    assert planted.is_symlink() and planted.readlink() == victim
+    assert stat.S_IMODE(dump.stat().st_mode) == 0o600
+    assert dump.read_bytes().startswith(b"PGDMP")  # pg_dump's custom format
+    assert _files(tmp_path, "*.partial") == [planted]
 
 
 async def test_backup_without_pg_dump_says_where_it_looked_and_what_to_do(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from tests.shots.test_shots import make_range
 
 SLOW_LOGIN = (
     b"POST /api/v0/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-    b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
+    b"Content-Type: application/json\r\nContent-Length: 60000\r\n\r\n{"
 )
 
 
@@ -110,9 +111,73 @@ async def test_431_reaches_a_client_that_goes_on_sending_its_headers(edge: Serve
     assert status_of(answer) == 431
 
 
+def statuses(answer: bytes) -> list[int]:
+    return [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", answer)]
+
+
+def post_with_body(size: int) -> bytes:
+    body = b'{"notes": "' + b"x" * size + b'"}'
+    return (
+        b"POST /api/v0/session HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+    ) + body
+
+
+async def test_pipelined_bodies_over_64_kib_in_one_read_are_not_headers(edge: Served) -> None:
+    """Three posts of 30 KB and the start of a fourth request in one write: the read holds
+    more than 64 KiB, ending inside the fourth request's headers; every request is answered
+    in order (no 431), and nothing is logged as an error."""
+    reader, writer = await open_raw(edge.port)
+    writer.write(post_with_body(30_000) * 3 + b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    await writer.drain()
+    await asyncio.sleep(0.5)
+    writer.write(b"Connection: close\r\n\r\n")
+    await writer.drain()
+    answer = await read_until_closed(reader, timeout=15)
+    writer.close()
+    assert statuses(answer) == [401, 401, 401, 200]
+    assert '"level":"ERROR"' not in edge.log_text()
+
+
+async def test_pipelined_request_with_headers_too_large_431_after_the_ones_before(
+    edge: Served,
+) -> None:
+    """A request whose headers pass 64 KiB, pipelined after a post: the post is answered,
+    then the 431, then the connection is closed; no error in the log."""
+    reader, writer = await open_raw(edge.port)
+    writer.write(
+        post_with_body(1_000)
+        + b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + b"".join(b"X-Filler-%d: %s\r\n" % (n, b"b" * 1000) for n in range(70))
+        + b"\r\n"
+    )
+    with contextlib.suppress(ConnectionError):
+        await writer.drain()
+    answer = await read_until_closed(reader, timeout=15)
+    writer.close()
+    assert statuses(answer) == [401, 431]
+    assert '"level":"ERROR"' not in edge.log_text()
+
+
+async def test_two_host_headers_400_whichever_comes_first(edge: Served) -> None:
+    """RFC 9112 §3.2: more than one Host is a 400, so that nothing reads one name where
+    something else read another (the allowed-hosts check, the links the server hands out)."""
+    for hosts in ((b"127.0.0.1", b"evil.example"), (b"evil.example", b"127.0.0.1")):
+        reader, writer = await open_raw(edge.port)
+        writer.write(
+            b"GET /api/health HTTP/1.1\r\n"
+            + b"".join(b"Host: %s\r\n" % host for host in hosts)
+            + b"Connection: close\r\n\r\n"
+        )
+        answer = await read_until_closed(reader, timeout=15)
+        writer.close()
+        assert status_of(answer) == 400, answer
+        assert b"more than one Host header" in answer
+
+
 async def test_slow_bodies_hold_no_slot_and_are_cut_with_408(edge: Served) -> None:
-    """Six logins trickling a 100,000-byte body one byte every 0.5 s, with 2 slots: health
-    and the web UI still answer, and each slow body gets a 408 at its deadline."""
+    """Six logins trickling a 60,000-byte body (under the limit) one byte every 0.5 s, with 2
+    slots: health and the web UI still answer, and each slow body gets a 408 at its deadline."""
     conns = [await open_raw(edge.port) for _ in range(6)]
 
     async def trickle(writer: asyncio.StreamWriter) -> None:

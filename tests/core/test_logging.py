@@ -116,3 +116,24 @@ async def test_a_request_without_an_id_gets_a_fresh_one_of_32_hex_digits() -> No
         ids = [(await client.get("/api/health")).headers["x-request-id"] for _ in range(50)]
     assert all(len(i) == 32 and all(c in "0123456789abcdef" for c in i) for i in ids)
     assert len(set(ids)) == len(ids)
+
+
+async def test_invite_codes_never_reach_the_access_log(
+    migrated: str, tmp_path: Path, archer: ArcherCtx
+) -> None:
+    """A real `serve` with its access log: the join link's path carries the club's invite
+    code, which lets anyone holding it into the club."""
+    env = {"ACCESS_LOG": "true", "LOG_LEVEL": "INFO"}
+    async with serve(migrated, tmp_path / "serve.log", env=env) as served:
+        async with httpx.AsyncClient(base_url=served.url, headers=archer.headers) as http:
+            r = await http.post("/api/v0/club", json={"name": "Riverside"})
+            club_id = r.json()["data"]["id"]
+            r = await http.post(f"/api/v0/club/{club_id}/invite", json={"role": "member"})
+            invite = r.json()["data"]
+            assert (await http.get(invite["link"])).status_code == 200
+            assert (await http.get(invite["link"] + "/")).status_code == 200
+        await asyncio.sleep(0.5)
+    text = served.log_text()
+    assert "GET /app/clubs/join/[redacted] 200" in text  # the lines are there
+    assert invite["code"] not in text
+    assert invite["code"][:8] not in text

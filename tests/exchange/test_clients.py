@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -63,6 +64,27 @@ async def many_shots(db: Connection, archer_id: UUID, n: int) -> UUID:
     )
     await db.execute("UPDATE session SET last_seq = $2 WHERE id = $1", session_id, n)
     return session_id
+
+
+# An import held at its first write into `session` (see `session_locked`).
+IMPORT_WAITING = (
+    "SELECT count(*) FROM pg_stat_activity "
+    "WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO session %'"
+)
+
+
+@contextlib.asynccontextmanager
+async def session_locked(dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    """While open, imports wait at their first write into `session`."""
+    blocker = await asyncpg.connect(dsn)
+    tx = blocker.transaction()
+    await tx.start()
+    try:
+        await blocker.execute("LOCK TABLE session IN SHARE ROW EXCLUSIVE MODE")
+        yield blocker
+    finally:
+        await tx.rollback()
+        await blocker.close()
 
 
 # --- import ----------------------------------------------------------------------------------
@@ -144,38 +166,75 @@ async def test_client_gone_during_the_import_stops_it_nothing_written_logged_as_
     http_server: tuple[str, int],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    import asyncpg
-
     body = (await export(client, archer)).encode()
     # Hold the import at its first write into `session`, so that the client leaves mid-way.
-    blocker = await asyncpg.connect(migrated)
-    tx = blocker.transaction()
-    await tx.start()
-    await blocker.execute("LOCK TABLE session IN SHARE ROW EXCLUSIVE MODE")
-    raw = await raw_connect(http_server)
-    waiting = (
-        "SELECT count(*) FROM pg_stat_activity "
-        "WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO session %'"
-    )
-    try:
+    async with session_locked(migrated):
+        raw = await raw_connect(http_server)
         with caplog.at_level(logging.INFO):
             await raw.send(upload_head(other, len(body)) + body)
-            await wait_for(lambda: _positive(db, waiting), "the import waits on the lock")
+            await wait_for(lambda: _positive(db, IMPORT_WAITING), "the import waits on the lock")
             raw.close()
             # The import is cancelled: its statement stops waiting, its transaction rolls back.
-            await wait_for(lambda: _zero(db, waiting), "the import gave up")
+            await wait_for(lambda: _zero(db, IMPORT_WAITING), "the import gave up")
             await wait_for(
                 lambda: _logged(caplog, "import stopped: the client went away"), "an INFO line"
             )
-    finally:
-        await tx.rollback()
-        await blocker.close()
     gone = [r for r in caplog.records if "client went away" in r.getMessage()]
     assert gone[0].levelno == logging.INFO
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
     await asyncio.sleep(0.2)
     assert await db.fetchval("SELECT count(*) FROM session WHERE archer_id = $1", other.id) == 0
     assert await db.fetchval("SELECT count(*) FROM exchange_lease") == 0
+
+
+async def test_database_gone_during_an_import_frees_the_lease_within_the_retry_after(
+    db: Connection,
+    migrated: str,
+    client: httpx.AsyncClient,
+    archer: ArcherCtx,
+    other: ArcherCtx,
+    story: Story,
+) -> None:
+    """PostgreSQL drops every connection mid-import and refuses new ones for a while (as a
+    restart does): the import fails with 503, and once the database answers again the
+    account's next import is accepted within the Retry-After its 429 announced."""
+    body = (await export(client, archer)).encode()
+    name = await db.fetchval("SELECT current_database()")
+    # A database may not refuse connections to itself: this is said from another one.
+    admin = await asyncpg.connect(migrated, database="postgres")
+    closed = False
+    try:
+        async with session_locked(migrated) as blocker:
+            importing = asyncio.create_task(post_csv(client, other, body))
+            await wait_for(lambda: _positive(db, IMPORT_WAITING), "the import waits on the lock")
+            await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+            closed = True
+            await db.execute(
+                """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                   WHERE datname = current_database() AND pid NOT IN (pg_backend_pid(), $1)""",
+                blocker.get_server_pid(),
+            )
+            failed = await importing
+            assert failed.status_code == 503, failed.text
+            # The lease could not be let go while the database was away.
+            assert await db.fetchval("SELECT count(*) FROM exchange_lease") == 1
+    finally:
+        if closed:
+            await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+        await admin.close()
+    refused = await post_csv(client, other, HEADER_LINE)
+    if refused.status_code == 429:
+        announced = int(refused.headers["retry-after"])
+        await wait_for(
+            lambda: _zero(db, "SELECT count(*) FROM exchange_lease"),
+            "the lease let go",
+            seconds=announced,
+        )
+    else:
+        assert refused.status_code == 200, refused.text
+    again = await post_csv(client, other, body)
+    assert again.status_code == 200, again.text
+    assert again.json()["data"]["shots_created"] == 7
 
 
 async def _positive(db: Connection, sql: str) -> bool:

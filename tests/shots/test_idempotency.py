@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4, uuid5
 
 import httpx
 import pytest
 
 from arch_stats.core.database import Connection
 from tests.conftest import ArcherCtx
+from tests.serve_process import serve
 from tests.shots.test_shots import C, Range, make_range, post, shot
 
 API = "/api/v0"
@@ -128,6 +130,49 @@ async def test_idempotency_key_names_a_post(
     assert r.status_code == 201, r.text
     # The same key with more shots than the first time: a mix.
     assert (await keyed("offline-42", data=[*body, shot(rng)])).status_code == 409
+
+
+async def test_another_account_cannot_take_a_keyed_posts_ids_first(
+    client: httpx.AsyncClient,
+    rng: Range,
+    db: Connection,
+    other: ArcherCtx,
+    migrated: str,
+    tmp_path: Path,
+) -> None:
+    """The ids a key gives are the archer's secret: another account that stores shots under
+    the ids it can compute from the archer's id (shown on board links) and a likely key does
+    not make the archer's posts 409; the post is still answered the same in another process."""
+    key = "offline-7"
+    body = [shot(rng, C + i, C) for i in range(2)]
+    # What the ids were: a uuid5 of the archer, the place in the post and the key.
+    guessable = UUID("6f3c1c2e-5b1d-4c47-9a55-0d6a3e1f7b21")
+    guessed = [str(uuid5(guessable, f"{rng.archer.id}/{i}/{key}")) for i in range(2)]
+    theirs = await make_range(db, other)
+    taken = await post(client, theirs, [shot(theirs, C, C, id=g) for g in guessed])
+    assert taken.status_code == 201, taken.text
+    headers = {**rng.archer.headers, "Idempotency-Key": key}
+
+    first = await client.post(f"{API}/shot", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    ids = [s["id"] for s in first.json()["data"]]
+    assert not set(ids) & set(guessed)
+    # The other account's post with the same key gets ids of its own.
+    same_key = await client.post(
+        f"{API}/shot",
+        json=[shot(theirs, C, C)],
+        headers={**theirs.archer.headers, "Idempotency-Key": key},
+    )
+    assert same_key.status_code == 201 and same_key.json()["data"][0]["id"] not in ids
+    # Sent again to another server process: the same ids, nothing written.
+    async with (
+        serve(migrated, tmp_path / "serve.log") as served,
+        httpx.AsyncClient(base_url=served.url) as http,
+    ):
+        again = await http.post(f"{API}/shot", json=body, headers=headers)
+    assert again.status_code == 200, again.text
+    assert again.json()["data"] == first.json()["data"]
+    assert await db.fetchval("SELECT count(*) FROM shot WHERE archer_id = $1", rng.archer.id) == 2
 
 
 @pytest.mark.parametrize("key", [b"", b"x" * 201, b"tab\there", "é".encode()])

@@ -114,6 +114,7 @@ async def test_ends_read_high_to_low_with_running_totals_and_counts(
             "x_count": 2,
             "ten_x_count": 4,
             "hits": 10,
+            "golds": 0,
         },
         {
             "label": "Second half",
@@ -125,6 +126,7 @@ async def test_ends_read_high_to_low_with_running_totals_and_counts(
             "x_count": 0,
             "ten_x_count": 0,
             "hits": 0,
+            "golds": 0,
         },
     ]
 

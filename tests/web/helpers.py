@@ -27,14 +27,17 @@ async def make_range(
     archer: ArcherCtx,
     *,
     face: str = "wa_122",
-    view: float = 1300.0,
+    view: float | None = 1300.0,
+    faces: int = 1,
     distance: float = 70.0,
     per_end: int = 6,
     window_ms: int = 3000,
     arrows: tuple[str, ...] = ("A01", "A02", "A03"),
     **session: Any,
 ) -> Range:
-    """An open session with one target (one face centred in the view) and arrows."""
+    """An open session with one target (one face centred in the view) and arrows; `view=None`:
+    scored by hand, the server lays out the face (or `faces` of them, in a row) and sizes the
+    view."""
     ids = {}
     for identifier in arrows:
         resp = await client.post(
@@ -52,11 +55,13 @@ async def make_range(
     resp = await client.post("/api/v0/session", json=body, headers=archer.headers)
     assert resp.status_code == 201, resp.text
     session_id = resp.json()["data"]["id"]
-    target = {
-        "view_width_mm": view,
-        "view_height_mm": view,
-        "faces": [{"face_type": face, "center_x_mm": view / 2, "center_y_mm": view / 2}],
-    }
+    target: dict[str, Any] = {"faces": [{"face_type": face}] * faces}
+    if view is not None:
+        target = {
+            "view_width_mm": view,
+            "view_height_mm": view,
+            "faces": [{"face_type": face, "center_x_mm": view / 2, "center_y_mm": view / 2}],
+        }
     resp = await client.post(
         f"/api/v0/session/{session_id}/target", json=target, headers=archer.headers
     )

@@ -35,21 +35,24 @@ class Finger:
         self.cdp = cdp
         self.gestures = 0
 
-    async def _send(self, kind: str, points: Sequence[Point]) -> None:
+    async def _send(self, kind: str, points: Sequence[Point], t: float | None = None) -> None:
         touch = [
             {"x": x, "y": y, "id": i, "radiusX": 5, "radiusY": 5, "force": 1}
             for i, (x, y) in enumerate(points)
         ]
-        await self.cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": touch})
+        event: dict[str, Any] = {"type": kind, "touchPoints": touch}
+        if t is not None:
+            event["timestamp"] = t  # the event's own time (s since the epoch), whenever it is sent
+        await self.cdp.send("Input.dispatchTouchEvent", event)
 
-    async def down(self, at: Point) -> None:
-        await self._send("touchStart", [at])
+    async def down(self, at: Point, t: float | None = None) -> None:
+        await self._send("touchStart", [at], t)
 
-    async def move(self, to: Point) -> None:
-        await self._send("touchMove", [to])
+    async def move(self, to: Point, t: float | None = None) -> None:
+        await self._send("touchMove", [to], t)
 
-    async def up(self) -> None:
-        await self._send("touchEnd", [])
+    async def up(self, t: float | None = None) -> None:
+        await self._send("touchEnd", [], t)
         self.gestures += 1
 
     async def gesture(self, path: Sequence[Point]) -> None:

@@ -148,3 +148,58 @@ async def test_club_invite_join_roster_read_only_session_note_and_consent(
     assert r.status_code == 404
     await coach.reload()
     await expect(coach.get_by_role("heading", name="Not found")).to_be_visible()
+
+
+async def test_a_newcomer_follows_the_invite_link_signs_up_and_is_in_the_club(
+    browser: Browser,
+    new_page: NewPage,
+    make_archer: MakeArcher,
+    client: httpx.AsyncClient,
+    web: WebServer,
+) -> None:
+    owner = await make_archer("Olive Owner")
+    r = await client.post("/api/v0/club", json={"name": "Riverside Bowmen"}, headers=owner.headers)
+    club_id = r.json()["data"]["id"]
+
+    # The owner makes a link for two accounts, and sees its uses.
+    coach = await new_page(owner)
+    await coach.goto(f"/app/clubs/{club_id}")
+    await expect(coach.get_by_label("Accounts it lets in")).to_have_value("30")
+    await coach.get_by_label("Joins as").select_option("coach")
+    await expect(coach.get_by_label("Accounts it lets in")).to_have_value("1")
+    await coach.get_by_label("Joins as").select_option("member")
+    await coach.get_by_label("Accounts it lets in").fill("2")
+    await coach.get_by_role("button", name="Make an invite").click()
+    await expect(coach.locator(".invite-made")).to_contain_text("lets in 2 accounts")
+    link = await coach.get_by_label("Link").input_value()
+    await expect(coach.locator(".invite-uses")).to_have_text("0 of 2 used")
+
+    # A newcomer on the range's Wi-Fi opens it: sign in first, so they sign up.
+    context = await browser.new_context(
+        viewport=PHONE, has_touch=True, is_mobile=True, base_url=web.url
+    )
+    try:
+        context.set_default_timeout(15_000)
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(link)
+        await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        await page.get_by_role("link", name="Create an account").click()
+        await expect(page.locator(".invite-note")).to_contain_text("joins the club")
+        await screenshot(page, "signup-invite-form-390x844.png")
+        await page.get_by_label("Name").fill("Nia Newcomer")
+        await page.get_by_label("Email").fill("nia@example.org")
+        await page.get_by_label("Password").fill("longbow-sherwood")
+        await page.get_by_role("button", name="Create my account").click()
+        card = page.locator(".club-card")
+        await expect(card).to_contain_text("Riverside Bowmen")
+        await expect(card.locator(".badge")).to_have_text("Member")
+        assert page.url.endswith("/app/clubs")
+        await screenshot(page, "signup-invite-joined-390x844.png")
+        assert not errors, errors
+    finally:
+        await context.close()
+    await coach.reload()
+    await expect(coach.locator(".invite-uses")).to_have_text("1 of 2 used")
+    await both_sizes(coach, "club-invites")

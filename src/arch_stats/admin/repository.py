@@ -130,13 +130,17 @@ async def admins(conn: Executor) -> list[asyncpg.Record]:
 # --- password reset links ------------------------------------------------------------------
 
 
+async def end_unused_resets(conn: Executor, archer_id: UUID) -> None:
+    await conn.execute(
+        "DELETE FROM password_reset WHERE archer_id = $1 AND used_at IS NULL", archer_id
+    )
+
+
 async def insert_reset(
     conn: Executor, *, archer_id: UUID, token_hash: bytes, expires_at: datetime
 ) -> None:
     """A new link for the account; its links not used yet stop working."""
-    await conn.execute(
-        "DELETE FROM password_reset WHERE archer_id = $1 AND used_at IS NULL", archer_id
-    )
+    await end_unused_resets(conn, archer_id)
     await conn.execute(
         "INSERT INTO password_reset (archer_id, token_hash, expires_at) VALUES ($1, $2, $3)",
         archer_id,

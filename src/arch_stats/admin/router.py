@@ -84,16 +84,19 @@ async def enable(archer_id: UUID, admin: CurrentAdmin, conn: Tx) -> Response:
     "/archer/{archer_id}/reset-link",
     status_code=201,
     response_model=Envelope[ResetLinkOut],
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
     summary="Issue a one-time password reset link (administrators)",
     description=HIDDEN + " Give the link to the archer: it works once, for "
     "PASSWORD_RESET_HOURS, and ends the links issued before. Its address is PUBLIC_URL, or "
-    "the one this request came to.",
+    "the one this request came to. Not for another administrator's account (403): the "
+    "operator issues those with `arch-stats admin reset-link EMAIL`.",
 )
 async def reset_link(archer_id: UUID, admin: CurrentAdmin, conn: Tx, request: Request) -> Response:
     settings: Settings = request.app.state.settings
     base = settings.public_url or str(request.base_url)
-    data = await service.issue_reset(conn, archer_id=archer_id, base_url=base, settings=settings)
+    data = await service.issue_reset(
+        conn, archer_id=archer_id, base_url=base, settings=settings, admin_id=admin.archer_id
+    )
     return ok(data, 201)
 
 

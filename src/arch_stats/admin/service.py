@@ -25,7 +25,7 @@ from arch_stats.auth.ratelimit import Limit
 from arch_stats.auth.runtime import AuthRuntime
 from arch_stats.auth.tokens import new_token, token_hash
 from arch_stats.core.database import Connection, Executor
-from arch_stats.core.errors import BusinessRuleError, NotFound
+from arch_stats.core.errors import BusinessRuleError, Forbidden, NotFound
 from arch_stats.core.settings import Settings
 
 PREFIX_RESET = "asr_"
@@ -33,6 +33,11 @@ RESET_PATH = "/app/reset"
 LINK_DOES_NOT_WORK = (
     "this password reset link does not work: it was used already, it expired, or a newer "
     "one was issued. Ask the administrator for a new one."
+)
+
+ANOTHER_ADMIN = (
+    "an administrator's password reset link is issued by the operator on the server "
+    "(`arch-stats admin reset-link EMAIL`), not by another administrator"
 )
 
 
@@ -95,9 +100,13 @@ async def _by_email(conn: Executor, email: str) -> Any:
 
 
 async def grant(conn: Executor, email: str) -> tuple[str, bool]:
-    """Make the account an administrator: (its e-mail address, whether it changed)."""
+    """Make the account an administrator: (its e-mail address, whether it changed). Reset
+    links issued before stop working: one issued by an administrator while it was an
+    ordinary account must not open an administrator's account."""
     row = await _by_email(conn, email)
-    return row["email"], await repo.set_admin(conn, row["id"], admin=True)
+    changed = await repo.set_admin(conn, row["id"], admin=True)
+    await repo.end_unused_resets(conn, row["id"])
+    return row["email"], changed
 
 
 async def revoke(conn: Executor, email: str) -> tuple[str, bool]:
@@ -129,10 +138,21 @@ def cli_base_url(settings: Settings) -> str:
 
 
 async def issue_reset(
-    conn: Connection, *, archer_id: UUID, base_url: str, settings: Settings
+    conn: Connection,
+    *,
+    archer_id: UUID,
+    base_url: str,
+    settings: Settings,
+    admin_id: UUID | None,
 ) -> dict[str, Any]:
-    if await repo.lock_account(conn, archer_id) is None:
+    """A reset link for the account, asked by the administrator `admin_id`, or by the
+    operator on the server (None: the CLI). An administrator cannot get one for another
+    administrator's account: the link would take that account over."""
+    row = await repo.lock_account(conn, archer_id)
+    if row is None:
         raise NotFound("account", archer_id)
+    if admin_id is not None and row["is_admin"] and archer_id != admin_id:
+        raise Forbidden(ANOTHER_ADMIN)
     token = new_token(PREFIX_RESET)
     expires_at = datetime.now(UTC) + timedelta(hours=settings.password_reset_hours)
     await repo.insert_reset(
@@ -146,7 +166,7 @@ async def issue_reset_for_email(
 ) -> tuple[str, dict[str, Any]]:
     row = await _by_email(conn, email)
     link = await issue_reset(
-        conn, archer_id=row["id"], base_url=cli_base_url(settings), settings=settings
+        conn, archer_id=row["id"], base_url=cli_base_url(settings), settings=settings, admin_id=None
     )
     return row["email"], link
 

@@ -21,6 +21,7 @@ from arch_stats.auth.schemas import (
     LoginIn,
     LoginOut,
     LoginTokenOut,
+    RegisteredOut,
     RegisterIn,
     SignedOut,
     SignOutIn,
@@ -56,14 +57,19 @@ def _clear_cookie(response: Response) -> None:
 @router.post(
     "/register",
     status_code=201,
-    response_model=Envelope[ArcherOut],
-    responses=error_responses(409, 422, 429),
-    summary="Create an account (limited per client address: REGISTER_MAX_ATTEMPTS)",
+    response_model=Envelope[RegisteredOut],
+    responses=error_responses(404, 409, 422, 429),
+    summary="Create an account (limited per client address: REGISTER_MAX_ATTEMPTS), and "
+    "join a club with its invite code",
+    description="409: an account has this e-mail address already (without e-mail delivery "
+    "the registrant could tell that anyway by signing in with the password just chosen; such "
+    "attempts count against the client address). 404: `invite_code` does not work.",
 )
-async def register(body: RegisterIn, request: Request, pool: Db) -> Response:
+async def register(body: RegisterIn, request: Request) -> Response:
     # No connection is held while the password is hashed: the pool lends one per statement.
+    pool: Pool = request.app.state.pool
     data = await service.register(pool, body, client=_client(request), auth=_auth(request))
-    return ok_json(data, 201)
+    return ok(data, 201)
 
 
 @router.post(

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
+from arch_stats.clubs.schemas import ClubOut, InviteCode
 from arch_stats.core.types import JsonFloat, JsonInt
 
 Bowstyle = Literal["recurve", "compound", "barebow", "longbow", "traditional", "flatbow"]
@@ -31,6 +32,12 @@ class RegisterIn(Strict):
     gender: Gender = "male"
     age_group: AgeGroup = "adult"
     draw_weight_lbs: JsonFloat | None = Field(default=None, gt=0, lt=200)
+    invite_code: InviteCode | None = Field(
+        default=None,
+        description="A club's invite code: the new account joins the club in the same step, "
+        "and a working code does not count against REGISTER_MAX_ATTEMPTS (a club night "
+        "behind one address). A code that does not work is a 404 and counts.",
+    )
 
 
 class LoginIn(Strict):
@@ -59,6 +66,12 @@ class ArcherOut(Strict):
     created_at: datetime
     is_admin: bool = Field(
         default=False, description="An administrator of this instance (`arch-stats admin grant`)."
+    )
+
+
+class RegisteredOut(ArcherOut):
+    club: ClubOut | None = Field(
+        default=None, description="The club joined with `invite_code`; null without one."
     )
 
 

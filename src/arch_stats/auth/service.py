@@ -30,9 +30,17 @@ from arch_stats.auth.ratelimit import Limit
 from arch_stats.auth.runtime import AuthRuntime
 from arch_stats.auth.schemas import ArcherPatch, DeviceTokenIn, LoginIn, RegisterIn
 from arch_stats.auth.tokens import PREFIX_LOGIN, PREFIX_SENSOR, new_token, token_hash
+from arch_stats.clubs import service as clubs
+from arch_stats.clubs.schemas import ClubOut
 from arch_stats.core.addresses import address_key, client_address
-from arch_stats.core.database import Connection, Executor
-from arch_stats.core.errors import BusinessRuleError, NotAuthenticated, NotFound, TooManyRequests
+from arch_stats.core.database import Connection, Executor, Pool
+from arch_stats.core.errors import (
+    BusinessRuleError,
+    Conflict,
+    NotAuthenticated,
+    NotFound,
+    TooManyRequests,
+)
 
 WRONG_LOGIN = "wrong e-mail address or password"
 
@@ -53,19 +61,46 @@ class Client:
         return address_key(self.host)
 
 
-async def register(pool: Executor, body: RegisterIn, *, client: Client, auth: AuthRuntime) -> str:
+async def register(
+    pool: Pool, body: RegisterIn, *, client: Client, auth: AuthRuntime
+) -> dict[str, Any]:
+    """Create an account; with a working invite code, it joins that club in the same
+    transaction, and the registration does not count against the client address (a club
+    night's archers share one). An attempt that fails on the invite or on an e-mail address
+    already registered counts, whatever the code: guessing codes or addresses is limited
+    like any registration."""
     settings = auth.settings
-    await ratelimit.take(
-        pool,
-        [Limit(f"register:{client.address_key}", settings.register_max_attempts)],
-        window_s=settings.register_window_seconds,
-        what="registrations from this address",
-    )
+    limit = [Limit(f"register:{client.address_key}", settings.register_max_attempts)]
+    window = settings.register_window_seconds
+    what = "registrations from this address"
+    code = body.invite_code
+    counted = code is None or not await clubs.invite_usable(pool, code)
+    if counted:
+        await ratelimit.take(pool, limit, window_s=window, what=what)
+        if code is not None:
+            raise NotFound(clubs.INVITE_NOT_USABLE)
     hashed = await auth.hasher.hash(body.password)
-    profile = body.model_dump(exclude={"email", "password"})
-    return await repo.insert_archer(
-        pool, email=str(body.email), password_hash=hashed, profile=profile
-    )
+    email = str(body.email)
+    profile = body.model_dump(exclude={"email", "password", "invite_code"})
+    club: ClubOut | None = None
+    try:
+        if code is None:
+            archer = await repo.insert_archer(
+                pool, email=email, password_hash=hashed, profile=profile
+            )
+        else:
+            async with pool.acquire() as conn, conn.transaction():
+                archer = await repo.insert_archer(
+                    conn, email=email, password_hash=hashed, profile=profile
+                )
+                club = await clubs.join(conn, UUID(orjson.loads(archer)["id"]), code)
+    except (Conflict, NotFound):  # the address is taken, or the invite was used up meanwhile
+        if not counted:
+            await ratelimit.take(pool, limit, window_s=window, what=what)
+        raise
+    data: dict[str, Any] = orjson.loads(archer)
+    data["club"] = None if club is None else club.model_dump(mode="json")
+    return data
 
 
 async def login(

@@ -102,8 +102,9 @@ async def set_role(conn: Connection, club_id: UUID, archer_id: UUID, role: str) 
     return status != "UPDATE 0"
 
 
-async def remove(conn: Connection, club_id: UUID, archer_id: UUID) -> bool:
-    """Remove a member (leave or removal). The last member leaving deletes the club."""
+async def remove(conn: Connection, club_id: UUID, archer_id: UUID, *, by_owner: bool) -> bool:
+    """Remove a member (leave, or removal by an owner, which is noted: the invites made
+    before it no longer let them in). The last member leaving deletes the club."""
     try:
         async with conn.transaction():
             await conn.execute("SET CONSTRAINTS club_member_keeps_owner IMMEDIATE")
@@ -116,21 +117,41 @@ async def remove(conn: Connection, club_id: UUID, archer_id: UUID) -> bool:
         if _keeps_owner(exc):
             raise Conflict(LAST_OWNER) from None
         raise
-    return status != "DELETE 0"
+    removed = status != "DELETE 0"
+    if removed and by_owner:
+        await conn.execute(
+            """INSERT INTO club_removal (club_id, archer_id) VALUES ($1, $2)
+               ON CONFLICT (club_id, archer_id) DO UPDATE SET removed_at = now()""",
+            club_id,
+            archer_id,
+        )
+    return removed
+
+
+_INVITE = """id, role, created_at, expires_at, revoked_at, max_uses, uses,
+             max_uses - uses AS remaining_uses"""
 
 
 async def add_invite(
-    conn: Executor, club_id: UUID, created_by: UUID, code_hash: bytes, role: str, hours: int
+    conn: Executor,
+    club_id: UUID,
+    created_by: UUID,
+    code_hash: bytes,
+    role: str,
+    *,
+    hours: int,
+    max_uses: int,
 ) -> dict[str, Any]:
     row = await conn.fetchrow(
-        """INSERT INTO club_invite (club_id, code_hash, role, created_by, expires_at)
-           VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5))
-           RETURNING id, role, created_at, expires_at, revoked_at""",
+        f"""INSERT INTO club_invite (club_id, code_hash, role, created_by, expires_at, max_uses)
+            VALUES ($1, $2, $3, $4, now() + make_interval(hours => $5), $6)
+            RETURNING {_INVITE}""",
         club_id,
         code_hash,
         role,
         created_by,
         hours,
+        max_uses,
     )
     assert row is not None
     return dict(row)
@@ -138,8 +159,7 @@ async def add_invite(
 
 async def invites(conn: Executor, club_id: UUID) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        """SELECT id, role, created_at, expires_at, revoked_at FROM club_invite
-           WHERE club_id = $1 ORDER BY created_at DESC, id""",
+        f"SELECT {_INVITE} FROM club_invite WHERE club_id = $1 ORDER BY created_at DESC, id",
         club_id,
     )
     return [dict(r) for r in rows]
@@ -147,23 +167,44 @@ async def invites(conn: Executor, club_id: UUID) -> list[dict[str, Any]]:
 
 async def revoke_invite(conn: Executor, club_id: UUID, invite_id: UUID) -> dict[str, Any] | None:
     row = await conn.fetchrow(
-        """UPDATE club_invite SET revoked_at = coalesce(revoked_at, now())
-           WHERE id = $2 AND club_id = $1
-           RETURNING id, role, created_at, expires_at, revoked_at""",
+        f"""UPDATE club_invite SET revoked_at = coalesce(revoked_at, now())
+            WHERE id = $2 AND club_id = $1 RETURNING {_INVITE}""",
         club_id,
         invite_id,
     )
     return None if row is None else dict(row)
 
 
-async def usable_invite(conn: Executor, code_hash: bytes) -> tuple[UUID, str] | None:
-    """The club and role of a valid invite (not expired, not revoked), else None."""
-    row = await conn.fetchrow(
-        """SELECT club_id, role FROM club_invite
-           WHERE code_hash = $1 AND revoked_at IS NULL AND expires_at > now()""",
-        code_hash,
+_USABLE = "revoked_at IS NULL AND expires_at > now() AND uses < max_uses"
+
+
+async def invite_usable(conn: Executor, code_hash: bytes) -> bool:
+    """Whether the code would let someone join now (not expired, revoked or used up)."""
+    found = await conn.fetchval(
+        f"SELECT true FROM club_invite WHERE code_hash = $1 AND {_USABLE}", code_hash
     )
-    return None if row is None else (row["club_id"], row["role"])
+    return bool(found)
+
+
+async def redeem_invite(
+    conn: Executor, code_hash: bytes, archer_id: UUID
+) -> tuple[UUID, str, bool] | None:
+    """Take one use of a usable invite: its club, its role, and whether an owner removed
+    `archer_id` from that club after the invite was made; None when it is not usable.
+
+    One statement: of two joins for the last use, the second waits for the first's row lock,
+    then finds it used up (PostgreSQL re-checks the condition on the row it waited for)."""
+    row = await conn.fetchrow(
+        f"""UPDATE club_invite i SET uses = i.uses + 1
+            WHERE i.code_hash = $1 AND {_USABLE}
+            RETURNING i.club_id, i.role,
+                      EXISTS (SELECT 1 FROM club_removal r
+                              WHERE r.club_id = i.club_id AND r.archer_id = $2
+                                AND r.removed_at >= i.created_at) AS removed_since""",
+        code_hash,
+        archer_id,
+    )
+    return None if row is None else (row["club_id"], row["role"], row["removed_since"])
 
 
 async def join(conn: Executor, club_id: UUID, archer_id: UUID, role: str) -> bool:

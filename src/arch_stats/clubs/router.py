@@ -10,6 +10,9 @@ from starlette.responses import Response
 from arch_stats.auth.deps import CurrentArcher
 from arch_stats.clubs import service
 from arch_stats.clubs.schemas import (
+    COACH_INVITE_USES,
+    MAX_INVITE_USES,
+    MEMBER_INVITE_USES,
     ClubIn,
     ClubOut,
     ConsentIn,
@@ -59,8 +62,10 @@ async def my_clubs(archer: CurrentArcher, conn: Db) -> Response:
     "/club/join",
     status_code=201,
     response_model=Envelope[ClubOut],
-    responses=error_responses(401, 404, 409, 422),
+    responses=error_responses(401, 403, 404, 409, 422),
     summary="Join a club with an invite code (shares with its coaches; change it at once)",
+    description="Takes one of the invite's uses. 404: the code is unknown, expired, revoked "
+    "or used up; 403: an owner removed you from the club after the invite was made.",
 )
 async def join_club(body: JoinIn, archer: CurrentArcher, conn: Tx) -> Response:
     return _out(await service.join(conn, archer.archer_id, body.code), 201)
@@ -143,6 +148,8 @@ async def remove_member(
     response_model=Envelope[InviteOut],
     responses=error_responses(401, 404, 422),
     summary="Invite by code or link (owners); the code is shown only now",
+    description=f"`max_uses`: how many accounts may join with it (1 to {MAX_INVITE_USES}; by "
+    f"default {COACH_INVITE_USES} for a coach invite, {MEMBER_INVITE_USES} for a member link).",
 )
 async def create_invite(club_id: UUID, body: InviteIn, archer: CurrentArcher, conn: Tx) -> Response:
     return _out(await service.invite(conn, archer.archer_id, club_id, body), 201)

@@ -11,6 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, String
 Role = Literal["owner", "coach", "member"]
 InviteRole = Literal["coach", "member"]
 ClubName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+InviteCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+# How many accounts may join with one invite: a coach invite once unless the owner says
+# otherwise; a member link as many times as a club night needs.
+COACH_INVITE_USES = 1
+MEMBER_INVITE_USES = 30
+MAX_INVITE_USES = 500
 
 
 class Strict(BaseModel):
@@ -62,6 +69,13 @@ class RoleIn(Strict):
 class InviteIn(Strict):
     role: InviteRole = "member"
     expires_in_hours: StrictInt = Field(default=168, ge=1, le=24 * 30)
+    max_uses: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_INVITE_USES,
+        description=f"How many accounts may join with it. Omitted: {COACH_INVITE_USES} for a "
+        f"coach invite, {MEMBER_INVITE_USES} for a member link.",
+    )
 
 
 class InviteOut(Strict):
@@ -70,13 +84,16 @@ class InviteOut(Strict):
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+    max_uses: int
+    uses: int = Field(description="Accounts that joined with it.")
+    remaining_uses: int = Field(description="Joins it still allows (until it expires).")
     # Only when the invite is made: the code is not stored, only its hash.
     code: str | None = None
     link: str | None = None
 
 
 class JoinIn(Strict):
-    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    code: InviteCode
 
 
 class NoteIn(Strict):

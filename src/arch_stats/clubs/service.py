@@ -17,6 +17,8 @@ import orjson
 from arch_stats.access import policy
 from arch_stats.clubs import repository as repo
 from arch_stats.clubs.schemas import (
+    COACH_INVITE_USES,
+    MEMBER_INVITE_USES,
     ClubOut,
     InviteIn,
     InviteOut,
@@ -26,12 +28,16 @@ from arch_stats.clubs.schemas import (
     RosterEntry,
 )
 from arch_stats.core.database import Connection, Executor
-from arch_stats.core.errors import Conflict, NotFound
+from arch_stats.core.errors import Conflict, Forbidden, NotFound
 from arch_stats.stats import service as stats_service
 from arch_stats.stats.schemas import HistoryQuery
 
 LIVE_CHANNEL = "arch_stats_live"  # the live hub's channel (`live.hub.CHANNEL`)
 INVITE_PATH = "/app/clubs/join/"  # the web page that joins with the code
+INVITE_NOT_USABLE = "invite (unknown, expired, revoked or used up)"
+REMOVED = (
+    "an owner removed you from this club after this invite was made: ask an owner for a new one"
+)
 
 
 def code_hash(code: str) -> bytes:
@@ -95,15 +101,22 @@ async def remove(conn: Connection, viewer: UUID, club_id: UUID, archer_id: UUID)
         await _role(conn, viewer, club_id)
     else:
         await _role(conn, viewer, club_id, "owner")
-    if not await repo.remove(conn, club_id, archer_id):
+    if not await repo.remove(conn, club_id, archer_id, by_owner=archer_id != viewer):
         raise NotFound("member", archer_id)
 
 
 async def invite(conn: Connection, viewer: UUID, club_id: UUID, body: InviteIn) -> InviteOut:
     await _role(conn, viewer, club_id, "owner")
     code = secrets.token_urlsafe(12)
+    uses = body.max_uses or (COACH_INVITE_USES if body.role == "coach" else MEMBER_INVITE_USES)
     row = await repo.add_invite(
-        conn, club_id, viewer, code_hash(code), body.role, body.expires_in_hours
+        conn,
+        club_id,
+        viewer,
+        code_hash(code),
+        body.role,
+        hours=body.expires_in_hours,
+        max_uses=uses,
     )
     return InviteOut.model_validate({**row, "code": code, "link": INVITE_PATH + code})
 
@@ -123,11 +136,19 @@ async def revoke_invite(
     return InviteOut.model_validate(row)
 
 
+async def invite_usable(conn: Executor, code: str) -> bool:
+    return await repo.invite_usable(conn, code_hash(code))
+
+
 async def join(conn: Connection, viewer: UUID, code: str) -> ClubOut:
-    found = await repo.usable_invite(conn, code_hash(code))
+    """Join with an invite code, taking one of its uses (in the caller's transaction: a
+    refusal after it gives the use back)."""
+    found = await repo.redeem_invite(conn, code_hash(code), viewer)
     if found is None:
-        raise NotFound("invite (unknown, expired or revoked)")
-    club_id, role = found
+        raise NotFound(INVITE_NOT_USABLE)
+    club_id, role, removed_since = found
+    if removed_since:
+        raise Forbidden(REMOVED)
     if not await repo.join(conn, club_id, viewer, role):
         raise Conflict("you are already a member of this club")
     return await get(conn, viewer, club_id)

@@ -5,8 +5,11 @@ embedded server, the binaries of the wheel that runs it (the same version); for 
 server, the first of `PATH`, `/usr/lib/postgresql/*/bin` (newest first) and the wheel's whose
 major version is at least the server's (pg_dump refuses a newer server than itself).
 
-A backup is written to `FILE.partial`, flushed to disk, checked with `pg_restore --list` and
-only then renamed to FILE, so that a file with the final name is always a whole backup.
+A backup is written to a new file of its own beside FILE (`FILE.<random>.partial`, created
+by us, readable by its owner only: a backup holds every account's e-mail and password hash,
+and a file or symbolic link planted under a predictable name is never written through),
+flushed to disk, checked with `pg_restore --list` and only then renamed to FILE, so that a
+file with the final name is always a whole backup.
 
 A restore goes into an empty database (a new DATA_DIR, or a new external database); with
 `clean` everything in the database is dropped first. Either way it runs as ONE transaction
@@ -22,6 +25,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -297,7 +301,6 @@ def backup(
         f"{human_size(facts.size_bytes)}: {facts.summary()}) with {bin_dir / 'pg_dump'}"
     )
     target, env = libpq_target(dsn)
-    partial = None if output is None else output.with_name(output.name + ".partial")
     cmd = [
         str(bin_dir / "pg_dump"),
         "--format=custom",
@@ -305,42 +308,52 @@ def backup(
         "--no-password",
         f"--dbname={target}",
     ]
-    if partial is not None:
-        cmd.append(f"--file={partial}")
+    partial = None
+    sink = None  # with no output file: the dump itself, to our standard output
+    if output is not None:
+        # mkstemp: O_CREAT | O_EXCL | O_NOFOLLOW, mode 0600, a name nobody could plant.
+        fd, name = tempfile.mkstemp(prefix=f"{output.name}.", suffix=".partial", dir=output.parent)
+        partial, sink = Path(name), fd
     started = time.monotonic()
     progress = _Progress(_DUMPING, say, "table")
-    proc = subprocess.Popen(
-        cmd,
-        stdout=None,  # with no --file: the dump itself, to our standard output
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **env},
-    )
-    assert proc.stderr is not None
     try:
-        _pump(proc.stderr, progress).join()
-        code = proc.wait()
+        code = _dump(cmd, sink, env, progress)
+        if code != 0:
+            raise BackupError("pg_dump failed: " + " / ".join(progress.other[-5:]))
+        if output is None or partial is None:
+            say(f"backup written to standard output ({progress.tables} tables)")
+            return None
+        _fsync(partial)
+        entries = archive_entries(bin_dir, partial)
+        os.replace(partial, output)
     except BaseException:
-        _stop(proc)
         if partial is not None:
             partial.unlink(missing_ok=True)
         raise
-    if code != 0:
-        if partial is not None:
-            partial.unlink(missing_ok=True)
-        raise BackupError("pg_dump failed: " + " / ".join(progress.other[-5:]))
-    if output is None or partial is None:
-        say(f"backup written to standard output ({progress.tables} tables)")
-        return None
-    _fsync(partial)
-    entries = archive_entries(bin_dir, partial)
-    os.replace(partial, output)
     _fsync(output.resolve().parent)
     say(
         f"backup written: {output} ({human_size(output.stat().st_size)}, {progress.tables} "
         f"tables, {entries} entries checked, {time.monotonic() - started:.1f} s)"
     )
     return output
+
+
+def _dump(cmd: list[str], sink: int | None, env: dict[str, str], progress: _Progress) -> int:
+    """Run pg_dump, its output to `sink` (a file we opened; closed here), its progress read."""
+    try:
+        proc = subprocess.Popen(
+            cmd, stdout=sink, stderr=subprocess.PIPE, text=True, env={**os.environ, **env}
+        )
+    finally:
+        if sink is not None:
+            os.close(sink)  # pg_dump has its own copy
+    assert proc.stderr is not None
+    try:
+        _pump(proc.stderr, progress).join()
+        return proc.wait()
+    except BaseException:
+        _stop(proc)
+        raise
 
 
 def archive_entries(bin_dir: Path, archive: Path) -> int:

@@ -26,19 +26,30 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) if parts else "body"
 
 
+# A 422 lists this many problems at most, then how many more there are; each in so many
+# characters (a field name is the client's to choose, and can be as long as its body).
+MAX_MESSAGES = 10
+MAX_MESSAGE_CHARS = 200
+
+
 def validation_messages(errors: Sequence[Any]) -> list[str]:
-    messages = []
-    for err in errors:
-        kind = err.get("type", "")
-        where = _loc(err.get("loc", ()))
-        if kind == "extra_forbidden":
-            messages.append(f"{where}: unknown field")
-        elif kind == "json_invalid":
-            ctx = err.get("ctx") or {}
-            messages.append(f"body: malformed JSON ({ctx.get('error', 'invalid')})")
-        else:
-            messages.append(f"{where}: {err.get('msg', 'invalid')}")
+    messages = [_message(err) for err in errors[:MAX_MESSAGES]]
+    if len(errors) > MAX_MESSAGES:
+        messages.append(f"… and {len(errors) - MAX_MESSAGES} more")
     return messages or ["invalid input"]
+
+
+def _message(err: Any) -> str:
+    kind = err.get("type", "")
+    where = _loc(err.get("loc", ()))
+    if kind == "extra_forbidden":
+        text = f"{where}: unknown field"
+    elif kind == "json_invalid":
+        ctx = err.get("ctx") or {}
+        text = f"body: malformed JSON ({ctx.get('error', 'invalid')})"
+    else:
+        text = f"{where}: {err.get('msg', 'invalid')}"
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
 async def app_error(_: Request, exc: Exception) -> Response:

@@ -23,7 +23,8 @@ _TOKEN: re.Pattern[str] | None = None
 
 
 def redact_token_prefixes(*prefixes: str) -> None:
-    """Redact from every log line any text that starts with one of `prefixes` (e.g. `asl_`)."""
+    """Redact from every log line what follows one of `prefixes` (e.g. `asl_`, or a path
+    whose next segment is a secret)."""
     global _TOKEN
     _prefixes.update(prefixes)
     alternatives = "|".join(re.escape(p) for p in sorted(_prefixes, key=len, reverse=True))

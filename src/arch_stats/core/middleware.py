@@ -1,5 +1,5 @@
 """Pure ASGI middleware: request id, latency log, who may call (Host, origin), request bodies
-(type, size, deadline) and the concurrency limit.
+(type, size, shape, deadline) and the concurrency limit.
 
 A request takes one of the `max_concurrent` slots only once its body is complete: a client
 that sends its body slowly (or not at all) holds a connection, never a slot, and is cut off at
@@ -7,17 +7,29 @@ its deadline (`body_timeout` + length / `body_min_rate`) with a 408. Bodies are 
 before the app runs, except on paths whose `BodyRule` says `buffered=False` (large uploads):
 their route reads the body as it arrives, under the same deadline, and the slot is taken when
 its last byte does.
+
+Each path takes what its route can use (`BodyRule`): a size, counted as the body arrives (413
+beyond it, unread when its Content-Length says so), and for JSON a shape, checked once the
+body is parsed and before any route validates it (422): lists no longer than the route's
+longest, objects of at most `MAX_MEMBERS` members, `MAX_DEPTH` levels, and so many values in
+all. Parsing and validating cost the event loop time in proportion to what they are given
+(in a worker thread too: the parsers hold the GIL throughout, see bench/README.md), and a
+refused list's validation errors number as many as its elements: these bounds are what keep
+any one request to a few milliseconds of the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
 import time
 from dataclasses import dataclass
+from typing import Any
 
+import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from arch_stats.core.guards import UNSAFE_METHODS, AllowedHosts, OriginPolicy
@@ -60,25 +72,49 @@ class _ClientGone(Exception):
     pass
 
 
+# The shape of every JSON body, whatever its route (the API's bodies nest 4 levels at most,
+# and its widest object has fewer than 20 members).
+MAX_DEPTH = 8
+MAX_MEMBERS = 64
+# What one item of a route's longest list may take: bytes (a shot with every field given,
+# pretty-printed, is under 500) and values (a shot has 11).
+ITEM_BYTES = 1024
+ITEM_VALUES = 32
+# The longest list of a JSON body, unless its route says otherwise (a target's faces: 12).
+MAX_ITEMS = 16
+# A body refused for its size is still read, and dropped, up to this much (`_drop_body`).
+DROP_BYTES = 4 * 1_048_576
+
+
 @dataclass(frozen=True, slots=True)
 class BodyRule:
     """How the body of one path is taken: its size limit, its media type (415 otherwise),
-    and whether it is read whole before the route runs (`buffered`, in memory) or handed to
-    the route as it arrives (large uploads, which the route spools or parses as they come)."""
+    whether it is read whole before the route runs (`buffered`, in memory) or handed to the
+    route as it arrives (large uploads, which the route spools or parses as they come), and,
+    for JSON, its longest list (`max_items`; with `ITEM_VALUES` values for each item, the
+    values the whole body may hold)."""
 
     limit: int
     media_type: str = JSON
     buffered: bool = True
+    max_items: int = MAX_ITEMS
+
+    @classmethod
+    def batch(cls, max_items: int) -> BodyRule:
+        """A JSON list of up to `max_items` objects (or one of them), `ITEM_BYTES` each."""
+        return cls(max_items * ITEM_BYTES, max_items=max_items)
 
 
 class _Head:
-    """What the middleware reads from a request's headers, once (the last of repeated ones)."""
+    """What the middleware reads from a request's headers, once (the last of repeated ones;
+    a request with more than one Host is refused, so that every reader of it agrees)."""
 
-    __slots__ = ("chunked", "headers", "length", "media_type", "request_id")
+    __slots__ = ("chunked", "headers", "hosts", "length", "media_type", "request_id")
 
     def __init__(self, scope: Scope) -> None:
         self.headers: dict[bytes, bytes] = dict(scope["headers"])
         headers = self.headers
+        self.hosts = sum(1 for name, _ in scope["headers"] if name == b"host")
         request_id = None
         candidate = headers.get(b"x-request-id")
         if candidate is not None:
@@ -163,6 +199,8 @@ class RequestContextMiddleware:
         await self.app(scope, receive, send)
 
     def _refusal(self, scope: Scope, head: _Head) -> tuple[int, str] | None:
+        if head.hosts > 1:  # RFC 9112 §3.2: a server MUST answer 400
+            return 400, "more than one Host header"
         host = head.headers.get(b"host")
         if host not in self._hosts_seen:
             if not self.allowed_hosts.allows(host.decode("latin-1") if host is not None else None):
@@ -243,6 +281,8 @@ class RequestContextMiddleware:
         if refusal is None:
             refusal = self._body_refusal(scope, head, rule)
         if refusal is not None:
+            if refusal[0] == 413 and head.length is not None and head.length <= DROP_BYTES:
+                await _drop_body(receive, self._deadline(head, rule))
             await _answer(send, *refusal)
             return
         if not head.has_body:
@@ -256,11 +296,17 @@ class RequestContextMiddleware:
         try:
             body = await _read_body(receive, rule.limit, deadline)
         except BodyTooLarge as exc:
+            await _drop_body(receive, deadline)
             await _answer(send, 413, str(exc), close=True)
             return
         except BodyTimeout as exc:
             await _answer(send, 408, str(exc), close=True)
             return
+        if body and head.media_type == b"application/json":
+            why = json_refusal(body, rule.max_items)
+            if why is not None:
+                await _answer(send, 422, why)
+                return
         async with self.semaphore:
             try:
                 await self.app(scope, replay(body, receive), send)
@@ -316,6 +362,20 @@ async def _answer(send: Send, status: int, message: str, *, close: bool = False)
     await response({"type": "http"}, _empty_receive, send)
 
 
+async def _drop_body(receive: Receive, deadline: float) -> None:
+    """Read the rest of a body refused for its size, and drop it: up to `DROP_BYTES`, by
+    `deadline`. A client sends its whole body before it reads the answer, and a connection
+    closed with data unread is reset, the answer on its way with it."""
+    dropped = 0
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout_at(deadline):
+            while dropped <= DROP_BYTES:
+                message = await receive()
+                dropped += len(message.get("body", b""))
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    return
+
+
 async def _read_body(receive: Receive, limit: int, deadline: float) -> bytes:
     """The whole body, by `deadline` (event loop time); raises `_ClientGone` when the client
     leaves first, `BodyTooLarge` past `limit`, `BodyTimeout` at the deadline."""
@@ -336,6 +396,36 @@ async def _read_body(receive: Receive, limit: int, deadline: float) -> bytes:
                     return b"".join(chunks)
     except TimeoutError:
         raise BodyTimeout from None
+
+
+def json_refusal(body: bytes, max_items: int) -> str | None:
+    """Why `body` is not JSON of the shape a route with lists of `max_items` can take, or
+    None. Walked a level at a time, and given up as soon as it is known to be too big."""
+    try:
+        level: list[Any] = [orjson.loads(body)]
+    except orjson.JSONDecodeError as exc:
+        return f"body: malformed JSON ({str(exc).split(':', 1)[0]})"
+    budget = max_items * ITEM_VALUES
+    values = depth = 0
+    while level:
+        depth += 1
+        if depth > MAX_DEPTH:
+            return f"body: nested more than {MAX_DEPTH} levels deep"
+        values += len(level)
+        inner: list[Any] = []
+        for value in level:
+            if isinstance(value, list):
+                if len(value) > max_items:
+                    return f"body: a list of more than {max_items} items"
+                inner.extend(value)
+            elif isinstance(value, dict):
+                if len(value) > MAX_MEMBERS:
+                    return f"body: an object of more than {MAX_MEMBERS} members"
+                inner.extend(value.values())
+            if values + len(inner) > budget:
+                return f"body: more than {budget} values in all"
+        level = inner
+    return None
 
 
 def replay(body: bytes, receive: Receive) -> Receive:

@@ -6,22 +6,29 @@ httptools protocol is extended here (`EdgeHttpProtocol`, named in `UVICORN["http
 
 - a headers deadline (`HEADERS_TIMEOUT_SECONDS`, from the connection's first byte or its
   opening): a silent connection is closed, one part-way through its headers gets a 408;
-- a bound on the size of a request's headers (431 beyond `MAX_HEADER_BYTES`);
+- a bound on the size of a request's headers (431 beyond `MAX_HEADER_BYTES`), counted for
+  each request as the parser reads it (the bodies of requests pipelined before it are not
+  its headers); the requests before it on the connection are answered first;
 - a cap on open connections per process (`MAX_CONNECTIONS`, by default what the open-file limit
   leaves after the database pool and files): at the cap, the connection idle the longest (no
   request in flight) is closed to make room, and when none is idle the newcomer is answered
   503 with Retry-After and closed, before the process could run out of file descriptors;
 - the same per client address, below it (`MAX_CONNECTIONS_PER_ADDRESS`, by default a quarter
   of the cap), so that one address cannot take every slot: a newcomer from an address at its
-  cap makes room among that address's own idle connections, else gets the 503.
+  cap makes room among that address's own idle connections, else gets the 503;
+- a warning, once per process, at the first request whose forwarded headers (`X-Forwarded-For`,
+  `Forwarded`) are ignored: from a peer not trusted as a proxy (`serve --proxy-headers`,
+  `--forwarded-allow-ips`), or a trusted proxy's `Forwarded` alone (uvicorn reads only
+  `X-Forwarded-For`). Behind such a proxy every client has the proxy's address, and the limits
+  per address (registration, login) count them all as one.
 
-The address is the connection's peer (an IPv4 address, or an IPv6 /64: `core.addresses`),
-WebSockets included (`core.ws_protocol` counts them under the same address), and that is all
-uvicorn knows at this layer: `--proxy-headers` applies `X-Forwarded-For` later, per request,
-in the ASGI app, and a proxy's keep-alive connections carry many clients' requests in turn.
-So a connection from a trusted proxy (`--proxy-headers` and `--forwarded-allow-ips`) is
-counted only against `MAX_CONNECTIONS`; the proxy bounds its clients' connections per
-address itself (nginx: `limit_conn`, docs/reverse-proxy.md).
+The per-address cap counts a connection under its peer's address (an IPv4 address, or an IPv6
+/64: `core.addresses`), WebSockets included (`core.ws_protocol` counts them the same way), for
+that is all uvicorn knows at this layer: `--proxy-headers` applies `X-Forwarded-For` later,
+per request, in the ASGI app, and a proxy's keep-alive connections carry many clients'
+requests in turn. So a connection from a trusted proxy (`--proxy-headers` and
+`--forwarded-allow-ips`) is counted only against `MAX_CONNECTIONS`; the proxy bounds its
+clients' connections per address itself (nginx: `limit_conn`, docs/reverse-proxy.md).
 
 Body deadlines and the concurrency slot are in `core.middleware` (they need the path).
 The limits come from the app: its lifespan state carries `EdgeLimits` under `"edge"`.
@@ -30,6 +37,7 @@ The limits come from the app: its lifespan state carries `EdgeLimits` under `"ed
 from __future__ import annotations
 
 import asyncio
+import logging
 import resource
 import time
 from collections.abc import Iterable
@@ -160,17 +168,12 @@ def address_book(app_state: dict[str, Any]) -> AddressBook:
     return book
 
 
-def peer_address(transport: asyncio.BaseTransport, app: object) -> str | None:
-    """The address a connection counts under: its peer's, or None for a proxy trusted with
-    forwarded headers (see the module's text) and for a peer without an IP address."""
-    peer = transport.get_extra_info("peername")
-    host = peer[0] if isinstance(peer, tuple) and peer else None
-    if not isinstance(host, str):
+def counted_address(app: object, client: tuple[str, int] | None) -> str | None:
+    """The address a connection counts under: its peer's (`client`), or None for a proxy
+    trusted with forwarded headers (see the module's text) and for a peer without one."""
+    if client is None or _Forwarding.trusted(app, client):
         return None
-    # uvicorn puts its proxy middleware around the app when `proxy_headers` is on.
-    if isinstance(app, ProxyHeadersMiddleware) and host in app.trusted_hosts:
-        return None
-    return address_key(host)
+    return address_key(client[0])
 
 
 def _canned(status: bytes, message: str, *extra: bytes) -> bytes:
@@ -200,6 +203,53 @@ _REFUSED_ADDRESS = _canned(
 _HEADERS_TIMEOUT = _canned(b"408 Request Timeout", "request headers not received in time")
 _HEADERS_TOO_LARGE = _canned(b"431 Request Header Fields Too Large", "request headers too large")
 
+log = logging.getLogger("arch_stats.serving")
+_FORWARDING: Final = (b"x-forwarded-for", b"forwarded")
+
+
+class _Forwarding:
+    """Forwarded headers this process ignores, said once (see the module's text)."""
+
+    warned = False
+
+    @staticmethod
+    def trusted(app: object, client: tuple[str, int] | None) -> bool:
+        """Whether uvicorn reads X-Forwarded-For from this peer (its proxy middleware, put
+        around the app by `proxy_headers`, trusts it)."""
+        return (
+            isinstance(app, ProxyHeadersMiddleware)
+            and client is not None
+            and client[0] in app.trusted_hosts
+        )
+
+    @classmethod
+    def note(cls, headers: list[tuple[bytes, bytes]], peer: str, trusted: bool) -> None:
+        sent = [name for name, _ in headers if name in _FORWARDING]
+        if not sent or (trusted and b"x-forwarded-for" in sent):
+            return
+        cls.warned = True
+        if trusted:
+            log.warning(
+                "the proxy %s sent Forwarded without X-Forwarded-For: only X-Forwarded-For "
+                "is read, so every client behind it has its address (%s) and the limits per "
+                "address (registration, login) count them as one. Configure the proxy to "
+                "send X-Forwarded-For. (Said once.)",
+                peer,
+                peer,
+            )
+            return
+        log.warning(
+            "a request from %s came with %s, which this server ignores: %s is not trusted as "
+            "a proxy. If it is your reverse proxy, every client behind it has its address "
+            "and the limits per address (registration, login) count them as one: run "
+            "`arch-stats serve --proxy-headers --forwarded-allow-ips %s`. If it is not, a "
+            "client sent the header and ignoring it is right. (Said once.)",
+            peer,
+            " and ".join(sorted({n.decode("latin-1").title() for n in sent})),
+            peer,
+            peer,
+        )
+
 
 class EdgeHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a headers deadline, a header size bound and a cap on
@@ -223,11 +273,18 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self.timeout_keep_alive = self.edge.keep_alive_timeout  # type: ignore[assignment]
         self.idle_since = time.monotonic()
         self.in_headers = False
+        # The current request's header bytes: its target and header lines as the parser
+        # reports them, and the reads since its last report (a line longer than a read).
         self.header_bytes = 0
+        self.unreported = 0
+        self.reported = False  # the parser reported part of the headers during this read
         self.lingering = False
+        # An answer kept for when the requests before it on this connection are answered.
+        self.refusal: bytes | None = None
         self.headers_timer: asyncio.TimerHandle | None = None
+        self.forwarding_trusted = _Forwarding.trusted(self.config.loaded_app, self.client)
         self.book = address_book(self.app_state)
-        self.address = peer_address(transport, self.app)
+        self.address = counted_address(self.config.loaded_app, self.client)
         if len(self.connections) > self.edge.max_connections and not self._evict_idle(
             self.connections
         ):
@@ -300,33 +357,83 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         if self.in_headers:  # part of a request came: say why it is closed
-            self.transport.write(_HEADERS_TIMEOUT)
-        self.transport.close()
+            self._refuse_request(_HEADERS_TIMEOUT)
+        else:
+            self.transport.close()
+
+    def _refuse_request(self, answer: bytes) -> None:
+        """Answer the request being read with `answer` and close; the client's requests
+        before it on this connection (pipelined) are answered first, in order."""
+        self._cancel_headers_timer()
+        self.lingering = True
+        if self.busy():
+            self.refusal = answer
+        else:
+            self._answer_and_close(answer)
 
     def data_received(self, data: bytes) -> None:
         if self.lingering:
             return
+        self.reported = False
         super().data_received(data)
-        if self.in_headers and not self.transport.is_closing():
-            self.header_bytes += len(data)
-            if self.header_bytes > self.edge.max_header_bytes:
-                self._cancel_headers_timer()
-                self._answer_and_close(_HEADERS_TOO_LARGE)
+        if self.in_headers and not self.lingering and not self.transport.is_closing():
+            # A read in which the parser reported nothing is all inside one header line;
+            # in one that it did, what follows its last report is counted with the next.
+            self.unreported = 0 if self.reported else self.unreported + len(data)
+            if self.header_bytes + self.unreported > self.edge.max_header_bytes:
+                self._refuse_request(_HEADERS_TOO_LARGE)
+
+    # The parser's callbacks (during `data_received`): nothing more is taken in once the
+    # connection is being closed.
 
     def on_message_begin(self) -> None:
+        if self.lingering:
+            return
         super().on_message_begin()
         self.in_headers = True
-        self.header_bytes = 0
+        self.header_bytes = self.unreported = 0
+        self.reported = True
         self._arm_headers_timer()
 
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        self._header_part(len(url))
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)
+        self._header_part(len(name) + len(value) + 4)  # ": " and CRLF
+
+    def _header_part(self, size: int) -> None:
+        self.header_bytes += size
+        self.unreported = 0
+        self.reported = True
+
     def on_headers_complete(self) -> None:
+        if self.lingering:
+            return
         self.in_headers = False
         self._cancel_headers_timer()
+        if self.header_bytes > self.edge.max_header_bytes:
+            self._refuse_request(_HEADERS_TOO_LARGE)
+            return
+        if not _Forwarding.warned:
+            peer = self.client[0] if self.client else "unknown"
+            _Forwarding.note(self.headers, peer, self.forwarding_trusted)
         super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self.lingering:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if not self.lingering:
+            super().on_message_complete()
 
     def on_response_complete(self) -> None:
         self.idle_since = time.monotonic()
         super().on_response_complete()
+        if self.refusal is not None and not self.busy():
+            self._answer_and_close(self.refusal)
 
     def handle_websocket_upgrade(self) -> None:
         # The WebSocket protocol takes the connection over, and its place in the book.

@@ -53,7 +53,12 @@ class Settings(BaseSettings):
     log_level: LogLevel = "INFO"
     access_log: bool = Field(default=True, description="One JSON log line per HTTP request.")
     token_lifetime_hours: int = Field(default=24 * 30, ge=1)
-    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    max_body_bytes: int = Field(
+        default=65_536,
+        ge=1024,
+        description="Largest JSON body of a route that takes no batch (posts of shots and of "
+        "sensor events take what their batch holds).",
+    )
     import_max_bytes: int = Field(
         default=64 * 1_048_576,
         ge=1024,
@@ -194,7 +199,10 @@ class Settings(BaseSettings):
     )
     login_window_seconds: int = Field(default=300, ge=1)
     register_max_attempts: int = Field(
-        default=10, ge=1, description="Registrations allowed per client address, per window."
+        default=30,
+        ge=1,
+        description="Registrations allowed per client address, per window (registrations "
+        "with a working club invite code do not count).",
     )
     register_window_seconds: int = Field(default=3600, ge=1)
     password_hash_concurrency: int = Field(

@@ -30,7 +30,7 @@ from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import State
 
-from arch_stats.core.serving import address_book, peer_address
+from arch_stats.core.serving import address_book, counted_address
 
 GOING_AWAY = 1001
 # Scope extension: `{"send": send_prepared}` of the connection.
@@ -62,7 +62,7 @@ class EdgeWebSocketProtocol(WebSocketsSansIOProtocol):
         super().connection_made(transport)
         self.least_unsent = 1 << 62  # bytes not yet sent, the least seen by `send_prepared`
         self.book = address_book(self.app_state)
-        self.address = peer_address(transport, self.app)
+        self.address = counted_address(self.app, self.client)
         self.book.add(self.address, self)
 
     def connection_lost(self, exc: Exception | None) -> None:

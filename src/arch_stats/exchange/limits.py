@@ -3,6 +3,9 @@
 * `Lease`: one import and one export at a time per account, whichever process serves them
   (a row of `exchange_lease`, renewed while the work lives, deleted at the end, expiring by
   itself if its process dies). A second one is refused at once with 429 and Retry-After.
+  When the database fails under the work (a restart, dropped connections), the lease cannot
+  be deleted at once: it is deleted as soon as the database answers again, not left until it
+  expires, so that the Retry-After of the 429 holds.
 * `Slots`: how many imports and exports of all accounts use a database connection at once in
   this process (EXCHANGE_MAX_RUNNING), so that they never take the whole pool; the others
   wait their turn, at most `SLOT_WAIT_SECONDS`, then get 503 with Retry-After.
@@ -25,6 +28,9 @@ log = logging.getLogger("arch_stats.exchange")
 LEASE_SECONDS = 60.0
 RENEW_SECONDS = 20.0
 RETRY_AFTER_SECONDS = 10
+RELEASE_RETRY_SECONDS = 1.0
+# Releases that failed and are tried again (a strong reference, as asyncio asks).
+_RELEASING: set[asyncio.Task[None]] = set()
 SLOT_WAIT_SECONDS = 30.0
 
 
@@ -74,8 +80,24 @@ class Lease:
             self._renewer = None
         try:
             await repo.release_lease(self.db, self.archer_id, self.kind, self.holder)
-        except Exception as exc:  # it expires by itself
-            log.warning("%s lease not released: %s", self.kind, type(exc).__name__)
+        except Exception as exc:
+            log.warning("%s lease not released: %s; trying again", self.kind, type(exc).__name__)
+            task = asyncio.create_task(self._release_later(), name=f"{self.kind}-lease-release")
+            _RELEASING.add(task)
+            task.add_done_callback(_RELEASING.discard)
+
+    async def _release_later(self) -> None:
+        """Try again every second until the database answers, or the lease has expired."""
+        loop = asyncio.get_running_loop()
+        expired = loop.time() + LEASE_SECONDS
+        while loop.time() < expired:
+            await asyncio.sleep(RELEASE_RETRY_SECONDS)
+            try:
+                await repo.release_lease(self.db, self.archer_id, self.kind, self.holder)
+            except Exception:  # noqa: S112 (still away: the next try, or it expires)
+                continue
+            log.info("%s lease released once the database answered again", self.kind)
+            return
 
 
 class Slots:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_val
 from arch_stats.core.types import JsonFloat, Timestamp
 
 EventKind = Literal["arrow_identified", "arrow_engaged", "arrow_released", "arrow_landed"]
+# The most events in one post; the body's size limit follows from it (app.py).
 MAX_EVENTS = 1000
 
 
@@ -67,8 +68,10 @@ def _one_or_many(value: Any) -> str:
 
 
 # One event or a list. Told apart by the JSON type, so that an invalid body gets the errors of
-# the shape it has (`event.x_mm: …`, `events.3.kind: …`), not those of both shapes.
+# the shape it has (`event.x_mm: …`, `events.3.kind: …`), not those of both shapes. A list
+# is reported by its first event that does not validate (`fail_fast`): a short answer.
 SensorEventsIn = Annotated[
-    Annotated[SensorEventIn, Tag("event")] | Annotated[list[SensorEventIn], Tag("events")],
+    Annotated[SensorEventIn, Tag("event")]
+    | Annotated[list[SensorEventIn], Field(max_length=MAX_EVENTS, fail_fast=True), Tag("events")],
     Discriminator(_one_or_many),
 ]

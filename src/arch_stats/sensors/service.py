@@ -9,7 +9,7 @@ from arch_stats.core.database import Executor
 from arch_stats.core.errors import BusinessRuleError, InvalidInput, NotFound
 from arch_stats.sensors import repository as repo
 from arch_stats.sensors.repository import EventRow
-from arch_stats.sensors.schemas import MAX_EVENTS, SensorEventIn
+from arch_stats.sensors.schemas import SensorEventIn
 
 
 async def store(conn: Executor, archer_id: UUID, events: Sequence[SensorEventIn]) -> dict[str, int]:
@@ -22,8 +22,6 @@ async def store(conn: Executor, archer_id: UUID, events: Sequence[SensorEventIn]
     """
     if not events:
         raise InvalidInput("body: an empty list has no events")
-    if len(events) > MAX_EVENTS:
-        raise InvalidInput(f"body: at most {MAX_EVENTS} events per request")
     default_session: UUID | None = None
     if any(e.session_id is None for e in events):
         default_session = await repo.open_session_id(conn, archer_id)

@@ -23,11 +23,11 @@ from arch_stats.core.hotpath import (
     query_params,
 )
 from arch_stats.shots import service
-from arch_stats.shots.schemas import IDEMPOTENCY_KEY_PATTERN, ShotIn
+from arch_stats.shots.schemas import IDEMPOTENCY_KEY_PATTERN, ShotIn, ShotsIn
 
 _LIST_QUERY = frozenset({"after", "limit"})
 # The body of POST /shot, validated as FastAPI validates it (the route's parameter type).
-_SHOTS = TypeAdapter(ShotIn | list[ShotIn])
+_SHOTS: TypeAdapter[ShotsIn] = TypeAdapter(ShotsIn)
 MAX_AFTER = 2**31 - 1
 _KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 

@@ -318,6 +318,16 @@ async def insert_posts(
     return parts
 
 
+async def id_secret(conn: Executor) -> bytes:
+    """The instance's secret for shot ids derived from an Idempotency-Key."""
+    secret: bytes | None = await conn.fetchval(
+        "SELECT value FROM instance_secret WHERE name = 'shot_ids'"
+    )
+    if secret is None:
+        raise RuntimeError("no 'shot_ids' row in instance_secret: migrate the database")
+    return secret
+
+
 async def stored(conn: Executor, shot_ids: Sequence[UUID]) -> dict[UUID, tuple[UUID, str]]:
     """Shots with these ids, whoever's: id → (archer, JSON)."""
     rows = await conn.fetch(

@@ -20,6 +20,7 @@ from arch_stats.shots.schemas import (
     ShotOut,
     ShotPage,
     ShotPatch,
+    ShotsIn,
 )
 
 router = APIRouter(tags=["shots"])
@@ -40,7 +41,7 @@ router = APIRouter(tags=["shots"])
     summary="Record one shot, or a list (all or nothing); the server scores each",
 )
 async def create_shots(
-    body: Annotated[ShotIn | list[ShotIn], Body()],
+    body: Annotated[ShotsIn, Body()],
     archer: CurrentArcher,
     conn: Db,
     request: Request,

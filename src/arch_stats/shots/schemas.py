@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Self
+from typing import Annotated, Self
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -12,6 +12,8 @@ from arch_stats.core.types import JsonFloat, JsonInt, Timestamp
 
 # An Idempotency-Key header: 1 to 200 printable ASCII characters.
 IDEMPOTENCY_KEY_PATTERN = r"^[\x20-\x7e]{1,200}$"
+# The most shots in one post; the body's size limit follows from it (app.py).
+MAX_BATCH = 500
 
 
 class ShotIn(BaseModel):
@@ -66,6 +68,11 @@ class ShotIn(BaseModel):
         if times != sorted(times):
             raise ValueError("engaged_at ≤ released_at ≤ landed_at")
         return self
+
+
+# A post of shots: one, or a list of up to MAX_BATCH. A list is reported by its first shot
+# that does not validate (`fail_fast`): an answer of a few lines, however long the list.
+ShotsIn = ShotIn | Annotated[list[ShotIn], Field(max_length=MAX_BATCH, fail_fast=True)]
 
 
 class ShotPatch(BaseModel):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from uuid import UUID, uuid5
+from uuid import UUID
 
 import asyncpg
 
@@ -19,7 +20,6 @@ from arch_stats.shots.spots import spot_value
 from arch_stats.shots.target_cache import TargetCache
 from arch_stats.shots.writer import SessionWriter
 
-MAX_BATCH = 500
 # A page of a session's shots (GET /session/{id}/shot): by default, and at most.
 DEFAULT_PAGE = 1000
 MAX_PAGE = 10_000
@@ -31,8 +31,8 @@ WRITER = SessionWriter()
 TARGETS = TargetCache()
 # A post whose targets changed (or session closed) under it is read and scored again.
 _ATTEMPTS = 3
-# Shot ids derived from an Idempotency-Key: uuid5 of (archer, position in the post, key).
-_KEYED_IDS = UUID("6f3c1c2e-5b1d-4c47-9a55-0d6a3e1f7b21")
+# The instance's secret for shot ids derived from an Idempotency-Key (read once per process).
+_ID_SECRET: bytes | None = None
 
 
 def _scored(
@@ -126,9 +126,9 @@ async def create(
     """
     if not shots:
         raise InvalidInput("body: an empty list has no shots")
-    if len(shots) > MAX_BATCH:
-        raise InvalidInput(f"body: at most {MAX_BATCH} shots per request")
-    ids = chosen_ids(archer_id, shots, idempotency_key)
+    keyed = idempotency_key is not None and any(shot.id is None for shot in shots)
+    secret = await _id_secret(conn) if keyed else b""
+    ids = chosen_ids(archer_id, shots, idempotency_key, secret)
     try:
         return Created(await _create(conn, archer_id, shots, ids, max_shots))
     except AppError as exc:
@@ -141,14 +141,29 @@ async def create(
         return Created([stored], replayed=True)
 
 
+async def _id_secret(conn: Executor) -> bytes:
+    global _ID_SECRET
+    if _ID_SECRET is None:
+        _ID_SECRET = await repo.id_secret(conn)
+    return _ID_SECRET
+
+
+def keyed_id(secret: bytes, archer_id: UUID, index: int, idempotency_key: str) -> UUID:
+    """The id of the shot at `index` of a post named by `idempotency_key`: the same for every
+    attempt of the archer's post, in any process, and unguessable without the instance's
+    secret (else another account could store shots under the victim's ids first)."""
+    message = f"{archer_id}/{index}/{idempotency_key}".encode()
+    return UUID(bytes=hmac.digest(secret, message, "sha256")[:16], version=4)
+
+
 def chosen_ids(
-    archer_id: UUID, shots: Sequence[ShotIn], idempotency_key: str | None
+    archer_id: UUID, shots: Sequence[ShotIn], idempotency_key: str | None, secret: bytes
 ) -> list[UUID | None]:
     """Each shot's id: its own, else one derived from the key, else None (the database's)."""
     ids = [
         shot.id
         if shot.id is not None or idempotency_key is None
-        else uuid5(_KEYED_IDS, f"{archer_id}/{i}/{idempotency_key}")
+        else keyed_id(secret, archer_id, i, idempotency_key)
         for i, shot in enumerate(shots)
     ]
     seen: set[UUID] = set()

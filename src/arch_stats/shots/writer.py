@@ -139,58 +139,70 @@ class SessionWriter:
     async def _write(self, pool: Pool, batch: list[_Post], keys: set[_Key]) -> None:
         announce = _ANNOUNCERS.get(id(pool))
         try:
-            try:
-                parts = await repo.insert_posts(
-                    pool,
-                    [
-                        repo.Post(p.key[0], p.key[1], p.shots, p.request_id, p.targets)
-                        for p in batch
-                    ],
-                    max_shots=_least(p.max_shots for p in batch),
-                    announce=announce,
-                )
-            except Exception as exc:
-                if len(batch) == 1:  # on its own already: that is its outcome
-                    if not batch[0].done.done():
-                        batch[0].done.set_exception(exc)
-                    return
-            else:
-                if len(batch) > 1:
-                    self.joint_writes += 1
-                for post, part in zip(batch, parts, strict=True):
+            if not await self._write_jointly(pool, batch, announce):
+                # Nothing was written: each post on its own, with its own outcome.
+                for post in batch:
                     if not post.done.done():
-                        post.done.set_result(part)
-                return
-            # Nothing was written: each post on its own, with its own outcome.
-            for post in batch:
-                if post.done.done():
-                    continue
-                token = request_id_var.set(post.request_id)
-                try:
-                    json = await repo.insert_shots(
-                        pool,
-                        session_id=post.key[0],
-                        archer_id=post.key[1],
-                        shots=post.shots,
-                        targets=post.targets,
-                        max_shots=post.max_shots,
-                        announce=announce,
-                    )
-                except Exception as exc:
-                    if not post.done.done():
-                        post.done.set_exception(exc)
-                else:
-                    if not post.done.done():
-                        post.done.set_result(json)
-                finally:
-                    request_id_var.reset(token)
+                        await _write_alone(pool, post, announce)
         finally:
             for post in batch:  # only if this task itself was cancelled (shutdown)
-                if not post.done.done():
-                    post.done.set_exception(RuntimeError("shot write interrupted"))
+                _fail(post, RuntimeError("shot write interrupted"))
             self._busy -= keys
             self._in_flight -= 1
             self._next(pool)
+
+    async def _write_jointly(
+        self, pool: Pool, batch: list[_Post], announce: Announce | None
+    ) -> bool:
+        """The batch in one statement: each post gets its outcome, unless the statement of
+        several posts failed (False: nothing was written)."""
+        try:
+            parts = await repo.insert_posts(
+                pool,
+                [repo.Post(p.key[0], p.key[1], p.shots, p.request_id, p.targets) for p in batch],
+                max_shots=_least(p.max_shots for p in batch),
+                announce=announce,
+            )
+        except Exception as exc:
+            if len(batch) > 1:
+                return False
+            _fail(batch[0], exc)  # on its own already: that is its outcome
+            return True
+        if len(batch) > 1:
+            self.joint_writes += 1
+        for post, part in zip(batch, parts, strict=True):
+            _succeed(post, part)
+        return True
+
+
+async def _write_alone(pool: Pool, post: _Post, announce: Announce | None) -> None:
+    token = request_id_var.set(post.request_id)
+    try:
+        json = await repo.insert_shots(
+            pool,
+            session_id=post.key[0],
+            archer_id=post.key[1],
+            shots=post.shots,
+            targets=post.targets,
+            max_shots=post.max_shots,
+            announce=announce,
+        )
+    except Exception as exc:
+        _fail(post, exc)
+    else:
+        _succeed(post, json)
+    finally:
+        request_id_var.reset(token)
+
+
+def _succeed(post: _Post, json: str | None) -> None:
+    if not post.done.done():  # not cancelled meanwhile (client gone)
+        post.done.set_result(json)
+
+
+def _fail(post: _Post, exc: BaseException) -> None:
+    if not post.done.done():
+        post.done.set_exception(exc)
 
 
 def _least(limits: Iterable[int | None]) -> int | None:

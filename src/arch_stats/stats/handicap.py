@@ -52,6 +52,7 @@ from archeryutils.classifications import (
     agb_indoor_classifications,
     agb_outdoor_classifications,
 )
+from archeryutils.classifications import classification_utils as cf_utils
 
 from arch_stats.faces.rounds import ROUND_SETS
 
@@ -117,6 +118,27 @@ _CLASSIFICATIONS: tuple[tuple[Mapping[str, Round], _Coax, _Classify], ...] = (
         cf.calculate_agb_field_classification,
     ),
 )
+
+
+UNCLASSIFIED = "UC"
+
+
+def _classification_names() -> Mapping[str, str]:
+    """Every classification code archeryutils answers, with its full name (its own tables:
+    "B1" → "Bowman 1st Class", "I-MB" → "Indoor Master Bowman"; field uses the outdoor ones)."""
+    names = {UNCLASSIFIED: "Unclassified"}
+    for system in ("agb_outdoor", "agb_indoor", "agb_field"):
+        data = cf_utils.read_classes_json(system)
+        names.update(zip(data["classes"], data["classes_long"], strict=True))
+    return MappingProxyType(names)
+
+
+CLASSIFICATION_NAMES = _classification_names()
+
+
+def classification_name(code: str | None) -> str | None:
+    """The full name of a classification code (the code itself if archeryutils has none)."""
+    return None if code is None else CLASSIFICATION_NAMES.get(code, code)
 
 
 @dataclass(frozen=True, slots=True)

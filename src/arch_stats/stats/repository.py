@@ -75,17 +75,23 @@ async def session_columns(
     return await conn.fetchrow(SESSION_COLUMNS, session_id, archer_id, *face_maxima)
 
 
-# The session and its shots in card order, one row per shot (one row with null shot columns
-# for a session without shots, none for a session that is not the archer's). `hit_label`:
-# what a same-spot miss hit (as the shot JSON has it).
+# The session, its archer, and its shots in card order, one row per shot (one row with null
+# shot columns for a session without shots, none for a session that is not the archer's).
+# `hit_label`: what a same-spot miss hit (as the shot JSON has it); `face_type`: the face the
+# shot was scored on (the target's first for a miss).
 SCORECARD = """
-SELECT s.round_code, s.arrows_per_end, h.id::text AS id, h.seq, h.end_no, h.end_place,
+SELECT s.round_code, s.arrows_per_end,
+       a.name AS archer_name, a.bowstyle, a.gender, a.age_group,
+       h.id::text AS id, h.seq, h.end_no, h.end_place,
        h.arrow_id::text AS arrow_id, h.score, h.is_x, h.x_mm IS NULL AS is_miss,
        h.same_spot_miss,
        CASE WHEN NOT h.same_spot_miss THEN NULL
-            WHEN h.spot_is_x THEN 'X' ELSE h.spot_score::text END AS hit_label
+            WHEN h.spot_is_x THEN 'X' ELSE h.spot_score::text END AS hit_label,
+       f.face_type
 FROM session s
+JOIN archer a ON a.id = s.archer_id
 LEFT JOIN shot h ON h.session_id = s.id
+LEFT JOIN target_face f ON f.target_id = h.target_id AND f.face_index = coalesce(h.face_index, 0)
 WHERE s.id = $1 AND s.archer_id = $2
 ORDER BY h.end_no, h.end_place
 """
@@ -93,6 +99,17 @@ ORDER BY h.end_no, h.end_place
 
 async def scorecard_rows(conn: Executor, session_id: UUID, archer_id: UUID) -> list[asyncpg.Record]:
     return await conn.fetch(SCORECARD, session_id, archer_id)
+
+
+# What a score sheet prints besides the scorecard: where and when (None: not the archer's).
+SHEET_SESSION = """
+SELECT id, location, is_indoor, distance_m, start_time, end_time
+FROM session WHERE id = $1 AND archer_id = $2
+"""
+
+
+async def sheet_session(conn: Executor, session_id: UUID, archer_id: UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(SHEET_SESSION, session_id, archer_id)
 
 
 def session_filters(

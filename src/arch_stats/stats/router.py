@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from arch_stats.access import policy
 from arch_stats.auth.deps import CurrentArcher
 from arch_stats.core.database import Db
 from arch_stats.core.responses import Envelope, error_responses, ok_json
+from arch_stats.core.threads import ThreadSlots
 from arch_stats.stats import service
 from arch_stats.stats.schemas import (
     ArrowStatsOut,
@@ -19,6 +20,7 @@ from arch_stats.stats.schemas import (
     HistoryOut,
     HistoryRequest,
     ScorecardOut,
+    ScoresheetQuery,
     SessionStatsOut,
     SessionStatsQuery,
 )
@@ -76,6 +78,56 @@ async def scorecard(session_id: UUID, archer: CurrentArcher, conn: Db) -> Respon
             session_id,
             lambda whose: service.scorecard_json(conn, whose, session_id),
         )
+    )
+
+
+def _sheet_threads(request: Request) -> ThreadSlots:
+    """This process's score sheet thread, made on first use."""
+    state = request.app.state
+    threads: ThreadSlots | None = getattr(state, "sheet_threads", None)
+    if threads is None:
+        threads = state.sheet_threads = service.sheet_threads()
+    return threads
+
+
+@router.get(
+    "/session/{session_id}/scoresheet.pdf",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The score sheet, A4 (application/pdf).",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        },
+        **error_responses(401, 404, 422, 429),
+    },
+    summary="A session's score sheet as a PDF, to print and sign",
+    description="The scorecard (each end high to low, end and running totals, distance and "
+    "half subtotals, hits / 10+X / X, or hits / golds for imperial rounds) with the archer's "
+    "name and category, the round, its distances, the date, the venue, the total, the "
+    "handicap and classification of a complete standard round (`scheme`, as the session "
+    "statistics give them), and lines for the archer's and the scorer's signatures. A WA "
+    "1440 fits one A4 page. Readable by whoever may read the session's scorecard.",
+)
+async def scoresheet(
+    session_id: UUID,
+    request: Request,
+    query: Annotated[ScoresheetQuery, Query()],
+    archer: CurrentArcher,
+    conn: Db,
+) -> Response:
+    pdf, filename = await policy.read_as(
+        conn,
+        archer.archer_id,
+        "session",
+        session_id,
+        lambda whose: service.scoresheet_pdf(
+            conn, _sheet_threads(request), whose, session_id, query
+        ),
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )
 
 

@@ -63,6 +63,16 @@ class SessionFilter(Strict):
     arrow_id: UUID | None = Field(default=None, description="Only this arrow's shots count.")
 
 
+class ScoresheetQuery(SessionStatsQuery):
+    utc_offset_minutes: int = Field(
+        default=0,
+        ge=-720,
+        le=840,
+        description="The reader's offset from UTC on the session's day, in minutes (the web "
+        "page sends its own): the date and times are printed in it.",
+    )
+
+
 class HistoryQuery(SessionFilter):
     group: Grouping = Field(default="session", description="One row per session, week or month.")
     scheme: Scheme = Field(
@@ -169,6 +179,9 @@ class RoundOut(Strict):
     handicap: float | None = Field(description="Complete rounds: the table handicap.")
     classification_scheme: Literal["AGB"]
     classification: str | None = Field(description="Complete rounds, when archeryutils has one.")
+    classification_name: str | None = Field(
+        description="Its full name: 'Bowman 1st Class' for B1, 'Unclassified' for UC."
+    )
     predicted_score: int | None = Field(description="The final score expected.")
     prediction_method: Literal["handicap", "average", "final"] | None
     handicap_so_far: float | None = Field(
@@ -204,6 +217,8 @@ class SessionStatsOut(Strict):
 
 # --- scorecard -----------------------------------------------------------------------------
 
+GOLDS = "9s scored on a 5-zone face (Archery GB's golds of imperial rounds); 0 on other faces."
+
 
 class CardArrowOut(Strict):
     id: UUID = Field(description="The shot.")
@@ -231,6 +246,7 @@ class CardEndOut(Strict):
     x_count: int
     ten_x_count: int = Field(description="Scores of 10 or more, Xs included (10+X).")
     hits: int
+    golds: int = Field(description=GOLDS)
 
 
 class SubtotalOut(Strict):
@@ -243,12 +259,26 @@ class SubtotalOut(Strict):
     x_count: int
     ten_x_count: int
     hits: int
+    golds: int
+
+
+class CardArcherOut(Strict):
+    name: str
+    bowstyle: str
+    gender: str
+    age_group: str
 
 
 class ScorecardOut(Strict):
     round_code: str | None
     round_name: str | None = Field(description="The round's display name (archeryutils).")
+    archer: CardArcherOut = Field(description="Whose card: their name and category.")
     arrows_per_end: int
+    imperial: bool = Field(
+        description="Scored 9-7-5-3-1 (Archery GB imperial): the card's counts are hits and "
+        "golds. A standard round whose every pass is so scored; a session without a round "
+        "with arrows on a 5-zone face."
+    )
     ends: list[CardEndOut] = Field(
         description="Ends 1 … the highest with an arrow; an emptied end has no arrows."
     )
@@ -260,6 +290,7 @@ class ScorecardOut(Strict):
     x_count: int
     ten_x_count: int
     hits: int
+    golds: int = Field(description=GOLDS)
     arrows: int
 
 

@@ -12,8 +12,11 @@ has) count in no subtotal. Ends are numbered from 1 to the highest end with an a
 emptied by corrections is listed with no arrows, so the ends keep their numbers.
 
 Counts: `hits` score more than 0; `ten_x_count` is the "10+X" column (scores of 10 or more);
-`x_count` the Xs. An arrow made a miss by the multi-spot rule (`same_spot_miss`) counts as
-the M it scores; `hit_label` tells what it would have scored.
+`x_count` the Xs; `golds` the 9s scored on a 5-zone face (9-7-5-3-1, Archery GB's imperial
+scoring: hits and golds are its columns, as 10+X and X are the metric ones). An arrow made a
+miss by the multi-spot rule (`same_spot_miss`) counts as the M it scores; `hit_label` tells
+what it would have scored. `imperial`: the round is scored 9-7-5-3-1 on every pass, or a
+session without a round has arrows on a 5-zone face.
 """
 
 from __future__ import annotations
@@ -22,7 +25,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from arch_stats.faces.rounds import ROUNDS, Block, subtotal_blocks
+from arch_stats.faces.rounds import ROUNDS, Block, RoundSpec, subtotal_blocks
+
+FIVE_ZONE = "5_zone"  # archeryutils' name of the 9-7-5-3-1 scoring
+GOLD = 9
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +43,7 @@ class CardArrow:
     is_miss: bool
     same_spot_miss: bool
     hit_label: str | None
+    five_zone: bool = False  # scored on a 5-zone (imperial) face
 
     @property
     def label(self) -> str:
@@ -68,7 +75,14 @@ def _counts(arrows: Sequence[CardArrow]) -> dict[str, int]:
         "x_count": sum(1 for a in arrows if a.is_x),
         "ten_x_count": sum(1 for a in arrows if a.score >= 10),
         "hits": sum(1 for a in arrows if a.score > 0),
+        "golds": sum(1 for a in arrows if a.five_zone and a.score == GOLD),
     }
+
+
+def is_imperial(spec: RoundSpec | None, arrows: Sequence[CardArrow]) -> bool:
+    if spec is not None:
+        return all(p.scoring == FIVE_ZONE for p in spec.passes)
+    return any(a.five_zone for a in arrows)
 
 
 def _subtotal(block: Block, arrows: Sequence[CardArrow], per_end: int) -> dict[str, Any]:
@@ -108,6 +122,7 @@ def build(
                 "x_count": counts["x_count"],
                 "ten_x_count": counts["ten_x_count"],
                 "hits": counts["hits"],
+                "golds": counts["golds"],
             }
         )
     blocks = subtotal_blocks(spec) if spec else ()
@@ -115,6 +130,7 @@ def build(
         "round_code": round_code,
         "round_name": spec.name if spec else None,
         "arrows_per_end": arrows_per_end,
+        "imperial": is_imperial(spec, arrows),
         "ends": ends,
         "subtotals": [_subtotal(b, arrows, arrows_per_end) for b in blocks],
         **_counts(arrows),

@@ -3,7 +3,7 @@
 The definitions are in `arch_stats.stats.maths` (computed over a session's columns by
 `arch_stats.stats.session`), handicaps and classifications in `arch_stats.stats.handicap`,
 the history's handicaps and series in `arch_stats.stats.history`, the scorecard in
-`arch_stats.stats.scorecard`.
+`arch_stats.stats.scorecard`, its printable score sheet in `arch_stats.stats.scoresheet`.
 
 `session_stats_json(conn, session_id, archer_id)` is the entry point for the live channel:
 after each shot it sends the result as the `stats.updated` frame.
@@ -12,20 +12,23 @@ after each shot it sends the result as the `stats.updated` frame.
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+import numpy as np
 import orjson
 
 from arch_stats.core.database import Executor
 from arch_stats.core.errors import InvalidInput, NotFound
+from arch_stats.core.threads import ThreadSlots
 from arch_stats.faces.rounds import ROUNDS
 from arch_stats.faces.scoring import FACES, max_score
-from arch_stats.stats import handicap, history, scorecard, session
+from arch_stats.stats import handicap, history, scorecard, scoresheet, session
 from arch_stats.stats import repository as repo
 from arch_stats.stats.handicap import Scheme
-from arch_stats.stats.schemas import ArrowStatsQuery, HistoryQuery, SessionFilter
+from arch_stats.stats.schemas import ArrowStatsQuery, HistoryQuery, ScoresheetQuery, SessionFilter
 
 # Round codes and their arrow counts, for the personal bests (complete rounds only).
 _ROUND_CODES = list(ROUNDS)
@@ -75,8 +78,11 @@ async def session_stats(
     return json
 
 
-async def scorecard_json(conn: Executor, archer_id: UUID, session_id: UUID) -> bytes:
-    """The session's scorecard (`arch_stats.stats.scorecard`) as JSON, from one query."""
+async def scorecard_data(
+    conn: Executor, archer_id: UUID, session_id: UUID
+) -> tuple[dict[str, Any], list[scorecard.CardArrow]]:
+    """The session's scorecard (`arch_stats.stats.scorecard`) with its archer, from one query,
+    and the arrows it was made of."""
     rows = await repo.scorecard_rows(conn, session_id, archer_id)
     if not rows:
         raise NotFound("session", session_id)
@@ -93,11 +99,68 @@ async def scorecard_json(conn: Executor, archer_id: UUID, session_id: UUID) -> b
             is_miss=r["is_miss"],
             same_spot_miss=r["same_spot_miss"],
             hit_label=r["hit_label"],
+            five_zone=_five_zone(r["face_type"]),
         )
         for r in rows
         if r["id"] is not None
     ]
-    return orjson.dumps(scorecard.build(first["round_code"], first["arrows_per_end"], arrows))
+    card = scorecard.build(first["round_code"], first["arrows_per_end"], arrows)
+    card["archer"] = {
+        "name": first["archer_name"],
+        "bowstyle": first["bowstyle"],
+        "gender": first["gender"],
+        "age_group": first["age_group"],
+    }
+    return card, arrows
+
+
+def _five_zone(face_type: str | None) -> bool:
+    face = FACES.get(face_type) if face_type else None
+    return face is not None and face.au_scoring == scorecard.FIVE_ZONE
+
+
+async def scorecard_json(conn: Executor, archer_id: UUID, session_id: UUID) -> bytes:
+    card, _ = await scorecard_data(conn, archer_id, session_id)
+    return orjson.dumps(card)
+
+
+def sheet_threads() -> ThreadSlots:
+    """Where score sheets are made, one per process at a time (ReportLab is not documented as
+    thread-safe), in a worker thread: a WA 1440 takes tens of milliseconds, a session of
+    SESSION_MAX_SHOTS arrows seconds. At most 16 more wait; beyond that 429."""
+    return ThreadSlots(
+        concurrency=1, queue=16, busy="the server is busy making score sheets; try again soon"
+    )
+
+
+async def scoresheet_pdf(
+    conn: Executor,
+    threads: ThreadSlots,
+    archer_id: UUID,
+    session_id: UUID,
+    query: ScoresheetQuery,
+) -> tuple[bytes, str]:
+    """The session's score sheet as a PDF (`arch_stats.stats.scoresheet`), made in `threads`
+    (no database connection is held meanwhile: `conn` is the pool), and its file name
+    (`score-sheet-YYYY-MM-DD.pdf`, the session's day in the reader's offset)."""
+    card, arrows = await scorecard_data(conn, archer_id, session_id)
+    row = await repo.sheet_session(conn, session_id, archer_id)
+    if row is None:  # deleted in between
+        raise NotFound("session", session_id)
+    in_order = np.array([a.score for a in sorted(arrows, key=lambda a: a.seq)], dtype=np.int64)
+    archer = card["archer"]
+    figures = session.round_figures(
+        card["round_code"],
+        query.scheme,
+        in_order,
+        (archer["bowstyle"], archer["gender"], archer["age_group"]),
+    )
+    offset = timedelta(minutes=query.utc_offset_minutes)
+    sheet = scoresheet.Sheet(
+        card=card, session=dict(row), figures=figures, utc_offset=offset, made_at=datetime.now(UTC)
+    )
+    day = (row["start_time"] + offset).date()
+    return await threads.run(scoresheet.render, sheet), f"score-sheet-{day.isoformat()}.pdf"
 
 
 def _check_face(face_type: str | None) -> None:

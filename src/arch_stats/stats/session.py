@@ -302,6 +302,7 @@ def round_figures(
         "handicap": None,
         "classification_scheme": handicap.CLASSIFICATION_SCHEME,
         "classification": None,
+        "classification_name": None,
         "predicted_score": None,
         "prediction_method": None,
         "handicap_so_far": None,
@@ -310,6 +311,7 @@ def round_figures(
     if complete:
         out["handicap"] = handicap.round_handicap(scheme, code, score)
         out["classification"] = handicap.classification(code, *category, score)
+        out["classification_name"] = handicap.classification_name(out["classification"])
         out["predicted_score"] = score
         out["prediction_method"] = "final"
         out["predicted_classification"] = out["classification"]

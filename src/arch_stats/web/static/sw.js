@@ -2,8 +2,9 @@
 // device so that the app opens with no network. The server fills in VERSION and PRECACHE
 // (web/assets.py); a new version is a new worker, which replaces the old caches.
 //
-// The API is not cached here: the pages keep their own copies of what they read (api.js)
-// and the shots waiting to be sent (outbox.js).
+// The API is not cached here: the pages keep their own copies of what they read (api.js: one
+// cache per account, forgotten when the account changes) and the shots waiting to be sent
+// (outbox.js: kept for the archer who made them).
 
 const VERSION = "%VERSION%";
 const PRECACHE = ["%PRECACHE%"];

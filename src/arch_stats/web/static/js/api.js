@@ -1,11 +1,17 @@
 // The REST API under /api/v0. Every answer is the envelope {code, data, errors}: data on
 // success, readable errors otherwise. The login cookie (HttpOnly) goes with every request.
 //
-// What the pages read is kept on the device (Cache Storage, this archer's answers only): with
-// no network, a GET answers the copy it got last time, so that a page opens at the range.
+// What the pages read is kept on the device (Cache Storage): with no network, a GET answers
+// the copy it got last time, so that a page opens at the range. The copies belong to one
+// account: the one this device knows is signed in (`account()`, kept in localStorage so that
+// every tab, and a reload with no network, know it). They are kept in a cache of that
+// account's own, read back only while it is the account, and all forgotten when another
+// account is seen, at sign-in, at sign-out and at any 401: a phone passed to the next archer
+// never shows the previous one's sessions, whether their sign-in ended here or elsewhere.
 
 export const API = "/api/v0";
-const READ_CACHE = "arch-stats-api";
+const ACCOUNT = "arch-stats.account";
+const READ_CACHE = "arch-stats-api"; // + ":" + the account's id (alone: an older version's)
 
 export class ApiError extends Error {
   constructor(status, messages, { offline = false } = {}) {
@@ -23,18 +29,77 @@ export function onUnauthorised(callback) {
   listeners.add(callback);
 }
 
-const readCache = () => (typeof caches === "undefined" ? Promise.resolve(null) : caches.open(READ_CACHE).catch(() => null));
+let thisTabsAccount = null; // where localStorage is refused (some private modes)
 
-/** Forget every saved answer (signing out, another archer signing in). */
-export async function forgetSavedReads() {
-  if (typeof caches !== "undefined") await caches.delete(READ_CACHE).catch(() => {});
+/** The id of the account whose answers this device keeps: the one signed in; null: none. */
+export function account() {
+  try {
+    return localStorage.getItem(ACCOUNT);
+  } catch {
+    return thisTabsAccount;
+  }
 }
+
+/**
+ * The device's account is now `me` (an archer as GET /auth/me answers; null: nobody is signed
+ * in). When that is another account than before, or `signedIn` (a sign-in just happened),
+ * every answer kept so far is forgotten, whoever's it was. `me` is kept as the answer to GET
+ * /auth/me, so that a reload with no network knows who is signed in here.
+ */
+export async function useAccount(me, { signedIn = false } = {}) {
+  const id = me ? me.id : null;
+  const before = account();
+  const changed = id !== before || signedIn;
+  if (changed || !id) {
+    claim = null;
+    unclaimed.length = 0;
+  }
+  if (changed) {
+    // First the name, then the copies: an answer still on its way is no longer kept.
+    thisTabsAccount = id;
+    try {
+      if (id) localStorage.setItem(ACCOUNT, id);
+      else localStorage.removeItem(ACCOUNT);
+    } catch {
+      // Refused: this tab alone knows.
+    }
+    // Reads this page started before anyone was known here are this sign-in's (signedInArcher).
+    if (before !== null || signedIn) early.clear();
+    if (typeof caches !== "undefined") {
+      const names = await caches.keys().catch(() => []);
+      const ours = names.filter((name) => name === READ_CACHE || name.startsWith(`${READ_CACHE}:`));
+      await Promise.all(ours.map((name) => caches.delete(name).catch(() => {})));
+    }
+  }
+  if (me) await keep(`${API}/auth/me`, new Response(JSON.stringify({ code: 200, data: me, errors: [] })), id);
+}
+
+/** Called when another tab signs in or out (the account changed under this one). */
+export function onAccountChanged(callback) {
+  window.addEventListener("storage", (event) => {
+    if (event.key === ACCOUNT || event.key === null) callback();
+  });
+}
+
+// Answers read while the device knew no account (a first visit: the page asks for its data
+// and who is signed in at once) are kept for the account GET /auth/me then names (`claim`).
+const unclaimed = [];
+const UNCLAIMED_MAX = 50;
+let claim = null;
+
+function unowned(url, response) {
+  if (claim) keep(url, response, claim);
+  else if (unclaimed.length < UNCLAIMED_MAX) unclaimed.push([url, response]);
+}
+
+const readCache = (owner) =>
+  !owner || typeof caches === "undefined" ? Promise.resolve(null) : caches.open(`${READ_CACHE}:${owner}`).catch(() => null);
 
 /** True when the browser knows it has no network: do not even try. */
 export const offline = () => typeof navigator !== "undefined" && navigator.onLine === false;
 
 async function saved(url) {
-  const cache = await readCache();
+  const cache = await readCache(account());
   const found = cache ? await cache.match(url).catch(() => undefined) : undefined;
   return found || null;
 }
@@ -88,16 +153,17 @@ export async function api(method, path, body, { quiet401 = false, signal, header
   }
   const url = API + path;
   const isRead = method === "GET";
+  const owner = isRead ? account() : null; // whose answer this is, as far as the device knows
   let res = null;
   if (isRead && (savedFirst || offline())) {
     res = await saved(url);
-    if (res && savedFirst && !offline()) refresh(url, init);
+    if (res && savedFirst && !offline()) refresh(url, init, owner);
     if (!res && offline()) throw unreachable(null);
   }
   if (!res) {
     try {
       res = await fetch(url, init);
-      if (isRead && res.ok) keep(url, res.clone());
+      if (isRead && res.ok) (owner ? keep(url, res.clone(), owner) : unowned(url, res.clone()));
     } catch (err) {
       if (err && err.name === "AbortError") throw err;
       res = isRead ? await saved(url) : null;
@@ -119,22 +185,54 @@ async function read(res, { quiet401, envelope }) {
       payload && Array.isArray(payload.errors) && payload.errors.length
         ? payload.errors.map(String)
         : [`The server answered ${res.status} ${res.statusText}.`];
-    if (res.status === 401 && !quiet401) listeners.forEach((cb) => cb());
+    if (res.status === 401) {
+      await useAccount(null); // signed out, here or elsewhere: nothing of theirs stays
+      if (!quiet401) listeners.forEach((cb) => cb());
+    }
     throw new ApiError(res.status, messages);
   }
   if (envelope) return payload;
   return payload ? payload.data : null;
 }
 
-async function keep(url, response) {
-  const cache = await readCache();
-  if (cache) await cache.put(url, response).catch(() => {});
+/** Keep `response` as the copy of `url` for account `owner`, if it is still the account. */
+async function keep(url, response, owner) {
+  const cache = account() === owner ? await readCache(owner) : null;
+  if (cache && account() === owner) await cache.put(url, response).catch(() => {});
 }
 
-function refresh(url, init) {
+function refresh(url, init, owner) {
   fetch(url, { ...init, signal: undefined })
-    .then((res) => (res.ok ? keep(url, res) : null))
+    .then((res) => (res.ok ? keep(url, res, owner) : null))
     .catch(() => {});
+}
+
+/**
+ * Who is signed in (GET /auth/me; with no network, the copy kept for the device's account),
+ * null for nobody. The device's copies follow the answer: another account's are forgotten,
+ * and this one is kept for a reload with no network.
+ */
+export async function signedInArcher() {
+  let payload;
+  try {
+    payload = await api("GET", "/auth/me", undefined, { quiet401: true, envelope: true });
+  } catch (err) {
+    if (err.status === 401) return null; // read() has forgotten everything
+    throw err;
+  }
+  const me = payload.data;
+  const before = account();
+  if (me.id !== before) {
+    // Read in this page with the same sign-in, before anyone was known here: theirs.
+    const theirs = before === null ? unclaimed.splice(0) : [];
+    await useAccount(me);
+    if (before === null && account() === me.id) {
+      claim = me.id;
+      theirs.push(...unclaimed.splice(0)); // arrived meanwhile
+    }
+    for (const [url, response] of theirs) await keep(url, response, me.id);
+  }
+  return me;
 }
 
 export const get = (path, opts) => api("GET", path, undefined, opts);

@@ -47,7 +47,8 @@ export function roundFigures(round) {
   ];
   if (round.complete) {
     rows.push(["Handicap", round.handicap === null ? "—" : num(round.handicap, 0), "handicap"]);
-    rows.push(["Classification", round.classification || "—", "classification"]);
+    const named = round.classification_name ? `${round.classification_name} (${round.classification})` : null;
+    rows.push(["Classification", named || round.classification || "—", "classification"]);
   } else {
     rows.push(["Handicap so far", round.handicap_so_far === null ? "—" : num(round.handicap_so_far, 1), "handicap"]);
     rows.push(["Predicted score", round.predicted_score === null ? "—" : String(round.predicted_score), "predicted"]);

@@ -48,8 +48,22 @@ const FONT_PX = 10.5;
 const LOUPE_PX = 136; // the magnifier's diameter
 const LOUPE_MAG = 2.5; // its magnification over the face as shown
 const LOUPE_GAP = 44; // between the finger and the magnifier's edge
+const LOUPE_RINGS = 3.5; // it shows at most this many ring widths of the spot under the finger
 const GRAB_PX = 30; // a move that starts this close to the chosen marker drags it
 const ZOOM_MAX = 8;
+// A finger that is swiping, not placing: it went further than SWIPE_PX from where it touched
+// down before the magnifier had been up SETTLE_MS (no time to look at it), or further than
+// SWIPE_FAR_PX at all. Such a touch records nothing (dragging the chosen marker excepted).
+const SWIPE_PX = 48;
+const SETTLE_MS = 250;
+const SWIPE_FAR_PX = 120;
+
+/** The usual width of a spot's scoring rings (the X and a field face's inner 6 are narrower). */
+function ringWidth(spec) {
+  const radii = spec.rings.map((r) => r.outer_radius_mm).sort((a, b) => a - b);
+  const gaps = radii.map((r, i) => r - (radii[i - 1] || 0)).sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)];
+}
 
 /** The number drawn on a marker: the arrow's number (A07 → 7), else its place in the end. */
 export function markerText(shot, arrow) {
@@ -68,7 +82,8 @@ let uid = 0;
  * `specs` maps face_type → face (GET /face/{type}). With `onPlace`, the face takes shots:
  * touch (or press) shows a magnifier under the finger, the point follows it, lifting calls
  * onPlace({x_mm, y_mm}) at once — or onMove(shotId, point) while a shot is chosen
- * (`setSelected`). Two fingers zoom and pan; the mouse wheel zooms; the keyboard moves a cross
+ * (`setSelected`). A swipe records nothing (SWIPE_PX); the page never scrolls under a finger
+ * on the face. Two fingers zoom and pan; the mouse wheel zooms; the keyboard moves a cross
  * (arrow keys), Enter records, + / − zoom.
  */
 export class TargetView {
@@ -90,6 +105,7 @@ export class TargetView {
     this.cy = this.H / 2;
     this.pointers = new Map();
     this.gesture = null;
+    this.spots = []; // every spot of every face: centre (mm, y up), radius, ring width
     const { W, H } = this;
     const id = `tv-${++uid}`;
     this.svg = s("svg", {
@@ -104,9 +120,6 @@ export class TargetView {
       "data-view-width": W,
       "data-view-height": H,
     });
-    // Exactly the view's proportions: a point on screen maps to one point of the view.
-    this.svg.style.aspectRatio = `${W} / ${H}`;
-    this.svg.style.setProperty("--ratio", String(W / H));
     const content = s("g", { id, class: "content" });
     content.append(s("rect", { class: "butt", x: 0, y: 0, width: W, height: H, fill: BUTT }));
     const facesG = s("g", { class: "faces" });
@@ -115,7 +128,10 @@ export class TargetView {
       if (!spec) continue;
       const g = s("g", { class: "face", "data-face-type": face.face_type, "data-face-index": face.face_index });
       for (const spot of spec.spots) {
-        g.append(spotRings(spec, face.center_x_mm + spot.x_mm, H - (face.center_y_mm + spot.y_mm)));
+        const x = face.center_x_mm + spot.x_mm;
+        const y = face.center_y_mm + spot.y_mm;
+        g.append(spotRings(spec, x, H - y));
+        this.spots.push({ x, y, r: spec.spot_diameter_mm / 2, ring: ringWidth(spec) });
       }
       facesG.append(g);
     }
@@ -126,7 +142,13 @@ export class TargetView {
 
     this.loupeSvg = s("svg", { class: "loupe-face", "aria-hidden": "true" }, s("use", { href: `#${id}` }));
     this.loupe = h("div", { class: "loupe", hidden: true, "aria-hidden": "true" }, this.loupeSvg);
-    this.el = h("div", { class: "face-box" }, this.svg, this.loupe);
+    // The face's box has exactly the view's proportions (a point on screen maps to one point
+    // of the view) and is sized from them (app.css): as wide as the column allows, at most as
+    // tall as the screen allows.
+    const box = h("div", { class: "face-box" }, this.svg);
+    box.style.aspectRatio = `${W} / ${H}`;
+    this.el = h("div", { class: "face-view" }, box, this.loupe);
+    this.el.style.setProperty("--view-ratio", String(W / H));
     if (onPlace) this.#interactive();
     this.resize = new ResizeObserver(() => this.#redraw());
     this.resize.observe(this.svg);
@@ -216,6 +238,17 @@ export class TargetView {
     return point.x_mm >= vb.x && point.x_mm <= vb.x + vb.w && y >= vb.y && y <= vb.y + vb.h;
   }
 
+  /** The spot under a point of the view (mm, y up), or the nearest one; null without spots. */
+  spotAt(point) {
+    let best = null;
+    let nearest = Infinity;
+    for (const spot of this.spots) {
+      const d = Math.hypot(point.x_mm - spot.x, point.y_mm - spot.y) / spot.r;
+      if (d < nearest) [best, nearest] = [spot, d];
+    }
+    return best;
+  }
+
   /** The centre of the first face, where the keyboard cross starts. */
   centre() {
     const f = this.target.faces[0];
@@ -300,12 +333,17 @@ export class TargetView {
     this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
     if (this.pointers.size === 1) {
       let offset = { x: 0, y: 0 };
+      let grab = false;
       const chosen = this.selectedId ? this.shots.find((shot) => shot.id === this.selectedId && shot.x_mm !== null) : null;
       if (chosen) {
         const at = this.toScreen(chosen);
-        if (Math.hypot(at.x - e.clientX, at.y - e.clientY) <= GRAB_PX) offset = { x: at.x - e.clientX, y: at.y - e.clientY };
+        grab = Math.hypot(at.x - e.clientX, at.y - e.clientY) <= GRAB_PX;
+        if (grab) offset = { x: at.x - e.clientX, y: at.y - e.clientY };
       }
-      this.gesture = { kind: this.selectedId ? "move" : "place", offset };
+      // A finger may be swiping; a mouse or a pen drags on purpose, as does a finger on the
+      // chosen marker.
+      const swipes = e.pointerType === "touch" && !grab;
+      this.gesture = { kind: this.selectedId ? "move" : "place", offset, swipes, from: { x: e.clientX, y: e.clientY, t: e.timeStamp } };
       this.#follow(e.clientX, e.clientY);
     } else if (this.pointers.size === 2) {
       // A second finger: zooming, not shooting.
@@ -323,7 +361,12 @@ export class TargetView {
     this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
     const g = this.gesture;
     if (!g) return;
-    if (g.kind === "place" || g.kind === "move") {
+    if ((g.kind === "place" || g.kind === "move") && g.swipes && this.#swiping(g.from, e)) {
+      this.#hideLoupe();
+      this.setPending(null);
+      if (this.onCancel) this.onCancel();
+      this.gesture = { kind: "spent" }; // lifting records nothing
+    } else if (g.kind === "place" || g.kind === "move") {
       this.#follow(e.clientX, e.clientY);
     } else if (g.kind === "pinch" && this.pointers.size >= 2) {
       const [a, b] = [...this.pointers.values()];
@@ -342,6 +385,11 @@ export class TargetView {
       this.cy = y + hgt / 2;
       this.#applyView();
     }
+  }
+
+  #swiping(from, e) {
+    const far = Math.hypot(e.clientX - from.x, e.clientY - from.y);
+    return far > SWIPE_FAR_PX || (far > SWIPE_PX && e.timeStamp - from.t < SETTLE_MS);
   }
 
   #up(e) {
@@ -400,7 +448,10 @@ export class TargetView {
       left = x > vw / 2 ? x - L - LOUPE_GAP : x + LOUPE_GAP;
     }
     left = Math.min(Math.max(left, 4), vw - L - 4);
-    const span = (L * this.mmPerPx()) / LOUPE_MAG;
+    // Magnified over the face as shown, and further on a spot shown small (one of many): the
+    // rings around the point stay readable whatever the face.
+    const spot = this.spotAt(point);
+    const span = Math.min((L * this.mmPerPx()) / LOUPE_MAG, spot ? LOUPE_RINGS * spot.ring : Infinity);
     const py = this.H - point.y_mm;
     this.loupeSvg.setAttribute("viewBox", `${point.x_mm - span / 2} ${py - span / 2} ${span} ${span}`);
     this.loupe.style.left = `${left}px`;

@@ -1,7 +1,7 @@
 // The client-side router: every /app/... URL is a page drawn by one module of pages/.
 // Links stay real links (they work with the keyboard, open in a new tab, can be bookmarked).
 
-import { forgetSavedReads, get, onUnauthorised, post, prefetch } from "./api.js";
+import { account, onAccountChanged, onUnauthorised, post, prefetch, signedInArcher, useAccount } from "./api.js";
 import { clear, errorBox, h } from "./dom.js";
 import { outbox } from "./outbox.js";
 
@@ -63,20 +63,17 @@ const sync = document.getElementById("sync");
 const state = { me: undefined, cleanup: null, controller: null };
 
 async function loadMe() {
-  try {
-    state.me = await get("/auth/me", { quiet401: true });
-  } catch (err) {
-    if (err.status !== 401) throw err;
-    state.me = null;
-  }
+  state.me = await signedInArcher();
   if (state.me) outbox.start(state.me.id);
   return state.me;
 }
 
+// The changes waiting in the outbox stay on the device for the archer who made them (it is
+// keyed by archer): sent when that archer is signed in here again, never under another one.
 async function signedOut() {
   state.me = null;
   outbox.stop();
-  await forgetSavedReads();
+  await useAccount(null);
 }
 
 function drawNav(active) {
@@ -191,9 +188,15 @@ async function render() {
     me: state.me,
     signal: controller.signal,
     navigate,
-    setMe: (me) => {
+    // `signedIn`: after a sign-in (whatever this device kept before is forgotten).
+    setMe: async (me, { signedIn = false } = {}) => {
+      if (!me) {
+        await signedOut();
+        return;
+      }
+      await useAccount(me, { signedIn });
       state.me = me;
-      if (me) outbox.start(me.id);
+      outbox.start(me.id);
       drawNav(route.nav);
     },
     onCleanup: (fn) => {
@@ -242,6 +245,14 @@ document.addEventListener("click", (event) => {
 });
 
 window.addEventListener("popstate", render);
+
+// Another tab signed in or out: this one asks again who is signed in, and follows.
+onAccountChanged(() => {
+  if ((state.me ? state.me.id : null) === account()) return;
+  state.me = undefined;
+  outbox.stop();
+  render();
+});
 
 onUnauthorised(() => {
   signedOut();

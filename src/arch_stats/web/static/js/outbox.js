@@ -7,8 +7,12 @@
 // stored exactly once. A change the server refuses (the session was closed on another device,
 // the end is full…) stays here, marked refused, until the archer decides what to do with it;
 // the changes after it in the same session wait behind it, so that their order holds.
+//
+// Changes belong to the archer who made them: kept under their id, shown and sent only while
+// the device's account (api.js) is theirs. When another archer signs in on this device,
+// they wait here, unsent, until the first one signs in again.
 
-import { ApiError, del, offline, patch, post } from "./api.js";
+import { ApiError, account, del, offline, patch, post } from "./api.js";
 
 const DB_NAME = "arch-stats";
 const STORE = "outbox";
@@ -218,11 +222,18 @@ class Outbox {
     return this.flushing;
   }
 
+  // Whether this tab may send for its archer: the device's account is still theirs (another
+  // tab may have signed someone else in meanwhile).
+  #ours() {
+    return Boolean(this.archerId) && account() === this.archerId;
+  }
+
   async #run() {
-    if (!this.archerId || offline()) return;
+    if (!this.#ours() || offline()) return;
     await this.reload();
     const blocked = new Set(this.ops.filter((op) => op.state === "refused").map((op) => op.session_id));
     for (const op of [...this.ops]) {
+      if (!this.#ours()) return;
       if (op.state !== "waiting" || blocked.has(op.session_id)) continue;
       if (!this.ops.some((o) => o.key === op.key)) continue; // discarded meanwhile
       this.sending = op.key;

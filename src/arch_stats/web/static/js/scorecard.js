@@ -1,6 +1,7 @@
 // The scorecard as archers read a paper one: per end the arrows from high to low (X first,
-// misses last), the end total and the running total, hits, 10+X and X; subtotals per distance
-// and per half of the round. One tap switches to the order the arrows were shot in.
+// misses last), the end total and the running total, hits, 10+X and X (hits and golds on a
+// 9-7-5-3-1 imperial card); subtotals per distance and per half of the round. One tap switches
+// to the order the arrows were shot in.
 //
 // The card has the shape of GET /session/{id}/scorecard. The live page builds the same shape
 // from the shots it holds (so that it follows every arrow at once, offline too) and takes the
@@ -66,6 +67,12 @@ export function cardFromShots(shots, { arrowsPerEnd, subtotals = [], roundName =
   };
 }
 
+/** The card's count columns, [heading, key]: hits and golds imperial, else hits, 10+X and X. */
+export function countColumns(card) {
+  if (card.imperial) return [["Hits", "hits"], ["Golds", "golds"]];
+  return [["Hits", "hits"], ["10+X", "ten_x_count"], ["X", "x_count"]];
+}
+
 function cell(arrow, { onPick, selectedId }) {
   const label = arrow.pending ? "…" : arrow.label;
   const inside = [label];
@@ -90,6 +97,7 @@ function cell(arrow, { onPick, selectedId }) {
  */
 export function scorecardTable(card, { order = "value", currentEnd = null, selectedId = null, onPick = null, caption = "Scorecard", onOrder = null } = {}) {
   const cols = Math.max(card.arrows_per_end || 0, ...card.ends.map((e) => e.arrows.length), 1);
+  const counts = countColumns(card);
   const head = h(
     "tr",
     {},
@@ -97,9 +105,7 @@ export function scorecardTable(card, { order = "value", currentEnd = null, selec
     Array.from({ length: cols }, (_, i) => h("th", { scope: "col", class: "arrow-no" }, h("span", { class: "visually-hidden" }, "Arrow "), String(i + 1))),
     h("th", { scope: "col", class: "sum-col" }, h("abbr", { title: "End total" }, "E")),
     h("th", { scope: "col", class: "sum-col" }, h("abbr", { title: "Running total" }, "T")),
-    h("th", { scope: "col", class: "count-col" }, "Hits"),
-    h("th", { scope: "col", class: "count-col" }, "10+X"),
-    h("th", { scope: "col", class: "count-col" }, "X"),
+    counts.map(([heading]) => h("th", { scope: "col", class: "count-col" }, heading)),
   );
   const body = h("tbody");
   for (const end of card.ends) {
@@ -113,9 +119,7 @@ export function scorecardTable(card, { order = "value", currentEnd = null, selec
         cells,
         h("td", { class: "end-total" }, String(end.total), end.waiting ? h("span", { class: "waiting-mark", title: `${end.waiting} not scored yet` }, "+") : null),
         h("td", { class: "running-total" }, String(end.running_total)),
-        h("td", { class: "count-col" }, String(end.hits)),
-        h("td", { class: "count-col" }, String(end.ten_x_count)),
-        h("td", { class: "count-col" }, String(end.x_count)),
+        counts.map(([, key]) => h("td", { class: "count-col" }, String(end[key]))),
       ),
     );
   }
@@ -124,11 +128,9 @@ export function scorecardTable(card, { order = "value", currentEnd = null, selec
     h(
       "tr",
       { class: cls },
-      h("th", { scope: "row", colspan: String(cols + 1) }, label, h("span", { class: "foot-counts" }, ` · hits ${figures.hits} · 10+X ${figures.ten_x_count} · X ${figures.x_count}`)),
+      h("th", { scope: "row", colspan: String(cols + 1) }, label, h("span", { class: "foot-counts" }, counts.map(([heading, key]) => ` · ${heading} ${figures[key]}`).join(""))),
       h("td", { class: "end-total", colspan: "2" }, String(figures.total)),
-      h("td", { class: "count-col" }, String(figures.hits)),
-      h("td", { class: "count-col" }, String(figures.ten_x_count)),
-      h("td", { class: "count-col" }, String(figures.x_count)),
+      counts.map(([, key]) => h("td", { class: "count-col" }, String(figures[key]))),
     );
   // A part of the round not shot yet has no line (as on paper: an empty box).
   for (const st of (card.subtotals || []).filter((x) => x.arrows > 0)) {

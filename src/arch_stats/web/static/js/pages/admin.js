@@ -82,7 +82,9 @@ export async function adminPage(ctx) {
     const rowErrors = errorSlot();
     const extra = h("div", { class: "account-extra" });
     const toggle = h("button", { type: "button", class: disabled ? "" : "danger", disabled: me && !disabled, title: me ? "You cannot disable your own account" : null }, disabled ? "Enable" : "Disable");
-    const link = h("button", { type: "button" }, "Reset link");
+    // Another administrator's link is the operator's to issue, on the server (the API says 403).
+    const otherAdmin = account.is_admin && !me;
+    const link = h("button", { type: "button", disabled: otherAdmin, title: otherAdmin ? "Another administrator's reset link is issued on the server: arch-stats admin reset-link EMAIL" : null }, "Reset link");
     toggle.addEventListener("click", () => {
       rowErrors.show(null);
       if (disabled) {

@@ -1,13 +1,24 @@
 // Sign in and sign up.
 
 import { post } from "../api.js";
-import { busy, errorSlot, field, h, select } from "../dom.js";
+import { announce, busy, errorSlot, field, h, select } from "../dom.js";
 import { AGE_GROUPS, BOWSTYLES, GENDERS } from "./profile.js";
 
 function safeNext(query) {
   const next = query.get("next") || "/app/";
   // Only a page of this app: never an address elsewhere.
   return next.startsWith("/app/") && !next.startsWith("//") ? next : "/app/";
+}
+
+// The club invite link a newcomer followed (/app/clubs/join/CODE, carried through sign-in
+// in `next`): the new account joins that club as it is made.
+function inviteOf(next) {
+  const match = /^\/app\/clubs\/join\/([A-Za-z0-9_%-]{1,64})\/?$/.exec(next);
+  try {
+    return match ? decodeURIComponent(match[1]) : null;
+  } catch {
+    return null; // a broken escape: no code at all
+  }
 }
 
 export async function signinPage(ctx) {
@@ -30,7 +41,7 @@ export async function signinPage(ctx) {
       errors.show(null);
       try {
         const data = await post("/auth/login", { email: email.value.trim(), password: password.value }, { quiet401: true });
-        ctx.setMe(data.archer);
+        await ctx.setMe(data.archer, { signedIn: true });
         ctx.navigate(safeNext(ctx.query), { replace: true });
       } catch (err) {
         errors.show(err);
@@ -64,9 +75,20 @@ export async function signupPage(ctx) {
   const age = select("age_group", AGE_GROUPS, "adult");
   const errors = errorSlot();
   const submit = h("button", { type: "submit", class: "primary" }, "Create my account");
+  const next = safeNext(ctx.query);
+  const invite = inviteOf(next);
   const form = h(
     "form",
     { class: "card narrow" },
+    invite
+      ? h(
+          "p",
+          { class: "invite-note" },
+          "Your account joins the club that invited you as it is made, sharing your sessions with its coaches (you can turn that off at once on the Clubs page). If the invite no longer works, ask the club for a new one, or ",
+          h("a", { href: "/app/signup" }, "create your account without it"),
+          ".",
+        )
+      : null,
     errors,
     field("Name", name),
     field("Email", email),
@@ -91,11 +113,13 @@ export async function signupPage(ctx) {
         gender: gender.value,
         age_group: age.value,
       };
+      if (invite) body.invite_code = invite;
       try {
-        await post("/auth/register", body);
+        const created = await post("/auth/register", body);
         const data = await post("/auth/login", { email: body.email, password: body.password }, { quiet401: true });
-        ctx.setMe(data.archer);
-        ctx.navigate(safeNext(ctx.query), { replace: true });
+        await ctx.setMe(data.archer, { signedIn: true });
+        if (created.club) announce(`Welcome to ${created.club.name}.`);
+        ctx.navigate(created.club ? "/app/clubs" : next, { replace: true });
       } catch (err) {
         errors.show(err);
       }

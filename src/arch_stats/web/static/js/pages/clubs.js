@@ -324,25 +324,37 @@ async function membersSection(ctx, club) {
   );
 }
 
+// How many accounts an invite lets in unless the owner says otherwise (the server's defaults).
+const DEFAULT_USES = { coach: 1, member: 30 };
+
+function usesText(inv) {
+  return `${inv.uses} of ${inv.max_uses} used`;
+}
+
 async function invitesSection(ctx, club) {
   const invites = await get(`/club/${club.id}/invite`, { signal: ctx.signal });
   const role = select("role", ROLES.filter(([r]) => r !== "owner"), "member");
   const hours = select("expires_in_hours", [["24", "1 day"], ["168", "1 week"], ["720", "30 days"]], "168");
+  const uses = h("input", { type: "number", name: "max_uses", min: "1", max: "500", step: "1", required: true, inputmode: "numeric", value: String(DEFAULT_USES.member) });
+  role.addEventListener("change", () => {
+    uses.value = String(DEFAULT_USES[role.value]);
+  });
   const errors = errorSlot();
   const made = h("div", { class: "invite-made", "aria-live": "polite" });
   const button = h("button", { type: "submit", class: "primary" }, "Make an invite");
-  const form = h("form", { class: "invite-form" }, field("Joins as", role), field("Valid for", hours), h("div", { class: "actions" }, button));
+  const form = h("form", { class: "invite-form" }, field("Joins as", role), field("Valid for", hours), field("Accounts it lets in", uses), h("div", { class: "actions" }, button));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(button, async () => {
       try {
-        const invite = await post(`/club/${club.id}/invite`, { role: role.value, expires_in_hours: Number(hours.value) });
+        const invite = await post(`/club/${club.id}/invite`, { role: role.value, expires_in_hours: Number(hours.value), max_uses: Number(uses.value) });
         const link = new URL(invite.link, location.origin).href;
+        const who = invite.max_uses === 1 ? "one account" : `${invite.max_uses} accounts`;
         clear(made).append(
           h("p", {}, h("strong", {}, "Share this code or link now: "), "it is not shown again."),
           copyRow("Code", invite.code),
           copyRow("Link", link),
-          h("p", { class: "hint" }, `Joins as ${roleName(invite.role).toLowerCase()}; valid until ${dateTime(invite.expires_at)}.`),
+          h("p", { class: "hint" }, `Joins as ${roleName(invite.role).toLowerCase()}; lets in ${who}; valid until ${dateTime(invite.expires_at)}.`),
         );
         errors.show(null);
         drawList([invite, ...list]);
@@ -359,7 +371,7 @@ async function invitesSection(ctx, club) {
     const body = h("tbody");
     for (const inv of items) {
       const expired = new Date(inv.expires_at).getTime() <= now;
-      const status = inv.revoked_at ? "revoked" : expired ? "expired" : "valid";
+      const status = inv.revoked_at ? "revoked" : inv.remaining_uses === 0 ? "used up" : expired ? "expired" : "valid";
       let action = null;
       if (status === "valid") {
         action = h("button", { type: "button", class: "small" }, "Revoke");
@@ -374,11 +386,30 @@ async function invitesSection(ctx, club) {
           }),
         );
       }
-      body.append(h("tr", { "data-invite-id": inv.id }, h("td", {}, roleName(inv.role)), h("td", { class: "hide-narrow" }, dateTime(inv.created_at)), h("td", {}, status === "valid" ? `until ${dateTime(inv.expires_at)}` : h("span", { class: "badge" }, status)), h("td", {}, action)));
+      body.append(
+        h(
+          "tr",
+          { "data-invite-id": inv.id },
+          h("td", {}, roleName(inv.role)),
+          h("td", { class: "hide-narrow" }, dateTime(inv.created_at)),
+          h("td", { class: "invite-uses" }, usesText(inv)),
+          h("td", {}, status === "valid" ? `until ${dateTime(inv.expires_at)}` : h("span", { class: "badge" }, status)),
+          h("td", {}, action),
+        ),
+      );
     }
     clear(listBox).append(
       items.length
-        ? h("div", { class: "table-scroll" }, h("table", { class: "table invites" }, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Role"), h("th", { scope: "col", class: "hide-narrow" }, "Made"), h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))), body))
+        ? h(
+            "div",
+            { class: "table-scroll" },
+            h(
+              "table",
+              { class: "table invites" },
+              h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Role"), h("th", { scope: "col", class: "hide-narrow" }, "Made"), h("th", { scope: "col" }, "Uses"), h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")))),
+              body,
+            ),
+          )
         : h("p", { class: "hint" }, "No invites yet."),
     );
   };

@@ -241,7 +241,7 @@ export async function livePage(ctx) {
         if (button) button.hidden = !point || live;
       };
       views.push(view);
-      faceArea.append(h("div", { class: "target-wrap" }, view.el));
+      faceArea.append(view.el);
     }
     views[0].el.append(zoomBar);
   }
@@ -402,8 +402,14 @@ export async function livePage(ctx) {
     if (!activeArrows.length) {
       arrowRow.append(h("a", { class: "hint add-arrows", href: "/app/arrows" }, "Add your arrows"));
     }
+    // The chosen arrow in view, sideways only (scrollIntoView would scroll the page as well).
     const checked = chips.querySelector("input:checked");
-    if (checked) checked.parentElement.scrollIntoView({ block: "nearest", inline: "nearest" });
+    if (checked) {
+      const chip = checked.parentElement.getBoundingClientRect();
+      const row = chips.getBoundingClientRect();
+      if (chip.right > row.right) chips.scrollLeft += chip.right - row.right;
+      else if (chip.left < row.left) chips.scrollLeft -= row.left - chip.left;
+    }
   }
 
   function suggestArrow() {
@@ -804,7 +810,8 @@ export async function livePage(ctx) {
       outbox.flush();
     }
     if (state === "closed" && detail === "unauthorised") {
-      ctx.navigate(`/app/signin?next=${encodeURIComponent(location.pathname)}`, { replace: true });
+      // The sign-in ended (here or on another device): nothing of this account stays shown.
+      ctx.setMe(null).then(() => ctx.navigate(`/app/signin?next=${encodeURIComponent(location.pathname)}`, { replace: true }));
     }
   }
 

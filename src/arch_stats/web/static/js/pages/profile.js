@@ -69,7 +69,7 @@ export async function profilePage(ctx) {
       const body = { name: name.value.trim(), bowstyle: bowstyle.value, gender: gender.value, age_group: age.value };
       if (draw.value !== "") body.draw_weight_lbs = Number(draw.value);
       try {
-        ctx.setMe(await patch("/auth/me", body));
+        await ctx.setMe(await patch("/auth/me", body));
         announce("Profile saved.");
       } catch (err) {
         errors.show(err);
@@ -151,8 +151,8 @@ function signInsCard(ctx) {
     draw(tokens);
   }
 
-  function signedOutHere() {
-    ctx.setMe(null);
+  async function signedOutHere() {
+    await ctx.setMe(null);
     ctx.navigate("/app/signin");
   }
 

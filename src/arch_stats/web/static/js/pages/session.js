@@ -1,15 +1,18 @@
 // One session: the plot of every shot with the group centre and spread, the scorecard, the
 // statistics, the arrows one by one, the handicap of a standard round, export, coach notes.
 // With `?archer=ID` (from a coach's roster) it shows a club member's session, read-only.
+// Printed, it is a score sheet: the card with its head (archer, category, round, distances,
+// date, venue) and foot (total, handicap, classification, signature lines); the same sheet
+// comes as a PDF from GET /session/{id}/scoresheet.pdf.
 
-import { allShots, del, face as getFace, get, post, qs, roundName } from "../api.js";
+import { allShots, del, face as getFace, get, post, qs, round as getRound, roundName } from "../api.js";
 import { LiveChannel } from "../channel.js";
 import { announce, busy, clear, errorSlot, field, h } from "../dom.js";
 import { groupPlot } from "../face.js";
 import { barChart } from "../charts.js";
 import { figures, groupFigures, roundFigures, scoreFigures } from "../components.js";
-import { scorecardTable } from "../scorecard.js";
-import { dateTime, isoDay, metres, mm, num, offset, scoreClass, sessionTitle, time } from "../format.js";
+import { countColumns, scorecardTable } from "../scorecard.js";
+import { date, dateTime, isoDay, metres, mm, num, offset, scoreClass, sessionTitle, time } from "../format.js";
 
 export async function sessionPage(ctx) {
   const id = ctx.params[0];
@@ -26,6 +29,7 @@ export async function sessionPage(ctx) {
     get(`/session/${id}/note`, { signal: ctx.signal }),
   ]);
   const round = card.round_name || (await roundName(session.round_code));
+  const roundSpec = session.round_code ? await getRound(session.round_code).catch(() => null) : null;
   document.title = `${sessionTitle(session)} · Arch Stats`;
   ctx.main.dataset.page = "session";
 
@@ -62,6 +66,8 @@ export async function sessionPage(ctx) {
     );
     actions.append(reopen);
   }
+  const day = isoDay(new Date(session.start_time));
+  if (stats.arrows) actions.append(...sheetButtons(id, session));
   const remove = readOnly ? null : h("button", { type: "button", class: "danger" }, "Delete");
   if (remove) {
   remove.addEventListener("click", () =>
@@ -80,7 +86,6 @@ export async function sessionPage(ctx) {
   actions.append(remove);
   }
 
-  const day = isoDay(new Date(session.start_time));
   const exportQuery = qs({ start_from: day, start_to: day, archer_id: readOnly ? archer : "" });
   const exportLinks = h(
     "p",
@@ -190,8 +195,10 @@ export async function sessionPage(ctx) {
     ]),
   );
 
-  const cardBox = h("section", { class: "card", "aria-label": "Scorecard" });
+  const cardBox = h("section", { class: "card sheet-card", "aria-label": "Scorecard" });
+  let cardOrder = "value";
   const drawCard = (order) => {
+    cardOrder = order;
     clear(cardBox).append(
       scorecardTable(card, {
         order,
@@ -200,12 +207,100 @@ export async function sessionPage(ctx) {
     );
   };
   drawCard("value");
+  // A printed sheet reads high to low, whichever order the screen shows.
+  let shownOrder = null;
+  const beforePrint = () => {
+    shownOrder = cardOrder;
+    if (shownOrder !== "value") drawCard("value");
+  };
+  const afterPrint = () => {
+    if (shownOrder && shownOrder !== "value") drawCard(shownOrder);
+    shownOrder = null;
+  };
+  window.addEventListener("beforeprint", beforePrint);
+  window.addEventListener("afterprint", afterPrint);
+  ctx.onCleanup(() => {
+    window.removeEventListener("beforeprint", beforePrint);
+    window.removeEventListener("afterprint", afterPrint);
+  });
 
   ctx.main.append(
     h("div", { class: "session-grid" }, plotCard, h("div", { class: "stack" }, summary, distCard, timing)),
+    sheetHead(session, card, roundSpec),
     cardBox,
+    sheetFoot(card, stats.round),
     perArrow(stats, readOnly),
     exportLinks,
+  );
+}
+
+// --- the score sheet: a PDF to download, the page to print ---------------------------------
+
+function sheetButtons(id, session) {
+  // The date and times on the PDF in this device's offset from UTC on the session's day; the
+  // file is named by the server (score-sheet-YYYY-MM-DD.pdf).
+  const offsetMinutes = -new Date(session.start_time).getTimezoneOffset();
+  const pdf = h(
+    "a",
+    { class: "button", href: `/api/v0/session/${id}/scoresheet.pdf${qs({ utc_offset_minutes: String(offsetMinutes) })}`, download: true },
+    "Score sheet (PDF)",
+  );
+  const print = h("button", { type: "button" }, "Print");
+  print.addEventListener("click", () => window.print());
+  return [pdf, print];
+}
+
+const capital = (text) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** "90 m (122 cm) · 70 m (122 cm) · …": consecutive passes at one distance on one face once. */
+function distances(passes) {
+  const parts = [];
+  for (const p of passes) {
+    const part = `${p.distance} ${p.distance_unit === "yard" ? "yd" : "m"} (${p.face_diameter_cm} cm)`;
+    if (parts[parts.length - 1] !== part) parts.push(part);
+  }
+  return parts.join(" · ");
+}
+
+/** The head of the printed sheet (shown only in print): who, what, where and when. */
+function sheetHead(session, card, roundSpec) {
+  const a = card.archer;
+  const rows = [
+    ["Archer", a.name, "sheet-name"],
+    ["Category", [a.bowstyle, a.gender, a.age_group].map(capital).join(" · ")],
+  ];
+  if (roundSpec) {
+    rows.push(["Round", roundSpec.name], ["Distances", distances(roundSpec.passes)]);
+  } else {
+    rows.push(["Distance", metres(session.distance_m)]);
+  }
+  const end = session.end_time ? `–${time(session.end_time)}` : " (still open)";
+  rows.push(["Date", `${date(session.start_time)}, ${time(session.start_time)}${end}`]);
+  rows.push(["Venue", `${session.location || "—"} · ${session.is_indoor ? "indoor" : "outdoor"}`]);
+  return h(
+    "section",
+    { class: "print-only sheet-head" },
+    h("h2", {}, `Score sheet · ${card.round_name || "Practice session"}`),
+    h("dl", {}, rows.map(([term, value, cls]) => h("div", { class: cls || "" }, h("dt", {}, term), h("dd", {}, value)))),
+  );
+}
+
+/** The foot of the printed sheet: the results, and lines for the archer and the scorer. */
+function sheetFoot(card, round) {
+  const heads = ["Total", ...countColumns(card).map(([heading]) => heading), "Arrows"];
+  const values = [card.total, ...countColumns(card).map(([, key]) => card[key]), card.arrows];
+  if (round) {
+    heads.push(`Handicap (${round.scheme})`, "Classification (Archery GB)");
+    values.push(round.handicap === null ? "—" : num(round.handicap), round.classification_name ? `${round.classification_name} (${round.classification})` : "—");
+  }
+  const note = round && !round.complete ? h("p", { class: "sheet-note" }, `Round not complete: ${round.arrows_counted} of ${round.n_arrows} arrows shot, so no handicap or classification.`) : null;
+  const line = (label) => h("div", { class: "sign-line" }, h("span", {}, label));
+  return h(
+    "section",
+    { class: "print-only sheet-foot" },
+    h("table", { class: "sheet-results" }, h("thead", {}, h("tr", {}, heads.map((x) => h("th", { scope: "col" }, x)))), h("tbody", {}, h("tr", {}, values.map((x) => h("td", {}, String(x)))))),
+    note,
+    h("div", { class: "signatures" }, line("Archer's signature"), line("Scorer's signature"), line("Archer's name (capitals)"), line("Scorer's name (capitals)")),
   );
 }
 
