@@ -81,6 +81,21 @@ async def migrated(pg_dsn: str) -> str:
     return pg_dsn
 
 
+@pytest.fixture
+async def scratch(migrated: str) -> AsyncIterator[str]:
+    """A fresh, empty database on the suite's server, dropped afterwards."""
+    name = f"scratch_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(migrated)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    dsn = migrated.replace("/arch_stats_test?", f"/{name}?", 1)
+    assert dsn != migrated
+    try:
+        yield dsn
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+
 @pytest.fixture(scope="session")
 def settings(migrated: str) -> Settings:
     return Settings(

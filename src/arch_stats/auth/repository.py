@@ -230,7 +230,7 @@ async def revoke_tokens(
     )
 
 
-# --- rate limits (see auth.ratelimit and the migration auth_sign_ins_and_limits) -------------
+# --- rate limits (see auth.ratelimit and definitions/auth_limit_take.sql) --------------------
 
 
 async def limit_take(
