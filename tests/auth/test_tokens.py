@@ -3,14 +3,18 @@ and the last use of tokens tracked without a write per request."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+from datetime import UTC, datetime
+from uuid import uuid4
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from arch_stats.auth import repository as repo
 from arch_stats.auth.runtime import AuthRuntime
 from arch_stats.auth.tokens import COOKIE_NAME
+from arch_stats.core import migrations
 from arch_stats.core.database import Connection
 from tests.conftest import PASSWORD, ArcherCtx
 
@@ -218,3 +222,48 @@ async def test_last_use_noted_in_memory_and_written_once_off_the_request_path(
     assert after["xmin"] != first["xmin"]
     assert after["last_used_at"] > first["last_used_at"]
     assert await auth.usage.flush() == 0  # nothing used since: nothing written
+
+
+async def test_token_uses_are_written_locking_the_tokens_by_id(
+    archer: ArcherCtx, db: Connection, migrated: str
+) -> None:
+    """Every process flushes its tokens' last uses now and then, the same tokens when one
+    client's requests reach several processes: each flush locks them in one order (by id), so
+    two flushes queue instead of each holding a token the other waits for."""
+    low, high = sorted((uuid4(), uuid4()))
+    for token_id in (high, low):  # stored, and listed, high first
+        await db.execute(
+            "INSERT INTO auth_token (id, archer_id, token_hash, scope) "
+            "VALUES ($1, $2, $3, 'login')",
+            token_id,
+            archer.id,
+            token_id.bytes,
+        )
+    holder = await migrations.connect(migrated)
+    flusher = await migrations.connect(migrated)
+    try:
+        async with holder.transaction():
+            await holder.execute("SELECT FROM auth_token WHERE id = $1 FOR NO KEY UPDATE", low)
+            now = datetime.now(UTC)
+            pid = await flusher.fetchval("SELECT pg_backend_pid()")
+            flush = asyncio.create_task(repo.record_token_use(flusher, [high, low], [now, now]))
+            async with asyncio.timeout(10):
+                while not await db.fetchval(
+                    "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid
+                ):
+                    await asyncio.sleep(0.01)
+            # The flush waits for `low`, the first by id, holding nothing: `high` is free.
+            async with db.transaction():
+                await db.execute(
+                    "SELECT FROM auth_token WHERE id = $1 FOR NO KEY UPDATE NOWAIT", high
+                )
+        await flush
+        written = await db.fetchval(
+            "SELECT count(*) FROM auth_token WHERE id = ANY($1::uuid[]) AND last_used_at = $2",
+            [low, high],
+            now,
+        )
+        assert written == 2
+    finally:
+        await holder.close()
+        await flusher.close()

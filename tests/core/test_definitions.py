@@ -24,7 +24,9 @@ RELEASE = "202611270410"
 
 # Definitions changed on purpose since that release (what a database at the release gets
 # when it upgrades): name → why. Every other function, trigger and view is the release's.
-CHANGED_SINCE_RELEASE: dict[str, str] = {}
+CHANGED_SINCE_RELEASE = {
+    "shot_insert": "a joint write locks its sessions by id: processes never deadlock (issue 18)",
+}
 
 # Every function (its whole CREATE statement: body, settings, volatility…), trigger and view.
 _CODE = """

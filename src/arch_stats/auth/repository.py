@@ -176,11 +176,20 @@ async def valid_token_ids(conn: Executor, token_ids: Sequence[UUID]) -> set[UUID
 async def record_token_use(
     conn: Executor, token_ids: Sequence[UUID], used_at: Sequence[datetime]
 ) -> None:
-    """Last use of many tokens in one statement; never moves a token's last use back."""
+    """Last use of many tokens in one statement; never moves a token's last use back.
+
+    Every process flushes the tokens it saw used, the same ones when a client's requests
+    reach several: the rows are locked in one order, by id, before they are written (an
+    UPDATE locks them in the order its plan meets them), so two flushes never deadlock."""
     await conn.execute(
-        """UPDATE auth_token t SET last_used_at = u.at
+        """WITH locked AS MATERIALIZED (
+               SELECT t.id FROM auth_token t WHERE t.id = ANY ($1::uuid[])
+               ORDER BY t.id FOR NO KEY UPDATE
+           )
+           UPDATE auth_token t SET last_used_at = u.at
            FROM unnest($1::uuid[], $2::timestamptz[]) AS u (id, at)
-           WHERE t.id = u.id AND (t.last_used_at IS NULL OR t.last_used_at < u.at)""",
+           WHERE t.id = u.id AND t.id IN (SELECT id FROM locked)
+             AND (t.last_used_at IS NULL OR t.last_used_at < u.at)""",
         list(token_ids),
         list(used_at),
     )

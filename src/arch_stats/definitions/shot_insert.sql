@@ -8,7 +8,8 @@
 -- check_violation (a named constraint, a readable message) when an end named is full or a
 -- session would pass `p_max_shots`; unique_violation (shot_pkey) when a chosen id exists.
 --
--- It locks and numbers the sessions (`last_seq`), then, in statements of their own and so with
+-- It locks and numbers the sessions (`last_seq`; several sessions in the order of their ids,
+-- so that writers of several processes never deadlock), then, in statements of their own and so with
 -- a snapshot taken after the lock, gives each shot its end and the first free place there, and
 -- inserts. A single statement cannot do this exactly: its snapshot is taken before it waits for
 -- the session's lock, so a concurrent post's shots would be invisible to it.
@@ -83,6 +84,14 @@ BEGIN
         SELECT array_agg(h.id ORDER BY u.o) INTO made
         FROM unnest(p_release_event) WITH ORDINALITY AS u(r, o)
         LEFT JOIN shot h ON h.release_event_id = u.r;
+    END IF;
+
+    -- The sessions of a joint write are locked in one order, by id, whoever writes: two
+    -- processes' writes that share sessions then queue, where locking them as the UPDATE
+    -- below meets them (in no set order) could leave each holding what the other waits for
+    -- (a deadlock, found only after deadlock_timeout). The UPDATE finds them locked already.
+    IF EXISTS (SELECT FROM unnest(p_session) AS u(sid) WHERE u.sid <> p_session[1]) THEN
+        PERFORM FROM session s WHERE s.id = ANY (p_session) ORDER BY s.id FOR NO KEY UPDATE;
     END IF;
 
     -- Lock and number each session: concurrent writers of a session wait here, in turn.
