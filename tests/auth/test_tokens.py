@@ -3,7 +3,6 @@ and the last use of tokens tracked without a write per request."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from uuid import uuid4
 
@@ -14,9 +13,9 @@ from fastapi import FastAPI
 from arch_stats.auth import repository as repo
 from arch_stats.auth.runtime import AuthRuntime
 from arch_stats.auth.tokens import COOKIE_NAME
-from arch_stats.core import migrations
 from arch_stats.core.database import Connection
 from tests.conftest import PASSWORD, ArcherCtx
+from tests.lock_order import assert_locks_in_key_order
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 PHONE = (
@@ -228,10 +227,9 @@ async def test_token_uses_are_written_locking_the_tokens_by_id(
     archer: ArcherCtx, db: Connection, migrated: str
 ) -> None:
     """Every process flushes its tokens' last uses now and then, the same tokens when one
-    client's requests reach several processes: each flush locks them in one order (by id), so
-    two flushes queue instead of each holding a token the other waits for."""
+    client's requests reach several processes: two flushes queue, never deadlock."""
     low, high = sorted((uuid4(), uuid4()))
-    for token_id in (high, low):  # stored, and listed, high first
+    for token_id in (high, low):
         await db.execute(
             "INSERT INTO auth_token (id, archer_id, token_hash, scope) "
             "VALUES ($1, $2, $3, 'login')",
@@ -239,31 +237,18 @@ async def test_token_uses_are_written_locking_the_tokens_by_id(
             archer.id,
             token_id.bytes,
         )
-    holder = await migrations.connect(migrated)
-    flusher = await migrations.connect(migrated)
-    try:
-        async with holder.transaction():
-            await holder.execute("SELECT FROM auth_token WHERE id = $1 FOR NO KEY UPDATE", low)
-            now = datetime.now(UTC)
-            pid = await flusher.fetchval("SELECT pg_backend_pid()")
-            flush = asyncio.create_task(repo.record_token_use(flusher, [high, low], [now, now]))
-            async with asyncio.timeout(10):
-                while not await db.fetchval(
-                    "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid
-                ):
-                    await asyncio.sleep(0.01)
-            # The flush waits for `low`, the first by id, holding nothing: `high` is free.
-            async with db.transaction():
-                await db.execute(
-                    "SELECT FROM auth_token WHERE id = $1 FOR NO KEY UPDATE NOWAIT", high
-                )
-        await flush
-        written = await db.fetchval(
-            "SELECT count(*) FROM auth_token WHERE id = ANY($1::uuid[]) AND last_used_at = $2",
-            [low, high],
-            now,
-        )
-        assert written == 2
-    finally:
-        await holder.close()
-        await flusher.close()
+    now = datetime.now(UTC)
+    await assert_locks_in_key_order(
+        migrated,
+        table="auth_token",
+        key="id",
+        low=low,
+        high=high,
+        write=lambda conn: repo.record_token_use(conn, [high, low], [now, now]),
+    )
+    written = await db.fetchval(
+        "SELECT count(*) FROM auth_token WHERE id = ANY($1::uuid[]) AND last_used_at = $2",
+        [low, high],
+        now,
+    )
+    assert written == 2

@@ -254,17 +254,26 @@ async def limit_take(
     return wait
 
 
+# The keys' rows locked in key order, as auth_limit_take locks them: a give-back or a reset
+# and another process's take of the same keys queue, never deadlock.
+_LIMIT_KEYS_LOCKED = (
+    "SELECT key FROM auth_limit WHERE key = ANY ($1::text[]) ORDER BY key FOR UPDATE"
+)
+
+
 async def limit_give_back(conn: Executor, keys: Sequence[str], intervals: Sequence[float]) -> None:
     await conn.execute(
-        """UPDATE auth_limit l SET tat = l.tat - make_interval(secs => u.iv)
-           FROM unnest($1::text[], $2::float8[]) AS u (key, iv) WHERE l.key = u.key""",
+        f"""WITH locked AS MATERIALIZED ({_LIMIT_KEYS_LOCKED})
+            UPDATE auth_limit l SET tat = l.tat - make_interval(secs => u.iv)
+            FROM unnest($1::text[], $2::float8[]) AS u (key, iv)
+            WHERE l.key = u.key AND l.key IN (SELECT key FROM locked)""",
         list(keys),
         list(intervals),
     )
 
 
 async def limit_reset(conn: Executor, keys: Sequence[str]) -> None:
-    await conn.execute("DELETE FROM auth_limit WHERE key = ANY($1::text[])", list(keys))
+    await conn.execute(f"DELETE FROM auth_limit WHERE key IN ({_LIMIT_KEYS_LOCKED})", list(keys))
 
 
 async def limit_prune(conn: Executor) -> None:
