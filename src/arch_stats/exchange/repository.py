@@ -294,6 +294,14 @@ async def existing_sessions(
     return {r["key"]: r["id"] for r in rows}
 
 
+async def lock_sessions(conn: Executor, session_ids: Sequence[UUID]) -> None:
+    """Lock these sessions' rows until the transaction ends, in the order of their ids."""
+    await conn.execute(
+        "SELECT FROM session WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE",
+        list(session_ids),
+    )
+
+
 async def has_open_session(conn: Executor, archer_id: UUID) -> bool:
     found: bool = await conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM session WHERE archer_id = $1 AND is_open)", archer_id
