@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import secrets
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +18,9 @@ from uuid import UUID
 
 import httpx
 
-from arch_stats.auth.tokens import PREFIX_LOGIN, token_hash
 from arch_stats.core import migrations
 from arch_stats.core.database import Connection
+from tests.conftest import new_archer
 from tests.serve_process import serve
 from tests.shots.test_shots import C
 
@@ -40,33 +39,22 @@ class Archer:
     target_id: UUID
 
 
-async def _archer(conn: Connection, index: int) -> Archer:
-    archer_id = await conn.fetchval(
-        "INSERT INTO archer (email, password_hash, name) VALUES ($1, 'x', $2) RETURNING id",
-        f"archer-{index}-{secrets.token_hex(4)}@example.org",
-        f"Archer {index}",
-    )
-    token = PREFIX_LOGIN + secrets.token_urlsafe(32)
-    await conn.execute(
-        "INSERT INTO auth_token (archer_id, token_hash, scope, expires_at) "
-        "VALUES ($1, $2, 'login', now() + interval '1 day')",
-        archer_id,
-        token_hash(token),
-    )
+async def _archer(conn: Connection) -> Archer:
+    archer = await new_archer(conn)
     # Ends of 24 arrows: an arrow's place never depends on another process's write.
     session_id = await conn.fetchval(
         "INSERT INTO session (archer_id, distance_m, arrows_per_end) VALUES ($1, 70, 24) "
         "RETURNING id",
-        archer_id,
+        archer.id,
     )
     target_id = await conn.fetchval(
         "INSERT INTO target (session_id, archer_id, distance_m, view_width_mm, view_height_mm) "
         "VALUES ($1, $2, 70, 1300, 1300) RETURNING id",
         session_id,
-        archer_id,
+        archer.id,
     )
     await conn.execute("INSERT INTO target_face VALUES ($1, 0, 'wa_122', $2, $2)", target_id, C)
-    return Archer(token, session_id, target_id)
+    return Archer(archer.token, session_id, target_id)
 
 
 async def _deadlocks(conn: Connection) -> int:
@@ -129,7 +117,7 @@ async def test_two_processes_posting_for_the_same_archers_never_deadlock(
     holders = [Holder(await migrations.connect(scratch)) for _ in range(2)]
     try:
         await migrations.up(conn)
-        archers = [await _archer(conn, i) for i in range(ARCHERS)]
+        archers = [await _archer(conn) for _ in range(ARCHERS)]
         deadlocks_before = await _deadlocks(conn)
         log, log_start = await _log_end(conn)
         pick = random.Random(18)
