@@ -81,6 +81,21 @@ async def migrated(pg_dsn: str) -> str:
     return pg_dsn
 
 
+@pytest.fixture
+async def scratch(migrated: str) -> AsyncIterator[str]:
+    """A fresh, empty database on the suite's server, dropped afterwards."""
+    name = f"scratch_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(migrated)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    dsn = migrated.replace("/arch_stats_test?", f"/{name}?", 1)
+    assert dsn != migrated
+    try:
+        yield dsn
+    finally:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await admin.close()
+
+
 @pytest.fixture(scope="session")
 def settings(migrated: str) -> Settings:
     return Settings(
@@ -153,6 +168,36 @@ class ArcherCtx:
 MakeArcher = Callable[..., Awaitable[ArcherCtx]]
 
 
+async def new_archer(
+    conn: Connection,
+    name: str = "Test Archer",
+    *,
+    bowstyle: str = "recurve",
+    gender: str = "male",
+    age_group: str = "adult",
+) -> ArcherCtx:
+    """An archer (password PASSWORD) with a login token, in the database of `conn`."""
+    email = f"archer-{secrets.token_hex(4)}@example.org"
+    archer_id = await conn.fetchval(
+        "INSERT INTO archer (email, password_hash, name, bowstyle, gender, age_group) "
+        "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        email,
+        password_hash(),
+        name,
+        bowstyle,
+        gender,
+        age_group,
+    )
+    token = PREFIX_LOGIN + secrets.token_urlsafe(32)
+    await conn.execute(
+        "INSERT INTO auth_token (archer_id, token_hash, scope, expires_at) "
+        "VALUES ($1, $2, 'login', now() + interval '1 day')",
+        archer_id,
+        token_hash(token),
+    )
+    return ArcherCtx(id=archer_id, email=email, token=token)
+
+
 @pytest.fixture
 async def make_archer(migrated: str) -> AsyncIterator[MakeArcher]:
     conn = await migrations.connect(migrated)
@@ -164,25 +209,7 @@ async def make_archer(migrated: str) -> AsyncIterator[MakeArcher]:
         gender: str = "male",
         age_group: str = "adult",
     ) -> ArcherCtx:
-        email = f"archer-{secrets.token_hex(4)}@example.org"
-        archer_id = await conn.fetchval(
-            "INSERT INTO archer (email, password_hash, name, bowstyle, gender, age_group) "
-            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            email,
-            password_hash(),
-            name,
-            bowstyle,
-            gender,
-            age_group,
-        )
-        token = PREFIX_LOGIN + secrets.token_urlsafe(32)
-        await conn.execute(
-            "INSERT INTO auth_token (archer_id, token_hash, scope, expires_at) "
-            "VALUES ($1, $2, 'login', now() + interval '1 day')",
-            archer_id,
-            token_hash(token),
-        )
-        return ArcherCtx(id=archer_id, email=email, token=token)
+        return await new_archer(conn, name, bowstyle=bowstyle, gender=gender, age_group=age_group)
 
     try:
         yield make

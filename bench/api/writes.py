@@ -32,6 +32,7 @@ import platform
 import sys
 import tempfile
 import threading
+import time
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -69,6 +70,7 @@ class Measured:
     server_cpu_s: float
     pg_cpu_s: float
     wal_bytes: int
+    deadlocks: int  # PostgreSQL's count for the database (pg_stat_database) during the window
     waits: Counter[str] = field(default_factory=Counter)
     samples: int = 0
 
@@ -150,6 +152,13 @@ def legs(
             Leg("w2_archers_shot", f"1 shot, {n} archers, --workers 2", "a2",
                 [_post(a, 1) for a in archers], 1)
         )  # fmt: skip
+        # Each archer on two connections, which the kernel hands to either process: both
+        # processes' joint writes hold the same sessions (an archer's phone and reader, or a
+        # proxy spreading one client's requests).
+        out.append(
+            Leg("w2_archers_both", f"1 shot, {n} archers × 2 conns, --workers 2", "a2",
+                [_post(a, 1) for a in archers] * 2, 1)
+        )  # fmt: skip
     if archers_b is not None:
         out += arch_stats("b", archers_b, "B ")
     return out
@@ -210,11 +219,16 @@ class Sampler:
         self._thread.join(timeout=5)
 
 
-async def _wal_lsn(dsn: str) -> int:
+async def _wal_and_deadlocks(dsn: str) -> tuple[int, int]:
+    """The WAL position, and the deadlocks PostgreSQL has counted in the database."""
     conn = await asyncpg.connect(dsn)
     try:
-        value: int = await conn.fetchval("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
-        return int(value)
+        row = await conn.fetchrow(
+            """SELECT pg_current_wal_lsn() - '0/0'::pg_lsn AS wal, deadlocks
+               FROM pg_stat_database WHERE datname = current_database()"""
+        )
+        assert row is not None
+        return int(row["wal"]), int(row["deadlocks"])
     finally:
         await conn.close()
 
@@ -223,16 +237,20 @@ def run_leg(leg: Leg, port: int, server_pid: int, pg_pid: int, dsn: str, load: L
     say(f"{leg.label}: {load.warmup:g} s warm-up + {load.duration:g} s")
     if load.warmup > 0:
         loadgen.run_each(leg.requests, replace(load, port=port, warmup=0, duration=load.warmup))
-    wal0 = asyncio.run(_wal_lsn(dsn))
+    wal0, deadlocks0 = asyncio.run(_wal_and_deadlocks(dsn))
     server0, pg0 = tree_cpu(server_pid), tree_cpu(pg_pid)
     with Sampler(dsn) as sampler:
         result = loadgen.run_each(leg.requests, replace(load, port=port, warmup=0))
     server1, pg1 = tree_cpu(server_pid), tree_cpu(pg_pid)
-    wal1 = asyncio.run(_wal_lsn(dsn))
-    m = Measured(leg, result, server1 - server0, pg1 - pg0, wal1 - wal0)
+    # The statistics reach pg_stat_database when a backend reports them (at most once a
+    # second): the warm-up of the next leg, or the pause below, lets them arrive.
+    time.sleep(1.2)
+    wal1, deadlocks1 = asyncio.run(_wal_and_deadlocks(dsn))
+    m = Measured(leg, result, server1 - server0, pg1 - pg0, wal1 - wal0, deadlocks1 - deadlocks0)
     m.waits, m.samples = sampler.waits, sampler.samples
     say(
-        f"  {result.rps:,.0f} req/s, p50 {result.p50_ms:.2f} ms, {result.errors} errors, "
+        f"  {result.rps:,.0f} req/s, p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, "
+        f"{result.errors} errors, {m.deadlocks} deadlocks, "
         f"CPU/shot server {m.per_shot_us(m.server_cpu_s):.0f} µs + PG "
         f"{m.per_shot_us(m.pg_cpu_s):.0f} µs, WAL {m.wal_bytes / max(result.requests, 1):,.0f} "
         "B/post"
@@ -311,17 +329,20 @@ def report(rounds: list[dict[str, Measured]], header: list[str]) -> list[str]:
     keys = list(rounds[0])
     lines = [*header, ""]
     lines.append(
-        f"{'leg':<34} {'req/s per round':>22} {'shots/s':>9} {'p50 ms':>7} {'err':>4} "
+        f"{'leg':<34} {'req/s per round':>22} {'shots/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'err':>4} {'deadlk':>6} "
         f"{'vs notify ceiling':>18} {'CPU µs/shot srv+pg':>20} {'WAL B/post':>10}  "
         "active backends (mean): top waits"
     )
-    lines.append("-" * 170)
+    lines.append("-" * 185)
     for key in keys:
         ms = [r[key] for r in rounds]
         rps = " / ".join(f"{m.result.rps:,.0f}" for m in ms)
         shots = sum(m.result.rps * m.leg.shots_per_post for m in ms) / len(ms)
         p50 = sum(m.result.p50_ms for m in ms) / len(ms)
+        p99 = max(m.result.p99_ms for m in ms)
         errors = sum(m.result.errors for m in ms)
+        deadlocks = sum(m.deadlocks for m in ms)
         ratios = " / ".join(
             f"{r[key].result.rps * r[key].leg.shots_per_post / r['ceiling_notify'].result.rps:.0%}"
             for r in rounds
@@ -331,7 +352,8 @@ def report(rounds: list[dict[str, Measured]], header: list[str]) -> list[str]:
         cpu = f"{srv:,.0f}+{pg:,.0f}={srv + pg:,.0f}"
         wal = sum(m.wal_bytes for m in ms) / max(sum(m.result.requests for m in ms), 1)
         lines.append(
-            f"{ms[0].leg.label:<34} {rps:>22} {shots:>9,.0f} {p50:>7.2f} {errors:>4} "
+            f"{ms[0].leg.label:<34} {rps:>22} {shots:>9,.0f} {p50:>7.2f} {p99:>7.2f} {errors:>4} "
+            f"{deadlocks:>6} "
             f"{ratios:>18} {cpu:>20} {wal:>10,.0f}  {_top_waits(ms)}"
         )
     lines += ["", "targets (per round):"]
@@ -455,7 +477,10 @@ def main(argv: list[str] | None = None) -> int:
                     with uvicorn_process(
                         "a2", "bench.api.serve:create_app", env2, "/api/health", logs, workers=2
                     ) as (port, pid):
-                        measured[leg.key] = run_leg(leg, port, pid, pg_pid, target_dsn, load)
+                        leg_load = replace(
+                            load, connections=max(load.connections, len(leg.requests))
+                        )
+                        measured[leg.key] = run_leg(leg, port, pid, pg_pid, target_dsn, leg_load)
                     continue
                 port, pid = ports[leg.server]
                 measured[leg.key] = run_leg(leg, port, pid, pg_pid, target_dsn, load)
@@ -485,6 +510,7 @@ def main(argv: list[str] | None = None) -> int:
                             "server_cpu_s": m.server_cpu_s,
                             "pg_cpu_s": m.pg_cpu_s,
                             "wal_bytes": m.wal_bytes,
+                            "deadlocks": m.deadlocks,
                             "waits": dict(m.waits),
                             "samples": m.samples,
                         }

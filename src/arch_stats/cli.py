@@ -60,7 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # KeyboardInterrupt as Ctrl-C (uvicorn.run catches it), and the embedded server is stopped.
     with database(settings, keep_alive=True) as dsn:
         applied = asyncio.run(migrate_up(dsn))
-        _err(f"migrations: {applied} applied, database current")
+        _err(f"migrations and definitions: {applied} applied, database current")
         if args.demo:
             from arch_stats.seed import seed_demo
 
@@ -99,17 +99,29 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         try:
             if args.action == "up":
                 done = await migrations.up(conn, on_apply=lambda m: _err(f"applying {m.filename}"))
-                print(f"{len(done)} migration(s) applied; database is current")
+                defined = sum(isinstance(d, migrations.Definition) for d in done)
+                print(
+                    f"{len(done) - defined} migration(s) and {defined} definition(s) applied; "
+                    "database is current"
+                )
             elif args.action == "down":
-                done = await migrations.down(
+                reverted = await migrations.down(
                     conn, args.steps, on_apply=lambda m: _err(f"reverting {m.filename}")
                 )
-                print(f"{len(done)} migration(s) reverted")
+                print(
+                    f"{len(reverted)} migration(s) reverted; the definitions are applied again "
+                    "by the next `migrate up`"
+                    if reverted
+                    else "0 migration(s) reverted"
+                )
             else:
                 rows = await migrations.status(conn)
                 for r in rows:
                     when = r.applied_at.isoformat(timespec="seconds") if r.applied_at else ""
                     print(f"{r.state:8} {r.version}__{r.name}.sql {when}")
+                for d in await migrations.definition_status(conn):
+                    when = d.applied_at.isoformat(timespec="seconds") if d.applied_at else ""
+                    print(f"{d.state:8} {d.filename} {when}")
                 bad = [r for r in rows if r.state in ("changed", "missing")]
                 return 1 if bad else 0
         except migrations.MigrationError as exc:
@@ -230,24 +242,33 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
-def _say_migrations(rows: list[migrations.MigrationStatus]) -> None:
-    pending = sum(r.state == "pending" for r in rows)
-    unknown = sum(r.state in ("changed", "missing") for r in rows)
+def _say_migrations(
+    rows: tuple[list[migrations.MigrationStatus], list[migrations.DefinitionStatus]],
+) -> None:
+    versioned, definitions = rows
+    pending = sum(r.state == "pending" for r in versioned)
+    unknown = sum(r.state in ("changed", "missing") for r in versioned)
+    to_define = sum(d.state != "applied" for d in definitions)
     if unknown:
         _err(
             f"warning: {unknown} migration(s) of the backup are not those of this version of "
             "Arch Stats (`arch-stats migrate status`): use the version that made the backup"
         )
-    elif pending:
-        _err(f"{pending} migration(s) pending: `arch-stats serve` (or `migrate up`) applies them")
+    elif pending or to_define:
+        _err(
+            f"{pending} migration(s) and {to_define} definition(s) pending: `arch-stats serve` "
+            "(or `migrate up`) applies them"
+        )
     else:
         _err("migrations: the database is current")
 
 
-async def _migration_status(dsn: str) -> list[migrations.MigrationStatus]:
+async def _migration_status(
+    dsn: str,
+) -> tuple[list[migrations.MigrationStatus], list[migrations.DefinitionStatus]]:
     conn = await migrations.connect(dsn)
     try:
-        return await migrations.status(conn)
+        return await migrations.status(conn), await migrations.definition_status(conn)
     finally:
         await conn.close()
 
@@ -302,7 +323,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
 
-    migrate = sub.add_parser("migrate", help="apply, revert or list database migrations")
+    migrate = sub.add_parser(
+        "migrate",
+        help="apply, revert or list database migrations (and definitions)",
+        description="up: apply pending migrations, then the definitions (functions, triggers, "
+        "views) that are new or changed. down: revert migrations; the next up applies every "
+        "definition again. status: list both.",
+    )
     migrate.add_argument("action", choices=["up", "down", "status"])
     migrate.add_argument("--steps", type=int, default=1, help="with down: how many to revert")
     migrate.set_defaults(func=cmd_migrate)

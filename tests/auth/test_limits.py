@@ -13,12 +13,14 @@ import pytest
 from fastapi import FastAPI
 
 from arch_stats.auth import passwords
+from arch_stats.auth import repository as repo
 from arch_stats.auth.passwords import PasswordHasher
 from arch_stats.auth.runtime import AuthRuntime
 from arch_stats.core.database import Connection
 from arch_stats.core.errors import TooManyRequests
 from arch_stats.core.settings import Settings
 from tests.conftest import PASSWORD, ArcherCtx
+from tests.lock_order import assert_locks_in_key_order
 
 LOGIN = "/api/v0/auth/login"
 
@@ -249,3 +251,30 @@ async def test_cancelled_request_keeps_its_hashing_slot_until_the_thread_ends(ga
     gate.open.set()
     assert (await second).startswith("$argon2id$")
     assert gate.most == 1
+
+
+@pytest.mark.parametrize("change", ["give_back", "reset"])
+async def test_limit_changes_lock_their_keys_in_order(
+    change: str, db: Connection, migrated: str
+) -> None:
+    """A success gives its attempt back (or resets its keys) while another process takes an
+    attempt on the same keys (auth_limit_take locks them in key order): they queue, never
+    deadlock."""
+    low, high = "login-address:192.0.2.1", "login:someone@example.org|192.0.2.1"
+    for key in (high, low):
+        await db.execute("INSERT INTO auth_limit (key, tat) VALUES ($1, now())", key)
+
+    async def write(conn: Connection) -> None:
+        if change == "give_back":
+            await repo.limit_give_back(conn, [high, low], [1.0, 1.0])
+        else:
+            await repo.limit_reset(conn, [high, low])
+
+    try:
+        await assert_locks_in_key_order(
+            migrated, table="auth_limit", key="key", low=low, high=high, write=write
+        )
+        left = await db.fetchval("SELECT count(*) FROM auth_limit WHERE key IN ($1, $2)", low, high)
+        assert left == (2 if change == "give_back" else 0)
+    finally:
+        await db.execute("DELETE FROM auth_limit WHERE key IN ($1, $2)", low, high)

@@ -3,16 +3,19 @@ and the last use of tokens tracked without a write per request."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from uuid import uuid4
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from arch_stats.auth import repository as repo
 from arch_stats.auth.runtime import AuthRuntime
 from arch_stats.auth.tokens import COOKIE_NAME
 from arch_stats.core.database import Connection
 from tests.conftest import PASSWORD, ArcherCtx
+from tests.lock_order import assert_locks_in_key_order
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 PHONE = (
@@ -218,3 +221,34 @@ async def test_last_use_noted_in_memory_and_written_once_off_the_request_path(
     assert after["xmin"] != first["xmin"]
     assert after["last_used_at"] > first["last_used_at"]
     assert await auth.usage.flush() == 0  # nothing used since: nothing written
+
+
+async def test_token_uses_are_written_locking_the_tokens_by_id(
+    archer: ArcherCtx, db: Connection, migrated: str
+) -> None:
+    """Every process flushes its tokens' last uses now and then, the same tokens when one
+    client's requests reach several processes: two flushes queue, never deadlock."""
+    low, high = sorted((uuid4(), uuid4()))
+    for token_id in (high, low):
+        await db.execute(
+            "INSERT INTO auth_token (id, archer_id, token_hash, scope) "
+            "VALUES ($1, $2, $3, 'login')",
+            token_id,
+            archer.id,
+            token_id.bytes,
+        )
+    now = datetime.now(UTC)
+    await assert_locks_in_key_order(
+        migrated,
+        table="auth_token",
+        key="id",
+        low=low,
+        high=high,
+        write=lambda conn: repo.record_token_use(conn, [high, low], [now, now]),
+    )
+    written = await db.fetchval(
+        "SELECT count(*) FROM auth_token WHERE id = ANY($1::uuid[]) AND last_used_at = $2",
+        [low, high],
+        now,
+    )
+    assert written == 2

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import signal
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -21,7 +20,6 @@ import pytest
 from fastapi import FastAPI
 
 from arch_stats.app import create_app
-from arch_stats.auth.tokens import PREFIX_LOGIN, token_hash
 from arch_stats.core import migrations
 from arch_stats.core.database import (
     CLIENT_GRACE_SECONDS,
@@ -31,7 +29,7 @@ from arch_stats.core.database import (
 )
 from arch_stats.core.embedded import EmbeddedPostgres, start_embedded
 from arch_stats.core.settings import Settings
-from tests.conftest import PASSWORD, ArcherCtx, password_hash
+from tests.conftest import PASSWORD, ArcherCtx, new_archer
 
 API = "/api/v0"
 
@@ -146,20 +144,7 @@ async def own(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Own]:
         conn = await migrations.connect(server.dsn)
         try:
             await migrations.up(conn)
-            email = f"archer-{secrets.token_hex(4)}@example.org"
-            archer_id = await conn.fetchval(
-                "INSERT INTO archer (email, password_hash, name) VALUES ($1, $2, 'Own') "
-                "RETURNING id",
-                email,
-                password_hash(),
-            )
-            token = PREFIX_LOGIN + secrets.token_urlsafe(32)
-            await conn.execute(
-                "INSERT INTO auth_token (archer_id, token_hash, scope, expires_at) "
-                "VALUES ($1, $2, 'login', now() + interval '1 day')",
-                archer_id,
-                token_hash(token),
-            )
+            archer = await new_archer(conn, "Own")
         finally:
             await conn.close()
         settings = Settings(
@@ -172,7 +157,6 @@ async def own(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Own]:
         )
         application = create_app(settings, access_log=False)
         async with application.router.lifespan_context(application):
-            archer = ArcherCtx(id=archer_id, email=email, token=token)
             async with await client_of(application) as http:
                 r = await http.post(
                     f"{API}/session",

@@ -106,7 +106,8 @@ async def test_after_kill_9_a_new_serve_adopts_postgres_and_its_ctrl_c_stops_it(
         # A command run beside serve uses the same server and leaves it running, silently.
         status = run_cli("migrate", "status", data_dir=data_dir, cwd=tmp_path)
         assert status.returncode == 0, status.stderr
-        assert "applied" in status.stdout
+        assert "applied  202611270410__shot_insert_joint_counted.sql" in status.stdout
+        assert "applied  definitions/shot_insert.sql" in status.stdout
         assert STOPPING not in status.stderr
         assert running(pg)
         async with httpx.AsyncClient(base_url=second.base) as http:

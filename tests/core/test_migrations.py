@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -13,21 +11,6 @@ import pytest
 
 from arch_stats.core import migrations
 from arch_stats.core.database import Connection
-
-
-@pytest.fixture
-async def scratch(migrated: str) -> AsyncIterator[str]:
-    """A fresh, empty database on the suite's server, dropped afterwards."""
-    name = f"scratch_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(migrated)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = migrated.replace("/arch_stats_test?", f"/{name}?", 1)
-    assert dsn != migrated
-    try:
-        yield dsn
-    finally:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def _tables(conn: Connection) -> set[str]:
@@ -39,9 +22,11 @@ async def test_up_down_all_then_up_again(scratch: str) -> None:
     conn = await migrations.connect(scratch)
     try:
         known = migrations.discover()
+        defined = migrations.discover_definitions()
         assert len(known) >= 2
         applied = await migrations.up(conn)
-        assert [m.version for m in applied] == sorted(m.version for m in known)
+        # The migrations in order, then every definition.
+        assert applied == [*known, *defined]
         assert {"archer", "arrow", "session", "target", "target_face", "shot"} <= await _tables(
             conn
         )
@@ -49,11 +34,13 @@ async def test_up_down_all_then_up_again(scratch: str) -> None:
         assert await migrations.up(conn) == []  # nothing pending: a no-op
         reverted = await migrations.down(conn, steps=len(known))
         assert [m.version for m in reverted] == sorted((m.version for m in known), reverse=True)
-        assert await _tables(conn) == {"schema_migration"}
+        assert await _tables(conn) == {"schema_migration", "schema_definition"}
         assert not await migrations.is_current(conn)
-        assert len(await migrations.up(conn)) == len(known)
+        assert {d.state for d in await migrations.definition_status(conn)} == {"pending"}
+        assert len(await migrations.up(conn)) == len(known) + len(defined)
         states = {s.state for s in await migrations.status(conn)}
         assert states == {"applied"}
+        assert {d.state for d in await migrations.definition_status(conn)} == {"applied"}
     finally:
         await conn.close()
 
@@ -64,13 +51,13 @@ async def test_edited_applied_migration_is_refused(scratch: str, tmp_path: Path)
     )
     conn = await migrations.connect(scratch)
     try:
-        await migrations.up(conn, tmp_path)
+        await migrations.up(conn, tmp_path, tmp_path / "definitions")
         (tmp_path / "202601010000__one.sql").write_text(
             "-- migrate:up\nCREATE TABLE one (id bigint);\n-- migrate:down\nDROP TABLE one;\n"
         )
         (tmp_path / "202601020000__two.sql").write_text("-- migrate:up\nCREATE TABLE two ();\n")
         with pytest.raises(migrations.MigrationError, match="edited after it was applied"):
-            await migrations.up(conn, tmp_path)
+            await migrations.up(conn, tmp_path, tmp_path / "definitions")
         assert "two" not in await _tables(conn)  # nothing after the refusal ran
         states = {s.name: s.state for s in await migrations.status(conn, tmp_path)}
         assert states == {"one": "changed", "two": "pending"}
@@ -85,7 +72,7 @@ async def test_failing_migration_rolls_back_whole_file(scratch: str, tmp_path: P
     conn = await migrations.connect(scratch)
     try:
         with pytest.raises(asyncpg.UndefinedFunctionError):
-            await migrations.up(conn, tmp_path)
+            await migrations.up(conn, tmp_path, tmp_path / "definitions")
         assert "half" not in await _tables(conn)
         assert [s.state for s in await migrations.status(conn, tmp_path)] == ["pending"]
     finally:
@@ -102,13 +89,17 @@ def test_bad_file_names_and_missing_up_section(tmp_path: Path) -> None:
         migrations.discover(tmp_path)
 
 
-async def test_concurrent_runners_apply_each_migration_once(scratch: str) -> None:
+async def test_concurrent_runners_apply_each_migration_and_definition_once(scratch: str) -> None:
     conns = [await migrations.connect(scratch) for _ in range(3)]
     try:
         results = await asyncio.gather(*(migrations.up(c) for c in conns))
-        assert sum(len(r) for r in results) == len(migrations.discover())
+        done = [f for r in results for f in r]
+        assert len(done) == len(migrations.discover()) + len(migrations.discover_definitions())
+        assert len({f.filename for f in done}) == len(done)
         count = await conns[0].fetchval("SELECT count(*) FROM schema_migration")
         assert count == len(migrations.discover())
+        count = await conns[0].fetchval("SELECT count(*) FROM schema_definition")
+        assert count == len(migrations.discover_definitions())
     finally:
         for c in conns:
             await c.close()

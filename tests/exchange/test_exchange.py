@@ -22,13 +22,17 @@ from arch_stats.exchange.commands import export_csv, import_csv
 from arch_stats.exchange.parser import MAX_ERRORS, ShotsCsvParser
 from arch_stats.exchange.schemas import SESSION_COLUMNS, SHOT_COLUMNS, ExportQuery, ImportOut
 from arch_stats.exchange.service import ImportReader
+from arch_stats.shots import repository as repo
+from arch_stats.shots.repository import ShotRow
 from tests.conftest import ArcherCtx
+from tests.shots.test_shots import C, make_range, shot
 from tests.stats import data
 from tests.stats.data import T0, Shot
 
 EXPORT = "/api/v0/export/shots.csv"
 SESSIONS = "/api/v0/export/sessions.csv"
 IMPORT = "/api/v0/import/shots.csv"
+API_SHOT = "/api/v0/shot"
 CSV_HEADERS = {"Content-Type": "text/csv"}
 
 
@@ -710,3 +714,47 @@ async def test_import_of_many_rows_keeps_memory_flat(tmp_path: Path) -> None:
     assert reader.read > 8 * 1_048_576
     assert peak < 8 * 1_048_576, peak
     reader.close()
+
+
+async def test_import_into_the_open_session_while_it_is_written_never_deadlocks(
+    client: httpx.AsyncClient, db: Connection, archer: ArcherCtx
+) -> None:
+    """A post (or a correction) holds the archer's open session, then writes a shot where the
+    import writes one of its own: the import locks its sessions before it writes anything,
+    so one waits for the other, where writing first and locking after would deadlock."""
+    r = await make_range(db, archer)
+    created = await client.post(API_SHOT, json=shot(r, C, C), headers=archer.headers)
+    assert created.status_code == 201, created.text
+    # The file's shot again, as the session's second arrow: place 2 of end 1.
+    (row,) = rows(await export(client, archer))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(row))
+    writer.writeheader()
+    writer.writerow({**row, "seq": "2", "end_place": "2"})
+    async with db.transaction():
+        # The post: its session locked first (shot_insert's first step) …
+        await db.execute("SELECT FROM session WHERE id = $1 FOR NO KEY UPDATE", r.session_id)
+        importing = asyncio.create_task(post_csv(client, archer, out.getvalue()))
+        async with asyncio.timeout(10):  # … the import, meanwhile, comes to wait for it …
+            while not await db.fetchval(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ):
+                await asyncio.sleep(0.01)
+        # … and the post writes its arrow: the end's first free place, 2.
+        rows_written = await repo.insert_shots(
+            db,
+            session_id=r.session_id,
+            archer_id=archer.id,
+            shots=[
+                ShotRow(r.target_id, None, C + 5, C, 0, 0, 5.0, 0.0, 10, False, None, None, None)
+            ],
+        )
+        assert rows_written is not None
+    answer = await importing
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["shots_created"] == 0  # its place was taken meanwhile
+    places = await db.fetch(
+        "SELECT seq, end_no, end_place FROM shot WHERE session_id = $1 ORDER BY seq", r.session_id
+    )
+    assert [tuple(p) for p in places] == [(1, 1, 1), (2, 1, 2)]

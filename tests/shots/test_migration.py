@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 import json
-import secrets
-from collections.abc import AsyncIterator
 from uuid import UUID
-
-import asyncpg
-import pytest
 
 from arch_stats.core import migrations
 from arch_stats.core.database import Connection
 
 END_PLACE = "202611261400"
-
-
-@pytest.fixture
-async def scratch(migrated: str) -> AsyncIterator[str]:
-    """A fresh, empty database on the suite's server, dropped afterwards."""
-    name = f"scratch_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(migrated)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    dsn = migrated.replace("/arch_stats_test?", f"/{name}?", 1)
-    assert dsn != migrated
-    try:
-        yield dsn
-    finally:
-        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 async def _before(conn: Connection, version: str) -> None:

@@ -81,7 +81,8 @@ async def lock_account(conn: Executor, archer_id: UUID) -> asyncpg.Record | None
 
 
 async def set_disabled(conn: Executor, archer_id: UUID, *, disabled: bool) -> None:
-    """Disable (the migration's trigger revokes every token left) or re-enable an account."""
+    """Disable (a trigger revokes every token left: definitions/archer_disabled_revoke_tokens.sql)
+    or re-enable an account."""
     try:
         await conn.execute(
             "UPDATE archer SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END, "

@@ -132,7 +132,7 @@ async def read_pass(conn: Connection, limit: int) -> PassInput:
 
 
 # One statement, so one commit: the shots of every session, written by the shots' one writer
-# (`shot_insert`, migration 202611261400: numbered, each in its end and place, a release that
+# (`shot_insert`, definitions/shot_insert.sql: numbered, each in its end and place, a release that
 # already has its shot (made before a crash) gets no second one and its events are linked to
 # that shot), and the marks of every decided event. If another process makes a shot while
 # this statement runs (only while a dying assembler's last pass overlaps its successor's

@@ -1,8 +1,8 @@
 """Rate limits kept in PostgreSQL, shared by every server process and counted atomically.
 
 Each key (e.g. failed logins of one account from one address) allows `max_attempts` at once,
-then one more every `window / max_attempts` seconds (GCRA, one row per key: see the migration
-`auth_sign_ins_and_limits`). An attempt is *taken* before the work it guards (a password
+then one more every `window / max_attempts` seconds (GCRA, one row per key: see
+`definitions/auth_limit_take.sql`). An attempt is *taken* before the work it guards (a password
 check), on all of its keys in one statement, and given back when it turns out to be a
 success: so 100 parallel wrong passwords against a limit of 10 get at most 10 answers other
 than 429, whichever process they reach.

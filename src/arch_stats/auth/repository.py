@@ -176,11 +176,20 @@ async def valid_token_ids(conn: Executor, token_ids: Sequence[UUID]) -> set[UUID
 async def record_token_use(
     conn: Executor, token_ids: Sequence[UUID], used_at: Sequence[datetime]
 ) -> None:
-    """Last use of many tokens in one statement; never moves a token's last use back."""
+    """Last use of many tokens in one statement; never moves a token's last use back.
+
+    Every process flushes the tokens it saw used, the same ones when a client's requests
+    reach several: the rows are locked in one order, by id, before they are written (an
+    UPDATE locks them in the order its plan meets them), so two flushes never deadlock."""
     await conn.execute(
-        """UPDATE auth_token t SET last_used_at = u.at
+        """WITH locked AS MATERIALIZED (
+               SELECT t.id FROM auth_token t WHERE t.id = ANY ($1::uuid[])
+               ORDER BY t.id FOR NO KEY UPDATE
+           )
+           UPDATE auth_token t SET last_used_at = u.at
            FROM unnest($1::uuid[], $2::timestamptz[]) AS u (id, at)
-           WHERE t.id = u.id AND (t.last_used_at IS NULL OR t.last_used_at < u.at)""",
+           WHERE t.id = u.id AND t.id IN (SELECT id FROM locked)
+             AND (t.last_used_at IS NULL OR t.last_used_at < u.at)""",
         list(token_ids),
         list(used_at),
     )
@@ -230,7 +239,7 @@ async def revoke_tokens(
     )
 
 
-# --- rate limits (see auth.ratelimit and the migration auth_sign_ins_and_limits) -------------
+# --- rate limits (see auth.ratelimit and definitions/auth_limit_take.sql) --------------------
 
 
 async def limit_take(
@@ -245,17 +254,26 @@ async def limit_take(
     return wait
 
 
+# The keys' rows locked in key order, as auth_limit_take locks them: a give-back or a reset
+# and another process's take of the same keys queue, never deadlock.
+_LIMIT_KEYS_LOCKED = (
+    "SELECT key FROM auth_limit WHERE key = ANY ($1::text[]) ORDER BY key FOR UPDATE"
+)
+
+
 async def limit_give_back(conn: Executor, keys: Sequence[str], intervals: Sequence[float]) -> None:
     await conn.execute(
-        """UPDATE auth_limit l SET tat = l.tat - make_interval(secs => u.iv)
-           FROM unnest($1::text[], $2::float8[]) AS u (key, iv) WHERE l.key = u.key""",
+        f"""WITH locked AS MATERIALIZED ({_LIMIT_KEYS_LOCKED})
+            UPDATE auth_limit l SET tat = l.tat - make_interval(secs => u.iv)
+            FROM unnest($1::text[], $2::float8[]) AS u (key, iv)
+            WHERE l.key = u.key AND l.key IN (SELECT key FROM locked)""",
         list(keys),
         list(intervals),
     )
 
 
 async def limit_reset(conn: Executor, keys: Sequence[str]) -> None:
-    await conn.execute("DELETE FROM auth_limit WHERE key = ANY($1::text[])", list(keys))
+    await conn.execute(f"DELETE FROM auth_limit WHERE key IN ({_LIMIT_KEYS_LOCKED})", list(keys))
 
 
 async def limit_prune(conn: Executor) -> None:

@@ -120,7 +120,7 @@ class Watchdog:
 
 
 async def migrate_up(dsn: str, *, quiet: bool = False) -> int:
-    """Apply pending migrations; how many were applied."""
+    """Apply pending migrations and definitions; how many were applied."""
     conn = await migrations.connect(dsn)
     try:
         done = await migrations.up(

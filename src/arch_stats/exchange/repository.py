@@ -4,7 +4,7 @@ Export: one `COPY (SELECT …) TO STDOUT (FORMAT csv, HEADER)` per file; Postgre
 every value (floats in their shortest exact form, times in ISO with microseconds), so a
 file read back gives the same numbers. Rows go out by session start (then session key, the
 same in every account the data was imported into), then shot order. Free-text cells
-(location, notes, arrow identifier) go through `csv_text` (migration 202611261120): one
+(location, notes, arrow identifier) go through `csv_text` (definitions/csv_text.sql): one
 that a spreadsheet would run as a formula gets a `'` in front, which the import takes off.
 
 Import: the shots of a file are first copied into a temporary table (`import_shot`, dropped
@@ -294,6 +294,14 @@ async def existing_sessions(
     return {r["key"]: r["id"] for r in rows}
 
 
+async def lock_sessions(conn: Executor, session_ids: Sequence[UUID]) -> None:
+    """Lock these sessions' rows until the transaction ends, in the order of their ids."""
+    await conn.execute(
+        "SELECT FROM session WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE",
+        list(session_ids),
+    )
+
+
 async def has_open_session(conn: Executor, archer_id: UUID) -> bool:
     found: bool = await conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM session WHERE archer_id = $1 AND is_open)", archer_id
@@ -432,8 +440,8 @@ async def insert_shots(
     session key, file target key) → id; `arrows`: identifier → id); those whose (session,
     seq), or whose place in its end is taken, are skipped; a shot the file gives no place
     (files written before `end_place`) takes the first free place of its end, in seq order
-    (the `shot_place_default` trigger, 202611261400). Each session's `last_seq` then covers
-    its highest shot number. Returns the shots added."""
+    (the `shot_place_default` trigger, definitions/shot_place_default.sql). Each session's
+    `last_seq` then covers its highest shot number. Returns the shots added."""
     try:
         status = await _insert_staged(conn, archer_id, sessions, targets, arrows)
     except asyncpg.CheckViolationError as exc:

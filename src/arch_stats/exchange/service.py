@@ -356,6 +356,10 @@ async def _merge(
         return result
     # Sessions: matched by key, or created (with where they came from).
     sessions = await repo.existing_sessions(conn, archer_id, list(parser.sessions))
+    # Locked before anything is written into them, by id, as the shots' writer locks its
+    # sessions: a post or a correction of one of them waits for the import, or the import
+    # for it, never each for the other.
+    await repo.lock_sessions(conn, list(sessions.values()))
     result.sessions_matched = len(sessions)
     new_sessions: list[tuple[Any, ...]] = []
     opening = [k for k, s in parser.sessions.items() if k not in sessions and s.fields.is_open]

@@ -20,7 +20,8 @@ OPEN_SESSION_INDEX = "session_one_open_per_archer"
 
 # The session's JSON is kept ready in the row (`doc`, rebuilt by a trigger whenever a column
 # it shows changes; shot count, total score and target count are columns kept current by
-# triggers): reading it costs nothing more than reading the row. Migration 202611221500.
+# triggers): reading it costs nothing more than reading the row (definitions/
+# session_doc_refresh.sql).
 SESSION_JSON = "s.doc"
 
 # Columns that `update` may set (the body's field names).

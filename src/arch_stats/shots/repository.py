@@ -23,10 +23,10 @@ log = logging.getLogger("arch_stats.shots")
 # request id), ...] in seq order). Set per pool by the live hub (shots/writer.py).
 Announce = Callable[[UUID, UUID, list[tuple[str, str | None]]], None]
 
-# The one JSON shape of a shot is a SQL function (migration 202611221000__live), shared with
+# The one JSON shape of a shot is a SQL function (definitions/shot_json.sql), shared with
 # the live notifications so that the REST API and the WebSocket can never disagree. It is
-# built once per write and kept in the row (`doc`, 202611221530): `shot_json(s)` reads it,
-# lists join it as text.
+# built once per write and kept in the row (`doc`, definitions/shot_doc_refresh.sql):
+# `shot_json(s)` reads it, lists join it as text.
 SHOT_JSON = "shot_json(s)"
 
 # Each writing statement records the request id in the transaction (set_config(..., true)) so that
@@ -123,7 +123,7 @@ async def arrows(
     return {r["id"]: r for r in rows}
 
 
-# The one writer of shots (migration 202611261400): numbers them, gives each its end and
+# The one writer of shots (definitions/shot_insert.sql): numbers them, gives each its end and
 # place, inserts. Shared by posts (alone or joint), the assembler and the demo seed.
 INSERT_FUNCTION = """shot_insert($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[],
     $6::float8[], $7::float8[], $8::int2[], $9::int2[], $10::float8[], $11::float8[],
@@ -145,7 +145,7 @@ def insert_args(
     """The arguments of `INSERT_FUNCTION`: `sessions` holds each shot's (session, archer).
 
     `live_after`: the trigger does not notify the new shots; the caller announces them once
-    the statement has committed (202611270300).
+    the statement has committed (definitions/shot_notify_statement.sql).
 
     A column with no value in any shot goes as NULL instead of an array of NULLs (the
     function reads its arrays with `unnest`, which pads a NULL array with NULLs): asyncpg
@@ -200,7 +200,7 @@ def refusal(exc: asyncpg.PostgresError) -> AppError | None:
     return None
 
 
-# Constraints the writer names in the errors it raises (202611261400).
+# Constraints the writer names in the errors it raises (definitions/shot_insert.sql).
 _RULES = frozenset({"shot_end_full", "session_max_shots"})
 
 
@@ -423,7 +423,7 @@ async def outranked(
 
 
 async def rescore_spots(conn: Executor, session_id: UUID, ends: Collection[int]) -> None:
-    """The same-spot rule over these ends of the session (shot_same_spot, 202611261420)."""
+    """The same-spot rule over these ends of the session (definitions/shot_same_spot.sql)."""
     await conn.execute(
         f"SELECT shot_same_spot($1, $2::int[]) FROM {REQUEST_ID.format('$3')}",
         session_id,

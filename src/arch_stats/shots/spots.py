@@ -12,7 +12,7 @@ scoring arrow will be scored as a miss (M)") and IFAA's for its multi-spot face
 (http://ifaaarchery.com/ifaa19/rules.php: "if more than one arrow is shot into the same
 spot, only the lowest scoring arrow shall be counted").
 
-How it is kept (migrations 202611261400, 202611261420):
+How it is kept (definitions/shot_insert.sql, definitions/shot_same_spot.sql):
 
 * A hit on a spot of a multi-spot face (a face of the catalogue with more than one spot)
   carries its value in `spot_score`/`spot_is_x`; every other shot has null there, so a

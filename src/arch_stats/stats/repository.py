@@ -2,8 +2,9 @@
 
 A session's statistics read its shots once, as parallel arrays in shot order (one row, a few
 hundred values for a round). Statistics across sessions read `session_summary`, one row of
-sums per session kept by triggers on `shot` (migration 202611221100), and build their JSON
-in PostgreSQL; only an arrow's own shots are read shot by shot (through `shot_arrow_idx`).
+sums per session kept by triggers on `shot` (definitions/shot_insert_totals.sql and
+session_summary_apply.sql), and build their JSON in PostgreSQL; only an arrow's own shots are
+read shot by shot (through `shot_arrow_idx`).
 """
 
 from __future__ import annotations
