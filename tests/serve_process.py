@@ -97,8 +97,58 @@ async def serve(
             proc.wait()
 
 
-async def open_raw(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    return await asyncio.open_connection("127.0.0.1", port)
+async def open_raw(
+    port: int, *, local: str | None = None, rcvbuf: int | None = None
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection to the server, from the loopback address `local` (another client than
+    127.0.0.1), with a receive buffer of `rcvbuf` bytes (a client that reads slowly)."""
+    sock = socket.socket()
+    if rcvbuf is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    if local is not None:
+        sock.bind((local, 0))
+    sock.setblocking(False)
+    await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+    return await asyncio.open_connection(sock=sock, limit=rcvbuf or 2**16)
+
+
+async def open_ws_raw(
+    port: int, path: str, *, headers: str = "", local: str | None = None, rcvbuf: int | None = None
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A WebSocket handshake on a raw connection (101 or AssertionError)."""
+    reader, writer = await open_raw(port, local=local, rcvbuf=rcvbuf)
+    writer.write(
+        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        f"Sec-WebSocket-Version: 13\r\n{headers}\r\n".encode()
+    )
+    head = await reader.readuntil(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 101"), head
+    return reader, writer
+
+
+async def ws_frames_until_closed(
+    reader: asyncio.StreamReader, timeout: float
+) -> tuple[list[tuple[int, bytes]], bool]:
+    """The frames a server sends on a raw WebSocket (opcode, payload), until it closes or
+    cuts the connection (True), or `timeout` passes with it still open (False)."""
+    frames: list[tuple[int, bytes]] = []
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                head = await reader.readexactly(2)
+                length = head[1] & 0x7F
+                if length == 126:
+                    length = int.from_bytes(await reader.readexactly(2), "big")
+                elif length == 127:
+                    length = int.from_bytes(await reader.readexactly(8), "big")
+                frames.append((head[0] & 0x0F, await reader.readexactly(length)))
+                if frames[-1][0] == 0x8:  # close
+                    return frames, True
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return frames, True
+    except TimeoutError:
+        return frames, False
 
 
 async def read_until_closed(reader: asyncio.StreamReader, timeout: float) -> bytes:

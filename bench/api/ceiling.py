@@ -2,8 +2,11 @@
 
 `GET /select1` runs one `SELECT 1` through a pool. `POST /write` and `POST /write_notify`
 durably INSERT one row of a shot's width (`{"session_id", "x_mm", "y_mm", "score"}` in the
-body) into an indexed table with one foreign key, the second into a table whose row trigger
-NOTIFYs the row as JSON, as the original Arch-Stats backend did (the app LISTENs to it).
+body, and `landed_at` if given) into an indexed table with one foreign key, the second into a
+table whose row trigger NOTIFYs the row as JSON, as the original Arch-Stats backend did (the
+app LISTENs to it). `GET /ws_notify` (a WebSocket) is the simplest live writer on top: every
+notification heard becomes one frame `{"type": "shot.created", "data": row}`, built once and
+queued to every client, each sent by the client's own task.
 
 Served exactly like Arch Stats (uvicorn, 1 process, uvloop, httptools, no access log) with
 the same pool size, it shows what this machine, Python, uvicorn and asyncpg can do at best;
@@ -14,8 +17,10 @@ Arch Stats is measured as a fraction of it.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -23,7 +28,8 @@ import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from arch_stats.core.database import Pool, create_pool
 from arch_stats.core.settings import get_settings
@@ -31,6 +37,7 @@ from arch_stats.core.settings import get_settings
 PATH = "/select1"
 WRITE_PATH = "/write"
 WRITE_NOTIFY_PATH = "/write_notify"
+WS_NOTIFY_PATH = "/ws_notify"
 
 # Created by the benchmark before it starts the servers (bench/api/writes.py).
 WRITE_TABLES = """
@@ -57,7 +64,8 @@ CREATE OR REPLACE TRIGGER bench_write_notify AFTER INSERT ON bench_write_shot_no
     FOR EACH ROW EXECUTE FUNCTION bench_write_notify();
 """
 _INSERT = """INSERT INTO {table} (session_id, x_mm, y_mm, dx_mm, dy_mm, score, landed_at)
-             VALUES ($1, $2::float8, $3::float8, $2::float8 - 650, $3::float8 - 650, $4, now())
+             VALUES ($1, $2::float8, $3::float8, $2::float8 - 650, $3::float8 - 650, $4,
+                     coalesce($5::timestamptz, now()))
              RETURNING id, created_at"""
 
 
@@ -76,8 +84,14 @@ def _writer(table: str) -> Callable[[Request], Awaitable[Response]]:
         body = orjson.loads(await request.body())
         pool: Pool = request.app.state.pool
         async with pool.acquire() as conn:
+            landed = body.get("landed_at")
             row = await conn.fetchrow(
-                sql, UUID(body["session_id"]), body["x_mm"], body["y_mm"], body["score"]
+                sql,
+                UUID(body["session_id"]),
+                body["x_mm"],
+                body["y_mm"],
+                body["score"],
+                datetime.fromisoformat(landed) if landed else None,
             )
         assert row is not None
         data = {"id": str(row["id"]), "created_at": row["created_at"].isoformat(), **body}
@@ -85,6 +99,21 @@ def _writer(table: str) -> Callable[[Request], Awaitable[Response]]:
         return Response(out, status_code=201, media_type="application/json")
 
     return write
+
+
+async def ws_notify(ws: WebSocket) -> None:
+    """Every notification heard, as it comes (nothing else: no auth, no replay)."""
+    await ws.accept()
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    clients: set[asyncio.Queue[str]] = ws.app.state.clients
+    clients.add(queue)
+    try:
+        while True:
+            await ws.send_text(await queue.get())
+    except (WebSocketDisconnect, RuntimeError, OSError):
+        pass
+    finally:
+        clients.discard(queue)
 
 
 def create_app() -> Starlette:
@@ -99,12 +128,18 @@ def create_app() -> Starlette:
         app.state.pool = await create_pool(
             dsn, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max
         )
-        # Listens as the original backend did: its notifications are read (and counted).
+        # Listens as the original backend did: its notifications are read (and counted),
+        # and sent to the WebSocket clients.
         listener = await asyncpg.connect(dsn)
         app.state.heard = 0
+        app.state.clients = clients = set[asyncio.Queue[str]]()
 
-        def heard(*_: object) -> None:
+        def heard(_c: object, _pid: int, _ch: str, payload: object) -> None:
             app.state.heard += 1
+            if clients:
+                text = f'{{"type":"shot.created","data":{payload}}}'
+                for queue in clients:
+                    queue.put_nowait(text)
 
         await listener.add_listener("bench_write", heard)
         try:
@@ -115,6 +150,7 @@ def create_app() -> Starlette:
 
     return Starlette(
         routes=[
+            WebSocketRoute(WS_NOTIFY_PATH, ws_notify),
             Route(PATH, select1),
             Route(WRITE_PATH, _writer("bench_write_shot"), methods=["POST"]),
             Route(WRITE_NOTIFY_PATH, _writer("bench_write_shot_notify"), methods=["POST"]),

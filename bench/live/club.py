@@ -30,19 +30,16 @@ import json
 import os
 import platform
 import random
-import secrets
 import sys
 import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import orjson
 
 from arch_stats.core import migrations
-from arch_stats.core.database import Connection
 from arch_stats.sensors import repository as sensors_repo
 from arch_stats.sensors.repository import EventRow
 from bench.live.receiver import landed_key
@@ -51,7 +48,6 @@ from bench.live.run import (
     GRACE_S,
     HOST,
     LIVE_CHANNEL,
-    Archer,
     CpuMeter,
     Latency,
     Receiver,
@@ -59,6 +55,7 @@ from bench.live.run import (
     database,
     latencies,
     make_archer,
+    make_club,
     now_us,
     open_session,
     pace,
@@ -69,19 +66,6 @@ from bench.live.run import (
 
 TARGET_P99_MS = 50.0
 LANDING_AFTER_S = 0.05
-
-
-async def make_club(conn: Connection, archers: list[Archer]) -> UUID:
-    """A club with the first archer as owner and the others as members (one transaction)."""
-    async with conn.transaction():
-        club_id: UUID = await conn.fetchval(
-            "INSERT INTO club (name) VALUES ($1) RETURNING id", f"Bench {secrets.token_hex(3)}"
-        )
-        await conn.executemany(
-            "INSERT INTO club_member (club_id, archer_id, role) VALUES ($1, $2, $3)",
-            [(club_id, a.id, "owner" if i == 0 else "member") for i, a in enumerate(archers)],
-        )
-    return club_id
 
 
 async def measure(

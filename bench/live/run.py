@@ -22,11 +22,17 @@ shared by the processes of this machine):
    (`shot.created_at`), → the shot's NOTIFY at a bare LISTEN connection here, → the first
    and the last WebSocket receipt; plus the CPU each process spent per shot;
 3. the assembler's throughput on a burst of 10,000 events (`bench.live.assembler`), with
-   the server stopped (it would hold the assembler's lock).
+   the server stopped (it would hold the assembler's lock);
+4. (`--board-viewers`, 1,000 by default) hand-entered shots (POST /shot at --rate, one at a
+   time) watched by that many members' club boards (`?club_id=`, one receiver process) →
+   each board's `board.shot.created`, between two runs of the simplest writer's live path to
+   --ceiling-subscribers (100) WebSocket clients: the ceiling's POST /write_notify → its
+   NOTIFY → its `/ws_notify` frame (bench/api/ceiling.py), timed the same way.
 
 Prints a table and the issue's targets as PASS/FAIL: live p99 with the most subscribers
-(every receipt) within 5 ms of the floor's p99; assembler ≥ 2,000 events/s. Progress goes to
-stderr. See bench/live/README.md.
+(every receipt) within 5 ms of the floor's p99; assembler ≥ 2,000 events/s; board frames at
+1,000 viewers, p99 of every receipt ≤ 2 × the simplest writer's at 100 subscribers (issue 18).
+Progress goes to stderr. See bench/live/README.md.
 """
 
 from __future__ import annotations
@@ -73,6 +79,7 @@ FLOOR_CHANNEL = "bench_live_floor"
 LIVE_CHANNEL = "arch_stats_live"
 MARGIN_MS = 5.0  # live p99 (most subscribers) ≤ floor p99 + this
 POST_P50_MS = 1.5  # a hand-entered shot → its shot.created frame, p50 (issue 13)
+BOARD_VS_CEILING = 2.0  # POST /shot → board frames, p99 ≤ this × the simplest writer's (18)
 VIEW_MM = 1300.0
 CENTRE_MM = VIEW_MM / 2
 WARMUP_SHOTS = 20
@@ -300,6 +307,19 @@ async def open_session(conn: Connection, archer: Archer) -> tuple[UUID, UUID]:
             CENTRE_MM,
         )
     return session_id, target_id
+
+
+async def make_club(conn: Connection, archers: list[Archer]) -> UUID:
+    """A club with the first archer as owner and the others as members (one transaction)."""
+    async with conn.transaction():
+        club_id: UUID = await conn.fetchval(
+            "INSERT INTO club (name) VALUES ($1) RETURNING id", f"Bench {secrets.token_hex(3)}"
+        )
+        await conn.executemany(
+            "INSERT INTO club_member (club_id, archer_id, role) VALUES ($1, $2, $3)",
+            [(club_id, a.id, "owner" if i == 0 else "member") for i, a in enumerate(archers)],
+        )
+    return club_id
 
 
 async def remove_archer(conn: Connection, archer: Archer) -> None:
@@ -691,59 +711,31 @@ async def measure_post(
     """One subscriber; one shot per POST /shot at `rate`, over one keep-alive connection, as
     a phone entering arrows by hand. Timed from the moment the request is written."""
     conn = await migrations.connect(dsn)
-    session_id, target_id = await open_session(conn, archer)
-    url = f"ws://{HOST}:{port}/api/v0/ws?session_id={session_id}"
-    args = ["ws", f"--url={url}", "--clients=1"]
-    if not deflate:
-        args.append("--no-deflate")
-    receiver = Receiver(
-        args, {**env, "BENCH_LIVE_TOKEN": archer.token}, (shots + WARMUP_SHOTS) / rate + 180
-    )
-    rng = random.Random(7)
-
-    def body(_i: int) -> tuple[int, bytes]:
-        key = now_us()  # the frame's landed_at
-        shot = {
-            "session_id": str(session_id),
-            "target_id": str(target_id),
-            "x_mm": CENTRE_MM + rng.gauss(0, 80),
-            "y_mm": CENTRE_MM + rng.gauss(0, 80),
-            "landed_at": at_us(key).isoformat(),
-        }
-        return key, orjson.dumps(shot)
-
     try:
-        await receiver.start()
-        pg_pids = [r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity")]
-        meter = CpuMeter(
-            {
-                "server": lambda: [server_pid],
-                "client": lambda: [receiver.pid or 0],
-                "poster": lambda: [os.getpid()],
-                "postgres": lambda: pg_pids,
-            }
-        )
-        posted, last_key = await _paced_posts(
-            conn,
-            port,
-            path="/api/v0/shot",
-            headers=f"Authorization: Bearer {archer.token}\r\n",
-            count=shots,
-            rate=rate,
-            meter=meter,
-            body=body,
-        )
-        cpu, _, _ = meter.stop()
-        report = await receiver.stop(last_key, GRACE_S)
+        session_id, target_id = await open_session(conn, archer)
     finally:
-        await receiver.kill()
         await conn.close()
+    url = f"ws://{HOST}:{port}/api/v0/ws?session_id={session_id}"
+    posted, got, cpu = await _posts_to_clients(
+        dsn,
+        port=port,
+        server_pid=server_pid,
+        receiver_args=["ws", f"--url={url}", *([] if deflate else ["--no-deflate"])],
+        clients=1,
+        token=archer.token,
+        path="/api/v0/shot",
+        headers=f"Authorization: Bearer {archer.token}\r\n",
+        body=_shot_body(session_id, target_id, random.Random(7)),
+        shots=shots,
+        rate=rate,
+        env=env,
+    )
     labels = (
         "POST /shot sent → shot.created, 1 subscriber",
         "  POST /shot sent → its answer",
         "  answer at the poster → shot.created at the subscriber",
     )
-    return _post_result(labels, posted, dict(report["clients"][0]), cpu)
+    return _post_result(labels, posted, got[0], cpu)
 
 
 async def measure_ceiling_post(
@@ -808,6 +800,237 @@ async def measure_ceiling_post(
         "  answer at the poster → NOTIFY at a bare listener",
     )
     return _post_result(labels, posted, got, cpu)
+
+
+@dataclass(frozen=True, slots=True)
+class FanResult:
+    """Hand-entered shots (one POST at a time) → their frame at N WebSocket clients."""
+
+    clients: int
+    every: Latency  # every client's receipt
+    last: Latency  # the last receipt of each shot
+    cpu_ms_per_shot: dict[str, float]
+
+
+# Most WebSocket clients one receiver process reads: a browser is a device of its own, and one
+# process working through 1,000 frames per shot (≈ 20 µs each) would be most of the latency.
+CLIENTS_PER_RECEIVER = 250
+
+
+async def _posts_to_clients(
+    dsn: str,
+    *,
+    port: int,
+    server_pid: int,
+    receiver_args: list[str],
+    clients: int,
+    token: str | None,
+    path: str,
+    headers: str,
+    body: Callable[[int], tuple[int, bytes]],
+    shots: int,
+    rate: float,
+    env: dict[str, str],
+) -> tuple[_Posted, list[dict[int, float]], dict[str, float]]:
+    """`_paced_posts` to `path` while `clients` WebSocket clients (`receiver_args`, keyed by
+    the shot's `landed_at`; at most CLIENTS_PER_RECEIVER per receiver process) receive each
+    post's frame: the posts, each client's arrivals by key, and the CPU seconds spent."""
+    conn = await migrations.connect(dsn)
+    per = math.ceil(clients / math.ceil(clients / CLIENTS_PER_RECEIVER))
+    receivers = [
+        Receiver(
+            [*receiver_args, f"--clients={min(per, clients - first)}"],
+            {**env, "BENCH_LIVE_TOKEN": token or ""},  # the ceiling asks for none
+            (shots + WARMUP_SHOTS) / rate + 180,
+        )
+        for first in range(0, clients, per)
+    ]
+    try:
+        for receiver in receivers:
+            await receiver.start()
+        pg_pids = [r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity")]
+        meter = CpuMeter(
+            {
+                "server": lambda: [server_pid],
+                "clients": lambda: [r.pid or 0 for r in receivers],
+                "poster": lambda: [os.getpid()],
+                "postgres": lambda: pg_pids,
+            }
+        )
+        posted, last_key = await _paced_posts(
+            conn, port, path=path, headers=headers, count=shots, rate=rate, meter=meter, body=body
+        )
+        cpu, _, _ = meter.stop()
+        reports = await asyncio.gather(*(r.stop(last_key, GRACE_S) for r in receivers))
+    finally:
+        for receiver in receivers:
+            await receiver.kill()
+        await conn.close()
+    return posted, [dict(c) for report in reports for c in report["clients"]], cpu
+
+
+def _fan_result(
+    label: str, posted: _Posted, got: list[dict[int, float]], cpu: dict[str, float]
+) -> FanResult:
+    every = [(g[k] - t) * 1000 for g in got for k, t in posted.sent.items() if k in g]
+    missing = sum(k not in g for g in got for k in posted.sent)
+    last = {k: max(g[k] for g in got) for k in posted.sent if all(k in g for g in got)}
+    return FanResult(
+        clients=len(got),
+        every=Latency(f"{label}: every receipt", every, missing),
+        last=latencies(f"{label}: last receipt per shot", posted.sent, last),
+        cpu_ms_per_shot={name: sec * 1000 / len(posted.sent) for name, sec in cpu.items()},
+    )
+
+
+def _shot_body(
+    session_id: UUID, target_id: UUID | None, rng: random.Random
+) -> Callable[[int], tuple[int, bytes]]:
+    """A hand-entered shot (or the ceiling's row), keyed by the `landed_at` it carries."""
+
+    def body(_i: int) -> tuple[int, bytes]:
+        key = now_us()
+        row: dict[str, Any] = {
+            "session_id": str(session_id),
+            "x_mm": CENTRE_MM + rng.gauss(0, 80),
+            "y_mm": CENTRE_MM + rng.gauss(0, 80),
+            "landed_at": at_us(key).isoformat(),
+        }
+        if target_id is None:
+            row["score"] = 9  # the ceiling's row: the server scores nothing
+        else:
+            row["target_id"] = str(target_id)
+        return key, orjson.dumps(row)
+
+    return body
+
+
+async def measure_board_post(
+    dsn: str,
+    *,
+    port: int,
+    server_pid: int,
+    archer: Archer,
+    viewers: int,
+    shots: int,
+    rate: float,
+    deflate: bool,
+    env: dict[str, str],
+) -> FanResult:
+    """The archer enters shots by hand (POST /shot at `rate`) while `viewers` members' boards
+    of their club (all in one receiver process) watch: to each board's `board.shot.created`."""
+    conn = await migrations.connect(dsn)
+    try:
+        session_id, target_id = await open_session(conn, archer)
+        club_id = await make_club(conn, [archer])
+    finally:
+        await conn.close()
+    url = f"ws://{HOST}:{port}/api/v0/ws?club_id={club_id}"
+    posted, got, cpu = await _posts_to_clients(
+        dsn,
+        port=port,
+        server_pid=server_pid,
+        receiver_args=["ws", "--board", f"--url={url}", *([] if deflate else ["--no-deflate"])],
+        clients=viewers,
+        token=archer.token,
+        path="/api/v0/shot",
+        headers=f"Authorization: Bearer {archer.token}\r\n",
+        body=_shot_body(session_id, target_id, random.Random(viewers)),
+        shots=shots,
+        rate=rate,
+        env=env,
+    )
+    return _fan_result(f"POST /shot → board frame, {viewers:,} board viewers", posted, got, cpu)
+
+
+async def measure_ceiling_ws(
+    dsn: str,
+    *,
+    port: int,
+    server_pid: int,
+    subscribers: int,
+    shots: int,
+    rate: float,
+    deflate: bool,
+    env: dict[str, str],
+) -> FanResult:
+    """The simplest writer's live path to WebSocket clients: POST /write_notify of the ceiling
+    (a durable INSERT whose trigger NOTIFYs it) → its `/ws_notify` frame at each subscriber."""
+    from bench.api.ceiling import WRITE_NOTIFY_PATH, WRITE_TABLES, WS_NOTIFY_PATH
+
+    conn = await migrations.connect(dsn)
+    try:
+        await conn.execute(WRITE_TABLES)
+        session_id = uuid4()
+        await conn.execute("INSERT INTO bench_write_session (id) VALUES ($1)", session_id)
+    finally:
+        await conn.close()
+    url = f"ws://{HOST}:{port}{WS_NOTIFY_PATH}"
+    posted, got, cpu = await _posts_to_clients(
+        dsn,
+        port=port,
+        server_pid=server_pid,
+        receiver_args=["ws", f"--url={url}", *([] if deflate else ["--no-deflate"])],
+        clients=subscribers,
+        token=None,
+        path=WRITE_NOTIFY_PATH,
+        headers="",
+        body=_shot_body(session_id, None, random.Random(subscribers)),
+        shots=shots,
+        rate=rate,
+        env=env,
+    )
+    label = f"ceiling: POST /write_notify → WebSocket frame, {subscribers} subscribers"
+    return _fan_result(label, posted, got, cpu)
+
+
+async def board_phases(
+    dsn: str,
+    args: argparse.Namespace,
+    *,
+    server: tuple[int, int],
+    ceiling: tuple[int, int],
+    archer: Archer,
+    shots: int,
+    env: dict[str, str],
+) -> tuple[list[FanResult], list[FanResult]]:
+    """POST /shot → board frames at --board-viewers, between two runs of the simplest writer
+    at --ceiling-subscribers (the baseline of the same minutes): the boards', the ceiling's."""
+    boards: list[FanResult] = []
+    ceilings: list[FanResult] = []
+    for phase in ("ceiling", "board", "ceiling"):
+        if phase == "board":
+            say(f"POST /shot → board frames, {args.board_viewers:,} board viewers")
+            fan = await measure_board_post(
+                dsn,
+                port=server[0],
+                server_pid=server[1],
+                archer=archer,
+                viewers=args.board_viewers,
+                shots=shots,
+                rate=args.rate,
+                deflate=not args.no_deflate,
+                env=env,
+            )
+            boards.append(fan)
+        else:
+            say(f"ceiling: POST /write_notify → WebSocket, {args.ceiling_subscribers} subscribers")
+            fan = await measure_ceiling_ws(
+                dsn,
+                port=ceiling[0],
+                server_pid=ceiling[1],
+                subscribers=args.ceiling_subscribers,
+                shots=shots,
+                rate=args.rate,
+                deflate=not args.no_deflate,
+                env=env,
+            )
+            ceilings.append(fan)
+        say(
+            f"  {WARMUP_SHOTS} warm-up + {shots} shots at {args.rate:g}/s; every receipt p50 "
+            f"{fan.every.p50:.2f} ms, p99 {fan.every.p99:.2f} ms, {fan.every.missing} missing"
+        )
+    return boards, ceilings
 
 
 def _key(ts: datetime) -> int:
@@ -951,6 +1174,8 @@ def report(
     assembler: AssemblerResult | None,
     posts: list[PostResult] | None = None,
     ceilings: list[PostResult] | None = None,
+    boards: list[FanResult] | None = None,
+    ceiling_ws: list[FanResult] | None = None,
 ) -> tuple[list[str], list[bool]]:
     lines = [*header, ""]
     lines.append(
@@ -978,6 +1203,10 @@ def report(
         lines.append(post.commit.row())
         cpu = ", ".join(f"{k} {v:.2f}" for k, v in post.cpu_ms_per_shot.items())
         lines.append(f"  CPU ms per write: {cpu}")
+    for fan in [*(ceiling_ws or []), *(boards or [])]:
+        lines += ["", fan.every.row(), fan.last.row()]
+        cpu = ", ".join(f"{k} {v:.2f}" for k, v in fan.cpu_ms_per_shot.items())
+        lines.append(f"  CPU ms per shot: {cpu}")
     if assembler is not None:
         lines += ["", assembler.line().replace(" [PASS", "  [PASS").replace(" [FAIL", "  [FAIL")]
 
@@ -1026,6 +1255,20 @@ def report(
                 f"        (the ceiling's POST → NOTIFY p50 {b50:.2f} ms, same run: POST /shot → "
                 f"shot.created is {p50 / b50:.2f}× it, {p50 - b50:+.2f} ms)"
             )
+    if boards and ceiling_ws:
+        board = [v for b in boards for v in b.every.values]
+        base = [v for c in ceiling_ws for v in c.every.values]
+        missing = sum(b.every.missing for b in boards)
+        p99, b99 = percentile(board, 0.99), percentile(base, 0.99)
+        ok = p99 <= BOARD_VS_CEILING * b99 and not missing
+        verdicts.append(ok)
+        lines.append(
+            f"  {'PASS' if ok else 'FAIL'}  POST /shot → board frame at {boards[0].clients:,} "
+            f"board viewers, every receipt: p99 {p99:.2f} ms (target ≤ {BOARD_VS_CEILING:g} × "
+            f"the simplest writer's POST → NOTIFY → WebSocket at {ceiling_ws[0].clients} "
+            f"subscribers, p99 {b99:.2f} ms = {BOARD_VS_CEILING * b99:.2f} ms)"
+            f"{f'; {missing} receipts missing' if missing else ''}"
+        )
     if assembler is not None:
         verdicts.append(assembler.passed)
         lines.append(
@@ -1067,6 +1310,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--no-post-ceiling",
         action="store_true",
         help="skip the simplest writer's POST → NOTIFY measured after each POST /shot phase",
+    )
+    p.add_argument(
+        "--board-viewers",
+        type=int,
+        default=1000,
+        help="members' boards watching hand-entered shots (POST /shot → board frame), "
+        "measured between two runs of the simplest writer's POST → NOTIFY → WebSocket; 0: none",
+    )
+    p.add_argument(
+        "--ceiling-subscribers",
+        type=int,
+        default=100,
+        help="WebSocket clients of that simplest writer (default 100)",
     )
     p.add_argument(
         "--no-sensor",
@@ -1113,6 +1369,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.error("--subscribers: 1 to 1000 clients per phase")
     if not 0 < args.rate <= 200 or not 0 < args.duration <= 600 or args.events < 0:
         p.error("--rate in (0, 200], --duration in (0, 600], --events ≥ 0")
+    if not 0 <= args.board_viewers <= 2000 or not 1 <= args.ceiling_subscribers <= 1000:
+        p.error("--board-viewers 0 to 2,000, --ceiling-subscribers 1 to 1,000")
     return args
 
 
@@ -1130,6 +1388,8 @@ def main(argv: list[str] | None = None) -> int:
     lives: list[LiveResult] = []
     posts: list[PostResult] = []
     ceilings: list[PostResult] = []
+    boards: list[FanResult] = []
+    ceiling_ws: list[FanResult] = []  # the simplest writer's, before and after the boards
     assembler: AssemblerResult | None = None
     with ExitStack() as stack:
         stack.enter_context(runner)
@@ -1230,6 +1490,28 @@ def main(argv: list[str] | None = None) -> int:
                     )
                     say(f"  p50 {result.to_frame.p50:.2f} ms, p99 {result.to_frame.p99:.2f} ms")
                     ceilings.append(result)
+            if args.board_viewers:
+                if ceiling is None:
+                    ceiling = ceiling_stack.enter_context(
+                        uvicorn_server(
+                            env,
+                            logs,
+                            factory="bench.api.ceiling:create_app",
+                            ready="/select1",
+                            name="ceiling",
+                        )
+                    )
+                boards, ceiling_ws = runner.run(
+                    board_phases(
+                        dsn,
+                        args,
+                        server=(port, pid),
+                        ceiling=ceiling,
+                        archer=archer,
+                        shots=shots,
+                        env=env,
+                    )
+                )
             ceiling_stack.close()
             for count in [] if args.no_sensor else args.subscriber_counts:
                 say(
@@ -1270,7 +1552,9 @@ def main(argv: list[str] | None = None) -> int:
         f"clients: websockets, one process{', no deflate' if args.no_deflate else ''}"
         f"{'; no stats.updated push (diagnostic)' if args.no_stats_push else ''}",
     ]
-    lines, verdicts = report(header, floors, lives, assembler, posts, ceilings)
+    lines, verdicts = report(
+        header, floors, lives, assembler, posts, ceilings, boards=boards, ceiling_ws=ceiling_ws
+    )
     print("\n".join(lines), flush=True)
     if args.json:
         args.json.write_text(
@@ -1310,6 +1594,24 @@ def main(argv: list[str] | None = None) -> int:
                             "cpu_ms_per_shot": p.cpu_ms_per_shot,
                         }
                         for p in posts
+                    ],
+                    "board_posts": [
+                        {
+                            "viewers": b.clients,
+                            "every": b.every.summary(),
+                            "last": b.last.summary(),
+                            "cpu_ms_per_shot": b.cpu_ms_per_shot,
+                        }
+                        for b in boards
+                    ],
+                    "ceiling_ws": [
+                        {
+                            "subscribers": c.clients,
+                            "every": c.every.summary(),
+                            "last": c.last.summary(),
+                            "cpu_ms_per_shot": c.cpu_ms_per_shot,
+                        }
+                        for c in ceiling_ws
                     ],
                     "post_ceilings": [
                         {

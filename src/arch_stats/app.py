@@ -138,7 +138,13 @@ def create_app(
         app.state.access = access = AccessWatch(hub, app.state.pool)
         auth.start()
         stats_pusher = StatsPusher(hub)
-        app.state.club_board = club_board = ClubBoard(hub, app.state.pool, access)
+        app.state.club_board = club_board = ClubBoard(
+            hub,
+            app.state.pool,
+            access,
+            per_link=settings.board_viewers_per_link,
+            per_address=settings.board_viewers_per_address,
+        )
         # Posted shots are announced by the hub once committed (not by a NOTIFY in their
         # transaction, which would make all writers commit one at a time).
         shot_writer.announce_with(app.state.pool, hub.announce)

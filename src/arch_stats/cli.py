@@ -17,7 +17,7 @@ from arch_stats.core import migrations
 from arch_stats.core.logging import setup_logging
 from arch_stats.core.runtime import database, migrate_up
 from arch_stats.core.runtime import say as _err
-from arch_stats.core.serving import SERVE
+from arch_stats.core.serving import UVICORN
 from arch_stats.core.settings import get_settings
 from arch_stats.sensors.commands import add_commands as sensor_commands
 
@@ -72,7 +72,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         common = {
             "host": host,
             "port": port,
-            **SERVE,
+            **UVICORN,
             "log_config": None,
             "proxy_headers": args.proxy_headers,
             **(

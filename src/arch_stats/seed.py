@@ -260,9 +260,10 @@ async def _seed_club(conn: Connection, owner_id: UUID, log: Callable[[str], None
         )
         if person is None:
             person = await conn.fetchval("SELECT id FROM archer WHERE email = $1", email)
+        # The demo's people agreed to appear on the club board's public link too.
         await conn.execute(
-            "INSERT INTO club_member (club_id, archer_id, role) VALUES ($1, $2, $3) "
-            "ON CONFLICT DO NOTHING",
+            "INSERT INTO club_member (club_id, archer_id, role, show_on_public_board) "
+            "VALUES ($1, $2, $3, true) ON CONFLICT DO NOTHING",
             club_id,
             person,
             role,

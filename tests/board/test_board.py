@@ -148,7 +148,11 @@ async def test_session_opened_while_watching_appears_then_closes(
         resp = await client.post(f"/api/v0/session/{session_id}/close", headers=club["ben"].headers)
         assert resp.status_code == 200, resp.text
         closed = await frame_of(ws, "board.session.closed")
-        assert closed["data"] == {"session_id": session_id, "archer_id": str(club["ben"].id)}
+        assert closed["data"] == {
+            "key": session_id,
+            "session_id": session_id,
+            "archer_id": str(club["ben"].id),
+        }
 
 
 async def test_closing_a_session_from_the_snapshot_reaches_the_board(
@@ -243,6 +247,12 @@ async def test_public_link_read_only_then_revoked(
     assert state.status_code == 200
     assert set(state.json()["data"]) == {"created_at"}  # the token is never shown again
 
+    resp = await client.put(
+        f"/api/v0/club/{club['id']}/consent",
+        json={"share_with_coaches": True, "show_on_public_board": True},
+        headers=club["ann"].headers,
+    )
+    assert resp.status_code == 200, resp.text
     ann_range = await make_range(db, club["ann"])
     # Without an account: the REST snapshot and the socket, read-only.
     resp = await client.get(f"/api/v0/board/{token}")

@@ -29,6 +29,9 @@ async def test_board_on_one_process_follows_another(
     ann = await make_archer("Ann Member")
     ben = await make_archer("Ben Member")
     club_id = await make_club(db, owner, (ann, "member"), (ben, "member"))
+    await db.execute(
+        "UPDATE club_member SET show_on_public_board = true WHERE archer_id = $1", ann.id
+    )
     ann_range = await make_range(db, ann)
     async with httpx.AsyncClient(base_url=f"http://{b}") as http:
         resp = await http.post(f"/api/v0/club/{club_id}/board/link", headers=owner.headers)
@@ -43,12 +46,13 @@ async def test_board_on_one_process_follows_another(
             await asyncio.sleep(0.1)
             resp = await http.post("/api/v0/shot", json=shot(ann_range, C, C), headers=ann.headers)
             assert resp.status_code == 201, resp.text
-            for ws in (ben_ws, public_ws):
-                f = await frame_of(ws, "board.shot.created")
-                assert (f["data"]["session_id"], f["data"]["shot"]["label"]) == (
-                    str(ann_range.session_id),
-                    "X",
-                )
+            f = await frame_of(ben_ws, "board.shot.created")
+            assert (f["data"]["key"], f["data"]["shot"]["label"]) == (
+                str(ann_range.session_id),
+                "X",
+            )
+            f = await frame_of(public_ws, "board.shot.created")  # an opaque key there
+            assert set(f["data"]) == {"key", "shot"} and f["data"]["shot"]["label"] == "X"
             # Ben removed from the club (by neither process): his board closes, 4403.
             await db.execute(
                 "DELETE FROM club_member WHERE club_id = $1 AND archer_id = $2", club_id, ben.id

@@ -52,6 +52,16 @@ async def test_seed_demo_adds_a_club_whose_board_shows_three_archers(
     assert board["role"] == "owner"
     assert sorted(a["name"] for a in board["archers"]) == ["Lee Nock", "Mia Fletcher", "Sam Bowyer"]
     assert all(a["shots"] for a in board["archers"])
+    # They agreed to the public board too: a link shows them.
+    resp = await client.post(
+        f"/api/v0/club/{club['id']}/board/link", headers={"Authorization": f"Bearer {token}"}
+    )
+    public = (await client.get(f"/api/v0/board/{resp.json()['data']['token']}")).json()["data"]
+    assert sorted(a["name"] for a in public["archers"]) == [
+        "Lee Nock",
+        "Mia Fletcher",
+        "Sam Bowyer",
+    ]
 
     # Seeding again adds nothing; --reset starts the demo over (one club still).
     await seed_demo(migrated, log=lambda _: None)

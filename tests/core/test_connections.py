@@ -13,7 +13,11 @@ import httpx
 import orjson
 import pytest
 
+from arch_stats.core.database import Connection
+from tests.conftest import MakeArcher
+from tests.live.conftest import ws_connect
 from tests.serve_process import Served, open_raw, read_until_closed, serve, status_of
+from tests.shots.test_shots import make_range
 
 SLOW_LOGIN = (
     b"POST /api/v0/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -206,7 +210,12 @@ async def test_slow_bodies_hold_no_slot_and_are_cut_with_408(edge: Served) -> No
 async def test_connection_cap_evicts_idle_then_refuses_when_all_are_busy(
     migrated: str, tmp_path: Path
 ) -> None:
-    env = {"MAX_CONNECTIONS": "10", "BODY_TIMEOUT_SECONDS": "60", "HEADERS_TIMEOUT_SECONDS": "60"}
+    env = {
+        "MAX_CONNECTIONS": "10",
+        "MAX_CONNECTIONS_PER_ADDRESS": "10",  # the whole cap from one address here
+        "BODY_TIMEOUT_SECONDS": "60",
+        "HEADERS_TIMEOUT_SECONDS": "60",
+    }
     async with serve(migrated, tmp_path / "serve.log", env=env) as served:
         idle = [await open_raw(served.port) for _ in range(10)]
         await asyncio.sleep(0.3)
@@ -258,3 +267,100 @@ async def test_open_file_limit_256_with_300_idle_sockets_new_requests_served(
         assert page.status_code == 200
         assert served.proc.poll() is None
     assert "Too many open files" not in served.log_text()
+
+
+async def _get_health(port: int, local: str) -> bytes:
+    reader, writer = await open_raw(port, local=local)
+    writer.write(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    await writer.drain()
+    try:
+        return await read_until_closed(reader, timeout=5)
+    finally:
+        writer.close()
+
+
+async def _slow_bodies(
+    port: int, local: str, count: int
+) -> list[tuple[asyncio.StreamReader, asyncio.StreamWriter]]:
+    """`count` connections from `local`, each busy with a body that has not arrived yet."""
+    busy = []
+    for _ in range(count):
+        reader, writer = await open_raw(port, local=local)
+        writer.write(SLOW_LOGIN)
+        await writer.drain()
+        busy.append((reader, writer))
+    await asyncio.sleep(0.3)
+    return busy
+
+
+async def test_one_address_cannot_take_every_connection(migrated: str, tmp_path: Path) -> None:
+    """5 connections per address of 20: a sixth from an address whose 5 are busy gets 503,
+    another address is served, and an address's idle connections make room for its own."""
+    env = {
+        "MAX_CONNECTIONS": "20",
+        "MAX_CONNECTIONS_PER_ADDRESS": "5",
+        "BODY_TIMEOUT_SECONDS": "60",
+        "HEADERS_TIMEOUT_SECONDS": "60",
+    }
+    async with serve(migrated, tmp_path / "serve.log", env=env) as served:
+        busy = await _slow_bodies(served.port, "127.0.0.2", 5)
+        refused = await _get_health(served.port, "127.0.0.2")
+        other = await _get_health(served.port, "127.0.0.3")
+
+        idle = [await open_raw(served.port, local="127.0.0.4") for _ in range(5)]
+        await asyncio.sleep(0.3)
+        made_room = await _get_health(served.port, "127.0.0.4")
+        oldest_idle = await read_until_closed(idle[0][0], timeout=5)
+        for _, writer in busy + idle:
+            writer.close()
+    assert status_of(refused) == 503
+    head, body = refused.split(b"\r\n\r\n", 1)
+    assert b"retry-after: 2" in head.lower()
+    assert orjson.loads(body)["errors"] == [
+        "too many open connections from your address, try again later"
+    ]
+    assert status_of(other) == 200
+    assert status_of(made_room) == 200 and oldest_idle == b""
+    assert "MAX_CONNECTIONS_PER_ADDRESS" in served.log_text()
+
+
+async def test_websockets_count_under_their_address(
+    migrated: str, tmp_path: Path, db: Connection, make_archer: MakeArcher
+) -> None:
+    archer = await make_archer()
+    r = await make_range(db, archer)
+    env = {"MAX_CONNECTIONS": "20", "MAX_CONNECTIONS_PER_ADDRESS": "3"}
+    async with serve(migrated, tmp_path / "serve.log", env=env) as served:
+        url, path = f"127.0.0.1:{served.port}", f"/api/v0/ws?session_id={r.session_id}"
+        sockets = [
+            await ws_connect(url, path, archer.token, local_addr=("127.0.0.5", 0)) for _ in range(3)
+        ]
+        refused = await _get_health(served.port, "127.0.0.5")
+        await sockets.pop().close()
+        await asyncio.sleep(0.3)
+        served_again = await _get_health(served.port, "127.0.0.5")
+        for ws in sockets:
+            await ws.close()
+    assert status_of(refused) == 503  # never closed to make room: they are busy
+    assert status_of(served_again) == 200
+
+
+async def test_a_trusted_proxy_is_not_capped_as_one_address(migrated: str, tmp_path: Path) -> None:
+    """Behind `--proxy-headers`, the proxy's connections carry many clients: only the
+    connection cap applies to them (the proxy bounds its clients per address)."""
+    env = {
+        "MAX_CONNECTIONS": "20",
+        "MAX_CONNECTIONS_PER_ADDRESS": "2",
+        "BODY_TIMEOUT_SECONDS": "60",
+        "HEADERS_TIMEOUT_SECONDS": "60",
+    }
+    args = ("--proxy-headers", "--forwarded-allow-ips", "127.0.0.6")
+    async with serve(migrated, tmp_path / "serve.log", env=env, args=args) as served:
+        busy = await _slow_bodies(served.port, "127.0.0.6", 4)
+        proxied = await _get_health(served.port, "127.0.0.6")
+        busy += await _slow_bodies(served.port, "127.0.0.7", 2)
+        direct = await _get_health(served.port, "127.0.0.7")
+        for _, writer in busy:
+            writer.close()
+    assert status_of(proxied) == 200
+    assert status_of(direct) == 503

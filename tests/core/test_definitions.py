@@ -26,6 +26,7 @@ RELEASE = "202611270410"
 # when it upgrades): name → why. Every other function, trigger and view is the release's.
 CHANGED_SINCE_RELEASE = {
     "shot_insert": "a joint write locks its sessions by id: processes never deadlock (issue 18)",
+    "club_member_access_notify": "also fires on show_on_public_board: open boards follow (18)",
 }
 
 # Every function (its whole CREATE statement: body, settings, volatility…), trigger and view.

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from arch_stats.app import GC_YOUNG_THRESHOLD, create_app
 from arch_stats.cli import build_parser
@@ -21,6 +22,7 @@ from arch_stats.core.serving import (
     uvicorn_flags,
 )
 from arch_stats.core.settings import Settings
+from arch_stats.core.ws_protocol import EdgeWebSocketProtocol
 
 
 def test_flags_give_uvicorn_the_same_options() -> None:
@@ -34,8 +36,8 @@ def test_the_websocket_protocol_is_available() -> None:
 
     config = uvicorn.Config(app, **UVICORN)
     config.load()  # imports the protocol classes named by the options
-    assert config.ws_protocol_class is not None
-    assert config.ws_protocol_class.__module__.endswith("websockets_sansio_impl")
+    assert config.ws_protocol_class is EdgeWebSocketProtocol
+    assert issubclass(EdgeWebSocketProtocol, WebSocketsSansIOProtocol)
 
 
 def test_serve_uses_the_edge_protocol() -> None:

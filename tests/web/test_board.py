@@ -74,6 +74,11 @@ async def test_three_archers_shooting_on_one_board_then_public_link(
     ben = await make_archer("Ben Bowman")
     cora = await make_archer("Cora Fletcher")
     club_id = await make_club(db, owner, (ann, "member"), (ben, "member"), (cora, "coach"))
+    # Ann and Ben appear on the public board, Cora does not (her choice, off by default).
+    await db.execute(
+        "UPDATE club_member SET show_on_public_board = true WHERE archer_id = ANY($1::uuid[])",
+        [ann.id, ben.id],
+    )
     ranges = {a.id: await make_range(db, a) for a in (ann, ben, cora)}
     # Before the page opens: in its first frame.
     await shoot(client, ranges[ann.id], X, TEN, NINE)  # 29, 1 X
@@ -129,17 +134,33 @@ async def test_three_archers_shooting_on_one_board_then_public_link(
         anon.on("pageerror", lambda exc: errors.append(str(exc)))
         await anon.goto(public_url)
         await expect(anon.locator(".board-title")).to_have_text("Riverside Archers")
-        await wait_rows(
-            anon,
-            [("1", "Ben Bowman", "36"), ("2", "Cora Fletcher", "30"), ("3", "Ann Archer", "29")],
-        )
+        await wait_rows(anon, [("1", "Ben Bowman", "36"), ("2", "Ann Archer", "29")])
         await expect(anon.get_by_role("button", name="Public link…")).to_have_count(0)
+        await expect(anon.locator(".board-foot")).to_contain_text("chose to appear")
         await shoot(client, ranges[ann.id], X, X)  # 49
+        await wait_rows(anon, [("1", "Ann Archer", "49"), ("2", "Ben Bowman", "36")])
+        ann_card = anon.locator(".board-card", has_text="Ann Archer")
+        await expect(ann_card.locator("svg.board-face-svg .point")).to_have_count(5)
+        await expect(ann_card.locator(".board-sub")).to_contain_text("recurve")
+        # No ids on the page: its cards are keyed by the link's own keys.
+        assert not await anon.locator("[data-session], [data-archer]").count()
+        await screenshot(anon, "board-public-1920x1080.png")
+        await anon.set_viewport_size({"width": 390, "height": 844})
+        await screenshot(anon, "board-public-390x844.png")
+        assert await anon.evaluate("document.documentElement.scrollWidth <= 390")
+        await anon.set_viewport_size({"width": 1920, "height": 1080})
+        # Ben leaves the public board: gone from it at once, still on the club's own.
+        resp = await client.put(
+            f"/api/v0/club/{club_id}/consent",
+            json={"share_with_coaches": True, "show_on_public_board": False},
+            headers=ben.headers,
+        )
+        assert resp.status_code == 200, resp.text
+        await wait_rows(anon, [("1", "Ann Archer", "49")])
         await wait_rows(
-            anon,
+            page,
             [("1", "Ann Archer", "49"), ("2", "Ben Bowman", "36"), ("3", "Cora Fletcher", "30")],
         )
-        await screenshot(anon, "board-public-1920x1080.png")
 
         # Withdrawn from the owner's page: the open public board stops, and the link is dead.
         await page.locator("[data-action=revoke-link]").click()

@@ -100,7 +100,13 @@ async def test_club_invite_join_roster_read_only_session_note_and_consent(
     card = phone.locator(".club-card")
     await expect(card).to_contain_text("Riverside Bowmen")
     await expect(card.locator(".consent-state")).to_have_text("Shared with coaches")
-    await expect(card.get_by_role("switch")).to_be_checked()
+    await expect(card.locator("[data-choice=share_with_coaches]")).to_be_checked()
+    # Not on the club board's public link unless the archer says so.
+    await expect(card.locator(".public-state")).to_have_text("Not on the public board")
+    await card.locator("[data-choice=show_on_public_board]").check()
+    await expect(card.locator(".public-state")).to_have_text("On the public board")
+    mine = (await client.get("/api/v0/club", headers=archer.headers)).json()["data"]
+    assert [(c["share_with_coaches"], c["show_on_public_board"]) for c in mine] == [(True, True)]
     await both_sizes(phone, "clubs-member")
 
     # The archer watches their own session page; the owner opens it from the roster.
@@ -134,8 +140,10 @@ async def test_club_invite_join_roster_read_only_session_note_and_consent(
 
     # The archer stops sharing: the owner's next request for the session is refused.
     await phone.goto("/app/clubs")
-    await phone.locator(".club-card").get_by_role("switch").uncheck()
+    await phone.locator(".club-card [data-choice=share_with_coaches]").uncheck()
     await expect(phone.locator(".consent-state")).to_have_text("Not shared")
+    # The other choice stays as it was.
+    await expect(phone.locator("[data-choice=show_on_public_board]")).to_be_checked()
     r = await client.get(f"/api/v0/session/{session_id}", headers=owner.headers)
     assert r.status_code == 404
     await coach.reload()

@@ -18,8 +18,8 @@ from arch_stats.admin.schemas import (
     PasswordResetIn,
     ResetLinkOut,
 )
-from arch_stats.auth.ratelimit import address_key
 from arch_stats.auth.runtime import AuthRuntime
+from arch_stats.core.addresses import address_key
 from arch_stats.core.database import Db, Pool, Tx
 from arch_stats.core.responses import Envelope, error_responses, ok, ok_json
 from arch_stats.core.settings import Settings

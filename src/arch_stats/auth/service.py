@@ -32,6 +32,7 @@ from arch_stats.auth.schemas import ArcherPatch, DeviceTokenIn, LoginIn, Registe
 from arch_stats.auth.tokens import PREFIX_LOGIN, PREFIX_SENSOR, new_token, token_hash
 from arch_stats.clubs import service as clubs
 from arch_stats.clubs.schemas import ClubOut
+from arch_stats.core.addresses import address_key, client_address
 from arch_stats.core.database import Connection, Executor, Pool
 from arch_stats.core.errors import (
     BusinessRuleError,
@@ -53,11 +54,11 @@ class Client:
 
     @property
     def address(self) -> repo.IPAddress | None:
-        return ratelimit.client_address(self.host)
+        return client_address(self.host)
 
     @property
     def address_key(self) -> str:
-        return ratelimit.address_key(self.host)
+        return address_key(self.host)
 
 
 async def register(

@@ -1,37 +1,65 @@
 """The club board's live fan-out, built on the hub's event callback.
 
 Every shot note the hub hears (`LiveHub.on_event`) names its session and archer. The board
-keeps, per session, the clubs of its archer (read once from the database, cached until the
-session closes or the archer's memberships change) and sends each shot, as one frame built
-once, to the viewers of every watched club the archer belongs to. A session it does not know
-yet (opened before anyone watched, or since) is looked up once; its notes wait meanwhile, in
-order, and follow its board entry.
+keeps, per session, the clubs of its archer and where they appear on each one's board
+(`repository.Shown`: read once from the database, cached until the session closes or the
+archer's memberships change) and sends each shot to the viewers of every watched club that
+shows the archer. A session it does not know yet (opened before anyone watched, or since) is
+looked up once; its notes wait meanwhile, in order, and follow its board entry.
+
+Who sees whom (the club's rules):
+- the members' board (`?club_id=`, any role) shows the members who share with the club's
+  coaches: a member who withdrew that consent is on no board of the club — the board is
+  watched by its owners and coaches too, so showing them there would be showing them to the
+  coaches beyond their consent — not even on their own screen;
+- a public link (`?board=`) shows, of those, the members who allow it (`show_on_public_board`,
+  their choice per club, off by default), with names, bowstyles, rounds and scores only: no
+  ids (an entry's `key` is opaque, per link), no times (`service.public_view`).
+A change of either choice (or of a membership) takes the archer off the club's open boards at
+once, and shows them again where they still appear.
+
+Viewers of one club who see it the same way — its members, or one link's — are one
+`Audience`: a frame is built once per audience (not per viewer), encoded once, and written to
+each viewer's socket as it is (`core.ws_protocol.send_prepared`), `WRITE_BATCH` viewers per
+turn of the event loop; frames that come during a write join the next one. A viewer whose
+socket has more than `ws_protocol.SLOW_BYTES` unread is dropped (4408), never buffered
+without end. A viewer is fed through its hub queue (bounded, as every subscriber's) only
+while its snapshot is due or being sent: the snapshot goes first, what came meanwhile after
+it, then the socket is written to directly.
 
 Viewers are hub subscribers keyed by their club's id (hub.subscribers is keyed by what a
-subscriber watches): the hub's bounded queues, heartbeats, credential expiry and
-`close_where` (token revocation: 4401) apply to them as they do to a session's subscribers,
-and a stalled viewer holds nothing shared (its queue drops its oldest frames).
+subscriber watches): the hub's heartbeats, credential expiry and `close_where` (token
+revocation: 4401) apply to them as they do to a session's subscribers.
 
-Frames (`{"type","ts","request_id","data"}`):
+Public links are bounded, per process: `BOARD_VIEWERS_PER_LINK` viewers of one link, and
+`BOARD_VIEWERS_PER_ADDRESS` public viewers from one client address (the request's, which is
+the forwarded client's with `--proxy-headers`); more are refused with 4429.
+
+Frames (`{"type","ts","request_id","data"}`; `key` is the session's id on the members' board,
+an opaque per-link key on a public one):
 - `board.snapshot`: the whole board (first frame, and again after the listener reconnects);
 - `board.session`: one member's entry (a session opened, or first seen), replacing theirs;
-- `board.shot.created|updated|deleted`: `{session_id, archer_id, shot}`;
-- `board.session.closed`: `{session_id, archer_id}` (closed or deleted);
-- `board.archer.removed`: `{archer_id}` (no longer a member);
+- `board.shot.created|updated|deleted`: `{key, shot}` (members' boards also `session_id`,
+  `archer_id`);
+- `board.session.closed`: `{key}` (members': also `session_id`, `archer_id`): closed,
+  deleted, or its archer no longer shown there;
+- `board.archer.removed`: `{archer_id}` (members' boards only): no longer shown there;
 - `heartbeat`.
-Clients apply them idempotently (a shot is keyed by session and seq), so a frame that repeats
-what the snapshot already had is harmless.
+Clients apply them idempotently (a shot is keyed by its entry's key and seq), so a frame that
+repeats what the snapshot already had is harmless.
 
-Closes: 4403 "access withdrawn" (the viewer left or was removed from the club) or
-"board link revoked", in every process (changes heard by `access.live.AccessWatch`, and
-`arch_stats_board` notes).
+Closes: 4403 "access withdrawn" (the viewer left or was removed from the club) or "board link
+revoked", in every process (changes heard by `access.live.AccessWatch`, and `arch_stats_board`
+notes); 4408 too slow (frames not read); 4429 too many viewers (of the link, or from the
+address); 1009 a message over 4 KiB (clients send none).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -39,8 +67,10 @@ from uuid import UUID
 import orjson
 
 from arch_stats.access.live import AccessWatch
-from arch_stats.board import repository
+from arch_stats.board import repository, service
+from arch_stats.board.repository import Link, Shown
 from arch_stats.core.database import Pool
+from arch_stats.core.ws_protocol import TOO_SLOW, SendPrepared, encode_text
 from arch_stats.live.hub import LiveHub, Subscriber, frame
 
 log = logging.getLogger("arch_stats.board")
@@ -48,20 +78,25 @@ log = logging.getLogger("arch_stats.board")
 BOARD_CHANNEL = "arch_stats_board"
 ACCESS_WITHDRAWN = (4403, "access withdrawn")
 LINK_REVOKED = (4403, "board link revoked")
+LINK_FULL = (4429, "too many viewers of this board link")
+ADDRESS_FULL = (4429, "too many board viewers from this address")
 NOBODY = UUID(int=0)  # the archer of a viewer who came by a public link
+WRITE_BATCH = 100  # viewers written to per turn of the event loop
 
 
 class BoardViewer(Subscriber):
     """One WebSocket client watching one club's board (by membership or a public link)."""
 
-    __slots__ = ("club_id", "link_id")
+    __slots__ = ("address", "club_id", "holding", "link", "send", "streaming")
 
     def __init__(
         self,
         club_id: UUID,
         archer_id: UUID | None,
         *,
-        link_id: UUID | None = None,
+        link: Link | None = None,
+        address: str | None = None,
+        send: SendPrepared | None = None,
         token_id: UUID | None = None,
         expires_at: float | None = None,
     ) -> None:
@@ -69,29 +104,113 @@ class BoardViewer(Subscriber):
             club_id, archer_id or NOBODY, last_seq=0, token_id=token_id, expires_at=expires_at
         )
         self.club_id = club_id
-        self.link_id = link_id
+        self.link = link
+        self.address = address  # a public viewer's client address (the per-address limit)
         # No replay here: the snapshot is sent first, and frames queue behind it.
         self._held = None
+        self.send = send  # writes frames to the socket directly (None: another server)
+        self.holding = True  # a snapshot is due: frames queue behind it (`lead`)
+        self.streaming = False  # nothing queued: frames go straight to the socket
+
+    @property
+    def link_id(self) -> UUID | None:
+        return None if self.link is None else self.link.id
+
+    def deliver(self, data: bytes, texts: Sequence[str]) -> None:
+        """Frames `texts`, encoded together as `data`: written to the socket, or queued."""
+        if self.closed:
+            return
+        if self.streaming:
+            assert self.send is not None
+            if not self.send(data):  # the socket dropped it (too slow), or is gone
+                self.end(*TOO_SLOW)
+            return
+        for text in texts:
+            super().push(text)
+
+    def push(self, data: str) -> None:  # the hub's heartbeats
+        self.deliver(encode_text(data) if self.streaming else b"", (data,))
+
+    def hold(self) -> None:
+        """A snapshot is coming: queue frames until it is queued (`lead`)."""
+        self.holding = True
+        self.streaming = False
 
     def lead(self, text: str) -> None:
         """Queue `text` before everything queued (a snapshot: what follows applies to it)."""
         self.queue.appendleft(text)
+        self.holding = False
         self._wakeup()
+
+    def stream(self) -> None:
+        """Everything queued was sent: write what comes straight to the socket."""
+        if self.send is not None and not self.holding and not self.queue and not self.closed:
+            self.streaming = True
+
+
+class Audience:
+    """The viewers of one club's board who see it the same way: its members (any role), or
+    those of one public link (`secret`: the link's, for its opaque keys)."""
+
+    __slots__ = ("_texts", "_writing", "secret", "viewers")
+
+    def __init__(self, secret: bytes | None) -> None:
+        self.secret = secret
+        self.viewers: set[BoardViewer] = set()
+        self._texts: list[str] = []
+        self._writing = False
+
+    def send(self, text: str) -> None:
+        """`text` to every viewer: queued here, written by one pass over the viewers (with
+        whatever else comes before it starts)."""
+        self._texts.append(text)
+        if not self._writing:
+            self._writing = True
+            asyncio.get_running_loop().call_soon(self._write_all)
+
+    def _write_all(self) -> None:
+        texts, self._texts = self._texts, []
+        data = b"".join(encode_text(text) for text in texts)
+        self._write(list(self.viewers), 0, data, texts)
+
+    def _write(self, viewers: list[BoardViewer], start: int, data: bytes, texts: list[str]) -> None:
+        end = start + WRITE_BATCH
+        for viewer in viewers[start:end]:
+            viewer.deliver(data, texts)
+        loop = asyncio.get_running_loop()
+        if end < len(viewers):  # the event loop serves others between batches
+            loop.call_soon(self._write, viewers, end, data, texts)
+        elif self._texts:
+            loop.call_soon(self._write_all)
+        else:
+            self._writing = False
 
 
 @dataclass(frozen=True, slots=True)
 class Known:
     archer_id: UUID
-    clubs: frozenset[UUID]
+    clubs: dict[UUID, Shown]
 
 
 class ClubBoard:
     """The board fan-out of one process."""
 
-    def __init__(self, hub: LiveHub, pool: Pool, access: AccessWatch) -> None:
+    def __init__(
+        self,
+        hub: LiveHub,
+        pool: Pool,
+        access: AccessWatch,
+        *,
+        per_link: int = 1000,
+        per_address: int = 50,
+    ) -> None:
         self.hub = hub
         self.pool = pool
-        self.viewers: dict[UUID, set[BoardViewer]] = {}
+        self.per_link = per_link
+        self.per_address = per_address
+        # club → None (its members) or a link's id → who watches it that way
+        self.audiences: dict[UUID, dict[UUID | None, Audience]] = {}
+        self._public_from: Counter[str] = Counter()  # public viewers by client address
         self._known: dict[UUID, Known] = {}  # session → its archer and their clubs
         self._pending: dict[UUID, list[tuple[str, dict[str, Any]]]] = {}  # looked up now
         self._tasks: set[asyncio.Task[None]] = set()
@@ -102,35 +221,72 @@ class ClubBoard:
 
     # -- viewers -------------------------------------------------------------------------
 
-    def add(self, viewer: BoardViewer) -> None:
+    def add(self, viewer: BoardViewer) -> tuple[int, str] | None:
+        """Watch; or the close code and reason of a refusal (a public link's limits)."""
+        audiences = self.audiences.get(viewer.club_id, {})
+        if viewer.link is not None:
+            audience = audiences.get(viewer.link.id)
+            if audience is not None and len(audience.viewers) >= self.per_link:
+                return LINK_FULL
+            if viewer.address is not None:
+                if self._public_from[viewer.address] >= self.per_address:
+                    return ADDRESS_FULL
+                self._public_from[viewer.address] += 1
+        secret = None if viewer.link is None else viewer.link.secret
+        audiences = self.audiences.setdefault(viewer.club_id, {})
+        audience = audiences.setdefault(viewer.link_id, Audience(secret))
+        audience.viewers.add(viewer)
         self.hub.add(viewer)
-        self.viewers.setdefault(viewer.club_id, set()).add(viewer)
+        return None
 
     def remove(self, viewer: BoardViewer) -> None:
         self.hub.remove(viewer)
-        viewers = self.viewers.get(viewer.club_id)
-        if viewers is not None:
-            viewers.discard(viewer)
-            if not viewers:
-                del self.viewers[viewer.club_id]
-        if not self.viewers:  # nobody watches: nothing to keep up to date
+        audiences = self.audiences.get(viewer.club_id, {})
+        audience = audiences.get(viewer.link_id)
+        if audience is None or viewer not in audience.viewers:
+            return
+        audience.viewers.discard(viewer)
+        if viewer.link is not None and viewer.address is not None:
+            self._public_from[viewer.address] -= 1
+            if not self._public_from[viewer.address]:
+                del self._public_from[viewer.address]
+        if not audience.viewers:
+            del audiences[viewer.link_id]
+            if not audiences:
+                del self.audiences[viewer.club_id]
+        if not self.audiences:  # nobody watches: nothing to keep up to date
             self._known.clear()
 
-    def _send(self, clubs: frozenset[UUID] | set[UUID], text: str) -> None:
-        for club_id in clubs:
-            for viewer in tuple(self.viewers.get(club_id, ())):
-                viewer.push(text)
+    def _viewers(self) -> list[BoardViewer]:
+        return [v for a in self.audiences.values() for aud in a.values() for v in aud.viewers]
 
     def _end(self, predicate: Callable[[BoardViewer], bool], code: int, reason: str) -> None:
-        for viewers in list(self.viewers.values()):
-            for viewer in tuple(viewers):
-                if not viewer.closed and predicate(viewer):
-                    viewer.end(code, reason)
+        for viewer in self._viewers():
+            if not viewer.closed and predicate(viewer):
+                viewer.end(code, reason)
+
+    def _send(
+        self,
+        clubs: dict[UUID, Shown],
+        members: Callable[[], str] | None,
+        public: Callable[[bytes], str] | None,
+    ) -> None:
+        """Frames to the audiences of `clubs` that show the archer: `members()` to members'
+        boards, `public(secret)` to each public link's; each built once, when needed."""
+        members_text: str | None = None
+        for club_id, shown in clubs.items():
+            for link_id, audience in self.audiences.get(club_id, {}).items():
+                if link_id is None:
+                    if shown.members and members is not None:
+                        members_text = members_text or members()
+                        audience.send(members_text)
+                elif shown.public and public is not None and audience.secret is not None:
+                    audience.send(public(audience.secret))
 
     # -- shots and sessions (the hub's notes) ----------------------------------------------
 
     def on_event(self, kind: str, session_id: UUID, note: dict[str, Any]) -> None:
-        if not self.viewers:
+        if not self.audiences:
             return
         pending = self._pending.get(session_id)
         if pending is not None:
@@ -148,17 +304,32 @@ class ClubBoard:
     def _deliver(self, session_id: UUID, known: Known, kind: str, note: dict[str, Any]) -> None:
         if kind == "session.closed":
             self._known.pop(session_id, None)
-        watched = known.clubs & self.viewers.keys()
-        if not watched:
+            self._closed(session_id, known.archer_id, known.clubs)
             return
-        if kind.startswith("shot."):
-            data = note.get("data") or {}
+        if not kind.startswith("shot."):
+            return
+        data = note.get("data") or {}
+        sid, request_id = str(session_id), note.get("request_id")
+
+        def members() -> str:
             shot = {key: data.get(key) for key in repository.SHOT_KEYS}
-            body = {"session_id": str(session_id), "archer_id": str(known.archer_id), "shot": shot}
-            self._send(watched, frame("board." + kind, body, request_id=note.get("request_id")))
-        elif kind == "session.closed":
-            body = {"session_id": str(session_id), "archer_id": str(known.archer_id)}
-            self._send(watched, frame("board.session.closed", body))
+            body = {"key": sid, "session_id": sid, "archer_id": str(known.archer_id), "shot": shot}
+            return frame("board." + kind, body, request_id=request_id)
+
+        def public(secret: bytes) -> str:
+            body = {"key": service.public_key(secret, sid), "shot": service.public_shot(data)}
+            return frame("board." + kind, body)
+
+        self._send(known.clubs, members, public)
+
+    def _closed(self, session_id: UUID, archer_id: UUID, clubs: dict[UUID, Shown]) -> None:
+        sid = str(session_id)
+        members = {"key": sid, "session_id": sid, "archer_id": str(archer_id)}
+        self._send(
+            clubs,
+            lambda: frame("board.session.closed", members),
+            lambda secret: frame("board.session.closed", {"key": service.public_key(secret, sid)}),
+        )
 
     def _look_up(self, session_id: UUID, notes: list[tuple[str, dict[str, Any]]]) -> None:
         self._pending[session_id] = notes
@@ -177,12 +348,14 @@ class ClubBoard:
             for _kind, note in notes[:1]:
                 await self._closed_unknown(session_id, note)
             return
-        archer_id = UUID(str(orjson.loads(entry)["archer_id"]))
-        known = Known(archer_id, frozenset(clubs))
+        parsed = orjson.loads(entry)
+        known = Known(UUID(parsed["archer_id"]), clubs)
         self._known[session_id] = known
-        watched = known.clubs & self.viewers.keys()
-        if watched:
-            self._send(watched, frame("board.session", orjson.Fragment(entry)))
+        self._send(
+            clubs,
+            lambda: frame("board.session", orjson.Fragment(entry)),
+            lambda secret: frame("board.session", service.public_entry(parsed, secret)),
+        )
         for kind, note in notes:
             if session_id in self._known:
                 self._deliver(session_id, known, kind, note)
@@ -194,10 +367,8 @@ class ClubBoard:
         except (KeyError, ValueError):
             return
         async with self.pool.acquire() as conn:
-            clubs = await repository.clubs_of(conn, archer_id)
-        watched = set(clubs) & self.viewers.keys()
-        body = {"session_id": str(session_id), "archer_id": str(archer_id)}
-        self._send(watched, frame("board.session.closed", body))
+            clubs = await repository.memberships(conn, archer_id)
+        self._closed(session_id, archer_id, clubs)
 
     # -- board and access notes --------------------------------------------------------------
 
@@ -208,7 +379,7 @@ class ClubBoard:
             link_id = UUID(note["link_id"])
             self._end(lambda v: v.link_id == link_id, *LINK_REVOKED)
             return
-        if not self.viewers:
+        if not self.audiences:
             return
         session_id = UUID(note["session_id"])
         if kind == "session.opened":
@@ -220,55 +391,74 @@ class ClubBoard:
             self.on_event("session.closed", session_id, note)
 
     def on_access_change(self, archer_id: UUID | None, club_id: UUID | None) -> None:
-        """A membership (or consent, or role) changed: re-read that archer's clubs, close their
-        viewers of a club they left, and show or drop them on the boards watching it. (None,
-        None) after a reconnect: `reconnected` starts every board again."""
+        """A membership (or a consent, or a role) changed: re-read that archer's clubs, close
+        their viewers of a club they left, take them off the boards watching it, and show them
+        again where they still appear. (None, None) after a reconnect: `reconnected` starts
+        every board again."""
         if archer_id is None:
             return
         for session_id, known in list(self._known.items()):
             if known.archer_id == archer_id:
                 del self._known[session_id]
-        clubs = {club_id} if club_id is not None else set(self.viewers)
-        if clubs & self.viewers.keys():
-            self._spawn(self._recheck(archer_id, clubs & self.viewers.keys()))
+        clubs = {club_id} if club_id is not None else set(self.audiences)
+        if clubs & self.audiences.keys():
+            self._spawn(self._recheck(archer_id, clubs & self.audiences.keys()))
 
     async def _recheck(self, archer_id: UUID, clubs: set[UUID]) -> None:
         async with self.pool.acquire() as conn:
-            roles = {c: await repository.member_role(conn, c, archer_id) for c in clubs}
+            now = await repository.memberships(conn, archer_id)
             session_id = await repository.open_session_of(conn, archer_id)
-        gone = {c for c, role in roles.items() if role is None}
+        gone = clubs - now.keys()
         if gone:
             self._end(lambda v: v.club_id in gone and v.archer_id == archer_id, *ACCESS_WITHDRAWN)
-            self._send(gone, frame("board.archer.removed", {"archer_id": str(archer_id)}))
-        if session_id is not None and session_id not in self._pending and gone != clubs:
-            self._look_up(session_id, [])
+        # Off every board of these clubs; back (`_look_up`) wherever they still appear.
+        everywhere = dict.fromkeys(clubs, Shown(members=True, public=True))
+        removed = frame("board.archer.removed", {"archer_id": str(archer_id)})
+        self._send(everywhere, lambda: removed, None)
+        if session_id is not None:
+            sid = str(session_id)
+            self._send(
+                everywhere,
+                None,
+                lambda secret: frame(
+                    "board.session.closed", {"key": service.public_key(secret, sid)}
+                ),
+            )
+            shown = [now[c] for c in clubs if c in now]
+            if session_id not in self._pending and any(s.members for s in shown):
+                self._look_up(session_id, [])
 
     # -- reconnects ------------------------------------------------------------------------
 
     def reconnected(self) -> None:
         """Notes sent while the listener was away are lost: every board starts again."""
         self._known.clear()
-        if self.viewers:
+        if self.audiences:
             self._spawn(self._refresh_all())
 
     async def _refresh_all(self) -> None:
-        for viewers in list(self.viewers.values()):
-            for viewer in tuple(viewers):
-                await self.send_snapshot(viewer)
+        for viewer in self._viewers():
+            viewer.hold()
+        for viewer in self._viewers():
+            await self.send_snapshot(viewer)
 
     async def send_snapshot(self, viewer: BoardViewer) -> bool:
         """Queue the viewer's board as a `board.snapshot` frame (first, before anything
         queued); False, and the viewer ended with 4403, when it may no longer see it."""
+        viewer.hold()
+        link = viewer.link
         async with self.pool.acquire() as conn:
             text = await repository.snapshot(
                 conn,
                 viewer.club_id,
-                archer_id=None if viewer.link_id else viewer.archer_id,
-                link_id=viewer.link_id,
+                archer_id=None if link else viewer.archer_id,
+                link_id=None if link is None else link.id,
             )
         if text is None:
-            viewer.end(*(LINK_REVOKED if viewer.link_id else ACCESS_WITHDRAWN))
+            viewer.end(*(LINK_REVOKED if link else ACCESS_WITHDRAWN))
             return False
+        if link is not None:
+            text = service.public_view(text, link.secret)
         viewer.lead(frame("board.snapshot", orjson.Fragment(text)))
         return True
 

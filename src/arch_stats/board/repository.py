@@ -3,7 +3,11 @@
 The board shows, per member with an open session, their name, round, faces and every shot
 (position relative to its spot, score): JSON built by PostgreSQL in one statement, each
 board entry with the same shape whether it comes in the snapshot or alone (a session that
-opened, or whose club was not yet known to the fan-out)."""
+opened, or whose club was not yet known to the fan-out). That is the members' board; a public
+link's is made from it by `service.public_view` (no ids, no times).
+
+Who is on it (`Shown`): members who share with the club's coaches (`share_with_coaches`),
+and on public links only those of them who also allow it (`show_on_public_board`)."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from arch_stats.core.errors import Conflict
 
 # One board entry: an open session of a member, with its faces and its shots so far.
 ENTRY_JSON = """json_build_object(
-    'session_id', s.id, 'archer_id', a.id, 'name', a.name, 'bowstyle', a.bowstyle,
+    'key', s.id, 'session_id', s.id, 'archer_id', a.id, 'name', a.name, 'bowstyle', a.bowstyle,
     'round_code', s.round_code, 'distance_m', s.distance_m, 'is_indoor', s.is_indoor,
     'arrows_per_end', s.arrows_per_end, 'started_at', s.start_time,
     'faces', coalesce((
@@ -58,6 +62,20 @@ SHOT_KEYS = (
 class Link:
     id: UUID
     club_id: UUID
+    secret: bytes  # the hash of its token: the key of its viewers' opaque keys
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """Where a member of a club appears on its board."""
+
+    members: bool  # the members' board (they share with the club's coaches)
+    public: bool  # public links too (and they allow it)
+
+
+def _shown(row: asyncpg.Record) -> Shown:
+    share: bool = row["share_with_coaches"]
+    return Shown(members=share, public=share and row["show_on_public_board"])
 
 
 async def member_role(conn: Executor, club_id: UUID, archer_id: UUID) -> str | None:
@@ -66,12 +84,24 @@ async def member_role(conn: Executor, club_id: UUID, archer_id: UUID) -> str | N
     )
 
 
+async def memberships(conn: Executor, archer_id: UUID) -> dict[UUID, Shown]:
+    """The archer's clubs, and where the archer appears on each one's board."""
+    rows = await conn.fetch(
+        """SELECT club_id, share_with_coaches, show_on_public_board
+           FROM club_member WHERE archer_id = $1""",
+        archer_id,
+    )
+    return {r["club_id"]: _shown(r) for r in rows}
+
+
 async def snapshot(
     conn: Executor, club_id: UUID, *, archer_id: UUID | None, link_id: UUID | None
 ) -> str | None:
-    """The club's board as JSON text, or None when the viewer may not see it (any more):
-    `archer_id` must be a member, `link_id` a link of the club not revoked. Both checked in
-    the same statement that reads the board, so that a board never outlives its access."""
+    """The club's board as its members see it (JSON text; `service.public_view` makes a
+    public link's from it, with the members a link shows), or None when the viewer may not
+    see it (any more): `archer_id` must be a member, `link_id` a link of the club not
+    revoked. Both checked in the same statement that reads the board, so that a board never
+    outlives its access."""
     return await conn.fetchval(  # type: ignore[no-any-return]
         f"""SELECT json_build_object(
                    'club', json_build_object('id', c.id, 'name', c.name),
@@ -83,7 +113,8 @@ async def snapshot(
                        FROM club_member m
                        JOIN archer a ON a.id = m.archer_id
                        JOIN session s ON s.archer_id = m.archer_id AND s.is_open
-                       WHERE m.club_id = c.id), '[]'::json))::text
+                       WHERE m.club_id = c.id AND m.share_with_coaches
+                         AND ($3::uuid IS NULL OR m.show_on_public_board)), '[]'::json))::text
             FROM club c
             WHERE c.id = $1
               AND ($2::uuid IS NULL
@@ -98,24 +129,18 @@ async def snapshot(
     )
 
 
-async def session_entry(conn: Executor, session_id: UUID) -> tuple[list[UUID], str | None]:
-    """The clubs of the session's archer, and the session's board entry (None when the session
-    is closed or gone: nothing to show)."""
+async def session_entry(conn: Executor, session_id: UUID) -> tuple[dict[UUID, Shown], str | None]:
+    """The clubs of the session's archer (where the archer appears on each one's board), and
+    the session's board entry (None when the session is closed or gone: nothing to show)."""
     row = await conn.fetchrow(
-        f"""SELECT ARRAY(SELECT club_id FROM club_member WHERE archer_id = a.id) AS clubs,
-                   CASE WHEN s.is_open THEN ({ENTRY_JSON})::text END AS entry
+        f"""SELECT s.archer_id, CASE WHEN s.is_open THEN ({ENTRY_JSON})::text END AS entry
             FROM session s JOIN archer a ON a.id = s.archer_id
             WHERE s.id = $1""",
         session_id,
     )
     if row is None:
-        return [], None
-    return list(row["clubs"]), row["entry"]
-
-
-async def clubs_of(conn: Executor, archer_id: UUID) -> list[UUID]:
-    rows = await conn.fetch("SELECT club_id FROM club_member WHERE archer_id = $1", archer_id)
-    return [r["club_id"] for r in rows]
+        return {}, None
+    return await memberships(conn, row["archer_id"]), row["entry"]
 
 
 async def open_session_of(conn: Executor, archer_id: UUID) -> UUID | None:
@@ -129,7 +154,7 @@ async def active_link(conn: Executor, token_hash: bytes) -> Link | None:
         "SELECT id, club_id FROM club_board_link WHERE token_hash = $1 AND revoked_at IS NULL",
         token_hash,
     )
-    return None if row is None else Link(row["id"], row["club_id"])
+    return None if row is None else Link(row["id"], row["club_id"], token_hash)
 
 
 async def link_state(conn: Executor, club_id: UUID) -> dict[str, object] | None:

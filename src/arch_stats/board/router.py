@@ -11,7 +11,13 @@ from starlette.responses import Response
 
 from arch_stats.auth.deps import CurrentArcher
 from arch_stats.board import service
-from arch_stats.board.schemas import BoardLinkCreated, BoardLinkRevoked, BoardLinkState, BoardOut
+from arch_stats.board.schemas import (
+    BoardLinkCreated,
+    BoardLinkRevoked,
+    BoardLinkState,
+    BoardOut,
+    PublicBoardOut,
+)
 from arch_stats.core.database import Db, Tx
 from arch_stats.core.responses import Envelope, error_responses, ok, ok_json
 
@@ -30,9 +36,10 @@ async def club_board(club_id: UUID, archer: CurrentArcher, conn: Db) -> Response
 
 @router.get(
     "/board/{token}",
-    response_model=Envelope[BoardOut],
+    response_model=Envelope[PublicBoardOut],
     responses=error_responses(404),
-    summary="A club's live board by its public link (no account; read-only)",
+    summary="A club's live board by its public link (no account; read-only): the members "
+    "who allow it, with names, bowstyles, rounds and scores only",
 )
 async def public_board(token: str, conn: Db) -> Response:
     return ok_json(await service.public_board(conn, token))

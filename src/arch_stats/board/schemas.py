@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Out(BaseModel):
@@ -18,41 +18,57 @@ class BoardClub(_Out):
     name: str
 
 
-class BoardFace(_Out):
-    target_id: UUID
-    face_index: int
+class PublicBoardFace(_Out):
     face_type: str
 
 
-class BoardShot(_Out):
-    """A shot as the board shows it: where it landed on its spot (mm, y up) and its score."""
+class BoardFace(PublicBoardFace):
+    target_id: UUID
+    face_index: int
+
+
+class PublicBoardShot(_Out):
+    """A shot as a public link shows it: its place in the round, score, and where it landed
+    on its spot (mm, y up)."""
 
     seq: int
     end_no: int
     end_place: int | None
-    target_id: UUID
-    face_index: int | None
-    spot_index: int | None
-    dx_mm: float | None
-    dy_mm: float | None
     score: int
     is_x: bool
     is_miss: bool
     label: str
+    dx_mm: float | None
+    dy_mm: float | None
+
+
+class BoardShot(PublicBoardShot):
+    """A shot as the members' board shows it: also which target, face and spot it hit, and
+    when it landed."""
+
+    target_id: UUID
+    face_index: int | None
+    spot_index: int | None
     landed_at: datetime | None
 
 
-class BoardEntry(_Out):
-    """A member shooting now: their open session, faces and shots so far."""
+class _Shooting(_Out):
+    """Who is shooting what, as every board shows it."""
 
-    session_id: UUID
-    archer_id: UUID
     name: str
     bowstyle: str
     round_code: str | None
     distance_m: float
     is_indoor: bool
     arrows_per_end: int
+
+
+class BoardEntry(_Shooting):
+    """A member shooting now: their open session, faces and shots so far."""
+
+    key: UUID  # the session's id (a public link's board has opaque keys instead)
+    session_id: UUID
+    archer_id: UUID
     started_at: datetime
     faces: list[BoardFace]
     shots: list[BoardShot]
@@ -63,6 +79,25 @@ class BoardOut(_Out):
     read_only: bool
     role: Literal["owner", "coach", "member"] | None
     archers: list[BoardEntry]
+
+
+class PublicBoardClub(_Out):
+    name: str
+
+
+class PublicBoardEntry(_Shooting):
+    """A member shooting now, as a public link shows them: no id, no time."""
+
+    key: str = Field(description="This session's key on this link's board (opaque, per link).")
+    faces: list[PublicBoardFace]
+    shots: list[PublicBoardShot]
+
+
+class PublicBoardOut(_Out):
+    club: PublicBoardClub
+    read_only: Literal[True]
+    role: None
+    archers: list[PublicBoardEntry]
 
 
 class BoardLinkState(_Out):

@@ -1,13 +1,16 @@
 """`GET /api/v0/ws?club_id=…` (a member, any role) or `?board=TOKEN` (a public link): the
 club's live board. Served on the live channel's path (`live.router` hands these over).
 
-The first frame is `board.snapshot` (every member shooting now, with every shot so far); then
-the board's frames as they happen (see `board.fanout`). Clients send nothing that changes
-data; what they send is read and ignored.
+The first frame is `board.snapshot` (every member shown there shooting now, with every shot
+so far); then the board's frames as they happen (see `board.fanout`, which also says who is
+shown where). Clients send nothing that changes data; what they send is read and ignored
+(over 4 KiB: closed with 1009).
 
 Close codes: 4401 not logged in (or the token was revoked or expired meanwhile); 4403 access
 withdrawn (left or removed from the club) or board link revoked; 4404 no such club (or not a
-member), no such link; 4422 bad parameters.
+member), no such link; 4408 too slow (frames not read); 4422 bad parameters; 4429 too many
+viewers of the public link, or from the client's address (`BOARD_VIEWERS_PER_LINK`,
+`BOARD_VIEWERS_PER_ADDRESS`, per process); 1009 a message too big.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from arch_stats.auth.tokens import token_hash
 from arch_stats.board import repository
 from arch_stats.board.fanout import BoardViewer, ClubBoard
 from arch_stats.board.service import LINK_PREFIX, MAX_LINK_LENGTH
+from arch_stats.core.addresses import address_key
 from arch_stats.core.database import Pool
 from arch_stats.core.errors import NotAuthenticated
-from arch_stats.live.router import refuse, socket_token
+from arch_stats.core.ws_protocol import prepared_sender
+from arch_stats.live.router import drain_incoming, refuse, socket_token
 
 PARAMS = ("club_id", "board")
 
@@ -38,6 +43,7 @@ async def board_socket(ws: WebSocket) -> None:
     viewer: BoardViewer
     cache = ws.app.state.token_cache
     generation = cache.generation
+    send = prepared_sender(ws.scope)
     if link_token is not None:
         if not link_token.startswith(LINK_PREFIX) or len(link_token) > MAX_LINK_LENGTH:
             await refuse(ws, 4404, "board not found")
@@ -47,7 +53,8 @@ async def board_socket(ws: WebSocket) -> None:
         if link is None:
             await refuse(ws, 4404, "board not found")
             return
-        viewer = BoardViewer(link.club_id, None, link_id=link.id)
+        address = address_key(ws.client.host if ws.client else None)
+        viewer = BoardViewer(link.club_id, None, link=link, address=address, send=send)
     else:
         try:
             club_id = UUID(ws.query_params.get("club_id", ""))
@@ -66,15 +73,20 @@ async def board_socket(ws: WebSocket) -> None:
         viewer = BoardViewer(
             club_id,
             principal.archer_id,
+            send=send,
             token_id=principal.token_id,
             expires_at=principal.expires_at,
         )
-    await ws.accept()
     # Added before the snapshot is read: nothing that happens after it is missed, and access
     # withdrawn from now on ends it (the snapshot checks access once more).
-    board.add(viewer)
-    reader = asyncio.create_task(_drain_incoming(ws, viewer))
+    refusal = board.add(viewer)
+    if refusal is not None:
+        await refuse(ws, *refusal)
+        return
+    reader: asyncio.Task[None] | None = None
     try:
+        await ws.accept()
+        reader = asyncio.create_task(drain_incoming(ws, viewer))
         # A revocation heard while the handshake ran found no subscriber to close: check once
         # more (as the session channel does). One heard from now on closes it (4401).
         if (
@@ -87,13 +99,15 @@ async def board_socket(ws: WebSocket) -> None:
         while not viewer.closed:
             for text in await viewer.next_frames():
                 await ws.send_text(text)
+            viewer.stream()  # all sent: from now on frames go straight to the socket
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
     finally:
         board.remove(viewer)
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await reader
+        if reader is not None:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await reader
         if (
             ws.application_state == WebSocketState.CONNECTED
             and ws.client_state == WebSocketState.CONNECTED
@@ -101,16 +115,3 @@ async def board_socket(ws: WebSocket) -> None:
             code, reason = viewer.close_code or 1001, viewer.close_reason or "server going away"
             with contextlib.suppress(Exception):
                 await ws.close(code=code, reason=reason)
-
-
-async def _drain_incoming(ws: WebSocket, viewer: BoardViewer) -> None:
-    """Read (and ignore) what the client sends; notice when it goes away."""
-    try:
-        while True:
-            message = await ws.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-    except Exception:  # noqa: S110 (a broken socket is a disconnect)
-        pass
-    finally:
-        viewer.close()

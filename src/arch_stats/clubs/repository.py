@@ -12,6 +12,7 @@ from arch_stats.core.errors import Conflict
 
 # A club as the caller ($1) sees it.
 _CLUB = """SELECT c.id, c.name, c.created_at, me.role AS my_role, me.share_with_coaches,
+                  me.show_on_public_board,
                   (SELECT count(*) FROM club_member x WHERE x.club_id = c.id)::int AS members
            FROM club c JOIN club_member me ON me.club_id = c.id AND me.archer_id = $1"""
 
@@ -67,12 +68,19 @@ async def members(conn: Executor, club_id: UUID) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-async def set_consent(conn: Executor, archer_id: UUID, club_id: UUID, share: bool) -> bool:
+async def set_consent(
+    conn: Executor, archer_id: UUID, club_id: UUID, share: bool, public: bool | None
+) -> bool:
+    """Consent to the coaches, and to the public board (`public` None: unchanged)."""
     status: str = await conn.execute(
-        "UPDATE club_member SET share_with_coaches = $3 WHERE club_id = $1 AND archer_id = $2",
+        """UPDATE club_member
+           SET share_with_coaches = $3,
+               show_on_public_board = coalesce($4, show_on_public_board)
+           WHERE club_id = $1 AND archer_id = $2""",
         club_id,
         archer_id,
         share,
+        public,
     )
     return status != "UPDATE 0"
 

@@ -96,10 +96,15 @@ async def rename_club(club_id: UUID, body: ClubIn, archer: CurrentArcher, conn: 
     response_model=Envelope[ClubOut],
     responses=error_responses(401, 404, 422),
     summary="Share (or stop sharing) my sessions, statistics and live sessions with the "
-    "club's owners and coaches; stopping cuts their access at once",
+    "club's owners and coaches, and say whether the board's public link shows me; stopping "
+    "cuts access at once",
 )
 async def set_consent(club_id: UUID, body: ConsentIn, archer: CurrentArcher, conn: Tx) -> Response:
-    return _out(await service.set_consent(conn, archer.archer_id, club_id, body.share_with_coaches))
+    return _out(
+        await service.set_consent(
+            conn, archer.archer_id, club_id, body.share_with_coaches, body.show_on_public_board
+        )
+    )
 
 
 @router.get(

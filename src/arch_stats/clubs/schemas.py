@@ -37,13 +37,21 @@ class ClubOut(Strict):
     my_role: Role
     share_with_coaches: bool = Field(
         description="Whether the club's owners and coaches may read your sessions, statistics "
-        "and history (read-only) and watch your live sessions. Change it at any time."
+        "and history (read-only) and watch your live sessions. Change it at any time. Off, "
+        "you are on none of the club's boards either."
+    )
+    show_on_public_board: bool = Field(
+        description="Whether the club board's public link (anyone with it, no account) shows "
+        "you while you shoot: your name, bowstyle, round and scores. Off by default."
     )
     members: int
 
 
 class ConsentIn(Strict):
     share_with_coaches: StrictBool
+    show_on_public_board: StrictBool | None = Field(
+        default=None, description="Shown on the club board's public link (omitted: unchanged)."
+    )
 
 
 class MemberOut(Strict):

@@ -72,8 +72,10 @@ async def rename(conn: Connection, viewer: UUID, club_id: UUID, name: str) -> Cl
     return await get(conn, viewer, club_id)
 
 
-async def set_consent(conn: Connection, viewer: UUID, club_id: UUID, share: bool) -> ClubOut:
-    if not await repo.set_consent(conn, viewer, club_id, share):
+async def set_consent(
+    conn: Connection, viewer: UUID, club_id: UUID, share: bool, public: bool | None
+) -> ClubOut:
+    if not await repo.set_consent(conn, viewer, club_id, share, public):
         raise NotFound("club", club_id)
     return await get(conn, viewer, club_id)
 

@@ -13,11 +13,22 @@ httptools protocol is extended here (`EdgeHttpProtocol`, named in `UVICORN["http
   leaves after the database pool and files): at the cap, the connection idle the longest (no
   request in flight) is closed to make room, and when none is idle the newcomer is answered
   503 with Retry-After and closed, before the process could run out of file descriptors;
+- the same per client address, below it (`MAX_CONNECTIONS_PER_ADDRESS`, by default a quarter
+  of the cap), so that one address cannot take every slot: a newcomer from an address at its
+  cap makes room among that address's own idle connections, else gets the 503;
 - a warning, once per process, at the first request whose forwarded headers (`X-Forwarded-For`,
   `Forwarded`) are ignored: from a peer not trusted as a proxy (`serve --proxy-headers`,
   `--forwarded-allow-ips`), or a trusted proxy's `Forwarded` alone (uvicorn reads only
   `X-Forwarded-For`). Behind such a proxy every client has the proxy's address, and the limits
   per address (registration, login) count them all as one.
+
+The per-address cap counts a connection under its peer's address (an IPv4 address, or an IPv6
+/64: `core.addresses`), WebSockets included (`core.ws_protocol` counts them the same way), for
+that is all uvicorn knows at this layer: `--proxy-headers` applies `X-Forwarded-For` later,
+per request, in the ASGI app, and a proxy's keep-alive connections carry many clients'
+requests in turn. So a connection from a trusted proxy (`--proxy-headers` and
+`--forwarded-allow-ips`) is counted only against `MAX_CONNECTIONS`; the proxy bounds its
+clients' connections per address itself (nginx: `limit_conn`, docs/reverse-proxy.md).
 
 Body deadlines and the concurrency slot are in `core.middleware` (they need the path).
 The limits come from the app: its lifespan state carries `EdgeLimits` under `"edge"`.
@@ -29,6 +40,7 @@ import asyncio
 import logging
 import resource
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
@@ -36,9 +48,13 @@ import orjson
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from arch_stats.core.addresses import address_key
+
 if TYPE_CHECKING:
     from arch_stats.core.settings import Settings
 
+# Largest WebSocket message a client may send (the app reads none but small control ones).
+WS_MAX_MESSAGE_BYTES: Final = 4096
 # Keyword arguments of `uvicorn.run` / `uvicorn.Config`.
 UVICORN: Final[dict[str, Any]] = {
     "loop": "uvloop",
@@ -47,10 +63,18 @@ UVICORN: Final[dict[str, Any]] = {
     # websockets' sans-I/O protocol: a frame is encoded and written in one call, with no
     # per-send lock and drain as in the legacy one: 20 % less server CPU per shot in the live
     # fan-out to 100 clients, p99 9.4–9.8 ms instead of 11.3–12.3 (bench/live).
-    "ws": "websockets-sansio",
+    # Extended (core.ws_protocol): bounded messages, frames encoded once for many sockets,
+    # counted per address, 1001 (going away) when the server stops.
+    "ws": "arch_stats.core.ws_protocol:EdgeWebSocketProtocol",
+    # Clients send nothing but small control messages: a frame announcing more is refused by
+    # its header (close 1009), before any of it is read or buffered (uvicorn's default: 16 MiB).
+    "ws_max_size": WS_MAX_MESSAGE_BYTES,
     # Frames are small JSON sent to many clients: compressing each copy separately cost more
     # CPU than everything else in the fan-out (bench/live).
     "ws_per_message_deflate": False,
+    # Forwarded headers are trusted only when `serve --proxy-headers` says so (uvicorn's
+    # default trusts them from 127.0.0.1).
+    "proxy_headers": False,
     "access_log": False,
     "server_header": False,
 }
@@ -63,13 +87,6 @@ REFUSE_RETRY_AFTER: Final = 2
 # How long a connection answered and being closed (refused, headers too large) may go on
 # sending before it is closed anyway (what it sends is dropped).
 LINGER_SECONDS: Final = 1.0
-
-
-# `serve` itself: the same, with WebSockets told 1001 (going away) when it stops.
-SERVE: Final[dict[str, Any]] = {
-    **UVICORN,
-    "ws": "arch_stats.core.ws_protocol:GoingAwayWebSocketProtocol",
-}
 
 
 def uvicorn_flags() -> list[str]:
@@ -96,20 +113,67 @@ def connection_cap(configured: int, pool_max: int) -> int:
     return max(16, soft - pool_max - RESERVED_FDS)
 
 
+def per_address_cap(configured: int, cap: int) -> int:
+    """`configured`, or a quarter of the connection cap (never above it)."""
+    return min(configured, cap) if configured > 0 else max(1, cap // 4)
+
+
 @dataclass(frozen=True, slots=True)
 class EdgeLimits:
     headers_timeout: float = 10.0
     keep_alive_timeout: float = 5.0
     max_connections: int = 1000
+    max_per_address: int = 250
     max_header_bytes: int = MAX_HEADER_BYTES
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EdgeLimits:
+        cap = connection_cap(settings.max_connections, settings.pg_pool_max)
         return cls(
             headers_timeout=settings.headers_timeout_seconds,
             keep_alive_timeout=settings.keep_alive_timeout_seconds,
-            max_connections=connection_cap(settings.max_connections, settings.pg_pool_max),
+            max_connections=cap,
+            max_per_address=per_address_cap(settings.max_connections_per_address, cap),
         )
+
+
+class AddressBook:
+    """The open connections of one server by client address (in its lifespan state, which
+    every connection's protocol shares: `address_book`)."""
+
+    __slots__ = ("by_address",)
+
+    def __init__(self) -> None:
+        self.by_address: dict[str, set[asyncio.Protocol]] = {}
+
+    def add(self, address: str | None, conn: asyncio.Protocol) -> None:
+        if address is not None:
+            self.by_address.setdefault(address, set()).add(conn)
+
+    def discard(self, address: str | None, conn: asyncio.Protocol) -> None:
+        conns = self.by_address.get(address) if address is not None else None
+        if conns is not None:
+            conns.discard(conn)
+            if not conns:
+                del self.by_address[address]  # type: ignore[arg-type]
+
+    def of(self, address: str | None) -> set[asyncio.Protocol]:
+        return self.by_address.get(address, set()) if address is not None else set()
+
+
+def address_book(app_state: dict[str, Any]) -> AddressBook:
+    book = app_state.get("edge_addresses")
+    if not isinstance(book, AddressBook):
+        book = app_state["edge_addresses"] = AddressBook()
+    return book
+
+
+def counted_address(app: object, client: tuple[str, int] | None) -> str | None:
+    """The address a connection counts under: its peer's (`client`), or None for a proxy
+    trusted with forwarded headers (see the module's text) and for a peer without one."""
+    if client is None or _Forwarding.trusted(app, client):
+        return None
+    return address_key(client[0])
 
 
 def _canned(status: bytes, message: str, *extra: bytes) -> bytes:
@@ -129,6 +193,11 @@ def _canned(status: bytes, message: str, *extra: bytes) -> bytes:
 _REFUSED = _canned(
     b"503 Service Unavailable",
     "too many open connections, try again later",
+    b"retry-after: %d\r\n" % REFUSE_RETRY_AFTER,
+)
+_REFUSED_ADDRESS = _canned(
+    b"503 Service Unavailable",
+    "too many open connections from your address, try again later",
     b"retry-after: %d\r\n" % REFUSE_RETRY_AFTER,
 )
 _HEADERS_TIMEOUT = _canned(b"408 Request Timeout", "request headers not received in time")
@@ -214,20 +283,33 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self.refusal: bytes | None = None
         self.headers_timer: asyncio.TimerHandle | None = None
         self.forwarding_trusted = _Forwarding.trusted(self.config.loaded_app, self.client)
-        if len(self.connections) > self.edge.max_connections and not self._evict_idle():
-            self._refuse()
+        self.book = address_book(self.app_state)
+        self.address = counted_address(self.config.loaded_app, self.client)
+        if len(self.connections) > self.edge.max_connections and not self._evict_idle(
+            self.connections
+        ):
+            self._refuse(_REFUSED, f"{len(self.connections)} open (MAX_CONNECTIONS)")
             return
+        same = self.book.of(self.address)
+        if len(same) >= self.edge.max_per_address and not self._evict_idle(same):
+            self._refuse(
+                _REFUSED_ADDRESS,
+                f"{len(same)} open from {self.address} (MAX_CONNECTIONS_PER_ADDRESS)",
+            )
+            return
+        self.book.add(self.address, self)
         self._arm_headers_timer()
 
-    # The cap.
+    # The caps.
 
     def busy(self) -> bool:
         """A request is in flight (or queued) on this connection."""
         return bool(self.pipeline) or (self.cycle is not None and not self.cycle.response_complete)
 
-    def _evict_idle(self) -> bool:
+    def _evict_idle(self, among: Iterable[asyncio.Protocol]) -> bool:
+        """Close the connection of `among` idle the longest (WebSockets never are)."""
         oldest: EdgeHttpProtocol | None = None
-        for conn in self.connections:
+        for conn in among:
             if conn is self or not isinstance(conn, EdgeHttpProtocol) or conn.busy():
                 continue
             if oldest is None or conn.idle_since < oldest.idle_since:
@@ -235,13 +317,14 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         if oldest is None:
             return False
         self.connections.discard(oldest)
+        self.book.discard(oldest.address, oldest)
         oldest.transport.close()
         return True
 
-    def _refuse(self) -> None:
+    def _refuse(self, answer: bytes, why: str) -> None:
         self.connections.discard(self)
-        self.logger.warning("connection refused: %d open (MAX_CONNECTIONS)", len(self.connections))
-        self._answer_and_close(_REFUSED)
+        self.logger.warning("connection refused: %s", why)
+        self._answer_and_close(answer)
 
     def _answer_and_close(self, answer: bytes) -> None:
         """Send `answer`, stop sending, and close once the client stops sending too, or after
@@ -352,6 +435,12 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         if self.refusal is not None and not self.busy():
             self._answer_and_close(self.refusal)
 
+    def handle_websocket_upgrade(self) -> None:
+        # The WebSocket protocol takes the connection over, and its place in the book.
+        self.book.discard(self.address, self)
+        super().handle_websocket_upgrade()
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_headers_timer()
+        self.book.discard(self.address, self)
         super().connection_lost(exc)

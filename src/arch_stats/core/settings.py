@@ -152,6 +152,23 @@ class Settings(BaseSettings):
         ge=0,
         description="Open connections per process; 0: derived from the open-file limit.",
     )
+    max_connections_per_address: int = Field(
+        default=0,
+        ge=0,
+        description="Open connections per process from one client address (IPv4, or IPv6 "
+        "/64); 0: a quarter of MAX_CONNECTIONS.",
+    )
+    board_viewers_per_link: int = Field(
+        default=1000,
+        ge=1,
+        description="Viewers of one public board link at once, per process (more: 4429).",
+    )
+    board_viewers_per_address: int = Field(
+        default=50,
+        ge=1,
+        description="Public board link viewers at once from one client address, per process "
+        "(more: 4429).",
+    )
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Host names the service answers to (comma-separated; `*`: any). "

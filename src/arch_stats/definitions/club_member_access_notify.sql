@@ -1,6 +1,6 @@
--- Every membership change (join, role, consent, leave, removal) tells every server process,
--- which re-checks who may still watch whose sessions (channel `arch_stats_access`, payload:
--- archer id and club id).
+-- Every membership change (join, role, consent, public display, leave, removal) tells every
+-- server process, which re-checks who may still watch whose sessions and who its open club
+-- boards show (channel `arch_stats_access`, payload: archer id and club id).
 
 CREATE OR REPLACE FUNCTION club_member_access_notify() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -18,5 +18,6 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE TRIGGER club_member_access_notify AFTER INSERT OR DELETE OR UPDATE OF role, share_with_coaches
+CREATE OR REPLACE TRIGGER club_member_access_notify
+    AFTER INSERT OR DELETE OR UPDATE OF role, share_with_coaches, show_on_public_board
     ON club_member FOR EACH ROW EXECUTE FUNCTION club_member_access_notify();

@@ -49,6 +49,8 @@ CHANNEL = "arch_stats_live"
 QUEUE_LIMIT = 1000
 # Most bytes of one NOTIFY payload (PostgreSQL's limit is 8000), as the trigger does.
 NOTIFY_BYTES = 7900
+# Subscribers given a heartbeat per turn of the event loop (a push may be a socket write).
+HEARTBEAT_BATCH = 100
 # The close code and reason of a subscription whose credential has expired.
 CREDENTIAL_EXPIRED = (4401, "token expired")
 
@@ -564,9 +566,10 @@ class LiveHub:
         while True:
             await asyncio.sleep(self.heartbeat_seconds)
             beat = frame("heartbeat", None)
-            for subs in list(self.subscribers.values()):
-                for sub in tuple(subs):
-                    sub.push(beat)
+            for n, sub in enumerate(self.each(), 1):
+                sub.push(beat)
+                if n % HEARTBEAT_BATCH == 0:  # others are served between batches
+                    await asyncio.sleep(0)
 
 
 def _payload_only(callback: Callable[[str], None]) -> Callable[[object, int, str, object], None]:

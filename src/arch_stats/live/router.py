@@ -21,7 +21,8 @@ Other subscriptions share this path, told apart by a query parameter and handled
 
 Close codes: 4401 not logged in, or the token was revoked or expired while the socket was open
 (in every server process: see `live.revocation`); 4403 access withdrawn (consent, role, leaving
-the club); 4404 no such session (or not yours to watch); 4422 bad parameters.
+the club); 4404 no such session (or not yours to watch); 4422 bad parameters; 1009 a message
+over `WS_MAX_MESSAGE_BYTES` (4 KiB; refused by its header, before it is read).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from arch_stats.auth.deps import resolve, still_valid
 from arch_stats.auth.tokens import COOKIE_NAME
 from arch_stats.core.database import Pool
 from arch_stats.core.errors import NotAuthenticated
+from arch_stats.core.serving import WS_MAX_MESSAGE_BYTES
 from arch_stats.live import repository
 from arch_stats.live.hub import LiveHub, Subscriber, frame
 
@@ -52,6 +54,7 @@ Handler = Callable[[WebSocket], Awaitable[None]]
 
 MAX_SEQ = 2**31 - 1
 REPLAY_PAGE = 500
+MESSAGE_TOO_BIG = (1009, "message too big")
 
 
 def socket_token(ws: WebSocket) -> str | None:
@@ -119,7 +122,7 @@ async def live(ws: WebSocket) -> None:
     coach = owner != principal.archer_id
     if coach:
         access.watch(sub, owner)
-    reader = asyncio.create_task(_drain_incoming(ws, sub))
+    reader = asyncio.create_task(drain_incoming(ws, sub))
     try:
         # Consent withdrawn while the handshake ran found no subscriber to close: ask again.
         if coach and not await access.allowed_now(sub):
@@ -176,12 +179,17 @@ async def _replay(ws: WebSocket, pool: Pool, sub: Subscriber) -> None:
             return
 
 
-async def _drain_incoming(ws: WebSocket, sub: Subscriber) -> None:
-    """Read (and ignore) what the client sends; notice when it goes away."""
+async def drain_incoming(ws: WebSocket, sub: Subscriber) -> None:
+    """Read (and ignore) what the client sends; notice when it goes away. A message over
+    `WS_MAX_MESSAGE_BYTES` (which the protocol refuses by its header: this is for a server
+    run with another one) ends the subscription with 1009."""
     try:
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
+                break
+            if len(message.get("text") or message.get("bytes") or b"") > WS_MAX_MESSAGE_BYTES:
+                sub.end(*MESSAGE_TOO_BIG)
                 break
     except Exception:  # noqa: S110 (a broken socket is a disconnect)
         pass

@@ -1,9 +1,11 @@
-// The club's live board: one page for a big screen at the range. Every member shooting now,
-// each with a small face and their arrows, their end scores and running total, ranked within
-// their round. Fed by one WebSocket per club (GET /api/v0/ws?club_id=… for members, ?board=…
-// for a public read-only link); the first frame is the whole board, then one frame per shot.
-// Frames are applied idempotently (a shot is keyed by its session and seq), so a reconnect —
-// which starts again from a snapshot — never counts an arrow twice.
+// The club's live board: one page for a big screen at the range. Every member shown there
+// shooting now, each with a small face and their arrows, their end scores and running total,
+// ranked within their round. Fed by one WebSocket per club (GET /api/v0/ws?club_id=… for
+// members, ?board=… for a public read-only link); the first frame is the whole board, then one
+// frame per shot. Entries are keyed by `key` (the session's id for members, an opaque key on a
+// public link, which carries no ids); frames are applied idempotently (a shot is keyed by its
+// entry's key and seq), so a reconnect — which starts again from a snapshot — never counts an
+// arrow twice.
 
 import { del, face as getFace, get, post, roundNames } from "../api.js";
 import { clear, errorBox, h, s } from "../dom.js";
@@ -17,6 +19,11 @@ const CLOSED = {
   4403: "This board is no longer shared with you.",
   4404: "There is no such board (or the link was withdrawn).",
   4422: "This board address is not valid.",
+};
+const FULL = 4429; // too many viewers (of the link, or from here): try again later
+const FOOTNOTES = {
+  members: "Members who do not share with the club's coaches are not shown.",
+  public: "Only members who chose to appear on the public board are shown: names, bowstyles and scores.",
 };
 const SHOWN_ENDS = 12; // end scores shown per archer (the latest)
 
@@ -43,8 +50,9 @@ async function boardPage(ctx, { clubId = null, token = null }) {
   const tools = h("div", { class: "board-tools" });
   const notice = h("div", { class: "board-notice" });
   const groups = h("div", { class: "board-groups", "aria-live": "off" });
+  const foot = h("p", { class: "board-foot" }, token ? FOOTNOTES.public : FOOTNOTES.members);
   ctx.main.append(
-    h("div", { class: "board" }, h("header", { class: "board-head" }, title, h("div", { class: "board-meta" }, count, status, clock), tools), notice, groups),
+    h("div", { class: "board" }, h("header", { class: "board-head" }, title, h("div", { class: "board-meta" }, count, status, clock), tools), notice, groups, foot),
   );
   roundNames().then((names) => {
     state.names = names;
@@ -68,7 +76,7 @@ async function boardPage(ctx, { clubId = null, token = null }) {
     });
   }
 
-  const cards = new Map(); // session id → { key, el }
+  const cards = new Map(); // entry key → { version, el }
   function draw() {
     if (state.club) {
       title.textContent = state.club.name;
@@ -106,7 +114,7 @@ async function boardPage(ctx, { clubId = null, token = null }) {
           "ol",
           { class: "board-cards" },
           ranked.map(({ entry, place }) => {
-            seen.add(entry.session_id);
+            seen.add(entry.key);
             return card(entry, place);
           }),
         ),
@@ -117,11 +125,11 @@ async function boardPage(ctx, { clubId = null, token = null }) {
   }
 
   function card(entry, place) {
-    const key = `${entry.version}:${place}`;
-    const known = cards.get(entry.session_id);
-    if (known && known.key === key) return known.el;
+    const version = `${entry.version}:${place}`;
+    const known = cards.get(entry.key);
+    if (known && known.version === version) return known.el;
     const el = drawCard(entry, place);
-    cards.set(entry.session_id, { key, el });
+    cards.set(entry.key, { version, el });
     if (!entry.spec) loadFace(entry);
     return el;
   }
@@ -171,6 +179,7 @@ async function boardPage(ctx, { clubId = null, token = null }) {
       if (apply(frame)) schedule();
       if (frame.type === "board.snapshot") {
         attempt = 0;
+        clear(notice);
         setStatus("live", "Live");
         drawTools();
       }
@@ -186,8 +195,10 @@ async function boardPage(ctx, { clubId = null, token = null }) {
         schedule();
         return;
       }
-      const delay = DELAYS_MS[Math.min(attempt, DELAYS_MS.length - 1)];
+      const full = event.code === FULL;
+      const delay = DELAYS_MS[full ? DELAYS_MS.length - 1 : Math.min(attempt, DELAYS_MS.length - 1)];
       attempt += 1;
+      if (full) clear(notice).append(h("p", { class: "board-full" }, "This board has as many viewers as it takes right now. Trying again…"));
       setStatus("reconnecting", `Reconnecting in ${Math.round(delay / 1000) || 1} s…`);
       retry = setTimeout(connect, delay);
     });
@@ -206,20 +217,20 @@ async function boardPage(ctx, { clubId = null, token = null }) {
         state.club = data.club;
         state.role = data.role;
         state.readOnly = data.read_only;
-        state.entries = new Map(data.archers.map((entry) => [entry.session_id, fromServer(entry, state.entries.get(entry.session_id))]));
+        state.entries = new Map(data.archers.map((entry) => [entry.key, fromServer(entry, state.entries.get(entry.key))]));
         return true;
       case "board.session":
-        state.entries.set(data.session_id, fromServer(data, state.entries.get(data.session_id)));
+        state.entries.set(data.key, fromServer(data, state.entries.get(data.key)));
         return true;
       case "board.session.closed":
-        return state.entries.delete(data.session_id);
-      case "board.archer.removed":
-        for (const [id, entry] of state.entries) if (entry.archer_id === data.archer_id) state.entries.delete(id);
+        return state.entries.delete(data.key);
+      case "board.archer.removed": // members' boards only (public ones get board.session.closed)
+        for (const [key, entry] of state.entries) if (entry.archer_id === data.archer_id) state.entries.delete(key);
         return true;
       case "board.shot.created":
       case "board.shot.updated":
       case "board.shot.deleted": {
-        const entry = state.entries.get(data.session_id);
+        const entry = state.entries.get(data.key);
         if (!entry) return false;
         if (frame.type === "board.shot.deleted") entry.shots.delete(data.shot.seq);
         else entry.shots.set(data.shot.seq, data.shot);
@@ -342,7 +353,7 @@ function drawCard(entry, place) {
   const shown = endList.slice(-SHOWN_ENDS);
   return h(
     "li",
-    { class: "board-card", "data-session": entry.session_id, "data-archer": entry.archer_id, "data-total": t.total, "data-place": place },
+    { class: "board-card", "data-key": entry.key, "data-total": t.total, "data-place": place },
     h(
       "div",
       { class: "board-card-head" },

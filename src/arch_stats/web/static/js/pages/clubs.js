@@ -15,25 +15,49 @@ const roleName = (role) => (ROLES.find(([r]) => r === role) || [role, role])[1];
 
 const put = (path, body, opts) => api("PUT", path, body, opts);
 
-/** The consent switch of one club: says plainly what it does, changes at once. */
-function consentSwitch(club, onChange) {
-  const box = h("input", { type: "checkbox", role: "switch", checked: club.share_with_coaches, "data-club": club.id, class: "consent-box" });
-  const state = h("strong", { class: "consent-state" });
+// A member's choices per club: the coaches' access to their data, and the public board.
+const CHOICES = {
+  share_with_coaches: {
+    label: "Let this club's coaches see my sessions, statistics and history (read-only), and watch me shoot live (off: I am on none of the club's boards either)",
+    on: "Shared with coaches",
+    off: "Not shared",
+    state: "consent-state",
+    said: (name, on) => (on ? `${name}: your coaches now see your sessions.` : `${name}: your coaches no longer see your sessions.`),
+  },
+  show_on_public_board: {
+    label: "Show me on the club's public board while I shoot: my name, bowstyle and scores, for anyone given its address (only while I share with the coaches)",
+    on: "On the public board",
+    off: "Not on the public board",
+    state: "public-state",
+    said: (name, on) => (on ? `${name}: the public board shows you while you shoot.` : `${name}: the public board no longer shows you.`),
+  },
+};
+
+/** One of the member's switches for a club: says plainly what it does, changes at once. */
+function consentSwitch(club, choice = "share_with_coaches") {
+  const spec = CHOICES[choice];
+  const box = h("input", { type: "checkbox", role: "switch", checked: club[choice], "data-club": club.id, "data-choice": choice, class: "consent-box" });
+  const state = h("strong");
   const show = (on) => {
-    state.textContent = on ? "Shared with coaches" : "Not shared";
-    state.className = `consent-state ${on ? "on" : "off"}`;
+    state.textContent = on ? spec.on : spec.off;
+    state.className = `choice-state ${spec.state} ${on ? "on" : "off"}`;
   };
-  show(club.share_with_coaches);
+  show(club[choice]);
   const errors = errorSlot();
   box.addEventListener("change", async () => {
     const want = box.checked;
     box.disabled = true;
     try {
-      const updated = await put(`/club/${club.id}/consent`, { share_with_coaches: want });
-      show(updated.share_with_coaches);
-      announce(want ? `${club.name}: your coaches now see your sessions.` : `${club.name}: your coaches no longer see your sessions.`);
+      // Both choices are sent: the other one as it stands (the club object is shared).
+      const updated = await put(`/club/${club.id}/consent`, {
+        share_with_coaches: club.share_with_coaches,
+        show_on_public_board: club.show_on_public_board,
+        [choice]: want,
+      });
+      Object.assign(club, updated);
+      show(updated[choice]);
+      announce(spec.said(club.name, want));
       errors.show(null);
-      if (onChange) onChange(updated);
     } catch (err) {
       box.checked = !want;
       errors.show(err);
@@ -41,13 +65,7 @@ function consentSwitch(club, onChange) {
       box.disabled = false;
     }
   });
-  return h(
-    "div",
-    { class: "consent" },
-    h("label", { class: "consent-label" }, box, h("span", {}, "Let this club's coaches see my sessions, statistics and history (read-only), and watch me shoot live")),
-    state,
-    errors,
-  );
+  return h("div", { class: "consent" }, h("label", { class: "consent-label" }, box, h("span", {}, spec.label)), state, errors);
 }
 
 function clubCard(club, ctx, me) {
@@ -78,6 +96,7 @@ function clubCard(club, ctx, me) {
     ),
     h("p", { class: "sub" }, `${club.members} member${club.members === 1 ? "" : "s"}`),
     consentSwitch(club),
+    consentSwitch(club, "show_on_public_board"),
     h("div", { class: "actions" }, staff ? h("a", { class: "button", href: `/app/clubs/${club.id}` }, club.my_role === "owner" ? "Members, invites and roster" : "Roster") : null, leave),
     errors,
   );
@@ -167,7 +186,7 @@ export async function clubPage(ctx) {
       h("div", {}, h("h1", {}, club.name), h("p", { class: "sub" }, `You are ${club.my_role === "owner" ? "an owner" : `a ${club.my_role}`} · ${club.members} member${club.members === 1 ? "" : "s"}`)),
       h("div", { class: "actions" }, h("a", { class: "button primary", href: `/app/clubs/${id}/board` }, "Live board"), h("a", { class: "button", href: "/app/clubs" }, "All clubs")),
     ),
-    h("section", { class: "card", "aria-labelledby": "consent-h" }, h("h2", { id: "consent-h" }, "Your data"), consentSwitch(club)),
+    h("section", { class: "card", "aria-labelledby": "consent-h" }, h("h2", { id: "consent-h" }, "Your data"), consentSwitch(club), consentSwitch(club, "show_on_public_board")),
   );
   if (owner) ctx.main.append(await renameBox(ctx, club));
   if (staff) ctx.main.append(await rosterSection(ctx, club));
