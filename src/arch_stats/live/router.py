@@ -19,10 +19,16 @@ Other subscriptions share this path, told apart by a query parameter and handled
 (`app.state.subscriptions`, wired in app.py so that this domain imports none of theirs): e.g.
 `club_id` or `board`, the club's live board (`board.socket`).
 
-Close codes: 4401 not logged in, or the token was revoked or expired while the socket was open
-(in every server process: see `live.revocation`); 4403 access withdrawn (consent, role, leaving
-the club); 4404 no such session (or not yours to watch); 4422 bad parameters; 1009 a message
-over `WS_MAX_MESSAGE_BYTES` (4 KiB; refused by its header, before it is read).
+Credentials: `Authorization: Bearer`, else a `token` query parameter, else the login cookie;
+a credential that is named is the only one tried (`socket_token`), and a handshake that carries
+the cookie must come from the app's own origin whatever else it names (`core.guards`: refused
+with HTTP 403).
+
+Close codes: 4401 not logged in (also: a malformed Authorization header, or a `token`
+parameter empty, blank or repeated), or the token was revoked or expired while the socket was
+open (in every server process: see `live.revocation`); 4403 access withdrawn (consent, role,
+leaving the club); 4404 no such session (or not yours to watch); 4422 bad parameters; 1009 a
+message over `WS_MAX_MESSAGE_BYTES` (4 KiB; refused by its header, before it is read).
 """
 
 from __future__ import annotations
@@ -58,12 +64,23 @@ MESSAGE_TOO_BIG = (1009, "message too big")
 
 
 def socket_token(ws: WebSocket) -> str | None:
-    """The credential of a WebSocket handshake: bearer header, `token` query or cookie."""
-    header = ws.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
+    """The credential of a WebSocket handshake: the bearer header, else the `token` query
+    parameter, else the cookie. A credential that is named is the only one used: a malformed
+    Authorization header, or a `token` parameter that is empty, blank or repeated, raises
+    NotAuthenticated, never falls back to the cookie (which a page of another origin may get
+    sent along: `core.guards`)."""
+    header = ws.headers.get("authorization")
+    if header is not None:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise NotAuthenticated("Authorization header must be 'Bearer <token>'")
         return value.strip()
-    return ws.query_params.get("token") or ws.cookies.get(COOKIE_NAME)
+    tokens = ws.query_params.getlist("token")
+    if tokens:
+        if len(tokens) > 1 or not tokens[0].strip():
+            raise NotAuthenticated("token parameter must be given once, not blank")
+        return tokens[0]
+    return ws.cookies.get(COOKIE_NAME)
 
 
 async def refuse(ws: WebSocket, code: int, reason: str) -> None:
@@ -92,13 +109,12 @@ async def live(ws: WebSocket) -> None:
         await refuse(ws, 4422, "session_id must be a UUID and after a shot seq ≥ 0")
         return
     cache = ws.app.state.token_cache
-    token = socket_token(ws)
     generation = cache.generation
     async with pool.acquire() as conn:
         try:
-            principal = await resolve(conn, token, scope="login", cache=cache)
-        except NotAuthenticated:
-            await refuse(ws, 4401, "not logged in")
+            principal = await resolve(conn, socket_token(ws), scope="login", cache=cache)
+        except NotAuthenticated as exc:
+            await refuse(ws, 4401, exc.messages[0])
             return
         head = await repository.session_head(conn, session_id)
         owner = None if head is None else head[0]
