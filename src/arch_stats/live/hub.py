@@ -358,10 +358,10 @@ class LiveHub:
             if not subs:
                 del self.subscribers[sub.session_id]
         same_token = self._by_token.get(sub.token_id) if sub.token_id is not None else None
-        if same_token is not None:
+        if sub.token_id is not None and same_token is not None:
             same_token.discard(sub)
             if not same_token:
-                del self._by_token[sub.token_id]  # type: ignore[arg-type]
+                del self._by_token[sub.token_id]
         if sub._timer is not None:
             sub._timer.cancel()
             sub._timer = None
