@@ -20,7 +20,7 @@ from tests.serve_process import Served, serve
 from tests.shots.test_shots import C, make_range
 
 
-async def _insert_shot(db: Connection, archer: ArcherCtx) -> str:
+async def session_with_a_shot(db: Connection, archer: ArcherCtx) -> str:
     rng = await make_range(db, archer)
     await db.execute(
         "INSERT INTO shot (session_id, archer_id, target_id, seq, end_no, x_mm, y_mm, "
@@ -38,7 +38,7 @@ async def _insert_shot(db: Connection, archer: ArcherCtx) -> str:
 async def test_cookie_handshake_from_another_origin_refused(
     server_url: str, archer: ArcherCtx, db: Connection
 ) -> None:
-    session_id = await _insert_shot(db, archer)
+    session_id = await session_with_a_shot(db, archer)
     url = f"ws://{server_url}/api/v0/ws?session_id={session_id}&after=0"
     cookie = {"Cookie": f"{COOKIE_NAME}={archer.token}"}
     with pytest.raises(InvalidStatus) as refused:
@@ -52,7 +52,7 @@ async def test_cookie_handshake_from_another_origin_refused(
 async def test_cookie_handshake_from_own_origin_and_bearer_from_anywhere_get_frames(
     server_url: str, archer: ArcherCtx, db: Connection
 ) -> None:
-    session_id = await _insert_shot(db, archer)
+    session_id = await session_with_a_shot(db, archer)
     url = f"ws://{server_url}/api/v0/ws?session_id={session_id}&after=0"
     own = f"http://{server_url}"
     cookie = {"Cookie": f"{COOKIE_NAME}={archer.token}"}
@@ -81,7 +81,7 @@ async def test_cookie_and_a_token_parameter_from_another_origin_refused(
 ) -> None:
     """The hole of issue 18: `token=` skipped the origin check, then the cookie was used."""
     victim = await make_archer("Victim")
-    session_id = await _insert_shot(db, victim)
+    session_id = await session_with_a_shot(db, victim)
     club_id = await db.fetchval(
         "WITH c AS (INSERT INTO club (name) VALUES ('Riverside') RETURNING id) "
         "INSERT INTO club_member (club_id, archer_id, role) SELECT id, $1, 'owner' FROM c "
@@ -108,7 +108,7 @@ async def test_token_parameter_alone_is_a_credential_and_a_bad_header_no_fallbac
     served: Served, make_archer: MakeArcher, db: Connection
 ) -> None:
     archer = await make_archer("Alice")
-    session_id = await _insert_shot(db, archer)
+    session_id = await session_with_a_shot(db, archer)
     base = f"ws://127.0.0.1:{served.port}/api/v0/ws?session_id={session_id}&after=0"
     async with connect(f"{base}&token={archer.token}", origin="http://elsewhere.example") as ws:  # type: ignore[arg-type]
         assert (await next_frame(ws))["data"]["seq"] == 1

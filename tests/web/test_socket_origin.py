@@ -11,7 +11,7 @@ from playwright.async_api import Page
 
 from arch_stats.core.database import Connection
 from tests.conftest import ArcherCtx
-from tests.live.test_ws_origin import TOKEN_PARAMS, _insert_shot
+from tests.live.test_ws_origin import TOKEN_PARAMS, session_with_a_shot
 from tests.web.conftest import WebServer, sign_in
 
 BODY = b"<!doctype html><title>Elsewhere</title>"
@@ -32,7 +32,7 @@ FIRST_FRAME = """(url) => new Promise((resolve) => {
 async def test_a_page_on_another_port_reads_nothing_over_the_socket(
     page: Page, web: WebServer, archer: ArcherCtx, db: Connection, token: str
 ) -> None:
-    session_id = await _insert_shot(db, archer)
+    session_id = await session_with_a_shot(db, archer)
     await sign_in(page, web, archer)
 
     async def elsewhere_page(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
