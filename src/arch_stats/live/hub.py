@@ -222,10 +222,6 @@ class Subscriber:
         if not self._holds:
             self._wakeup()
 
-    @property
-    def held(self) -> bool:
-        return self._holds > 0
-
     async def next_frames(self) -> list[str]:
         """Wait for frames; returns everything queued (empty when closed, or when a replay
         is due: `catching_up`). Nothing is returned while the subscriber is held."""
