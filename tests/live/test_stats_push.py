@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from arch_stats.core.database import Connection
 from arch_stats.live import stats_push
 from arch_stats.live.hub import LiveHub
+from arch_stats.stats.service import stats_json
 from tests.conftest import ArcherCtx
 from tests.live.conftest import frames_until, next_frame, ws_connect
 from tests.shots.test_shots import C, Range, make_range, shot
@@ -38,13 +39,12 @@ async def test_a_burst_is_computed_once_in_flight_and_once_after_and_ends_curren
     hub: LiveHub = app.state.hub
     computed: list[int] = []  # the shots each computation counted
     first_done = asyncio.Event()
-    compute = stats_push.stats_json
 
     async def held_first(row: asyncpg.Record, **kw: Any) -> bytes:
         computed.append(row["n"])
         if len(computed) == 1:
             await first_done.wait()
-        return await compute(row, **kw)
+        return await stats_json(row, **kw)
 
     monkeypatch.setattr(stats_push, "stats_json", held_first)
     path = f"/api/v0/ws?session_id={rng.session_id}"
@@ -65,7 +65,7 @@ async def test_a_burst_is_computed_once_in_flight_and_once_after_and_ends_curren
         )
         assert len(computed) == 1  # the first change's (its snapshot may hold a few more)
         first_done.set()
-        frames = []
+        frames: list[dict[str, Any]] = []
         while not frames or frames[-1]["data"]["arrows"] < BURST:
             frames.append(await next_frame(ws, skip=("heartbeat",)))
             assert frames[-1]["type"] == "stats.updated"
