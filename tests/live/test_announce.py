@@ -191,20 +191,22 @@ async def test_announced_shots_reach_subscribers_only_as_their_note_is_heard() -
     assert hub._sender is not None and hub._sender.done()
 
 
-async def test_a_held_subscriber_sends_nothing_until_released_and_ending_drops_its_frames() -> None:
+async def test_a_suspended_subscriber_sends_nothing_until_resumed_and_ending_drops_its_frames() -> (
+    None
+):
     sub = Subscriber(UUID(int=1), UUID(int=2), last_seq=0)
     sub.live()
     sub.offer("shot.created", 1, "one")
-    sub.hold()
-    sub.hold()
+    sub.suspend()
+    sub.suspend()
     waiting = asyncio.create_task(sub.next_frames())
     sub.offer("shot.created", 2, "two")
-    sub.release()
+    sub.resume()
     await asyncio.sleep(0.01)
     assert not waiting.done()
-    sub.release()
+    sub.resume()
     assert await asyncio.wait_for(waiting, 10) == ["one", "two"]
-    sub.hold()
+    sub.suspend()
     sub.offer("shot.created", 3, "three")
     waiting = asyncio.create_task(sub.next_frames())
     await asyncio.sleep(0.01)

@@ -14,18 +14,18 @@ membership change (consent, role, leaving, removal, a club deleted) by the trigg
   connection alike, and every process hears even its own posts' shots that way (`live.hub`).
   A shot written after the change was acknowledged committed after it, so its note comes
   after the change's. As the change's note is heard, before any later note is handled, each
-  coach subscription it may concern (the archer as viewer or as the session's archer) is held
-  (`Subscriber.hold`: nothing more sent, frames keep queueing), then the policy is asked again
-  in one query, whose snapshot includes the change: those no longer allowed are ended with
-  4403 (their queued frames dropped), the others released. A revocation ends its token's
-  subscriptions as its note is heard (4401, `live.revocation`).
+  coach subscription it may concern (the archer as viewer or as the session's archer) is
+  suspended (`Subscriber.suspend`: nothing more sent, frames keep queueing), then the policy
+  is asked again in one query, whose snapshot includes the change: those no longer allowed
+  are ended with 4403 (their queued frames dropped), the others resumed. A revocation ends
+  its token's subscriptions as its note is heard (4401, `live.revocation`).
 - Frames read from the database (a replay of missed shots, statistics): the reader checks in
   the same snapshot that the subscriber's token is still valid and that it may still read the
   session (`entitled`). A snapshot that holds a shot written after the change holds the
   change too.
-- While the LISTEN connection is down, notes are lost: every subscription here is held from
-  the loss until, once reconnected (and resynchronised), all of them are checked against the
-  database in one snapshot (`entitled`), the refused ones ended and the rest released.
+- While the LISTEN connection is down, notes are lost: every subscription here is suspended
+  from the loss until, once reconnected (and resynchronised), all of them are checked against
+  the database in one snapshot (`entitled`), the refused ones ended and the rest resumed.
 
 What is not promised: a frame already handed to the socket when a process hears of the change
 (data committed before it, which the subscriber was allowed) is not taken back. An archer's
@@ -115,7 +115,7 @@ class AccessWatch:
         self.watched[sub] = owner
         if not self.hub.connected.is_set():
             self._offline.add(sub)
-            sub.hold()
+            sub.suspend()
 
     def forget(self, sub: Subscriber) -> None:
         self.watched.pop(sub, None)
@@ -144,7 +144,7 @@ class AccessWatch:
         for sub in self.watched:
             if sub not in self._offline:
                 self._offline.add(sub)
-                sub.hold()
+                sub.suspend()
 
     def reconnected(self) -> None:
         for callback in self._callbacks:
@@ -156,13 +156,13 @@ class AccessWatch:
         self._recheck([(sub, self.watched[sub]) for sub in offline if sub in self.watched], offline)
 
     def _recheck(self, subs: list[tuple[Subscriber, UUID]], offline: set[Subscriber]) -> None:
-        """Hold `subs` now (each once more; those of `offline` are held already), and end or
-        release them when the database has answered."""
+        """Suspend `subs` now (each once more; those of `offline` are already), and end or
+        resume them when the database has answered."""
         if not subs:
             return
         for sub, _ in subs:
             if sub not in offline:
-                sub.hold()
+                sub.suspend()
         task = asyncio.get_running_loop().create_task(self._close_refused(subs))
         self._tasks.add(task)
         task.add_done_callback(self._done)
@@ -178,7 +178,7 @@ class AccessWatch:
         for (sub, _), refusal in zip(subs, refusals, strict=True):
             if refusal is not None:
                 sub.end(*refusal)
-            sub.release()
+            sub.resume()
         ended = sum(1 for r in refusals if r is not None)
         if ended:
             log.info("%d live subscriber(s) closed: access or credential withdrawn", ended)

@@ -30,9 +30,9 @@ the writer's own process included (it does not hand its shots to its subscribers
 PostgreSQL delivers the notifications of committed transactions in commit order, on every
 channel of one connection alike: a revocation or a change of access (`access.live`,
 `live.revocation`) is heard before the note of any shot committed after it, and is acted on
-(the subscriber held or ended: `Subscriber.hold`) before that note is handled. Frames read from
-a snapshot instead (a replay, statistics) are checked against that same snapshot by their
-senders.
+(the subscriber suspended or ended: `Subscriber.suspend`) before that note is handled. Frames
+read from a snapshot instead (a replay, statistics) are checked against that same snapshot by
+their senders.
 """
 
 from __future__ import annotations
@@ -86,8 +86,8 @@ class Subscriber:
     __slots__ = (
         "_due",
         "_held",
-        "_holds",
         "_newest",
+        "_suspended",
         "_timer",
         "_waiter",
         "archer_id",
@@ -133,9 +133,9 @@ class Subscriber:
         self._held: deque[str] | None = deque(maxlen=QUEUE_LIMIT)
         self._newest = 0
         self._due = False  # a catch-up replay is due (`catch_up`)
-        # While above 0 nothing queued is sent (`hold`): a check of the subscriber's right to
+        # While above 0 nothing queued is sent (`suspend`): a check of the subscriber's right to
         # its frames is under way.
-        self._holds = 0
+        self._suspended = 0
 
     def push(self, data: str) -> None:
         if len(self.queue) == QUEUE_LIMIT:
@@ -211,27 +211,27 @@ class Subscriber:
         for data in held:
             self.push(data)
 
-    def hold(self) -> None:
-        """Send nothing more until as many `release` calls: whether the subscriber may still
+    def suspend(self) -> None:
+        """Send nothing more until as many `resume` calls: whether the subscriber may still
         have its frames is being checked. Frames keep queueing meanwhile (in order, bounded);
         `end` drops them."""
-        self._holds += 1
+        self._suspended += 1
 
-    def release(self) -> None:
-        self._holds -= 1
-        if not self._holds:
+    def resume(self) -> None:
+        self._suspended -= 1
+        if not self._suspended:
             self._wakeup()
 
     async def next_frames(self) -> list[str]:
         """Wait for frames; returns everything queued (empty when closed, or when a replay
-        is due: `catching_up`). Nothing is returned while the subscriber is held."""
-        while not self.closed and not self._due and (self._holds or not self.queue):
+        is due: `catching_up`). Nothing is returned while the subscriber is suspended."""
+        while not self.closed and not self._due and (self._suspended or not self.queue):
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter
             finally:
                 self._waiter = None
-        if self._holds:
+        if self._suspended:
             return []
         frames = list(self.queue)
         self.queue.clear()
