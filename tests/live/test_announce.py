@@ -168,9 +168,9 @@ async def test_next_frames_returns_when_a_catch_up_is_due() -> None:
     assert sub.catching_up
 
 
-async def test_own_announcements_heard_back_are_skipped_others_delivered(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
+async def test_announced_shots_reach_subscribers_only_as_their_note_is_heard() -> None:
+    """The writer's own process hears its announcement as every other does: in commit order
+    with the notes of access changes and revocations (`access.live`)."""
     hub = LiveHub("postgresql://unused", None)  # type: ignore[arg-type]  # never connects
     session, archer = UUID(int=1), UUID(int=2)
     seen: list[tuple[str, int]] = []
@@ -180,35 +180,36 @@ async def test_own_announcements_heard_back_are_skipped_others_delivered(
     hub.add(sub)
     doc = orjson.dumps({"id": str(UUID(int=9)), "seq": 1, "score": 10}).decode()
     hub.announce(session, archer, [(doc, "req-1")])
+    assert (list(sub.queue), seen) == ([], [])
+    sent = "[" + ",".join(hub._outbox) + "]"  # what the NOTIFY carries
+    hub._on_notify(None, 0, CHANNEL, sent)
     assert [orjson.loads(f)["data"]["seq"] for f in sub.queue] == [1]
     assert seen == [("shot.created", 1)]
-    # The same note, heard back from the database (this process's NOTIFY): skipped.
-    note = {"type": "shot.created", "session_id": str(session), "archer_id": str(archer)}
-    echo = [{**note, "seq": 1, "request_id": "req-1", "data": orjson.loads(doc)}]
-    echo[0]["origin"] = hub.origin
-    hub._on_notify(None, 0, CHANNEL, orjson.dumps(echo).decode())
-    other = [{**echo[0], "seq": 2, "origin": "another-process", "data": {"seq": 2}}]
-    hub._on_notify(None, 0, CHANNEL, orjson.dumps(other).decode())
-    assert [orjson.loads(f)["data"]["seq"] for f in sub.queue] == [1, 2]
-    assert seen == [("shot.created", 1), ("shot.created", 2)]
     frame = orjson.loads(sub.queue[0])
     assert (frame["type"], frame["request_id"]) == ("shot.created", "req-1")
-    await asyncio.sleep(0.05)  # the NOTIFY for other processes fails here (no pool): logged
+    await asyncio.sleep(0.05)  # the NOTIFY fails here (no pool): logged
     assert hub._sender is not None and hub._sender.done()
 
 
-async def test_shots_announced_while_the_listener_resynchronises_are_delivered_after() -> None:
-    hub = LiveHub("postgresql://unused", None)  # type: ignore[arg-type]  # never connects
-    session, archer = UUID(int=1), UUID(int=2)
-    sub = Subscriber(session, archer, last_seq=0)
+async def test_a_suspended_subscriber_sends_nothing_until_resumed_and_ending_drops_its_frames() -> (
+    None
+):
+    sub = Subscriber(UUID(int=1), UUID(int=2), last_seq=0)
     sub.live()
-    hub.add(sub)
-    hub._buffer = []  # a reconnect's resync is running: notes wait, in order
-    doc = orjson.dumps({"id": str(UUID(int=9)), "seq": 1}).decode()
-    hub.announce(session, archer, [(doc, "req-1")])
-    assert list(sub.queue) == []
-    held, hub._buffer = hub._buffer, None
-    for payload in held:  # as `_resync` does once done
-        hub._on_notify(None, 0, CHANNEL, payload)
-    assert [orjson.loads(f)["data"]["seq"] for f in sub.queue] == [1]
-    await asyncio.sleep(0.05)  # the NOTIFY for other processes fails here (no pool): logged
+    sub.offer("shot.created", 1, "one")
+    sub.suspend()
+    sub.suspend()
+    waiting = asyncio.create_task(sub.next_frames())
+    sub.offer("shot.created", 2, "two")
+    sub.resume()
+    await asyncio.sleep(0.01)
+    assert not waiting.done()
+    sub.resume()
+    assert await asyncio.wait_for(waiting, 10) == ["one", "two"]
+    sub.suspend()
+    sub.offer("shot.created", 3, "three")
+    waiting = asyncio.create_task(sub.next_frames())
+    await asyncio.sleep(0.01)
+    sub.end(4403, "access withdrawn")
+    assert await asyncio.wait_for(waiting, 10) == []
+    assert (list(sub.queue), sub.close_code) == ([], 4403)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -15,8 +16,8 @@ import pytest
 from fastapi import FastAPI
 from websockets.exceptions import ConnectionClosed
 
-from arch_stats.auth.deps import still_valid
-from arch_stats.core.database import Connection, Pool
+from arch_stats.access.live import Refusal, entitled
+from arch_stats.core.database import Connection
 from arch_stats.live import router as live_router
 from arch_stats.live.hub import CHANNEL, QUEUE_LIMIT, LiveHub, Subscriber, frame
 from tests.conftest import ArcherCtx
@@ -100,21 +101,26 @@ async def test_without_after_a_shot_written_while_the_join_checks_its_token_is_s
     server_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The join asks the database about its token once more when the token cache cannot be
-    # trusted (the listener reconnecting) or a revocation was heard during the handshake;
-    # the subscriber holds its frames meanwhile. A shot written right then must still come.
+    # The join's replay asks the database about its token (and access) once more, in the
+    # snapshot of its first page; the subscriber holds its frames meanwhile. A shot written
+    # right then must still come.
     hub: LiveHub = app.state.hub
-    monkeypatch.setattr(app.state.token_cache, "_trusted", lambda: False)
+    checked = False
 
-    async def shot_during_the_check(conn: Pool, token_id: UUID) -> bool:
-        await post_shots(client, rng, 1)
-        (sub,) = hub.subscribers[rng.session_id]
-        async with asyncio.timeout(60):
-            while sub.replaying and sub._newest < 1:  # until this process has heard of it
-                await asyncio.sleep(0.01)
-        return await still_valid(conn, token_id)
+    async def shot_during_the_check(
+        conn: Connection, subs: Sequence[tuple[Subscriber, UUID]]
+    ) -> list[Refusal | None]:
+        nonlocal checked
+        if not checked:
+            checked = True
+            await post_shots(client, rng, 1)
+            (sub,) = hub.subscribers[rng.session_id]
+            async with asyncio.timeout(60):
+                while sub.replaying and sub._newest < 1:  # until this process has heard of it
+                    await asyncio.sleep(0.01)
+        return await entitled(conn, subs)
 
-    monkeypatch.setattr(live_router, "still_valid", shot_during_the_check)
+    monkeypatch.setattr(live_router, "entitled", shot_during_the_check)
     async with await ws_connect(server_url, path(rng), rng.archer.token) as ws:
         (sub,) = hub.subscribers[rng.session_id]
         async with asyncio.timeout(60):

@@ -5,8 +5,8 @@ Revoking a token (logout, password change, sign out everywhere, a device token d
 account deleted) fires `NOTIFY arch_stats_auth` with the token id, from a trigger, in the
 revoking transaction: every process hears it at commit, through the live hub's LISTEN
 connection. Each process then evicts the token from its cache and tells whoever asked with
-`on_revoked` (the live hub closes that token's WebSockets with 4401). Notes that come in one
-burst (a password change revokes many tokens) are handed over together, once.
+`on_revoked` (the live hub closes that token's WebSockets with 4401) at once, as the note is
+heard: before any later note (a shot committed after the revocation) is handled.
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ class AuthRuntime:
             concurrency=settings.password_hash_concurrency, queue=settings.password_hash_queue
         )
         self._on_revoked: list[RevokedCallback] = []
-        self._burst: set[UUID] = set()
         self._task: asyncio.Task[None] | None = None
 
     # -- revocations -----------------------------------------------------------------------
@@ -58,24 +57,18 @@ class AuthRuntime:
             log.warning("unreadable token revocation note ignored")
             return
         self.cache.evict(token_id)
-        if self._on_revoked:
-            if not self._burst:
-                asyncio.get_running_loop().call_soon(self._deliver)
-            self._burst.add(token_id)
+        ids = frozenset((token_id,))
+        for callback in self._on_revoked:
+            try:
+                callback(ids)
+            except Exception:
+                log.exception("revocation callback failed")
 
     def revoked_here(self, token_ids: list[UUID]) -> None:
         """Tokens this process has just revoked (committed): out of the cache before the
         response goes, without waiting for the note to come back."""
         for token_id in token_ids:
             self.cache.evict(token_id)
-
-    def _deliver(self) -> None:
-        ids, self._burst = frozenset(self._burst), set()
-        for callback in self._on_revoked:
-            try:
-                callback(ids)
-            except Exception:
-                log.exception("revocation callback failed")
 
     async def invalid_among(self, token_ids: set[UUID]) -> set[UUID]:
         """Those of `token_ids` that are revoked, expired or gone, asked of the database."""

@@ -64,8 +64,8 @@ async def board_socket(ws: WebSocket) -> None:
         async with pool.acquire() as conn:
             try:
                 principal = await resolve(conn, socket_token(ws), scope="login", cache=cache)
-            except NotAuthenticated:
-                await refuse(ws, 4401, "not logged in")
+            except NotAuthenticated as exc:
+                await refuse(ws, 4401, exc.messages[0])
                 return
             if await repository.member_role(conn, club_id, principal.archer_id) is None:
                 await refuse(ws, 4404, "club not found")

@@ -5,9 +5,14 @@
   (`ALLOWED_HOSTS`); IP addresses are always answered, since rebinding needs a name.
 - Cross-origin writes: a page of another origin of the same site (another port of this host)
   gets the login cookie sent along (SameSite=Lax does not stop same-site requests). Unsafe
-  requests and WebSocket handshakes that carry the cookie, and no other credential, must come
-  from the app's own origin: `Origin`, or `Sec-Fetch-Site: same-origin | none` without it.
-  Bearer tokens are not sent by browsers on their own, so requests with one are not checked.
+  requests that carry the cookie, and no other credential, must come from the app's own
+  origin: `Origin`, or `Sec-Fetch-Site: same-origin | none` without it. Bearer tokens are not
+  sent by browsers on their own, so requests with one are not checked.
+- Cross-origin WebSocket reads: every WebSocket handshake that carries the cookie must come
+  from the app's own origin, whatever other credential it names (a page can add any
+  `token=` parameter to a URL, an empty one included). Handshakes without the cookie are
+  not checked; the socket route takes a `token` parameter, when there is one, as the only
+  credential (`live.router.socket_token`), never the cookie instead.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -108,11 +113,12 @@ class OriginPolicy:
             frozenset(cookie_free),
         )
 
-    def _cookie_only(self, headers: dict[bytes, bytes]) -> bool:
-        if b"authorization" in headers:
-            return False
+    def _has_cookie(self, headers: dict[bytes, bytes]) -> bool:
         cookie = headers.get(b"cookie")
         return cookie is not None and self.cookie_name + b"=" in cookie
+
+    def _cookie_only(self, headers: dict[bytes, bytes]) -> bool:
+        return b"authorization" not in headers and self._has_cookie(headers)
 
     def _same_origin(self, origin: bytes, scheme: str, host: bytes | None) -> bool:
         sent = parse_origin(origin.decode("latin-1"))
@@ -127,13 +133,12 @@ class OriginPolicy:
         scope_type: str,
         method: str,
         scheme: str,
-        query: bytes,
         headers: dict[bytes, bytes],
         path: str = "",
     ) -> str | None:
         """Why this request is refused, or None. `headers`: lower-case names, last value."""
         if scope_type == "websocket":
-            if not self._cookie_only(headers) or _has_query_token(query):
+            if not self._has_cookie(headers):
                 return None
             origin = headers.get(b"origin")
             # Browsers always send Origin with a WebSocket handshake; other clients need not.
@@ -156,9 +161,3 @@ class OriginPolicy:
             "cross-origin request refused: a request that changes data with the login cookie "
             "must come from this site's pages (scripts: use Authorization: Bearer)"
         )
-
-
-def _has_query_token(query: bytes) -> bool:
-    if not query:
-        return False
-    return any(k == "token" for k, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True))

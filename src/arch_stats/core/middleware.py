@@ -214,7 +214,6 @@ class RequestContextMiddleware:
                 scope["type"],
                 scope.get("method", "GET"),
                 scope.get("scheme", "http"),
-                scope.get("query_string", b""),
                 head.headers,
                 scope["path"],
             )

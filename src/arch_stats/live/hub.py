@@ -15,15 +15,24 @@ are held: `shot.created` ones only as the highest shot number seen (the replay r
 from the database, until it has reached that number), the others in a bounded list that is
 released, in order, once the replay is done.
 
-Shots posted through the API are announced by their writer once committed (`announce`): to
-this process's subscribers at once, and to the other processes by a NOTIFY of their own, sent
-afterwards in batches, outside the write's transaction (a NOTIFY inside it would make every
-writer of the database commit one at a time: migration 202611270300). Every other change
-comes by the trigger's NOTIFY. Notes can therefore reach a process out of order, or (should a
-writer die between its commit and its NOTIFY) not at all: a subscriber that is announced a
-shot beyond the next one it expects reads the gap from the database first (as a joining
-client's replay does), and once a second (`gap_check_seconds`) the hub compares each watched
-session's last seq with what its subscribers were given, and fills what was never announced.
+Shots posted through the API are announced by their writer once committed (`announce`): by
+a NOTIFY of their own, sent afterwards in batches, outside the write's transaction (a NOTIFY
+inside it would make every writer of the database commit one at a time: migration
+202611270300). Every other change comes by the trigger's NOTIFY. Notes can therefore reach a
+process out of order, or (should a writer die between its commit and its NOTIFY) not at all: a
+subscriber that is announced a shot beyond the next one it expects reads the gap from the
+database first (as a joining client's replay does), and once a second (`gap_check_seconds`)
+the hub compares each watched session's last seq with what its subscribers were given, and
+fills what was never announced.
+
+Every frame of a note reaches subscribers only as the note is heard on the LISTEN connection,
+the writer's own process included (it does not hand its shots to its subscribers directly).
+PostgreSQL delivers the notifications of committed transactions in commit order, on every
+channel of one connection alike: a revocation or a change of access (`access.live`,
+`live.revocation`) is heard before the note of any shot committed after it, and is acted on
+(the subscriber suspended or ended: `Subscriber.suspend`) before that note is handled. Frames
+read from a snapshot instead (a replay, statistics) are checked against that same snapshot by
+their senders.
 """
 
 from __future__ import annotations
@@ -33,10 +42,10 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import asyncpg
 import orjson
@@ -78,6 +87,7 @@ class Subscriber:
         "_due",
         "_held",
         "_newest",
+        "_suspended",
         "_timer",
         "_waiter",
         "archer_id",
@@ -123,6 +133,9 @@ class Subscriber:
         self._held: deque[str] | None = deque(maxlen=QUEUE_LIMIT)
         self._newest = 0
         self._due = False  # a catch-up replay is due (`catch_up`)
+        # While above 0 nothing queued is sent (`suspend`): a check of the subscriber's right to
+        # its frames is under way.
+        self._suspended = 0
 
     def push(self, data: str) -> None:
         if len(self.queue) == QUEUE_LIMIT:
@@ -198,15 +211,28 @@ class Subscriber:
         for data in held:
             self.push(data)
 
+    def suspend(self) -> None:
+        """Send nothing more until as many `resume` calls: whether the subscriber may still
+        have its frames is being checked. Frames keep queueing meanwhile (in order, bounded);
+        `end` drops them."""
+        self._suspended += 1
+
+    def resume(self) -> None:
+        self._suspended -= 1
+        if not self._suspended:
+            self._wakeup()
+
     async def next_frames(self) -> list[str]:
         """Wait for frames; returns everything queued (empty when closed, or when a replay
-        is due: `catching_up`)."""
-        while not self.queue and not self.closed and not self._due:
+        is due: `catching_up`). Nothing is returned while the subscriber is suspended."""
+        while not self.closed and not self._due and (self._suspended or not self.queue):
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter
             finally:
                 self._waiter = None
+        if self._suspended:
+            return []
         frames = list(self.queue)
         self.queue.clear()
         return frames
@@ -246,14 +272,13 @@ class LiveHub:
         self.heartbeat_seconds = heartbeat_seconds
         self.keepalive_seconds = keepalive_seconds
         self.gap_check_seconds = gap_check_seconds
-        # Marks the notes this process sends itself (`announce`): its own listener skips them.
-        self.origin = uuid4().hex
         self._outbox: list[str] = []
         self._sender: asyncio.Task[None] | None = None
         # Sessions with a subscriber behind the session's last seq at the last check.
         self._behind: dict[UUID, int] = {}
         self.gaps_filled = 0  # subscribers caught up by the periodic check (for tests)
         self.subscribers: dict[UUID, set[Subscriber]] = {}
+        self._by_token: dict[UUID, set[Subscriber]] = {}  # for `close_tokens`
         self.listener_pid: int | None = None
         self.connected = asyncio.Event()
         self.reconnects = 0
@@ -264,6 +289,7 @@ class LiveHub:
         self._buffer: list[str] | None = None
         self._channels: dict[str, Callable[[str], None]] = {}
         self._on_connect: list[Callable[[], None]] = []
+        self._on_lost: list[Callable[[], None]] = []
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -301,6 +327,11 @@ class LiveHub:
         """Call `callback()` each time the listener (re)connects, before it is trusted."""
         self._on_connect.append(callback)
 
+    def on_lost(self, callback: Callable[[], None]) -> None:
+        """Call `callback()` each time the listener loses its connection (notes sent until
+        it is back are lost: no revocation or change of access is heard meanwhile)."""
+        self._on_lost.append(callback)
+
     def on_event(self, callback: Callable[[str, UUID, dict[str, Any]], None]) -> None:
         """Also call `callback(type, session_id, payload)` for every note while this process
         has subscribers (notes are not even parsed while it has none)."""
@@ -310,6 +341,8 @@ class LiveHub:
 
     def add(self, sub: Subscriber) -> None:
         self.subscribers.setdefault(sub.session_id, set()).add(sub)
+        if sub.token_id is not None:
+            self._by_token.setdefault(sub.token_id, set()).add(sub)
         if sub.expires_at is not None:
             delay = max(0.0, sub.expires_at - time.time())
             sub._timer = asyncio.get_running_loop().call_later(delay, sub.end, *CREDENTIAL_EXPIRED)
@@ -320,6 +353,11 @@ class LiveHub:
             subs.discard(sub)
             if not subs:
                 del self.subscribers[sub.session_id]
+        same_token = self._by_token.get(sub.token_id) if sub.token_id is not None else None
+        if sub.token_id is not None and same_token is not None:
+            same_token.discard(sub)
+            if not same_token:
+                del self._by_token[sub.token_id]
         if sub._timer is not None:
             sub._timer.cancel()
             sub._timer = None
@@ -330,11 +368,19 @@ class LiveHub:
         for subs in list(self.subscribers.values()):
             yield from tuple(subs)
 
-    def close_where(self, predicate: Callable[[Subscriber], bool], code: int, reason: str) -> int:
-        """End every subscriber for which `predicate` is true, with a close `code` and
-        `reason` (e.g. 4401 when its token is revoked); returns how many were ended."""
+    def close_where(
+        self,
+        predicate: Callable[[Subscriber], bool],
+        code: int,
+        reason: str,
+        *,
+        among: Iterable[Subscriber] | None = None,
+    ) -> int:
+        """End every subscriber (or every one of `among`) for which `predicate` is true, with
+        a close `code` and `reason` (e.g. 4403 when access is withdrawn); returns how many
+        were ended."""
         ended = 0
-        for sub in self.each():
+        for sub in self.each() if among is None else among:
             if not sub.closed and predicate(sub):
                 sub.end(code, reason)
                 ended += 1
@@ -342,44 +388,35 @@ class LiveHub:
             log.info("%d live subscriber(s) closed with %d (%s)", ended, code, reason)
         return ended
 
-    def publish(self, session_id: UUID, kind: str, data: str) -> None:
-        """Push a frame built in this process (e.g. stats) to the session's subscribers."""
-        for sub in tuple(self.subscribers.get(session_id, ())):
-            sub.offer(kind, 0, data)
+    def close_tokens(self, token_ids: frozenset[UUID], code: int, reason: str) -> int:
+        """`close_where` for the subscribers opened with one of `token_ids` (revoked), found
+        by token: a revocation costs nothing per other subscriber."""
+        ended = [
+            sub
+            for token_id in token_ids
+            for sub in self._by_token.get(token_id, ())
+            if not sub.closed
+        ]
+        return self.close_where(lambda sub: True, code, reason, among=ended)
 
     def announce(
         self, session_id: UUID, archer_id: UUID, shots: list[tuple[str, str | None]]
     ) -> None:
         """New shots of a session, committed: `[(shot JSON, request id), ...]` in seq order.
 
-        This process's subscribers (and `on_event` callbacks) get them now, as if notified;
-        the other processes by a NOTIFY sent next, outside the write's transaction."""
+        Every process, this one included, hears them by a NOTIFY sent next, outside the
+        write's transaction, in commit order with every other note (see the module's doc)."""
         sid, aid = str(session_id), str(archer_id)
-        texts: list[str] = []
-        notes: list[dict[str, Any]] = []
-        local = bool(self.subscribers) or self._buffer is not None
         for doc, request_id in shots:
-            data = orjson.loads(doc)
             note: dict[str, Any] = {
                 "type": "shot.created",
                 "session_id": sid,
                 "archer_id": aid,
-                "seq": data["seq"],
+                "seq": orjson.loads(doc)["seq"],
                 "request_id": request_id,
                 "data": orjson.Fragment(doc),
-                "origin": self.origin,
             }
-            texts.append(orjson.dumps(note).decode())
-            if local:
-                notes.append({**note, "data": data})
-        if self._buffer is not None:  # resynchronising: in order with what is held (as
-            # another process's notes: they are to be delivered here when the buffer is read)
-            others = [{**n, "origin": None} for n in notes]
-            self._buffer.append(orjson.dumps(others).decode())
-        else:
-            for note in notes:
-                self._on_note(note, own=True)
-        self._outbox.extend(texts)
+            self._outbox.append(orjson.dumps(note).decode())
         if self._sender is None or self._sender.done():
             self._sender = asyncio.create_task(self._send_notes(), name="live-announce")
 
@@ -426,15 +463,13 @@ class LiveHub:
         for note in parsed if isinstance(parsed, list) else (parsed,):
             self._on_note(note)
 
-    def _on_note(self, note: Any, *, own: bool = False) -> None:
+    def _on_note(self, note: Any) -> None:
         try:
             kind: str = note["type"]
             session_id = UUID(note["session_id"])
         except (KeyError, ValueError, TypeError):
             log.warning("unreadable live notification ignored")
             return
-        if not own and note.get("origin") == self.origin:
-            return  # announced here already (`announce`)
         subs = self.subscribers.get(session_id)
         if subs:
             data = frame(kind, note["data"], request_id=note.get("request_id"))
@@ -488,6 +523,11 @@ class LiveHub:
                 lost_at = time.time()
                 self.connected.clear()
                 log.warning("live listener lost its database connection; reconnecting")
+                for lost in self._on_lost:
+                    try:
+                        lost()
+                    except Exception:
+                        log.exception("live listener loss callback failed")
             if self._conn is not None and not self._conn.is_closed():
                 self._conn.terminate()
             self._conn = None

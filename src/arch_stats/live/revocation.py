@@ -1,7 +1,8 @@
 """Live subscribers end with 4401 when the token they were opened with stops working.
 
-- Revoked (logout, password change, sign out everywhere, …): every process hears the token's
-  revocation note (`AuthRuntime.on_revoked`) and closes that token's subscribers at once.
+- Revoked (logout, password change, sign out everywhere, account disabled, …): every process
+  hears the token's revocation note (`AuthRuntime.on_revoked`) and closes that token's
+  subscribers as it hears it, before the note of anything committed afterwards is handled.
 - Expired: the hub ends each subscription at its token's expiry (`Subscriber.expires_at`).
 - Notes missed while the LISTEN connection was down: when it is back, the tokens of the
   process's subscribers are checked against the database once, and the dead ones closed.
@@ -24,7 +25,7 @@ TOKEN_REVOKED = (4401, "token revoked")
 
 def close_on_revocation(hub: LiveHub, auth: AuthRuntime) -> None:
     def revoked(token_ids: frozenset[UUID]) -> None:
-        hub.close_where(lambda sub: sub.token_id in token_ids, *TOKEN_REVOKED)
+        hub.close_tokens(token_ids, *TOKEN_REVOKED)
 
     auth.on_revoked(revoked)
     pending: set[asyncio.Task[None]] = set()

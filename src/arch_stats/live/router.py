@@ -12,17 +12,25 @@ client that reads nothing holds no connection, and none of its missed shots is d
 Clients send nothing that changes data; what they send is read and ignored.
 
 A coach may watch a club member's session while the member shares with the club's coaches
-(`access.policy`); the socket is closed 4403 as soon as that stops (`access.live`). Coach notes
-come as `note.created` / `note.deleted` frames.
+(`access.policy`); the socket is closed 4403 as soon as that stops, and no frame of anything
+written after the change was acknowledged reaches it (`access.live`: every replayed page is
+read in the same snapshot as the check that the socket may still have it). Coach notes come as
+`note.created` / `note.deleted` frames.
 
 Other subscriptions share this path, told apart by a query parameter and handled elsewhere
 (`app.state.subscriptions`, wired in app.py so that this domain imports none of theirs): e.g.
 `club_id` or `board`, the club's live board (`board.socket`).
 
-Close codes: 4401 not logged in, or the token was revoked or expired while the socket was open
-(in every server process: see `live.revocation`); 4403 access withdrawn (consent, role, leaving
-the club); 4404 no such session (or not yours to watch); 4422 bad parameters; 1009 a message
-over `WS_MAX_MESSAGE_BYTES` (4 KiB; refused by its header, before it is read).
+Credentials: `Authorization: Bearer`, else a `token` query parameter, else the login cookie;
+a credential that is named is the only one tried (`socket_token`), and a handshake that carries
+the cookie must come from the app's own origin whatever else it names (`core.guards`: refused
+with HTTP 403).
+
+Close codes: 4401 not logged in (also: a malformed Authorization header, or a `token`
+parameter empty, blank or repeated), or the token was revoked or expired while the socket was
+open (in every server process: see `live.revocation`); 4403 access withdrawn (consent, role,
+leaving the club); 4404 no such session (or not yours to watch); 4422 bad parameters; 1009 a
+message over `WS_MAX_MESSAGE_BYTES` (4 KiB; refused by its header, before it is read).
 """
 
 from __future__ import annotations
@@ -38,8 +46,8 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketState
 
 from arch_stats.access import policy
-from arch_stats.access.live import ACCESS_WITHDRAWN, AccessWatch
-from arch_stats.auth.deps import resolve, still_valid
+from arch_stats.access.live import AccessWatch, entitled, snapshot
+from arch_stats.auth.deps import resolve
 from arch_stats.auth.tokens import COOKIE_NAME
 from arch_stats.core.database import Pool
 from arch_stats.core.errors import NotAuthenticated
@@ -58,12 +66,23 @@ MESSAGE_TOO_BIG = (1009, "message too big")
 
 
 def socket_token(ws: WebSocket) -> str | None:
-    """The credential of a WebSocket handshake: bearer header, `token` query or cookie."""
-    header = ws.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
+    """The credential of a WebSocket handshake: the bearer header, else the `token` query
+    parameter, else the cookie. A credential that is named is the only one used: a malformed
+    Authorization header, or a `token` parameter that is empty, blank or repeated, raises
+    NotAuthenticated, never falls back to the cookie (which a page of another origin may get
+    sent along: `core.guards`)."""
+    header = ws.headers.get("authorization")
+    if header is not None:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise NotAuthenticated("Authorization header must be 'Bearer <token>'")
         return value.strip()
-    return ws.query_params.get("token") or ws.cookies.get(COOKIE_NAME)
+    tokens = ws.query_params.getlist("token")
+    if tokens:
+        if len(tokens) > 1 or not tokens[0].strip():
+            raise NotAuthenticated("token parameter must be given once, not blank")
+        return tokens[0]
+    return ws.cookies.get(COOKIE_NAME)
 
 
 async def refuse(ws: WebSocket, code: int, reason: str) -> None:
@@ -92,13 +111,11 @@ async def live(ws: WebSocket) -> None:
         await refuse(ws, 4422, "session_id must be a UUID and after a shot seq ≥ 0")
         return
     cache = ws.app.state.token_cache
-    token = socket_token(ws)
-    generation = cache.generation
     async with pool.acquire() as conn:
         try:
-            principal = await resolve(conn, token, scope="login", cache=cache)
-        except NotAuthenticated:
-            await refuse(ws, 4401, "not logged in")
+            principal = await resolve(conn, socket_token(ws), scope="login", cache=cache)
+        except NotAuthenticated as exc:
+            await refuse(ws, 4401, exc.messages[0])
             return
         head = await repository.session_head(conn, session_id)
         owner = None if head is None else head[0]
@@ -117,25 +134,18 @@ async def live(ws: WebSocket) -> None:
         token_id=principal.token_id,
         expires_at=principal.expires_at,
     )
-    hub.add(sub)  # from here on nothing is missed: live frames are held until the replay is done
+    # From here on nothing is missed: live frames are held until the replay is done, and
+    # every change of access or credential heard acts on the subscriber.
+    hub.add(sub)
     access: AccessWatch = ws.app.state.access
-    coach = owner != principal.archer_id
-    if coach:
-        access.watch(sub, owner)
+    access.watch(sub, owner)
     reader = asyncio.create_task(drain_incoming(ws, sub))
     try:
-        # Consent withdrawn while the handshake ran found no subscriber to close: ask again.
-        if coach and not await access.allowed_now(sub):
-            sub.end(*ACCESS_WITHDRAWN)
-        # A revocation heard while the handshake ran (or while the listener was away) found no
-        # subscriber to close: check once more. One heard from now on closes it (4401).
-        if (cache.generation != generation or not cache.trusted) and not await still_valid(
-            pool, principal.token_id
-        ):
-            sub.end(4401, "token revoked")
         # Even without `after`: a shot written since `head` was read may have been announced
-        # before the subscriber was added, or while it held its frames.
-        await _replay(ws, pool, sub)
+        # before the subscriber was added, or while it held its frames. Its first page also
+        # checks the token and the access once more: a change made while the handshake ran
+        # found no subscriber to act on.
+        await _replay(ws, pool, sub, owner)
         sub.live()
         while not sub.closed:
             for text in await sub.next_frames():
@@ -143,7 +153,7 @@ async def live(ws: WebSocket) -> None:
             if sub.catching_up and not sub.closed:
                 # A shot was announced beyond the next one expected: the ones between are
                 # stored (or gone), read them first, as for a join (hub.Subscriber.catch_up).
-                await _replay(ws, pool, sub)
+                await _replay(ws, pool, sub, owner)
                 sub.live()
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
@@ -162,14 +172,20 @@ async def live(ws: WebSocket) -> None:
                 await ws.close(code=code, reason=reason)
 
 
-async def _replay(ws: WebSocket, pool: Pool, sub: Subscriber) -> None:
+async def _replay(ws: WebSocket, pool: Pool, sub: Subscriber, owner: UUID) -> None:
     """Every shot after `sub.last_seq`, page by page, until the replay has reached every shot
-    announced live meanwhile (those frames are held by `sub` until then)."""
+    announced live meanwhile (those frames are held by `sub` until then). Each page is read
+    in the snapshot that finds the subscriber still entitled to it (else it is ended)."""
     while not sub.closed:
-        async with pool.acquire() as conn:
-            top, page = await repository.shots_after(
-                conn, sub.session_id, sub.last_seq, REPLAY_PAGE
-            )
+        async with pool.acquire() as conn, snapshot(conn):
+            refusal = (await entitled(conn, [(sub, owner)]))[0]
+            if refusal is None:
+                top, page = await repository.shots_after(
+                    conn, sub.session_id, sub.last_seq, REPLAY_PAGE
+                )
+        if refusal is not None:
+            sub.end(*refusal)
+            return
         for seq, data in page:  # no connection held while the client reads
             await ws.send_text(frame("shot.created", orjson.Fragment(data)))
             sub.last_seq = seq

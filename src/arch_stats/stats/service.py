@@ -61,10 +61,24 @@ async def session_stats_json(
 
     The shots arrive as packed columns (one row, a few bytes a shot); a large session is
     computed in a worker thread, never on the event loop."""
-    row = await repo.session_columns(conn, session_id, archer_id, _FACE_MAXIMA)
-    if row is None:
-        return None
-    if row["n"] <= STATS_INLINE_SHOTS:
+    row = await session_columns(conn, session_id, archer_id)
+    return None if row is None else await stats_json(row, scheme)
+
+
+async def session_columns(
+    conn: Executor, session_id: UUID, archer_id: UUID
+) -> asyncpg.Record | None:
+    """What a session's statistics are computed from (`stats_json`); None when the session
+    is not the archer's."""
+    return await repo.session_columns(conn, session_id, archer_id, _FACE_MAXIMA)
+
+
+async def stats_json(
+    row: asyncpg.Record, scheme: Scheme = "AGB", *, inline_shots: int = STATS_INLINE_SHOTS
+) -> bytes:
+    """The statistics of `session_columns`' row: on the event loop up to `inline_shots`
+    shots, in a worker thread beyond."""
+    if row["n"] <= inline_shots:
         return _stats_json(row, scheme)
     return await asyncio.to_thread(_stats_json, row, scheme)
 
