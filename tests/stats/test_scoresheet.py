@@ -52,9 +52,7 @@ async def round_targets(
     client: httpx.AsyncClient, who: ArcherCtx, session_id: UUID
 ) -> list[dict[str, Any]]:
     """The targets the server made from the session's round, in the round's order."""
-    targets = await ok(
-        await client.get(f"{API}/session/{session_id}/target", headers=who.headers)
-    )
+    targets = await ok(await client.get(f"{API}/session/{session_id}/target", headers=who.headers))
     return sorted((t for t in targets if t["first_end"]), key=lambda t: t["first_end"])
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from uuid import UUID
 
 import asyncpg
+import orjson
 
 from arch_stats.core.database import Connection
 from arch_stats.core.types import END_TIME, MIN_TIME
@@ -74,12 +75,13 @@ async def try_lock(conn: Connection) -> bool:
 
 def _session(r: asyncpg.Record) -> SessionInfo:
     state = None
-    if r[6] is not None and r[8] is not None:
+    if r[5] is not None:
+        data = orjson.loads(r[5])
         state = RoundState(
-            per_end=r[5],
-            last_end=r[6] // r[5],
-            taken={end: mask for end, mask in r[7]},
-            targets=tuple((t[0], t[1], t[2]) for t in r[8]),
+            per_end=data["per_end"],
+            last_end=data["arrows"] // data["per_end"],
+            taken=dict(data["taken"]),
+            targets=tuple((f, last, UUID(t)) for f, last, t in data["targets"] or ()),
         )
     return SessionInfo(r[0], r[1], r[2], r[3], r[4], state)
 
@@ -104,14 +106,19 @@ async def read_pass(conn: Connection, limit: int) -> PassInput:
                FROM session s WHERE s.id IN (SELECT session_id FROM ev)
            ), rs AS MATERIALIZED (
                -- Sessions that follow their round: each end's places, the round's targets.
-               SELECT ss.id,
-                      (SELECT coalesce(array_agg(ARRAY[q.end_no, q.mask]), '{}')
-                       FROM (SELECT h.end_no, bit_or(1 << (h.end_place - 1)) AS mask
-                             FROM shot h WHERE h.session_id = ss.id GROUP BY h.end_no) q
-                      ) AS taken,
-                      (SELECT array_agg(ROW(t.first_end, t.last_end, t.id) ORDER BY t.first_end)
-                       FROM target t WHERE t.session_id = ss.id AND t.first_end IS NOT NULL
-                      ) AS targets
+               SELECT ss.id, json_build_object(
+                          'per_end', ss.arrows_per_end, 'arrows', ss.round_arrows,
+                          'taken', (SELECT coalesce(json_agg(json_build_array(q.end_no, q.mask)),
+                                                    '[]')
+                                    FROM (SELECT h.end_no, bit_or(1 << (h.end_place - 1)) AS mask
+                                          FROM shot h WHERE h.session_id = ss.id
+                                          GROUP BY h.end_no) q),
+                          'targets', (SELECT json_agg(json_build_array(t.first_end, t.last_end,
+                                                                       t.id)
+                                                      ORDER BY t.first_end)
+                                      FROM target t
+                                      WHERE t.session_id = ss.id AND t.first_end IS NOT NULL)
+                      ) AS state
                FROM ss WHERE ss.round_arrows IS NOT NULL AND ss.is_open
            )
            SELECT now() AS now,
@@ -121,8 +128,7 @@ async def read_pass(conn: Connection, limit: int) -> PassInput:
                                      CASE WHEN NOT in_range THEN sensor_ts::text END)
                                  ORDER BY sensor_ts, id) FROM ev) AS events,
                (SELECT array_agg(ROW(ss.id, ss.archer_id, ss.is_open, ss.landing_window_ms,
-                                     ss.first_target_id, ss.arrows_per_end, ss.round_arrows,
-                                     rs.taken, rs.targets))
+                                     ss.first_target_id, rs.state::text))
                 FROM ss LEFT JOIN rs ON rs.id = ss.id) AS sessions,
                (SELECT array_agg(ROW(t.id, t.session_id, ss.is_open, t.view_width_mm,
                                      t.view_height_mm, t.compound_scoring, f.face_type,

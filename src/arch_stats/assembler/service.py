@@ -230,8 +230,13 @@ def _score(
         for s in shots:
             seen = _target(s, info, data.targets)
             target = seen
-            if info.round is not None:  # complete: the writer refuses it, and says why
-                target = _round_target(info.round, taken, data.targets) or seen
+            if info.round is not None:
+                if next_position(info.round.per_end, info.round.last_end, taken) is None:
+                    done = info.round.last_end * info.round.per_end
+                    why = f"refused: round complete: {done} of {done} arrows shot"
+                    strays.extend((e, why, session_id) for e in s.events)
+                    continue
+                target = _round_target(info.round, taken, data.targets)
             if target is None or seen is None:
                 strays.extend((e, STRAY_NO_TARGET, session_id) for e in s.events)
                 continue
@@ -264,8 +269,8 @@ def _target(
 def _round_target(
     state: RoundState, taken: dict[int, int], targets: dict[UUID, TargetInfo]
 ) -> TargetInfo | None:
-    """The round's target of the end the next shot takes (`taken` is updated); None when the
-    round is complete (the writer then refuses the shot and says so)."""
+    """The round's target of the end the next shot takes (`taken` is updated with its place);
+    None when the round is complete."""
     position = next_position(state.per_end, state.last_end, taken)
     if position is None:
         return None

@@ -221,7 +221,9 @@ def session_fields(v: dict[str, str]) -> SessionFields:
         landing_window_ms=_int("landing_window_ms", v["landing_window_ms"], 100, 60000),
         is_open=is_open,
         notes=_text("notes", text_cell(v["notes"]), max_length=2000),
-        round_plan=_round_plan(v.get("round_plan", ""), _int("arrows_per_end", v["arrows_per_end"], 1, 24)),
+        round_plan=_round_plan(
+            v.get("round_plan", ""), _int("arrows_per_end", v["arrows_per_end"], 1, 24)
+        ),
     )
 
 
@@ -236,12 +238,19 @@ def _round_plan(value: str, per_end: int) -> str | None:
         raise LineError(f"round_plan: not a round plan ({exc.errors()[0]['msg']})") from None
     end = 0
     for p in plan.passes:
-        if p.face_type not in FACES or (p.first_end, p.last_end) != (
-            end + 1,
-            end + p.n_arrows // per_end,
-        ) or p.n_arrows % per_end:
-            raise LineError(f"round_plan: pass of ends {p.first_end}–{p.last_end} does not "
-                            f"follow from its arrows ({p.n_arrows}) in ends of {per_end}")
+        if (
+            p.face_type not in FACES
+            or (p.first_end, p.last_end)
+            != (
+                end + 1,
+                end + p.n_arrows // per_end,
+            )
+            or p.n_arrows % per_end
+        ):
+            raise LineError(
+                f"round_plan: pass of ends {p.first_end}–{p.last_end} does not "
+                f"follow from its arrows ({p.n_arrows}) in ends of {per_end}"
+            )
         end = p.last_end
     if (plan.arrows_per_end, plan.ends) != (per_end, end) or plan.n_arrows != end * per_end:
         raise LineError("round_plan: its ends and arrows do not add up")

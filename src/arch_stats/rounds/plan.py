@@ -172,7 +172,7 @@ def stages(plan: Mapping[str, Any]) -> list[Stage]:
 
 def spec_of(plan: Mapping[str, Any]) -> RoundSpec:
     """The round a plan was made from (a standard round's own spec, a custom one rebuilt)."""
-    from arch_stats.faces.rounds import ROUNDS  # noqa: PLC0415 (a leaf: no cycle, kept local)
+    from arch_stats.faces.rounds import ROUNDS
 
     standard = ROUNDS.get(plan["code"]) if plan.get("code") else None
     if standard is not None:
@@ -191,7 +191,9 @@ def spec_of(plan: Mapping[str, Any]) -> RoundSpec:
 # --- where the archer is ----------------------------------------------------------------------
 
 
-def next_position(per_end: int, last_end: int | None, taken: Mapping[int, int]) -> tuple[int, int] | None:
+def next_position(
+    per_end: int, last_end: int | None, taken: Mapping[int, int]
+) -> tuple[int, int] | None:
     """(end, place) of the next arrow, by the writer's rule; `taken`: end → mask of its places
     (place p: bit p - 1). None when a round (`last_end`) has no free place left."""
     full = (1 << per_end) - 1

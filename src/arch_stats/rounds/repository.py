@@ -31,7 +31,9 @@ WHERE (r.archer_id = $1 OR m.archer_id IS NOT NULL)
 
 
 async def visible(conn: Executor, viewer: UUID) -> list[asyncpg.Record]:
-    return await conn.fetch(_VISIBLE + " ORDER BY r.club_id NULLS FIRST, lower(r.name), r.id", viewer)
+    return await conn.fetch(
+        _VISIBLE + " ORDER BY r.club_id NULLS FIRST, lower(r.name), r.id", viewer
+    )
 
 
 async def get(conn: Executor, viewer: UUID, round_id: UUID) -> asyncpg.Record | None:

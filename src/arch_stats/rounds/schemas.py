@@ -104,8 +104,9 @@ class CustomRoundOut(Strict):
     archer_id: UUID | None = Field(description="Whose round it is, when it is an archer's.")
     club_id: UUID | None = Field(description="The club whose round it is, when a club's.")
     club_name: str | None
-    can_edit: bool = Field(description="You may change or delete it (yours, or your club's "
-                           "as one of its owners).")
+    can_edit: bool = Field(
+        description="You may change or delete it (yours, or your club's as one of its owners)."
+    )
     n_arrows: int
     max_score: int
     passes: list[CustomPassOut]

@@ -68,7 +68,9 @@ async def visible(conn: Executor, viewer: UUID) -> list[dict[str, Any]]:
     return [out(r) for r in await repo.visible(conn, viewer)]
 
 
-async def _row(conn: Executor, viewer: UUID, round_id: UUID, *, edit: bool = False) -> asyncpg.Record:
+async def _row(
+    conn: Executor, viewer: UUID, round_id: UUID, *, edit: bool = False
+) -> asyncpg.Record:
     row = await repo.get(conn, viewer, round_id)
     if row is None or (edit and not row["can_edit"]):
         raise NotFound("round", round_id)

@@ -134,7 +134,7 @@ async def insert(
     start_time: datetime | None,
 ) -> Record:
     try:
-        row: Record = await conn.fetchrow(
+        row: Record | None = await conn.fetchrow(
             f"""INSERT INTO session AS s (archer_id, location, is_indoor, distance_m, round_code,
                                          arrows_per_end, landing_window_ms, notes, start_time)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()))
@@ -153,6 +153,7 @@ async def insert(
         if exc.constraint_name == OPEN_SESSION_INDEX:
             raise _one_open_session() from None
         raise
+    assert row is not None
     return row
 
 
@@ -166,9 +167,7 @@ async def round_state(conn: Executor, session_id: UUID, archer_id: UUID) -> Reco
     )
 
 
-async def follow(
-    conn: Executor, session_id: UUID, plan: str | None, arrows: int | None
-) -> None:
+async def follow(conn: Executor, session_id: UUID, plan: str | None, arrows: int | None) -> None:
     """Set the round the session follows (`plan` JSON, `arrows` the round's), or none; a
     target of no round any more keeps its shots but no ends."""
     await conn.execute(

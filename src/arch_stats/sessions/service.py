@@ -60,7 +60,7 @@ def answer(row: Record) -> str:
     if row["plan"] is None:
         return doc
     plan = orjson.loads(row["plan"])
-    taken = {end: mask for end, mask in row["taken"] or ()}
+    taken = dict(row["taken"] or ())
     progress = round_plan.progress(plan, row["shot_count"], taken)
     assert doc.endswith(_PROGRESS_NULL)
     return f'{doc[: -len(_PROGRESS_NULL)]}"progress" : {orjson.dumps(progress).decode()}}}'
@@ -80,9 +80,7 @@ async def _round_of(
     return None
 
 
-async def _follow(
-    conn: Executor, archer_id: UUID, session_id: UUID, plan: dict[str, Any]
-) -> None:
+async def _follow(conn: Executor, archer_id: UUID, session_id: UUID, plan: dict[str, Any]) -> None:
     """Make the round's targets (one per distance and face, laid out for scoring by hand; a
     target sensor's view may be set on them later) and have the session follow the plan."""
     for stage in round_plan.stages(plan):
@@ -189,8 +187,10 @@ async def _change_round(
             await repo.follow(conn, session_id, None, None)
         return changes
     per_end = changes.get("arrows_per_end", state["arrows_per_end"])
-    if current is not None and current["code"] == (spec.code or None) and (
-        current["arrows_per_end"] == per_end
+    if (
+        current is not None
+        and current["code"] == (spec.code or None)
+        and (current["arrows_per_end"] == per_end)
     ):
         return changes
     if state["shot_count"]:

@@ -467,7 +467,9 @@ def _corrected(
             spot_index=patch.spot_index if "spot_index" in given else current["spot_index"],
             where="shot",
         )
-    row = _scored(target, arrow_id=arrow_id, diameter=diameter, x_mm=xy[0], y_mm=xy[1], where="shot")
+    row = _scored(
+        target, arrow_id=arrow_id, diameter=diameter, x_mm=xy[0], y_mm=xy[1], where="shot"
+    )
     return replace(row, entered_by="plot" if "x_mm" in given else current["entered_by"])
 
 

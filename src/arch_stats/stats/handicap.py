@@ -158,7 +158,9 @@ def _ladders() -> Mapping[str, tuple[str, tuple[str, ...]]]:
 _LADDERS = _ladders()
 
 
-def classification_meaning(round_code: str, code: str | None, category: tuple[str, str, str]) -> str | None:
+def classification_meaning(
+    round_code: str, code: str | None, category: tuple[str, str, str]
+) -> str | None:
     """What a classification means, in a sentence: where it stands on Archery GB's ladder of
     the round's scheme, and for whom (the archer's category)."""
     ladder = _LADDERS.get(round_code)
@@ -210,9 +212,7 @@ def custom_round(spec: RoundSpec) -> Round:
     return Round(
         spec.name,
         [
-            Pass.at_target(
-                p.n_arrows, p.scoring, p.face_diameter_cm, p.distance_m, indoor=p.indoor
-            )
+            Pass.at_target(p.n_arrows, p.scoring, p.face_diameter_cm, p.distance_m, indoor=p.indoor)
             for p in spec.passes
         ],
     )

@@ -24,8 +24,8 @@ from arch_stats.core.database import Executor
 from arch_stats.core.errors import InvalidInput, NotFound
 from arch_stats.core.threads import ThreadSlots
 from arch_stats.faces.rounds import ROUNDS, RoundSpec
-from arch_stats.rounds import plan as round_plan
 from arch_stats.faces.scoring import FACES, max_score
+from arch_stats.rounds import plan as round_plan
 from arch_stats.stats import handicap, history, scorecard, scoresheet, session
 from arch_stats.stats import repository as repo
 from arch_stats.stats.handicap import Scheme

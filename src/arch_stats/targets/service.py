@@ -5,10 +5,11 @@ derives them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 from pydantic import MISSING
 
 from arch_stats.core.database import Connection, Executor
@@ -147,14 +148,14 @@ async def update(conn: Connection, archer_id: UUID, target_id: UUID, body: Targe
 
 
 def _keep_the_rounds(
-    current: Mapping[str, Any],
+    current: asyncpg.Record,
     changes: dict[str, Any],
     old_faces: Sequence[FaceRow],
     new_faces: Sequence[FaceRow] | None,
 ) -> None:
     """A target made from the session's round keeps the round's distance, faces and scoring
     (its view and the faces' places may change: a target sensor's view, say)."""
-    changed = [
+    changed: list[str] = [
         name
         for name in ("distance_m", "compound_scoring")
         if name in changes and changes[name] != current[name]
