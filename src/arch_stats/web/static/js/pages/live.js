@@ -643,7 +643,6 @@ export async function livePage(ctx) {
     const card = cardFromShots(list, { arrowsPerEnd: perEnd, subtotals, roundName: round, imperial });
     const figuresOf = lastStats && lastStats.round && lastStats.round.complete ? lastStats.round : null;
     const rows = [
-      ["Total", `${card.total} / ${session.round.max_score}`, "total"],
       ["Hits", String(card.hits), "hits"],
       imperial ? ["Golds", String(card.golds), "golds"] : ["10s", String(card.ten_x_count), "tens"],
       imperial ? null : ["Xs", String(card.x_count), "xs"],
