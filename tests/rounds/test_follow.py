@@ -204,17 +204,26 @@ async def test_opening_the_next_session_closes_a_complete_round(
         headers=archer.headers,
     )
     rnd = await ok(r, 201)
+    earlier = await open_round(client, archer)
+    await ok(await client.post(f"{API}/session/{earlier['id']}/close", headers=archer.headers))
     s = await open_round(client, archer, custom_round_id=rnd["id"])
     (target,) = await targets(client, archer, s["id"])
     await shoot(client, archer, s["id"], target, ["9"] * 5)
     # Not complete: it stays in the way, as any open session does.
     r = await client.post(f"{API}/session", json={"distance_m": 18}, headers=archer.headers)
     assert r.status_code == 409
+    r = await client.post(f"{API}/session/{earlier['id']}/reopen", headers=archer.headers)
+    assert r.status_code == 409
     await shoot(client, archer, s["id"], target, ["9"])
-    nxt = await open_round(client, archer)
-    assert nxt["round"] is None and nxt["progress"] is None
+    # Complete: reopening another session, or opening a new one, closes it by itself.
+    await ok(await client.post(f"{API}/session/{earlier['id']}/reopen", headers=archer.headers))
     closed = await session(client, archer, s["id"])
     assert (closed["is_open"], closed["progress"]["complete"]) == (False, True)
+    await ok(await client.post(f"{API}/session/{earlier['id']}/close", headers=archer.headers))
+    await ok(await client.post(f"{API}/session/{s['id']}/reopen", headers=archer.headers))
+    nxt = await open_round(client, archer)
+    assert nxt["round"] is None and nxt["progress"] is None
+    assert (await session(client, archer, s["id"]))["is_open"] is False
 
 
 async def test_changing_the_round_of_a_session(

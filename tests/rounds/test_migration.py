@@ -72,8 +72,9 @@ async def test_existing_shots_and_sessions_get_how_they_were_entered_and_their_j
         )
         await conn.execute("UPDATE session SET notes = 'x' WHERE id = $1", session)
         rebuilt = await conn.fetchval("SELECT doc::text FROM session WHERE id = $1", session)
-        assert rebuilt.replace('"notes" : "x"', '"notes" : ""').split('"updated_at"')[0] == (
-            doc.split('"updated_at"')[0]
+        assert (
+            rebuilt.replace('"notes" : "x"', '"notes" : ""').split('"updated_at"')[0]
+            == (doc.split('"updated_at"')[0])
         )
     finally:
         await conn.close()

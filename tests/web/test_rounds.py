@@ -152,9 +152,13 @@ async def test_an_earlier_end_is_corrected_on_its_own_face(
     await open_live(page, web, archer, s["id"])
     await shows(page, made[1])
     arrow = first[7]  # end 2, 90 m
+    # Its end's row: the end's own face, its first arrow chosen.
+    await page.locator('#scorecard tr[data-end="2"] th button').click()
+    await expect(page.locator(".editor")).to_contain_text("End 2 · arrow 1")
+    await shows(page, made[0])  # its own face: 122 cm at 90 m
     await page.locator(f'#scorecard td[data-shot-id="{arrow["id"]}"] button').click()
     await expect(page.locator(".editor")).to_contain_text("End 2 · arrow 2")
-    await shows(page, made[0])  # its own face: 122 cm at 90 m
+    await shows(page, made[0])
     start = (await marker_centres(page))[arrow["id"]]
     x, y = position(made[0], "X")
     assert x is not None and y is not None
@@ -284,3 +288,60 @@ async def test_on_a_laptop_a_custom_round_by_keypad_and_plot_to_its_result(
         await screenshot(page, "rounds-laptop-result.png")
     finally:
         await context.close()
+
+
+async def test_scores_by_value_offline_cross_a_pass_and_reach_the_server_once(
+    phone: Phone, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher
+) -> None:
+    """The keypad with no network: each value shown at once (not sent yet), the round followed
+    on the device (the next pass's values after the last arrow of a pass), kept over a reload,
+    sent in order and exactly once when the network is back."""
+    page, finger = phone.page, phone.finger
+    archer = await make_archer()
+    r = await client.post(
+        f"{API}/round/custom",
+        json={
+            "name": "Field and target",
+            "arrows_per_end": 3,
+            "passes": [
+                {"n_arrows": 3, "distance": 30, "face_type": "wa_field_60"},
+                {"n_arrows": 3, "distance": 18, "face_type": "wa_40"},
+            ],
+        },
+        headers=archer.headers,
+    )
+    assert r.status_code == 201, r.text
+    s = await open_session(client, archer, arrows=3, custom_round_id=r.json()["data"]["id"])
+    made = await targets(client, archer, s["id"])
+    await open_live(page, web, archer, s["id"])
+    await page.locator("#keypad-mode").click()
+    await page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    await page.context.set_offline(True)
+    await expect(page.locator("#conn")).to_have_attribute("data-state", "offline")
+    keypad = page.locator(".keypad")
+    for k, value in enumerate(("6", "5", "M", "X", "10", "9")):
+        if k == 3:  # the field face's pass is shot: the 40 cm face's values, by themselves
+            await expect(keypad).to_have_attribute("data-target", made[1]["id"])
+        box = await keypad.locator(f'button[data-value="{value}"]').bounding_box()
+        assert box is not None
+        await finger.tap((box["x"] + box["width"] / 2, box["y"] + box["height"] / 2))
+        await expect(page.locator(".queue")).to_contain_text(f"{k + 1} change")
+    await expect(page.locator(".current-end .chip.unsent")).to_have_text(["X", "10", "9"])
+    await expect(page.locator("#where")).to_have_text("Round complete: 6 of 6 arrows")
+    assert await stored(client, archer, s["id"]) == []
+
+    await page.reload()
+    await expect(page.locator(".queue")).to_contain_text("6 changes waiting")
+    await page.context.set_offline(False)
+    await settled(page)
+    shots = sorted(await stored(client, archer, s["id"]), key=lambda x: x["seq"])
+    assert [(x["label"], x["target_id"], x["entered_by"]) for x in shots] == [
+        ("6", made[0]["id"], "value"),
+        ("5", made[0]["id"], "value"),
+        ("M", made[0]["id"], "value"),
+        ("X", made[1]["id"], "value"),
+        ("10", made[1]["id"], "value"),
+        ("9", made[1]["id"], "value"),
+    ]
+    await expect(page.locator(".round-result")).to_be_visible()
+    assert not phone.console.unexpected("ERR_INTERNET_DISCONNECTED", "Failed to fetch")

@@ -5,7 +5,8 @@ A session shot to a round (standard: `round_code`; custom: `custom_round_id`) ge
 and a target for each distance and face of the round when it opens; the writer of shots then
 takes no arrow past the round's last and each at its end's target. The answers about one
 session carry `progress` (where the archer is); a round complete and still open is closed by
-opening the next session (it stays open until then, so that a mistake can be corrected).
+opening (or reopening) another session: it stays open until then, so that a mistake found on
+the card can be corrected.
 """
 
 from __future__ import annotations
@@ -240,6 +241,7 @@ async def close(conn: Executor, archer_id: UUID, session_id: UUID) -> str:
 
 
 async def reopen(conn: Executor, archer_id: UUID, session_id: UUID) -> str:
+    await repo.close_complete_round(conn, archer_id)  # as opening a new session does
     row = await repo.reopen(conn, session_id, archer_id)
     if row is not None:
         return answer(row)

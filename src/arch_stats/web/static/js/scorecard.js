@@ -94,9 +94,19 @@ function cell(arrow, { onPick, selectedId }) {
   return h("td", attrs, button);
 }
 
+/** An end's number; with `onPick`, a button that picks its first arrow (its own face). */
+function endNumber(end, onPick) {
+  const first = [...end.arrows].sort(byPlace)[0];
+  if (!onPick || !first) return String(end.end_no);
+  const button = h("button", { type: "button", class: "cell end-no", "aria-label": `End ${end.end_no}: correct its arrows` }, String(end.end_no));
+  button.addEventListener("click", () => onPick(first));
+  return button;
+}
+
 /**
  * The card as a table. Options: `order` ("value" or "shot"), `currentEnd`, `selectedId`,
- * `onPick(arrow)` (cells become buttons), `caption`, `onOrder(order)` (the switch is shown).
+ * `onPick(arrow)` (cells become buttons; so does each end's number: its first arrow), `caption`,
+ * `onOrder(order)` (the switch is shown).
  */
 export function scorecardTable(card, { order = "value", currentEnd = null, selectedId = null, onPick = null, caption = "Scorecard", onOrder = null } = {}) {
   const cols = Math.max(card.arrows_per_end || 0, ...card.ends.map((e) => e.arrows.length), 1);
@@ -118,7 +128,7 @@ export function scorecardTable(card, { order = "value", currentEnd = null, selec
       h(
         "tr",
         { "data-end": end.end_no, class: end.end_no === currentEnd ? "current" : "" },
-        h("th", { scope: "row" }, String(end.end_no)),
+        h("th", { scope: "row" }, endNumber(end, onPick)),
         cells,
         h("td", { class: "end-total" }, String(end.total), end.waiting ? h("span", { class: "waiting-mark", title: `${end.waiting} not scored yet` }, "+") : null),
         h("td", { class: "running-total" }, String(end.running_total)),

@@ -324,6 +324,7 @@ export async function livePage(ctx) {
   async function place(view, point) {
     const list = shots();
     const end = recordingEnd(list);
+    if (end === null) return; // the round is complete: no more arrows
     const shotId = newId();
     const body = { id: shotId, session_id: id, target_id: view.target.id, x_mm: point.x_mm, y_mm: point.y_mm };
     if (chosenArrow) body.arrow_id = chosenArrow;

@@ -165,7 +165,7 @@ export async function newSessionPage(ctx) {
   if (mineFirst.length) choices.splice(1, 0, { group: "Saved rounds", options: mineFirst.map((r) => [`custom:${r.id}`, r.club_name ? `${r.name} (${r.club_name})` : r.name]) });
   const roundSel = select("round_code", choices, ctx.query.get("round") || "");
   const faceChoice = select("preferred_face", [], "");
-  const faceField = field("Face", faceChoice, "The round's passes are scored the same on each of these.");
+  const faceField = field("Face for the round", faceChoice, "The round's passes are scored the same on each of these.");
   faceField.hidden = true;
   const location_ = h("input", { type: "text", name: "location", maxlength: 200, autocomplete: "off", placeholder: "e.g. Club field" });
   const where = select("where", [["outdoor", "Outdoor"], ["indoor", "Indoor"]], "outdoor");
@@ -316,7 +316,8 @@ export async function newSessionPage(ctx) {
 // --- the list -----------------------------------------------------------------------------
 
 export function sessionCard(session, names = new Map()) {
-  const round = session.round_code ? h("span", { class: "badge" }, names.get(session.round_code) || session.round_code) : null;
+  const name = session.round ? session.round.name : session.round_code && (names.get(session.round_code) || session.round_code);
+  const round = name ? h("span", { class: "badge" }, name) : null;
   return h(
     "li",
     { class: "session-card", "data-session-id": session.id },
