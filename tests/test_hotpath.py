@@ -52,14 +52,14 @@ async def plain(plain_app: FastAPI, client: httpx.AsyncClient) -> AsyncIterator[
 
 
 async def seed_sessions(client: httpx.AsyncClient, archer: ArcherCtx) -> dict[str, str]:
-    """Two closed sessions and an open one with a target and four shots (one a miss)."""
+    """Two closed sessions (one shot to a round it follows) and an open one with a target and
+    four shots (one a miss)."""
     ids: dict[str, str] = {}
     for n, (location, indoor) in enumerate([("Club", False), ("Hall", True), ("Field", False)]):
-        r = await client.post(
-            f"{API}/session",
-            json={"location": location, "is_indoor": indoor, "distance_m": 18 + n},
-            headers=archer.headers,
-        )
+        body: dict[str, Any] = {"location": location, "is_indoor": indoor, "distance_m": 18 + n}
+        if n == 1:
+            body["round_code"] = "wa18"
+        r = await client.post(f"{API}/session", json=body, headers=archer.headers)
         assert r.status_code == 201, r.text
         ids[f"session{n}"] = r.json()["data"]["id"]
         if n < 2:
@@ -98,6 +98,8 @@ def request_matrix(ids: dict[str, str], archer: ArcherCtx, other: ArcherCtx) -> 
         # sessions
         (f"{API}/session/{open_id}", mine, True),
         (f"{API}/session/{closed_id}", mine, True),
+        (f"{API}/session/{ids['session1']}", mine, True),  # with its round and progress
+        (f"{API}/session/{ids['session1']}/scorecard", mine, True),
         (f"{API}/session/{closed_id}", archer.cookie_header, True),
         (f"{API}/session/{closed_id}?unknown=1", mine, True),
         (f"{API}/session/{closed_id.upper()}", mine, True),

@@ -50,6 +50,7 @@ from arch_stats.live.hub import LiveHub
 from arch_stats.live.revocation import close_on_revocation
 from arch_stats.live.router import router as live_router
 from arch_stats.live.stats_push import StatsPusher
+from arch_stats.rounds.router import router as rounds_router
 from arch_stats.sensors import schemas as sensors_schemas
 from arch_stats.sensors.router import router as sensors_router
 from arch_stats.sessions import hot as sessions_hot
@@ -239,6 +240,7 @@ def create_app(
         sensors_router,
         live_router,
         auth_router,
+        rounds_router,  # before faces_router: /round/custom is not a round code
         faces_router,
         exchange_router,
         board_router,

@@ -191,6 +191,7 @@ async def _shoot(
                     released - timedelta(seconds=2),
                     released,
                     None,
+                    entered_by="sensor",  # the demo's arrows come from (simulated) sensors
                 )
             )
             continue
@@ -213,6 +214,7 @@ async def _shoot(
                 landed,
                 spot_score=spot_score,
                 spot_is_x=spot_is_x,
+                entered_by="sensor",
             )
         )
     await shots_repo.insert_shots(conn, session_id=session_id, archer_id=archer_id, shots=rows)

@@ -60,6 +60,7 @@ class Mine:
     login_token: UUID
     device_token: UUID
     device_secret: str
+    custom_round: UUID
 
 
 @dataclass
@@ -74,8 +75,11 @@ class World:
         m = self.people[name]
         return {
             str(x)
-            for x in (m.session, m.target, m.shot, m.arrow, m.note, m.login_token, m.device_token)
-        }
+            for x in (
+                m.session, m.target, m.shot, m.arrow, m.note, m.login_token, m.device_token,
+                m.custom_round,
+            )
+        }  # fmt: skip
 
 
 async def _mine(client: httpx.AsyncClient, db: Connection, who: ArcherCtx) -> Mine:
@@ -117,7 +121,17 @@ async def _mine(client: httpx.AsyncClient, db: Connection, who: ArcherCtx) -> Mi
         who.id,
         token_hash(secret),
     )
-    return Mine(who, session, target, shot, arrow, note, login_token, device_token, secret)
+    custom_round = await db.fetchval(
+        "INSERT INTO custom_round (archer_id, name, location, arrows_per_end) "
+        "VALUES ($1, 'Mine', 'outdoor', 6) RETURNING id",
+        who.id,
+    )
+    await db.execute(
+        "INSERT INTO custom_round_pass VALUES ($1, 1, 36, 50, 'metre', 'wa_80')", custom_round
+    )
+    return Mine(
+        who, session, target, shot, arrow, note, login_token, device_token, secret, custom_round
+    )
 
 
 async def build_world(client: httpx.AsyncClient, db: Connection, make: MakeArcher) -> World:
@@ -281,6 +295,21 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", f"{API}/face/{{face_type}}"): Route("public", 200),
     ("GET", f"{API}/round"): Route("public", 200),
     ("GET", f"{API}/round/{{code}}"): Route("public", 200),
+    # custom rounds: an archer's own (a club's are its members', tests/rounds)
+    ("GET", f"{API}/round/custom"): Route("mine", 200),
+    ("POST", f"{API}/round/custom"): Route(
+        "mine",
+        201,
+        body=lambda w, m: {
+            "name": "Club 252",
+            "passes": [{"n_arrows": 36, "distance": 30, "face_type": "wa_122"}],
+        },
+    ),
+    ("GET", f"{API}/round/custom/{{round_id}}"): Route("object", 200, "round"),
+    ("PATCH", f"{API}/round/custom/{{round_id}}"): Route(
+        "object", 200, "round", body=lambda w, m: {"name": "Renamed"}
+    ),
+    ("DELETE", f"{API}/round/custom/{{round_id}}"): Route("object", 200, "round"),
     # exchange
     ("GET", f"{API}/export/shots.csv"): Route(
         "object", 200, "archer", read=True, query="archer_id={archer_id}"
@@ -377,6 +406,7 @@ def _fill(path: str, w: World, caller: Mine, target: Mine, obj: str | None) -> s
         "face_type": "wa_122",
         "token": w.board_token,
         "code": "wa18",
+        "round_id": target.custom_round,
     }
     for key, value in values.items():
         path = path.replace("{" + key + "}", str(value))

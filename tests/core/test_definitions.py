@@ -25,8 +25,15 @@ RELEASE = "202611270410"
 # Definitions changed on purpose since that release (what a database at the release gets
 # when it upgrades): name → why. Every other function, trigger and view is the release's.
 CHANGED_SINCE_RELEASE = {
-    "shot_insert": "a joint write locks its sessions by id: processes never deadlock (issue 18)",
     "club_member_access_notify": "also fires on show_on_public_board: open boards follow (18)",
+    "shot_insert": "a joint write locks its sessions by id: processes never deadlock (issue 18); "
+    "no arrow past a round's last, each at its end's target, scores by value (issue 20)",
+    "shot_insert_totals": "other inserts (imports) obey a session's round too (issue 20)",
+    "shot_place_check": "a shot moved stays within its target's ends of the round (issue 20)",
+    "shot_row": "a shot's JSON says how it was entered (`entered_by`, issue 20)",
+    "session_doc_refresh": "a session's JSON holds its round's plan (issue 20)",
+    "session_doc": "the trigger of session_doc_refresh: also when the plan changes (issue 20)",
+    "session_json": "a session's JSON holds its round's plan (issue 20)",
 }
 
 # Every function (its whole CREATE statement: body, settings, volatility…), trigger and view.

@@ -87,6 +87,7 @@ async def test_ends_read_high_to_low_with_running_totals_and_counts(
         "is_miss": False,  # it landed: an M on the face, not a miss of the view
         "same_spot_miss": False,
         "hit_label": None,
+        "entered_by": "plot",
     }
     assert (e2["total"], e2["running_total"], e2["x_count"], e2["ten_x_count"], e2["hits"]) == (
         41,
@@ -229,13 +230,9 @@ async def test_same_spot_rule_through_the_api_on_a_hand_scored_triple_face(
     )
     assert r.status_code == 201, r.text
     session_id = r.json()["data"]["id"]
-    r = await client.post(
-        f"/api/v0/session/{session_id}/target",
-        json={"faces": [{"face_type": "wa_40_triple_vertical"}]},
-        headers=archer.headers,
-    )
-    assert r.status_code == 201, r.text
-    target = r.json()["data"]
+    r = await client.get(f"/api/v0/session/{session_id}/target", headers=archer.headers)
+    (target,) = r.json()["data"]  # made from the round, laid out for scoring by hand
+    assert target["faces"][0]["face_type"] == "wa_40_triple_vertical"
     cx, cy = target["faces"][0]["center_x_mm"], target["faces"][0]["center_y_mm"]
     # Middle spot at the face centre, top spot 220 mm up; rings 20 mm wide (arrow r 2.75).
     points = [(cx, cy), (cx + 25, cy), (cx, cy + 220 + 45)]
@@ -284,8 +281,10 @@ async def test_scorecard_through_the_api_after_posted_shots(
     )
     assert r.status_code == 201, r.text
     session_id = r.json()["data"]["id"]
-    r = await client.post(
-        f"/api/v0/session/{session_id}/target",
+    (target_id,) = {p["target_id"] for p in r.json()["data"]["round"]["passes"]}
+    # The round's target, given the view of a target sensor (its face where the sensor sees it).
+    r = await client.patch(
+        f"/api/v0/target/{target_id}",
         json={
             "view_width_mm": 1000,
             "view_height_mm": 1000,
@@ -293,8 +292,7 @@ async def test_scorecard_through_the_api_after_posted_shots(
         },
         headers=archer.headers,
     )
-    assert r.status_code == 201, r.text
-    target_id = r.json()["data"]["id"]
+    assert r.status_code == 200, r.text
     # 40 cm face: X ring r = 10 mm, 10 ring 20, 9 ring 40, 8 ring 60 (arrow radius 2.75 mm).
     shots = [(500, 530), (500, 500), None, (560, 500)]  # 9, X, miss | 8
     r = await client.post(

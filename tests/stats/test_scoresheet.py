@@ -48,6 +48,14 @@ async def new_target(
     return target
 
 
+async def round_targets(
+    client: httpx.AsyncClient, who: ArcherCtx, session_id: UUID
+) -> list[dict[str, Any]]:
+    """The targets the server made from the session's round, in the round's order."""
+    targets = await ok(await client.get(f"{API}/session/{session_id}/target", headers=who.headers))
+    return sorted((t for t in targets if t["first_end"]), key=lambda t: t["first_end"])
+
+
 def position(target: dict[str, Any], label: str) -> tuple[float | None, float | None]:
     """Where an arrow scoring `label` lands on the target's face: in the middle of its ring
     (X: inside the X ring), straight up from the centre; M: no landing."""
@@ -89,14 +97,15 @@ async def shoot(
 
 async def shoot_1440(client: httpx.AsyncClient, who: ArcherCtx, **session: Any) -> UUID:
     """A complete WA 1440 (90 m): 144 arrows in ends of 6, 72 on a 122 cm face (90 and 70 m)
-    and 72 on an 80 cm face (50 and 30 m)."""
+    and 72 on an 80 cm face (50 and 30 m), each distance at the target the server made for
+    it from the round."""
     body = {"distance_m": 90, "round_code": "wa1440_90", "location": "Lilleshall", **session}
     session_id = await new_session(client, who, **body)
     rng = random.Random(1440)
-    far = await new_target(client, who, session_id, "wa_122")
-    await shoot(client, who, session_id, far, [rng.choice(LABELS) for _ in range(72)])
-    near = await new_target(client, who, session_id, "wa_80")
-    await shoot(client, who, session_id, near, [rng.choice(LABELS) for _ in range(72)])
+    targets = await round_targets(client, who, session_id)
+    assert [t["faces"][0]["face_type"] for t in targets] == ["wa_122", "wa_122", "wa_80", "wa_80"]
+    for target in targets:
+        await shoot(client, who, session_id, target, [rng.choice(LABELS) for _ in range(36)])
     return session_id
 
 
@@ -190,7 +199,8 @@ async def test_imperial_round_prints_hits_and_golds_and_empty_ends_to_come(
     """A York begun: 9-7-5-3-1 on the 5-zone face, 12 arrows of 144. Hits and golds (the 9s),
     no 10+X or X; the round's 24 ends are all printed, those to come empty."""
     session_id = await new_session(client, archer, distance_m=91.44, round_code="york")
-    target = await new_target(client, archer, session_id, "agb_122_5zone")
+    target = (await round_targets(client, archer, session_id))[0]
+    assert target["faces"][0]["face_type"] == "agb_122_5zone"
     labels = ["9", "9", "7", "5", "M", "3", "9", "7", "7", "1", "M", "5"]
     await shoot(client, archer, session_id, target, labels)
     card = await card_of(client, archer, session_id)
@@ -212,7 +222,7 @@ async def test_imperial_round_prints_hits_and_golds_and_empty_ends_to_come(
 async def test_metric_card_counts_no_golds(client: httpx.AsyncClient, archer: ArcherCtx) -> None:
     """A 9 on a 10-zone face is no gold: golds are an imperial count."""
     session_id = await new_session(client, archer, distance_m=70, round_code="wa720_70")
-    target = await new_target(client, archer, session_id, "wa_122")
+    (target,) = await round_targets(client, archer, session_id)
     await shoot(client, archer, session_id, target, ["9", "9", "X"])
     card = await card_of(client, archer, session_id)
     assert (card["imperial"], card["golds"], card["ends"][0]["golds"]) == (False, 0, 0)

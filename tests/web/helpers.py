@@ -52,9 +52,12 @@ async def make_range(
         "location": "Test field",
         **session,
     }
+    if "round_code" in session:
+        body["preferred_faces"] = [face]  # the round's face, in the layout asked for
     resp = await client.post("/api/v0/session", json=body, headers=archer.headers)
     assert resp.status_code == 201, resp.text
     session_id = resp.json()["data"]["id"]
+    plan = resp.json()["data"]["round"]
     target: dict[str, Any] = {"faces": [{"face_type": face}] * faces}
     if view is not None:
         target = {
@@ -62,6 +65,16 @@ async def make_range(
             "view_height_mm": view,
             "faces": [{"face_type": face, "center_x_mm": view / 2, "center_y_mm": view / 2}],
         }
+    if plan is not None:
+        # A round brings its own targets: the first pass's, given the view asked for.
+        target_id = plan["passes"][0]["target_id"]
+        assert faces == 1, "a round's target has the round's one face"
+        if view is not None:
+            resp = await client.patch(
+                f"/api/v0/target/{target_id}", json=target, headers=archer.headers
+            )
+            assert resp.status_code == 200, resp.text
+        return Range(archer, session_id, target_id, ids)
     resp = await client.post(
         f"/api/v0/session/{session_id}/target", json=target, headers=archer.headers
     )

@@ -179,7 +179,7 @@ async def test_a_row_of_four_faces_fits_and_the_magnifier_shows_the_rings_of_the
     page, finger = phone.page, phone.finger
     archer = await make_archer()
     r = await make_range(
-        client, archer, face="wa_40", faces=4, view=None, distance=18.0, round_code="wa18"
+        client, archer, face="wa_40", faces=4, view=None, distance=18.0, is_indoor=True
     )
     await open_live(page, web, r)
     await assert_fits(page, 4)

@@ -15,6 +15,7 @@ from datetime import datetime
 from uuid import UUID
 
 import asyncpg
+import orjson
 
 from arch_stats.core.database import Connection
 from arch_stats.core.types import END_TIME, MIN_TIME
@@ -27,12 +28,23 @@ CHANNEL = "arch_stats_sensor"
 
 
 @dataclass(frozen=True, slots=True)
+class RoundState:
+    """A session that follows its round: where its arrows are, and its round's targets."""
+
+    per_end: int
+    last_end: int
+    taken: dict[int, int]  # end → mask of the places taken (place p: bit p - 1)
+    targets: tuple[tuple[int, int, UUID], ...]  # (first end, last end, target), in order
+
+
+@dataclass(frozen=True, slots=True)
 class SessionInfo:
     id: UUID
     archer_id: UUID
     is_open: bool
     landing_window_ms: int
     first_target_id: UUID | None
+    round: RoundState | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +73,19 @@ async def try_lock(conn: Connection) -> bool:
     return got
 
 
+def _session(r: asyncpg.Record) -> SessionInfo:
+    state = None
+    if r[5] is not None:
+        data = orjson.loads(r[5])
+        state = RoundState(
+            per_end=data["per_end"],
+            last_end=data["arrows"] // data["per_end"],
+            taken=dict(data["taken"]),
+            targets=tuple((f, last, UUID(t)) for f, last, t in data["targets"] or ()),
+        )
+    return SessionInfo(r[0], r[1], r[2], r[3], r[4], state)
+
+
 async def read_pass(conn: Connection, limit: int) -> PassInput:
     """The oldest pending events (`sensor_event_pending_idx`), at most `limit`, and context.
 
@@ -76,8 +101,25 @@ async def read_pass(conn: Connection, limit: int) -> PassInput:
            ), ss AS MATERIALIZED (
                SELECT s.id, s.archer_id, s.is_open, s.landing_window_ms,
                       (SELECT t.id FROM target t WHERE t.session_id = s.id
-                       ORDER BY t.created_at, t.id LIMIT 1) AS first_target_id
+                       ORDER BY t.created_at, t.id LIMIT 1) AS first_target_id,
+                      s.arrows_per_end, s.round_arrows
                FROM session s WHERE s.id IN (SELECT session_id FROM ev)
+           ), rs AS MATERIALIZED (
+               -- Sessions that follow their round: each end's places, the round's targets.
+               SELECT ss.id, json_build_object(
+                          'per_end', ss.arrows_per_end, 'arrows', ss.round_arrows,
+                          'taken', (SELECT coalesce(json_agg(json_build_array(q.end_no, q.mask)),
+                                                    '[]')
+                                    FROM (SELECT h.end_no, bit_or(1 << (h.end_place - 1)) AS mask
+                                          FROM shot h WHERE h.session_id = ss.id
+                                          GROUP BY h.end_no) q),
+                          'targets', (SELECT json_agg(json_build_array(t.first_end, t.last_end,
+                                                                       t.id)
+                                                      ORDER BY t.first_end)
+                                      FROM target t
+                                      WHERE t.session_id = ss.id AND t.first_end IS NOT NULL)
+                      ) AS state
+               FROM ss WHERE ss.round_arrows IS NOT NULL AND ss.is_open
            )
            SELECT now() AS now,
                (SELECT array_agg(ROW(id, session_id, kind,
@@ -85,8 +127,9 @@ async def read_pass(conn: Connection, limit: int) -> PassInput:
                                      target_id, x_mm, y_mm,
                                      CASE WHEN NOT in_range THEN sensor_ts::text END)
                                  ORDER BY sensor_ts, id) FROM ev) AS events,
-               (SELECT array_agg(ROW(id, archer_id, is_open, landing_window_ms,
-                                     first_target_id)) FROM ss) AS sessions,
+               (SELECT array_agg(ROW(ss.id, ss.archer_id, ss.is_open, ss.landing_window_ms,
+                                     ss.first_target_id, rs.state::text))
+                FROM ss LEFT JOIN rs ON rs.id = ss.id) AS sessions,
                (SELECT array_agg(ROW(t.id, t.session_id, ss.is_open, t.view_width_mm,
                                      t.view_height_mm, t.compound_scoring, f.face_type,
                                      f.center_x_mm, f.center_y_mm)
@@ -95,6 +138,7 @@ async def read_pass(conn: Connection, limit: int) -> PassInput:
                 JOIN ss ON ss.id = t.session_id AND ss.archer_id = t.archer_id
                 JOIN target_face f ON f.target_id = t.id
                 WHERE t.id IN (SELECT target_id FROM ev UNION SELECT first_target_id FROM ss)
+                   OR (t.first_end IS NOT NULL AND t.session_id IN (SELECT id FROM rs))
                ) AS faces,
                (SELECT array_agg(DISTINCT ROW(a.id, a.diameter_mm))
                 FROM ev
@@ -106,7 +150,7 @@ async def read_pass(conn: Connection, limit: int) -> PassInput:
         END_TIME,
     )
     assert row is not None
-    sessions = {r[0]: SessionInfo(r[0], r[1], r[2], r[3], r[4]) for r in row["sessions"] or ()}
+    sessions = {r[0]: _session(r) for r in row["sessions"] or ()}
     faces: dict[UUID, list[asyncpg.Record]] = {}
     for r in row["faces"] or ():
         faces.setdefault(r[0], []).append(r)
@@ -138,7 +182,7 @@ async def read_pass(conn: Connection, limit: int) -> PassInput:
 # this statement runs (only while a dying assembler's last pass overlaps its successor's
 # first), the writer skips it and the UPDATE skips its events (it waits for that commit and
 # finds them processed). Shots of a session no longer open are not made and their events are
-# set aside with `$30` as their outcome. The shot triggers' NOTIFY goes out at the commit.
+# set aside with `$31` as their outcome. The shot triggers' NOTIFY goes out at the commit.
 _WRITE = f"""
 WITH w AS MATERIALIZED (
     SELECT f.ord, f.shot_id, f.refused, u.release_event_id
@@ -147,10 +191,10 @@ WITH w AS MATERIALIZED (
 ), marks AS (
     UPDATE sensor_event e
     SET processed_at = now(),
-        outcome = CASE WHEN m.release_id IS NOT NULL AND w.shot_id IS NULL THEN $30
+        outcome = CASE WHEN m.release_id IS NOT NULL AND w.shot_id IS NULL THEN $31
                        ELSE m.outcome END,
         shot_id = w.shot_id
-    FROM unnest($27::int8[], $28::text[], $29::int8[]) AS m(id, outcome, release_id)
+    FROM unnest($28::int8[], $29::text[], $30::int8[]) AS m(id, outcome, release_id)
          LEFT JOIN w ON w.release_event_id = m.release_id
     WHERE e.id = m.id AND e.processed_at IS NULL
     RETURNING 1

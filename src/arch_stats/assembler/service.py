@@ -23,11 +23,12 @@ import asyncpg
 
 from arch_stats.assembler import repository as repo
 from arch_stats.assembler.matcher import Event, MatchedShot, Rules, match
-from arch_stats.assembler.repository import PassInput, SessionInfo
+from arch_stats.assembler.repository import PassInput, RoundState, SessionInfo
 from arch_stats.core.database import Connection
 from arch_stats.core.errors import AppError
 from arch_stats.core.types import MIN_TIME
-from arch_stats.faces.scoring import score_impact
+from arch_stats.faces.scoring import PlacedFace, score_impact
+from arch_stats.rounds.plan import next_position
 from arch_stats.shots import repository as shots_repo
 from arch_stats.shots.repository import ShotRow, TargetInfo
 from arch_stats.shots.spots import spot_value
@@ -217,17 +218,30 @@ def _score(
     data: PassInput,
     strays: list[tuple[Event, str, UUID]],
 ) -> dict[UUID, tuple[SessionInfo, list[tuple[MatchedShot, ShotRow]]]]:
-    """Score every matched shot; shots that cannot be scored become strays with the reason."""
+    """Score every matched shot; shots that cannot be scored become strays with the reason.
+
+    In a session that follows its round, each shot is scored on the round's target of the end
+    it will take (the writer's rule, `rounds.plan.next_position`), at the place its landing
+    has relative to the face centre of the target the sensor reported it on."""
     out: dict[UUID, tuple[SessionInfo, list[tuple[MatchedShot, ShotRow]]]] = {}
     for session_id, (info, shots) in matched.items():
         rows: list[tuple[MatchedShot, ShotRow]] = []
+        taken = dict(info.round.taken) if info.round else {}
         for s in shots:
-            target = _target(s, info, data.targets)
-            if target is None:
+            seen = _target(s, info, data.targets)
+            target = seen
+            if info.round is not None:
+                if next_position(info.round.per_end, info.round.last_end, taken) is None:
+                    done = info.round.last_end * info.round.per_end
+                    why = f"refused: round complete: {done} of {done} arrows shot"
+                    strays.extend((e, why, session_id) for e in s.events)
+                    continue
+                target = _round_target(info.round, taken, data.targets)
+            if target is None or seen is None:
                 strays.extend((e, STRAY_NO_TARGET, session_id) for e in s.events)
                 continue
             try:
-                rows.append((s, _row(s, target, data.diameters)))
+                rows.append((s, _row(s, target, data.diameters, seen=seen)))
             except (ValueError, KeyError) as exc:  # e.g. a face type no longer known
                 strays.extend((e, f"error: {exc}"[:200], session_id) for e in s.events)
             except Exception as exc:  # a bug must not stop every session: set these aside
@@ -252,7 +266,34 @@ def _target(
     return None
 
 
-def _row(s: MatchedShot, target: TargetInfo, diameters: dict[UUID, float]) -> ShotRow:
+def _round_target(
+    state: RoundState, taken: dict[int, int], targets: dict[UUID, TargetInfo]
+) -> TargetInfo | None:
+    """The round's target of the end the next shot takes (`taken` is updated with its place);
+    None when the round is complete."""
+    position = next_position(state.per_end, state.last_end, taken)
+    if position is None:
+        return None
+    end, place = position
+    taken[end] = taken.get(end, 0) | (1 << (place - 1))
+    for first, last, target_id in state.targets:
+        if first <= end <= last:
+            return targets.get(target_id)
+    return None
+
+
+def _moved(face: PlacedFace, to: PlacedFace, x: float, y: float) -> tuple[float, float]:
+    """A point seen on one target, at the same place relative to the other's face centre."""
+    return x - face.center_x_mm + to.center_x_mm, y - face.center_y_mm + to.center_y_mm
+
+
+def _row(
+    s: MatchedShot,
+    target: TargetInfo,
+    diameters: dict[UUID, float],
+    *,
+    seen: TargetInfo | None = None,
+) -> ShotRow:
     arrow_id = s.identify.arrow_id if s.identify else None
     if arrow_id is not None and arrow_id not in diameters:  # deleted since
         arrow_id = None
@@ -261,20 +302,23 @@ def _row(s: MatchedShot, target: TargetInfo, diameters: dict[UUID, float]) -> Sh
     if landing is None or landing.x_mm is None or landing.y_mm is None:
         return ShotRow(
             target.id, arrow_id, None, None, None, None, None, None, 0, False,
-            engaged, s.release.ts, None, s.release.id,
+            engaged, s.release.ts, None, s.release.id, entered_by="sensor",
         )  # fmt: skip
+    x, y = landing.x_mm, landing.y_mm
+    if seen is not None and seen.id != target.id:
+        x, y = _moved(seen.faces[0], target.faces[0], x, y)
     score = score_impact(
         target.faces,
-        landing.x_mm,
-        landing.y_mm,
+        x,
+        y,
         arrow_diameter_mm=diameters.get(arrow_id) if arrow_id else None,
         compound=target.compound,
     )
     spot_score, spot_is_x = spot_value(target, score.face_index, score.score, score.is_x)
     return ShotRow(
-        target.id, arrow_id, landing.x_mm, landing.y_mm, score.face_index, score.spot_index,
+        target.id, arrow_id, x, y, score.face_index, score.spot_index,
         score.dx_mm, score.dy_mm, score.score, score.is_x, engaged, s.release.ts, landing.ts,
-        s.release.id, spot_score=spot_score, spot_is_x=spot_is_x,
+        s.release.id, spot_score=spot_score, spot_is_x=spot_is_x, entered_by="sensor",
     )  # fmt: skip
 
 

@@ -10,5 +10,6 @@ SET timezone = 'UTC' AS $$
         'landing_window_ms', s.landing_window_ms, 'notes', s.notes,
         'shot_count', s.shot_count, 'total_score', s.total_score,
         'target_count', s.target_count,
-        'created_at', s.created_at, 'updated_at', s.updated_at)
+        'created_at', s.created_at, 'updated_at', s.updated_at, 'round', s.round_plan,
+        'progress', NULL)
 $$;

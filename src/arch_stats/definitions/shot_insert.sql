@@ -22,11 +22,27 @@
 -- statement trigger shot_insert_totals. `p_live_after`: the caller announces the new shots
 -- itself once committed (shot_notify_statement is skipped).
 --
+-- A session that follows its round (`round_arrows`, 202612071000) takes no arrow past the
+-- round's: a post that would pass it raises check_violation `session_round_complete` ("round
+-- complete: 144 of 144 arrows shot"), whoever posts, alone or jointly. Its shots are placed in
+-- the loop below: past the round's last end, the next arrows fill the places that deleted
+-- arrows left in earlier ends, in order; an end named past the last raises `shot_past_round`;
+-- and each shot must name the target of its end's part of the round (`target.first_end` …
+-- `last_end`), else `shot_wrong_target` (its message names the right one). A session without a
+-- round pays for none of it: one more column in the lock's RETURNING.
+--
+-- `p_entered`: per shot, how its score was entered ('plot' when null; 'value', 'sensor').
+--
 -- Its statements are planned once per connection (force_generic_plan) and read the shot table
 -- by index only, whatever its statistics said when a connection first planned them (a plan
 -- made while the table was small would otherwise keep a sequential scan of every shot).
 --
 -- requires: shot_same_spot
+
+DROP FUNCTION IF EXISTS shot_insert(
+    uuid[], uuid[], uuid[], uuid[], uuid[], float8[], float8[], int2[], int2[], float8[], float8[],
+    int2[], bool[], int2[], bool[], timestamptz[], timestamptz[], timestamptz[], int8[], int[],
+    uuid[], text[], integer, text, text, boolean);
 
 CREATE OR REPLACE FUNCTION shot_insert(
     p_session uuid[], p_archer uuid[], p_id uuid[], p_target uuid[], p_arrow uuid[],
@@ -35,7 +51,8 @@ CREATE OR REPLACE FUNCTION shot_insert(
     p_engaged timestamptz[], p_released timestamptz[], p_landed timestamptz[],
     p_release_event int8[], p_end_no int[],
     p_targets uuid[], p_versions text[], p_max_shots integer,
-    p_request_id text, p_request_ids text, p_live_after boolean DEFAULT false
+    p_request_id text, p_request_ids text, p_live_after boolean DEFAULT false,
+    p_entered text[] DEFAULT NULL
 ) RETURNS TABLE (ord integer, shot_id uuid, doc json, refused boolean)
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
@@ -46,11 +63,19 @@ DECLARE
     made uuid[];         -- per shot: the shot its release already has (assembler)
     ends integer[];      -- per shot, when some shot names its end: its end and place
     places integer[];
-    s_id uuid[];         -- per locked session: id, archer, first number - 1, arrows per end
-    s_archer uuid[];
+    s_id uuid[];         -- per locked session: id, archer, first number - 1, arrows per end,
+    s_archer uuid[];     -- the round's arrows (null: no round)
     s_base integer[];
     s_per_end integer[];
+    s_round integer[];
     s_over text;
+    s_done text;
+    follows boolean;     -- a locked session follows its round
+    last_end integer;    -- of the round of the session placed in the loop
+    t_ids uuid[];        -- its round's targets and their ends
+    t_first integer[];
+    t_last integer[];
+    t_distance float8[];
     s_count integer;     -- shots of the post in the locked sessions
     free integer[];      -- the free places of the current end, in order
     nfree integer;
@@ -118,26 +143,42 @@ BEGIN
                 AND v.id IN (SELECT x.t FROM unnest(p_session, p_target) AS x(sid, t)
                              WHERE x.sid = s.id))
         RETURNING s.id, s.archer_id, s.last_seq - c.n AS base, s.arrows_per_end, c.n,
+                  s.round_arrows,
                   -- (shot_count as it was: RETURNING gives it counted already)
                   CASE WHEN s.shot_count - c.counted + c.n > p_max_shots
                        THEN format('session %s holds %s shots, at most %s '
                                    '(SESSION_MAX_SHOTS): %s more do not fit',
                                    s.id, s.shot_count - c.counted, p_max_shots, c.n)
-                  END AS over
+                  END AS over,
+                  CASE WHEN s.round_arrows IS NULL
+                         OR s.shot_count - c.counted + c.n <= s.round_arrows THEN NULL
+                       WHEN s.shot_count - c.counted >= s.round_arrows
+                       THEN format('round complete: %s of %s arrows shot',
+                                   s.shot_count - c.counted, s.round_arrows)
+                       ELSE format('the round has %s arrows left (%s of %s shot): %s more do '
+                                   'not fit', s.round_arrows - s.shot_count + c.counted,
+                                   s.shot_count - c.counted, s.round_arrows, c.n)
+                  END AS done
     )
     SELECT array_agg(l.id), array_agg(l.archer_id), array_agg(l.base),
-           array_agg(l.arrows_per_end), min(l.over), sum(l.n)
-    INTO s_id, s_archer, s_base, s_per_end, s_over, s_count
+           array_agg(l.arrows_per_end), array_agg(l.round_arrows), min(l.over), min(l.done),
+           sum(l.n), bool_or(l.round_arrows IS NOT NULL)
+    INTO s_id, s_archer, s_base, s_per_end, s_round, s_over, s_done, s_count, follows
     FROM locked l;
     IF s_over IS NOT NULL THEN
         RAISE EXCEPTION USING ERRCODE = 'check_violation', CONSTRAINT = 'session_max_shots',
             MESSAGE = s_over;
     END IF;
+    IF s_done IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'check_violation',
+            CONSTRAINT = 'session_round_complete', MESSAGE = s_done;
+    END IF;
 
-    -- The common case, kept short: every shot into one session, none naming its end, none
-    -- a hit on a multi-spot face, none the assembler's. The j-th shot goes to the j-th free
-    -- place of the current end, then on to the ends after it.
+    -- The common case, kept short: every shot into one session without a round, none naming
+    -- its end, none a hit on a multi-spot face, none the assembler's. The j-th shot goes to
+    -- the j-th free place of the current end, then on to the ends after it.
     IF cardinality(s_id) = 1 AND s_count = n AND p_release_event IS NULL AND NOT spot
+       AND s_round[1] IS NULL
        AND coalesce(cardinality(array_remove(p_end_no, NULL)), 0) = 0 THEN
         SELECT h.end_no, bit_or(1 << (h.end_place - 1)) INTO cur, m
         FROM shot h
@@ -159,7 +200,7 @@ BEGIN
         WITH ins AS (
             INSERT INTO shot (id, session_id, archer_id, target_id, arrow_id, seq, end_no,
                               end_place, x_mm, y_mm, face_index, spot_index, dx_mm, dy_mm,
-                              score, is_x, engaged_at, released_at, landed_at)
+                              score, is_x, engaged_at, released_at, landed_at, entered_by)
             SELECT coalesce(u.id, gen_random_uuid()), s_id[1], s_archer[1], u.target_id,
                    u.arrow_id, s_base[1] + u.o,
                    CASE WHEN u.o <= nfree THEN cur
@@ -167,12 +208,13 @@ BEGIN
                    CASE WHEN u.o <= nfree THEN free[u.o]
                         ELSE (u.o - nfree - 1) % s_per_end[1] + 1 END,
                    u.x_mm, u.y_mm, u.face_index, u.spot_index, u.dx_mm, u.dy_mm, u.score,
-                   u.is_x, u.engaged_at, u.released_at, u.landed_at
+                   u.is_x, u.engaged_at, u.released_at, u.landed_at,
+                   coalesce(u.entered_by, 'plot')
             FROM unnest(p_id, p_target, p_arrow, p_x, p_y, p_face, p_spot, p_dx, p_dy, p_score,
-                        p_is_x, p_engaged, p_released, p_landed)
+                        p_is_x, p_engaged, p_released, p_landed, p_entered)
                  WITH ORDINALITY AS u(id, target_id, arrow_id, x_mm, y_mm, face_index,
                                       spot_index, dx_mm, dy_mm, score, is_x, engaged_at,
-                                      released_at, landed_at, o)
+                                      released_at, landed_at, entered_by, o)
             ORDER BY u.o
             RETURNING shot.seq, shot.id, shot.doc
         )
@@ -221,18 +263,20 @@ BEGIN
         RETURN;
     END IF;
 
-    -- Shots that name their end, or hit a spot of a multi-spot face: every shot of the post is
-    -- placed here, in order (this statement's snapshot follows the lock): an end named, else
-    -- the session's current end (its highest) while it has a free place, else the next; the
-    -- first free place there.
-    IF s_id IS NOT NULL AND (cardinality(array_remove(p_end_no, NULL)) > 0 OR spot) THEN
+    -- Shots that name their end, hit a spot of a multi-spot face, or go to a session that
+    -- follows its round: every shot of the post is placed here, in order (this statement's
+    -- snapshot follows the lock): an end named, else the session's current end (its highest)
+    -- while it has a free place, else the next (past a round's last end: the first end of the
+    -- round with a free place); the first free place there.
+    IF s_id IS NOT NULL AND (cardinality(array_remove(p_end_no, NULL)) > 0 OR spot OR follows)
+    THEN
         ends := array_fill(NULL::integer, ARRAY[n]);
         places := ends;
         FOR r IN
-            SELECT u.o, u.e, l.per_end, l.id
-            FROM unnest(p_session, p_archer, made, p_end_no) WITH ORDINALITY
-                 AS u(sid, aid, done, e, o)
-            JOIN unnest(s_id, s_archer, s_per_end) AS l(id, aid, per_end)
+            SELECT u.o, u.e, u.t, l.per_end, l.id, l.rnd
+            FROM unnest(p_session, p_archer, made, p_end_no, p_target) WITH ORDINALITY
+                 AS u(sid, aid, done, e, t, o)
+            JOIN unnest(s_id, s_archer, s_per_end, s_round) AS l(id, aid, per_end, rnd)
               ON l.id = u.sid AND l.aid = u.aid
             WHERE u.done IS NULL
             ORDER BY l.id, u.o
@@ -240,21 +284,70 @@ BEGIN
             IF session_now IS DISTINCT FROM r.id THEN
                 session_now := r.id;
                 full_mask := (1 << r.per_end) - 1;
-                SELECT h.end_no, bit_or(1 << (h.end_place - 1)) INTO cur, m
-                FROM shot h
-                WHERE h.session_id = r.id
-                  AND h.end_no = (SELECT max(x.end_no) FROM shot x WHERE x.session_id = r.id)
-                GROUP BY h.end_no;
-                cur := coalesce(cur, 0);
-                known_ends := ARRAY[cur];
-                known_masks := ARRAY[coalesce(m, 0)];
+                IF r.rnd IS NULL THEN
+                    SELECT h.end_no, bit_or(1 << (h.end_place - 1)) INTO cur, m
+                    FROM shot h
+                    WHERE h.session_id = r.id
+                      AND h.end_no = (SELECT max(x.end_no) FROM shot x
+                                      WHERE x.session_id = r.id)
+                    GROUP BY h.end_no;
+                    cur := coalesce(cur, 0);
+                    known_ends := ARRAY[cur];
+                    known_masks := ARRAY[coalesce(m, 0)];
+                ELSE
+                    -- A round: every end's places (a round has a few dozen ends), and its
+                    -- targets with the ends shot at each.
+                    last_end := r.rnd / r.per_end;
+                    SELECT coalesce(array_agg(q.end_no ORDER BY q.end_no), '{}'),
+                           coalesce(array_agg(q.mask ORDER BY q.end_no), '{}'),
+                           coalesce(max(q.end_no), 0)
+                    INTO known_ends, known_masks, cur
+                    FROM (SELECT h.end_no, bit_or(1 << (h.end_place - 1)) AS mask
+                          FROM shot h WHERE h.session_id = r.id GROUP BY h.end_no) q;
+                    SELECT array_agg(t.id), array_agg(t.first_end), array_agg(t.last_end),
+                           array_agg(t.distance_m)
+                    INTO t_ids, t_first, t_last, t_distance
+                    FROM target t WHERE t.session_id = r.id AND t.first_end IS NOT NULL;
+                END IF;
             END IF;
             e := r.e;
             IF e IS NULL THEN
                 e := cur;
-                IF e = 0 OR known_masks[array_position(known_ends, cur)] & full_mask
-                            = full_mask THEN
+                IF e = 0 OR coalesce(known_masks[array_position(known_ends, cur)], 0)
+                            & full_mask = full_mask THEN
                     e := cur + 1;
+                END IF;
+                IF r.rnd IS NOT NULL AND e > last_end THEN
+                    -- The round's last end is full: the places left free before it.
+                    e := NULL;
+                    FOR j IN 1 .. last_end LOOP
+                        IF coalesce(known_masks[array_position(known_ends, j)], 0) & full_mask
+                           <> full_mask THEN
+                            e := j;
+                            EXIT;
+                        END IF;
+                    END LOOP;
+                    IF e IS NULL THEN
+                        RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                            CONSTRAINT = 'session_round_complete',
+                            MESSAGE = format('round complete: %s of %s arrows shot',
+                                             r.rnd, r.rnd);
+                    END IF;
+                END IF;
+            ELSIF r.rnd IS NOT NULL AND e > last_end THEN
+                RAISE EXCEPTION USING ERRCODE = 'check_violation', CONSTRAINT = 'shot_past_round',
+                    MESSAGE = format('end %s is past the round''s last end (%s)', e, last_end);
+            END IF;
+            IF r.rnd IS NOT NULL THEN
+                j := array_position(t_ids, r.t);
+                IF j IS NULL OR e NOT BETWEEN t_first[j] AND t_last[j] THEN
+                    SELECT k INTO j FROM generate_subscripts(t_ids, 1) AS k
+                    WHERE e BETWEEN t_first[k] AND t_last[k];
+                    RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                        CONSTRAINT = 'shot_wrong_target',
+                        MESSAGE = format('end %s of the round is shot at target %s (%s m): '
+                                         'this shot names target %s', e, t_ids[j],
+                                         t_distance[j], r.t);
                 END IF;
             END IF;
             j := array_position(known_ends, e);
@@ -337,11 +430,12 @@ BEGIN
                END AS j
         FROM unnest(p_session, p_archer, p_id, p_target, p_arrow, p_x, p_y, p_face, p_spot,
                     p_dx, p_dy, p_score, p_is_x, p_spot_score, p_spot_is_x, p_engaged,
-                    p_released, p_landed, p_release_event, made, ends, places, misses)
+                    p_released, p_landed, p_release_event, made, ends, places, misses, p_entered)
              WITH ORDINALITY AS u(session_id, archer_id, id, target_id, arrow_id, x_mm, y_mm,
                                   face_index, spot_index, dx_mm, dy_mm, score, is_x,
                                   spot_score, spot_is_x, engaged_at, released_at, landed_at,
-                                  release_event_id, made, end_no, end_place, miss, o)
+                                  release_event_id, made, end_no, end_place, miss, entered_by,
+                                  o)
         LEFT JOIN l ON l.id = u.session_id AND l.archer_id = u.archer_id
         LEFT JOIN c ON c.id = l.id
     ), placed AS (
@@ -359,14 +453,15 @@ BEGIN
         INSERT INTO shot (id, session_id, archer_id, target_id, arrow_id, seq, end_no,
                           end_place, x_mm, y_mm, face_index, spot_index, dx_mm, dy_mm, score,
                           is_x, spot_score, spot_is_x, same_spot_miss, engaged_at, released_at,
-                          landed_at, release_event_id)
+                          landed_at, release_event_id, entered_by)
         SELECT coalesce(p.id, gen_random_uuid()), p.session_id, p.archer_id, p.target_id,
                p.arrow_id, p.seq, p.end_to, p.place_to, p.x_mm, p.y_mm, p.face_index,
                p.spot_index, p.dx_mm, p.dy_mm,
                CASE WHEN p.miss THEN 0 ELSE p.score END,
                CASE WHEN p.miss THEN false ELSE p.is_x END,
                p.spot_score, p.spot_is_x, coalesce(p.miss, false),
-               p.engaged_at, p.released_at, p.landed_at, p.release_event_id
+               p.engaged_at, p.released_at, p.landed_at, p.release_event_id,
+               coalesce(p.entered_by, 'plot')
         FROM placed p WHERE p.seq IS NOT NULL
         ORDER BY p.o
         -- Made meanwhile by another assembler (only while a dying one's last pass overlaps

@@ -1,12 +1,18 @@
 -- An INSERT of shots counts them into their sessions' totals (`shot_count`, `total_score`)
 -- and summaries (`session_summary`) in one statement, and refuses a shot whose place in its end
--- is beyond its session's arrows per end (moves are checked by shot_place_check). Skipped when
--- shot_insert has counted the statement's shots itself (`arch_stats.totals`).
+-- is beyond its session's arrows per end (moves are checked by shot_place_check). In a session
+-- that follows its round it also refuses more shots than the round has, and a shot whose end
+-- is not one of its target's (`first_end` … `last_end`), as shot_insert does: imports and
+-- every other INSERT obey the round too. Skipped when shot_insert has counted the statement's
+-- shots itself (`arch_stats.totals`; it checks its own).
 
 CREATE OR REPLACE FUNCTION shot_insert_totals() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     beyond boolean;
+    over_round text;
+    follows boolean;
+    wrong text;
 BEGIN
     WITH delta AS (
         SELECT session_id, count(*)::int AS shots,
@@ -28,7 +34,12 @@ BEGIN
         SET shot_count = s.shot_count + d.shots, total_score = s.total_score + d.total
         FROM delta d
         WHERE s.id = d.session_id
-        RETURNING s.id, d.last_place > s.arrows_per_end AS beyond
+        RETURNING s.id, d.last_place > s.arrows_per_end AS beyond,
+                  s.round_arrows IS NOT NULL AS follows,
+                  CASE WHEN s.shot_count > s.round_arrows
+                       THEN format('round complete: session %s would hold %s arrows, its round '
+                                   'has %s', s.id, s.shot_count, s.round_arrows)
+                  END AS over_round
     ), summary AS (
         -- Only sessions that still exist (the UPDATE found them), as before.
         INSERT INTO session_summary AS t (session_id, shots, hits, total, x_count, ten_count,
@@ -44,11 +55,30 @@ BEGIN
             sum_dx2 = t.sum_dx2 + excluded.sum_dx2, sum_dy2 = t.sum_dy2 + excluded.sum_dy2,
             sum_dxdy = t.sum_dxdy + excluded.sum_dxdy
     )
-    SELECT bool_or(totals.beyond) INTO beyond FROM totals;
+    SELECT bool_or(totals.beyond), min(totals.over_round), bool_or(totals.follows)
+    INTO beyond, over_round, follows FROM totals;
     IF beyond THEN
         RAISE EXCEPTION USING ERRCODE = 'check_violation',
             CONSTRAINT = 'shot_end_place_within_end',
             MESSAGE = 'a shot''s place in its end is beyond the session''s arrows per end';
+    END IF;
+    IF over_round IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'check_violation',
+            CONSTRAINT = 'session_round_complete', MESSAGE = over_round;
+    END IF;
+    IF follows THEN
+        SELECT format('end %s of session %s is not shot at target %s', n.end_no, n.session_id,
+                      n.target_id)
+        INTO wrong
+        FROM new_rows n
+        JOIN session s ON s.id = n.session_id AND s.round_arrows IS NOT NULL
+        JOIN target t ON t.id = n.target_id
+        WHERE t.first_end IS NULL OR n.end_no NOT BETWEEN t.first_end AND t.last_end
+        LIMIT 1;
+        IF wrong IS NOT NULL THEN
+            RAISE EXCEPTION USING ERRCODE = 'check_violation',
+                CONSTRAINT = 'shot_wrong_target', MESSAGE = wrong;
+        END IF;
     END IF;
     RETURN NULL;
 END

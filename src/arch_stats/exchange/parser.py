@@ -34,9 +34,14 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
+import orjson
+from pydantic import ValidationError
+
 from arch_stats.core.types import time_problem
 from arch_stats.exchange.schemas import DERIVED_COLUMNS, OPTIONAL_COLUMNS, SHOT_COLUMNS
 from arch_stats.faces.scoring import FACES, PlacedFace, max_score, score_impact
+from arch_stats.faces.values import value_of
+from arch_stats.sessions.schemas import RoundPlanOut
 
 MAX_ERRORS = 50
 MAX_INT = 2**31 - 1
@@ -89,6 +94,7 @@ class SessionFields:
     landing_window_ms: int
     is_open: bool
     notes: str
+    round_plan: str | None = None  # the round followed (JSON, checked), or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +106,7 @@ class TargetFields:
     view_height_mm: float
     compound_scoring: bool
     faces: tuple[tuple[str, float, float], ...]
+    ends: tuple[int, int] | None = None  # the ends of the session's round shot at it
 
 
 @dataclass(slots=True)
@@ -214,7 +221,40 @@ def session_fields(v: dict[str, str]) -> SessionFields:
         landing_window_ms=_int("landing_window_ms", v["landing_window_ms"], 100, 60000),
         is_open=is_open,
         notes=_text("notes", text_cell(v["notes"]), max_length=2000),
+        round_plan=_round_plan(
+            v.get("round_plan", ""), _int("arrows_per_end", v["arrows_per_end"], 1, 24)
+        ),
     )
+
+
+def _round_plan(value: str, per_end: int) -> str | None:
+    """The round a session follows, as the API gives it (`round`): its passes must take
+    whole ends of the session's end size, one after another."""
+    if value == "":
+        return None
+    try:
+        plan = RoundPlanOut.model_validate_json(value)
+    except ValidationError as exc:
+        raise LineError(f"round_plan: not a round plan ({exc.errors()[0]['msg']})") from None
+    end = 0
+    for p in plan.passes:
+        if (
+            p.face_type not in FACES
+            or (p.first_end, p.last_end)
+            != (
+                end + 1,
+                end + p.n_arrows // per_end,
+            )
+            or p.n_arrows % per_end
+        ):
+            raise LineError(
+                f"round_plan: pass of ends {p.first_end}–{p.last_end} does not "
+                f"follow from its arrows ({p.n_arrows}) in ends of {per_end}"
+            )
+        end = p.last_end
+    if (plan.arrows_per_end, plan.ends) != (per_end, end) or plan.n_arrows != end * per_end:
+        raise LineError("round_plan: its ends and arrows do not add up")
+    return orjson.dumps(plan.model_dump(mode="json")).decode()
 
 
 def target_fields(v: dict[str, str], session_key: UUID) -> TargetFields:
@@ -226,7 +266,17 @@ def target_fields(v: dict[str, str], session_key: UUID) -> TargetFields:
         view_height_mm=_float("view_height_mm", v["view_height_mm"], positive=True),
         compound_scoring=_bool("compound_scoring", v["compound_scoring"]),
         faces=_faces(v["faces"]),
+        ends=_ends(v.get("first_end", ""), v.get("last_end", "")),
     )
+
+
+def _ends(first: str, last: str) -> tuple[int, int] | None:
+    if first == last == "":
+        return None
+    ends = _int("first_end", first, 1, MAX_INT), _int("last_end", last, 1, MAX_INT)
+    if ends[0] > ends[1]:
+        raise LineError("first_end, last_end: the first end comes before the last")
+    return ends
 
 
 def shot_record(
@@ -257,13 +307,16 @@ def shot_record(
         raise LineError("engaged_at ≤ released_at ≤ landed_at")
     if is_x and score < 10:
         raise LineError("is_x: an X scores at least 10")
+    head = (line, session_key, target_key, seq, end_no, end_place, arrow)
+    entered_by = _entered_by(v, times[1] is not None)
+    if entered_by == "value":
+        return (*head, *_by_value(v, target, position, (score, is_x)), *times, entered_by)
     if all(p == "" for p in position):
         if score != 0 or is_x:
             raise LineError("score: a shot without a position is a miss and scores 0")
         if times[2] is not None:
             raise LineError("landed_at: a shot without a position never landed")
-        return (line, session_key, target_key, seq, end_no, end_place, arrow, *[None] * 6, 0,
-                False, None, None, *times)  # fmt: skip
+        return (*head, *[None] * 6, 0, False, None, None, *times, entered_by)
     if any(p == "" for p in position):
         raise LineError("x_mm, y_mm, face_index, spot_index, dx_mm, dy_mm: all or none")
     x = _float("x_mm", position[0], limit=100_000)
@@ -279,8 +332,51 @@ def shot_record(
     if score > best:
         raise LineError(f"score: {score} is more than a {face_type} face gives ({best})")
     spot_score, spot_is_x = _spot_hit(v, target, face_index, spot_index, (x, y), (score, is_x))
-    return (line, session_key, target_key, seq, end_no, end_place, arrow, x, y, face_index,
-            spot_index, dx, dy, score, is_x, spot_score, spot_is_x, *times)  # fmt: skip
+    return (*head, x, y, face_index, spot_index, dx, dy, score, is_x, spot_score, spot_is_x,
+            *times, entered_by)  # fmt: skip
+
+
+_ENTERED_BY = frozenset({"plot", "value", "sensor"})
+
+
+def _entered_by(v: dict[str, str], released: bool) -> str:
+    """How the score was entered; files written before the column say nothing: a shot with a
+    release time came from the sensors, any other was plotted."""
+    value = v.get("entered_by", "")
+    if value == "":
+        return "sensor" if released else "plot"
+    if value not in _ENTERED_BY:
+        raise LineError(f"entered_by: {value!r} is not plot, value or sensor")
+    return value
+
+
+def _by_value(
+    v: dict[str, str], target: TargetFields, position: list[str], counted: tuple[int, bool]
+) -> tuple[Any, ...]:
+    """The position columns of a score by value: no position, the face it was scored on and
+    its spot when given; the score one of the face's values (a same-spot miss: its
+    `hit_label` is what it hit)."""
+    if any(position[i] != "" for i in (0, 1, 4, 5)):
+        raise LineError("x_mm, y_mm, dx_mm, dy_mm: a score by value has no position")
+    if position[2] == "":
+        raise LineError("face_index: a score by value names the face it was scored on")
+    face_index = _int("face_index", position[2], 0, len(target.faces) - 1)
+    face_type = target.faces[face_index][0]
+    spots = len(FACES[face_type].spots)
+    spot_index = _optional(position[3], lambda p: _int("spot_index", p, 0, spots - 1))
+    compound = target.compound_scoring and FACES[face_type].compound_applies
+    score, is_x = counted
+    label = v.get("hit_label", "") or ("X" if is_x else "M" if score == 0 else str(score))
+    hit = value_of(face_type, label, compound=compound)
+    if hit is None:
+        raise LineError(f"score: {label} is not a value of a {face_type} face")
+    if v.get("hit_label", "") and (score, is_x) != (0, False):
+        raise LineError("hit_label: only a same-spot miss (scored M) names what it hit")
+    on_spot = spot_index is not None and spots > 1 and hit.score > 0
+    if not on_spot and (score, is_x) != (hit.score, hit.is_x):
+        raise LineError("hit_label: the one-arrow-per-spot rule needs its spot_index")
+    return (None, None, face_index, spot_index, None, None, score, is_x,
+            hit.score if on_spot else None, hit.is_x if on_spot else None)  # fmt: skip
 
 
 def _spot_hit(

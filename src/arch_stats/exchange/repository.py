@@ -52,7 +52,8 @@ def shots_query(
                s.distance_m::text AS session_distance_m, s.round_code,
                s.arrows_per_end::text AS arrows_per_end,
                s.landing_window_ms::text AS landing_window_ms,
-               {_BOOL.format("s.is_open")} AS is_open, csv_text(s.notes) AS notes
+               {_BOOL.format("s.is_open")} AS is_open, csv_text(s.notes) AS notes,
+               s.round_plan::text AS round_plan
         FROM session s LEFT JOIN session_origin o ON o.session_id = s.id
         WHERE {" AND ".join(where)}
     ), t AS MATERIALIZED (
@@ -65,20 +66,25 @@ def shots_query(
                                   ' ' ORDER BY f.face_index)
                 FROM target_face f WHERE f.target_id = tg.id) AS faces,
                ARRAY(SELECT f.face_type FROM target_face f WHERE f.target_id = tg.id
-                     ORDER BY f.face_index) AS face_types
+                     ORDER BY f.face_index) AS face_types,
+               tg.first_end, tg.last_end
         FROM target tg LEFT JOIN target_origin o ON o.target_id = tg.id
         WHERE tg.session_id IN (SELECT id FROM s)
     )
     SELECT s.session_key, s.session_start, s.session_end, s.location, s.is_indoor,
            s.session_distance_m, s.round_code, s.arrows_per_end, s.landing_window_ms,
-           s.is_open, s.notes, t.target_key, t.lane, t.target_distance_m, t.view_width_mm,
-           t.view_height_mm, t.compound_scoring, t.faces,
+           s.is_open, s.notes, s.round_plan, t.target_key, t.lane, t.target_distance_m,
+           t.view_width_mm, t.view_height_mm, t.compound_scoring, t.faces, t.first_end,
+           t.last_end,
            h.end_no, h.end_place, h.seq, csv_text(a.identifier) AS arrow,
            a.diameter_mm AS arrow_diameter_mm,
            t.face_types[h.face_index + 1] AS face_type, h.x_mm, h.y_mm, h.face_index,
            h.spot_index, h.dx_mm, h.dy_mm, h.score,
            CASE WHEN h.is_x THEN 'X' WHEN h.score = 0 THEN 'M' ELSE h.score::text END AS label,
-           {_BOOL.format("h.is_x")} AS is_x, h.engaged_at, h.released_at, h.landed_at,
+           {_BOOL.format("h.is_x")} AS is_x, h.entered_by,
+           CASE WHEN NOT h.same_spot_miss THEN NULL
+                WHEN h.spot_is_x THEN 'X' ELSE h.spot_score::text END AS hit_label,
+           h.engaged_at, h.released_at, h.landed_at,
            round(date_part('epoch', h.released_at - h.engaged_at) * 1e6) / 1000 AS draw_ms,
            round(date_part('epoch', h.landed_at - h.released_at) * 1e6) / 1000 AS flight_ms
     FROM s
@@ -246,6 +252,7 @@ STAGE_COLUMNS = (
     "engaged_at",
     "released_at",
     "landed_at",
+    "entered_by",
 )
 
 
@@ -257,7 +264,8 @@ async def create_stage(conn: Executor) -> None:
                x_mm float8, y_mm float8, face_index smallint, spot_index smallint,
                dx_mm float8, dy_mm float8, score smallint NOT NULL, is_x boolean NOT NULL,
                spot_score smallint, spot_is_x boolean,
-               engaged_at timestamptz, released_at timestamptz, landed_at timestamptz
+               engaged_at timestamptz, released_at timestamptz, landed_at timestamptz,
+               entered_by text NOT NULL
            ) ON COMMIT DROP"""
     )
 
@@ -311,7 +319,8 @@ async def has_open_session(conn: Executor, archer_id: UUID) -> bool:
 
 async def insert_sessions(conn: Executor, archer_id: UUID, rows: Sequence[tuple[Any, ...]]) -> None:
     """rows: (id, source_key, start, end, location, is_indoor, distance_m, round_code,
-    arrows_per_end, landing_window_ms, is_open, notes)."""
+    arrows_per_end, landing_window_ms, is_open, notes). A round followed is set after the
+    targets are (`follow`)."""
     cols = list(zip(*rows, strict=True))
     try:
         await conn.execute(
@@ -369,16 +378,18 @@ async def insert_targets(
     faces: Sequence[tuple[Any, ...]],
 ) -> None:
     """targets: (id, session_id, source_key, lane, distance_m, view_width_mm, view_height_mm,
-    compound_scoring); faces: (target_id, face_index, face_type, centre_x_mm, centre_y_mm)."""
+    compound_scoring, first_end, last_end); faces: (target_id, face_index, face_type,
+    centre_x_mm, centre_y_mm)."""
     t = list(zip(*targets, strict=True))
     try:
         await conn.execute(
             """INSERT INTO target (id, session_id, archer_id, lane, distance_m, view_width_mm,
-                                   view_height_mm, compound_scoring)
-               SELECT u.id, u.session_id, $1, u.lane, u.distance_m, u.w, u.h, u.compound
+                                   view_height_mm, compound_scoring, first_end, last_end)
+               SELECT u.id, u.session_id, $1, u.lane, u.distance_m, u.w, u.h, u.compound,
+                      u.first_end, u.last_end
                FROM unnest($2::uuid[], $3::uuid[], $4::int[], $5::float8[], $6::float8[],
-                           $7::float8[], $8::bool[])
-                    AS u(id, session_id, lane, distance_m, w, h, compound)""",
+                           $7::float8[], $8::bool[], $9::int[], $10::int[])
+                    AS u(id, session_id, lane, distance_m, w, h, compound, first_end, last_end)""",
             archer_id,
             t[0],
             t[1],
@@ -399,6 +410,16 @@ async def insert_targets(
         "target_face",
         records=faces,
         columns=("target_id", "face_index", "face_type", "center_x_mm", "center_y_mm"),
+    )
+
+
+async def follow(conn: Executor, plans: Sequence[tuple[UUID, str, int]]) -> None:
+    """The rounds imported sessions follow: (session, plan JSON, the round's arrows)."""
+    await conn.execute(
+        """UPDATE session s SET round_plan = u.plan::jsonb, round_arrows = u.arrows
+           FROM unnest($1::uuid[], $2::text[], $3::int[]) AS u(id, plan, arrows)
+           WHERE s.id = u.id""",
+        *[list(c) for c in zip(*plans, strict=True)],
     )
 
 
@@ -445,12 +466,18 @@ async def insert_shots(
     try:
         status = await _insert_staged(conn, archer_id, sessions, targets, arrows)
     except asyncpg.CheckViolationError as exc:
-        if exc.constraint_name not in ("shot_end_full", "shot_end_place_within_end"):
-            raise
-        raise InvalidInput(
-            f"nothing imported: {exc.args[0] if exc.args else exc} (a session of the file, or "
-            "the one it is imported into, has fewer arrows per end than an end of the file)"
-        ) from None
+        if exc.constraint_name in ("shot_end_full", "shot_end_place_within_end"):
+            raise InvalidInput(
+                f"nothing imported: {exc.args[0] if exc.args else exc} (a session of the "
+                "file, or the one it is imported into, has fewer arrows per end than an end "
+                "of the file)"
+            ) from None
+        if exc.constraint_name in ("session_round_complete", "shot_wrong_target"):
+            raise InvalidInput(
+                f"nothing imported: {exc.args[0] if exc.args else exc} (a session follows its "
+                "round: no more arrows than it has, each at the target of its end)"
+            ) from None
+        raise
     await conn.execute(
         """UPDATE session s SET last_seq = greatest(s.last_seq, m.top)
            FROM (SELECT u.id, max(st.seq) AS top
@@ -484,11 +511,11 @@ async def _insert_staged(
            INSERT INTO shot (session_id, archer_id, target_id, arrow_id, seq, end_no,
                              end_place, x_mm, y_mm, face_index, spot_index, dx_mm, dy_mm, score,
                              is_x, spot_score, spot_is_x, same_spot_miss, engaged_at,
-                             released_at, landed_at)
+                             released_at, landed_at, entered_by)
            SELECT sm.id, $1, tm.id, am.id, st.seq, st.end_no, st.end_place, st.x_mm, st.y_mm,
                   st.face_index, st.spot_index, st.dx_mm, st.dy_mm, st.score, st.is_x,
                   st.spot_score, st.spot_is_x, st.spot_score IS NOT NULL AND st.score = 0,
-                  st.engaged_at, st.released_at, st.landed_at
+                  st.engaged_at, st.released_at, st.landed_at, st.entered_by
            FROM import_shot st
            JOIN sm ON sm.key = st.session_key
            JOIN tm ON tm.session_key = st.session_key AND tm.key = st.target_key

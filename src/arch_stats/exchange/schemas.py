@@ -22,6 +22,7 @@ SHOT_COLUMNS: tuple[str, ...] = (
     "landing_window_ms",
     "is_open",
     "notes",
+    "round_plan",  # the round the session follows (JSON, as the API's `round`), or empty
     "target_key",
     "lane",
     "target_distance_m",
@@ -29,6 +30,8 @@ SHOT_COLUMNS: tuple[str, ...] = (
     "view_height_mm",
     "compound_scoring",
     "faces",  # face_type:centre_x_mm:centre_y_mm per face, by face index, space-separated
+    "first_end",  # the ends of the session's round shot at this target, or empty
+    "last_end",
     "end_no",
     "end_place",  # the arrow's place in its end (absent from files written before it was)
     "seq",
@@ -44,6 +47,8 @@ SHOT_COLUMNS: tuple[str, ...] = (
     "score",
     "label",  # derived: X, 10 … 1, M
     "is_x",
+    "entered_by",  # plot, value (a score given by value: no position) or sensor
+    "hit_label",  # a same-spot miss (multi-spot face): the value it hit, else empty
     "engaged_at",
     "released_at",
     "landed_at",
@@ -53,7 +58,9 @@ SHOT_COLUMNS: tuple[str, ...] = (
 # Columns an import reads nothing from: they follow from the others.
 DERIVED_COLUMNS = frozenset({"face_type", "label", "draw_ms", "flight_ms"})
 # Columns an import does without (files written before they existed).
-OPTIONAL_COLUMNS = frozenset({"end_place"})
+OPTIONAL_COLUMNS = frozenset(
+    {"end_place", "round_plan", "first_end", "last_end", "entered_by", "hit_label"}
+)
 
 SESSION_COLUMNS: tuple[str, ...] = (
     "session_key",

@@ -40,6 +40,7 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 import asyncpg
+import orjson
 
 from arch_stats.core.database import Connection, Executor, Pool
 from arch_stats.core.errors import (
@@ -300,6 +301,34 @@ async def until_disconnected(
     return task.result()
 
 
+def _plans(
+    parser: ShotsCsvParser, created: dict[UUID, UUID], targets: dict[tuple[UUID, UUID], UUID]
+) -> list[tuple[UUID, str, int]]:
+    """The rounds the new sessions follow, each pass at its target here (the file's target
+    whose ends hold the pass's): (session, plan JSON, the round's arrows)."""
+    out = []
+    for key, session_id in created.items():
+        text = parser.sessions[key].fields.round_plan
+        if text is None:
+            continue
+        plan = orjson.loads(text)
+        ends = {
+            parser.targets[target_key].fields.ends: target_id
+            for (session_key, target_key), target_id in targets.items()
+            if session_key == key and parser.targets[target_key].fields.ends
+        }
+        for p in plan["passes"]:
+            found = [t for (first, last), t in ends.items() if first <= p["first_end"] <= last]
+            if not found:
+                raise InvalidInput(
+                    f"nothing imported: session {key} follows its round, but no target of the "
+                    f"file holds its ends {p['first_end']}–{p['last_end']} (first_end, last_end)"
+                )
+            p["target_id"] = str(found[0])
+        out.append((session_id, orjson.dumps(plan).decode(), plan["n_arrows"]))
+    return out
+
+
 def client_gone(what: str) -> ClientGone:
     log.info(
         "%s stopped: the client went away; nothing was written", what, extra={"resource": what}
@@ -416,6 +445,7 @@ async def _merge(
                     t.view_width_mm,
                     t.view_height_mm,
                     t.compound_scoring,
+                    *(t.ends or (None, None)),
                 )
             )
             new_faces += [(target_id, i, *face) for i, face in enumerate(t.faces)]
@@ -423,6 +453,9 @@ async def _merge(
     if new_targets:
         await repo.insert_targets(conn, archer_id, new_targets, new_faces)
     result.targets_created = len(new_targets)
+    plans = _plans(parser, {row[1]: row[0] for row in new_sessions}, targets)
+    if plans:
+        await repo.follow(conn, plans)
 
     # Arrows by identifier.
     arrows = await repo.arrows_by_identifier(conn, archer_id, list(parser.arrows))

@@ -45,6 +45,14 @@ class FaceOut(Strict):
     au_scoring: str = Field(description="archeryutils scoring system of the face")
     au_compound_scoring: str | None
     au_diameter_cm: float
+    values: list[str] = Field(
+        description="What an arrow may score on it, highest first, as a score given by value "
+        "is called: 'X' (an X ring: the innermost value), the rings' values, 'M'"
+    )
+    compound_values: list[str] | None = Field(
+        description="The same under compound scoring (the inner 10 is the X, the only 10); "
+        "null where it does not apply"
+    )
 
 
 class PassOut(Strict):

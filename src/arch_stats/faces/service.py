@@ -13,6 +13,7 @@ import orjson
 from pydantic import BaseModel
 
 from arch_stats.core.errors import NotFound
+from arch_stats.faces import values
 from arch_stats.faces.catalog import FACES, FaceSpec, Ring
 from arch_stats.faces.rounds import ROUNDS, RoundSpec
 from arch_stats.faces.schemas import (
@@ -52,6 +53,10 @@ def face_out(face: FaceSpec) -> FaceOut:
         au_scoring=face.au_scoring,
         au_compound_scoring=face.au_compound_scoring,
         au_diameter_cm=face.au_diameter_cm,
+        values=values.labels(face.face_type),
+        compound_values=(
+            values.labels(face.face_type, compound=True) if face.compound_applies else None
+        ),
     )
 
 

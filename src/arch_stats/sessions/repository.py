@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+from asyncpg import Record
 
 from arch_stats.core.database import Executor
 from arch_stats.core.errors import BusinessRuleError, Conflict
@@ -23,6 +24,16 @@ OPEN_SESSION_INDEX = "session_one_open_per_archer"
 # triggers): reading it costs nothing more than reading the row (definitions/
 # session_doc_refresh.sql).
 SESSION_JSON = "s.doc"
+
+# One session as the answers about it need it: its JSON and, for a session that follows its
+# round, the plan, the shots counted and each end's places taken (end → bit mask), from which
+# the service adds where the archer is (`progress`). A session without a round costs a null.
+SESSION_ROW = """s.doc::text AS doc, s.round_plan::text AS plan, s.shot_count,
+    CASE WHEN s.round_plan IS NOT NULL THEN (
+        SELECT coalesce(array_agg(ARRAY[q.end_no, q.mask]), '{}')
+        FROM (SELECT h.end_no, bit_or(1 << (h.end_place - 1)) AS mask
+              FROM shot h WHERE h.session_id = s.id GROUP BY h.end_no) q)
+    END AS taken"""
 
 # Columns that `update` may set (the body's field names).
 PATCH_COLUMNS = (
@@ -41,22 +52,19 @@ def _one_open_session() -> Conflict:
     return Conflict("another session is already open: close it first (GET /api/v0/session/open)")
 
 
-async def get_session_json(conn: Executor, session_id: UUID, archer_id: UUID) -> str | None:
-    """The session as JSON, or None when it does not exist or is not the archer's."""
-    json: str | None = await conn.fetchval(
-        f"SELECT {SESSION_JSON} FROM session s WHERE s.id = $1 AND s.archer_id = $2",
+async def get_session(conn: Executor, session_id: UUID, archer_id: UUID) -> Record | None:
+    """The session (`SESSION_ROW`), or None when it does not exist or is not the archer's."""
+    return await conn.fetchrow(
+        f"SELECT {SESSION_ROW} FROM session s WHERE s.id = $1 AND s.archer_id = $2",
         session_id,
         archer_id,
     )
-    return json
 
 
-async def open_session_json(conn: Executor, archer_id: UUID) -> str | None:
-    json: str | None = await conn.fetchval(
-        f"SELECT {SESSION_JSON} FROM session s WHERE s.archer_id = $1 AND s.is_open",
-        archer_id,
+async def open_session(conn: Executor, archer_id: UUID) -> Record | None:
+    return await conn.fetchrow(
+        f"SELECT {SESSION_ROW} FROM session s WHERE s.archer_id = $1 AND s.is_open", archer_id
     )
-    return json
 
 
 async def list_json(
@@ -124,13 +132,13 @@ async def insert(
     landing_window_ms: int,
     notes: str,
     start_time: datetime | None,
-) -> str:
+) -> Record:
     try:
-        json: str = await conn.fetchval(
+        row: Record | None = await conn.fetchrow(
             f"""INSERT INTO session AS s (archer_id, location, is_indoor, distance_m, round_code,
                                          arrows_per_end, landing_window_ms, notes, start_time)
                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, now()))
-                RETURNING {SESSION_JSON}""",
+                RETURNING s.id, {SESSION_ROW}""",
             archer_id,
             location,
             is_indoor,
@@ -145,19 +153,62 @@ async def insert(
         if exc.constraint_name == OPEN_SESSION_INDEX:
             raise _one_open_session() from None
         raise
-    return json
+    assert row is not None
+    return row
+
+
+async def round_state(conn: Executor, session_id: UUID, archer_id: UUID) -> Record | None:
+    """What a change of the session's round depends on, its row locked (shots wait)."""
+    return await conn.fetchrow(
+        """SELECT round_code, round_plan::text AS plan, arrows_per_end, shot_count
+           FROM session WHERE id = $1 AND archer_id = $2 FOR NO KEY UPDATE""",
+        session_id,
+        archer_id,
+    )
+
+
+async def follow(conn: Executor, session_id: UUID, plan: str | None, arrows: int | None) -> None:
+    """Set the round the session follows (`plan` JSON, `arrows` the round's), or none; a
+    target of no round any more keeps its shots but no ends."""
+    await conn.execute(
+        """UPDATE session SET round_plan = $2::jsonb, round_arrows = $3, updated_at = now()
+           WHERE id = $1""",
+        session_id,
+        plan,
+        arrows,
+    )
+    if plan is None:
+        await conn.execute(
+            "UPDATE target SET first_end = NULL, last_end = NULL WHERE session_id = $1",
+            session_id,
+        )
+
+
+async def delete_targets(conn: Executor, session_id: UUID) -> None:
+    """The targets of a session without shots (a new round brings its own)."""
+    await conn.execute("DELETE FROM target WHERE session_id = $1", session_id)
+
+
+async def close_complete_round(conn: Executor, archer_id: UUID) -> None:
+    """Close the archer's open session when it is a complete round (the next one may open)."""
+    await conn.execute(
+        """UPDATE session SET is_open = false, end_time = now(), updated_at = now()
+           WHERE archer_id = $1 AND is_open AND round_arrows IS NOT NULL
+             AND shot_count >= round_arrows AND start_time < now()""",
+        archer_id,
+    )
 
 
 async def update(
     conn: Executor, session_id: UUID, archer_id: UUID, changes: dict[str, Any]
-) -> str | None:
+) -> Record | None:
     columns = [c for c in PATCH_COLUMNS if c in changes]
     sets = [f"{c} = ${i}" for i, c in enumerate(columns, start=3)]
     sets.append("updated_at = now()")
     try:
-        json: str | None = await conn.fetchval(
+        row: Record | None = await conn.fetchrow(
             f"""UPDATE session AS s SET {", ".join(sets)}
-                WHERE s.id = $1 AND s.archer_id = $2 RETURNING {SESSION_JSON}""",
+                WHERE s.id = $1 AND s.archer_id = $2 RETURNING {SESSION_ROW}""",
             session_id,
             archer_id,
             *(changes[c] for c in columns),
@@ -170,7 +221,7 @@ async def update(
                 "start_time must be before the end_time of this closed session"
             ) from None
         raise
-    return json
+    return row
 
 
 async def state(conn: Executor, session_id: UUID, archer_id: UUID) -> asyncpg.Record | None:
@@ -182,25 +233,24 @@ async def state(conn: Executor, session_id: UUID, archer_id: UUID) -> asyncpg.Re
     )
 
 
-async def close(conn: Executor, session_id: UUID, archer_id: UUID) -> str | None:
+async def close(conn: Executor, session_id: UUID, archer_id: UUID) -> Record | None:
     """Close an open session that has started; None when there is no such session."""
-    json: str | None = await conn.fetchval(
+    return await conn.fetchrow(
         f"""UPDATE session AS s SET is_open = false, end_time = now(), updated_at = now()
             WHERE s.id = $1 AND s.archer_id = $2 AND s.is_open AND s.start_time < now()
-            RETURNING {SESSION_JSON}""",
+            RETURNING {SESSION_ROW}""",
         session_id,
         archer_id,
     )
-    return json
 
 
-async def reopen(conn: Executor, session_id: UUID, archer_id: UUID) -> str | None:
+async def reopen(conn: Executor, session_id: UUID, archer_id: UUID) -> Record | None:
     """Reopen a closed session; None when there is no such session."""
     try:
-        json: str | None = await conn.fetchval(
+        row: Record | None = await conn.fetchrow(
             f"""UPDATE session AS s SET is_open = true, end_time = NULL, updated_at = now()
                 WHERE s.id = $1 AND s.archer_id = $2 AND NOT s.is_open
-                RETURNING {SESSION_JSON}""",
+                RETURNING {SESSION_ROW}""",
             session_id,
             archer_id,
         )
@@ -208,7 +258,7 @@ async def reopen(conn: Executor, session_id: UUID, archer_id: UUID) -> str | Non
         if exc.constraint_name == OPEN_SESSION_INDEX:
             raise _one_open_session() from None
         raise
-    return json
+    return row
 
 
 async def delete(conn: Executor, session_id: UUID, archer_id: UUID) -> str | None:

@@ -7,7 +7,7 @@ Input is read strictly, as the OpenAPI document describes it: a number is a JSON
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from arch_stats.core.types import Day, Timestamp
+from arch_stats.targets.schemas import FaceType
 
 # No NUL (PostgreSQL text refuses it) and no lone surrogates (not encodable as UTF-8).
 TEXT_PATTERN = r"^[^\x00]*$"
@@ -69,15 +70,33 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+PreferredFaces = Annotated[
+    list[FaceType],
+    Field(
+        max_length=8,
+        description="Faces you would rather shoot the round on: each pass gets the first of "
+        "these that scores it exactly (e.g. `wa_40_triple_triangular` for a WA 18 m triple "
+        "round), else the round's own.",
+    ),
+]
+
+
 class SessionIn(Strict):
-    """Open a session. With a `round_code` and no `arrows_per_end`, the round's own end size is
-    used (6 outdoor, 5 for a Worcester, 3 indoor and field); `is_indoor`, when omitted, follows
-    the round's location."""
+    """Open a session. With a round (`round_code`, or `custom_round_id`) the session follows
+    it: a target for each distance and face of the round is made at once (nothing to ask), the
+    session knows which pass and end come next (`progress`), and it takes no arrow past the
+    round's last. Without `arrows_per_end`, the round's own end size is used (6 outdoor, 5 for
+    a Worcester, 3 indoor and field; a custom round's own); `is_indoor`, when omitted, follows
+    the round's location. A complete round still open is closed by opening the next session."""
 
     location: Location = ""
     is_indoor: StrictBool | MISSING = MISSING
     distance_m: DistanceM
     round_code: RoundCode | None = None
+    custom_round_id: UUID | None = Field(
+        default=None, description="A custom round of yours or of your club (GET /round/custom)."
+    )
+    preferred_faces: PreferredFaces = []
     arrows_per_end: ArrowsPerEnd | MISSING = MISSING
     landing_window_ms: LandingWindowMs = 3000
     notes: Notes = ""
@@ -85,7 +104,9 @@ class SessionIn(Strict):
 
 
 class SessionPatch(Strict):
-    """Only the fields sent change; `round_code: null` removes the round."""
+    """Only the fields sent change; `round_code: null` removes the round (the session becomes
+    open-ended practice, its shots kept). A session with shots keeps its round and, while it
+    follows one, its end size (400): open a new session for another round."""
 
     location: Location | MISSING = MISSING
     is_indoor: StrictBool | MISSING = MISSING
@@ -125,6 +146,56 @@ class SessionListQuery(SessionFilters):
     )
 
 
+class PassPlanOut(Strict):
+    n_arrows: int
+    distance: float
+    distance_unit: Literal["metre", "yard"]
+    distance_m: float
+    distance_label: str = Field(examples=["90 m", "100 yd"])
+    face_type: str
+    face_label: str = Field(examples=["122 cm", "40 cm triple"])
+    scoring: str = Field(description="archeryutils scoring system")
+    indoor: bool
+    compound_scoring: bool
+    first_end: int = Field(description="The first of the session's ends shot in this pass.")
+    last_end: int
+    target_id: UUID = Field(description="The target (made from the round) of this pass.")
+
+
+class RoundPlanOut(Strict):
+    """What a session shot to a round follows, fixed when it started."""
+
+    code: str | None = Field(description="A standard round's code; null for a custom round.")
+    custom_round_id: UUID | None
+    name: str
+    location: str | None
+    n_arrows: int
+    max_score: int
+    arrows_per_end: int
+    ends: int
+    passes: list[PassPlanOut]
+
+
+class ProgressOut(Strict):
+    """Where the archer is in the round: the next arrow's place (null when complete)."""
+
+    arrows_shot: int
+    arrows_total: int
+    arrows_left: int
+    complete: bool = Field(description="Every arrow of the round is shot: no more are taken.")
+    pass_no: int | None = Field(description="The next arrow's pass, from 1.")
+    passes: int
+    distance_label: str | None
+    face_type: str | None
+    face_label: str | None
+    target_id: UUID | None = Field(description="The target the next arrow is shot at.")
+    end_no: int | None = Field(description="The next arrow's end in the session.")
+    end_of_pass: int | None = Field(description="… and in its pass: end k of `ends_in_pass`.")
+    ends_in_pass: int | None
+    arrow_of_end: int | None = Field(description="Its place in the end: arrow i of m.")
+    arrows_per_end: int
+
+
 class SessionOut(Strict):
     id: UUID
     location: str
@@ -142,3 +213,12 @@ class SessionOut(Strict):
     target_count: int
     created_at: datetime
     updated_at: datetime
+    round: RoundPlanOut | None = Field(
+        description="The round the session follows; null: open-ended practice (or a session "
+        "opened before rounds were followed)."
+    )
+    progress: ProgressOut | None = Field(
+        description="Where the archer is in the round, in the answers about one session "
+        "(GET /session/{id}, /session/open, POST, PATCH, close, reopen); null in lists and "
+        "without a round."
+    )

@@ -74,6 +74,8 @@ class ShotRow:
     # None; `score`/`is_x` are then the value counted (shots/spots.py).
     spot_score: int | None = None
     spot_is_x: bool | None = None
+    # How the score was entered: "plot", "value" (no position), "sensor".
+    entered_by: str = "plot"
 
 
 async def targets(
@@ -129,7 +131,7 @@ INSERT_FUNCTION = """shot_insert($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[],
     $6::float8[], $7::float8[], $8::int2[], $9::int2[], $10::float8[], $11::float8[],
     $12::int2[], $13::bool[], $14::int2[], $15::bool[], $16::timestamptz[],
     $17::timestamptz[], $18::timestamptz[], $19::int8[], $20::int[], $21::uuid[], $22::text[],
-    $23::integer, $24::text, $25::text, $26::boolean)"""
+    $23::integer, $24::text, $25::text, $26::boolean, $27::text[])"""
 
 
 def insert_args(
@@ -177,6 +179,7 @@ def insert_args(
         request_id,
         None if request_ids is None else orjson.dumps(request_ids).decode(),
         live_after,
+        _or_null([None if s.entered_by == "plot" else s.entered_by for s in shots]),
     ]
 
 
@@ -194,14 +197,23 @@ class IdsTaken(Conflict):
 def refusal(exc: asyncpg.PostgresError) -> AppError | None:
     """The domain error for what the writer refuses by design, else None."""
     if isinstance(exc, asyncpg.CheckViolationError) and exc.constraint_name in _RULES:
-        return BusinessRuleError(exc.args[0] if exc.args else str(exc))
+        message = exc.args[0] if exc.args else str(exc)
+        if exc.constraint_name in _CONFLICTS:
+            return Conflict(message)
+        return BusinessRuleError(message)
     if isinstance(exc, asyncpg.UniqueViolationError) and exc.constraint_name == "shot_pkey":
         return IdsTaken("a shot id of this post is stored already")
     return None
 
 
-# Constraints the writer names in the errors it raises (definitions/shot_insert.sql).
-_RULES = frozenset({"shot_end_full", "session_max_shots"})
+# Constraints the writer (definitions/shot_insert.sql) and the shot triggers name in the
+# errors they raise; a round complete, or a shot at the wrong target of a round, is a conflict
+# with the session's state (409): the answer says what is current.
+_CONFLICTS = frozenset({"session_round_complete", "shot_wrong_target"})
+_RULES = frozenset(
+    {"shot_end_full", "session_max_shots", "shot_past_round", "shot_end_place_within_end"}
+    | _CONFLICTS
+)
 
 
 async def insert_shots(
@@ -377,7 +389,8 @@ async def for_update(conn: Connection, shot_id: UUID, archer_id: UUID) -> asyncp
     (posts take it too): what the transaction reads next is the session as it is now."""
     return await conn.fetchrow(
         """SELECT s.id, s.session_id, s.target_id, s.arrow_id, s.x_mm, s.y_mm, s.seq, s.end_no,
-                  s.end_place, s.spot_score, se.is_open, se.arrows_per_end
+                  s.end_place, s.spot_score, s.spot_is_x, s.entered_by, s.face_index,
+                  s.spot_index, s.score, s.is_x, se.is_open, se.arrows_per_end
            FROM shot s JOIN session se ON se.id = s.session_id
            WHERE s.id = $1 AND s.archer_id = $2
            FOR UPDATE OF s, se""",
@@ -442,14 +455,26 @@ async def update(
     same_spot_miss: bool = False,
 ) -> str:
     """Write a corrected shot; `row` holds the value hit, counted as a miss when
-    `same_spot_miss`."""
+    `same_spot_miss`. A move against the round (another target's ends) → Conflict."""
+    try:
+        return await _update(conn, shot_id, row, end_no, end_place, same_spot_miss)
+    except asyncpg.CheckViolationError as exc:
+        error = refusal(exc)
+        if error is None:
+            raise
+        raise error from None
+
+
+async def _update(
+    conn: Executor, shot_id: UUID, row: ShotRow, end_no: int, end_place: int, same_spot_miss: bool
+) -> str:
     json: str = await conn.fetchval(
         f"""UPDATE shot AS s SET arrow_id = $2, x_mm = $3, y_mm = $4, face_index = $5,
                    spot_index = $6, dx_mm = $7, dy_mm = $8,
                    score = CASE WHEN $16 THEN 0 ELSE $9 END,
                    is_x = $10 AND NOT $16,
                    end_no = $11, end_place = $12, spot_score = $13, spot_is_x = $14,
-                   same_spot_miss = $16,
+                   same_spot_miss = $16, entered_by = $17,
                    landed_at = CASE WHEN $3::float8 IS NULL THEN NULL ELSE landed_at END,
                    updated_at = now()
             FROM {REQUEST_ID.format("$15")}
@@ -470,6 +495,7 @@ async def update(
         row.spot_is_x,
         request_id_var.get(),
         same_spot_miss,
+        row.entered_by,
     )
     return json
 

@@ -12,7 +12,9 @@ import asyncpg
 
 from arch_stats.core.database import Connection, Executor
 from arch_stats.core.errors import AppError, BusinessRuleError, Conflict, InvalidInput, NotFound
+from arch_stats.faces.catalog import FACES
 from arch_stats.faces.scoring import score_impact
+from arch_stats.faces.values import labels, value_of
 from arch_stats.shots import repository as repo
 from arch_stats.shots.repository import ShotRow, TargetInfo
 from arch_stats.shots.schemas import ShotIn, ShotPatch
@@ -86,6 +88,65 @@ def _scored(
         spot_score=spot_score,
         spot_is_x=spot_is_x,
     )
+
+
+def _by_value(
+    target: TargetInfo,
+    *,
+    arrow_id: UUID | None,
+    value: str,
+    face_index: int | None,
+    spot_index: int | None,
+    where: str,
+    times: tuple[datetime | None, datetime | None, datetime | None] = (None, None, None),
+) -> ShotRow:
+    """A shot scored by value: the face's value `value`, no position. On a multi-spot face
+    with its spot given, the one-arrow-per-spot rule applies to it as to a plotted hit."""
+    index = face_index or 0
+    if index >= len(target.faces):
+        raise InvalidInput(
+            f"{where}: face_index {index}: the target has {len(target.faces)} "
+            f"face{'s' if len(target.faces) > 1 else ''}"
+        )
+    face_type = target.faces[index].face_type
+    face = FACES[face_type]
+    if spot_index is not None and spot_index >= len(face.spots):
+        raise InvalidInput(
+            f"{where}: spot_index {spot_index}: the {face.name} face has {len(face.spots)} "
+            f"spot{'s' if len(face.spots) > 1 else ''}"
+        )
+    compound = target.compound and face.compound_applies
+    scored = value_of(face_type, value, compound=compound)
+    if scored is None:
+        rule = " under compound scoring (the inner 10 is the X)" if compound else ""
+        raise InvalidInput(
+            f"{where}: value {value!r} is not a value of the {face.name} face{rule}: "
+            f"{' '.join(labels(face_type, compound=compound))}"
+        )
+    on_spot = spot_index is not None and len(face.spots) > 1 and scored.score > 0
+    engaged, released, _ = times
+    return ShotRow(
+        target.id,
+        arrow_id,
+        None,
+        None,
+        index,
+        spot_index,
+        None,
+        None,
+        scored.score,
+        scored.is_x,
+        engaged,
+        released,
+        None,
+        spot_score=scored.score if on_spot else None,
+        spot_is_x=scored.is_x if on_spot else None,
+        entered_by="value",
+    )
+
+
+def _label(score: int, is_x: bool) -> str:
+    return "X" if is_x else ("M" if score == 0 else str(score))
 
 
 async def _arrows(
@@ -280,15 +341,27 @@ async def _check_and_score(
             if not arrow["is_active"]:
                 raise BusinessRuleError(f"{where}: arrow {arrow['identifier']} is retired")
             diameter = arrow["diameter_mm"]
-        row = _scored(
-            target,
-            arrow_id=shot.arrow_id,
-            diameter=diameter,
-            x_mm=shot.x_mm,
-            y_mm=shot.y_mm,
-            where=where,
-            times=(shot.engaged_at, shot.released_at, shot.landed_at),
-        )
+        times = (shot.engaged_at, shot.released_at, shot.landed_at)
+        if shot.value is not None:
+            row = _by_value(
+                target,
+                arrow_id=shot.arrow_id,
+                value=shot.value,
+                face_index=shot.face_index,
+                spot_index=shot.spot_index,
+                where=where,
+                times=times,
+            )
+        else:
+            row = _scored(
+                target,
+                arrow_id=shot.arrow_id,
+                diameter=diameter,
+                x_mm=shot.x_mm,
+                y_mm=shot.y_mm,
+                where=where,
+                times=times,
+            )
         row = replace(row, id=ids[i], end_no=shot.end_no)
         by_session.setdefault(shot.session_id, []).append(row)
     return by_session
@@ -351,7 +424,7 @@ async def update(conn: Connection, archer_id: UUID, shot_id: UUID, patch: ShotPa
         taken = await repo.places_taken(conn, session_id, end_no)
         end_place = first_free_place(taken, current["arrows_per_end"], end_no)
     target = (await repo.targets(conn, [current["target_id"]], archer_id))[current["target_id"]]
-    row = _scored(target, arrow_id=arrow_id, diameter=diameter, x_mm=x_mm, y_mm=y_mm, where="shot")
+    row = _corrected(current, patch, target, arrow_id=arrow_id, diameter=diameter, xy=(x_mm, y_mm))
     # The same-spot rule: the shot itself is scored against its end before it is written (one
     # shot.updated for it), then the ends it left and joined are rescored.
     same_spot_miss = row.spot_score is not None and await repo.outranked(
@@ -363,6 +436,41 @@ async def update(conn: Connection, archer_id: UUID, shot_id: UUID, patch: ShotPa
     if current["spot_score"] is not None or row.spot_score is not None:
         await repo.rescore_spots(conn, session_id, {current["end_no"], end_no})
     return json
+
+
+def _corrected(
+    current: asyncpg.Record,
+    patch: ShotPatch,
+    target: TargetInfo,
+    *,
+    arrow_id: UUID | None,
+    diameter: float | None,
+    xy: tuple[float | None, float | None],
+) -> ShotRow:
+    """The shot as corrected: scored by the value given (or kept), or at its position. A
+    position given by hand makes it plotted; a sensor's shot otherwise stays the sensor's."""
+    given = patch.model_fields_set
+    by_value = "value" in given or (current["entered_by"] == "value" and "x_mm" not in given)
+    if by_value:
+        value = patch.value
+        if value is None:  # kept: its own value (a same-spot miss keeps what it hit)
+            hit = current["spot_score"] is not None
+            value = _label(
+                current["spot_score"] if hit else current["score"],
+                current["spot_is_x"] if hit else current["is_x"],
+            )
+        return _by_value(
+            target,
+            arrow_id=arrow_id,
+            value=value,
+            face_index=patch.face_index if "face_index" in given else current["face_index"],
+            spot_index=patch.spot_index if "spot_index" in given else current["spot_index"],
+            where="shot",
+        )
+    row = _scored(
+        target, arrow_id=arrow_id, diameter=diameter, x_mm=xy[0], y_mm=xy[1], where="shot"
+    )
+    return replace(row, entered_by="plot" if "x_mm" in given else current["entered_by"])
 
 
 def first_free_place(taken: int, per_end: int, end_no: int) -> int:

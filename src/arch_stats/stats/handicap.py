@@ -54,7 +54,7 @@ from archeryutils.classifications import (
 )
 from archeryutils.classifications import classification_utils as cf_utils
 
-from arch_stats.faces.rounds import ROUND_SETS
+from arch_stats.faces.rounds import ROUND_SETS, RoundSpec
 
 Scheme = Literal["AGB", "AA"]
 SCHEMES: tuple[Scheme, ...] = ("AGB", "AA")
@@ -141,6 +141,46 @@ def classification_name(code: str | None) -> str | None:
     return None if code is None else CLASSIFICATION_NAMES.get(code, code)
 
 
+def _ladders() -> Mapping[str, tuple[str, tuple[str, ...]]]:
+    """Round code → (the scheme's name, its classes lowest first)."""
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for (rounds, _, _), (name, system) in zip(
+        _CLASSIFICATIONS,
+        (("outdoor", "agb_outdoor"), ("indoor", "agb_indoor"), ("field", "agb_field")),
+        strict=True,
+    ):
+        ladder = tuple(reversed(cf_utils.read_classes_json(system)["classes"]))
+        for code in rounds:
+            out.setdefault(code, (name, ladder))
+    return MappingProxyType(out)
+
+
+_LADDERS = _ladders()
+
+
+def classification_meaning(
+    round_code: str, code: str | None, category: tuple[str, str, str]
+) -> str | None:
+    """What a classification means, in a sentence: where it stands on Archery GB's ladder of
+    the round's scheme, and for whom (the archer's category)."""
+    ladder = _LADDERS.get(round_code)
+    if code is None or ladder is None:
+        return None
+    scheme, classes = ladder
+    who = " ".join(category)
+    lowest, highest = (CLASSIFICATION_NAMES.get(c, c) for c in (classes[0], classes[-1]))
+    if code == UNCLASSIFIED or code not in classes:
+        return (
+            f"Unclassified: the score is below {lowest}, the first level of Archery GB's "
+            f"{scheme} classification for a {who} archer."
+        )
+    return (
+        f"{classification_name(code)} ({code}): level {classes.index(code) + 1} of "
+        f"{len(classes)} of Archery GB's {scheme} classification, from {lowest} up to "
+        f"{highest}; this score reaches it for a {who} archer."
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Prediction:
     score: int
@@ -165,10 +205,37 @@ def partial_round(rnd: Round, arrows: int) -> Round:
     return Round(f"{rnd.name} (first {arrows} arrows)", passes)
 
 
+@lru_cache(maxsize=256)
+def custom_round(spec: RoundSpec) -> Round:
+    """archeryutils' round of a custom round's passes (each a target of the pass's face and
+    scoring at its distance)."""
+    return Round(
+        spec.name,
+        [
+            Pass.at_target(p.n_arrows, p.scoring, p.face_diameter_cm, p.distance_m, indoor=p.indoor)
+            for p in spec.passes
+        ],
+    )
+
+
+def au_round(spec: RoundSpec) -> Round | None:
+    """archeryutils' round of a spec: a standard round's own, a custom one built."""
+    return get_round(spec.code) if spec.code else custom_round(spec)
+
+
 @lru_cache(maxsize=8192)
 def round_handicap(scheme: Scheme, code: str, score: int) -> float | None:
     """The table handicap of `score` on the complete round `code`; None when it has none."""
-    rnd = get_round(code)
+    return _handicap(scheme, get_round(code), score)
+
+
+@lru_cache(maxsize=8192)
+def spec_handicap(scheme: Scheme, spec: RoundSpec, score: int) -> float | None:
+    """`round_handicap` of a standard or custom round given by its spec."""
+    return _handicap(scheme, au_round(spec), score)
+
+
+def _handicap(scheme: Scheme, rnd: Round | None, score: int) -> float | None:
     if rnd is None or score <= 0 or score > rnd.max_score():
         return None
     try:
@@ -203,7 +270,16 @@ def classification(code: str, bowstyle: str, gender: str, age_group: str, score:
 @lru_cache(maxsize=8192)
 def predict(scheme: Scheme, code: str, arrows: int, score: int) -> Prediction | None:
     """The predicted final score of round `code` after `arrows` arrows scoring `score`."""
-    rnd = get_round(code)
+    return _predict(scheme, get_round(code), arrows, score)
+
+
+@lru_cache(maxsize=8192)
+def spec_predict(scheme: Scheme, spec: RoundSpec, arrows: int, score: int) -> Prediction | None:
+    """`predict` of a standard or custom round given by its spec."""
+    return _predict(scheme, au_round(spec), arrows, score)
+
+
+def _predict(scheme: Scheme, rnd: Round | None, arrows: int, score: int) -> Prediction | None:
     if rnd is None or not 0 < arrows < rnd.n_arrows:
         return None
     part = partial_round(rnd, arrows)

@@ -23,16 +23,18 @@ from arch_stats.core.database import Executor
 # arrays: a 100,000-shot session arrives as a few MB that numpy reads at once, instead of a
 # million Python objects decoded on the event loop. `max_possible` adds the best score of the
 # face each shot hit (the target's first face for a shot without a position), from the
-# maxima given as $3/$4 (10 for a face not given).
+# maxima given as $3/$4 (10 for a face not given). `by_value`: shots scored by value (no
+# position), with `by_value_seqs` their numbers.
 SESSION_COLUMNS = """
 SELECT s.id::text AS id, s.is_open, s.start_time, s.distance_m, s.is_indoor, s.round_code,
-       a.bowstyle, a.gender, a.age_group,
+       s.round_plan::text AS plan, a.bowstyle, a.gender, a.age_group,
        coalesce(ar.ids, '{}') AS arrow_ids, coalesce(ar.identifiers, '{}') AS identifiers,
        x.n, coalesce(x.max_possible, 0) AS max_possible,
        coalesce(x.end_no, '') AS end_no, coalesce(x.score, '') AS score,
        coalesce(x.is_x, '') AS is_x, coalesce(x.dx, '') AS dx, coalesce(x.dy, '') AS dy,
        coalesce(x.draw_ms, '') AS draw_ms, coalesce(x.flight_ms, '') AS flight_ms,
-       coalesce(x.distance, '') AS distance, coalesce(x.arrow, '') AS arrow
+       coalesce(x.distance, '') AS distance, coalesce(x.arrow, '') AS arrow,
+       coalesce(x.by_value, '') AS by_value, coalesce(x.by_value_seqs, '{}') AS by_value_seqs
 FROM session s
 JOIN archer a ON a.id = s.archer_id
 CROSS JOIN LATERAL (
@@ -58,7 +60,10 @@ CROSS JOIN LATERAL (
                ORDER BY h.seq) AS flight_ms,
            string_agg(float8send(t.distance_m), '' ORDER BY h.seq) AS distance,
            string_agg(int2send(coalesce(array_position(ar.ids, h.arrow_id::text), 0)::int2), ''
-                      ORDER BY h.seq) AS arrow
+                      ORDER BY h.seq) AS arrow,
+           string_agg(CASE WHEN h.entered_by = 'value' THEN '\\x01'::bytea ELSE '\\x00'::bytea END,
+                      '' ORDER BY h.seq) AS by_value,
+           array_agg(h.seq ORDER BY h.seq) FILTER (WHERE h.entered_by = 'value') AS by_value_seqs
     FROM shot h
     JOIN target t ON t.id = h.target_id
     LEFT JOIN target_face f ON f.target_id = h.target_id
@@ -81,11 +86,11 @@ async def session_columns(
 # `hit_label`: what a same-spot miss hit (as the shot JSON has it); `face_type`: the face the
 # shot was scored on (the target's first for a miss).
 SCORECARD = """
-SELECT s.round_code, s.arrows_per_end,
+SELECT s.round_code, s.round_plan::text AS plan, s.arrows_per_end,
        a.name AS archer_name, a.bowstyle, a.gender, a.age_group,
        h.id::text AS id, h.seq, h.end_no, h.end_place,
-       h.arrow_id::text AS arrow_id, h.score, h.is_x, h.x_mm IS NULL AS is_miss,
-       h.same_spot_miss,
+       h.arrow_id::text AS arrow_id, h.score, h.is_x,
+       h.x_mm IS NULL AND h.entered_by <> 'value' AS is_miss, h.entered_by, h.same_spot_miss,
        CASE WHEN NOT h.same_spot_miss THEN NULL
             WHEN h.spot_is_x THEN 'X' ELSE h.spot_score::text END AS hit_label,
        f.face_type

@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from arch_stats.core.types import Day
+from arch_stats.sessions.schemas import ProgressOut
 
 Scheme = Literal["AGB", "AA"]
 Grouping = Literal["session", "week", "month"]
@@ -152,7 +153,8 @@ class ArrowRowOut(Strict):
     arrow_id: UUID | None = Field(description="null: shots recorded without an arrow.")
     identifier: str | None
     shots: int
-    impacts: int
+    impacts: int = Field(description="Its shots with a position (used for its centre).")
+    by_value: int = Field(description="Its shots scored by value (no position: not used).")
     total: int
     mean_score: float
     centre_x_mm: float | None
@@ -168,7 +170,7 @@ class ArrowRowOut(Strict):
 
 
 class RoundOut(Strict):
-    code: str
+    code: str | None = Field(description="A standard round's code; null for a custom round.")
     name: str
     n_arrows: int
     max_score: int
@@ -181,6 +183,10 @@ class RoundOut(Strict):
     classification: str | None = Field(description="Complete rounds, when archeryutils has one.")
     classification_name: str | None = Field(
         description="Its full name: 'Bowman 1st Class' for B1, 'Unclassified' for UC."
+    )
+    classification_meaning: str | None = Field(
+        description="What it means: its level on Archery GB's ladder of the round's scheme "
+        "(outdoor, indoor, field), for the archer's category."
     )
     predicted_score: int | None = Field(description="The final score expected.")
     prediction_method: Literal["handicap", "average", "final"] | None
@@ -201,6 +207,13 @@ class SessionStatsOut(Strict):
     hits: int
     misses: int
     no_landing: int = Field(description="Misses that never landed in the target view.")
+    by_value: int = Field(
+        description="Arrows scored by value: they count in every score, but having no "
+        "position they are left out of the group, its spread and the per-arrow centres."
+    )
+    by_value_seqs: list[int] = Field(
+        description="Which arrows those are (their `seq`), in shooting order."
+    )
     total: int
     max_possible: int
     average_per_arrow: float | None
@@ -234,6 +247,9 @@ class CardArrowOut(Strict):
         "multi-spot face (World Archery rule)."
     )
     hit_label: str | None = Field(description="With `same_spot_miss`: what it hit, else null.")
+    entered_by: Literal["plot", "value", "sensor"] = Field(
+        description="Plotted by hand, scored by value, or from the sensors."
+    )
 
 
 class CardEndOut(Strict):
@@ -271,7 +287,9 @@ class CardArcherOut(Strict):
 
 class ScorecardOut(Strict):
     round_code: str | None
-    round_name: str | None = Field(description="The round's display name (archeryutils).")
+    round_name: str | None = Field(
+        description="The round's display name (archeryutils'; a custom round's own)."
+    )
     archer: CardArcherOut = Field(description="Whose card: their name and category.")
     arrows_per_end: int
     imperial: bool = Field(
@@ -292,6 +310,9 @@ class ScorecardOut(Strict):
     hits: int
     golds: int = Field(description=GOLDS)
     arrows: int
+    progress: ProgressOut | None = Field(
+        description="A session that follows its round: where the archer is (as on the session)."
+    )
 
 
 # --- history -------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from arch_stats.faces.rounds import ROUNDS, Block, RoundSpec, subtotal_blocks
+from arch_stats.faces.rounds import Block, RoundSpec, subtotal_blocks
 
 FIVE_ZONE = "5_zone"  # archeryutils' name of the 9-7-5-3-1 scoring
 GOLD = 9
@@ -44,6 +44,7 @@ class CardArrow:
     same_spot_miss: bool
     hit_label: str | None
     five_zone: bool = False  # scored on a 5-zone (imperial) face
+    entered_by: str = "plot"
 
     @property
     def label(self) -> str:
@@ -61,6 +62,7 @@ class CardArrow:
             "is_miss": self.is_miss,
             "same_spot_miss": self.same_spot_miss,
             "hit_label": self.hit_label,
+            "entered_by": self.entered_by,
         }
 
 
@@ -101,9 +103,10 @@ def _subtotal(block: Block, arrows: Sequence[CardArrow], per_end: int) -> dict[s
 
 
 def build(
-    round_code: str | None, arrows_per_end: int, arrows: Sequence[CardArrow]
+    spec: RoundSpec | None, round_code: str | None, arrows_per_end: int, arrows: Sequence[CardArrow]
 ) -> dict[str, Any]:
-    spec = ROUNDS.get(round_code) if round_code else None
+    """The card of `arrows` shot to `spec` (the session's round: a standard one, a custom one
+    it follows, or none)."""
     by_end: dict[int, list[CardArrow]] = {}
     for a in arrows:
         by_end.setdefault(a.end_no, []).append(a)

@@ -44,7 +44,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from arch_stats.faces.rounds import ROUNDS, RoundSpec, distance_label
+from arch_stats.faces.rounds import RoundSpec, distance_label
 
 TEXT_FONT = "NotoSans"
 LABEL_FONT = "Helvetica-Bold"
@@ -145,11 +145,7 @@ class Sheet:
     figures: Mapping[str, Any] | None
     utc_offset: timedelta
     made_at: datetime
-
-    @property
-    def spec(self) -> RoundSpec | None:
-        code = self.card["round_code"]
-        return ROUNDS.get(code) if code else None
+    spec: RoundSpec | None = None  # the session's round (standard, or custom)
 
 
 def category(archer: Mapping[str, Any]) -> str:

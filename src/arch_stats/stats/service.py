@@ -23,8 +23,9 @@ import orjson
 from arch_stats.core.database import Executor
 from arch_stats.core.errors import InvalidInput, NotFound
 from arch_stats.core.threads import ThreadSlots
-from arch_stats.faces.rounds import ROUNDS
+from arch_stats.faces.rounds import ROUNDS, RoundSpec
 from arch_stats.faces.scoring import FACES, max_score
+from arch_stats.rounds import plan as round_plan
 from arch_stats.stats import handicap, history, scorecard, scoresheet, session
 from arch_stats.stats import repository as repo
 from arch_stats.stats.handicap import Scheme
@@ -94,9 +95,10 @@ async def session_stats(
 
 async def scorecard_data(
     conn: Executor, archer_id: UUID, session_id: UUID
-) -> tuple[dict[str, Any], list[scorecard.CardArrow]]:
-    """The session's scorecard (`arch_stats.stats.scorecard`) with its archer, from one query,
-    and the arrows it was made of."""
+) -> tuple[dict[str, Any], list[scorecard.CardArrow], RoundSpec | None]:
+    """The session's scorecard (`arch_stats.stats.scorecard`) with its archer and, when the
+    session follows its round, where the archer is (`progress`), from one query; the arrows
+    it was made of, and the round."""
     rows = await repo.scorecard_rows(conn, session_id, archer_id)
     if not rows:
         raise NotFound("session", session_id)
@@ -114,18 +116,24 @@ async def scorecard_data(
             same_spot_miss=r["same_spot_miss"],
             hit_label=r["hit_label"],
             five_zone=_five_zone(r["face_type"]),
+            entered_by=r["entered_by"],
         )
         for r in rows
         if r["id"] is not None
     ]
-    card = scorecard.build(first["round_code"], first["arrows_per_end"], arrows)
+    spec = session.session_round(first["round_code"], first["plan"])
+    card = scorecard.build(spec, first["round_code"], first["arrows_per_end"], arrows)
+    card["progress"] = None
+    if first["plan"] is not None:
+        taken = round_plan.masks((a.end_no, a.end_place) for a in arrows)
+        card["progress"] = round_plan.progress(orjson.loads(first["plan"]), len(arrows), taken)
     card["archer"] = {
         "name": first["archer_name"],
         "bowstyle": first["bowstyle"],
         "gender": first["gender"],
         "age_group": first["age_group"],
     }
-    return card, arrows
+    return card, arrows, spec
 
 
 def _five_zone(face_type: str | None) -> bool:
@@ -134,7 +142,7 @@ def _five_zone(face_type: str | None) -> bool:
 
 
 async def scorecard_json(conn: Executor, archer_id: UUID, session_id: UUID) -> bytes:
-    card, _ = await scorecard_data(conn, archer_id, session_id)
+    card, _, _ = await scorecard_data(conn, archer_id, session_id)
     return orjson.dumps(card)
 
 
@@ -157,21 +165,26 @@ async def scoresheet_pdf(
     """The session's score sheet as a PDF (`arch_stats.stats.scoresheet`), made in `threads`
     (no database connection is held meanwhile: `conn` is the pool), and its file name
     (`score-sheet-YYYY-MM-DD.pdf`, the session's day in the reader's offset)."""
-    card, arrows = await scorecard_data(conn, archer_id, session_id)
+    card, arrows, spec = await scorecard_data(conn, archer_id, session_id)
     row = await repo.sheet_session(conn, session_id, archer_id)
     if row is None:  # deleted in between
         raise NotFound("session", session_id)
     in_order = np.array([a.score for a in sorted(arrows, key=lambda a: a.seq)], dtype=np.int64)
     archer = card["archer"]
     figures = session.round_figures(
-        card["round_code"],
+        spec,
         query.scheme,
         in_order,
         (archer["bowstyle"], archer["gender"], archer["age_group"]),
     )
     offset = timedelta(minutes=query.utc_offset_minutes)
     sheet = scoresheet.Sheet(
-        card=card, session=dict(row), figures=figures, utc_offset=offset, made_at=datetime.now(UTC)
+        card=card,
+        session=dict(row),
+        figures=figures,
+        utc_offset=offset,
+        made_at=datetime.now(UTC),
+        spec=spec,
     )
     day = (row["start_time"] + offset).date()
     return await threads.run(scoresheet.render, sheet), f"score-sheet-{day.isoformat()}.pdf"

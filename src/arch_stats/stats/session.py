@@ -20,7 +20,8 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
-from arch_stats.faces.rounds import ROUNDS
+from arch_stats.faces.rounds import ROUNDS, RoundSpec
+from arch_stats.rounds.plan import spec_of
 from arch_stats.stats import handicap, maths
 from arch_stats.stats.handicap import Scheme
 
@@ -52,6 +53,7 @@ class Columns:
     flight_ms: Floats
     distance: Floats  # the target's distance in m
     arrow: Ints  # 1-based index into the session's arrows, 0: no arrow
+    by_value: Bools  # scored by value: no position
 
     @classmethod
     def of(cls, row: asyncpg.Record) -> Columns:
@@ -71,6 +73,7 @@ class Columns:
             flight_ms=floats("flight_ms"),
             distance=floats("distance"),
             arrow=ints("arrow", ">i2"),
+            by_value=np.frombuffer(row["by_value"], dtype=np.uint8).astype(np.bool_),
         )
 
 
@@ -244,6 +247,7 @@ def _per_arrow(
             "identifier": identifiers[k - 1] if k else None,
             "shots": shots,
             "impacts": len(xs),
+            "by_value": int((mine & c.by_value).sum()),
             "total": total,
             "mean_score": total / shots,
             "centre_x_mm": _mean(xs),
@@ -281,12 +285,14 @@ def _per_arrow(
 
 
 def round_figures(
-    code: str | None, scheme: Scheme, scores: Ints, category: tuple[str, str, str]
+    spec: RoundSpec | None, scheme: Scheme, scores: Ints, category: tuple[str, str, str]
 ) -> dict[str, Any] | None:
-    spec = ROUNDS.get(code) if code else None
-    if spec is None or handicap.get_round(code) is None:
+    """The round's figures of a session's scores in shooting order: its score so far and,
+    complete, its handicap and classification (standard rounds: Archery GB's; a custom
+    round has a handicap, from its passes, and no classification); else a prediction."""
+    if spec is None or handicap.au_round(spec) is None:
         return None
-    assert code is not None
+    code = spec.code or None
     counted = scores[: spec.n_arrows]
     score = int(counted.sum())
     complete = len(counted) == spec.n_arrows
@@ -303,28 +309,42 @@ def round_figures(
         "classification_scheme": handicap.CLASSIFICATION_SCHEME,
         "classification": None,
         "classification_name": None,
+        "classification_meaning": None,
         "predicted_score": None,
         "prediction_method": None,
         "handicap_so_far": None,
         "predicted_classification": None,
     }
     if complete:
-        out["handicap"] = handicap.round_handicap(scheme, code, score)
-        out["classification"] = handicap.classification(code, *category, score)
+        out["handicap"] = handicap.spec_handicap(scheme, spec, score)
+        if code is not None:
+            out["classification"] = handicap.classification(code, *category, score)
+            out["classification_meaning"] = handicap.classification_meaning(
+                code, out["classification"], category
+            )
         out["classification_name"] = handicap.classification_name(out["classification"])
         out["predicted_score"] = score
         out["prediction_method"] = "final"
         out["predicted_classification"] = out["classification"]
     elif len(counted):
-        prediction = handicap.predict(scheme, code, len(counted), score)
+        prediction = handicap.spec_predict(scheme, spec, len(counted), score)
         if prediction is not None:
             out["predicted_score"] = prediction.score
             out["prediction_method"] = prediction.method
             out["handicap_so_far"] = prediction.handicap
-            out["predicted_classification"] = handicap.classification(
-                code, *category, prediction.score
-            )
+            if code is not None:
+                out["predicted_classification"] = handicap.classification(
+                    code, *category, prediction.score
+                )
     return out
+
+
+def session_round(round_code: str | None, plan: str | None) -> RoundSpec | None:
+    """The round a session is shot to: the one it follows (`session.round_plan`, JSON), else
+    its standard round's code."""
+    if plan is not None:
+        return spec_of(orjson.loads(plan))
+    return ROUNDS.get(round_code) if round_code else None
 
 
 def compute(row: asyncpg.Record, scheme: Scheme) -> dict[str, Any]:
@@ -335,6 +355,7 @@ def compute(row: asyncpg.Record, scheme: Scheme) -> dict[str, Any]:
     hits = int((c.score > 0).sum())
     impact = np.isfinite(c.dx)
     session_group = group(c.dx[impact], c.dy[impact])
+    by_value = int(c.by_value.sum())
     ends = _ends(c)
     return {
         "session_id": row["id"],
@@ -346,7 +367,9 @@ def compute(row: asyncpg.Record, scheme: Scheme) -> dict[str, Any]:
         "arrows": n,
         "hits": hits,
         "misses": n - hits,
-        "no_landing": n - session_group.n,
+        "no_landing": n - session_group.n - by_value,
+        "by_value": by_value,
+        "by_value_seqs": row["by_value_seqs"],
         "total": total,
         "max_possible": row["max_possible"],
         "average_per_arrow": total / n if n else None,
@@ -359,7 +382,7 @@ def compute(row: asyncpg.Record, scheme: Scheme) -> dict[str, Any]:
         "fatigue": _fatigue(ends, c.score),
         "per_arrow": _per_arrow(c, row["arrow_ids"], row["identifiers"], session_group),
         "round": round_figures(
-            row["round_code"],
+            session_round(row["round_code"], row["plan"]),
             scheme,
             c.score,
             (row["bowstyle"], row["gender"], row["age_group"]),

@@ -18,6 +18,7 @@ from arch_stats.core.errors import Conflict
 TARGET_FIELDS = """'id', t.id, 'session_id', t.session_id, 'lane', t.lane,
     'distance_m', t.distance_m, 'view_width_mm', t.view_width_mm,
     'view_height_mm', t.view_height_mm, 'compound_scoring', t.compound_scoring,
+    'first_end', t.first_end, 'last_end', t.last_end,
     'created_at', t.created_at, 'updated_at', t.updated_at"""
 
 FACE_JSON = """json_build_object('face_index', f.face_index, 'face_type', f.face_type,
@@ -49,10 +50,11 @@ async def insert(
     view_height_mm: float,
     compound_scoring: bool | None,
     faces: Sequence[FaceRow],
+    ends: tuple[int, int] | None = None,
 ) -> str | None:
     """Insert the target and its faces in one statement; None when the session is not the
     archer's. `distance_m` defaults to the session's, `compound_scoring` to the archer's
-    bowstyle being compound."""
+    bowstyle being compound; `ends`: the first and last end of a round shot at it."""
     json: str | None = await conn.fetchval(
         f"""WITH owner AS (
                 SELECT s.id, s.archer_id, s.distance_m, a.bowstyle = 'compound' AS compound
@@ -60,9 +62,9 @@ async def insert(
                 WHERE s.id = $1 AND s.archer_id = $2
             ), t AS (
                 INSERT INTO target (session_id, archer_id, lane, distance_m, view_width_mm,
-                                    view_height_mm, compound_scoring)
+                                    view_height_mm, compound_scoring, first_end, last_end)
                 SELECT o.id, o.archer_id, $3, coalesce($4, o.distance_m), $5, $6,
-                       coalesce($7, o.compound)
+                       coalesce($7, o.compound), $11, $12
                 FROM owner o
                 RETURNING *
             ), f AS (
@@ -85,6 +87,7 @@ async def insert(
         view_height_mm,
         compound_scoring,
         *_face_arrays(faces),
+        *(ends or (None, None)),
     )
     return json
 
@@ -118,7 +121,8 @@ async def lock(conn: Connection, target_id: UUID, archer_id: UUID) -> asyncpg.Re
     cannot arrive between this check and the change.
     """
     return await conn.fetchrow(
-        """SELECT t.view_width_mm, t.view_height_mm, t.compound_scoring,
+        """SELECT t.view_width_mm, t.view_height_mm, t.compound_scoring, t.distance_m,
+                  t.first_end, t.last_end,
                   (SELECT count(*) FROM shot sh WHERE sh.target_id = t.id) AS shot_count,
                   ARRAY(SELECT f.face_type FROM target_face f
                         WHERE f.target_id = t.id ORDER BY f.face_index) AS face_types,

@@ -121,6 +121,11 @@ class TargetOut(Strict):
     view_height_mm: float
     compound_scoring: bool
     faces: list[FaceOut]
+    first_end: int | None = Field(
+        description="The first end of the session's round shot at this target (made from the "
+        "round: one per distance and face); null for a target of no round."
+    )
+    last_end: int | None
     has_shots: bool = Field(
         description="Shots were scored on this target: its view, faces and compound scoring "
         "can no longer change, and it cannot be deleted."

@@ -6,8 +6,10 @@ derives them."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
+import asyncpg
 from pydantic import MISSING
 
 from arch_stats.core.database import Connection, Executor
@@ -124,6 +126,8 @@ async def update(conn: Connection, archer_id: UUID, target_id: UUID, body: Targe
             changes.update(view_width_mm=view.width_mm, view_height_mm=view.height_mm)
     width = changes.get("view_width_mm", current["view_width_mm"])
     height = changes.get("view_height_mm", current["view_height_mm"])
+    if current["first_end"] is not None:
+        _keep_the_rounds(current, changes, old_faces, new_faces)
 
     if current["shot_count"]:
         # Only real changes count: a client sending the target back unchanged is fine.
@@ -143,10 +147,37 @@ async def update(conn: Connection, archer_id: UUID, target_id: UUID, body: Targe
     return await repo.update(conn, target_id, changes, new_faces)
 
 
+def _keep_the_rounds(
+    current: asyncpg.Record,
+    changes: dict[str, Any],
+    old_faces: Sequence[FaceRow],
+    new_faces: Sequence[FaceRow] | None,
+) -> None:
+    """A target made from the session's round keeps the round's distance, faces and scoring
+    (its view and the faces' places may change: a target sensor's view, say)."""
+    changed: list[str] = [
+        name
+        for name in ("distance_m", "compound_scoring")
+        if name in changes and changes[name] != current[name]
+    ]
+    if new_faces is not None and [f[0] for f in new_faces] != [f[0] for f in old_faces]:
+        changed.append("faces")
+    if changed:
+        raise Conflict(
+            f"this target is the round's (ends {current['first_end']}–{current['last_end']}): "
+            f"its {', '.join(changed)} are the round's; change the session's round instead"
+        )
+
+
 async def delete(conn: Connection, archer_id: UUID, target_id: UUID) -> str:
     current = await repo.lock(conn, target_id, archer_id)
     if current is None:
         raise NotFound("target", target_id)
+    if current["first_end"] is not None:
+        raise Conflict(
+            "this target is the round's: remove the session's round first (PATCH "
+            "/session/{id} with round_code null), or delete the session"
+        )
     if current["shot_count"]:
         raise Conflict(
             f"target has {_shots(current['shot_count'])}: delete them first "

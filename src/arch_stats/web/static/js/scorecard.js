@@ -26,7 +26,7 @@ export function byValue(a, b) {
 
 export const byPlace = (a, b) => (a.end_place || 0) - (b.end_place || 0) || (a.seq || 0) - (b.seq || 0);
 
-function sums(arrows) {
+function sums(arrows, imperial = false) {
   const counted = arrows.filter((a) => !a.pending);
   return {
     arrows: arrows.length,
@@ -34,15 +34,17 @@ function sums(arrows) {
     x_count: counted.filter((a) => a.is_x).length,
     ten_x_count: counted.filter(isTenX).length,
     hits: counted.filter((a) => !isMissLabel(a)).length,
+    golds: imperial ? counted.filter((a) => a.score === 9).length : 0,
     waiting: arrows.length - counted.length,
   };
 }
 
 /**
  * A scorecard from shots (each with end_no, end_place, score, label, is_x; `pending` for one
- * not scored yet). `subtotals`: the server card's [{label, kind, end_from, end_to}].
+ * not scored yet). `subtotals`: the server card's [{label, kind, end_from, end_to}];
+ * `imperial`: scored 9-7-5-3-1 (the card counts hits and golds, the 9s).
  */
-export function cardFromShots(shots, { arrowsPerEnd, subtotals = [], roundName = null } = {}) {
+export function cardFromShots(shots, { arrowsPerEnd, subtotals = [], roundName = null, imperial = false } = {}) {
   const byEnd = new Map();
   for (const shot of shots) {
     if (!byEnd.has(shot.end_no)) byEnd.set(shot.end_no, []);
@@ -53,7 +55,7 @@ export function cardFromShots(shots, { arrowsPerEnd, subtotals = [], roundName =
     .sort((a, b) => a - b)
     .map((endNo) => {
       const arrows = byEnd.get(endNo).sort(byValue);
-      const figures = sums(arrows);
+      const figures = sums(arrows, imperial);
       running += figures.total;
       return { end_no: endNo, ...figures, arrows, running_total: running };
     });
@@ -61,9 +63,10 @@ export function cardFromShots(shots, { arrowsPerEnd, subtotals = [], roundName =
   return {
     round_name: roundName,
     arrows_per_end: arrowsPerEnd,
+    imperial,
     ends,
-    subtotals: subtotals.map((st) => ({ ...st, ...sums(all.filter((a) => a.end_no >= st.end_from && a.end_no <= st.end_to)) })),
-    ...sums(all),
+    subtotals: subtotals.map((st) => ({ ...st, ...sums(all.filter((a) => a.end_no >= st.end_from && a.end_no <= st.end_to), imperial) })),
+    ...sums(all, imperial),
   };
 }
 
@@ -91,9 +94,19 @@ function cell(arrow, { onPick, selectedId }) {
   return h("td", attrs, button);
 }
 
+/** An end's number; with `onPick`, a button that picks its first arrow (its own face). */
+function endNumber(end, onPick) {
+  const first = [...end.arrows].sort(byPlace)[0];
+  if (!onPick || !first) return String(end.end_no);
+  const button = h("button", { type: "button", class: "cell end-no", "aria-label": `End ${end.end_no}: correct its arrows` }, String(end.end_no));
+  button.addEventListener("click", () => onPick(first));
+  return button;
+}
+
 /**
  * The card as a table. Options: `order` ("value" or "shot"), `currentEnd`, `selectedId`,
- * `onPick(arrow)` (cells become buttons), `caption`, `onOrder(order)` (the switch is shown).
+ * `onPick(arrow)` (cells become buttons; so does each end's number: its first arrow), `caption`,
+ * `onOrder(order)` (the switch is shown).
  */
 export function scorecardTable(card, { order = "value", currentEnd = null, selectedId = null, onPick = null, caption = "Scorecard", onOrder = null } = {}) {
   const cols = Math.max(card.arrows_per_end || 0, ...card.ends.map((e) => e.arrows.length), 1);
@@ -115,7 +128,7 @@ export function scorecardTable(card, { order = "value", currentEnd = null, selec
       h(
         "tr",
         { "data-end": end.end_no, class: end.end_no === currentEnd ? "current" : "" },
-        h("th", { scope: "row" }, String(end.end_no)),
+        h("th", { scope: "row" }, endNumber(end, onPick)),
         cells,
         h("td", { class: "end-total" }, String(end.total), end.waiting ? h("span", { class: "waiting-mark", title: `${end.waiting} not scored yet` }, "+") : null),
         h("td", { class: "running-total" }, String(end.running_total)),

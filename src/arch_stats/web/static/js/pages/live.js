@@ -1,6 +1,9 @@
 // The live page: the target drawn to scale, every shot appearing where it landed (WebSocket),
-// shots entered with one touch each (a magnifier under the finger, lifting records), any
-// arrow of any end corrected, the scorecard and the running statistics.
+// shots entered with one touch each (a magnifier under the finger, lifting records) or by
+// value on a keypad of the face's own values, any arrow of any end corrected, the scorecard
+// and the running statistics. A session shot to a round follows it (rounds.js): the page
+// says where the archer is, shows the face of the pass being shot (an earlier end's own face
+// when one of its arrows is corrected), and, once the round is complete, its result.
 //
 // Every change made here goes through the outbox (outbox.js): it is drawn at once, kept on
 // the device and sent in order, so the page works the same with no network.
@@ -9,10 +12,11 @@ import { allShots, face as getFace, get, post, roundName, savedCopy } from "../a
 import { announce, busy, clear, errorBox, errorSlot, h } from "../dom.js";
 import { TargetView, markerText } from "../face.js";
 import { LiveChannel } from "../channel.js";
-import { groupFigures, roundFigures, scoreFigures } from "../components.js";
+import { figures, groupFigures, roundFigures, scoreFigures } from "../components.js";
 import { byPlace, cardFromShots, scorecardTable } from "../scorecard.js";
-import { dateTime, scoreClass, sessionTitle } from "../format.js";
+import { dateTime, num, scoreClass, sessionTitle } from "../format.js";
 import { newId, outbox } from "../outbox.js";
+import { nextPosition, passOf, progress as roundProgress, spotNames, taken, whereText } from "../rounds.js";
 
 const STATS_DELAY_MS = 700;
 const PREFS = "arch-stats.live";
@@ -25,11 +29,13 @@ const STATE_TEXT = {
   closed: "Not live",
 };
 
+// What this device remembers: earlier ends shown, the card's order, plotting or the keypad.
 function prefs() {
+  const defaults = { showOld: true, order: "value", entry: "plot" };
   try {
-    return { showOld: true, order: "value", ...JSON.parse(localStorage.getItem(PREFS) || "{}") };
+    return { ...defaults, ...JSON.parse(localStorage.getItem(PREFS) || "{}") };
   } catch {
-    return { showOld: true, order: "value" };
+    return defaults;
   }
 }
 
@@ -84,7 +90,9 @@ export async function livePage(ctx) {
   const data = kept || (await fresh);
   const { session, targets, specs } = data;
   const arrows = [...data.arrows];
-  document.title = `Live: ${sessionTitle(session)} · Arch Stats`;
+  // A session shot to a round is called by its round ("Lilleshall · WA 1440 (90m)").
+  const title = () => (session.round ? [session.location, session.round.name].filter(Boolean).join(" · ") : sessionTitle(session));
+  document.title = `Live: ${title()} · Arch Stats`;
   let round = (data.card && data.card.round_name) || (await roundName(session.round_code));
 
   const arrowsById = new Map();
@@ -101,6 +109,8 @@ export async function livePage(ctx) {
   const p = prefs();
   let showOld = p.showOld;
   let order = p.order;
+  let keypad = p.entry === "keypad";
+  const remember = () => savePrefs({ showOld, order, entry: keypad ? "keypad" : "plot" });
   let latestId = null;
   let selectedId = null;
   let fillEnd = null; // an earlier end with a free place that the next arrow goes to
@@ -109,12 +119,15 @@ export async function livePage(ctx) {
   let statsTimer = null;
   let everLive = false;
   let subtotals = data.card ? subtotalsOf(data.card) : [];
+  let imperial = Boolean(data.card && data.card.imperial); // hits and golds on the card
   let drawQueued = false;
 
   // --- layout ---------------------------------------------------------------------------
   const conn = h("p", { class: "conn", id: "conn", role: "status", "data-state": "connecting" }, STATE_TEXT.connecting);
   const headActions = h("div", { class: "actions" });
   const faceArea = h("section", { class: "face-area", "aria-label": "Target" });
+  const keypadBox = h("section", { class: "keypad", "aria-label": "Score by value", hidden: true });
+  const resultBox = h("section", { class: "round-result card", "aria-labelledby": "result-h", hidden: true });
   const arrowRow = h("div", { class: "arrow-row" });
   const endBox = h("section", { class: "current-end", "aria-labelledby": "current-end-h" });
   const entry = h("section", { class: "entry", "aria-label": "Enter shots" });
@@ -125,16 +138,18 @@ export async function livePage(ctx) {
 
   ctx.main.dataset.page = "live";
   ctx.main.classList.add("live-page");
+  ctx.main.classList.toggle("follows", Boolean(session.round));
   const subText = () => [dateTime(session.start_time), round, `${perEnd} arrows per end`].filter(Boolean).join(" · ");
-  const sub = h("p", { class: "sub live-sub" }, subText());
+  // A session shot to a round: where the archer is, in place of the date (the same row).
+  const sub = h("p", { class: "sub live-sub", id: "where", "aria-live": "polite" }, subText());
   ctx.main.append(
-    h("div", { class: "live-head" }, h("h1", {}, h("span", { class: "muted" }, "Live · "), sessionTitle(session)), conn),
+    h("div", { class: "live-head" }, h("h1", {}, h("span", { class: "muted" }, "Live · "), title()), conn),
     sub,
     pageErrors,
     h(
       "div",
       { class: "live-layout" },
-      h("div", { class: "live-main" }, faceArea, arrowRow, endBox, entry, queueBox),
+      h("div", { class: "live-main" }, faceArea, keypadBox, resultBox, arrowRow, endBox, entry, queueBox),
       h("div", { class: "live-side" }, cardBox, statsBox, headActions),
     ),
   );
@@ -159,8 +174,9 @@ export async function livePage(ctx) {
           seq: null,
           score: 0,
           is_x: false,
-          is_miss: b.x_mm === undefined || b.x_mm === null,
-          label: "…",
+          is_miss: b.value === undefined && (b.x_mm === undefined || b.x_mm === null),
+          value: b.value,
+          label: b.value || "…",
           pending: true,
           refused: op.state === "refused",
           order: op.key,
@@ -191,14 +207,36 @@ export async function livePage(ctx) {
     return null;
   }
 
-  /** The end the next arrow goes to: an earlier end being filled, else the current one. */
+  /** The end the next arrow goes to: an earlier end being filled, else the current one (in a
+   * round, where the round's next arrow goes: null once it is complete). */
   function recordingEnd(list) {
     if (fillEnd !== null && freePlace(list, fillEnd) !== null) return fillEnd;
     fillEnd = null;
+    if (session.round) {
+      const next = nextPosition(perEnd, session.round.ends, taken(list));
+      return next ? next.end : null;
+    }
     return currentEnd(list);
   }
 
+  /** The targets to show for an end: in a round, its pass's (the last pass's once complete). */
+  function targetsFor(end) {
+    if (!session.round) return targets;
+    const found = passOf(session.round, end ?? session.round.ends);
+    const target = found && targets.find((t) => t.id === found.pass.target_id);
+    return target ? [target] : targets.slice(0, 1);
+  }
+
   const numberOn = (shot) => markerText(shot, shot.arrow_id ? arrowsById.get(shot.arrow_id) : null);
+
+  /** The end shown: the chosen arrow's (to correct it on its own face), else the next one. */
+  function shownEnd(list) {
+    const selected = selectedId ? list.find((s) => s.id === selectedId) : null;
+    return selected ? selected.end_no : recordingEnd(list);
+  }
+
+  /** A round complete, nothing being corrected: the page shows the result, takes no arrow. */
+  const showsResult = (list) => Boolean(session.round) && !selectedId && recordingEnd(list) === null;
 
   // --- the target(s) --------------------------------------------------------------------
   const views = [];
@@ -219,15 +257,19 @@ export async function livePage(ctx) {
     zoomButton("Fit", "Whole face", (v) => v.setZoom(1)),
   );
 
-  function drawTargets() {
+  let drawnFor = null; // the ids of the targets drawn, to redraw when the pass changes
+  function drawTargets(shown = targetsFor(shownEnd(shots()))) {
     for (const view of views) view.destroy();
     clear(faceArea);
     views.length = 0;
+    drawnFor = shown.map((t) => t.id).join(" ");
+    faceArea.dataset.targets = drawnFor;
+    faceArea.dataset.faces = shown.map((t) => t.faces.map((f) => f.face_type).join(",")).join(" ");
     if (!targets.length) {
       drawAddTarget().catch((err) => faceArea.append(errorBox(err)));
       return;
     }
-    for (const target of targets) {
+    for (const target of shown) {
       const view = new TargetView({
         target,
         specs,
@@ -282,6 +324,7 @@ export async function livePage(ctx) {
   async function place(view, point) {
     const list = shots();
     const end = recordingEnd(list);
+    if (end === null) return; // the round is complete: no more arrows
     const shotId = newId();
     const body = { id: shotId, session_id: id, target_id: view.target.id, x_mm: point.x_mm, y_mm: point.y_mm };
     if (chosenArrow) body.arrow_id = chosenArrow;
@@ -292,8 +335,20 @@ export async function livePage(ctx) {
     if (!targets.length) return;
     const list = shots();
     const end = recordingEnd(list);
+    if (end === null) return; // the round is complete
     const shotId = newId();
-    const body = { id: shotId, session_id: id, target_id: targets[0].id };
+    const body = { id: shotId, session_id: id, target_id: targetsFor(end)[0].id };
+    if (chosenArrow) body.arrow_id = chosenArrow;
+    await record(body, list, end);
+  }
+
+  /** An arrow by value (the keypad): the face's value, on a multi-spot face its spot. */
+  async function recordValue(target, value, spotIndex) {
+    const list = shots();
+    const end = recordingEnd(list);
+    if (end === null) return;
+    const body = { id: newId(), session_id: id, target_id: target.id, value };
+    if (spotIndex !== null) body.spot_index = spotIndex;
     if (chosenArrow) body.arrow_id = chosenArrow;
     await record(body, list, end);
   }
@@ -325,7 +380,8 @@ export async function livePage(ctx) {
     await outbox.add({ session_id: id, kind: "create", shot_id: body.id, body, place: placeNo, end_no: end });
     latestId = body.id;
     const label = body.arrow_id ? arrowsById.get(body.arrow_id).identifier : `arrow ${placeNo}`;
-    announce(`End ${end}: ${label} recorded${body.x_mm === undefined ? " as a miss" : ""}.`);
+    const what = body.value !== undefined ? ` as ${body.value}` : body.x_mm === undefined ? " as a miss" : "";
+    announce(`End ${end}: ${label} recorded${what}.`);
     suggestArrow();
     drawAll();
   }
@@ -447,8 +503,16 @@ export async function livePage(ctx) {
       entry.append(editor(chosen));
       return;
     }
-    const miss = h("button", { type: "button", class: "miss" }, "Miss");
+    const complete = showsResult(list);
+    const miss = h("button", { type: "button", class: "miss", hidden: complete || keypad }, "Miss");
     miss.addEventListener("click", () => busy(miss, recordMiss));
+    const mode = h("button", { type: "button", class: "toggle", id: "keypad-mode", "aria-pressed": String(keypad), hidden: complete, title: "Enter scores by value: the face's values as buttons" }, "Keypad");
+    mode.addEventListener("click", () => {
+      keypad = !keypad;
+      remember();
+      announce(keypad ? "Keypad: tap the value of each arrow." : "Plotting: touch the face where each arrow landed.");
+      drawAll();
+    });
     const undo = h("button", { type: "button" }, "Undo");
     undo.addEventListener("click", () =>
       busy(undo, async () => {
@@ -462,7 +526,7 @@ export async function livePage(ctx) {
     const old = h("button", { type: "button", "aria-pressed": String(!showOld), class: "toggle", title: "Hide the markers of earlier ends" }, "This end only");
     old.addEventListener("click", () => {
       showOld = !showOld;
-      savePrefs({ showOld, order });
+      remember();
       drawAll();
     });
     const aiming = views.some((v) => v.pending && !v.gesture);
@@ -475,7 +539,8 @@ export async function livePage(ctx) {
         place(view, point);
       }
     });
-    entry.append(h("div", { class: "entry-actions" }, miss, undo, old, keyboard), entryErrors);
+    old.hidden = complete || keypad;
+    entry.append(h("div", { class: "entry-actions" }, miss, mode, undo, old, keyboard), entryErrors);
   }
 
   function editor(shot) {
@@ -508,16 +573,100 @@ export async function livePage(ctx) {
         " · ",
         h("span", { class: `chip small ${shot.pending ? "unsent" : scoreClass(shot.label)}` }, shot.pending ? "…" : shot.label),
       ),
-      h("p", { class: "hint" }, shot.x_mm === null ? "A miss: touch the face where it landed to place it." : "Drag it on the face, or touch where it landed."),
+      h("p", { class: "hint" }, shot.x_mm === null ? `${shot.value || shot.entered_by === "value" ? "Scored by value" : "A miss"}: touch the face where it landed to place it, or give its value.` : "Drag it on the face, or touch where it landed."),
+      valueRow(shot),
       h("div", { class: "editor-actions" }, arrowSel, missBtn, delBtn, done),
     );
+  }
+
+  /** The values of a target's face (compound scoring where it applies), highest first. */
+  function faceValues(target, spec) {
+    return target.compound_scoring && spec.compound_values ? spec.compound_values : spec.values;
+  }
+
+  /** A value's button in the colour the face draws it (its ring's; CSSOM, not a style
+   * attribute, which the Content-Security-Policy refuses). */
+  function valueButton(spec, value, attrs) {
+    const b = h("button", { type: "button", class: "value", "data-value": value, ...attrs }, value);
+    const ring = (spec.rings || []).find((r) => String(r.value) === value) || (value === "X" ? spec.rings[0] : null);
+    if (ring) {
+      b.style.background = ring.colour_hex;
+      b.style.color = ["#000000", "#00B4E4", "#F65058"].includes(ring.colour_hex) ? "#fff" : "#000";
+    }
+    return b;
+  }
+
+  /** Correct a shot by value: the values of the face it was scored on. */
+  function valueRow(shot) {
+    const target = targets.find((t) => t.id === shot.target_id);
+    const spec = target && specs[target.faces[shot.face_index ?? 0]?.face_type ?? target.faces[0].face_type];
+    if (!spec || !spec.values) return null;
+    const row = h("div", { class: "value-row", role: "group", "aria-label": "Its value" });
+    for (const value of faceValues(target, spec)) {
+      const b = valueButton(spec, value, {});
+      b.addEventListener("click", () => busy(b, () => change(shot.id, { value })));
+      row.append(b);
+    }
+    return row;
+  }
+
+  // --- the keypad: the face's own values, one tap per arrow -----------------------------------
+  // Made again only when the target changes (a new pass): the buttons stay under the finger.
+  function drawKeypad(list) {
+    const end = recordingEnd(list);
+    const [target] = targetsFor(end);
+    const spec = target && specs[target.faces[0].face_type];
+    if (!spec || !spec.values || keypadBox.dataset.target === target.id) return;
+    clear(keypadBox);
+    keypadBox.dataset.target = target.id;
+    const values = faceValues(target, spec).filter((v) => v !== "M");
+    const names = spotNames(spec);
+    for (const [spotIndex, name] of names.entries()) {
+      const row = h("div", { class: "keypad-row", role: "group", "aria-label": name ? `${name} spot` : "Value" });
+      if (name) row.append(h("span", { class: "spot-name" }, name));
+      for (const value of values) {
+        const b = valueButton(spec, value, { "data-spot": name ? spotIndex : "", "aria-label": name ? `${value}, ${name.toLowerCase()} spot` : value });
+        b.addEventListener("click", () => recordValue(target, value, name ? spotIndex : null));
+        row.append(b);
+      }
+      keypadBox.append(row);
+    }
+    const m = h("button", { type: "button", class: "value miss", "data-value": "M", "aria-label": "M: a scored miss" }, "M");
+    m.addEventListener("click", () => recordValue(target, "M", null));
+    keypadBox.append(h("div", { class: "keypad-row" }, m));
+    keypadBox.style.setProperty("--values", String(values.length + (names[0] ? 1 : 0)));
+  }
+
+  // --- the round's result, once it is complete ----------------------------------------------
+  let lastStats = null;
+  function drawResult(list) {
+    clear(resultBox);
+    const card = cardFromShots(list, { arrowsPerEnd: perEnd, subtotals, roundName: round, imperial });
+    const figuresOf = lastStats && lastStats.round && lastStats.round.complete ? lastStats.round : null;
+    const rows = [
+      ["Hits", String(card.hits), "hits"],
+      imperial ? ["Golds", String(card.golds), "golds"] : ["10s", String(card.ten_x_count), "tens"],
+      imperial ? null : ["Xs", String(card.x_count), "xs"],
+      ["Handicap", figuresOf && figuresOf.handicap !== null ? num(figuresOf.handicap, 0) : "…", "handicap"],
+    ];
+    resultBox.append(
+      h("h2", { id: "result-h" }, `${session.round.name}: complete`),
+      h("p", { class: "result-total" }, h("strong", {}, String(card.total)), ` of ${session.round.max_score}, ${card.arrows} arrows`),
+      figures(rows, { class: "figures result-figures" }),
+    );
+    if (figuresOf && figuresOf.classification_name) {
+      resultBox.append(
+        h("p", { class: "classification" }, h("strong", {}, `${figuresOf.classification_name} (${figuresOf.classification})`)),
+        h("p", { class: "hint meaning" }, figuresOf.classification_meaning || ""),
+      );
+    }
+    resultBox.append(h("p", { class: "hint" }, "No more arrows: the round is shot. Tap an arrow of the card to correct it; opening your next session closes this one."));
   }
 
   // --- the end being shot, the queue, the scorecard, the stats -----------------------------
   function drawEnd(list) {
     clear(endBox);
-    const selected = selectedId ? list.find((s) => s.id === selectedId) : null;
-    const end = selected ? selected.end_no : recordingEnd(list);
+    const end = shownEnd(list) ?? session.round.ends;
     const mine = inEnd(list, end).sort(byPlace);
     const byPlaceNo = new Map(mine.map((s) => [s.end_place, s]));
     const places = Math.max(perEnd, ...mine.map((s) => s.end_place || 0));
@@ -535,7 +684,7 @@ export async function livePage(ctx) {
             "data-place": placeNo,
             "aria-label": `Arrow ${placeNo}${shot.arrow_id && arrowsById.get(shot.arrow_id) ? ` (${arrowsById.get(shot.arrow_id).identifier})` : ""}: ${shot.pending ? "not sent yet" : shot.label}. Correct it.`,
           },
-          shot.pending ? "…" : shot.label,
+          shot.pending && !shot.value ? "…" : shot.label,
           h("span", { class: "slot-no", "aria-hidden": "true" }, numberOn(shot) || String(placeNo)),
         );
         b.addEventListener("click", () => select(shot.id === selectedId ? null : shot.id));
@@ -636,12 +785,12 @@ export async function livePage(ctx) {
           "div",
           { class: "empty" },
           h("p", {}, h("strong", {}, "No shots yet.")),
-          session.is_open ? h("p", {}, "Touch the face where your arrow landed, or start the sensors: their shots appear here as they land.") : h("p", {}, "This session has no shots."),
+          session.is_open ? h("p", {}, "Touch the face where your arrow landed (or tap its value on the keypad), or start the sensors: their shots appear here as they land.") : h("p", {}, "This session has no shots."),
         ),
       );
       return;
     }
-    const card = cardFromShots(list, { arrowsPerEnd: perEnd, subtotals, roundName: round });
+    const card = cardFromShots(list, { arrowsPerEnd: perEnd, subtotals, roundName: round, imperial });
     cardBox.append(
       scorecardTable(card, {
         order,
@@ -650,7 +799,7 @@ export async function livePage(ctx) {
         onPick: session.is_open ? (arrow) => select(arrow.id === selectedId ? null : arrow.id, { reveal: true }) : null,
         onOrder: (next) => {
           order = next;
-          savePrefs({ showOld, order });
+          remember();
           drawAll();
         },
       }),
@@ -661,10 +810,25 @@ export async function livePage(ctx) {
     const list = shots();
     const selected = selectedId ? list.find((s) => s.id === selectedId) : null;
     if (selectedId && !selected) selectedId = null;
-    const shownEnd = selected ? selected.end_no : recordingEnd(list);
+    const end = shownEnd(list);
+    if (session.round && targetsFor(end).map((t) => t.id).join(" ") !== drawnFor) drawTargets(targetsFor(end));
+    const result = session.is_open && showsResult(list);
+    const byValue = session.is_open && keypad && !selected && !result;
+    faceArea.hidden = result || byValue;
+    keypadBox.hidden = !byValue;
+    resultBox.hidden = !result;
+    arrowRow.hidden = result;
+    if (byValue) drawKeypad(list);
+    if (result) drawResult(list);
+    if (session.round) {
+      const now = roundProgress(session.round, list);
+      sub.textContent = whereText(now);
+      sub.dataset.complete = String(now.complete);
+      ctx.main.dataset.pass = String(now.pass_no ?? "");
+    }
     for (const view of views) {
       view.setSelected(selectedId);
-      view.setShots(list, { currentEnd: shownEnd, showOld, text: numberOn, latestId });
+      view.setShots(list, { currentEnd: end, showOld, text: numberOn, latestId });
     }
     drawEnd(list);
     drawEntry(list);
@@ -690,6 +854,8 @@ export async function livePage(ctx) {
       statsBox.append(h("p", { class: "muted" }, "The numbers appear with the first shot."));
       return;
     }
+    lastStats = stats;
+    if (!resultBox.hidden) drawResult(shots());
     statsBox.append(scoreFigures(stats), groupFigures(stats.group));
     const roundBox = roundFigures(stats.round);
     if (roundBox) statsBox.append(h("h3", {}, "Round"), roundBox);
@@ -864,7 +1030,9 @@ export async function livePage(ctx) {
     if (now.card) {
       subtotals = subtotalsOf(now.card);
       round = now.card.round_name || round;
+      imperial = Boolean(now.card.imperial);
     }
+    ctx.main.classList.toggle("follows", Boolean(session.round));
     const top = now.shots.reduce((m, s) => Math.max(m, s.seq), 0);
     const ids = new Set(now.shots.map((s) => s.id));
     // Gone from the server, unless it came over the live channel after this answer was made.
@@ -893,7 +1061,7 @@ export async function livePage(ctx) {
     for (const view of views) view.destroy();
     window.removeEventListener("online", onNetwork);
     window.removeEventListener("offline", onNetwork);
-    ctx.main.classList.remove("live-page");
+    ctx.main.classList.remove("live-page", "follows");
   });
 
   drawTargets();

@@ -29,7 +29,8 @@ export async function sessionPage(ctx) {
     get(`/session/${id}/note`, { signal: ctx.signal }),
   ]);
   const round = card.round_name || (await roundName(session.round_code));
-  const roundSpec = session.round_code ? await getRound(session.round_code).catch(() => null) : null;
+  // The round the session follows (its plan, a custom round's too), else its standard round.
+  const roundSpec = session.round || (session.round_code ? await getRound(session.round_code).catch(() => null) : null);
   document.title = `${sessionTitle(session)} · Arch Stats`;
   ctx.main.dataset.page = "session";
 
@@ -256,7 +257,7 @@ const capital = (text) => text.charAt(0).toUpperCase() + text.slice(1);
 function distances(passes) {
   const parts = [];
   for (const p of passes) {
-    const part = `${p.distance} ${p.distance_unit === "yard" ? "yd" : "m"} (${p.face_diameter_cm} cm)`;
+    const part = `${p.distance} ${p.distance_unit === "yard" ? "yd" : "m"} (${p.face_label || `${p.face_diameter_cm} cm`})`;
     if (parts[parts.length - 1] !== part) parts.push(part);
   }
   return parts.join(" · ");

@@ -153,8 +153,20 @@ export async function newSessionPage(ctx) {
 
   let [open] = await get("/session?is_open=true&limit=1", { signal: ctx.signal });
 
-  const [roundList, editor, arrows] = await Promise.all([allRounds(), targetEditor(), get("/arrow", { signal: ctx.signal })]);
-  const roundSel = select("round_code", roundChoices(roundList, "None: practice"), ctx.query.get("round") || "");
+  const [roundList, editor, arrows, custom] = await Promise.all([
+    allRounds(),
+    targetEditor(),
+    get("/arrow", { signal: ctx.signal }),
+    get("/round/custom", { signal: ctx.signal }).catch(() => []),
+  ]);
+  // Custom rounds (mine, my clubs') are chosen as "custom:<id>".
+  const choices = roundChoices(roundList, "None: practice");
+  const mineFirst = [...custom].sort((a, b) => Number(Boolean(a.club_id)) - Number(Boolean(b.club_id)));
+  if (mineFirst.length) choices.splice(1, 0, { group: "Saved rounds", options: mineFirst.map((r) => [`custom:${r.id}`, r.club_name ? `${r.name} (${r.club_name})` : r.name]) });
+  const roundSel = select("round_code", choices, ctx.query.get("round") || "");
+  const faceChoice = select("preferred_face", [], "");
+  const faceField = field("Face for the round", faceChoice, "The round's passes are scored the same on each of these.");
+  faceField.hidden = true;
   const location_ = h("input", { type: "text", name: "location", maxlength: 200, autocomplete: "off", placeholder: "e.g. Club field" });
   const where = select("where", [["outdoor", "Outdoor"], ["indoor", "Indoor"]], "outdoor");
   const distance = h("input", { type: "number", name: "distance_m", min: "1", max: "1000", step: "any", required: true, inputmode: "decimal", value: "70" });
@@ -165,18 +177,28 @@ export async function newSessionPage(ctx) {
   let perEndTouched = false;
   perEnd.addEventListener("input", () => (perEndTouched = true));
 
+  // With a round the targets come from it (a face per distance, made by the server): the
+  // target editor is for practice only; a choice of face only where the round allows several.
   roundSel.addEventListener("change", async () => {
     roundHint.textContent = "";
+    editor.el.hidden = Boolean(roundSel.value);
+    faceField.hidden = true;
     if (!roundSel.value) return;
     try {
-      const r = await getRound(roundSel.value);
+      const saved = custom.find((r) => `custom:${r.id}` === roundSel.value);
+      const r = saved || (await getRound(roundSel.value));
       const first = r.passes[0];
       distance.value = String(first.distance_m);
-      where.value = first.indoor ? "indoor" : "outdoor";
-      if (first.face_type) editor.setFace(first.face_type);
+      where.value = (saved ? saved.location === "indoor" : first.indoor) ? "indoor" : "outdoor";
       if (!perEndTouched) perEnd.value = "";
+      const alternatives = [...new Set(r.passes.flatMap((p) => p.face_types || []))];
+      if (alternatives.length > 1) {
+        const names = Object.fromEntries((await allFaces()).map((f) => [f.face_type, f.name]));
+        clear(faceChoice).append(...alternatives.map((t) => h("option", { value: t }, names[t] || t)));
+        faceField.hidden = false;
+      }
       const dists = [...new Set(r.passes.map((p) => `${p.distance} ${p.distance_unit === "metre" ? "m" : "yd"}`))];
-      roundHint.textContent = `${r.n_arrows} arrows at ${dists.join(", ")}; max ${r.max_score}.`;
+      roundHint.textContent = `${r.n_arrows} arrows at ${dists.join(", ")}; max ${r.max_score}. Its targets are made from the round.`;
     } catch (err) {
       roundHint.textContent = err.message;
     }
@@ -195,7 +217,8 @@ export async function newSessionPage(ctx) {
       "fieldset",
       {},
       h("legend", {}, "Session"),
-      h("div", {}, field("Standard round (optional)", roundSel), roundHint),
+      h("div", {}, field("Round (optional)", roundSel), roundHint),
+      faceField,
       h("div", { class: "grid-2" }, field("Location", location_), field("Where", where)),
       h(
         "div",
@@ -230,7 +253,9 @@ export async function newSessionPage(ctx) {
         distance_m: Number(distance.value),
         notes: notes.value,
       };
-      if (roundSel.value) body.round_code = roundSel.value;
+      if (roundSel.value.startsWith("custom:")) body.custom_round_id = roundSel.value.slice(7);
+      else if (roundSel.value) body.round_code = roundSel.value;
+      if (roundSel.value && !faceField.hidden) body.preferred_faces = [faceChoice.value];
       if (perEnd.value !== "") body.arrows_per_end = parseInt(perEnd.value, 10);
       let session;
       try {
@@ -240,7 +265,8 @@ export async function newSessionPage(ctx) {
         return;
       }
       try {
-        await post(`/session/${session.id}/target`, editor.value());
+        // A round's targets are made with the session; practice needs its own.
+        if (!session.round) await post(`/session/${session.id}/target`, editor.value());
       } catch (err) {
         // No half-made session: without its target it is of no use.
         await del(`/session/${session.id}`).catch(() => {});
@@ -290,7 +316,8 @@ export async function newSessionPage(ctx) {
 // --- the list -----------------------------------------------------------------------------
 
 export function sessionCard(session, names = new Map()) {
-  const round = session.round_code ? h("span", { class: "badge" }, names.get(session.round_code) || session.round_code) : null;
+  const name = session.round ? session.round.name : session.round_code && (names.get(session.round_code) || session.round_code);
+  const round = name ? h("span", { class: "badge" }, name) : null;
   return h(
     "li",
     { class: "session-card", "data-session-id": session.id },
