@@ -118,7 +118,9 @@ def rank(entries: Sequence[tuple[K, Tally]], rule: Rule) -> Standings[K]:
     who share a place keep the order they were given in (by name, say)."""
     shot = [(key, t) for key, t in entries if t.arrows > 0]
     basis: Basis = "total" if len({t.arrows for _, t in shot}) <= 1 else "average"
-    merits = sorted(((_merit(t, rule), i) for i, (_, t) in enumerate(shot)), key=lambda m: m[0], reverse=True)
+    merits = sorted(
+        ((_merit(t, rule), i) for i, (_, t) in enumerate(shot)), key=lambda m: m[0], reverse=True
+    )
     placed: list[Placed[K]] = []
     place = 0
     for n, (merit, i) in enumerate(merits):
