@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from arch_stats.board.schemas import BoardOut, PublicBoardOut
 from arch_stats.core.database import Connection
 from tests.board.helpers import make_club
 from tests.board.test_board import board_path, frame_of
@@ -59,6 +60,7 @@ async def test_recurve_and_compound_apart_ties_by_ten_x_then_x(
     resp = await client.get(f"/api/v0/club/{club_id}/board", headers=owner.headers)
     assert resp.status_code == 200, resp.text
     board = resp.json()["data"]
+    BoardOut.model_validate(board)  # as documented
     names = {e["key"]: e["name"] for e in board["archers"]}
     recurve, compound = board["ranking"]
     assert (recurve["category"]["label"], compound["category"]["label"]) == (
@@ -83,6 +85,7 @@ async def test_recurve_and_compound_apart_ties_by_ten_x_then_x(
     # The public link ranks the same archers the same way, by its own keys.
     link = await client.post(f"/api/v0/club/{club_id}/board/link", headers=owner.headers)
     public = (await client.get(f"/api/v0/board/{link.json()['data']['token']}")).json()["data"]
+    PublicBoardOut.model_validate(public)
     public_names = {e["key"]: e["name"] for e in public["archers"]}
     assert [placed(g, public_names) for g in public["ranking"]] == [
         placed(recurve, names),
