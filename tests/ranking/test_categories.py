@@ -38,11 +38,12 @@ def test_recurve_and_compound_are_never_ranked_together() -> None:
 
 def test_categories_come_in_results_list_order() -> None:
     listed = [
-        category("recurve", "female", "adult"),
         category("recurve", "male", "adult"),
+        category("recurve", "female", "adult"),
         category("recurve", None, "adult"),
         category("recurve", "female", "under 21"),
         category("recurve", "male", "50+"),
+        category("compound", "male", "adult"),
         category("compound", "female", "adult"),
         category("barebow", "male", "adult"),
         category("flatbow", "male", "adult"),

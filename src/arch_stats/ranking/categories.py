@@ -22,7 +22,7 @@ AGE_CLASSES = {
     "under 12": "Under 12",
     "50+": "50+",
 }
-GENDERS = {"female": "Women", "male": "Men"}
+GENDERS = {"male": "Men", "female": "Women"}  # World Archery's order: RM, RW, CM, CW
 OPEN = "Open"
 
 

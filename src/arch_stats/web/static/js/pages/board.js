@@ -28,7 +28,7 @@ const CLOSED = {
 const FULL = 4429; // too many viewers (of the link, or from here): try again later
 const FOOTNOTES = {
   members: "Members who do not share with the club's coaches are not shown.",
-  public: "Only members who chose to appear on the public board are shown: names, bowstyles and scores.",
+  public: "Only members who chose to appear on the public board are shown: names, categories and scores.",
 };
 const SHOWN_ENDS = 12; // end scores shown per archer (the latest)
 const PAGE_MS = 12_000; // how long a page of the big screen stays
@@ -171,16 +171,16 @@ async function boardPage(ctx, { clubId = null, token = null }) {
     pager.hidden = n < 2;
     groups.dataset.page = String(page + 1);
     if (n < 2) return;
-    pager.setAttribute("aria-label", `Page ${page + 1} of ${n}`);
     clear(pager).append(
-      h("span", { class: "board-pages-text" }, `${page + 1} / ${n}`),
-      Array.from({ length: n }, (_, i) => h("span", { class: i === page ? "board-dot current" : "board-dot", "aria-hidden": "true" })),
+      h("span", { class: "visually-hidden" }, `Page ${page + 1} of ${n}`),
+      h("span", { class: "board-pages-text", "aria-hidden": "true" }, `${page + 1} / ${n}`),
+      ...Array.from({ length: n }, (_, i) => h("span", { class: i === page ? "board-dot current" : "board-dot", "aria-hidden": "true" })),
     );
   }
 
   function roundName(entry) {
     if (entry.round_code) return state.names.get(entry.round_code) || entry.round_code;
-    return `${entry.is_indoor ? "Indoor" : "Outdoor"} · ${metres(entry.distance_m)}, no round`;
+    return `${metres(entry.distance_m)} ${entry.is_indoor ? "indoor" : "outdoor"}, no round`;
   }
 
   function card(placed) {
@@ -440,9 +440,9 @@ function placeText({ place, tied }) {
 }
 
 function basisText({ basis, rule }) {
-  const by = basis === "total" ? "by total" : "by average per arrow (arrows shot differ)";
-  if (!rule.tiebreaks.length) return `Ranked ${by}; equal scores share a place`;
-  return `Ranked ${by}, then ${rule.tiebreaks.map((tb) => tb.label).join(", then ")}`;
+  const by = basis === "total" ? "Ranked by total" : "Ranked by average per arrow (arrows differ)";
+  if (!rule.tiebreaks.length) return `${by} · equal scores tie`;
+  return `${by} · ties: ${rule.tiebreaks.map((tb) => tb.label).join(", then ")}`;
 }
 
 /** A group's section: its heading, how it is ranked, and `cards` (a page's share of them). */
