@@ -31,6 +31,13 @@ async def shoot(client: httpx.AsyncClient, r: Range, *offsets: float) -> list[di
     return data
 
 
+def counts(
+    arrows: int, total: int, hits: int, ten_x: int, x: int, golds: int = 0
+) -> dict[str, int]:
+    """A tally as frames carry it."""
+    return {"arrows": arrows, "total": total, "hits": hits, "ten_x": ten_x, "x": x, "golds": golds}
+
+
 def placed(group: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]]:
     """(name, place as a board shows it: "1", "=2") of a ranking group, best first."""
     return [
@@ -73,14 +80,7 @@ async def test_recurve_and_compound_apart_ties_by_ten_x_then_x(
     assert placed(recurve, names) == [("Cat", "=1"), ("Dan", "=1"), ("Ben", "3"), ("Ann", "4")]
     assert placed(compound, names) == [("Fay", "1"), ("Eve", "2")]
     by_name = {e["name"]: e for e in board["archers"]}
-    assert by_name["Cat"]["tally"] == {
-        "arrows": 3,
-        "total": 28,
-        "hits": 3,
-        "ten_x": 2,
-        "x": 1,
-        "golds": 0,
-    }
+    assert by_name["Cat"]["tally"] == counts(3, 28, 3, 2, 1)
 
     # The public link ranks the same archers the same way, by its own keys.
     link = await client.post(f"/api/v0/club/{club_id}/board/link", headers=owner.headers)
@@ -138,7 +138,7 @@ async def test_imperial_ties_by_hits_then_golds(
     assert (free["group"], free["rule"]["code"]) == ("91.44 m outdoor · imperial", "imperial")
     assert [t["label"] for t in free["rule"]["tiebreaks"]] == ["hits", "golds"]
     by_name = {e["name"]: e["tally"] for e in board["archers"]}
-    assert by_name["Ann"] == {"arrows": 2, "total": 16, "hits": 2, "ten_x": 0, "x": 0, "golds": 1}
+    assert by_name["Ann"] == counts(2, 16, 2, 0, 0, golds=1)
     assert [by_name[n]["total"] for n in ("Ben", "Cat", "Dan")] == [24, 24, 24]
     assert placed(free, names) == [("Dan", "1"), ("Cat", "2"), ("Ben", "3")]
 
@@ -156,14 +156,7 @@ async def test_frames_carry_the_counts_through_corrections(
         assert snap["data"]["archers"][0]["tally"]["x"] == 1
         await shoot(client, r, NINE)
         created = await frame_of(ws, "board.shot.created")
-        assert created["data"]["tally"] == {
-            "arrows": 2,
-            "total": 19,
-            "hits": 2,
-            "ten_x": 1,
-            "x": 1,
-            "golds": 0,
-        }
+        assert created["data"]["tally"] == counts(2, 19, 2, 1, 1)
         # The X moved to an 8: counted once, as an 8.
         resp = await client.patch(
             f"/api/v0/shot/{first['id']}",
@@ -172,25 +165,11 @@ async def test_frames_carry_the_counts_through_corrections(
         )
         assert resp.status_code == 200, resp.text
         updated = await frame_of(ws, "board.shot.updated")
-        assert updated["data"]["tally"] == {
-            "arrows": 2,
-            "total": 17,
-            "hits": 2,
-            "ten_x": 0,
-            "x": 0,
-            "golds": 0,
-        }
+        assert updated["data"]["tally"] == counts(2, 17, 2, 0, 0)
         resp = await client.delete(f"/api/v0/shot/{first['id']}", headers=ann.headers)
         assert resp.status_code == 200, resp.text
         deleted = await frame_of(ws, "board.shot.deleted")
-        assert deleted["data"]["tally"] == {
-            "arrows": 1,
-            "total": 9,
-            "hits": 1,
-            "ten_x": 0,
-            "x": 0,
-            "golds": 0,
-        }
+        assert deleted["data"]["tally"] == counts(1, 9, 1, 0, 0)
         # A board opened now agrees with the frames.
         async with await ws_connect(server_url, board_path(club_id), ann.token) as other:
             fresh = await next_frame(other, skip=SKIP)
