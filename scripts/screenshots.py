@@ -5,7 +5,8 @@
 
 Signs in as the demo archer, closes its open session, opens a fresh WA 720 (70 m) one with
 two ends shot through the API, then saves docs/screenshots/*.png (390 × 844, and one laptop
-view at 1366 × 768). Uses Debian's Chromium, as the browser tests do.
+view at 1366 × 768), and the demo club's board: on a 1920 × 1080 screen (its big-screen page,
+board.png) and on a phone (board-phone.png). Uses Debian's Chromium, as the browser tests do.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ PHONE: dict[str, Any] = {
 }
 
 
-def prepare(url: str, email: str, password: str) -> tuple[str, str]:
+def prepare(url: str, email: str, password: str) -> tuple[str, str, str | None]:
     with httpx.Client(base_url=url + "/api/v0") as api:
         token = api.post("/auth/login", json={"email": email, "password": password}).json()["data"][
             "token"
@@ -61,7 +62,8 @@ def prepare(url: str, email: str, password: str) -> tuple[str, str]:
                 }
             )
         api.post("/shot", json=shots).raise_for_status()
-        return token, session["id"]
+        clubs = api.get("/club").json()["data"]
+        return token, session["id"], clubs[0]["id"] if clubs else None
 
 
 async def context(pw: Any, url: str, token: str, **options: Any) -> BrowserContext:
@@ -89,7 +91,7 @@ async def main() -> None:
     parser.add_argument("--email", default="demo@example.com")
     parser.add_argument("--password", default="demo-archer")
     args = parser.parse_args()
-    token, session_id = prepare(args.url, args.email, args.password)
+    token, session_id, club_id = prepare(args.url, args.email, args.password)
     OUT.mkdir(parents=True, exist_ok=True)
     async with async_playwright() as pw:
         ctx = await context(pw, args.url, token, **PHONE)
@@ -145,8 +147,21 @@ async def main() -> None:
         await live(page, session_id)
         await page.screenshot(path=OUT / "live-laptop.png")
         await laptop.browser.close() if laptop.browser else None
-    for path in sorted(OUT.glob("*.png")):
-        print(f"{path.relative_to(OUT.parents[1])}: {path.stat().st_size // 1024} KiB")
+
+        if club_id is not None:
+            for name, options, query in (
+                ("board.png", {"viewport": {"width": 1920, "height": 1080}}, "?screen=1"),
+                ("board-phone.png", PHONE, ""),
+            ):
+                viewer = await context(pw, args.url, token, **options)
+                page = await viewer.new_page()
+                await page.goto(f"/app/clubs/{club_id}/board{query}")
+                await page.wait_for_selector(".board-status[data-state=live]")
+                await page.wait_for_timeout(1200)  # the faces drawn
+                await page.screenshot(path=OUT / name)
+                await viewer.browser.close() if viewer.browser else None
+    for png in sorted(OUT.glob("*.png")):
+        print(f"{png.relative_to(OUT.parents[1])}: {png.stat().st_size // 1024} KiB")
 
 
 if __name__ == "__main__":

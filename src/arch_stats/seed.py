@@ -22,12 +22,12 @@ DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-archer"  # noqa: S105 (documented demo login, not a secret)
 DEMO_CLUB = "Demo Archery Club"
 # The club's other accounts (same password as the demo archer): (email, name, bowstyle, role,
-# group sigma mm at 70 m).
+# group sigma mm at 70 m). Two recurves among the members: the board ranks them in a category.
 CLUB_PEOPLE = [
     ("demo-coach@example.com", "Chris Coach", "recurve", "coach", 70.0),
     ("demo-mia@example.com", "Mia Fletcher", "compound", "member", 45.0),
     ("demo-sam@example.com", "Sam Bowyer", "recurve", "member", 85.0),
-    ("demo-lee@example.com", "Lee Nock", "barebow", "member", 120.0),
+    ("demo-lee@example.com", "Lee Nock", "recurve", "member", 120.0),
 ]
 
 # (days ago, location, indoor, distance, round, face, view mm, arrows, group sigma mm)

@@ -18,6 +18,8 @@ from tests.shots.test_shots import C, make_range, shot
 
 __all__ = ["two_servers"]
 
+# The counts of a session after its first arrow, an X (frames carry them for the ranking).
+X_TALLY = {"arrows": 1, "total": 10, "hits": 1, "ten_x": 1, "x": 1, "golds": 0}
 SKIP = ("heartbeat",)
 
 
@@ -47,12 +49,14 @@ async def test_board_on_one_process_follows_another(
             resp = await http.post("/api/v0/shot", json=shot(ann_range, C, C), headers=ann.headers)
             assert resp.status_code == 201, resp.text
             f = await frame_of(ben_ws, "board.shot.created")
-            assert (f["data"]["key"], f["data"]["shot"]["label"]) == (
+            assert (f["data"]["key"], f["data"]["shot"]["label"], f["data"]["tally"]) == (
                 str(ann_range.session_id),
                 "X",
+                X_TALLY,
             )
             f = await frame_of(public_ws, "board.shot.created")  # an opaque key there
-            assert set(f["data"]) == {"key", "shot"} and f["data"]["shot"]["label"] == "X"
+            assert set(f["data"]) == {"key", "shot", "tally"} and f["data"]["shot"]["label"] == "X"
+            assert f["data"]["tally"] == X_TALLY
             # Ben removed from the club (by neither process): his board closes, 4403.
             await db.execute(
                 "DELETE FROM club_member WHERE club_id = $1 AND archer_id = $2", club_id, ben.id

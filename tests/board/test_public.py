@@ -1,7 +1,7 @@
 """What a club board shows, and to whom (a real `serve` process and PostgreSQL, real WebSocket
 clients): the members who share with the club's coaches; on a public link, those of them who
-allow it, with names, bowstyles, rounds and scores only — no ids, no times; a change of
-either choice takes the archer off the open boards at once, in every form."""
+allow it, with names, bowstyles and categories, rounds and scores only — no ids, no times; a
+change of either choice takes the archer off the open boards at once, in every form."""
 
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ PUBLIC_ENTRY = {
     "key",
     "name",
     "bowstyle",
+    "category",
+    "group",
+    "rule",
+    "tally",
     "round_code",
     "distance_m",
     "is_indoor",
@@ -157,12 +161,18 @@ async def test_a_public_link_shows_no_ids_and_no_times(club: Club, db: Connectio
     (entry,) = orjson.loads(texts[1])["data"]["archers"]
     assert set(entry) == PUBLIC_ENTRY
     assert (entry["name"], entry["bowstyle"]) == ("Ann Member", "barebow")
+    # What ranking needs: her category (not her profile's fields), rule and counts.
+    assert entry["category"]["label"] == "Barebow Men"
+    assert "gender" not in entry and "age_group" not in entry
+    assert entry["rule"]["code"] == "wa"
+    assert entry["tally"] == {"arrows": 1, "total": 9, "hits": 1, "ten_x": 0, "x": 0, "golds": 0}
     assert entry["faces"] == [{"face_type": "wa_122"}]
     assert set(entry["shots"][0]) == PUBLIC_SHOT
     assert (entry["shots"][0]["seq"], entry["shots"][0]["label"]) == (1, "9")
     created = orjson.loads(texts[-1])
     assert created["request_id"] is None
-    assert set(created["data"]) == {"key", "shot"}
+    assert set(created["data"]) == {"key", "shot", "tally"}
+    assert created["data"]["tally"]["total"] == 18
     assert created["data"]["key"] == entry["key"] == rest["archers"][0]["key"]
     assert created["data"]["shot"]["seq"] == 2
     # Another link, another key for the same session: nothing to match between links.

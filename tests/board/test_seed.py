@@ -52,6 +52,11 @@ async def test_seed_demo_adds_a_club_whose_board_shows_three_archers(
     assert board["role"] == "owner"
     assert sorted(a["name"] for a in board["archers"]) == ["Lee Nock", "Mia Fletcher", "Sam Bowyer"]
     assert all(a["shots"] for a in board["archers"])
+    # Ranked by category: Sam and Lee, both recurves, against each other.
+    assert [(g["category"]["label"], len(g["places"])) for g in board["ranking"]] == [
+        ("Recurve Men", 2),
+        ("Compound Men", 1),
+    ]
     # They agreed to the public board too: a link shows them.
     resp = await client.post(
         f"/api/v0/club/{club['id']}/board/link", headers={"Authorization": f"Bearer {token}"}

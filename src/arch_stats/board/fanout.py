@@ -13,8 +13,8 @@ Who sees whom (the club's rules):
   watched by its owners and coaches too, so showing them there would be showing them to the
   coaches beyond their consent — not even on their own screen;
 - a public link (`?board=`) shows, of those, the members who allow it (`show_on_public_board`,
-  their choice per club, off by default), with names, bowstyles, rounds and scores only: no
-  ids (an entry's `key` is opaque, per link), no times (`service.public_view`).
+  their choice per club, off by default), with names, bowstyles, categories, rounds and scores
+  only: no ids (an entry's `key` is opaque, per link), no times (`service.board_view`).
 A change of either choice (or of a membership) takes the archer off the club's open boards at
 once, and shows them again where they still appear.
 
@@ -39,8 +39,9 @@ Frames (`{"type","ts","request_id","data"}`; `key` is the session's id on the me
 an opaque per-link key on a public one):
 - `board.snapshot`: the whole board (first frame, and again after the listener reconnects);
 - `board.session`: one member's entry (a session opened, or first seen), replacing theirs;
-- `board.shot.created|updated|deleted`: `{key, shot}` (members' boards also `session_id`,
-  `archer_id`);
+- `board.shot.created|updated|deleted`: `{key, shot, tally}` — `tally`: the entry's counts
+  after it, for its ranking (`service.ranked`; kept per session here, `Known.count`) —
+  (members' boards also `session_id`, `archer_id`);
 - `board.session.closed`: `{key}` (members': also `session_id`, `archer_id`): closed,
   deleted, or its archer no longer shown there;
 - `board.archer.removed`: `{archer_id}` (members' boards only): no longer shown there;
@@ -72,6 +73,7 @@ from arch_stats.board.repository import Link, Shown
 from arch_stats.core.database import Pool
 from arch_stats.core.ws_protocol import TOO_SLOW, SendPrepared, encode_text
 from arch_stats.live.hub import LiveHub, Subscriber, frame
+from arch_stats.ranking.standings import Rule, Tally, arrow
 
 log = logging.getLogger("arch_stats.board")
 
@@ -186,10 +188,27 @@ class Audience:
             self._writing = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Known:
+    """A session this process follows: its archer, their clubs, and its counts by the rule
+    of its round (each shot's by seq, so that a note repeated is counted once)."""
+
     archer_id: UUID
     clubs: dict[UUID, Shown]
+    rule: Rule
+    arrows: dict[int, Tally]
+    tally: Tally
+
+    def count(self, kind: str, shot: dict[str, Any]) -> Tally:
+        """The session's counts after a shot note."""
+        seq = shot.get("seq")
+        old = self.arrows.pop(seq, None) if isinstance(seq, int) else None
+        if old is not None:
+            self.tally -= old
+        if kind != "shot.deleted" and isinstance(seq, int):
+            self.arrows[seq] = arrow(int(shot.get("score") or 0), bool(shot.get("is_x")), self.rule)
+            self.tally += self.arrows[seq]
+        return self.tally
 
 
 class ClubBoard:
@@ -310,14 +329,22 @@ class ClubBoard:
             return
         data = note.get("data") or {}
         sid, request_id = str(session_id), note.get("request_id")
+        counts = service.tally_json(known.count(kind, data))
 
         def members() -> str:
             shot = {key: data.get(key) for key in repository.SHOT_KEYS}
-            body = {"key": sid, "session_id": sid, "archer_id": str(known.archer_id), "shot": shot}
+            body = {
+                "key": sid,
+                "session_id": sid,
+                "archer_id": str(known.archer_id),
+                "shot": shot,
+                "tally": counts,
+            }
             return frame("board." + kind, body, request_id=request_id)
 
         def public(secret: bytes) -> str:
-            body = {"key": service.public_key(secret, sid), "shot": service.public_shot(data)}
+            key = service.public_key(secret, sid)
+            body = {"key": key, "shot": service.public_shot(data), "tally": counts}
             return frame("board." + kind, body)
 
         self._send(known.clubs, members, public)
@@ -349,11 +376,13 @@ class ClubBoard:
                 await self._closed_unknown(session_id, note)
             return
         parsed = orjson.loads(entry)
-        known = Known(UUID(parsed["archer_id"]), clubs)
+        rule = service.ranked(parsed)
+        arrows = {s["seq"]: arrow(s["score"], s["is_x"], rule) for s in parsed["shots"]}
+        known = Known(UUID(parsed["archer_id"]), clubs, rule, arrows, Tally(**parsed["tally"]))
         self._known[session_id] = known
         self._send(
             clubs,
-            lambda: frame("board.session", orjson.Fragment(entry)),
+            lambda: frame("board.session", parsed),
             lambda secret: frame("board.session", service.public_entry(parsed, secret)),
         )
         for kind, note in notes:
@@ -457,9 +486,8 @@ class ClubBoard:
         if text is None:
             viewer.end(*(LINK_REVOKED if link else ACCESS_WITHDRAWN))
             return False
-        if link is not None:
-            text = service.public_view(text, link.secret)
-        viewer.lead(frame("board.snapshot", orjson.Fragment(text)))
+        board = service.board_view(text, None if link is None else link.secret)
+        viewer.lead(frame("board.snapshot", board))
         return True
 
     # -- plumbing ----------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 The board shows, per member with an open session, their name, round, faces and every shot
 (position relative to its spot, score): JSON built by PostgreSQL in one statement, each
 board entry with the same shape whether it comes in the snapshot or alone (a session that
-opened, or whose club was not yet known to the fan-out). That is the members' board; a public
-link's is made from it by `service.public_view` (no ids, no times).
+opened, or whose club was not yet known to the fan-out). `service.ranked` turns each entry's
+profile fields (gender, age group) into its category, and adds its rule and counts; a public
+link's board is made from the members' by `service.board_view` (no ids, no times).
 
 Who is on it (`Shown`): members who share with the club's coaches (`share_with_coaches`),
 and on public links only those of them who also allow it (`show_on_public_board`)."""
@@ -22,8 +23,9 @@ from arch_stats.core.errors import Conflict
 # One board entry: an open session of a member, with its faces and its shots so far.
 ENTRY_JSON = """json_build_object(
     'key', s.id, 'session_id', s.id, 'archer_id', a.id, 'name', a.name, 'bowstyle', a.bowstyle,
-    'round_code', s.round_code, 'distance_m', s.distance_m, 'is_indoor', s.is_indoor,
-    'arrows_per_end', s.arrows_per_end, 'started_at', s.start_time,
+    'gender', a.gender, 'age_group', a.age_group, 'round_code', s.round_code,
+    'distance_m', s.distance_m, 'is_indoor', s.is_indoor, 'arrows_per_end', s.arrows_per_end,
+    'started_at', s.start_time,
     'faces', coalesce((
         SELECT json_agg(json_build_object('target_id', t.id, 'face_index', f.face_index,
                                           'face_type', f.face_type)
@@ -97,8 +99,9 @@ async def memberships(conn: Executor, archer_id: UUID) -> dict[UUID, Shown]:
 async def snapshot(
     conn: Executor, club_id: UUID, *, archer_id: UUID | None, link_id: UUID | None
 ) -> str | None:
-    """The club's board as its members see it (JSON text; `service.public_view` makes a
-    public link's from it, with the members a link shows), or None when the viewer may not
+    """The club's board, its members' entries as SQL builds them (JSON text; `service.board_view`
+    ranks it, and makes a public link's from it, with the members a link shows), or None when
+    the viewer may not
     see it (any more): `archer_id` must be a member, `link_id` a link of the club not
     revoked. Both checked in the same statement that reads the board, so that a board never
     outlives its access."""

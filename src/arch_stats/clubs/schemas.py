@@ -42,7 +42,8 @@ class ClubOut(Strict):
     )
     show_on_public_board: bool = Field(
         description="Whether the club board's public link (anyone with it, no account) shows "
-        "you while you shoot: your name, bowstyle, round and scores. Off by default."
+        "you while you shoot: your name, category (bowstyle, gender, age group), round and "
+        "scores. Off by default."
     )
     members: int
 

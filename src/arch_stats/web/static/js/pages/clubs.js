@@ -25,7 +25,7 @@ const CHOICES = {
     said: (name, on) => (on ? `${name}: your coaches now see your sessions.` : `${name}: your coaches no longer see your sessions.`),
   },
   show_on_public_board: {
-    label: "Show me on the club's public board while I shoot: my name, bowstyle and scores, for anyone given its address (only while I share with the coaches)",
+    label: "Show me on the club's public board while I shoot: my name, category (bowstyle, gender, age group) and scores, for anyone given its address (only while I share with the coaches)",
     on: "On the public board",
     off: "Not on the public board",
     state: "public-state",
