@@ -6,7 +6,8 @@
 // the device and sent in order, so the page works the same with no network.
 
 import { allShots, face as getFace, get, post, roundName, savedCopy } from "../api.js";
-import { announce, busy, clear, errorBox, errorSlot, h } from "../dom.js";
+import { announce, busy, clear, errorBox, errorSlot, h, keepFocus } from "../dom.js";
+import { tick, wakeLock } from "../device.js";
 import { TargetView, markerText } from "../face.js";
 import { LiveChannel } from "../channel.js";
 import { groupFigures, roundFigures, scoreFigures } from "../components.js";
@@ -199,6 +200,16 @@ export async function livePage(ctx) {
   }
 
   const numberOn = (shot) => markerText(shot, shot.arrow_id ? arrowsById.get(shot.arrow_id) : null);
+  const arrowName = (arrowId, placeNo) => (arrowId && arrowsById.get(arrowId) ? arrowsById.get(arrowId).identifier : `Arrow ${placeNo ?? ""}`.trim());
+
+  // Every arrow recorded is said with its value once scored ("A01: 9", "Arrow 3: Miss"),
+  // whether it came from this page or from the sensors.
+  const told = new Set(data.shots.map((shot) => shot.id));
+  function tell(shot) {
+    if (told.has(shot.id)) return;
+    told.add(shot.id);
+    announce(`${arrowName(shot.arrow_id, shot.end_place)}: ${shot.label === "M" ? "Miss" : shot.label}`);
+  }
 
   // --- the target(s) --------------------------------------------------------------------
   const views = [];
@@ -216,7 +227,7 @@ export async function livePage(ctx) {
     zoomButton("+", "Zoom in", (v) => v.setZoom(v.zoom * 1.5)),
     zoomShown,
     zoomButton("−", "Zoom out", (v) => v.setZoom(v.zoom / 1.5)),
-    zoomButton("Fit", "Whole face", (v) => v.setZoom(1)),
+    zoomButton("Fit", "Fit the whole face", (v) => v.setZoom(1)),
   );
 
   function drawTargets() {
@@ -324,8 +335,9 @@ export async function livePage(ctx) {
     const placeNo = freePlace(list, end);
     await outbox.add({ session_id: id, kind: "create", shot_id: body.id, body, place: placeNo, end_no: end });
     latestId = body.id;
-    const label = body.arrow_id ? arrowsById.get(body.arrow_id).identifier : `arrow ${placeNo}`;
-    announce(`End ${end}: ${label} recorded${body.x_mm === undefined ? " as a miss" : ""}.`);
+    tick();
+    // Its value is said when the server has scored it (tell); with no network, that it waits.
+    if (navigator.onLine === false) announce(`${arrowName(body.arrow_id, placeNo)}: kept on this device, to be sent.`);
     suggestArrow();
     drawAll();
   }
@@ -447,9 +459,9 @@ export async function livePage(ctx) {
       entry.append(editor(chosen));
       return;
     }
-    const miss = h("button", { type: "button", class: "miss" }, "Miss");
+    const miss = h("button", { type: "button", class: "miss", "data-focus": "miss" }, "Miss");
     miss.addEventListener("click", () => busy(miss, recordMiss));
-    const undo = h("button", { type: "button" }, "Undo");
+    const undo = h("button", { type: "button", "data-focus": "undo" }, "Undo");
     undo.addEventListener("click", () =>
       busy(undo, async () => {
         const all = shots();
@@ -459,7 +471,7 @@ export async function livePage(ctx) {
         announce(`End ${last.end_no}, arrow ${last.end_place ?? ""} deleted.`);
       }),
     );
-    const old = h("button", { type: "button", "aria-pressed": String(!showOld), class: "toggle", title: "Hide the markers of earlier ends" }, "This end only");
+    const old = h("button", { type: "button", "aria-pressed": String(!showOld), class: "toggle", title: "Hide the markers of earlier ends", "data-focus": "this-end" }, "This end only");
     old.addEventListener("click", () => {
       showOld = !showOld;
       savePrefs({ showOld, order });
@@ -479,13 +491,13 @@ export async function livePage(ctx) {
   }
 
   function editor(shot) {
-    const arrowSel = h("select", { "aria-label": "Arrow" });
+    const arrowSel = h("select", { "aria-label": "Arrow", "data-focus": "edit-arrow" });
     arrowSel.append(h("option", { value: "" }, "No arrow"));
     for (const a of arrows.filter((x) => x.is_active || x.id === shot.arrow_id)) {
       arrowSel.append(h("option", { value: a.id, selected: a.id === shot.arrow_id }, a.identifier));
     }
     arrowSel.addEventListener("change", () => change(shot.id, { arrow_id: arrowSel.value || null }));
-    const missBtn = h("button", { type: "button" }, "Make it a miss");
+    const missBtn = h("button", { type: "button", "data-focus": "edit-miss" }, "Make it a miss");
     missBtn.addEventListener("click", () => busy(missBtn, () => change(shot.id, { x_mm: null, y_mm: null })));
     const delBtn = h("button", { type: "button", class: "danger" }, "Delete");
     delBtn.addEventListener("click", () =>
@@ -495,7 +507,12 @@ export async function livePage(ctx) {
       }),
     );
     const done = h("button", { type: "button", class: "primary" }, "Done");
-    done.addEventListener("click", () => select(null));
+    done.addEventListener("click", () => {
+      select(null);
+      // Back to the arrow that was being corrected, in the end row or on the card.
+      const back = ctx.main.querySelector(`[data-focus="end-${shot.id}"], [data-focus="card-${shot.id}"]`);
+      if (back) back.focus({ preventScroll: true });
+    });
     const arrow = shot.arrow_id ? arrowsById.get(shot.arrow_id) : null;
     return h(
       "div",
@@ -533,9 +550,11 @@ export async function livePage(ctx) {
             class: `chip slot-shot ${shot.pending ? "unsent" : scoreClass(shot.label)} ${shot.id === selectedId ? "selected" : ""}`,
             "data-seq": shot.seq ?? "",
             "data-place": placeNo,
-            "aria-label": `Arrow ${placeNo}${shot.arrow_id && arrowsById.get(shot.arrow_id) ? ` (${arrowsById.get(shot.arrow_id).identifier})` : ""}: ${shot.pending ? "not sent yet" : shot.label}. Correct it.`,
+            "data-focus": `end-${shot.id}`,
           },
-          shot.pending ? "…" : shot.label,
+          h("span", { class: "visually-hidden" }, `Arrow ${placeNo}${shot.arrow_id && arrowsById.get(shot.arrow_id) ? ` (${arrowsById.get(shot.arrow_id).identifier})` : ""}: `),
+          shot.pending ? h("span", { "aria-hidden": "true" }, "…") : shot.label,
+          h("span", { class: "visually-hidden" }, shot.pending ? "not sent yet. Correct it." : ". Correct it."),
           h("span", { class: "slot-no", "aria-hidden": "true" }, numberOn(shot) || String(placeNo)),
         );
         b.addEventListener("click", () => select(shot.id === selectedId ? null : shot.id));
@@ -558,7 +577,7 @@ export async function livePage(ctx) {
     endBox.dataset.end = String(end);
     endBox.append(
       h("h2", { id: "current-end-h" }, h("span", { class: "end-word" }, "End "), String(end), h("span", { class: "muted end-count" }, ` ${mine.length}/${perEnd}`)),
-      h("div", { class: "end-chips", "aria-label": `Arrows of end ${end}` }, slots),
+      h("div", { class: "end-chips", role: "group", "aria-label": `Arrows of end ${end}` }, slots),
       h(
         "p",
         { class: "end-sum" },
@@ -658,6 +677,10 @@ export async function livePage(ctx) {
   }
 
   function drawAll() {
+    keepFocus(ctx.main, drawEverything);
+  }
+
+  function drawEverything() {
     const list = shots();
     const selected = selectedId ? list.find((s) => s.id === selectedId) : null;
     if (selectedId && !selected) selectedId = null;
@@ -728,7 +751,10 @@ export async function livePage(ctx) {
       case "shot.created":
       case "shot.updated":
         upsert(frame.data);
-        if (frame.type === "shot.created" && !latestId) latestId = frame.data.id;
+        if (frame.type === "shot.created") {
+          if (!latestId) latestId = frame.data.id;
+          tell(frame.data);
+        }
         drawSoon();
         break;
       case "shot.deleted":
@@ -763,6 +789,7 @@ export async function livePage(ctx) {
     if (type === "sent" && detail.op.session_id === id) {
       if (detail.op.kind === "delete") server.delete(detail.op.shot_id);
       else if (detail.result) upsert(detail.result);
+      if (detail.op.kind === "create" && detail.result) tell(detail.result);
     }
     if (type === "refused" && detail.session_id === id) announce("The server refused a change: see below the face.");
     drawSoon();
@@ -822,7 +849,9 @@ export async function livePage(ctx) {
     channel = new LiveChannel(id, { after, onFrame, onState: setState });
   }
 
+  const screen = wakeLock();
   function drawActions() {
+    screen.hold(session.is_open); // the screen stays on while the session is open here
     clear(headActions);
     headActions.append(h("a", { class: "button", href: `/app/sessions/${id}` }, "Session details"));
     if (session.is_open) {
@@ -888,6 +917,7 @@ export async function livePage(ctx) {
   window.addEventListener("offline", onNetwork);
   ctx.onCleanup(() => {
     clearTimeout(statsTimer);
+    screen.stop();
     if (channel) channel.stop();
     unsubscribe();
     for (const view of views) view.destroy();
