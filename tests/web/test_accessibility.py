@@ -12,12 +12,13 @@ too."""
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
+import re
 from dataclasses import dataclass
+
 import httpx
 import pytest
 from axe_playwright_python.async_playwright import Axe  # type: ignore[import-untyped]
-from playwright.async_api import Browser, BrowserContext, Page, ViewportSize
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from arch_stats.core.database import Connection
 from tests.admin.helpers import issue_link, make_admin
@@ -157,7 +158,12 @@ def visits(w: World) -> list[Visit]:
         Visit(w.newcomer, "/app/sessions/new", "#new-session"),
         Visit(w.newcomer, "/app/clubs", "#join-h"),
         Visit(w.owner, f"/app/sessions/{own}/live", live, ("button.miss", "#announce.show")),
-        Visit(w.owner, f"/app/sessions/{own}/live", live, (".current-end button[data-place='1']", ".editor")),
+        Visit(
+            w.owner,
+            f"/app/sessions/{own}/live",
+            live,
+            (".current-end button[data-place='1']", ".editor"),
+        ),
         Visit(w.coach, f"/app/sessions/{w.coach_live.session_id}/live", live),
         Visit(w.coach, f"/app/sessions/{member}/live", live),
         Visit(w.owner, f"/app/sessions/{w.past.session_id}", "#scorecard"),
@@ -175,10 +181,8 @@ def visits(w: World) -> list[Visit]:
 
 
 @pytest.fixture
-async def world(
-    client: httpx.AsyncClient, make_archer: MakeArcher, db: Connection
-) -> AsyncIterator[World]:
-    yield await a_world(client, make_archer, db)
+async def world(client: httpx.AsyncClient, make_archer: MakeArcher, db: Connection) -> World:
+    return await a_world(client, make_archer, db)
 
 
 async def findings(page: Page) -> list[str]:
@@ -217,9 +221,9 @@ async def test_every_page_has_no_serious_or_critical_axe_finding(
     theme: str, browser: Browser, web: WebServer, world: World
 ) -> None:
     found: list[str] = []
+    errors: list[str] = []
     for viewport in (PHONE, LAPTOP):
         context = await a_context(browser, web, viewport, theme)
-        errors: list[str] = []
         try:
             for visit in visits(world):
                 await context.clear_cookies()
@@ -238,5 +242,125 @@ async def test_every_page_has_no_serious_or_critical_axe_finding(
                 await page.close()
         finally:
             await context.close()
-        assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not errors, f"JavaScript errors on the page: {errors}"
     assert not found, "\n".join(found)
+
+
+def luminance(css: str) -> float:
+    """Relative luminance (WCAG) of a computed `rgb(r, g, b)` colour."""
+    channels = [int(c) / 255 for c in re.findall(r"\d+", css)[:3]]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark", "sun"])
+async def test_focus_ring_stands_out_on_every_background(
+    theme: str, browser: Browser, web: WebServer, make_archer: MakeArcher, client: httpx.AsyncClient
+) -> None:
+    """Two rings, a dark one and a light one, over what was the page around the control: on a
+    background of any colour one of them contrasts 3:1 or more when the two contrast 9:1 or
+    more with each other (the contrasts with a background multiply to theirs)."""
+    archer = await make_archer()
+    r = await make_range(client, archer, round_code="wa720_70")
+    await post_shots(client, r, [(C, C + 100)])  # a gold cell on the card
+    context = await a_context(browser, web, LAPTOP, theme)
+    try:
+        page = await context.new_page()
+        await sign_in(page, web, archer)
+        await page.goto(f"/app/sessions/{r.session_id}/live")
+        await page.locator("#conn[data-state=live]").wait_for()
+        for control in ("button.miss", "#scorecard button.cell", ".top nav a[href='/app/']"):
+            await page.focus(control)
+            await page.keyboard.press("Shift+Tab")
+            await page.keyboard.press("Tab")  # focused from the keyboard: :focus-visible
+            ring = await page.evaluate(
+                """() => { const s = getComputedStyle(document.activeElement);
+                    return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow]; }"""
+            )
+            style, width, outline, shadow = ring
+            assert style == "solid" and float(width.removesuffix("px")) >= 2, (control, ring)
+            halo = re.match(r"rgba?\([^)]*\)", shadow)
+            assert halo, (control, ring)
+            assert contrast(outline, halo.group(0)) >= 9, (control, ring)
+    finally:
+        await context.close()
+
+
+async def focused(page: Page) -> str | None:
+    """What has the keyboard focus: its `data-focus`, else its tag."""
+    found: str | None = await page.evaluate(
+        "() => document.activeElement.dataset.focus || document.activeElement.tagName"
+    )
+    return found
+
+
+async def settled(page: Page) -> None:
+    """Everything recorded has reached the server and is drawn."""
+    await expect(page.locator("[data-page=live]")).to_have_attribute("data-adding", "0")
+    await expect(page.locator(".queue")).to_be_hidden()
+
+
+async def test_focus_stays_on_miss_undo_and_the_chosen_scorecard_arrow(
+    page: Page, web: WebServer, make_archer: MakeArcher, client: httpx.AsyncClient
+) -> None:
+    archer = await make_archer()
+    r = await make_range(client, archer)
+    [shot] = await post_shots(client, r, [(C, C + 100)])
+    await sign_in(page, web, archer)
+    await page.goto(f"/app/sessions/{r.session_id}/live")
+    await page.locator("#conn[data-state=live]").wait_for()
+
+    await page.focus("button.miss")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#scorecard td.arrow-col[data-label='M']")).to_have_count(1)
+    await settled(page)
+    assert await focused(page) == "miss"
+    await page.keyboard.press("Enter")  # again, from where the focus stayed
+    await expect(page.locator("#scorecard td.arrow-col[data-label='M']")).to_have_count(2)
+    await settled(page)
+    assert await focused(page) == "miss"
+
+    await page.keyboard.press("Tab")
+    assert await focused(page) == "undo"
+    await page.keyboard.press("Enter")
+    await expect(page.locator("#scorecard td.arrow-col[data-label='M']")).to_have_count(1)
+    await settled(page)
+    assert await focused(page) == "undo"
+
+    # An arrow of the card chosen to correct it: the editor opens, the focus stays on it.
+    await page.focus(f"#scorecard [data-focus='card-{shot['id']}']")
+    await page.keyboard.press("Enter")
+    await expect(page.locator(".editor")).to_be_visible()
+    assert await focused(page) == f"card-{shot['id']}"
+    await page.locator(".editor").get_by_role("button", name="Done").click()
+    await expect(page.locator(".editor")).to_be_hidden()
+    assert await focused(page) == f"card-{shot['id']}"
+
+
+async def test_every_recorded_arrow_is_announced_with_its_value(
+    page: Page, web: WebServer, make_archer: MakeArcher, client: httpx.AsyncClient
+) -> None:
+    archer = await make_archer()
+    r = await make_range(client, archer)
+    await sign_in(page, web, archer)
+    await page.goto(f"/app/sessions/{r.session_id}/live")
+    await page.locator("#conn[data-state=live]").wait_for()
+    said = page.locator("#announce[role=status]")
+
+    face = page.get_by_role("application")
+    await face.focus()
+    await page.keyboard.press("Enter")  # the cross at the centre: an X
+    await page.keyboard.press("Enter")
+    await expect(said).to_have_text("A01: X")
+    await page.get_by_role("button", name="Miss").click()  # A02 is suggested next
+    await expect(said).to_have_text("A02: Miss")
+    # An arrow recorded elsewhere (the sensors, another device) is said as it arrives.
+    await post_shots(client, r, [(C, C + 100)], arrow="A03")
+    await expect(said).to_have_text("A03: 9")
+    await post_shots(client, r, [(C - 200, C)], arrow=None)
+    await expect(said).to_have_text("Arrow 4: 7")

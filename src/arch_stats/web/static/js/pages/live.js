@@ -385,7 +385,9 @@ export async function livePage(ctx) {
   }
 
   /** Choose a shot to correct (null: none); from the scorecard the face comes into view. */
+  let chosenFrom = null; // the data-focus of the control that chose it
   function select(shotId, { reveal = false } = {}) {
+    chosenFrom = shotId ? document.activeElement.dataset?.focus : null;
     selectedId = shotId;
     for (const view of views) view.setSelected(shotId);
     drawAll();
@@ -508,10 +510,11 @@ export async function livePage(ctx) {
     );
     const done = h("button", { type: "button", class: "primary" }, "Done");
     done.addEventListener("click", () => {
+      const back = chosenFrom;
       select(null);
-      // Back to the arrow that was being corrected, in the end row or on the card.
-      const back = ctx.main.querySelector(`[data-focus="end-${shot.id}"], [data-focus="card-${shot.id}"]`);
-      if (back) back.focus({ preventScroll: true });
+      // Back to what chose the arrow (in the end row or on the card), else to its chip.
+      const to = ctx.main.querySelector(`[data-focus="${back || `end-${shot.id}`}"]`);
+      if (to) to.focus({ preventScroll: true });
     });
     const arrow = shot.arrow_id ? arrowsById.get(shot.arrow_id) : null;
     return h(
