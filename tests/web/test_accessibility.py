@@ -22,7 +22,7 @@ from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, ex
 
 from arch_stats.core.database import Connection
 from tests.admin.helpers import issue_link, make_admin
-from tests.clubs.helpers import invite, join
+from tests.clubs.helpers import invite, make_club
 from tests.conftest import ArcherCtx, MakeArcher
 from tests.web.conftest import WebServer, sign_in
 from tests.web.helpers import C, Range, close_session, make_range, post_shots
@@ -63,19 +63,13 @@ def spread(n: int, radius: float, phase: float = 0.0) -> list[tuple[float, float
 
 
 async def a_world(client: httpx.AsyncClient, make_archer: MakeArcher, db: Connection) -> World:
-    owner = await make_admin(db, await make_archer("Olive Owner"))
-    coach = await make_archer("Carl Coach")
-    member = await make_archer("Sam Sharing")
+    club = await make_club(client, make_archer)  # and a member who does not share
+    owner, coach, member = await make_admin(db, club.owner), club.coach, club.sharing
     newcomer = await make_archer("Nina New")
-    r = await client.post("/api/v0/club", json={"name": "Riverside Bowmen"}, headers=owner.headers)
-    assert r.status_code == 201, r.text
-    club_id = r.json()["data"]["id"]
-    await join(client, coach, await invite(client, club_id, owner, "coach"))
-    await join(client, member, await invite(client, club_id, owner, "member"))
     await db.execute(
         "UPDATE club_member SET show_on_public_board = true WHERE archer_id = $1", member.id
     )
-    await invite(client, club_id, owner, "member")  # one left open, on the owner's page
+    await invite(client, club.id, owner, "member")  # one left open, on the owner's page
 
     # The owner's history: two closed WA 720 sessions (one arrow missed), a triple face.
     for days, phase in ((20, 0.0), (6, 1.0)):
@@ -114,7 +108,7 @@ async def a_world(client: httpx.AsyncClient, make_archer: MakeArcher, db: Connec
     )
     assert r.status_code == 201, r.text
 
-    r = await client.post(f"/api/v0/club/{club_id}/board/link", headers=owner.headers)
+    r = await client.post(f"/api/v0/club/{club.id}/board/link", headers=owner.headers)
     assert r.status_code == 201, r.text
     reset_url = await issue_link(client, owner, coach.id)
     return World(
@@ -122,7 +116,7 @@ async def a_world(client: httpx.AsyncClient, make_archer: MakeArcher, db: Connec
         coach,
         member,
         newcomer,
-        club_id,
+        club.id,
         past,
         live,
         triple,

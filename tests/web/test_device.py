@@ -48,6 +48,20 @@ DARK_BACKGROUND = "rgb(15, 20, 25)"  # --bg of the dark theme
 SUN_BACKGROUND = "rgb(255, 255, 255)"
 
 
+async def live_page(
+    page: Page, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher, script: str
+) -> str:
+    """An archer's open session on the live page (its address), `script` run before the
+    page's own."""
+    archer = await make_archer()
+    r = await make_range(client, archer)
+    await page.add_init_script(script)
+    await sign_in(page, web, archer)
+    live = f"/app/sessions/{r.session_id}/live"
+    await page.goto(live)
+    return live
+
+
 async def first_frame(page: Page) -> dict[str, str | None]:
     await page.wait_for_function("() => window.firstFrame !== undefined")
     seen: dict[str, str | None] = await page.evaluate("window.firstFrame")
@@ -88,11 +102,7 @@ async def test_theme_follows_the_system_until_one_is_chosen_and_is_there_at_firs
 async def test_screen_stays_on_while_the_session_is_open_on_the_live_page(
     page: Page, web: WebServer, make_archer: MakeArcher, client: httpx.AsyncClient
 ) -> None:
-    archer = await make_archer()
-    r = await make_range(client, archer)
-    await page.add_init_script(LOCKS)
-    await sign_in(page, web, archer)
-    await page.goto(f"/app/sessions/{r.session_id}/live")
+    await live_page(page, web, client, make_archer, LOCKS)
     await held(page, 1)
 
     # The browser drops the lock when the page is hidden; shown again, it is asked for again.
@@ -114,13 +124,8 @@ async def test_screen_stays_on_while_the_session_is_open_on_the_live_page(
 async def test_live_page_works_where_the_device_has_no_wake_lock_nor_vibration(
     page: Page, web: WebServer, make_archer: MakeArcher, client: httpx.AsyncClient
 ) -> None:
-    archer = await make_archer()
-    r = await make_range(client, archer)
-    await page.add_init_script(
-        "delete Navigator.prototype.wakeLock; delete Navigator.prototype.vibrate"
-    )
-    await sign_in(page, web, archer)
-    await page.goto(f"/app/sessions/{r.session_id}/live")
+    missing = "delete Navigator.prototype.wakeLock; delete Navigator.prototype.vibrate"
+    await live_page(page, web, client, make_archer, missing)
     await page.get_by_role("button", name="Miss").click()
     await expect(page.locator("#scorecard td.arrow-col[data-label='M']")).to_have_count(1)
     # `page` fails the test on any JavaScript error.
@@ -129,11 +134,7 @@ async def test_live_page_works_where_the_device_has_no_wake_lock_nor_vibration(
 async def test_recording_an_arrow_vibrates_briefly_unless_turned_off(
     page: Page, web: WebServer, make_archer: MakeArcher, client: httpx.AsyncClient
 ) -> None:
-    archer = await make_archer()
-    r = await make_range(client, archer)
-    await page.add_init_script(VIBRATIONS)
-    await sign_in(page, web, archer)
-    await page.goto(f"/app/sessions/{r.session_id}/live")
+    live = await live_page(page, web, client, make_archer, VIBRATIONS)
     face = page.get_by_role("application")
     await face.focus()
     await page.keyboard.press("Enter")
@@ -146,7 +147,7 @@ async def test_recording_an_arrow_vibrates_briefly_unless_turned_off(
     tick = page.get_by_label("A short vibration when an arrow is recorded (on phones that have it)")
     await expect(tick).to_be_checked()
     await tick.uncheck()
-    await page.goto(f"/app/sessions/{r.session_id}/live")
+    await page.goto(live)
     await page.get_by_role("button", name="Miss").click()
     await expect(page.locator("#scorecard td.arrow-col[data-label='M']")).to_have_count(1)
     assert await page.evaluate("window.vibrations") == []
