@@ -5,8 +5,9 @@
 
 Signs in as the demo archer, closes its open session, opens a fresh WA 720 (70 m) one with
 two ends shot through the API, then saves docs/screenshots/*.png (390 × 844, and one laptop
-view at 1366 × 768), and the demo club's board: on a 1920 × 1080 screen (its big-screen page,
-board.png) and on a phone (board-phone.png). Uses Debian's Chromium, as the browser tests do.
+view at 1366 × 768); the live page in the light theme, then in the dark and sunlight ones; and
+the demo club's board: on a 1920 × 1080 screen (its big-screen page, board.png) and on a phone
+(board-phone.png). Uses Debian's Chromium, as the browser tests do.
 """
 
 from __future__ import annotations
@@ -79,6 +80,15 @@ async def live(page: Page, session_id: str) -> None:
     await page.wait_for_timeout(600)
 
 
+async def theme(page: Page, name: str) -> None:
+    """The theme chosen on the device, as the profile page chooses it (js/device.js)."""
+    await page.evaluate(
+        "t => { localStorage.setItem('arch-stats.theme', t);"
+        " dispatchEvent(new Event('arch-stats:theme')); }",
+        name,
+    )
+
+
 async def face_point(page: Page, dx: float, dy: float) -> tuple[float, float]:
     box = await page.locator("svg.target").bounding_box()
     assert box is not None
@@ -100,6 +110,10 @@ async def main() -> None:
 
         await live(page, session_id)
         await page.screenshot(path=OUT / "live.png")
+        for name in ("dark", "sun"):
+            await theme(page, name)
+            await page.screenshot(path=OUT / f"live-{name}.png")
+        await theme(page, "light")
 
         # A finger down on the blue ring: the magnifier above it.
         x, y = await face_point(page, 0.17, -0.08)

@@ -55,10 +55,11 @@ function size(width) {
 export function timeChart({ series, title, yLabel, yMin = null, yMax = null, trend = false, width }) {
   const { W, H } = size(width);
   const all = series.flatMap((se) => se.points);
+  // Points that are links make it a group (an image's content is not reachable).
   const svg = s("svg", {
     class: "chart",
     viewBox: `0 0 ${W} ${H}`,
-    role: "img",
+    role: series.some((se) => se.points.some((p) => p.href)) ? "group" : "img",
     "aria-label": title,
     "data-points": series[0] ? series[0].points.length : 0,
   });

@@ -107,9 +107,14 @@ function option(opt, value) {
   return h("option", { value: v, selected: String(v) === String(value ?? "") }, label);
 }
 
-/** A button that shows it is busy while `work()` runs, and cannot be pressed twice. */
+/**
+ * A button that shows it is busy while `work()` runs, and cannot be pressed twice. Disabling
+ * it drops the keyboard focus: the focus comes back to it after, or to the button drawn in its
+ * place meanwhile (the same `data-focus`).
+ */
 export async function busy(button, work) {
   if (button.disabled) return undefined;
+  const focused = document.activeElement === button;
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
   try {
@@ -117,7 +122,25 @@ export async function busy(button, work) {
   } finally {
     button.disabled = false;
     button.removeAttribute("aria-busy");
+    if (focused && (!document.activeElement || document.activeElement === document.body)) {
+      const key = button.dataset.focus;
+      const now = button.isConnected ? button : key ? document.querySelector(`[data-focus="${CSS.escape(key)}"]`) : null;
+      if (now) now.focus({ preventScroll: true });
+    }
   }
+}
+
+/**
+ * Runs `draw()`, which draws parts of `root` again, and keeps the keyboard focus where it was:
+ * on the new element with the same `data-focus` as the one that had it.
+ */
+export function keepFocus(root, draw) {
+  const had = document.activeElement;
+  const key = had && had !== root && root.contains(had) ? had.dataset.focus : undefined;
+  draw();
+  if (!key || had.isConnected) return;
+  const now = root.querySelector(`[data-focus="${CSS.escape(key)}"]`);
+  if (now) now.focus({ preventScroll: true });
 }
 
 /** A short-lived message in the page's status area (read out by screen readers). */

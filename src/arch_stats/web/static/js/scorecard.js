@@ -80,7 +80,10 @@ function cell(arrow, { onPick, selectedId }) {
   const label = arrow.pending ? "…" : arrow.label;
   const inside = [label];
   if (arrow.same_spot_miss && arrow.hit_label) {
-    inside.push(h("s", { class: "same-spot", title: `Same spot as a lower arrow: ${arrow.hit_label} does not count` }, arrow.hit_label));
+    inside.push(
+      h("s", { class: "same-spot", title: `Same spot as a lower arrow: ${arrow.hit_label} does not count`, "aria-hidden": "true" }, arrow.hit_label),
+      h("span", { class: "visually-hidden" }, ` (same spot: ${arrow.hit_label} does not count)`),
+    );
   }
   const attrs = {
     class: ["arrow-col", arrow.pending ? "unsent" : scoreClass(arrow.label), arrow.same_spot_miss ? "same-spot-miss" : "", arrow.id === selectedId ? "selected" : ""].filter(Boolean).join(" "),
@@ -89,7 +92,14 @@ function cell(arrow, { onPick, selectedId }) {
     "data-place": arrow.end_place ?? "",
   };
   if (!onPick) return h("td", attrs, inside);
-  const button = h("button", { type: "button", class: "cell", "aria-label": `End ${arrow.end_no}, arrow ${arrow.end_place ?? ""}: ${arrow.pending ? "not sent yet" : arrow.label}. Correct it.` }, inside);
+  // Named by what it shows (its value), with the rest for screen readers around it.
+  const button = h(
+    "button",
+    { type: "button", class: "cell", "data-focus": `card-${arrow.id}` },
+    h("span", { class: "visually-hidden" }, `End ${arrow.end_no}, arrow ${arrow.end_place ?? ""}: `),
+    arrow.pending ? [h("span", { "aria-hidden": "true" }, "…"), h("span", { class: "visually-hidden" }, "not sent yet")] : inside,
+    h("span", { class: "visually-hidden" }, ". Correct it."),
+  );
   button.addEventListener("click", () => onPick(arrow));
   return h("td", attrs, button);
 }
@@ -163,7 +173,7 @@ export function scorecardTable(card, { order = "value", currentEnd = null, selec
   if (onOrder) {
     const toggle = h(
       "button",
-      { type: "button", class: "order-toggle", "aria-pressed": String(order === "shot"), title: "Switch between high-to-low and the order the arrows were shot in" },
+      { type: "button", class: "order-toggle", "aria-pressed": String(order === "shot"), title: "Switch between high-to-low and the order the arrows were shot in", "data-focus": "card-order" },
       order === "shot" ? "Shooting order" : "High to low",
     );
     toggle.addEventListener("click", () => onOrder(order === "shot" ? "value" : "shot"));

@@ -9,7 +9,8 @@
 // the device and sent in order, so the page works the same with no network.
 
 import { allShots, face as getFace, get, post, roundName, savedCopy } from "../api.js";
-import { announce, busy, clear, errorBox, errorSlot, h } from "../dom.js";
+import { announce, busy, clear, errorBox, errorSlot, h, keepFocus } from "../dom.js";
+import { tick, wakeLock } from "../device.js";
 import { TargetView, markerText } from "../face.js";
 import { LiveChannel } from "../channel.js";
 import { figures, groupFigures, roundFigures, scoreFigures } from "../components.js";
@@ -228,6 +229,16 @@ export async function livePage(ctx) {
   }
 
   const numberOn = (shot) => markerText(shot, shot.arrow_id ? arrowsById.get(shot.arrow_id) : null);
+  const arrowName = (arrowId, placeNo) => (arrowId && arrowsById.get(arrowId) ? arrowsById.get(arrowId).identifier : `Arrow ${placeNo ?? ""}`.trim());
+
+  // Every arrow recorded is said with its value once scored ("A01: 9", "Arrow 3: Miss"),
+  // whether it came from this page or from the sensors.
+  const told = new Set(data.shots.map((shot) => shot.id));
+  function tell(shot) {
+    if (told.has(shot.id)) return;
+    told.add(shot.id);
+    announce(`${arrowName(shot.arrow_id, shot.end_place)}: ${shot.label === "M" ? "Miss" : shot.label}`);
+  }
 
   /** The end shown: the chosen arrow's (to correct it on its own face), else the next one. */
   function shownEnd(list) {
@@ -254,7 +265,7 @@ export async function livePage(ctx) {
     zoomButton("+", "Zoom in", (v) => v.setZoom(v.zoom * 1.5)),
     zoomShown,
     zoomButton("−", "Zoom out", (v) => v.setZoom(v.zoom / 1.5)),
-    zoomButton("Fit", "Whole face", (v) => v.setZoom(1)),
+    zoomButton("Fit", "Fit the whole face", (v) => v.setZoom(1)),
   );
 
   let drawnFor = null; // the ids of the targets drawn, to redraw when the pass changes
@@ -379,9 +390,12 @@ export async function livePage(ctx) {
     const placeNo = freePlace(list, end);
     await outbox.add({ session_id: id, kind: "create", shot_id: body.id, body, place: placeNo, end_no: end });
     latestId = body.id;
-    const label = body.arrow_id ? arrowsById.get(body.arrow_id).identifier : `arrow ${placeNo}`;
-    const what = body.value !== undefined ? ` as ${body.value}` : body.x_mm === undefined ? " as a miss" : "";
-    announce(`End ${end}: ${label} recorded${what}.`);
+    tick();
+    // Its value is said when the server has scored it (tell); with no network, that it waits.
+    if (navigator.onLine === false) {
+      const what = body.value !== undefined ? ` ${body.value},` : body.x_mm === undefined ? " miss," : "";
+      announce(`${arrowName(body.arrow_id, placeNo)}:${what} kept on this device, to be sent.`);
+    }
     suggestArrow();
     drawAll();
   }
@@ -429,7 +443,9 @@ export async function livePage(ctx) {
   }
 
   /** Choose a shot to correct (null: none); from the scorecard the face comes into view. */
+  let chosenFrom = null; // the data-focus of the control that chose it
   function select(shotId, { reveal = false } = {}) {
+    chosenFrom = shotId ? document.activeElement.dataset?.focus : null;
     selectedId = shotId;
     for (const view of views) view.setSelected(shotId);
     drawAll();
@@ -504,16 +520,16 @@ export async function livePage(ctx) {
       return;
     }
     const complete = showsResult(list);
-    const miss = h("button", { type: "button", class: "miss", hidden: complete || keypad }, "Miss");
+    const miss = h("button", { type: "button", class: "miss", hidden: complete || keypad, "data-focus": "miss" }, "Miss");
     miss.addEventListener("click", () => busy(miss, recordMiss));
-    const mode = h("button", { type: "button", class: "toggle", id: "keypad-mode", "aria-pressed": String(keypad), hidden: complete, title: "Enter scores by value: the face's values as buttons" }, "Keypad");
+    const mode = h("button", { type: "button", class: "toggle", id: "keypad-mode", "aria-pressed": String(keypad), hidden: complete, title: "Enter scores by value: the face's values as buttons", "data-focus": "keypad-mode" }, "Keypad");
     mode.addEventListener("click", () => {
       keypad = !keypad;
       remember();
       announce(keypad ? "Keypad: tap the value of each arrow." : "Plotting: touch the face where each arrow landed.");
       drawAll();
     });
-    const undo = h("button", { type: "button" }, "Undo");
+    const undo = h("button", { type: "button", "data-focus": "undo" }, "Undo");
     undo.addEventListener("click", () =>
       busy(undo, async () => {
         const all = shots();
@@ -523,7 +539,7 @@ export async function livePage(ctx) {
         announce(`End ${last.end_no}, arrow ${last.end_place ?? ""} deleted.`);
       }),
     );
-    const old = h("button", { type: "button", "aria-pressed": String(!showOld), class: "toggle", title: "Hide the markers of earlier ends" }, "This end only");
+    const old = h("button", { type: "button", "aria-pressed": String(!showOld), class: "toggle", title: "Hide the markers of earlier ends", "data-focus": "this-end" }, "This end only");
     old.addEventListener("click", () => {
       showOld = !showOld;
       remember();
@@ -544,13 +560,13 @@ export async function livePage(ctx) {
   }
 
   function editor(shot) {
-    const arrowSel = h("select", { "aria-label": "Arrow" });
+    const arrowSel = h("select", { "aria-label": "Arrow", "data-focus": "edit-arrow" });
     arrowSel.append(h("option", { value: "" }, "No arrow"));
     for (const a of arrows.filter((x) => x.is_active || x.id === shot.arrow_id)) {
       arrowSel.append(h("option", { value: a.id, selected: a.id === shot.arrow_id }, a.identifier));
     }
     arrowSel.addEventListener("change", () => change(shot.id, { arrow_id: arrowSel.value || null }));
-    const missBtn = h("button", { type: "button" }, "Make it a miss");
+    const missBtn = h("button", { type: "button", "data-focus": "edit-miss" }, "Make it a miss");
     missBtn.addEventListener("click", () => busy(missBtn, () => change(shot.id, { x_mm: null, y_mm: null })));
     const delBtn = h("button", { type: "button", class: "danger" }, "Delete");
     delBtn.addEventListener("click", () =>
@@ -560,7 +576,13 @@ export async function livePage(ctx) {
       }),
     );
     const done = h("button", { type: "button", class: "primary" }, "Done");
-    done.addEventListener("click", () => select(null));
+    done.addEventListener("click", () => {
+      const back = chosenFrom;
+      select(null);
+      // Back to what chose the arrow (in the end row or on the card), else to its chip.
+      const to = ctx.main.querySelector(`[data-focus="${back || `end-${shot.id}`}"]`);
+      if (to) to.focus({ preventScroll: true });
+    });
     const arrow = shot.arrow_id ? arrowsById.get(shot.arrow_id) : null;
     return h(
       "div",
@@ -682,9 +704,11 @@ export async function livePage(ctx) {
             class: `chip slot-shot ${shot.pending ? "unsent" : scoreClass(shot.label)} ${shot.id === selectedId ? "selected" : ""}`,
             "data-seq": shot.seq ?? "",
             "data-place": placeNo,
-            "aria-label": `Arrow ${placeNo}${shot.arrow_id && arrowsById.get(shot.arrow_id) ? ` (${arrowsById.get(shot.arrow_id).identifier})` : ""}: ${shot.pending ? "not sent yet" : shot.label}. Correct it.`,
+            "data-focus": `end-${shot.id}`,
           },
-          shot.pending && !shot.value ? "…" : shot.label,
+          h("span", { class: "visually-hidden" }, `Arrow ${placeNo}${shot.arrow_id && arrowsById.get(shot.arrow_id) ? ` (${arrowsById.get(shot.arrow_id).identifier})` : ""}: `),
+          shot.pending && !shot.value ? h("span", { "aria-hidden": "true" }, "…") : shot.label,
+          h("span", { class: "visually-hidden" }, shot.pending ? `${shot.value ? "," : ""} not sent yet. Correct it.` : ". Correct it."),
           h("span", { class: "slot-no", "aria-hidden": "true" }, numberOn(shot) || String(placeNo)),
         );
         b.addEventListener("click", () => select(shot.id === selectedId ? null : shot.id));
@@ -707,7 +731,7 @@ export async function livePage(ctx) {
     endBox.dataset.end = String(end);
     endBox.append(
       h("h2", { id: "current-end-h" }, h("span", { class: "end-word" }, "End "), String(end), h("span", { class: "muted end-count" }, ` ${mine.length}/${perEnd}`)),
-      h("div", { class: "end-chips", "aria-label": `Arrows of end ${end}` }, slots),
+      h("div", { class: "end-chips", role: "group", "aria-label": `Arrows of end ${end}` }, slots),
       h(
         "p",
         { class: "end-sum" },
@@ -807,6 +831,10 @@ export async function livePage(ctx) {
   }
 
   function drawAll() {
+    keepFocus(ctx.main, drawEverything);
+  }
+
+  function drawEverything() {
     const list = shots();
     const selected = selectedId ? list.find((s) => s.id === selectedId) : null;
     if (selectedId && !selected) selectedId = null;
@@ -894,7 +922,10 @@ export async function livePage(ctx) {
       case "shot.created":
       case "shot.updated":
         upsert(frame.data);
-        if (frame.type === "shot.created" && !latestId) latestId = frame.data.id;
+        if (frame.type === "shot.created") {
+          if (!latestId) latestId = frame.data.id;
+          tell(frame.data);
+        }
         drawSoon();
         break;
       case "shot.deleted":
@@ -929,6 +960,7 @@ export async function livePage(ctx) {
     if (type === "sent" && detail.op.session_id === id) {
       if (detail.op.kind === "delete") server.delete(detail.op.shot_id);
       else if (detail.result) upsert(detail.result);
+      if (detail.op.kind === "create" && detail.result) tell(detail.result);
     }
     if (type === "refused" && detail.session_id === id) announce("The server refused a change: see below the face.");
     drawSoon();
@@ -988,7 +1020,9 @@ export async function livePage(ctx) {
     channel = new LiveChannel(id, { after, onFrame, onState: setState });
   }
 
+  const screen = wakeLock();
   function drawActions() {
+    screen.hold(session.is_open); // the screen stays on while the session is open here
     clear(headActions);
     headActions.append(h("a", { class: "button", href: `/app/sessions/${id}` }, "Session details"));
     if (session.is_open) {
@@ -1056,6 +1090,7 @@ export async function livePage(ctx) {
   window.addEventListener("offline", onNetwork);
   ctx.onCleanup(() => {
     clearTimeout(statsTimer);
+    screen.stop();
     if (channel) channel.stop();
     unsubscribe();
     for (const view of views) view.destroy();

@@ -4,6 +4,7 @@
 import { del, get, patch, post } from "../api.js";
 import { announce, busy, clear, errorSlot, field, h, select } from "../dom.js";
 import { dateTime } from "../format.js";
+import { THEMES, chooseTheme, chosenTheme, setTick, tickOn } from "../device.js";
 
 export const BOWSTYLES = [
   ["recurve", "Recurve"],
@@ -119,8 +120,33 @@ export async function profilePage(ctx) {
   });
 
   const signIns = signInsCard(ctx);
-  ctx.main.append(h("h1", {}, "Profile"), form, pwForm, signIns);
+  ctx.main.append(h("h1", {}, "Profile"), form, deviceCard(), pwForm, signIns);
   await signIns.reload();
+}
+
+/** What this device keeps for itself, whoever signs in: the theme, the tick on record. */
+function deviceCard() {
+  const chosen = chosenTheme();
+  const themes = h(
+    "fieldset",
+    { class: "theme-choice" },
+    h("legend", {}, "Theme"),
+    THEMES.map(([value, label]) => {
+      const input = h("input", { type: "radio", name: "theme", value, id: `theme-${value}`, checked: value === chosen });
+      input.addEventListener("change", () => chooseTheme(value));
+      return h("div", { class: "check" }, input, h("label", { for: input.id }, label));
+    }),
+  );
+  const vibrate = h("input", { type: "checkbox", id: "tick-on-record", checked: tickOn() });
+  vibrate.addEventListener("change", () => setTick(vibrate.checked));
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "device-h" },
+    h("h2", { id: "device-h" }, "On this device"),
+    h("p", { class: "hint" }, "Kept on this phone or computer for whoever uses it, not with your account."),
+    themes,
+    h("div", { class: "check" }, vibrate, h("label", { for: vibrate.id }, "A short vibration when an arrow is recorded (on phones that have it)")),
+  );
 }
 
 /** "Signed in": the account's login tokens, each with a Sign out button, and sign out all. */
