@@ -97,10 +97,18 @@ def per_shot(cpu: dict[str, float], shots: int) -> dict[str, float]:
     return {name: seconds * 1000 / max(shots, 1) for name, seconds in cpu.items()}
 
 
-def cpu_line(cpu_ms: dict[str, float], busy: float, other: float, *, unit: str = "shot") -> str:
+def cpu_line(
+    cpu_ms: dict[str, float],
+    busy: float | None = None,
+    other: float | None = None,
+    *,
+    unit: str = "shot",
+) -> str:
     """`CPU ms per shot: server 1.20, …; machine busy 80% (other work 12%)`."""
-    groups = ", ".join(f"{k} {v:.2f}" for k, v in cpu_ms.items())
-    return f"CPU ms per {unit}: {groups}; machine busy {busy:.0%} (other work {other:.0%})"
+    line = f"CPU ms per {unit}: " + ", ".join(f"{k} {v:.2f}" for k, v in cpu_ms.items())
+    if busy is not None and other is not None:
+        line += f"; machine busy {busy:.0%} (other work {other:.0%})"
+    return line
 
 
 def noise_note(other_loads: Sequence[float]) -> list[str]:

@@ -254,8 +254,9 @@ async def one_at_a_time(
 ) -> None:
     """`raw` again and again on one keep-alive connection (a new one when it is closed), each
     after the last is answered and `pause` s: its time in ms into `out.values`, and an answer
-    other than 2xx, a failure or no answer within `answer_within` s into `out.missing`. Until the loop's clock passes
-    `until`, `stop` is set, or `count` answers after `warmup` dropped ones."""
+    other than 2xx, a failure or no answer within `answer_within` s into `out.missing`. Until
+    the loop's clock passes `until`, `stop` is set, or `count` answers after `warmup` dropped
+    ones."""
     loop = asyncio.get_running_loop()
     conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
     done = -warmup

@@ -46,6 +46,12 @@ class Latency:
     def mean(self) -> float:
         return statistics.fmean(self.values) if self.values else math.nan
 
+    @staticmethod
+    def header(title: str = "latency, ms", n: str = "receipts") -> list[str]:
+        """The titles and rule above `row`s."""
+        titles = f"{title:<52} {n:>8} {'p50':>8} {'p99':>8} {'max':>8} {'missing':>8}"
+        return [titles, "-" * 97]
+
     def row(self) -> str:
         """A line of the live benchmarks' tables: label, n, p50, p99, max, missing."""
         return (
