@@ -114,3 +114,17 @@ async def add_club(conn: Connection, members: list[UUID], *, public: bool = Fals
             [(club_id, a, "owner" if i == 0 else "member", public) for i, a in enumerate(members)],
         )
     return club_id
+
+
+@dataclass(frozen=True, slots=True)
+class Shooter(Login):
+    """An archer with a login token and arrows (a sensor's `arrow_identified` names one)."""
+
+    arrows: list[UUID]
+
+
+async def add_shooter(conn: Connection, name: str, tag: str = "bench", arrows: int = 6) -> Shooter:
+    async with conn.transaction():
+        login = await add_archer(conn, name, tag)
+        ids = await add_arrows(conn, login.archer_id, arrows)
+    return Shooter(login.archer_id, login.token, ids)

@@ -69,7 +69,7 @@ from bench.common.db import backend_pids, connect, database, migrate, remove_arc
 from bench.common.load import exchange, loop_runner, pace, raw_request
 from bench.common.numbers import Latency, latencies, percentile
 from bench.common.report import common_options, machine, say, verdict, write_json
-from bench.common.seed import CENTRE_MM, Login, add_archer, add_arrows, add_club, open_session
+from bench.common.seed import CENTRE_MM, Shooter, add_club, add_shooter, open_session
 from bench.common.server import APP, HOST, ROOT, child, uvicorn
 from bench.live.assembler import AssemblerResult, measure_assembler
 from bench.live.receiver import landed_key
@@ -108,19 +108,6 @@ FLOOR_DROP_SQL = """
 DROP TABLE IF EXISTS bench_live_floor;
 DROP FUNCTION IF EXISTS bench_live_floor_notify();
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Archer(Login):
-    arrows: list[UUID]
-
-
-async def make_archer(conn: Connection) -> Archer:
-    """An archer with a login token and six arrows."""
-    async with conn.transaction():
-        login = await add_archer(conn, "Live Bench", "bench-live")
-        arrows = await add_arrows(conn, login.archer_id, 6)
-    return Archer(login.archer_id, login.token, arrows)
 
 
 # --- the receiver process ------------------------------------------------------------------
@@ -261,7 +248,7 @@ def meter(
 
 async def sensor_shot(
     conn: Connection,
-    archer: Archer,
+    archer: Shooter,
     target: tuple[UUID, UUID],
     rng: random.Random,
     start: float,
@@ -339,7 +326,7 @@ async def measure_live(
     *,
     port: int,
     server_pid: int,
-    archer: Archer,
+    archer: Shooter,
     subscribers: int,
     shots: int,
     rate: float,
@@ -525,7 +512,7 @@ class Phase:
         return replace(self, port=server[0], server_pid=server[1])
 
 
-async def measure_post(phase: Phase, archer: Archer) -> PostResult:
+async def measure_post(phase: Phase, archer: Shooter) -> PostResult:
     """One subscriber; one shot per POST /shot at the phase's rate, over one keep-alive
     connection, as a phone entering arrows by hand. Timed from the moment the request is
     written."""
@@ -617,7 +604,7 @@ async def _posts_to_clients(
     ws_path: str,
     *,
     clients: int,
-    archer: Archer | None,
+    archer: Shooter | None,
     body: Callable[[int], tuple[int, bytes]],
     board: bool = False,
 ) -> tuple[_Posted, list[dict[int, float]], tuple[dict[str, float], float, float]]:
@@ -702,7 +689,7 @@ def _shot_body(
     return body
 
 
-async def measure_board_post(phase: Phase, archer: Archer, viewers: int) -> FanResult:
+async def measure_board_post(phase: Phase, archer: Shooter, viewers: int) -> FanResult:
     """The archer enters shots by hand (POST /shot at the phase's rate) while `viewers`
     members' boards of their club watch: to each board's `board.shot.created`."""
     async with connect(phase.dsn) as conn:
@@ -719,7 +706,7 @@ async def measure_board_post(phase: Phase, archer: Archer, viewers: int) -> FanR
     return _fan_result(f"POST /shot → board frame, {viewers:,} board viewers", *fan)
 
 
-async def measure_session_post(phase: Phase, archer: Archer, subscribers: int) -> FanResult:
+async def measure_session_post(phase: Phase, archer: Shooter, subscribers: int) -> FanResult:
     """The archer enters shots by hand (POST /shot at the phase's rate) while `subscribers`
     clients of the session's live channel watch: to each one's `shot.created` (the
     `stats.updated` frames that follow are received, and only counted)."""
@@ -761,7 +748,7 @@ class Fans:
 
 
 async def fan_phases(
-    phase: Phase, args: argparse.Namespace, *, ceiling: tuple[int, int], archer: Archer
+    phase: Phase, args: argparse.Namespace, *, ceiling: tuple[int, int], archer: Shooter
 ) -> Fans:
     """POST /shot → shot.created at --session-subscribers, then → board frames at
     --board-viewers (either skipped at 0), between two runs of the simplest writer at
@@ -1069,7 +1056,7 @@ def _hand_entered(
     runner: asyncio.Runner,
     phase: Phase,
     args: argparse.Namespace,
-    archer: Archer,
+    archer: Shooter,
     out: Results,
     start_ceiling: Callable[[], tuple[int, int]],
 ) -> None:
@@ -1098,7 +1085,7 @@ def _hand_entered(
 
 
 def _sensor(
-    runner: asyncio.Runner, phase: Phase, args: argparse.Namespace, archer: Archer, out: Results
+    runner: asyncio.Runner, phase: Phase, args: argparse.Namespace, archer: Shooter, out: Results
 ) -> None:
     """The sensor path at each --subscribers count."""
     for count in [] if args.no_sensor else args.subscriber_counts:
@@ -1128,7 +1115,7 @@ def _sensor(
 
 def _served(
     runner: asyncio.Runner, dsn: str, env: dict[str, str], args: argparse.Namespace,
-    archer: Archer, out: Results,
+    archer: Shooter, out: Results,
 ) -> None:  # fmt: skip
     """The phases that need the server (and, for the hand-entered shots, the ceiling)."""
     with ExitStack() as stack:
@@ -1165,12 +1152,12 @@ def main(argv: list[str] | None = None) -> int:
         env = {**os.environ, "DATABASE_URL": dsn, "ASSEMBLER_ENABLED": "true"}
         env.pop("BENCH_LIVE_TOKEN", None)
 
-        async def prepare() -> Archer:
+        async def prepare() -> Shooter:
             await migrate(dsn)
             async with connect(dsn) as conn:
-                return await make_archer(conn)
+                return await add_shooter(conn, "Live Bench", "bench-live")
 
-        async def cleanup(archer: Archer) -> None:
+        async def cleanup(archer: Shooter) -> None:
             async with connect(dsn) as conn:
                 await conn.execute(FLOOR_DROP_SQL)
                 await remove_archers(conn, [archer.archer_id])
