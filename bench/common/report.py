@@ -44,10 +44,11 @@ class Column:
 
 
 class Table:
-    """A fixed-width table: `header()` (titles and a rule), then `row(...)` per line. A cell is
-    a number (written with its column's format) or text (as it is)."""
+    """A fixed-width table: `header()` (titles, and a rule `rule` wide unless 0), then
+    `row(...)` per line. A cell is a number (written with its column's format) or text (as it
+    is)."""
 
-    def __init__(self, columns: Sequence[Column], rule: int, *, tail: str = "") -> None:
+    def __init__(self, columns: Sequence[Column], rule: int = 0, *, tail: str = "") -> None:
         self.columns = columns
         self.rule = rule
         self.tail = tail  # a last, unaligned title (e.g. "note")
@@ -60,7 +61,8 @@ class Table:
         return " ".join(out) + tail
 
     def header(self) -> list[str]:
-        return [self._line([c.title for c in self.columns], self.tail), "-" * self.rule]
+        titles = self._line([c.title for c in self.columns], self.tail)
+        return [titles, "-" * self.rule] if self.rule else [titles]
 
     def row(self, *cells: object, tail: str = "") -> str:
         return self._line(cells, tail)

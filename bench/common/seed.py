@@ -101,12 +101,15 @@ async def open_session(conn: Connection, archer_id: UUID) -> tuple[UUID, UUID]:
         return session_id, await add_target(conn, session_id, archer_id)
 
 
-async def add_club(conn: Connection, members: list[UUID], *, public: bool = False) -> UUID:
+async def add_club(
+    conn: Connection, members: list[UUID], *, public: bool = False, name: str | None = None
+) -> UUID:
     """A club with the first archer as owner and the others as members (`public`: shown on its
     public boards)."""
     async with conn.transaction():
         club_id: UUID = await conn.fetchval(
-            "INSERT INTO club (name) VALUES ($1) RETURNING id", f"Bench {secrets.token_hex(3)}"
+            "INSERT INTO club (name) VALUES ($1) RETURNING id",
+            name or f"Bench {secrets.token_hex(3)}",
         )
         await conn.executemany(
             """INSERT INTO club_member (club_id, archer_id, role, show_on_public_board)
