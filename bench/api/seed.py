@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from arch_stats.core.database import Connection
-from bench.common.seed import CENTRE_MM, VIEW_MM, Login, add_archer, add_target
+from bench.common.seed import CENTRE_MM, SHOT_COLUMNS, VIEW_MM, Login, add_archer, add_target
 
 SESSIONS = 50
 SHOTS_SMALL = 72
@@ -29,26 +29,6 @@ X_RADIUS_MM = RING_WIDTH_MM / 2  # X diameter is half the 10 ring's
 ARROW_RADIUS_MM = 5.5 / 2
 # A point of reference for every timestamp, so that runs produce the same data.
 EPOCH = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
-
-SHOT_COLUMNS = (
-    "session_id",
-    "archer_id",
-    "target_id",
-    "seq",
-    "end_no",
-    "end_place",
-    "x_mm",
-    "y_mm",
-    "face_index",
-    "spot_index",
-    "dx_mm",
-    "dy_mm",
-    "score",
-    "is_x",
-    "engaged_at",
-    "released_at",
-    "landed_at",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +58,7 @@ def shot_rows(
 ) -> list[tuple[Any, ...]]:
     """`count` shots grouped in ends of 6, about 1 in 50 a miss, the rest near the centre."""
     rows: list[tuple[Any, ...]] = []
-    ids = (session_id, archer_id, target_id)
+    ids = (session_id, archer_id, target_id, None)  # no arrow named
     for seq in range(1, count + 1):
         engaged = start + timedelta(seconds=20 * seq)
         released = engaged + timedelta(seconds=2.5)

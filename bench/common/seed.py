@@ -13,6 +13,27 @@ from arch_stats.core.database import Connection
 
 VIEW_MM = 1300.0  # a target's view, square
 CENTRE_MM = VIEW_MM / 2  # where its one face is
+# A shot row written by COPY: its ids, place in the session, impact, score and times.
+SHOT_COLUMNS = (
+    "session_id",
+    "archer_id",
+    "target_id",
+    "arrow_id",
+    "seq",
+    "end_no",
+    "end_place",
+    "x_mm",
+    "y_mm",
+    "face_index",
+    "spot_index",
+    "dx_mm",
+    "dy_mm",
+    "score",
+    "is_x",
+    "engaged_at",
+    "released_at",
+    "landed_at",
+)
 
 
 @dataclass(frozen=True, slots=True)

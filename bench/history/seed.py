@@ -24,7 +24,7 @@ from uuid import UUID, uuid4
 
 from arch_stats.core.database import Connection
 from arch_stats.faces.scoring import PlacedFace, score_impact
-from bench.common.seed import CENTRE_MM, VIEW_MM, Login, add_archer
+from bench.common.seed import CENTRE_MM, SHOT_COLUMNS, VIEW_MM, Login, add_archer
 
 SESSIONS = 2_000
 SHOTS = 150_000
@@ -60,26 +60,6 @@ TARGET_COLUMNS = (
     "view_height_mm",
 )
 FACE_COLUMNS = ("target_id", "face_index", "face_type", "center_x_mm", "center_y_mm")
-SHOT_COLUMNS = (
-    "session_id",
-    "archer_id",
-    "target_id",
-    "arrow_id",
-    "seq",
-    "end_no",
-    "end_place",
-    "x_mm",
-    "y_mm",
-    "face_index",
-    "spot_index",
-    "dx_mm",
-    "dy_mm",
-    "score",
-    "is_x",
-    "engaged_at",
-    "released_at",
-    "landed_at",
-)
 
 
 @dataclass(frozen=True, slots=True)

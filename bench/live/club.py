@@ -25,33 +25,27 @@ at most a few minutes of grace; every process it starts is stopped by its pid.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import random
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from arch_stats.core import migrations
 from bench.common.cpu import cpu_line, per_shot
-from bench.common.db import backend_pids, database, migrate
+from bench.common.db import database, migrate
 from bench.common.load import loop_runner
 from bench.common.numbers import Latency, latencies
 from bench.common.report import common_options, machine, say, verdict, write_json
 from bench.common.seed import add_club, add_shooter, open_session
 from bench.common.server import HOST, uvicorn
 from bench.live.run import (
-    GRACE_S,
-    LIVE_CHANNEL,
     Receiver,
     between,
-    meter,
-    notified_at,
     receipts,
-    sensor_shot,
+    sensor_run,
     wait_for_assembler,
 )
 
@@ -71,7 +65,6 @@ async def measure(
     env: dict[str, str],
 ) -> dict[str, Any]:
     conn = await migrations.connect(dsn)
-    probe = await migrations.connect(dsn)
     rng = random.Random(archers * 1000 + viewers)
     team = [await add_shooter(conn, "Live Bench", "bench-live") for _ in range(archers)]
     sessions = [await open_session(conn, a.archer_id) for a in team]
@@ -85,34 +78,14 @@ async def measure(
         {**env, "BENCH_LIVE_TOKEN": team[0].token},
         (shots + warmup) / rate + 180,
     )
-    notes: list[tuple[float, str]] = []
-
-    def on_live(_c: object, _pid: int, _ch: str, payload: object) -> None:
-        notes.append((time.time(), str(payload)))
-
+    plan = [
+        (team[i % archers], sessions[i % archers], (i / rate, i / rate + LANDING_AFTER_S))
+        for i in range(warmup + shots)
+    ]
     try:
-        await probe.add_listener(LIVE_CHANNEL, on_live)
-        await receiver.start()
-        pg_pids = await backend_pids(conn)
-        receiver_pid = receiver.pid or 0
-        cpu_meter = meter(
-            server_pid, lambda: [receiver_pid], lambda: pg_pids, names=("viewers", "inserter")
+        run = await sensor_run(
+            dsn, conn, receiver, server_pid, plan, warmup=warmup, rng=rng, clients="viewers"
         )
-        sent: dict[int, float] = {}
-        start = asyncio.get_running_loop().time()
-        last_key = 0
-        for i in range(warmup + shots):
-            if i == warmup:
-                cpu_meter.start()
-            k = i % archers
-            slots = (i / rate, i / rate + LANDING_AFTER_S)
-            last_key, committed = await sensor_shot(conn, team[k], sessions[k], rng, start, slots)
-            if i >= warmup:
-                sent[last_key] = committed
-        pg_pids = sorted(set(pg_pids) | set(await backend_pids(conn)))
-        await asyncio.sleep(0.2)
-        cpu, busy, other = cpu_meter.stop()
-        report = await receiver.stop(last_key, GRACE_S)
         made = await conn.fetchval(
             "SELECT count(*) FROM shot WHERE session_id = ANY($1::uuid[])",
             [s for s, _ in sessions],
@@ -120,12 +93,10 @@ async def measure(
         if made != warmup + shots:
             say(f"  warning: {made} shots made, {warmup + shots} expected")
     finally:
-        await receiver.kill()
-        await probe.close()
         await conn.close()
 
-    notified = notified_at(notes)
-    got = receipts(sent, [dict(c) for c in report["clients"]])
+    sent, notified, (cpu, busy, other) = run.sent, run.notified, run.cpu
+    got = receipts(sent, run.clients)
     return {
         "archers": archers,
         "period_s": period,
@@ -141,7 +112,7 @@ async def measure(
         "cpu_ms_per_shot": per_shot(cpu, len(sent)),
         "machine_busy": busy,
         "other_load": other,
-        "frames": report["frames"],
+        "frames": run.frames,
     }
 
 

@@ -321,6 +321,68 @@ def between(
     return Latency(label, [(b[k] - a[k]) * 1000 for k in keys if k in a and k in b])
 
 
+@dataclass(slots=True)
+class SensorRun:
+    """What `sensor_run` measured."""
+
+    sent: dict[int, float]  # each measured shot's landing commit, by key
+    clients: list[dict[int, float]]  # each client's receipts, by key
+    notified: dict[int, float]  # each shot's NOTIFY at a bare listener here, by key
+    cpu: tuple[dict[str, float], float, float]  # `CpuMeter.stop`
+    frames: int  # every frame the clients received
+
+
+Plan = list[tuple[Shooter, tuple[UUID, UUID], tuple[float, float]]]
+
+
+async def sensor_run(
+    dsn: str,
+    conn: Connection,
+    receiver: Receiver,
+    server_pid: int,
+    plan: Plan,
+    *,
+    warmup: int,
+    rng: random.Random,
+    clients: str = "clients",
+) -> SensorRun:
+    """`sensor_shot` for each (shooter, target, slots) of `plan`, on `conn`, while the
+    `receiver`'s clients read and a bare LISTEN connection hears the shots' notifications;
+    the first `warmup` shots are not measured (nor their CPU)."""
+    probe = await migrations.connect(dsn)
+    notes: list[tuple[float, str]] = []
+
+    def on_live(_c: object, _pid: int, _ch: str, payload: object) -> None:
+        notes.append((time.time(), str(payload)))
+
+    try:
+        await probe.add_listener(LIVE_CHANNEL, on_live)
+        await receiver.start()
+        pg_pids = await backend_pids(conn)
+        receiver_pid = receiver.pid or 0
+        cpu_meter = meter(
+            server_pid, lambda: [receiver_pid], lambda: pg_pids, names=(clients, "inserter")
+        )
+        sent: dict[int, float] = {}
+        start = asyncio.get_running_loop().time()
+        last_key = 0
+        for i, (shooter, target, slots) in enumerate(plan):
+            if i == warmup:
+                cpu_meter.start()
+            last_key, committed = await sensor_shot(conn, shooter, target, rng, start, slots)
+            if i >= warmup:
+                sent[last_key] = committed
+        pg_pids = sorted(set(pg_pids) | set(await backend_pids(conn)))
+        await asyncio.sleep(0.2)  # the last shot's work, then CPU (while the clients still run)
+        cpu = cpu_meter.stop()
+        report = await receiver.stop(last_key, GRACE_S)
+    finally:
+        await receiver.kill()
+        await probe.close()
+    clients_got = [dict(c) for c in report["clients"]]
+    return SensorRun(sent, clients_got, notified_at(notes), cpu, report["frames"])
+
+
 async def measure_live(
     dsn: str,
     *,
@@ -334,7 +396,6 @@ async def measure_live(
     env: dict[str, str],
 ) -> LiveResult:
     conn = await migrations.connect(dsn)
-    probe = await migrations.connect(dsn)
     rng = random.Random(subscribers)
     target = await open_session(conn, archer.archer_id)
     url = f"ws://{HOST}:{port}/api/v0/ws?session_id={target[0]}"
@@ -344,33 +405,9 @@ async def measure_live(
     receiver = Receiver(
         args, {**env, "BENCH_LIVE_TOKEN": archer.token}, (shots + WARMUP_SHOTS) / rate + 180
     )
-    notes: list[tuple[float, str]] = []
-
-    def on_live(_c: object, _pid: int, _ch: str, payload: object) -> None:
-        notes.append((time.time(), str(payload)))
-
+    plan = [(archer, target, (i / rate, (i + 0.5) / rate)) for i in range(WARMUP_SHOTS + shots)]
     try:
-        await probe.add_listener(LIVE_CHANNEL, on_live)
-        await receiver.start()
-        pg_pids = await backend_pids(conn)
-        receiver_pid = receiver.pid or 0
-        cpu_meter = meter(server_pid, lambda: [receiver_pid], lambda: pg_pids)
-        sent: dict[int, float] = {}
-        start = asyncio.get_running_loop().time()
-        last_key = 0
-        for i in range(WARMUP_SHOTS + shots):
-            if i == WARMUP_SHOTS:
-                cpu_meter.start()
-            last_key, committed = await sensor_shot(
-                conn, archer, target, rng, start, (i / rate, (i + 0.5) / rate)
-            )
-            if i >= WARMUP_SHOTS:
-                sent[last_key] = committed
-        pg_pids = sorted(set(pg_pids) | set(await backend_pids(conn)))
-        await asyncio.sleep(0.2)  # the last shot's work, then CPU (while the clients still run)
-        cpu, busy, other = cpu_meter.stop()
-        report = await receiver.stop(last_key, GRACE_S)
-
+        run = await sensor_run(dsn, conn, receiver, server_pid, plan, warmup=WARMUP_SHOTS, rng=rng)
         # The database's own timestamps of each shot (same machine clock).
         rows = await conn.fetch(
             "SELECT landed_at, created_at FROM shot WHERE session_id = $1", target[0]
@@ -383,12 +420,10 @@ async def measure_live(
         if made != 4 * (WARMUP_SHOTS + shots):
             say(f"  warning: {made} events became shots, {4 * (WARMUP_SHOTS + shots)} expected")
     finally:
-        await receiver.kill()
-        await probe.close()
         await conn.close()
 
-    notified = notified_at(notes)
-    got = receipts(sent, [dict(c) for c in report["clients"]])
+    sent, notified, (cpu, busy, other) = run.sent, run.notified, run.cpu
+    got = receipts(sent, run.clients)
     label = f"{subscribers} subscriber{'s' if subscribers != 1 else ''}"
     return LiveResult(
         subscribers=subscribers,
@@ -407,7 +442,7 @@ async def measure_live(
         cpu_ms_per_shot=per_shot(cpu, len(sent)),
         machine_busy=busy,
         other_load=other,
-        frames=report["frames"],
+        frames=run.frames,
         deflate=deflate,
     )
 
