@@ -47,7 +47,6 @@ import secrets
 import socket
 import sys
 import tempfile
-import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,11 +55,16 @@ from typing import Any
 import httpx
 import orjson
 
-from arch_stats.core import migrations
-from bench.api.load import HOST
-from bench.api.run import database, server_env, uvicorn_process
+from arch_stats.auth.tokens import token_hash
+from arch_stats.board.service import LINK_PREFIX
 from bench.api.seed import Seeded, seed
-from bench.live.run import process_cpu
+from bench.common.cpu import process_cpu, rss_mib
+from bench.common.db import connect, database, migrate
+from bench.common.load import FAILURES, exchange, one_at_a_time, raw_request
+from bench.common.numbers import Latency
+from bench.common.report import Column, Table, common_options, sayer, verdict
+from bench.common.seed import CENTRE_MM, add_club
+from bench.common.server import HOST, server_env, uvicorn
 
 API = "/api/v0"
 CSV_HEADER = b"session_id,session_start,location,distance_m,arrow,seq,end_no,x_mm,y_mm\n"
@@ -69,73 +73,26 @@ HEALTH_P99_MS = 50.0
 RETRY_SECONDS = 2.0
 
 
-def say(msg: str) -> None:
-    print(f"[abuse] {msg}", file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+say = sayer("abuse")
 
 
 # --- the measured client -------------------------------------------------------------------
 
 
 @dataclass
-class Samples:
-    ms: list[float] = field(default_factory=list)
-    errors: int = 0
-
-
-@dataclass
 class Phase:
-    session: Samples = field(default_factory=Samples)
-    health: Samples = field(default_factory=Samples)
+    """The measured archer's requests in the quiet (or the abused) windows."""
+
+    session: Latency = field(default_factory=Latency)
+    health: Latency = field(default_factory=Latency)
 
 
-async def _exchange(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
-) -> int:
-    writer.write(request)
-    await writer.drain()
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":", 1)[1])
-    await reader.readexactly(length)
-    return status
-
-
-async def measure(port: int, path: str, token: str | None, until: float, out: Samples) -> None:
-    """Requests one after another on a keep-alive connection (a new one if it is closed)."""
-    auth = f"Authorization: Bearer {token}\r\n" if token else ""
-    request = f"GET {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n{auth}\r\n".encode()
-    loop = asyncio.get_running_loop()
-    conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
-    while loop.time() < until:
-        started = time.perf_counter()
-        try:
-            if conn is None:
-                conn = await asyncio.open_connection(HOST, port)
-            async with asyncio.timeout(10):
-                status = await _exchange(*conn, request)
-        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError):
-            out.errors += 1
-            if conn is not None:
-                conn[1].close()
-            conn = None
-            await asyncio.sleep(0.05)
-            continue
-        out.ms.append((time.perf_counter() - started) * 1000)
-        if status != 200:
-            out.errors += 1
-        await asyncio.sleep(0.005)  # a client, not a load generator
-    if conn is not None:
-        conn[1].close()
+async def measure(port: int, path: str, token: str | None, until: float, out: Latency) -> None:
+    """Requests one after another on a keep-alive connection (a new one if it is closed),
+    5 ms apart: a client, not a load generator."""
+    auth = {"Authorization": f"Bearer {token}"} if token else {}
+    raw = raw_request("GET", path, port, auth)
+    await one_at_a_time(port, raw, out, until=until, pause=0.005)
 
 
 # --- the abusers ---------------------------------------------------------------------------
@@ -262,11 +219,8 @@ async def json_lists(port: int, abuser: Seeded, stop: asyncio.Event) -> None:
         device = r.json()["data"]["token"]
 
     def post(path: str, token: str) -> bytes:
-        return (
-            f"POST {API}{path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
-            f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(MEGABYTE_LIST)}\r\n\r\n"
-        ).encode() + MEGABYTE_LIST
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        return raw_request("POST", f"{API}{path}", port, headers, MEGABYTE_LIST)
 
     requests = (post("/shot", abuser.token), post("/sensor/event", device))
 
@@ -278,7 +232,7 @@ async def json_lists(port: int, abuser: Seeded, stop: asyncio.Event) -> None:
                 conn = await asyncio.open_connection(HOST, port)
                 while not stop.is_set():
                     turn += 1
-                    await _exchange(*conn, requests[turn % 2])
+                    await exchange(*conn, requests[turn % 2])
             if conn is not None:
                 conn[1].close()
 
@@ -312,36 +266,16 @@ NEWCOMER_SOURCE = "127.0.0.4"
 WS_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 
 
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 async def board_link(dsn: str, shooter: Seeded, name: str) -> str:
     """A club of the shooter (owner, shown on public boards) with a public link: its token."""
-    from arch_stats.auth.tokens import token_hash
-    from arch_stats.board.service import LINK_PREFIX
-
     token = LINK_PREFIX + secrets.token_urlsafe(32)
-    conn = await migrations.connect(dsn)
-    try:
-        async with conn.transaction():
-            club_id = await conn.fetchval("INSERT INTO club (name) VALUES ($1) RETURNING id", name)
-            await conn.execute(
-                """INSERT INTO club_member (club_id, archer_id, role, show_on_public_board)
-                   VALUES ($1, $2, 'owner', true)""",
-                club_id,
-                shooter.archer_id,
-            )
-            await conn.execute(
-                "INSERT INTO club_board_link (club_id, token_hash) VALUES ($1, $2)",
-                club_id,
-                token_hash(token),
-            )
-    finally:
-        await conn.close()
+    async with connect(dsn) as conn:
+        club_id = await add_club(conn, [shooter.archer_id], public=True, name=name)
+        await conn.execute(
+            "INSERT INTO club_board_link (club_id, token_hash) VALUES ($1, $2)",
+            club_id,
+            token_hash(token),
+        )
     return token
 
 
@@ -437,16 +371,14 @@ async def arrows(port: int, pid: int, shooter: Seeded, stop: asyncio.Event) -> d
                 {
                     "session_id": str(shooter.open_session),
                     "target_id": str(shooter.open_target),
-                    "x_mm": 650 + rng.gauss(0, 80),
-                    "y_mm": 650 + rng.gauss(0, 80),
+                    "x_mm": CENTRE_MM + rng.gauss(0, 80),
+                    "y_mm": CENTRE_MM + rng.gauss(0, 80),
                 }
             )
-            request = (
-                f"POST {API}/shot HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
-                f"Authorization: Bearer {shooter.token}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n"
-            ).encode() + body
-            status = await _exchange(reader, writer, request)
+            headers = {"Authorization": shooter.auth_header, "Content-Type": "application/json"}
+            status = await exchange(
+                reader, writer, raw_request("POST", f"{API}/shot", port, headers, body)
+            )
             posted += 1
             failed += status != 201
             with contextlib.suppress(TimeoutError):
@@ -497,7 +429,7 @@ class ViewerProcess:
 
 async def newcomers(port: int, stop: asyncio.Event, out: dict[str, int]) -> None:
     """A new client from another address every 0.2 s: a fresh connection, GET /api/health."""
-    request = f"GET /api/health HTTP/1.1\r\nHost: {HOST}:{port}\r\n\r\n".encode()
+    request = raw_request("GET", "/api/health", port, {})
     while not stop.is_set():
         out["newcomers"] = out.get("newcomers", 0) + 1
         try:
@@ -506,10 +438,10 @@ async def newcomers(port: int, stop: asyncio.Event, out: dict[str, int]) -> None
             )
             try:
                 async with asyncio.timeout(10):
-                    status = await _exchange(reader, writer, request)
+                    status = await exchange(reader, writer, request)
             finally:
                 writer.close()
-        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError):
+        except FAILURES:
             status = 0
         if status != 200:
             out["newcomers refused"] = out.get("newcomers refused", 0) + 1
@@ -563,12 +495,14 @@ def report_shape(name: str, quiet: Phase, abused: Phase, figures: list[dict[str,
     report_rows(quiet, abused)
     for n, figure in enumerate(figures, 1):
         print(f"  abused window {n}: " + ", ".join(f"{k} {v}" for k, v in figure.items()))
-    p99 = percentile(abused.session.ms, 0.99)
-    ok = bool(abused.session.ms) and p99 <= SESSION_P99_MS and abused.session.errors == 0
+    s = abused.session
+    ok = bool(s.values) and s.p99 <= SESSION_P99_MS and s.missing == 0
     print(
-        f"  {'PASS' if ok else 'FAIL'}  {name}: another archer's GET /session/{{id}} p99 "
-        f"{p99:.1f} ms, {abused.session.errors} failed (target ≤ {SESSION_P99_MS:g} ms, none "
-        "failed)"
+        verdict(
+            ok,
+            f"{name}: another archer's GET /session/{{id}} p99 {s.p99:.1f} ms, {s.missing} "
+            f"failed (target ≤ {SESSION_P99_MS:g} ms, none failed)",
+        )
     )
     return ok
 
@@ -585,15 +519,24 @@ async def run(
     report(quiet, abused)
 
 
+TABLE = Table(
+    [
+        Column("request", 28, "<"),
+        Column("phase", 7, "<"),
+        Column("n", 6),
+        Column("p50 ms", 8, fmt=".2f"),
+        Column("p99 ms", 8, fmt=".2f"),
+        Column("errors", 7),
+    ]
+)
+
+
 def report_rows(quiet: Phase, abused: Phase) -> None:
-    print(f"{'request':28} {'phase':7} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(*TABLE.header())
     for label, pick in (("GET /session/{id}", "session"), ("GET /api/health", "health")):
         for name, phase in (("quiet", quiet), ("abused", abused)):
-            s: Samples = getattr(phase, pick)
-            print(
-                f"{label:28} {name:7} {len(s.ms):>6} {percentile(s.ms, 0.5):>8.2f} "
-                f"{percentile(s.ms, 0.99):>8.2f} {s.errors:>7}"
-            )
+            s: Latency = getattr(phase, pick)
+            print(TABLE.row(label, name, s.n, s.p50, s.p99, s.missing))
 
 
 def report(quiet: Phase, abused: Phase) -> None:
@@ -603,22 +546,16 @@ def report(quiet: Phase, abused: Phase) -> None:
         ("GET /session/{id}", abused.session, SESSION_P99_MS),
         ("GET /api/health", abused.health, HEALTH_P99_MS),
     ):
-        p99 = percentile(s.ms, 0.99)
-        ok = s.ms and p99 < limit and s.errors == 0
-        print(
-            f"  {'PASS' if ok else 'FAIL'}  {label}: p99 {p99:.1f} ms, {s.errors} failed "
-            f"(target p99 < {limit:g} ms, none failed)"
-        )
+        ok = bool(s.values) and s.p99 < limit and s.missing == 0
+        target = f"target p99 < {limit:g} ms, none failed"
+        print(verdict(ok, f"{label}: p99 {s.p99:.1f} ms, {s.missing} failed ({target})"))
 
 
 async def prepare(dsn: str) -> tuple[Seeded, Seeded]:
-    conn = await migrations.connect(dsn)
-    try:
-        await migrations.up(conn)
-        say("seeding two archers (the measured one, the abusing one)")
+    await migrate(dsn)
+    say("seeding two archers (the measured one, the abusing one)")
+    async with connect(dsn) as conn:
         return await seed(conn), await seed(conn)
-    finally:
-        await conn.close()
 
 
 # The shapes of issue 18 here, and the server settings each runs with.
@@ -630,7 +567,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.abuse.run", description=__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="quiet/abused pairs (default 3)")
     parser.add_argument("--window", type=float, default=5.0, help="seconds measured per window")
-    parser.add_argument("--database-url", help="a disposable database (default: embedded)")
+    common_options(parser, json_file=False, strict=False)
     parser.add_argument(
         "--shape", choices=(*SHAPES, *BOARD_SHAPES), default="slow", help="the abuse (default slow)"
     )
@@ -689,10 +626,10 @@ def main(argv: list[str] | None = None) -> int:
         env, _ = server_env(dsn, None)
         env["ASSEMBLER_ENABLED"] = "false"
         env.update(SHAPE_ENV.get(args.shape, {}))
-        logs = Path(tempfile.mkdtemp(prefix="asabuse"))
-        with uvicorn_process(
-            "arch-stats", "bench.api.serve:create_app", env, "/api/ready", logs
-        ) as (port, pid):
+        with (
+            tempfile.TemporaryDirectory(prefix="asabuse") as logs,
+            uvicorn("arch-stats", env, Path(logs), ready_path="/api/ready") as (port, pid),
+        ):
             say(f"abuse: {args.shape}")
             if args.shape in SHAPES:
                 work = run(port, victim, abuser, args.rounds, args.window, SHAPES[args.shape])

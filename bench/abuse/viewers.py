@@ -23,6 +23,8 @@ from collections import Counter
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from bench.common.load import loop_runner
+
 HANDSHAKES_AT_ONCE = 50
 
 
@@ -95,13 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if not 1 <= args.clients <= 5000 or not 1 <= args.sources <= 5000:
         p.error("--clients and --sources: 1 to 5,000")
-    try:
-        import uvloop
-
-        runner = asyncio.Runner(loop_factory=uvloop.new_event_loop)
-    except ImportError:
-        runner = asyncio.Runner()
-    with runner:
+    with loop_runner() as runner:
         runner.run(main_async(args.url, args.clients, args.sources, args.max_seconds))
     return 0
 

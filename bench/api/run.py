@@ -15,33 +15,25 @@ import argparse
 import asyncio
 import http.client
 import json
-import os
-import platform
-import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from arch_stats.core import migrations
-from arch_stats.core.serving import uvicorn_flags
-from arch_stats.core.settings import Settings
-from bench.api import load as loadgen
-from bench.api.ceiling import PATH as CEILING_PATH
-from bench.api.load import HOST, ROOT, Load, Request, Result
 from bench.api.seed import ARROWS_PER_END, FACE_CENTRE_MM, SESSIONS, SHOTS_LARGE, Seeded, seed
+from bench.common import load as loadgen
+from bench.common.ceiling import PATH as CEILING_PATH
+from bench.common.ceiling import ceiling_server
+from bench.common.db import connect, database, migrate, unseed
+from bench.common.load import Load, Request, Result
+from bench.common.report import Column, Table, common_options, machine, say, verdict, write_json
+from bench.common.server import HOST, server_env, uvicorn
 
 API = "/api/v0"
-
-
-def say(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
 # --- what is measured ------------------------------------------------------------------------
@@ -135,141 +127,17 @@ SCENARIO_KEYS = ("session_get", "session_list", "shots_72", "shots_10k", "shot_p
 CEILING = Scenario("ceiling", "ceiling: SELECT 1", Request("GET", CEILING_PATH))
 
 
-# --- database --------------------------------------------------------------------------------
-
-
-@contextmanager
-def database(url: str | None) -> Iterator[str]:
-    """The given URL, or an embedded PostgreSQL in a temporary directory, deleted after."""
-    if url:
-        yield url
-        return
-    from arch_stats.core.embedded import start_embedded
-
-    # A short path keeps the server's unix socket path under the OS limit.
-    base = Path(tempfile.mkdtemp(prefix="asbench"))
-    say(f"starting an embedded PostgreSQL in {base}")
-    server = start_embedded(base, cleanup="delete")
-    try:
-        yield server.dsn
-    finally:
-        say("stopping the embedded PostgreSQL")
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+# --- data ------------------------------------------------------------------------------------
 
 
 async def prepare(dsn: str) -> Seeded:
-    conn = await migrations.connect(dsn)
-    try:
-        applied = await migrations.up(conn)
-        say(f"migrations: {len(applied)} applied; seeding")
-        started = time.perf_counter()
+    await migrate(dsn)
+    say("seeding")
+    started = time.perf_counter()
+    async with connect(dsn) as conn:
         seeded = await seed(conn, log=say)
-        say(f"seeded in {time.perf_counter() - started:.1f} s")
-        return seeded
-    finally:
-        await conn.close()
-
-
-async def unseed(dsn: str, seeded: Seeded) -> None:
-    """Removes the benchmark archer and everything of theirs (for --database-url)."""
-    conn = await migrations.connect(dsn)
-    try:
-        async with conn.transaction():
-            # Shots first: a target with shots refuses to go (ON DELETE RESTRICT).
-            await conn.execute("DELETE FROM shot WHERE archer_id = $1", seeded.archer_id)
-            await conn.execute("DELETE FROM archer WHERE id = $1", seeded.archer_id)
-    finally:
-        await conn.close()
-
-
-# --- servers ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def get(port: int, request: Request, timeout: float = 60) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        body = request.body.encode() if request.body is not None else None
-        conn.request(request.method, request.path, body=body, headers=request.headers)
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
-
-
-@contextmanager
-def uvicorn_server(
-    name: str, factory: str, env: dict[str, str], ready: str, logs: Path
-) -> Iterator[int]:
-    """`uvicorn --factory` in a subprocess with Arch Stats' server settings; yields its port."""
-    with uvicorn_process(name, factory, env, ready, logs) as (port, _):
-        yield port
-
-
-@contextmanager
-def uvicorn_process(
-    name: str, factory: str, env: dict[str, str], ready: str, logs: Path, *, workers: int = 1
-) -> Iterator[tuple[int, int]]:
-    """`uvicorn_server` with `workers` processes; yields its port and its (main) pid.
-
-    Its processes are told how many they are (WEB_CONCURRENCY), as `serve --workers` tells
-    them, unless `env` says otherwise."""
-    env = {"WEB_CONCURRENCY": str(workers), **env}
-    port = free_port()
-    log_path = logs / f"{name}.log"
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        factory,
-        "--factory",
-        f"--app-dir={ROOT}",
-        f"--host={HOST}",
-        f"--port={port}",
-        f"--workers={workers}",
-        *uvicorn_flags(),
-        "--log-level=warning",
-    ]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    say(f"{name}: uvicorn pid {proc.pid} on http://{HOST}:{port} (log {log_path})")
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited ({proc.returncode}):\n{_tail(log_path)}")
-            try:
-                status, _ = get(port, Request("GET", ready), timeout=5)
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{name} not ready after 60 s:\n{_tail(log_path)}")
-            time.sleep(0.2)
-        yield port, proc.pid
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        say(f"{name}: stopped (pid {proc.pid})")
-        if log_path.exists() and log_path.stat().st_size:
-            say(f"{name}: its log (warnings and errors), last lines:\n{_tail(log_path)}")
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    say(f"seeded in {time.perf_counter() - started:.1f} s")
+    return seeded
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -281,6 +149,17 @@ class Outcome:
     result: Result | None = None
     unavailable: str | None = None  # why it was not measured
     items: int | None = None  # items in one response of a list endpoint
+
+
+def get(port: int, request: Request) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        body = request.body.encode() if request.body is not None else None
+        conn.request(request.method, request.path, body=body, headers=request.headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
 
 
 def probe(port: int, scenario: Scenario) -> tuple[str | None, int | None]:
@@ -331,7 +210,7 @@ def ceiling_rps(first: Outcome, last: Outcome) -> float | None:
     return sum(rates) / len(rates) if rates else None
 
 
-def verdict(outcome: Outcome, ceiling: float | None) -> tuple[str, str]:
+def verdict_of(outcome: Outcome, ceiling: float | None) -> tuple[str, str]:
     """("PASS" | "FAIL" | "N/A", explanation) for a scenario with a target."""
     target = outcome.scenario.target
     assert target is not None
@@ -354,39 +233,42 @@ def verdict(outcome: Outcome, ceiling: float | None) -> tuple[str, str]:
     return ("PASS" if ok else "FAIL"), text
 
 
+TABLE = Table(
+    [
+        Column("scenario", 34, "<"),
+        Column("req/s", 10, fmt=",.1f"),
+        Column("p50 ms", 9, fmt=".2f"),
+        Column("p99 ms", 9, fmt=".2f"),
+        Column("errors", 7),
+        Column("vs ceiling", 10),
+    ],
+    rule=94,
+    tail="  note",
+)
+
+
 def report(outcomes: list[Outcome], ceiling: float | None, header: list[str]) -> list[str]:
-    lines = [*header, ""]
-    lines.append(
-        f"{'scenario':<34} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7} "
-        f"{'vs ceiling':>10}  note"
-    )
-    lines.append("-" * 94)
+    lines = [*header, "", *TABLE.header()]
     for o in outcomes:
         s = o.scenario
         if o.result is None:
-            lines.append(
-                f"{s.label:<34} {'-':>10} {'-':>9} {'-':>9} {'-':>7} {'-':>10}  {o.unavailable}"
-            )
+            lines.append(TABLE.row(s.label, *"-----", tail=f"  {o.unavailable}"))
             continue
         r = o.result
         ratio = f"{r.rps / ceiling:.0%}" if ceiling and s.key != "ceiling" else ""
         notes = [f"{o.items} items/response"] if o.items is not None else []
         if r.steady_rps is not None:
             notes.append("req/s = connections / mean latency")
-        note = "; ".join(notes)
-        lines.append(
-            f"{s.label:<34} {r.rps:>10,.1f} {r.p50_ms:>9.2f} {r.p99_ms:>9.2f} {r.errors:>7} "
-            f"{ratio:>10}  {note}"
-        )
+        row = TABLE.row(s.label, r.rps, r.p50_ms, r.p99_ms, r.errors, ratio)
+        lines.append(f"{row}  {'; '.join(notes)}")
     if ceiling:
         lines.append(f"{'ceiling (mean of first and last)':<34} {ceiling:>10,.1f}")
     lines += ["", "targets:"]
     for o in outcomes:
         if o.scenario.target is not None:
-            mark, text = verdict(o, ceiling)
-            lines.append(
-                f"  {mark:<4}  {o.scenario.label}: {text} (target {o.scenario.target.describe()})"
-            )
+            mark, text = verdict_of(o, ceiling)
+            text = f"{o.scenario.label}: {text} (target {o.scenario.target.describe()})"
+            lines.append(verdict(mark == "PASS", text, mark=mark))
     return lines
 
 
@@ -408,37 +290,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="auto",
         help="load generator (auto: wrk when installed, else the Python one)",
     )
-    p.add_argument(
-        "--database-url",
-        help="use this (disposable) PostgreSQL instead of an embedded one; "
-        "the benchmark archer is removed afterwards",
-    )
     p.add_argument("--pool-size", type=int, help="PG_POOL_MAX for both servers (default: app's)")
     p.add_argument(
         "--only",
         help=f"comma-separated scenario keys: {', '.join(SCENARIO_KEYS)} "
         "(the ceiling is always measured)",
     )
-    p.add_argument("--json", type=Path, help="also write the results as JSON to this file")
-    p.add_argument("--strict", action="store_true", help="exit 1 unless every target passes")
+    common_options(p)
     args = p.parse_args(argv)
     if args.connections < 1 or args.duration <= 0 or args.warmup < 0 or args.threads < 1:
         p.error("--connections and --threads ≥ 1, --duration > 0, --warmup ≥ 0")
     if args.threads > args.connections:
         p.error("--threads cannot exceed --connections")
     return args
-
-
-def server_env(dsn: str, pool_size: int | None) -> tuple[dict[str, str], tuple[int, int]]:
-    """The servers' environment and their pool bounds (the app's settings unless overridden)."""
-    defaults = Settings(database_url=dsn)
-    low, high = defaults.pg_pool_min, defaults.pg_pool_max
-    if pool_size is not None:
-        low, high = min(low, pool_size), pool_size
-    env = {**os.environ, "DATABASE_URL": dsn, "PG_POOL_MIN": str(low), "PG_POOL_MAX": str(high)}
-    # POST /shot writes tens of thousands of shots into one session in a run: no cap on it.
-    env["SESSION_MAX_SHOTS"] = "1000000"
-    return env, (low, high)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -465,15 +329,11 @@ def main(argv: list[str] | None = None) -> int:
         dsn = stack.enter_context(database(args.database_url))
         seeded = asyncio.run(prepare(dsn))
         if args.database_url:
-            stack.callback(lambda: asyncio.run(unseed(dsn, seeded)))
+            stack.callback(lambda: asyncio.run(unseed(dsn, [seeded.archer_id])))
         env, pool = server_env(dsn, args.pool_size)
         logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="asbench-logs")))
-        ceiling_port = stack.enter_context(
-            uvicorn_server("ceiling", "bench.api.ceiling:create_app", env, CEILING_PATH, logs)
-        )
-        app_port = stack.enter_context(
-            uvicorn_server("arch-stats", "bench.api.serve:create_app", env, "/api/health", logs)
-        )
+        ceiling_port, _ = stack.enter_context(ceiling_server(env, logs))
+        app_port, _ = stack.enter_context(uvicorn("arch-stats", env, logs))
 
         def run(port: int, scenario: Scenario) -> Outcome:
             return measure(port, scenario, load, tool)
@@ -484,8 +344,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ceiling = ceiling_rps(first, last)
     header = [
-        f"Arch Stats API benchmark — {platform.python_implementation()} "
-        f"{platform.python_version()}, {os.cpu_count()} CPUs, load: {tool}, "
+        f"Arch Stats API benchmark — {machine()}, load: {tool}, "
         f"{args.connections} connections, {args.warmup:g} s warm-up + {args.duration:g} s each",
         f"servers: uvicorn, 1 process, uvloop, httptools, no access log; "
         f"pool {pool[0]}–{pool[1]} connections; 127.0.0.1",
@@ -493,30 +352,27 @@ def main(argv: list[str] | None = None) -> int:
     all_outcomes = [first, *outcomes, last]
     print("\n".join(report(all_outcomes, ceiling, header)), flush=True)
 
-    verdicts = [verdict(o, ceiling)[0] for o in outcomes if o.scenario.target is not None]
-    if args.json:
-        args.json.write_text(
-            json.dumps(
+    verdicts = [verdict_of(o, ceiling)[0] for o in outcomes if o.scenario.target is not None]
+    write_json(
+        args.json,
+        {
+            "loadgen": tool,
+            "connections": args.connections,
+            "duration": args.duration,
+            "ceiling_rps": ceiling,
+            "scenarios": [
                 {
-                    "loadgen": tool,
-                    "connections": args.connections,
-                    "duration": args.duration,
-                    "ceiling_rps": ceiling,
-                    "scenarios": [
-                        {
-                            "key": o.scenario.key,
-                            "label": o.scenario.label,
-                            "result": asdict(o.result) if o.result else None,
-                            "rps": o.result.rps if o.result else None,
-                            "unavailable": o.unavailable,
-                            "verdict": verdict(o, ceiling)[0] if o.scenario.target else None,
-                        }
-                        for o in all_outcomes
-                    ],
-                },
-                indent=2,
-            )
-        )
+                    "key": o.scenario.key,
+                    "label": o.scenario.label,
+                    "result": asdict(o.result) if o.result else None,
+                    "rps": o.result.rps if o.result else None,
+                    "unavailable": o.unavailable,
+                    "verdict": verdict_of(o, ceiling)[0] if o.scenario.target else None,
+                }
+                for o in all_outcomes
+            ],
+        },
+    )
     if args.strict and any(v != "PASS" for v in verdicts):
         return 1
     return 0

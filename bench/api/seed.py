@@ -10,62 +10,33 @@ from __future__ import annotations
 
 import math
 import random
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from arch_stats.auth.tokens import PREFIX_LOGIN, token_hash
 from arch_stats.core.database import Connection
+from bench.common.seed import CENTRE_MM, SHOT_COLUMNS, VIEW_MM, Login, add_archer, add_target
 
 SESSIONS = 50
 SHOTS_SMALL = 72
 SHOTS_LARGE = 10_000
 ARROWS_PER_END = 6
-VIEW_MM = 1300.0
-FACE_TYPE = "wa_122"
-FACE_CENTRE_MM = VIEW_MM / 2
+FACE_CENTRE_MM = CENTRE_MM
 RING_WIDTH_MM = 61.0  # WA 122 cm: ten zones of 61 mm
 X_RADIUS_MM = RING_WIDTH_MM / 2  # X diameter is half the 10 ring's
 ARROW_RADIUS_MM = 5.5 / 2
 # A point of reference for every timestamp, so that runs produce the same data.
 EPOCH = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 
-SHOT_COLUMNS = (
-    "session_id",
-    "archer_id",
-    "target_id",
-    "seq",
-    "end_no",
-    "end_place",
-    "x_mm",
-    "y_mm",
-    "face_index",
-    "spot_index",
-    "dx_mm",
-    "dy_mm",
-    "score",
-    "is_x",
-    "engaged_at",
-    "released_at",
-    "landed_at",
-)
-
 
 @dataclass(frozen=True, slots=True)
-class Seeded:
-    token: str
-    archer_id: UUID
+class Seeded(Login):
     session_72: UUID  # closed, 72 shots: GET /session/{id} and its shot list
     session_10k: UUID  # closed, 10,000 shots
     open_session: UUID  # open, no shots yet: POST /shot
     open_target: UUID
-
-    @property
-    def auth_header(self) -> str:
-        return f"Bearer {self.token}"
 
 
 def score(dx: float, dy: float) -> tuple[int, bool]:
@@ -87,7 +58,7 @@ def shot_rows(
 ) -> list[tuple[Any, ...]]:
     """`count` shots grouped in ends of 6, about 1 in 50 a miss, the rest near the centre."""
     rows: list[tuple[Any, ...]] = []
-    ids = (session_id, archer_id, target_id)
+    ids = (session_id, archer_id, target_id, None)  # no arrow named
     for seq in range(1, count + 1):
         engaged = start + timedelta(seconds=20 * seq)
         released = engaged + timedelta(seconds=2.5)
@@ -128,22 +99,8 @@ async def _session(
         "",
         last_seq,
     )
-    target_id: UUID = await conn.fetchval(
-        """INSERT INTO target (session_id, archer_id, lane, distance_m, view_width_mm,
-                               view_height_mm)
-           VALUES ($1, $2, $3, $4, $5, $5) RETURNING id""",
-        session_id,
-        archer_id,
-        index % 10 + 1,
-        70.0 if index % 2 else 18.0,
-        VIEW_MM,
-    )
-    await conn.execute(
-        """INSERT INTO target_face (target_id, face_index, face_type, center_x_mm, center_y_mm)
-           VALUES ($1, 0, $2, $3, $3)""",
-        target_id,
-        FACE_TYPE,
-        FACE_CENTRE_MM,
+    target_id = await add_target(
+        conn, session_id, archer_id, distance_m=70.0 if index % 2 else 18.0, lane=index % 10 + 1
     )
     return session_id, target_id
 
@@ -151,19 +108,9 @@ async def _session(
 async def seed(conn: Connection, *, log: Callable[[str], None] = lambda _: None) -> Seeded:
     """Write the benchmark data into a migrated, empty-or-not database."""
     rng = random.Random(20261122)
-    token = PREFIX_LOGIN + secrets.token_urlsafe(32)
     async with conn.transaction():
-        archer_id: UUID = await conn.fetchval(
-            """INSERT INTO archer (email, password_hash, name)
-               VALUES ($1, 'not-a-usable-hash', 'Bench Archer') RETURNING id""",
-            f"bench-{secrets.token_hex(4)}@example.test",
-        )
-        await conn.execute(
-            """INSERT INTO auth_token (archer_id, token_hash, scope, expires_at)
-               VALUES ($1, $2, 'login', now() + interval '1 day')""",
-            archer_id,
-            token_hash(token),
-        )
+        login = await add_archer(conn, "Bench Archer")
+        archer_id = login.archer_id
         ids: list[tuple[UUID, UUID]] = []
         for index in range(SESSIONS - 1):
             ids.append(await _session(conn, archer_id, index, is_open=False))
@@ -189,7 +136,7 @@ async def seed(conn: Connection, *, log: Callable[[str], None] = lambda _: None)
         log(f"  {SESSIONS} sessions (1 open), {total} shots")
     await conn.execute("ANALYZE")
     return Seeded(
-        token=token,
+        token=login.token,
         archer_id=archer_id,
         session_72=session_72,
         session_10k=session_10k,
@@ -199,11 +146,9 @@ async def seed(conn: Connection, *, log: Callable[[str], None] = lambda _: None)
 
 
 @dataclass(frozen=True, slots=True)
-class Archer:
+class Archer(Login):
     """An archer with a login token and an open session (no shots yet) on one target."""
 
-    token: str
-    archer_id: UUID
     session_id: UUID
     target_id: UUID
 
@@ -213,20 +158,8 @@ async def seed_archers(conn: Connection, count: int) -> list[Archer]:
     archers: list[Archer] = []
     async with conn.transaction():
         for index in range(count):
-            token = PREFIX_LOGIN + secrets.token_urlsafe(32)
-            archer_id: UUID = await conn.fetchval(
-                """INSERT INTO archer (email, password_hash, name)
-                   VALUES ($1, 'not-a-usable-hash', $2) RETURNING id""",
-                f"bench-{secrets.token_hex(4)}-{index}@example.test",
-                f"Bench Archer {index + 1}",
-            )
-            await conn.execute(
-                """INSERT INTO auth_token (archer_id, token_hash, scope, expires_at)
-                   VALUES ($1, $2, 'login', now() + interval '1 day')""",
-                archer_id,
-                token_hash(token),
-            )
-            session_id, target_id = await _session(conn, archer_id, index, is_open=True)
-            archers.append(Archer(token, archer_id, session_id, target_id))
+            login = await add_archer(conn, f"Bench Archer {index + 1}")
+            ids = await _session(conn, login.archer_id, index, is_open=True)
+            archers.append(Archer(login.archer_id, login.token, *ids))
     await conn.execute("ANALYZE")
     return archers

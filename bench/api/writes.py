@@ -28,7 +28,7 @@ import argparse
 import asyncio
 import json
 import os
-import platform
+import subprocess
 import sys
 import tempfile
 import threading
@@ -37,19 +37,20 @@ from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
-from uuid import UUID, uuid4
+from typing import Any
+from uuid import UUID
 
 import asyncpg
-import psutil
 
-from arch_stats.core import migrations
-from bench.api import load as loadgen
-from bench.api.ceiling import PATH as CEILING_PATH
-from bench.api.ceiling import WRITE_NOTIFY_PATH, WRITE_PATH, WRITE_TABLES
-from bench.api.load import Load, Request, Result
-from bench.api.run import API, database, say, server_env, uvicorn_process
+from bench.api.run import API
 from bench.api.seed import FACE_CENTRE_MM, Archer, seed_archers
+from bench.common import load as loadgen
+from bench.common.ceiling import WRITE_NOTIFY_PATH, WRITE_PATH, ceiling_server, write_tables
+from bench.common.cpu import tree_cpu
+from bench.common.db import connect, create_database, database, migrate, postmaster_pid
+from bench.common.load import Load, Request, Result
+from bench.common.report import Column, Table, machine, say, write_json
+from bench.common.server import server_env, uvicorn
 
 END = [(0, 0), (40, -25), (-60, 35), (95, 80), (-130, -110), (200, 15)]
 
@@ -164,24 +165,7 @@ def legs(
     return out
 
 
-# --- CPU, WAL and wait events ----------------------------------------------------------------
-
-
-def tree_cpu(pid: int) -> float:
-    """User + system CPU seconds of a process and its descendants (from /proc)."""
-    total = 0.0
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    for proc in procs:
-        try:
-            t = proc.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += t.user + t.system
-    return total
+# --- WAL and wait events ----------------------------------------------------------------
 
 
 class Sampler:
@@ -261,50 +245,16 @@ def run_leg(leg: Leg, port: int, server_pid: int, pg_pid: int, dsn: str, load: L
 # --- setup -----------------------------------------------------------------------------------
 
 
-def _other_db(dsn: str, name: str) -> str:
-    parts = urlsplit(dsn)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 async def _prepare(dsn: str, archers: int, *, ceiling: bool) -> tuple[list[Archer], list[UUID]]:
-    conn = await migrations.connect(dsn)
-    try:
-        if ceiling:
-            applied = await migrations.up(conn)
-            say(f"migrations: {len(applied)} applied")
-            await conn.execute(WRITE_TABLES)
-            sessions = [uuid4() for _ in range(archers)]
-            await conn.executemany(
-                "INSERT INTO bench_write_session (id) VALUES ($1)", [(s,) for s in sessions]
-            )
-        else:
-            sessions = []
+    """The archers (and, in the first database, the ceilings' tables and session rows)."""
+    if ceiling:
+        await migrate(dsn)
+    async with connect(dsn) as conn:
+        sessions = await write_tables(conn, archers) if ceiling else []
         return await seed_archers(conn, archers), sessions
-    finally:
-        await conn.close()
-
-
-async def _create_db(dsn: str, name: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-
-
-async def _postmaster_pid(dsn: str) -> int:
-    conn = await asyncpg.connect(dsn)
-    try:
-        backend: int = await conn.fetchval("SELECT pg_backend_pid()")
-        return psutil.Process(backend).ppid()
-    finally:
-        await conn.close()
 
 
 def _migrate_with(src: Path, dsn: str) -> None:
-    import subprocess
-
     env = {**os.environ, "DATABASE_URL": dsn, "PYTHONPATH": str(src)}
     subprocess.run(
         [sys.executable, "-m", "arch_stats", "migrate", "up"], env=env, check=True, timeout=300
@@ -325,16 +275,27 @@ def _top_waits(ms: list[Measured]) -> str:
     return ", ".join(f"{w} {c / samples:.1f}" for w, c in waits.most_common(3))
 
 
+TABLE = Table(
+    [
+        Column("leg", 34, "<"),
+        Column("req/s per round", 22),
+        Column("shots/s", 9, fmt=",.0f"),
+        Column("p50 ms", 7, fmt=".2f"),
+        Column("p99 ms", 7, fmt=".2f"),
+        Column("err", 4),
+        Column("deadlk", 6),
+        Column("vs notify ceiling", 18),
+        Column("CPU µs/shot srv+pg", 20),
+        Column("WAL B/post", 10, fmt=",.0f"),
+    ],
+    rule=185,
+    tail="  active backends (mean): top waits",
+)
+
+
 def report(rounds: list[dict[str, Measured]], header: list[str]) -> list[str]:
     keys = list(rounds[0])
-    lines = [*header, ""]
-    lines.append(
-        f"{'leg':<34} {'req/s per round':>22} {'shots/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'err':>4} {'deadlk':>6} "
-        f"{'vs notify ceiling':>18} {'CPU µs/shot srv+pg':>20} {'WAL B/post':>10}  "
-        "active backends (mean): top waits"
-    )
-    lines.append("-" * 185)
+    lines = [*header, "", *TABLE.header()]
     for key in keys:
         ms = [r[key] for r in rounds]
         rps = " / ".join(f"{m.result.rps:,.0f}" for m in ms)
@@ -351,11 +312,8 @@ def report(rounds: list[dict[str, Measured]], header: list[str]) -> list[str]:
         pg = sum(m.pg_cpu_s for m in ms) / sum(m.shots for m in ms) * 1e6
         cpu = f"{srv:,.0f}+{pg:,.0f}={srv + pg:,.0f}"
         wal = sum(m.wal_bytes for m in ms) / max(sum(m.result.requests for m in ms), 1)
-        lines.append(
-            f"{ms[0].leg.label:<34} {rps:>22} {shots:>9,.0f} {p50:>7.2f} {p99:>7.2f} {errors:>4} "
-            f"{deadlocks:>6} "
-            f"{ratios:>18} {cpu:>20} {wal:>10,.0f}  {_top_waits(ms)}"
-        )
+        row = (ms[0].leg.label, rps, shots, p50, p99, errors, deadlocks, ratios, cpu, wal)
+        lines.append(TABLE.row(*row, tail=f"  {_top_waits(ms)}"))
     lines += ["", "targets (per round):"]
 
     def cpu_per_shot(m: Measured) -> float:
@@ -424,6 +382,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _kv(pairs: list[str]) -> dict[str, str]:
+    return dict(kv.split("=", 1) for kv in pairs)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     load = Load(port=0, connections=args.archers, duration=args.duration, warmup=args.warmup)
@@ -433,24 +395,17 @@ def main(argv: list[str] | None = None) -> int:
         archers_b = None
         dsn_b = None
         if args.compare:
-            dsn_b = _other_db(dsn, "arch_stats_bench_b")
-            asyncio.run(_create_db(dsn, "arch_stats_bench_b"))
+            dsn_b = asyncio.run(create_database(dsn, "arch_stats_bench_b"))
             say(f"migrating the B database with {args.compare}")
             _migrate_with(args.compare, dsn_b)
             archers_b, _ = asyncio.run(_prepare(dsn_b, args.archers, ceiling=False))
-        pg_pid = asyncio.run(_postmaster_pid(dsn))
+        pg_pid = asyncio.run(postmaster_pid(dsn))
         env, pool = server_env(dsn, args.pool_size)
         logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="asbench-logs")))
-        ports: dict[str, tuple[int, int]] = {}
-
-        def start(name: str, factory: str, ready: str, e: dict[str, str], workers: int) -> None:
-            port, pid = stack.enter_context(
-                uvicorn_process(name, factory, e, ready, logs, workers=workers)
-            )
-            ports[name] = (port, pid)
-
-        start("ceiling", "bench.api.ceiling:create_app", CEILING_PATH, env, 1)
-        start("a", "bench.api.serve:create_app", "/api/health", env, 1)
+        ports = {
+            "ceiling": stack.enter_context(ceiling_server(env, logs)),
+            "a": stack.enter_context(uvicorn("a", env, logs)),
+        }
         all_legs = legs(archers, archers_b, ceiling_sessions, workers2=not args.no_workers2)
         wanted = set(args.only.split(",")) if args.only else None
         chosen = [
@@ -460,9 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         ]
         if dsn_b is not None and args.compare is not None:
             env_b, _ = server_env(dsn_b, args.pool_size)
-            env_b["PYTHONPATH"] = str(args.compare)
-            env_b.update(kv.split("=", 1) for kv in args.compare_env)
-            start("b", "bench.api.serve:create_app", "/api/health", env_b, 1)
+            env_b = {**env_b, "PYTHONPATH": str(args.compare), **_kv(args.compare_env)}
+            ports["b"] = stack.enter_context(uvicorn("b", env_b, logs))
 
         rounds: list[dict[str, Measured]] = []
         for i in range(args.rounds):
@@ -473,10 +427,8 @@ def main(argv: list[str] | None = None) -> int:
                 if leg.server == "a2":
                     # Started for its leg only: its idle listeners would otherwise be woken
                     # by every other leg's notifications on the same database.
-                    env2 = {**env, **dict(kv.split("=", 1) for kv in args.w2_env)}
-                    with uvicorn_process(
-                        "a2", "bench.api.serve:create_app", env2, "/api/health", logs, workers=2
-                    ) as (port, pid):
+                    env2 = {**env, **_kv(args.w2_env)}
+                    with uvicorn("a2", env2, logs, workers=2) as (port, pid):
                         leg_load = replace(
                             load, connections=max(load.connections, len(leg.requests))
                         )
@@ -487,8 +439,7 @@ def main(argv: list[str] | None = None) -> int:
             rounds.append(measured)
 
     header = [
-        f"Arch Stats write benchmark — {platform.python_implementation()} "
-        f"{platform.python_version()}, {os.cpu_count()} CPUs, {args.archers} connections, "
+        f"Arch Stats write benchmark — {machine()}, {args.archers} connections, "
         f"{args.warmup:g} s warm-up + {args.duration:g} s per leg, {args.rounds} rounds",
         f"servers: uvicorn, uvloop, httptools, no access log; pool {pool[0]}–{pool[1]}; "
         "127.0.0.1; PostgreSQL fsync and synchronous_commit on",
@@ -496,32 +447,25 @@ def main(argv: list[str] | None = None) -> int:
         "(its processes) + PostgreSQL (all its processes) per written shot",
     ]
     print("\n".join(report(rounds, header)), flush=True)
-    if args.json:
-        args.json.write_text(
-            json.dumps(
-                [
-                    {
-                        k: {
-                            "rps": m.result.rps,
-                            "p50_ms": m.result.p50_ms,
-                            "p99_ms": m.result.p99_ms,
-                            "errors": m.result.errors,
-                            "shots": m.shots,
-                            "server_cpu_s": m.server_cpu_s,
-                            "pg_cpu_s": m.pg_cpu_s,
-                            "wal_bytes": m.wal_bytes,
-                            "deadlocks": m.deadlocks,
-                            "waits": dict(m.waits),
-                            "samples": m.samples,
-                        }
-                        for k, m in r.items()
-                    }
-                    for r in rounds
-                ],
-                indent=2,
-            )
-        )
+    write_json(args.json, [{k: _json(m) for k, m in r.items()} for r in rounds])
     return 0
+
+
+def _json(m: Measured) -> dict[str, Any]:
+    r = m.result
+    return {
+        "rps": r.rps,
+        "p50_ms": r.p50_ms,
+        "p99_ms": r.p99_ms,
+        "errors": r.errors,
+        "shots": m.shots,
+        "server_cpu_s": m.server_cpu_s,
+        "pg_cpu_s": m.pg_cpu_s,
+        "wal_bytes": m.wal_bytes,
+        "deadlocks": m.deadlocks,
+        "waits": dict(m.waits),
+        "samples": m.samples,
+    }
 
 
 if __name__ == "__main__":

@@ -18,56 +18,36 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
-import signal
-import socket
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 
-HOST = "127.0.0.1"
+from bench.common.db import database
+from bench.common.load import one_at_a_time, raw_request
+from bench.common.numbers import Latency
+from bench.common.report import common_options, sayer
+from bench.common.server import HOST, arch_stats_serve
+
+say = sayer("bench.auth")
 
 
-def say(msg: str) -> None:
-    print(f"[bench.auth] {msg}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
-
-
-def figures(name: str, latencies: list[float]) -> str:
-    ms = [v * 1000 for v in latencies]
+def figures(latency: Latency) -> str:
     return (
-        f"{name:<42} n={len(ms):>5}  p50 {statistics.median(ms):8.1f} ms  "
-        f"p99 {percentile(ms, 99):8.1f} ms  max {max(ms):8.1f} ms"
+        f"{latency.label:<42} n={latency.n:>5}  p50 {latency.p50:8.1f} ms  "
+        f"p99 {latency.p99:8.1f} ms  max {latency.max:8.1f} ms"
+        f"{f'  ({latency.missing} failed)' if latency.missing else ''}"
     )
 
 
-async def time_arrows(base: str, token: str, stop: asyncio.Event) -> list[float]:
-    out = []
-    async with httpx.AsyncClient(base_url=base, timeout=120) as http:
-        headers = {"Authorization": f"Bearer {token}"}
-        while not stop.is_set():
-            started = time.perf_counter()
-            r = await http.get("/api/v0/arrow", headers=headers)
-            out.append(time.perf_counter() - started)
-            if r.status_code != 200:
-                raise RuntimeError(f"GET /arrow answered {r.status_code}")
+async def time_arrows(port: int, token: str, label: str, stop: asyncio.Event) -> Latency:
+    """GET /arrow back to back on one keep-alive connection until `stop`."""
+    out = Latency(label)
+    raw = raw_request("GET", "/api/v0/arrow", port, {"Authorization": f"Bearer {token}"})
+    await one_at_a_time(port, raw, out, stop=stop, answer_within=120)
     return out
 
 
@@ -87,24 +67,25 @@ async def register_burst(base: str, clients: int, total: int) -> tuple[Counter[i
     return codes, time.perf_counter() - started
 
 
-async def scenario(base: str, args: argparse.Namespace) -> None:
+async def scenario(port: int, args: argparse.Namespace) -> None:
+    base = f"http://{HOST}:{port}"
     async with httpx.AsyncClient(base_url=base, timeout=60) as http:
         me = {"email": "other-archer@example.org", "password": "other-archer-pw", "name": "O"}
         assert (await http.post("/api/v0/auth/register", json=me)).status_code == 201
         r = await http.post("/api/v0/auth/login", json={k: me[k] for k in ("email", "password")})
         token = r.json()["data"]["token"]
     stop = asyncio.Event()
-    timer = asyncio.create_task(time_arrows(base, token, stop))
+    timer = asyncio.create_task(time_arrows(port, token, "GET /arrow alone", stop))
     await asyncio.sleep(args.baseline)
     stop.set()
     alone = await timer
     stop = asyncio.Event()
-    timer = asyncio.create_task(time_arrows(base, token, stop))
+    during = "GET /arrow during the registrations"
+    timer = asyncio.create_task(time_arrows(port, token, during, stop))
     codes, took = await register_burst(base, args.clients, args.registrations)
     stop.set()
-    during = await timer
-    print(figures("GET /arrow alone", alone))
-    print(figures("GET /arrow during the registrations", during))
+    print(figures(alone))
+    print(figures(await timer))
     statuses = ", ".join(f"{code}: {n}" for code, n in sorted(codes.items()))
     rate = args.registrations / took
     print(f"{args.registrations} registrations from {args.clients} clients in {took:.1f} s "
@@ -117,57 +98,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--registrations", type=int, default=230)
     parser.add_argument("--baseline", type=float, default=5.0, help="seconds of GET /arrow alone")
     parser.add_argument("--register-limit", type=int, default=1_000_000)
-    parser.add_argument("--database-url")
+    common_options(parser, json_file=False, strict=False)
     args = parser.parse_args(argv)
 
-    from arch_stats.core.embedded import start_embedded
-
-    base_dir = Path(tempfile.mkdtemp(prefix="asauth"))
-    server = None
-    dsn = args.database_url
-    if dsn is None:
-        say(f"starting an embedded PostgreSQL in {base_dir}")
-        server = start_embedded(base_dir, cleanup="delete")
-        dsn = server.dsn
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": dsn,
-        "ASSEMBLER_ENABLED": "false",
-        "LOG_LEVEL": "WARNING",
-        "ACCESS_LOG": "false",
-        "REGISTER_MAX_ATTEMPTS": str(args.register_limit),
-    }
-    log = (base_dir / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "arch_stats", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://{HOST}:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/api/ready").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError("serve exited")
-            time.sleep(0.1)
-        say(f"serve pid {proc.pid} on {base}")
-        asyncio.run(scenario(base, args))
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-        if server is not None:
-            server.stop()
-        shutil.rmtree(base_dir, ignore_errors=True)
+    with ExitStack() as stack:
+        dsn = stack.enter_context(database(args.database_url, prefix="asauth"))
+        env = {
+            **os.environ,
+            "DATABASE_URL": dsn,
+            "ASSEMBLER_ENABLED": "false",
+            "LOG_LEVEL": "WARNING",
+            "ACCESS_LOG": "false",
+            "REGISTER_MAX_ATTEMPTS": str(args.register_limit),
+        }
+        logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="asauth-logs")))
+        port, _ = stack.enter_context(arch_stats_serve("serve", [], env, logs))
+        asyncio.run(scenario(port, args))
     return 0
 
 

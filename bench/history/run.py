@@ -26,29 +26,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
-import json
 import os
-import platform
-import shutil
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from arch_stats.core import migrations
-from arch_stats.core.serving import uvicorn_flags
+from bench.common.cpu import rss_mib
+from bench.common.db import connect, database, migrate, unseed
+from bench.common.load import loop_runner, one_at_a_time, raw_request
+from bench.common.numbers import Latency, percentile
+from bench.common.report import Column, Table, common_options, machine, say, verdict, write_json
+from bench.common.server import HOST, uvicorn
 from bench.history.seed import SESSIONS, SHOTS, BigSession, Seeded, seed, seed_big_session
 
-HOST = "127.0.0.1"
-ROOT = Path(__file__).resolve().parents[2]
 API = "/api/v0"
 SESSION_STATS_P50_MS = 10.0
 HISTORY_P50_MS = 50.0
@@ -56,36 +51,10 @@ EXPORT_ROWS_PER_S = 100_000.0
 HEALTH_UNDER_BIG_STATS_MAX_MS = 250.0
 
 
-def say(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
-
-
-# --- database and server ---------------------------------------------------------------------
-
-
-@contextmanager
-def database(url: str | None) -> Iterator[str]:
-    if url:
-        yield url
-        return
-    from arch_stats.core.embedded import start_embedded
-
-    base = Path(tempfile.mkdtemp(prefix="ashist"))  # short: the socket path has a limit
-    say(f"starting an embedded PostgreSQL in {base}")
-    server = start_embedded(base, cleanup="delete")
-    try:
-        yield server.dsn
-    finally:
-        say("stopping the embedded PostgreSQL")
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
-
-
 async def prepare(dsn: str, big_shots: int) -> tuple[Seeded, BigSession | None]:
-    conn = await migrations.connect(dsn)
-    try:
-        applied = await migrations.up(conn)
-        say(f"migrations: {len(applied)} applied; seeding {SESSIONS:,} sessions, {SHOTS:,} shots")
+    await migrate(dsn)
+    say(f"seeding {SESSIONS:,} sessions, {SHOTS:,} shots")
+    async with connect(dsn) as conn:
         started = time.perf_counter()
         seeded = await seed(conn, log=say)
         say(f"seeded in {time.perf_counter() - started:.1f} s")
@@ -96,93 +65,31 @@ async def prepare(dsn: str, big_shots: int) -> tuple[Seeded, BigSession | None]:
             took = time.perf_counter() - started
             say(f"one session of {big_shots:,} shots seeded in {took:.1f} s")
         return seeded, big
-    finally:
-        await conn.close()
-
-
-async def unseed(dsn: str, archers: list[Any]) -> None:
-    conn = await migrations.connect(dsn)
-    try:
-        async with conn.transaction():
-            for archer_id in archers:
-                await conn.execute("DELETE FROM shot WHERE archer_id = $1", archer_id)
-                await conn.execute("DELETE FROM archer WHERE id = $1", archer_id)
-    finally:
-        await conn.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@contextmanager
-def server(dsn: str, logs: Path) -> Iterator[tuple[int, int]]:
-    """uvicorn serving Arch Stats; yields (port, pid)."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": dsn,
-        "ACCESS_LOG": "false",
-        "ASSEMBLER_ENABLED": "false",
-        "LOG_LEVEL": "WARNING",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "arch_stats.app:create_app",
-        "--factory",
-        f"--host={HOST}",
-        f"--port={port}",
-        "--workers=1",
-        *uvicorn_flags(),
-        "--log-level=warning",
-    ]
-    log_path = logs / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    say(f"uvicorn pid {proc.pid} on http://{HOST}:{port} (log {log_path})")
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"server exited ({proc.returncode}): {log_path.read_text()}")
-            try:
-                conn = http.client.HTTPConnection(HOST, port, timeout=5)
-                conn.request("GET", "/api/ready")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server not ready after 60 s: {log_path.read_text()}")
-            time.sleep(0.2)
-        yield port, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 # --- measuring -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class Latency:
+class Timed:
+    """One request's latencies, one at a time over a keep-alive connection."""
+
     key: str
-    label: str
-    requests: int
-    p50_ms: float
-    p99_ms: float
-    mean_ms: float
-    bytes: int
-    max_ms: float
+    latency: Latency
+    bytes: int  # of one answer
+
+    def summary(self) -> dict[str, Any]:
+        lat = self.latency
+        return {
+            "key": self.key,
+            "label": lat.label,
+            "requests": lat.n,
+            "p50_ms": lat.p50,
+            "p99_ms": lat.p99,
+            "mean_ms": lat.mean,
+            "bytes": self.bytes,
+            "max_ms": lat.max,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,42 +111,32 @@ class Export:
         return self.rss_peak_mb - self.rss_before_mb
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def latency(
-    port: int, auth: dict[str, str], key: str, label: str, path: str, n: int, warmup: int = 5
-) -> Latency:
-    conn = http.client.HTTPConnection(HOST, port, timeout=60)
-    times: list[float] = []
-    size = 0
-    for i in range(warmup + n):
-        started = time.perf_counter()
+def answer(port: int, path: str, auth: dict[str, str], timeout: float = 60) -> bytes:
+    """One GET; its body (an error unless 200)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
         conn.request("GET", path, headers=auth)
         response = conn.getresponse()
         body = response.read()
-        elapsed = (time.perf_counter() - started) * 1000
-        if response.status != 200:
-            raise RuntimeError(f"{label}: HTTP {response.status} {body[:300]!r}")
-        if i >= warmup:
-            times.append(elapsed)
-            size = len(body)
-    conn.close()
-    result = Latency(
-        key=key,
-        label=label,
-        requests=n,
-        p50_ms=percentile(times, 0.5),
-        p99_ms=percentile(times, 0.99),
-        mean_ms=statistics.fmean(times),
-        bytes=size,
-        max_ms=max(times),
-    )
-    say(f"{label}: p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms ({n} requests)")
-    return result
+    finally:
+        conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"GET {path}: HTTP {response.status} {body[:300]!r}")
+    return body
+
+
+def timed(
+    port: int, auth: dict[str, str], key: str, label: str, path: str, n: int, warmup: int = 5
+) -> Timed:
+    size = len(answer(port, path, auth))
+    lat = Latency(label)
+    raw = raw_request("GET", path, port, auth)
+    with loop_runner() as runner:
+        runner.run(one_at_a_time(port, raw, lat, count=n, warmup=warmup, answer_within=60))
+    if lat.missing:
+        raise RuntimeError(f"{label}: {lat.missing} requests failed")
+    say(f"{label}: p50 {lat.p50:.2f} ms, p99 {lat.p99:.2f} ms ({n} requests)")
+    return Timed(key, lat, size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +144,7 @@ class UnderLoad:
     shots: int
     stats_ms: list[float]  # each GET /session/{id}/stats of the big session
     stats_bytes: int
-    idle_health: Latency  # /api/health with nothing else running
+    idle_health: Timed  # /api/health with nothing else running
     health_ms: list[float]  # /api/health answered while those ran
 
     @property
@@ -255,70 +152,51 @@ class UnderLoad:
         return max(self.health_ms, default=0.0)
 
 
+async def _health_meanwhile(
+    port: int, path: str, auth: dict[str, str], n: int
+) -> tuple[Latency, Latency]:
+    """`n` requests of `path` one after another, while another connection asks /api/health
+    again and again; the latencies of `path` (values) and of /api/health meanwhile."""
+    stop = asyncio.Event()
+    health = Latency()
+    poller = asyncio.create_task(
+        one_at_a_time(port, raw_request("GET", "/api/health", port, {}), health, stop=stop)
+    )
+    stats = Latency()
+    await one_at_a_time(
+        port, raw_request("GET", path, port, auth), stats, count=n, answer_within=600
+    )
+    stop.set()
+    await poller
+    if stats.missing:
+        raise RuntimeError(f"big session stats: {stats.missing} requests failed")
+    return Latency(stats.label, stats.values), health
+
+
 def under_load(port: int, auth: dict[str, str], shots: int, path: str, n: int) -> UnderLoad:
-    """`n` requests of `path`, one after another, while a thread asks /api/health again and
-    again on its own connection; the health latencies while they ran."""
-    idle = latency(port, {}, "health_idle", "GET /api/health (idle)", "/api/health", 200)
-    busy = threading.Event()
-    done = threading.Event()
-    health: list[float] = []
-
-    def poll() -> None:
-        conn = http.client.HTTPConnection(HOST, port, timeout=60)
-        while not done.is_set():
-            started = time.perf_counter()
-            conn.request("GET", "/api/health")
-            conn.getresponse().read()
-            elapsed = (time.perf_counter() - started) * 1000
-            if busy.is_set():
-                health.append(elapsed)
-        conn.close()
-
-    poller = threading.Thread(target=poll, daemon=True)
-    poller.start()
-    conn = http.client.HTTPConnection(HOST, port, timeout=600)
-    times: list[float] = []
-    size = 0
-    for _ in range(n):
-        busy.set()
-        started = time.perf_counter()
-        conn.request("GET", path, headers=auth)
-        response = conn.getresponse()
-        body = response.read()
-        times.append((time.perf_counter() - started) * 1000)
-        busy.clear()
-        if response.status != 200:
-            raise RuntimeError(f"big session stats: HTTP {response.status} {body[:300]!r}")
-        size = len(body)
-    done.set()
-    poller.join()
-    conn.close()
-    result = UnderLoad(shots, times, size, idle, health)
+    """The idle /api/health, then `_health_meanwhile`."""
+    idle = timed(port, {}, "health_idle", "GET /api/health (idle)", "/api/health", 200)
+    with loop_runner() as runner:
+        stats, health = runner.run(_health_meanwhile(port, path, auth, n))
+    size = len(answer(port, path, auth, timeout=600))  # after: the first measured one is cold
+    result = UnderLoad(shots, stats.values, size, idle, health.values)
     say(
-        f"stats of {shots:,} shots: {', '.join(f'{t:,.0f}' for t in times)} ms; /api/health "
-        f"meanwhile: {len(health)} answers, max {result.health_max_ms:.1f} ms "
-        f"(idle p99 {idle.p99_ms:.2f} ms)"
+        f"stats of {shots:,} shots: {', '.join(f'{t:,.0f}' for t in stats.values)} ms; "
+        f"/api/health meanwhile: {health.n} answers, max {result.health_max_ms:.1f} ms "
+        f"(idle p99 {idle.latency.p99:.2f} ms)"
     )
     return result
 
 
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def export(port: int, pid: int, auth: dict[str, str], key: str, label: str, path: str) -> Export:
-    before = rss_mb(pid)
+    before = rss_mib(pid)
     peak = before
     stop = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not stop.is_set():
-            peak = max(peak, rss_mb(pid))
+            peak = max(peak, rss_mib(pid))
             time.sleep(0.005)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -337,15 +215,7 @@ def export(port: int, pid: int, auth: dict[str, str], key: str, label: str, path
     stop.set()
     sampler.join()
     conn.close()
-    result = Export(
-        key=key,
-        label=label,
-        rows=lines - 1,
-        bytes=size,
-        seconds=seconds,
-        rss_before_mb=before,
-        rss_peak_mb=peak,
-    )
+    result = Export(key, label, lines - 1, size, seconds, before, peak)
     say(
         f"{label}: {result.rows:,} rows, {size / 1e6:,.1f} MB in {seconds:.2f} s = "
         f"{result.rows_per_s:,.0f} rows/s; server RSS {before:.1f} → peak {peak:.1f} MB"
@@ -367,9 +237,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--big-shots", type=int, default=100_000, help="shots of the large session (0: skip)"
     )
     p.add_argument("--big-requests", type=int, default=3, help="its statistics, how often")
-    p.add_argument("--database-url", help="a disposable PostgreSQL instead of an embedded one")
-    p.add_argument("--json", type=Path, help="also write the results as JSON to this file")
-    p.add_argument("--strict", action="store_true", help="exit 1 unless every target passes")
+    common_options(p)
     args = p.parse_args(argv)
     if args.requests < 1 or args.history_requests < 1:
         p.error("--requests and --history-requests must be at least 1")
@@ -377,22 +245,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def verdicts(
-    lat: dict[str, Latency], exports: dict[str, Export], big: UnderLoad | None
+    lat: dict[str, Timed], exports: dict[str, Export], big: UnderLoad | None
 ) -> list[tuple[bool, str]]:
     out = []
-    s = lat["session_stats"]
+    s = lat["session_stats"].latency
     out.append(
         (
-            s.p50_ms <= SESSION_STATS_P50_MS,
-            f"session stats (72 arrows) p50 {s.p50_ms:.2f} ms "
-            f"(target ≤ {SESSION_STATS_P50_MS:g} ms; p99 {s.p99_ms:.2f} ms)",
+            s.p50 <= SESSION_STATS_P50_MS,
+            f"session stats (72 arrows) p50 {s.p50:.2f} ms "
+            f"(target ≤ {SESSION_STATS_P50_MS:g} ms; p99 {s.p99:.2f} ms)",
         )
     )
     for key in ("history_session", "history_week", "history_month"):
-        h = lat[key]
-        out.append(
-            (h.p50_ms <= HISTORY_P50_MS, f"{h.label} p50 {h.p50_ms:.2f} ms (target ≤ 50 ms)")
-        )
+        h = lat[key].latency
+        out.append((h.p50 <= HISTORY_P50_MS, f"{h.label} p50 {h.p50:.2f} ms (target ≤ 50 ms)"))
     e = exports["export_all"]
     out.append(
         (
@@ -419,107 +285,142 @@ def verdicts(
                 f"/api/health while the stats of {big.shots:,} shots run: max "
                 f"{big.health_max_ms:.1f} ms over {len(big.health_ms)} answers "
                 f"(target ≤ {HEALTH_UNDER_BIG_STATS_MAX_MS:g} ms; idle p99 "
-                f"{big.idle_health.p99_ms:.2f} ms, max {big.idle_health.max_ms:.2f} ms)",
+                f"{big.idle_health.latency.p99:.2f} ms, max {big.idle_health.latency.max:.2f} ms)",
             )
         )
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    logs = Path(tempfile.mkdtemp(prefix="ashist-logs"))
-    with database(args.database_url) as dsn:
-        seeded, big_session = asyncio.run(prepare(dsn, args.big_shots))
-        auth = {"Authorization": seeded.auth_header}
-        big = None
-        try:
-            with server(dsn, logs) as (port, pid):
-                n, h = args.requests, args.history_requests
-                stats = f"session/{seeded.session_72}/stats"
-                arrow = f"arrow/{seeded.arrow_odd}/stats"
-                hist = "stats/history"
-                plan = [
-                    ("session_stats", "GET /session/{id}/stats", stats, n),
-                    ("history_session", "GET /stats/history (by session)", hist, h),
-                    ("history_week", "GET /stats/history?group=week", f"{hist}?group=week", h),
-                    ("history_month", "GET /stats/history?group=month", f"{hist}?group=month", h),
-                    ("arrow_session", "GET /arrow/{id}/stats (by session)", arrow, h),
-                    ("arrow_month", "GET /arrow/{id}/stats?group=month", f"{arrow}?group=month", h),
-                ]  # fmt: skip
-                lat = {
-                    key: latency(port, auth, key, label, f"{API}/{path}", count)
-                    for key, label, path, count in plan
-                }
-                exports = {}
-                year = "?start_to=2022-12-31"
-                for key, label, query in (
-                    ("export_year", f"GET /export/shots.csv{year}", year),
-                    ("export_all", "GET /export/shots.csv (all)", ""),
-                    ("export_all_again", "GET /export/shots.csv (all, again)", ""),
-                ):
-                    exports[key] = export(
-                        port, pid, auth, key, label, f"{API}/export/shots.csv{query}"
-                    )
-                if big_session is not None:
-                    big = under_load(
-                        port,
-                        {"Authorization": big_session.auth_header},
-                        args.big_shots,
-                        f"{API}/session/{big_session.session_id}/stats",
-                        args.big_requests,
-                    )
-        finally:
-            if args.database_url:
-                archers = [seeded.archer_id] + ([big_session.archer_id] if big_session else [])
-                asyncio.run(unseed(dsn, archers))
+PLAN = (
+    ("session_stats", "GET /session/{id}/stats", "session/{s72}/stats"),
+    ("history_session", "GET /stats/history (by session)", "stats/history"),
+    ("history_week", "GET /stats/history?group=week", "stats/history?group=week"),
+    ("history_month", "GET /stats/history?group=month", "stats/history?group=month"),
+    ("arrow_session", "GET /arrow/{id}/stats (by session)", "arrow/{odd}/stats"),
+    ("arrow_month", "GET /arrow/{id}/stats?group=month", "arrow/{odd}/stats?group=month"),
+)
+YEAR = "?start_to=2022-12-31"
+EXPORTS = (
+    ("export_year", f"GET /export/shots.csv{YEAR}", YEAR),
+    ("export_all", "GET /export/shots.csv (all)", ""),
+    ("export_all_again", "GET /export/shots.csv (all, again)", ""),
+)
+LATENCY = Table(
+    [
+        Column("request", 40, "<"),
+        Column("n", 5),
+        Column("p50 ms", 9, fmt=".2f"),
+        Column("p99 ms", 9, fmt=".2f"),
+        Column("mean ms", 9, fmt=".2f"),
+        Column("bytes", 10, fmt=","),
+    ],
+    rule=86,
+)
+EXPORT = Table(
+    [
+        Column("export", 40, "<"),
+        Column("rows", 8, fmt=","),
+        Column("MB", 7, fmt=".1f"),
+        Column("s", 6, fmt=".2f"),
+        Column("rows/s", 9, fmt=",.0f"),
+        Column("RSS MB", 16),
+    ],
+    rule=91,
+)
+
+
+@dataclass(slots=True)
+class Results:
+    lat: dict[str, Timed]
+    exports: dict[str, Export]
+    big: UnderLoad | None = None
+
+
+def measure(port: int, pid: int, seeded: Seeded, big: BigSession | None, args: Any) -> Results:
+    auth = {"Authorization": seeded.auth_header}
+    lat = {}
+    for key, label, path in PLAN:
+        n = args.requests if key == "session_stats" else args.history_requests
+        path = path.format(s72=seeded.session_72, odd=seeded.arrow_odd)
+        lat[key] = timed(port, auth, key, label, f"{API}/{path}", n)
+    exports = {
+        key: export(port, pid, auth, key, label, f"{API}/export/shots.csv{query}")
+        for key, label, query in EXPORTS
+    }
+    out = Results(lat, exports)
+    if big is not None:
+        out.big = under_load(
+            port,
+            {"Authorization": big.auth_header},
+            args.big_shots,
+            f"{API}/session/{big.session_id}/stats",
+            args.big_requests,
+        )
+    return out
+
+
+def report(r: Results) -> list[str]:
     lines = [
         f"Arch Stats analysis benchmark — {SESSIONS:,} sessions, {SHOTS:,} shots, one archer",
-        f"{platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        machine(),
         "",
-        f"{'request':<40} {'n':>5} {'p50 ms':>9} {'p99 ms':>9} {'mean ms':>9} {'bytes':>10}",
-        "-" * 86,
+        *LATENCY.header(),
     ]
-    for r in lat.values():
-        lines.append(
-            f"{r.label:<40} {r.requests:>5} {r.p50_ms:>9.2f} {r.p99_ms:>9.2f} "
-            f"{r.mean_ms:>9.2f} {r.bytes:>10,}"
-        )
-    lines += [
-        "",
-        f"{'export':<40} {'rows':>8} {'MB':>7} {'s':>6} {'rows/s':>9} {'RSS MB':>16}",
-        "-" * 91,
-    ]
-    for e in exports.values():
-        lines.append(
-            f"{e.label:<40} {e.rows:>8,} {e.bytes / 1e6:>7.1f} {e.seconds:>6.2f} "
-            f"{e.rows_per_s:>9,.0f} {e.rss_before_mb:>7.1f} → {e.rss_peak_mb:>6.1f}"
-        )
-    if big is not None:
-        ordered = sorted(big.stats_ms)
+    for t in r.lat.values():
+        x = t.latency
+        lines.append(LATENCY.row(x.label, x.n, x.p50, x.p99, x.mean, t.bytes))
+    lines += ["", *EXPORT.header()]
+    for e in r.exports.values():
+        rss = f"{e.rss_before_mb:>7.1f} → {e.rss_peak_mb:>6.1f}"
+        lines.append(EXPORT.row(e.label, e.rows, e.bytes / 1e6, e.seconds, e.rows_per_s, rss))
+    if (big := r.big) is not None:
+        idle = big.idle_health.latency
+        health = Latency(values=big.health_ms)
         lines += [
             "",
             f"GET /session/{{id}}/stats of {big.shots:,} shots ({big.stats_bytes / 1e6:.1f} MB): "
             f"{', '.join(f'{t:,.0f}' for t in big.stats_ms)} ms (median "
-            f"{ordered[len(ordered) // 2]:,.0f} ms)",
-            f"/api/health meanwhile: {len(big.health_ms)} answers, p50 "
-            f"{percentile(big.health_ms, 0.5) if big.health_ms else 0:.2f} ms, p99 "
-            f"{percentile(big.health_ms, 0.99) if big.health_ms else 0:.2f} ms, max "
-            f"{big.health_max_ms:.2f} ms; idle: p50 {big.idle_health.p50_ms:.2f} ms, p99 "
-            f"{big.idle_health.p99_ms:.2f} ms, max {big.idle_health.max_ms:.2f} ms",
+            f"{percentile(big.stats_ms, 0.5):,.0f} ms)",
+            f"/api/health meanwhile: {health.n} answers, p50 {health.p50:.2f} ms, p99 "
+            f"{health.p99:.2f} ms, max {big.health_max_ms:.2f} ms; idle: p50 {idle.p50:.2f} ms, "
+            f"p99 {idle.p99:.2f} ms, max {idle.max:.2f} ms",
         ]
-    results = verdicts(lat, exports, big)
-    lines += ["", "targets:"]
-    lines += [f"  {'PASS' if ok else 'FAIL'}  {text}" for ok, text in results]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    env_extra = {"ASSEMBLER_ENABLED": "false", "LOG_LEVEL": "WARNING"}
+    with ExitStack() as stack:
+        dsn = stack.enter_context(database(args.database_url, prefix="ashist"))
+        seeded, big_session = asyncio.run(prepare(dsn, args.big_shots))
+        if args.database_url:
+            archers = [seeded.archer_id] + ([big_session.archer_id] if big_session else [])
+            stack.callback(lambda: asyncio.run(unseed(dsn, archers)))
+        logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ashist-logs")))
+        env = {**os.environ, "DATABASE_URL": dsn, **env_extra}
+        port, pid = stack.enter_context(uvicorn("arch-stats", env, logs, ready_path="/api/ready"))
+        results = measure(port, pid, seeded, big_session, args)
+    lines = report(results)
+    checks = verdicts(results.lat, results.exports, results.big)
+    lines += ["", "targets:", *(verdict(ok, text) for ok, text in checks)]
     print("\n".join(lines))
-    if args.json:
-        payload: dict[str, Any] = {
-            "latency": {k: asdict(v) for k, v in lat.items()},
-            "export": {k: {**asdict(v), "rows_per_s": v.rows_per_s} for k, v in exports.items()},
-            "big_session": None if big is None else asdict(big),
-            "targets": [{"pass": ok, "text": text} for ok, text in results],
-        }
-        args.json.write_text(json.dumps(payload, indent=2))
-    return 1 if args.strict and not all(ok for ok, _ in results) else 0
+    write_json(
+        args.json,
+        {
+            "latency": {k: v.summary() for k, v in results.lat.items()},
+            "export": {
+                k: {**asdict(v), "rows_per_s": v.rows_per_s} for k, v in results.exports.items()
+            },
+            "big_session": None if results.big is None else _big_json(results.big),
+            "targets": [{"pass": ok, "text": text} for ok, text in checks],
+        },
+    )
+    return 1 if args.strict and not all(ok for ok, _ in checks) else 0
+
+
+def _big_json(big: UnderLoad) -> dict[str, Any]:
+    return {**asdict(big), "idle_health": big.idle_health.summary()}
 
 
 if __name__ == "__main__":

@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import math
 import random
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from arch_stats.auth.tokens import PREFIX_LOGIN, token_hash
 from arch_stats.core.database import Connection
 from arch_stats.faces.scoring import PlacedFace, score_impact
+from bench.common.seed import CENTRE_MM, SHOT_COLUMNS, VIEW_MM, Login, add_archer
 
 SESSIONS = 2_000
 SHOTS = 150_000
@@ -36,8 +35,6 @@ PRACTICE_SHOTS = SHOTS - ROUND_720 * 72 - ROUND_18 * 60
 ARROWS = 12
 ODD_ARROW = 6  # index of A07
 ODD_OFFSET_MM = (35.0, 20.0)
-VIEW_MM = 1300.0
-CENTRE_MM = VIEW_MM / 2
 FIRST_DAY = datetime(2022, 1, 3, 9, 0, tzinfo=UTC)
 
 SESSION_COLUMNS = (
@@ -63,39 +60,13 @@ TARGET_COLUMNS = (
     "view_height_mm",
 )
 FACE_COLUMNS = ("target_id", "face_index", "face_type", "center_x_mm", "center_y_mm")
-SHOT_COLUMNS = (
-    "session_id",
-    "archer_id",
-    "target_id",
-    "arrow_id",
-    "seq",
-    "end_no",
-    "end_place",
-    "x_mm",
-    "y_mm",
-    "face_index",
-    "spot_index",
-    "dx_mm",
-    "dy_mm",
-    "score",
-    "is_x",
-    "engaged_at",
-    "released_at",
-    "landed_at",
-)
 
 
 @dataclass(frozen=True, slots=True)
-class Seeded:
-    token: str
-    archer_id: UUID
+class Seeded(Login):
     session_72: UUID  # a closed WA 720 of 72 arrows
     arrow_odd: UUID  # A07, the arrow that flies differently
     arrow_ids: tuple[UUID, ...]
-
-    @property
-    def auth_header(self) -> str:
-        return f"Bearer {self.token}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,19 +171,9 @@ def shot_rows(
 async def seed(conn: Connection, *, log: Callable[[str], None] = lambda _: None) -> Seeded:
     """Write the benchmark archer and their history into a migrated database."""
     rng = random.Random(20261122)
-    token = PREFIX_LOGIN + secrets.token_urlsafe(32)
     async with conn.transaction():
-        archer_id: UUID = await conn.fetchval(
-            """INSERT INTO archer (email, password_hash, name)
-               VALUES ($1, 'not-a-usable-hash', 'History Bench Archer') RETURNING id""",
-            f"bench-history-{secrets.token_hex(4)}@example.test",
-        )
-        await conn.execute(
-            """INSERT INTO auth_token (archer_id, token_hash, scope, expires_at)
-               VALUES ($1, $2, 'login', now() + interval '1 day')""",
-            archer_id,
-            token_hash(token),
-        )
+        login = await add_archer(conn, "History Bench Archer", "bench-history")
+        archer_id = login.archer_id
         arrow_ids = tuple(uuid4() for _ in range(ARROWS))
         await conn.copy_records_to_table(
             "arrow",
@@ -266,7 +227,7 @@ async def seed(conn: Connection, *, log: Callable[[str], None] = lambda _: None)
     await conn.execute("VACUUM ANALYZE")
     assert session_72 is not None
     return Seeded(
-        token=token,
+        token=login.token,
         archer_id=archer_id,
         session_72=session_72,
         arrow_odd=arrow_ids[ODD_ARROW],
@@ -313,35 +274,19 @@ FROM t, generate_series(1, $3) AS i,
 
 
 @dataclass(frozen=True, slots=True)
-class BigSession:
-    token: str
-    archer_id: UUID
+class BigSession(Login):
     session_id: UUID
-
-    @property
-    def auth_header(self) -> str:
-        return f"Bearer {self.token}"
 
 
 async def seed_big_session(conn: Connection, shots: int) -> BigSession:
     """A second archer with one closed session of `shots` shots (not in the first one's
     history)."""
-    token = PREFIX_LOGIN + secrets.token_urlsafe(32)
     async with conn.transaction():
-        archer_id: UUID = await conn.fetchval(
-            """INSERT INTO archer (email, password_hash, name)
-               VALUES ($1, 'not-a-usable-hash', 'Marathon Bench Archer') RETURNING id""",
-            f"bench-big-{secrets.token_hex(4)}@example.test",
-        )
-        await conn.execute(
-            """INSERT INTO auth_token (archer_id, token_hash, scope, expires_at)
-               VALUES ($1, $2, 'login', now() + interval '1 day')""",
-            archer_id,
-            token_hash(token),
-        )
+        login = await add_archer(conn, "Marathon Bench Archer", "bench-big")
+        archer_id = login.archer_id
         await conn.execute(BIG_SESSION_SQL, archer_id, FIRST_DAY, shots)
         session_id: UUID = await conn.fetchval(
             "SELECT id FROM session WHERE archer_id = $1", archer_id
         )
     await conn.execute("VACUUM ANALYZE shot")
-    return BigSession(token=token, archer_id=archer_id, session_id=session_id)
+    return BigSession(token=login.token, archer_id=archer_id, session_id=session_id)

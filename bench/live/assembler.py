@@ -20,17 +20,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from uuid import UUID
 
 from arch_stats.assembler.runner import Assembler
@@ -39,14 +33,12 @@ from arch_stats.core import migrations
 from arch_stats.core.database import Connection
 from arch_stats.sensors import repository as sensors_repo
 from arch_stats.sensors.repository import EventRow
+from bench.common.db import connect, database, remove_archers
+from bench.common.report import say
+from bench.common.seed import CENTRE_MM, add_shooter, open_session
 
 TARGET_EVENTS_PER_S = 2000.0
 MISS_RATE = 0.05
-VIEW_MM = 1300.0
-
-
-def say(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,35 +75,10 @@ class _Range:
 
 
 async def _make_range(conn: Connection) -> _Range:
-    archer_id: UUID = await conn.fetchval(
-        "INSERT INTO archer (email, password_hash, name) VALUES ($1, 'x', 'Bench') RETURNING id",
-        f"bench-assembler-{secrets.token_hex(4)}@example.org",
-    )
-    # A new session is open at once; close any other of this archer first (there is none).
-    session_id: UUID = await conn.fetchval(
-        "INSERT INTO session (archer_id, distance_m, arrows_per_end) VALUES ($1, 70, 6) "
-        "RETURNING id",
-        archer_id,
-    )
-    target_id: UUID = await conn.fetchval(
-        "INSERT INTO target (session_id, archer_id, distance_m, view_width_mm, view_height_mm) "
-        "VALUES ($1, $2, 70, $3, $3) RETURNING id",
-        session_id,
-        archer_id,
-        VIEW_MM,
-    )
-    await conn.execute(
-        "INSERT INTO target_face VALUES ($1, 0, 'wa_122', $2, $2)", target_id, VIEW_MM / 2
-    )
-    arrows = [
-        await conn.fetchval(
-            "INSERT INTO arrow (archer_id, identifier) VALUES ($1, $2) RETURNING id",
-            archer_id,
-            f"A{n:02d}",
-        )
-        for n in range(1, 7)
-    ]
-    return _Range(archer_id, session_id, target_id, arrows)
+    """An archer with six arrows and an open session on one target."""
+    shooter = await add_shooter(conn, "Bench", "bench-assembler")
+    session_id, target_id = await open_session(conn, shooter.archer_id)
+    return _Range(shooter.archer_id, session_id, target_id, shooter.arrows)
 
 
 def burst(r: _Range, events: int, *, seed: int = 1) -> tuple[list[EventRow], int, int]:
@@ -131,8 +98,8 @@ def burst(r: _Range, events: int, *, seed: int = 1) -> tuple[list[EventRow], int
         if rng.random() < MISS_RATE:
             misses += 1
         else:
-            x = VIEW_MM / 2 + rng.gauss(0, 80)
-            y = VIEW_MM / 2 + rng.gauss(0, 80)
+            x = CENTRE_MM + rng.gauss(0, 80)
+            y = CENTRE_MM + rng.gauss(0, 80)
             landed = released + timedelta(seconds=1.2)
             rows.append(
                 EventRow(r.session_id, "target", "arrow_landed", landed, None, r.target_id, x, y)
@@ -190,35 +157,13 @@ async def measure_assembler(dsn: str, *, events: int = 10_000) -> AssemblerResul
             raise RuntimeError(f"{made} shots made, {shots} expected")
         return AssemblerResult(total, shots, misses, counted[1], last_pass[0] - started)
     finally:
-        await conn.execute("DELETE FROM shot WHERE archer_id = $1", r.archer_id)
-        await conn.execute("DELETE FROM archer WHERE id = $1", r.archer_id)
+        await remove_archers(conn, [r.archer_id])
         await conn.close()
-
-
-@contextmanager
-def _database(url: str | None) -> Iterator[str]:
-    if url:
-        yield url
-        return
-    from arch_stats.core.embedded import start_embedded
-
-    base = Path(tempfile.mkdtemp(prefix="asbench"))  # short: unix socket path limit
-    say(f"starting an embedded PostgreSQL in {base}")
-    server = start_embedded(base, cleanup="delete")
-    try:
-        yield server.dsn
-    finally:
-        say("stopping the embedded PostgreSQL")
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 async def _main(dsn: str, events: int, runs: int) -> list[AssemblerResult]:
-    conn = await migrations.connect(dsn)
-    try:
+    async with connect(dsn) as conn:
         await migrations.up(conn)
-    finally:
-        await conn.close()
     results = []
     for n in range(1, runs + 1):
         result = await measure_assembler(dsn, events=events)
@@ -233,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="report the median run")
     parser.add_argument("--database-url", help="a disposable, migrated-or-empty database")
     args = parser.parse_args(argv)
-    with _database(args.database_url) as dsn:
+    with database(args.database_url) as dsn:
         results = asyncio.run(_main(dsn, args.events, args.runs))
     median = sorted(results, key=lambda r: r.events_per_s)[len(results) // 2]
     print(median.line())

@@ -25,42 +25,27 @@ at most a few minutes of grace; every process it starts is stopped by its pid.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
-import platform
 import random
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from arch_stats.core import migrations
-from arch_stats.sensors import repository as sensors_repo
-from arch_stats.sensors.repository import EventRow
-from bench.live.receiver import landed_key
+from bench.common.cpu import cpu_line, per_shot
+from bench.common.db import database, migrate
+from bench.common.load import loop_runner
+from bench.common.numbers import Latency, latencies
+from bench.common.report import common_options, machine, say, verdict, write_json
+from bench.common.seed import add_club, add_shooter, open_session
+from bench.common.server import HOST, uvicorn
 from bench.live.run import (
-    CENTRE_MM,
-    GRACE_S,
-    HOST,
-    LIVE_CHANNEL,
-    CpuMeter,
-    Latency,
     Receiver,
-    at_us,
-    database,
-    latencies,
-    make_archer,
-    make_club,
-    now_us,
-    open_session,
-    pace,
-    say,
-    uvicorn_server,
+    between,
+    receipts,
+    sensor_run,
     wait_for_assembler,
 )
 
@@ -80,11 +65,10 @@ async def measure(
     env: dict[str, str],
 ) -> dict[str, Any]:
     conn = await migrations.connect(dsn)
-    probe = await migrations.connect(dsn)
     rng = random.Random(archers * 1000 + viewers)
-    team = [await make_archer(conn) for _ in range(archers)]
-    sessions = [await open_session(conn, a) for a in team]
-    club_id = await make_club(conn, team)
+    team = [await add_shooter(conn, "Live Bench", "bench-live") for _ in range(archers)]
+    sessions = [await open_session(conn, a.archer_id) for a in team]
+    club_id = await add_club(conn, [a.archer_id for a in team])
     url = f"ws://{HOST}:{port}/api/v0/ws?club_id={club_id}"
     rate = archers / period  # shots per second, all archers together
     warmup = archers  # one arrow each: the board's first lookup of every session
@@ -94,65 +78,14 @@ async def measure(
         {**env, "BENCH_LIVE_TOKEN": team[0].token},
         (shots + warmup) / rate + 180,
     )
-    notes: list[tuple[float, str]] = []
-
-    def on_live(_c: object, _pid: int, _ch: str, payload: object) -> None:
-        notes.append((time.time(), str(payload)))
-
-    async def backend_pids() -> list[int]:
-        rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL")
-        return [r["pid"] for r in rows]
-
+    plan = [
+        (team[i % archers], sessions[i % archers], (i / rate, i / rate + LANDING_AFTER_S))
+        for i in range(warmup + shots)
+    ]
     try:
-        await probe.add_listener(LIVE_CHANNEL, on_live)
-        await receiver.start()
-        pg_pids = await backend_pids()
-        receiver_pid = receiver.pid or 0
-        meter = CpuMeter(
-            {
-                "server": lambda: [server_pid],
-                "viewers": lambda: [receiver_pid],
-                "inserter": lambda: [os.getpid()],
-                "postgres": lambda: pg_pids,
-            }
+        run = await sensor_run(
+            dsn, conn, receiver, server_pid, plan, warmup=warmup, rng=rng, clients="viewers"
         )
-        sent: dict[int, float] = {}
-        start = asyncio.get_running_loop().time()
-        last_key = 0
-        for i in range(warmup + shots):
-            if i == warmup:
-                meter.start()
-            k = i % archers
-            archer, (session_id, target_id) = team[k], sessions[k]
-            await pace(start, i / rate)
-            a = now_us()
-            triple = [
-                EventRow(session_id, "arrow", "arrow_identified", at_us(a - 3000),
-                         rng.choice(archer.arrows)),
-                EventRow(session_id, "bow", "arrow_engaged", at_us(a - 2000)),
-                EventRow(session_id, "bow", "arrow_released", at_us(a - 1000)),
-            ]  # fmt: skip
-            await sensors_repo.insert_events(conn, archer.id, triple)
-            await pace(start, i / rate + LANDING_AFTER_S)
-            last_key = now_us()
-            landing = EventRow(
-                session_id,
-                "target",
-                "arrow_landed",
-                at_us(last_key),
-                None,
-                target_id,
-                CENTRE_MM + rng.gauss(0, 80),
-                CENTRE_MM + rng.gauss(0, 80),
-            )
-            await sensors_repo.insert_events(conn, archer.id, [landing])
-            committed = time.time()
-            if i >= warmup:
-                sent[last_key] = committed
-        pg_pids = sorted(set(pg_pids) | set(await backend_pids()))
-        await asyncio.sleep(0.2)
-        cpu, busy, other = meter.stop()
-        report = await receiver.stop(last_key, GRACE_S)
         made = await conn.fetchval(
             "SELECT count(*) FROM shot WHERE session_id = ANY($1::uuid[])",
             [s for s, _ in sessions],
@@ -160,46 +93,26 @@ async def measure(
         if made != warmup + shots:
             say(f"  warning: {made} shots made, {warmup + shots} expected")
     finally:
-        await receiver.kill()
-        await probe.close()
         await conn.close()
 
-    notified: dict[int, float] = {}
-    for t, payload in notes:
-        parsed = orjson.loads(payload)
-        for note in parsed if isinstance(parsed, list) else [parsed]:
-            if note.get("type") == "shot.created" and note["data"].get("landed_at"):
-                notified.setdefault(landed_key(note["data"]["landed_at"]), t)
-    clients: list[dict[int, float]] = [dict(c) for c in report["clients"]]
-    every: list[float] = []
-    last: dict[int, float] = {}
-    missing = 0
-    for got in clients:
-        for key, committed in sent.items():
-            if key not in got:
-                missing += 1
-                continue
-            every.append((got[key] - committed) * 1000)
-            last[key] = max(last.get(key, got[key]), got[key])
-    complete = {k: t for k, t in last.items() if all(k in got for got in clients)}
-    n = len(sent)
+    sent, notified, (cpu, busy, other) = run.sent, run.notified, run.cpu
+    got = receipts(sent, run.clients)
     return {
         "archers": archers,
         "period_s": period,
         "viewers": viewers,
-        "shots": n,
+        "shots": len(sent),
         "rate": rate,
-        "every": Latency("landing commit → board frame, every receipt", every, missing),
-        "last": latencies("landing commit → board frame, last viewer per shot", sent, complete),
+        "every": Latency("landing commit → board frame, every receipt", got.every, got.missing),
+        "last": latencies("landing commit → board frame, last viewer per shot", sent, got.complete),
         "notify": latencies("  landing commit → shot NOTIFY at a bare listener", sent, notified),
-        "notify_to_last": Latency(
-            "  shot NOTIFY → last board receipt",
-            [(complete[k] - notified[k]) * 1000 for k in sent if k in complete and k in notified],
+        "notify_to_last": between(
+            "  shot NOTIFY → last board receipt", sent, notified, got.complete
         ),
-        "cpu_ms_per_shot": {name: s * 1000 / n for name, s in cpu.items()},
+        "cpu_ms_per_shot": per_shot(cpu, len(sent)),
         "machine_busy": busy,
         "other_load": other,
-        "frames": report["frames"],
+        "frames": run.frames,
     }
 
 
@@ -209,9 +122,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--period", type=float, default=4.0, help="seconds between one archer's shots")
     p.add_argument("--viewers", type=int, default=50)
     p.add_argument("--duration", type=float, default=60.0, help="measured seconds")
-    p.add_argument("--database-url", help="a disposable database (default: embedded, temporary)")
-    p.add_argument("--json", type=Path, help="also write the results here")
-    p.add_argument("--strict", action="store_true", help="exit 1 unless the target is met")
+    common_options(p)
     args = p.parse_args(argv)
     if not (1 <= args.archers <= 500 and 1 <= args.viewers <= 500):
         p.error("--archers and --viewers must be between 1 and 500")
@@ -222,29 +133,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        import uvloop
-
-        runner = asyncio.Runner(loop_factory=uvloop.new_event_loop)
-    except ImportError:
-        runner = asyncio.Runner()
     with ExitStack() as stack:
-        stack.enter_context(runner)
+        runner = stack.enter_context(loop_runner())
         dsn = stack.enter_context(database(args.database_url))
         env = {**os.environ, "DATABASE_URL": dsn, "ASSEMBLER_ENABLED": "true"}
         env.pop("BENCH_LIVE_TOKEN", None)
-
-        async def prepare() -> None:
-            conn = await migrations.connect(dsn)
-            try:
-                applied = await migrations.up(conn)
-                say(f"migrations: {len(applied)} applied")
-            finally:
-                await conn.close()
-
-        runner.run(prepare())
+        runner.run(migrate(dsn))
         logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="asclub")))
-        port, pid = stack.enter_context(uvicorn_server(env, logs))
+        port, pid = stack.enter_context(uvicorn("arch-stats", env, logs))
         runner.run(wait_for_assembler(dsn))
         say(
             f"club board: {args.archers} archers, one arrow each every {args.period:g} s, "
@@ -262,31 +158,28 @@ def main(argv: list[str] | None = None) -> int:
                 env=env,
             )
         )
-    load = os.getloadavg()
     every: Latency = result["every"]
     passed = every.p99 <= TARGET_P99_MS and every.missing == 0
     lines = [
-        f"Arch Stats club-board benchmark — {platform.python_implementation()} "
-        f"{platform.python_version()}, {os.cpu_count()} CPUs, load average {load[0]:.1f} "
-        "(1 min) at the end; 127.0.0.1",
+        f"Arch Stats club-board benchmark — {machine()} at the end; 127.0.0.1",
         f"{result['archers']} archers × 1 arrow / {result['period_s']:g} s "
         f"({result['rate']:g} shots/s, sensor path, assembler inside the server), "
         f"{result['viewers']} board viewers (one process), {result['shots']} shots measured",
         "",
-        f"{'ms':<52} {'n':>8} {'p50':>8} {'p99':>8} {'max':>8} {'missing':>8}",
+        *Latency.header("ms", "n"),
         *(result[k].row() for k in ("every", "last", "notify", "notify_to_last")),
         "",
-        "CPU ms per shot: "
-        + ", ".join(f"{k} {v:.2f}" for k, v in result["cpu_ms_per_shot"].items())
-        + f"; machine busy {result['machine_busy']:.0%}, other work {result['other_load']:.0%}",
+        cpu_line(result["cpu_ms_per_shot"], result["machine_busy"], result["other_load"]),
         f"frames received by the viewers: {result['frames']:,}",
-        f"{'PASS' if passed else 'FAIL'}: p99 every receipt {every.p99:.2f} ms "
-        f"(target ≤ {TARGET_P99_MS:g} ms), {every.missing} missing",
+        verdict(
+            passed,
+            f"p99 every receipt {every.p99:.2f} ms (target ≤ {TARGET_P99_MS:g} ms), "
+            f"{every.missing} missing",
+        ),
     ]
     print("\n".join(lines), flush=True)
-    if args.json:
-        out = {k: (v.summary() if isinstance(v, Latency) else v) for k, v in result.items()}
-        args.json.write_text(json.dumps({**out, "passed": passed}, indent=2))
+    out = {k: (v.summary() if isinstance(v, Latency) else v) for k, v in result.items()}
+    write_json(args.json, {**out, "passed": passed})
     return 1 if args.strict and not passed else 0
 
 

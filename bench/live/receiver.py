@@ -39,6 +39,8 @@ import asyncpg
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
 
+from bench.common.load import loop_runner
+
 SHOT_CREATED = '"type":"shot.created"'
 BOARD_SHOT = '"type":"board.shot.created"'
 
@@ -213,13 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     # A collection of everything kept so far would delay receipts by milliseconds; the process
     # lives for one phase and makes next to no cyclic garbage.
     gc.disable()
-    try:
-        import uvloop
-
-        runner = asyncio.Runner(loop_factory=uvloop.new_event_loop)
-    except ImportError:
-        runner = asyncio.Runner()
-    with runner:
+    with loop_runner() as runner:
         if args.mode == "floor":
             runner.run(floor(os.environ["BENCH_LIVE_DSN"], args.channel, args.max_seconds))
         else:

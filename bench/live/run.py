@@ -43,191 +43,48 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import math
 import os
-import platform
 import random
-import secrets
-import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import orjson
 
-from arch_stats.auth.tokens import PREFIX_LOGIN, token_hash
 from arch_stats.core import migrations
 from arch_stats.core.database import Connection
-from arch_stats.core.serving import uvicorn_flags
 from arch_stats.sensors import repository as sensors_repo
 from arch_stats.sensors.repository import EventRow
+from bench.common.ceiling import WRITE_NOTIFY_PATH, WS_NOTIFY_PATH, ceiling_server, write_tables
+from bench.common.cpu import CpuMeter, cpu_line, noise_note, per_shot
+from bench.common.db import backend_pids, connect, database, migrate, remove_archers
+from bench.common.load import exchange, loop_runner, pace, raw_request
+from bench.common.numbers import Latency, latencies, percentile
+from bench.common.report import common_options, machine, say, verdict, write_json
+from bench.common.seed import CENTRE_MM, Shooter, add_club, add_shooter, open_session
+from bench.common.server import APP, HOST, ROOT, child, uvicorn
 from bench.live.assembler import AssemblerResult, measure_assembler
 from bench.live.receiver import landed_key
 
-HOST = "127.0.0.1"
-ROOT = Path(__file__).resolve().parents[2]
 FLOOR_CHANNEL = "bench_live_floor"
 LIVE_CHANNEL = "arch_stats_live"
 MARGIN_MS = 5.0  # live p99 (most subscribers) ≤ floor p99 + this
 POST_P50_MS = 1.5  # a hand-entered shot → its shot.created frame, p50 (issue 13)
 # POST /shot → session or board frames, p99 ≤ this × the simplest writer's (issue 18)
 VS_CEILING = 2.0
-VIEW_MM = 1300.0
-CENTRE_MM = VIEW_MM / 2
 WARMUP_SHOTS = 20
-NOISY = 0.15  # other work above this share of the machine's CPU makes a phase suspect
-GRACE_S = 10.0  # after the last insert, how long receipts may still come
-
-
-def say(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
-
-
-# --- numbers -------------------------------------------------------------------------------
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..1) of a non-empty sequence."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-
-@dataclass(frozen=True, slots=True)
-class Latency:
-    """Latencies in ms of one measured series, and how many expected receipts never came."""
-
-    label: str
-    values: list[float]
-    missing: int = 0
-
-    @property
-    def n(self) -> int:
-        return len(self.values)
-
-    @property
-    def p50(self) -> float:
-        return percentile(self.values, 0.50) if self.values else math.nan
-
-    @property
-    def p99(self) -> float:
-        return percentile(self.values, 0.99) if self.values else math.nan
-
-    @property
-    def max(self) -> float:
-        return max(self.values) if self.values else math.nan
-
-    def row(self) -> str:
-        return (
-            f"{self.label:<52} {self.n:>8,} {self.p50:>8.2f} {self.p99:>8.2f} "
-            f"{self.max:>8.2f} {self.missing:>8,}"
-        )
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "n": self.n,
-            "p50_ms": self.p50,
-            "p99_ms": self.p99,
-            "max_ms": self.max,
-            "missing": self.missing,
-        }
-
-
-def latencies(label: str, sent: dict[int, float], got: dict[int, float]) -> Latency:
-    """arrival − commit (s → ms) for every sent key; keys never received count as missing."""
-    values = [(got[k] - t) * 1000 for k, t in sent.items() if k in got]
-    return Latency(label, values, missing=sum(k not in got for k in sent))
-
-
-# --- CPU accounting ------------------------------------------------------------------------
-
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def process_cpu(pid: int) -> float | None:
-    """User + system CPU seconds of a process (Linux /proc), None if it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / _TICK
-
-
-def machine_cpu() -> tuple[float, float]:
-    """(busy, total) jiffies of the whole machine since boot."""
-    parts = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    total = sum(parts[:8])
-    idle = parts[3] + parts[4]
-    return total - idle, total
-
-
-@dataclass(slots=True)
-class CpuMeter:
-    """CPU spent by some processes (and by the whole machine) between start and stop."""
-
-    pids: dict[str, Callable[[], list[int]]]
-    before: dict[str, dict[int, float]] = field(default_factory=dict)
-    machine: tuple[float, float] = (0.0, 0.0)
-
-    def start(self) -> None:
-        self.before = {
-            name: {pid: process_cpu(pid) or 0.0 for pid in get()} for name, get in self.pids.items()
-        }
-        self.machine = machine_cpu()
-
-    def stop(self) -> tuple[dict[str, float], float, float]:
-        """CPU seconds per group; the machine's busy fraction meanwhile, and the part of it
-        that none of the groups accounts for (other work on the machine)."""
-        spent: dict[str, float] = {}
-        for name, get in self.pids.items():
-            before = self.before.get(name, {})
-            total = 0.0
-            for pid in set(get()) | set(before):
-                now = process_cpu(pid)
-                if now is not None:
-                    total += now - before.get(pid, 0.0)
-            spent[name] = total
-        busy, total = machine_cpu()
-        d_total = total - self.machine[1]
-        if not d_total:
-            return spent, math.nan, math.nan
-        d_busy = busy - self.machine[0]
-        ours = sum(spent.values()) * _TICK
-        return spent, d_busy / d_total, max(d_busy - ours, 0.0) / d_total
-
-
-# --- database ------------------------------------------------------------------------------
-
-
-@contextmanager
-def database(url: str | None) -> Iterator[str]:
-    """The given URL, or an embedded PostgreSQL in a temporary directory, deleted after."""
-    if url:
-        yield url
-        return
-    from arch_stats.core.embedded import start_embedded
-
-    base = Path(tempfile.mkdtemp(prefix="asbench"))  # short: unix socket path limit
-    say(f"starting an embedded PostgreSQL in {base}")
-    server = start_embedded(base, cleanup="delete")
-    try:
-        yield server.dsn
-    finally:
-        say("stopping the embedded PostgreSQL")
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+GRACE_S = 10.0
+JSON = {
+    "Content-Type": "application/json"
+}  # after the last insert, how long receipts may still come
 
 
 FLOOR_SQL = f"""
@@ -251,85 +108,6 @@ FLOOR_DROP_SQL = """
 DROP TABLE IF EXISTS bench_live_floor;
 DROP FUNCTION IF EXISTS bench_live_floor_notify();
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Archer:
-    id: UUID
-    token: str
-    arrows: list[UUID]
-
-
-async def make_archer(conn: Connection) -> Archer:
-    token = PREFIX_LOGIN + secrets.token_urlsafe(32)
-    async with conn.transaction():
-        archer_id: UUID = await conn.fetchval(
-            "INSERT INTO archer (email, password_hash, name) VALUES ($1, 'x', 'Live Bench') "
-            "RETURNING id",
-            f"bench-live-{secrets.token_hex(4)}@example.test",
-        )
-        await conn.execute(
-            "INSERT INTO auth_token (archer_id, token_hash, scope, expires_at) "
-            "VALUES ($1, $2, 'login', now() + interval '1 day')",
-            archer_id,
-            token_hash(token),
-        )
-        arrows = [
-            await conn.fetchval(
-                "INSERT INTO arrow (archer_id, identifier) VALUES ($1, $2) RETURNING id",
-                archer_id,
-                f"A{n:02d}",
-            )
-            for n in range(1, 7)
-        ]
-    return Archer(archer_id, token, arrows)
-
-
-async def open_session(conn: Connection, archer: Archer) -> tuple[UUID, UUID]:
-    """Close the archer's open session, if any, and open a new one with a target and face."""
-    async with conn.transaction():
-        await conn.execute(
-            "UPDATE session SET is_open = false, end_time = now() WHERE archer_id = $1 AND is_open",
-            archer.id,
-        )
-        session_id: UUID = await conn.fetchval(
-            "INSERT INTO session (archer_id, distance_m, arrows_per_end) VALUES ($1, 70, 6) "
-            "RETURNING id",
-            archer.id,
-        )
-        target_id: UUID = await conn.fetchval(
-            "INSERT INTO target (session_id, archer_id, distance_m, view_width_mm, "
-            "view_height_mm) VALUES ($1, $2, 70, $3, $3) RETURNING id",
-            session_id,
-            archer.id,
-            VIEW_MM,
-        )
-        await conn.execute(
-            "INSERT INTO target_face (target_id, face_index, face_type, center_x_mm, "
-            "center_y_mm) VALUES ($1, 0, 'wa_122', $2, $2)",
-            target_id,
-            CENTRE_MM,
-        )
-    return session_id, target_id
-
-
-async def make_club(conn: Connection, archers: list[Archer]) -> UUID:
-    """A club with the first archer as owner and the others as members (one transaction)."""
-    async with conn.transaction():
-        club_id: UUID = await conn.fetchval(
-            "INSERT INTO club (name) VALUES ($1) RETURNING id", f"Bench {secrets.token_hex(3)}"
-        )
-        await conn.executemany(
-            "INSERT INTO club_member (club_id, archer_id, role) VALUES ($1, $2, $3)",
-            [(club_id, a.id, "owner" if i == 0 else "member") for i, a in enumerate(archers)],
-        )
-    return club_id
-
-
-async def remove_archer(conn: Connection, archer: Archer) -> None:
-    async with conn.transaction():
-        await conn.execute("DELETE FROM shot WHERE archer_id = $1", archer.id)
-        await conn.execute("DELETE FROM archer WHERE id = $1", archer.id)
 
 
 # --- the receiver process ------------------------------------------------------------------
@@ -384,15 +162,7 @@ class Receiver:
             await self.proc.wait()
 
 
-# --- pacing and inserts ----------------------------------------------------------------------
-
-
-async def pace(start: float, slot: float) -> None:
-    """Sleep until `start + slot` on the loop's clock."""
-    loop = asyncio.get_running_loop()
-    delay = start + slot - loop.time()
-    if delay > 0:
-        await asyncio.sleep(delay)
+# --- clocks ----------------------------------------------------------------------------------
 
 
 def now_us() -> int:
@@ -458,12 +228,167 @@ class LiveResult:
     deflate: bool
 
 
+def meter(
+    server_pid: int,
+    clients: Callable[[], list[int]],
+    pg_pids: Callable[[], list[int]],
+    *,
+    names: tuple[str, str] = ("clients", "inserter"),
+) -> CpuMeter:
+    """CPU of the server, the clients' process(es), this process and PostgreSQL."""
+    return CpuMeter(
+        {
+            "server": lambda: [server_pid],
+            names[0]: clients,
+            names[1]: lambda: [os.getpid()],
+            "postgres": pg_pids,
+        }
+    )
+
+
+async def sensor_shot(
+    conn: Connection,
+    archer: Shooter,
+    target: tuple[UUID, UUID],
+    rng: random.Random,
+    start: float,
+    slots: tuple[float, float],
+) -> tuple[int, float]:
+    """One shot through the sensor path: identified + engaged + released in one statement at
+    `start + slots[0]`, then the landing alone at `start + slots[1]` (inside the landing
+    window: the assembler pairs them at once). Returns the landing's key (its `landed_at`, µs)
+    and the moment its INSERT returned (its commit)."""
+    session_id, target_id = target
+    await pace(start, slots[0])
+    a = now_us()
+    triple = [
+        EventRow(session_id, "arrow", "arrow_identified", at_us(a - 3000),
+                 rng.choice(archer.arrows)),
+        EventRow(session_id, "bow", "arrow_engaged", at_us(a - 2000)),
+        EventRow(session_id, "bow", "arrow_released", at_us(a - 1000)),
+    ]  # fmt: skip
+    await sensors_repo.insert_events(conn, archer.archer_id, triple)
+    await pace(start, slots[1])
+    key = now_us()
+    x, y = CENTRE_MM + rng.gauss(0, 80), CENTRE_MM + rng.gauss(0, 80)
+    landing = EventRow(session_id, "target", "arrow_landed", at_us(key), None, target_id, x, y)
+    await sensors_repo.insert_events(conn, archer.archer_id, [landing])
+    return key, time.time()
+
+
+def notified_at(notes: list[tuple[float, str]]) -> dict[int, float]:
+    """When each shot's `shot.created` notification (heard on LIVE_CHANNEL) arrived, by key."""
+    notified: dict[int, float] = {}
+    for t, payload in notes:
+        parsed = orjson.loads(payload)  # one note, or a list of them (one per shot)
+        for note in parsed if isinstance(parsed, list) else [parsed]:
+            if note.get("type") == "shot.created" and note["data"].get("landed_at"):
+                notified.setdefault(landed_key(note["data"]["landed_at"]), t)
+    return notified
+
+
+@dataclass(slots=True)
+class Receipts:
+    """Every client's receipts of the keys sent: ms from each key's start."""
+
+    every: list[float] = field(default_factory=list)
+    missing: int = 0
+    first: dict[int, float] = field(default_factory=dict)  # the first arrival of each key
+    complete: dict[int, float] = field(default_factory=dict)  # the last, if every client got it
+
+
+def receipts(sent: dict[int, float], clients: list[dict[int, float]]) -> Receipts:
+    out = Receipts()
+    last: dict[int, float] = {}
+    for got in clients:
+        for key, started in sent.items():
+            if key not in got:
+                out.missing += 1
+                continue
+            t = got[key]
+            out.every.append((t - started) * 1000)
+            out.first[key] = min(out.first.get(key, t), t)
+            last[key] = max(last.get(key, t), t)
+    # A shot's "last receipt" exists only if every client got it.
+    out.complete = {k: t for k, t in last.items() if all(k in got for got in clients)}
+    return out
+
+
+def between(
+    label: str, keys: dict[int, float], a: dict[int, float], b: dict[int, float]
+) -> Latency:
+    """b − a (s → ms) for the keys both have."""
+    return Latency(label, [(b[k] - a[k]) * 1000 for k in keys if k in a and k in b])
+
+
+@dataclass(slots=True)
+class SensorRun:
+    """What `sensor_run` measured."""
+
+    sent: dict[int, float]  # each measured shot's landing commit, by key
+    clients: list[dict[int, float]]  # each client's receipts, by key
+    notified: dict[int, float]  # each shot's NOTIFY at a bare listener here, by key
+    cpu: tuple[dict[str, float], float, float]  # `CpuMeter.stop`
+    frames: int  # every frame the clients received
+
+
+Plan = list[tuple[Shooter, tuple[UUID, UUID], tuple[float, float]]]
+
+
+async def sensor_run(
+    dsn: str,
+    conn: Connection,
+    receiver: Receiver,
+    server_pid: int,
+    plan: Plan,
+    *,
+    warmup: int,
+    rng: random.Random,
+    clients: str = "clients",
+) -> SensorRun:
+    """`sensor_shot` for each (shooter, target, slots) of `plan`, on `conn`, while the
+    `receiver`'s clients read and a bare LISTEN connection hears the shots' notifications;
+    the first `warmup` shots are not measured (nor their CPU)."""
+    probe = await migrations.connect(dsn)
+    notes: list[tuple[float, str]] = []
+
+    def on_live(_c: object, _pid: int, _ch: str, payload: object) -> None:
+        notes.append((time.time(), str(payload)))
+
+    try:
+        await probe.add_listener(LIVE_CHANNEL, on_live)
+        await receiver.start()
+        pg_pids = await backend_pids(conn)
+        receiver_pid = receiver.pid or 0
+        cpu_meter = meter(
+            server_pid, lambda: [receiver_pid], lambda: pg_pids, names=(clients, "inserter")
+        )
+        sent: dict[int, float] = {}
+        start = asyncio.get_running_loop().time()
+        last_key = 0
+        for i, (shooter, target, slots) in enumerate(plan):
+            if i == warmup:
+                cpu_meter.start()
+            last_key, committed = await sensor_shot(conn, shooter, target, rng, start, slots)
+            if i >= warmup:
+                sent[last_key] = committed
+        pg_pids = sorted(set(pg_pids) | set(await backend_pids(conn)))
+        await asyncio.sleep(0.2)  # the last shot's work, then CPU (while the clients still run)
+        cpu = cpu_meter.stop()
+        report = await receiver.stop(last_key, GRACE_S)
+    finally:
+        await receiver.kill()
+        await probe.close()
+    clients_got = [dict(c) for c in report["clients"]]
+    return SensorRun(sent, clients_got, notified_at(notes), cpu, report["frames"])
+
+
 async def measure_live(
     dsn: str,
     *,
     port: int,
     server_pid: int,
-    archer: Archer,
+    archer: Shooter,
     subscribers: int,
     shots: int,
     rate: float,
@@ -471,136 +396,53 @@ async def measure_live(
     env: dict[str, str],
 ) -> LiveResult:
     conn = await migrations.connect(dsn)
-    probe = await migrations.connect(dsn)
     rng = random.Random(subscribers)
-    session_id, target_id = await open_session(conn, archer)
-    url = f"ws://{HOST}:{port}/api/v0/ws?session_id={session_id}"
+    target = await open_session(conn, archer.archer_id)
+    url = f"ws://{HOST}:{port}/api/v0/ws?session_id={target[0]}"
     args = ["ws", f"--url={url}", f"--clients={subscribers}"]
     if not deflate:
         args.append("--no-deflate")
     receiver = Receiver(
         args, {**env, "BENCH_LIVE_TOKEN": archer.token}, (shots + WARMUP_SHOTS) / rate + 180
     )
-    notes: list[tuple[float, str]] = []
-
-    def on_live(_c: object, _pid: int, _ch: str, payload: object) -> None:
-        notes.append((time.time(), str(payload)))
-
-    async def backend_pids() -> list[int]:
-        rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL")
-        return [r["pid"] for r in rows]
-
+    plan = [(archer, target, (i / rate, (i + 0.5) / rate)) for i in range(WARMUP_SHOTS + shots)]
     try:
-        await probe.add_listener(LIVE_CHANNEL, on_live)
-        await receiver.start()
-        pg_pids = await backend_pids()
-        receiver_pid = receiver.pid or 0
-        meter = CpuMeter(
-            {
-                "server": lambda: [server_pid],
-                "clients": lambda: [receiver_pid],
-                "inserter": lambda: [os.getpid()],
-                "postgres": lambda: pg_pids,
-            }
-        )
-        sent: dict[int, float] = {}
-        start = asyncio.get_running_loop().time()
-        last_key = 0
-        for i in range(WARMUP_SHOTS + shots):
-            if i == WARMUP_SHOTS:
-                meter.start()
-            await pace(start, i / rate)
-            a = now_us()
-            triple = [
-                EventRow(session_id, "arrow", "arrow_identified", at_us(a - 3000),
-                         rng.choice(archer.arrows)),
-                EventRow(session_id, "bow", "arrow_engaged", at_us(a - 2000)),
-                EventRow(session_id, "bow", "arrow_released", at_us(a - 1000)),
-            ]  # fmt: skip
-            await sensors_repo.insert_events(conn, archer.id, triple)
-            await pace(start, (i + 0.5) / rate)
-            last_key = now_us()
-            landing = EventRow(
-                session_id,
-                "target",
-                "arrow_landed",
-                at_us(last_key),
-                None,
-                target_id,
-                CENTRE_MM + rng.gauss(0, 80),
-                CENTRE_MM + rng.gauss(0, 80),
-            )
-            await sensors_repo.insert_events(conn, archer.id, [landing])
-            committed = time.time()
-            if i >= WARMUP_SHOTS:
-                sent[last_key] = committed
-        pg_pids = sorted(set(pg_pids) | set(await backend_pids()))
-        await asyncio.sleep(0.2)  # the last shot's work, then CPU (while the clients still run)
-        cpu, busy, other = meter.stop()
-        report = await receiver.stop(last_key, GRACE_S)
-
+        run = await sensor_run(dsn, conn, receiver, server_pid, plan, warmup=WARMUP_SHOTS, rng=rng)
         # The database's own timestamps of each shot (same machine clock).
         rows = await conn.fetch(
-            "SELECT landed_at, created_at FROM shot WHERE session_id = $1", session_id
+            "SELECT landed_at, created_at FROM shot WHERE session_id = $1", target[0]
         )
         tx_at = {_key(r["landed_at"]): r["created_at"].timestamp() for r in rows}
         made = await conn.fetchval(
             "SELECT count(*) FROM sensor_event WHERE session_id = $1 AND outcome = 'shot'",
-            session_id,
+            target[0],
         )
         if made != 4 * (WARMUP_SHOTS + shots):
             say(f"  warning: {made} events became shots, {4 * (WARMUP_SHOTS + shots)} expected")
     finally:
-        await receiver.kill()
-        await probe.close()
         await conn.close()
 
-    notified: dict[int, float] = {}
-    for t, payload in notes:
-        parsed = orjson.loads(payload)  # one note, or a list of them (one per shot)
-        for note in parsed if isinstance(parsed, list) else [parsed]:
-            if note.get("type") == "shot.created" and note["data"].get("landed_at"):
-                notified.setdefault(landed_key(note["data"]["landed_at"]), t)
-
-    clients: list[dict[int, float]] = [dict(c) for c in report["clients"]]
-    every: list[float] = []
-    first: dict[int, float] = {}
-    last: dict[int, float] = {}
-    missing = 0
-    for got in clients:
-        for key, committed in sent.items():
-            if key not in got:
-                missing += 1
-                continue
-            t = got[key]
-            every.append((t - committed) * 1000)
-            first[key] = min(first.get(key, t), t)
-            last[key] = max(last.get(key, t), t)
-    # A shot's "last receipt" exists only if every client got it.
-    complete = {k: t for k, t in last.items() if all(k in got for got in clients)}
-    n = len(sent)
-    cpu_per_shot = {name: seconds * 1000 / n for name, seconds in cpu.items()}
+    sent, notified, (cpu, busy, other) = run.sent, run.notified, run.cpu
+    got = receipts(sent, run.clients)
     label = f"{subscribers} subscriber{'s' if subscribers != 1 else ''}"
     return LiveResult(
         subscribers=subscribers,
-        shots=n,
-        every=Latency(f"Arch Stats, {label}: every receipt", every, missing),
-        last=latencies(f"Arch Stats, {label}: last receipt per shot", sent, complete),
-        first=latencies(f"Arch Stats, {label}: first receipt per shot", sent, first),
+        shots=len(sent),
+        every=Latency(f"Arch Stats, {label}: every receipt", got.every, got.missing),
+        last=latencies(f"Arch Stats, {label}: last receipt per shot", sent, got.complete),
+        first=latencies(f"Arch Stats, {label}: first receipt per shot", sent, got.first),
         to_tx=latencies("  landing commit → assembler write tx begins", sent, tx_at),
         to_notify=latencies("  landing commit → shot NOTIFY at a bare listener", sent, notified),
-        notify_to_first=Latency(
-            "  shot NOTIFY → first WebSocket receipt",
-            [(first[k] - notified[k]) * 1000 for k in sent if k in first and k in notified],
+        notify_to_first=between(
+            "  shot NOTIFY → first WebSocket receipt", sent, notified, got.first
         ),
-        notify_to_last=Latency(
-            "  shot NOTIFY → last WebSocket receipt",
-            [(complete[k] - notified[k]) * 1000 for k in sent if k in complete and k in notified],
+        notify_to_last=between(
+            "  shot NOTIFY → last WebSocket receipt", sent, notified, got.complete
         ),
-        cpu_ms_per_shot=cpu_per_shot,
+        cpu_ms_per_shot=per_shot(cpu, len(sent)),
         machine_busy=busy,
         other_load=other,
-        frames=report["frames"],
+        frames=run.frames,
         deflate=deflate,
     )
 
@@ -617,14 +459,6 @@ class PostResult:
     cpu_ms_per_shot: dict[str, float]
 
 
-async def _http_post(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, raw: bytes) -> int:
-    from bench.api.pyload import read_response
-
-    writer.write(raw)
-    status, _ = await read_response(reader)
-    return status
-
-
 @dataclass(slots=True)
 class _Posted:
     """What a paced run of POSTs measured, by key (the notification's or frame's)."""
@@ -636,26 +470,24 @@ class _Posted:
 
 async def _paced_posts(
     conn: Connection,
-    port: int,
-    *,
+    phase: Phase,
     path: str,
-    headers: str,
-    count: int,
-    rate: float,
+    headers: dict[str, str],
     meter: CpuMeter,
     body: Callable[[int], tuple[int, bytes]],
 ) -> tuple[_Posted, int]:
-    """WARMUP_SHOTS + `count` POSTs of `body(i)` (its key and bytes) to `path` at `rate`, one
-    at a time over one keep-alive connection, each after a bare durable INSERT timed on
-    `conn` (what a commit costs at that moment); `meter` starts after the warm-up. Returns
-    the measured POSTs and the last key."""
+    """WARMUP_SHOTS + the phase's shots: POSTs of `body(i)` (its key and bytes) to `path` at
+    the phase's rate, one at a time over one keep-alive connection, each after a bare durable
+    INSERT timed on `conn` (what a commit costs at that moment); `meter` starts after the
+    warm-up. Returns the measured POSTs and the last key."""
+    port, rate = phase.port, phase.rate
     await conn.execute("CREATE TABLE IF NOT EXISTS bench_live_commit (id bigserial PRIMARY KEY)")
     reader, writer = await asyncio.open_connection(HOST, port)
     out = _Posted()
     key = 0
     try:
         start = asyncio.get_running_loop().time()
-        for i in range(WARMUP_SHOTS + count):
+        for i in range(WARMUP_SHOTS + phase.shots):
             if i == WARMUP_SHOTS:
                 meter.start()
             await pace(start, i / rate)
@@ -664,12 +496,9 @@ async def _paced_posts(
             if i >= WARMUP_SHOTS:
                 out.commits.append((time.time() - c0) * 1000)
             key, data = body(i)
-            head = (
-                f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n{headers}"
-                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
-            )
+            raw = raw_request("POST", path, port, {**headers, **JSON}, data)
             t0 = time.time()
-            status = await _http_post(reader, writer, head.encode() + data)
+            status = await exchange(reader, writer, raw)
             t1 = time.time()
             if status != 201:
                 raise RuntimeError(f"POST {path} answered {status}")
@@ -697,42 +526,39 @@ def _post_result(
         after_answer=Latency(
             after, [(got[k] - posted.answered[k]) * 1000 for k in posted.sent if k in got]
         ),
-        cpu_ms_per_shot={name: seconds * 1000 / n for name, seconds in cpu.items()},
+        cpu_ms_per_shot=per_shot(cpu, n),
     )
 
 
-async def measure_post(
-    dsn: str,
-    *,
-    port: int,
-    server_pid: int,
-    archer: Archer,
-    shots: int,
-    rate: float,
-    deflate: bool,
-    env: dict[str, str],
-) -> PostResult:
-    """One subscriber; one shot per POST /shot at `rate`, over one keep-alive connection, as
-    a phone entering arrows by hand. Timed from the moment the request is written."""
-    conn = await migrations.connect(dsn)
-    try:
-        session_id, target_id = await open_session(conn, archer)
-    finally:
-        await conn.close()
-    url = f"ws://{HOST}:{port}/api/v0/ws?session_id={session_id}"
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """What every phase of hand-entered shots shares: the database, the server measured, the
+    shots and their rate, the clients' deflate, the environment of the receivers."""
+
+    dsn: str
+    port: int
+    server_pid: int
+    shots: int
+    rate: float
+    deflate: bool
+    env: dict[str, str]
+
+    def at(self, server: tuple[int, int]) -> Phase:
+        return replace(self, port=server[0], server_pid=server[1])
+
+
+async def measure_post(phase: Phase, archer: Shooter) -> PostResult:
+    """One subscriber; one shot per POST /shot at the phase's rate, over one keep-alive
+    connection, as a phone entering arrows by hand. Timed from the moment the request is
+    written."""
+    async with connect(phase.dsn) as conn:
+        session_id, target_id = await open_session(conn, archer.archer_id)
     posted, got, cpu = await _posts_to_clients(
-        dsn,
-        port=port,
-        server_pid=server_pid,
-        receiver_args=["ws", f"--url={url}", *([] if deflate else ["--no-deflate"])],
+        phase,
+        f"/api/v0/ws?session_id={session_id}",
         clients=1,
-        token=archer.token,
-        path="/api/v0/shot",
-        headers=f"Authorization: Bearer {archer.token}\r\n",
+        archer=archer,
         body=_shot_body(session_id, target_id, random.Random(7)),
-        shots=shots,
-        rate=rate,
-        env=env,
     )
     labels = (
         "POST /shot sent → shot.created, 1 subscriber",
@@ -742,20 +568,14 @@ async def measure_post(
     return _post_result(labels, posted, got[0], cpu[0])
 
 
-async def measure_ceiling_post(
-    dsn: str, *, port: int, server_pid: int, shots: int, rate: float
-) -> PostResult:
+async def measure_ceiling_post(phase: Phase) -> PostResult:
     """The simplest writer's live path, measured as `measure_post`: POST /write_notify of the
-    ceiling (bench/api/ceiling.py: bare Starlette + asyncpg, a durable one-row INSERT whose row
-    trigger NOTIFYs it, the original backend's design) → the notification at a bare LISTEN
+    ceiling (bench/common/ceiling.py: bare Starlette + asyncpg, a durable one-row INSERT whose
+    row trigger NOTIFYs it, the original backend's design) → the notification at a bare LISTEN
     connection here (no WebSocket hop: the ceiling has none)."""
-    from bench.api.ceiling import WRITE_NOTIFY_PATH, WRITE_TABLES
-
-    conn = await migrations.connect(dsn)
-    listener = await migrations.connect(dsn)
-    await conn.execute(WRITE_TABLES)
-    session_id = uuid4()
-    await conn.execute("INSERT INTO bench_write_session (id) VALUES ($1)", session_id)
+    conn = await migrations.connect(phase.dsn)
+    listener = await migrations.connect(phase.dsn)
+    (session_id,) = await write_tables(conn, 1)
     got: dict[int, float] = {}
 
     everything = asyncio.Event()  # every POST's notification has come
@@ -763,7 +583,7 @@ async def measure_ceiling_post(
     def on_note(_c: object, _pid: int, _ch: str, payload: object) -> None:
         at = time.time()
         got[round(orjson.loads(str(payload))["y_mm"] * 1000)] = at
-        if len(got) >= WARMUP_SHOTS + shots:
+        if len(got) >= WARMUP_SHOTS + phase.shots:
             everything.set()
 
     def body(i: int) -> tuple[int, bytes]:
@@ -773,25 +593,16 @@ async def measure_ceiling_post(
 
     await listener.add_listener("bench_write", on_note)
     try:
-        pg_pids = [r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity")]
-        meter = CpuMeter(
+        pg_pids = await backend_pids(conn)
+        cpu_meter = CpuMeter(
             {
-                "server": lambda: [server_pid],
+                "server": lambda: [phase.server_pid],
                 "poster": lambda: [os.getpid()],
                 "postgres": lambda: pg_pids,
             }
         )
-        posted, _ = await _paced_posts(
-            conn,
-            port,
-            path=WRITE_NOTIFY_PATH,
-            headers="",
-            count=shots,
-            rate=rate,
-            meter=meter,
-            body=body,
-        )
-        cpu, _, _ = meter.stop()
+        posted, _ = await _paced_posts(conn, phase, WRITE_NOTIFY_PATH, {}, cpu_meter, body)
+        cpu, _, _ = cpu_meter.stop()
         # Notifications may still come, as receipts do: within the same grace.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(everything.wait(), GRACE_S)
@@ -824,50 +635,47 @@ CLIENTS_PER_RECEIVER = 250
 
 
 async def _posts_to_clients(
-    dsn: str,
+    phase: Phase,
+    ws_path: str,
     *,
-    port: int,
-    server_pid: int,
-    receiver_args: list[str],
     clients: int,
-    token: str | None,
-    path: str,
-    headers: str,
+    archer: Shooter | None,
     body: Callable[[int], tuple[int, bytes]],
-    shots: int,
-    rate: float,
-    env: dict[str, str],
+    board: bool = False,
 ) -> tuple[_Posted, list[dict[int, float]], tuple[dict[str, float], float, float]]:
-    """`_paced_posts` to `path` while `clients` WebSocket clients (`receiver_args`, keyed by
-    the shot's `landed_at`; at most CLIENTS_PER_RECEIVER per receiver process) receive each
-    post's frame: the posts, each client's arrivals by key, and what the CPU meter measured
+    """`_paced_posts` (POST /shot as `archer`, or the ceiling's POST /write_notify without
+    one) while `clients` WebSocket clients of `ws_path` (club boards if `board`; keyed by the
+    shot's `landed_at`; at most CLIENTS_PER_RECEIVER per receiver process) receive each post's
+    frame: the posts, each client's arrivals by key, and what the CPU meter measured
     (`CpuMeter.stop`)."""
-    conn = await migrations.connect(dsn)
+    args = ["ws", *(["--board"] if board else []), f"--url=ws://{HOST}:{phase.port}{ws_path}"]
+    args += [] if phase.deflate else ["--no-deflate"]
     per = math.ceil(clients / math.ceil(clients / CLIENTS_PER_RECEIVER))
+    token = archer.token if archer else ""  # the ceiling asks for none
     receivers = [
         Receiver(
-            [*receiver_args, f"--clients={min(per, clients - first)}"],
-            {**env, "BENCH_LIVE_TOKEN": token or ""},  # the ceiling asks for none
-            (shots + WARMUP_SHOTS) / rate + 180,
+            [*args, f"--clients={min(per, clients - first)}"],
+            {**phase.env, "BENCH_LIVE_TOKEN": token},
+            (phase.shots + WARMUP_SHOTS) / phase.rate + 180,
         )
         for first in range(0, clients, per)
     ]
+    path, headers = WRITE_NOTIFY_PATH, {}
+    if archer is not None:
+        path, headers = "/api/v0/shot", {"Authorization": archer.auth_header}
+    conn = await migrations.connect(phase.dsn)
     try:
         for receiver in receivers:
             await receiver.start()
-        pg_pids = [r["pid"] for r in await conn.fetch("SELECT pid FROM pg_stat_activity")]
-        meter = CpuMeter(
-            {
-                "server": lambda: [server_pid],
-                "clients": lambda: [r.pid or 0 for r in receivers],
-                "poster": lambda: [os.getpid()],
-                "postgres": lambda: pg_pids,
-            }
+        pg_pids = await backend_pids(conn)
+        cpu_meter = meter(
+            phase.server_pid,
+            lambda: [r.pid or 0 for r in receivers],
+            lambda: pg_pids,
+            names=("clients", "poster"),
         )
-        posted, last_key = await _paced_posts(
-            conn, port, path=path, headers=headers, count=shots, rate=rate, meter=meter, body=body
-        )
-        measured = meter.stop()
+        posted, last_key = await _paced_posts(conn, phase, path, headers, cpu_meter, body)
+        measured = cpu_meter.stop()
         reports = await asyncio.gather(*(r.stop(last_key, GRACE_S) for r in receivers))
     finally:
         for receiver in receivers:
@@ -879,18 +687,16 @@ async def _posts_to_clients(
 def _fan_result(
     label: str,
     posted: _Posted,
-    got: list[dict[int, float]],
+    clients: list[dict[int, float]],
     measured: tuple[dict[str, float], float, float],
 ) -> FanResult:
     cpu, busy, other = measured
-    every = [(g[k] - t) * 1000 for g in got for k, t in posted.sent.items() if k in g]
-    missing = sum(k not in g for g in got for k in posted.sent)
-    last = {k: max(g[k] for g in got) for k in posted.sent if all(k in g for g in got)}
+    got = receipts(posted.sent, clients)
     return FanResult(
-        clients=len(got),
-        every=Latency(f"{label}: every receipt", every, missing),
-        last=latencies(f"{label}: last receipt per shot", posted.sent, last),
-        cpu_ms_per_shot={name: sec * 1000 / len(posted.sent) for name, sec in cpu.items()},
+        clients=len(clients),
+        every=Latency(f"{label}: every receipt", got.every, got.missing),
+        last=latencies(f"{label}: last receipt per shot", posted.sent, got.complete),
+        cpu_ms_per_shot=per_shot(cpu, len(posted.sent)),
         machine_busy=busy,
         other_load=other,
     )
@@ -918,122 +724,53 @@ def _shot_body(
     return body
 
 
-async def measure_board_post(
-    dsn: str,
-    *,
-    port: int,
-    server_pid: int,
-    archer: Archer,
-    viewers: int,
-    shots: int,
-    rate: float,
-    deflate: bool,
-    env: dict[str, str],
-) -> FanResult:
-    """The archer enters shots by hand (POST /shot at `rate`) while `viewers` members' boards
-    of their club (all in one receiver process) watch: to each board's `board.shot.created`."""
-    conn = await migrations.connect(dsn)
-    try:
-        session_id, target_id = await open_session(conn, archer)
-        club_id = await make_club(conn, [archer])
-    finally:
-        await conn.close()
-    url = f"ws://{HOST}:{port}/api/v0/ws?club_id={club_id}"
-    posted, got, cpu = await _posts_to_clients(
-        dsn,
-        port=port,
-        server_pid=server_pid,
-        receiver_args=["ws", "--board", f"--url={url}", *([] if deflate else ["--no-deflate"])],
+async def measure_board_post(phase: Phase, archer: Shooter, viewers: int) -> FanResult:
+    """The archer enters shots by hand (POST /shot at the phase's rate) while `viewers`
+    members' boards of their club watch: to each board's `board.shot.created`."""
+    async with connect(phase.dsn) as conn:
+        session_id, target_id = await open_session(conn, archer.archer_id)
+        club_id = await add_club(conn, [archer.archer_id])
+    fan = await _posts_to_clients(
+        phase,
+        f"/api/v0/ws?club_id={club_id}",
         clients=viewers,
-        token=archer.token,
-        path="/api/v0/shot",
-        headers=f"Authorization: Bearer {archer.token}\r\n",
+        archer=archer,
         body=_shot_body(session_id, target_id, random.Random(viewers)),
-        shots=shots,
-        rate=rate,
-        env=env,
+        board=True,
     )
-    return _fan_result(f"POST /shot → board frame, {viewers:,} board viewers", posted, got, cpu)
+    return _fan_result(f"POST /shot → board frame, {viewers:,} board viewers", *fan)
 
 
-async def measure_session_post(
-    dsn: str,
-    *,
-    port: int,
-    server_pid: int,
-    archer: Archer,
-    subscribers: int,
-    shots: int,
-    rate: float,
-    deflate: bool,
-    env: dict[str, str],
-) -> FanResult:
-    """The archer enters shots by hand (POST /shot at `rate`) while `subscribers` clients of
-    the session's live channel watch: to each one's `shot.created` (the `stats.updated` frames
-    that follow are received, and only counted)."""
-    conn = await migrations.connect(dsn)
-    try:
-        session_id, target_id = await open_session(conn, archer)
-    finally:
-        await conn.close()
-    url = f"ws://{HOST}:{port}/api/v0/ws?session_id={session_id}"
-    posted, got, cpu = await _posts_to_clients(
-        dsn,
-        port=port,
-        server_pid=server_pid,
-        receiver_args=["ws", f"--url={url}", *([] if deflate else ["--no-deflate"])],
+async def measure_session_post(phase: Phase, archer: Shooter, subscribers: int) -> FanResult:
+    """The archer enters shots by hand (POST /shot at the phase's rate) while `subscribers`
+    clients of the session's live channel watch: to each one's `shot.created` (the
+    `stats.updated` frames that follow are received, and only counted)."""
+    async with connect(phase.dsn) as conn:
+        session_id, target_id = await open_session(conn, archer.archer_id)
+    fan = await _posts_to_clients(
+        phase,
+        f"/api/v0/ws?session_id={session_id}",
         clients=subscribers,
-        token=archer.token,
-        path="/api/v0/shot",
-        headers=f"Authorization: Bearer {archer.token}\r\n",
+        archer=archer,
         body=_shot_body(session_id, target_id, random.Random(subscribers)),
-        shots=shots,
-        rate=rate,
-        env=env,
     )
-    label = f"POST /shot → shot.created, {subscribers} subscribers"
-    return _fan_result(label, posted, got, cpu)
+    return _fan_result(f"POST /shot → shot.created, {subscribers} subscribers", *fan)
 
 
-async def measure_ceiling_ws(
-    dsn: str,
-    *,
-    port: int,
-    server_pid: int,
-    subscribers: int,
-    shots: int,
-    rate: float,
-    deflate: bool,
-    env: dict[str, str],
-) -> FanResult:
+async def measure_ceiling_ws(phase: Phase, subscribers: int) -> FanResult:
     """The simplest writer's live path to WebSocket clients: POST /write_notify of the ceiling
     (a durable INSERT whose trigger NOTIFYs it) → its `/ws_notify` frame at each subscriber."""
-    from bench.api.ceiling import WRITE_NOTIFY_PATH, WRITE_TABLES, WS_NOTIFY_PATH
-
-    conn = await migrations.connect(dsn)
-    try:
-        await conn.execute(WRITE_TABLES)
-        session_id = uuid4()
-        await conn.execute("INSERT INTO bench_write_session (id) VALUES ($1)", session_id)
-    finally:
-        await conn.close()
-    url = f"ws://{HOST}:{port}{WS_NOTIFY_PATH}"
-    posted, got, cpu = await _posts_to_clients(
-        dsn,
-        port=port,
-        server_pid=server_pid,
-        receiver_args=["ws", f"--url={url}", *([] if deflate else ["--no-deflate"])],
+    async with connect(phase.dsn) as conn:
+        (session_id,) = await write_tables(conn, 1)
+    fan = await _posts_to_clients(
+        phase,
+        WS_NOTIFY_PATH,
         clients=subscribers,
-        token=None,
-        path=WRITE_NOTIFY_PATH,
-        headers="",
+        archer=None,
         body=_shot_body(session_id, None, random.Random(subscribers)),
-        shots=shots,
-        rate=rate,
-        env=env,
     )
     label = f"ceiling: POST /write_notify → WebSocket frame, {subscribers} subscribers"
-    return _fan_result(label, posted, got, cpu)
+    return _fan_result(label, *fan)
 
 
 @dataclass(slots=True)
@@ -1046,14 +783,7 @@ class Fans:
 
 
 async def fan_phases(
-    dsn: str,
-    args: argparse.Namespace,
-    *,
-    server: tuple[int, int],
-    ceiling: tuple[int, int],
-    archer: Archer,
-    shots: int,
-    env: dict[str, str],
+    phase: Phase, args: argparse.Namespace, *, ceiling: tuple[int, int], archer: Shooter
 ) -> Fans:
     """POST /shot → shot.created at --session-subscribers, then → board frames at
     --board-viewers (either skipped at 0), between two runs of the simplest writer at
@@ -1064,51 +794,22 @@ async def fan_phases(
         phases.remove("session")
     if not args.board_viewers:
         phases.remove("board")
-    for phase in phases:
-        if phase == "session":
+    for name in phases:
+        if name == "session":
             say(f"POST /shot → shot.created, {args.session_subscribers} subscribers")
-            fan = await measure_session_post(
-                dsn,
-                port=server[0],
-                server_pid=server[1],
-                archer=archer,
-                subscribers=args.session_subscribers,
-                shots=shots,
-                rate=args.rate,
-                deflate=not args.no_deflate,
-                env=env,
-            )
+            fan = await measure_session_post(phase, archer, args.session_subscribers)
             fans.sessions.append(fan)
-        elif phase == "board":
+        elif name == "board":
             say(f"POST /shot → board frames, {args.board_viewers:,} board viewers")
-            fan = await measure_board_post(
-                dsn,
-                port=server[0],
-                server_pid=server[1],
-                archer=archer,
-                viewers=args.board_viewers,
-                shots=shots,
-                rate=args.rate,
-                deflate=not args.no_deflate,
-                env=env,
-            )
+            fan = await measure_board_post(phase, archer, args.board_viewers)
             fans.boards.append(fan)
         else:
             say(f"ceiling: POST /write_notify → WebSocket, {args.ceiling_subscribers} subscribers")
-            fan = await measure_ceiling_ws(
-                dsn,
-                port=ceiling[0],
-                server_pid=ceiling[1],
-                subscribers=args.ceiling_subscribers,
-                shots=shots,
-                rate=args.rate,
-                deflate=not args.no_deflate,
-                env=env,
-            )
+            fan = await measure_ceiling_ws(phase.at(ceiling), args.ceiling_subscribers)
             fans.ceilings.append(fan)
         say(
-            f"  {WARMUP_SHOTS} warm-up + {shots} shots at {args.rate:g}/s; every receipt p50 "
-            f"{fan.every.p50:.2f} ms, p99 {fan.every.p99:.2f} ms, {fan.every.missing} missing"
+            f"  {WARMUP_SHOTS} warm-up + {phase.shots} shots at {phase.rate:g}/s; every receipt "
+            f"p50 {fan.every.p50:.2f} ms, p99 {fan.every.p99:.2f} ms, {fan.every.missing} missing"
         )
     return fans
 
@@ -1118,96 +819,6 @@ def _key(ts: datetime) -> int:
 
 
 # --- the server ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@contextmanager
-def child(
-    name: str,
-    command: list[str],
-    env: dict[str, str],
-    logs: Path,
-    *,
-    stop: signal.Signals = signal.SIGTERM,
-) -> Iterator[int]:
-    """A subprocess of ours, its output in `logs`; yields its pid, stops it (only it) after."""
-    log_path = logs / f"{name}.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    say(f"{name}: pid {proc.pid} (log {log_path})")
-    try:
-        time.sleep(0.1)
-        if proc.poll() is not None:
-            raise RuntimeError(f"{name} exited ({proc.returncode}):\n{_tail(log_path)}")
-        yield proc.pid
-    finally:
-        if proc.poll() is None:
-            proc.send_signal(stop)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        say(f"{name}: stopped (pid {proc.pid})")
-        warnings = [
-            line for line in log_path.read_text(errors="replace").splitlines()
-            if '"WARNING"' in line or '"ERROR"' in line or "Traceback" in line
-        ]  # fmt: skip
-        if warnings:
-            say(f"{name}: {len(warnings)} warning/error line(s) in its log, the last ones:")
-            for line in warnings[-10:]:
-                say(f"  {line[:300]}")
-
-
-@contextmanager
-def uvicorn_server(
-    env: dict[str, str],
-    logs: Path,
-    *,
-    profile: Path | None = None,
-    factory: str = "bench.api.serve:create_app",
-    ready: str = "/api/health",
-    name: str = "arch-stats",
-) -> Iterator[tuple[int, int]]:
-    """Arch Stats under uvicorn as `arch-stats serve` runs it; yields (port, pid).
-
-    With `profile`, under cProfile (written there when the server stops): a diagnostic, it
-    slows the server down."""
-    port = free_port()
-    prefix = ["-m", "cProfile", "-o", str(profile)] if profile else []
-    command = [
-        sys.executable, *prefix, "-m", "uvicorn", factory, "--factory",
-        f"--app-dir={ROOT}", f"--host={HOST}", f"--port={port}", "--workers=1",
-        *uvicorn_flags(), "--log-level=warning",
-    ]  # fmt: skip
-    # uvicorn re-raises SIGTERM after its shutdown, which would lose cProfile's output.
-    stop = signal.SIGINT if profile else signal.SIGTERM
-    with child(name, command, env, logs, stop=stop) as pid:
-        say(f"{name}: uvicorn on http://{HOST}:{port}")
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://{HOST}:{port}{ready}", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or process_cpu(pid) is None:
-                raise RuntimeError(
-                    f"the server is not ready after 60 s:\n{_tail(logs / f'{name}.log')}"
-                )
-            time.sleep(0.2)
-        yield port, pid
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 async def wait_for_assembler(dsn: str, within: float = 30.0) -> None:
@@ -1237,10 +848,8 @@ def _live_rows(live: LiveResult) -> list[str]:
     for part in (live.to_tx, live.to_notify, live.notify_to_first, live.notify_to_last):
         if live.subscribers > 1 or part is not live.notify_to_last:
             lines.append(part.row())
-    cpu = ", ".join(f"{k} {v:.2f}" for k, v in live.cpu_ms_per_shot.items())
     lines.append(
-        f"  CPU ms per shot: {cpu}; machine busy {live.machine_busy:.0%} "
-        f"(other work {live.other_load:.0%}); "
+        f"  {cpu_line(live.cpu_ms_per_shot, live.machine_busy, live.other_load)}; "
         f"{live.frames:,} frames received (every type)"
         f"{'' if live.deflate else '; permessage-deflate off'}"
     )
@@ -1250,23 +859,12 @@ def _live_rows(live: LiveResult) -> list[str]:
 def _post_rows(posts: list[PostResult], ceilings: list[PostResult], fans: Fans) -> list[str]:
     """The table's rows of the hand-entered shots' phases."""
     lines: list[str] = []
-    for post in posts:
+    for post, unit in [*((p, "shot") for p in posts), *((c, "write") for c in ceilings)]:
         lines += ["", post.to_frame.row(), post.to_answer.row(), post.after_answer.row()]
-        lines.append(post.commit.row())
-        cpu = ", ".join(f"{k} {v:.2f}" for k, v in post.cpu_ms_per_shot.items())
-        lines.append(f"  CPU ms per shot: {cpu}")
-    for post in ceilings:
-        lines += ["", post.to_frame.row(), post.to_answer.row(), post.after_answer.row()]
-        lines.append(post.commit.row())
-        cpu = ", ".join(f"{k} {v:.2f}" for k, v in post.cpu_ms_per_shot.items())
-        lines.append(f"  CPU ms per write: {cpu}")
+        lines += [post.commit.row(), f"  {cpu_line(post.cpu_ms_per_shot, unit=unit)}"]
     for fan in [*fans.ceilings, *fans.sessions, *fans.boards]:
         lines += ["", fan.every.row(), fan.last.row()]
-        cpu = ", ".join(f"{k} {v:.2f}" for k, v in fan.cpu_ms_per_shot.items())
-        lines.append(
-            f"  CPU ms per shot: {cpu}; machine busy {fan.machine_busy:.0%} "
-            f"(other work {fan.other_load:.0%})"
-        )
+        lines.append(f"  {cpu_line(fan.cpu_ms_per_shot, fan.machine_busy, fan.other_load)}")
     return lines
 
 
@@ -1280,11 +878,7 @@ def report(
     fans: Fans | None = None,
 ) -> tuple[list[str], list[bool]]:
     fans = fans or Fans()
-    lines = [*header, ""]
-    lines.append(
-        f"{'latency, ms':<52} {'receipts':>8} {'p50':>8} {'p99':>8} {'max':>8} {'missing':>8}"
-    )
-    lines.append("-" * 97)
+    lines = [*header, "", *Latency.header()]
     floor_all = Latency(
         "floor: INSERT commit → bare LISTEN (all runs)",
         [v for f in floors for v in f.values],
@@ -1302,13 +896,7 @@ def report(
 
     loads = [r.other_load for r in lives]
     loads += [f.other_load for f in [*fans.ceilings, *fans.sessions, *fans.boards]]
-    busy = [load for load in loads if load > NOISY]
-    if busy:
-        lines += [
-            "",
-            f"note: other work used more than {NOISY:.0%} of the machine's CPU during "
-            f"{len(busy)} phase(s): these latencies are not the service's; run again.",
-        ]
+    lines += noise_note(loads)
 
     verdicts: list[bool] = []
     lines += ["", "targets:"]
@@ -1318,11 +906,14 @@ def report(
         ok = live.every.p99 <= limit and live.every.missing == 0
         verdicts.append(ok)
         lines.append(
-            f"  {'PASS' if ok else 'FAIL'}  live p99 with {live.subscribers} "
-            f"subscriber{'s' if live.subscribers != 1 else ''}, every "
-            f"receipt: {live.every.p99:.2f} ms (target ≤ floor p99 {floor_all.p99:.2f} + "
-            f"{MARGIN_MS:g} = {limit:.2f} ms"
-            f"{f'; {live.every.missing} receipts missing' if live.every.missing else ''})"
+            verdict(
+                ok,
+                f"live p99 with {live.subscribers} "
+                f"subscriber{'s' if live.subscribers != 1 else ''}, every "
+                f"receipt: {live.every.p99:.2f} ms (target ≤ floor p99 {floor_all.p99:.2f} + "
+                f"{MARGIN_MS:g} = {limit:.2f} ms"
+                f"{f'; {live.every.missing} receipts missing' if live.every.missing else ''})",
+            )
         )
         others = [f"last receipt per shot {live.last.p99:.2f} ms"] if live.subscribers > 1 else []
         others += [
@@ -1333,12 +924,15 @@ def report(
     if posts:
         everything = [v for post in posts for v in post.to_frame.values]
         missing = sum(post.to_frame.missing for post in posts)
-        p50 = percentile(everything, 0.5) if everything else math.nan
+        p50 = percentile(everything, 0.5)
         ok = p50 <= POST_P50_MS and not missing
         verdicts.append(ok)
         lines.append(
-            f"  {'PASS' if ok else 'FAIL'}  POST /shot → shot.created at 1 subscriber: p50 "
-            f"{p50:.2f} ms (target ≤ {POST_P50_MS:g} ms){f'; {missing} missing' if missing else ''}"
+            verdict(
+                ok,
+                f"POST /shot → shot.created at 1 subscriber: p50 {p50:.2f} ms (target ≤ "
+                f"{POST_P50_MS:g} ms){f'; {missing} missing' if missing else ''}",
+            )
         )
         base = [v for c in ceilings or [] for v in c.to_frame.values]
         if base:
@@ -1353,8 +947,10 @@ def report(
     if assembler is not None:
         verdicts.append(assembler.passed)
         lines.append(
-            f"  {'PASS' if assembler.passed else 'FAIL'}  assembler: "
-            f"{assembler.events_per_s:,.0f} events/s (target ≥ 2,000 events/s)"
+            verdict(
+                assembler.passed,
+                f"assembler: {assembler.events_per_s:,.0f} events/s (target ≥ 2,000 events/s)",
+            )
         )
     return lines, verdicts
 
@@ -1372,10 +968,13 @@ def _vs_ceiling(
     verdicts.append(ok)
     clients = f"{measured[0].clients:,} {'board viewers' if 'board' in what else 'subscribers'}"
     return [
-        f"  {'PASS' if ok else 'FAIL'}  POST /shot → {what} at {clients}, every receipt: p99 "
-        f"{p99:.2f} ms = {p99 / b99:.2f}× the simplest writer's POST → NOTIFY → WebSocket at "
-        f"{ceilings[0].clients} subscribers, p99 {b99:.2f} ms (target ≤ {VS_CEILING:g}×)"
-        f"{f'; {missing} receipts missing' if missing else ''}"
+        verdict(
+            ok,
+            f"POST /shot → {what} at {clients}, every receipt: p99 "
+            f"{p99:.2f} ms = {p99 / b99:.2f}× the simplest writer's POST → NOTIFY → WebSocket at "
+            f"{ceilings[0].clients} subscribers, p99 {b99:.2f} ms (target ≤ {VS_CEILING:g}×)"
+            f"{f'; {missing} receipts missing' if missing else ''}",
+        )
     ]
 
 
@@ -1443,11 +1042,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="clients do not offer permessage-deflate (a diagnostic)",
     )
     p.add_argument(
-        "--database-url",
-        help="a disposable PostgreSQL instead of an embedded one; what the "
-        "benchmark adds is removed afterwards (no other assembler may run on it)",
-    )
-    p.add_argument(
         "--assembler",
         choices=("inside", "separate"),
         default="inside",
@@ -1466,8 +1060,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run the server under cProfile and write its stats to FILE (a diagnostic: "
         "it slows the server down)",
     )
-    p.add_argument("--json", type=Path, help="also write the results as JSON to this file")
-    p.add_argument("--strict", action="store_true", help="exit 1 unless every target passes")
+    common_options(p)  # on --database-url, no other assembler may run
     args = p.parse_args(argv)
     try:
         args.subscriber_counts = [int(x) for x in args.subscribers.split(",") if x.strip()]
@@ -1484,44 +1077,125 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+@dataclass(slots=True)
+class Results:
+    floors: list[Latency] = field(default_factory=list)
+    lives: list[LiveResult] = field(default_factory=list)
+    posts: list[PostResult] = field(default_factory=list)
+    ceilings: list[PostResult] = field(default_factory=list)
+    fans: Fans = field(default_factory=Fans)  # shots watched by many, and the simplest writer's
+    assembler: AssemblerResult | None = None
+
+
+def _hand_entered(
+    runner: asyncio.Runner,
+    phase: Phase,
+    args: argparse.Namespace,
+    archer: Shooter,
+    out: Results,
+    start_ceiling: Callable[[], tuple[int, int]],
+) -> None:
+    """The POST /shot phases (`--posts`, each followed by the simplest writer's POST → NOTIFY),
+    then `fan_phases`."""
+    ceiling = start_ceiling() if args.posts and not args.no_post_ceiling else None
+    for round_ in range(args.posts):
+        say(
+            f"POST /shot, 1 subscriber ({round_ + 1}/{args.posts}): {WARMUP_SHOTS} "
+            f"warm-up + {phase.shots} shots at {phase.rate:g}/s"
+        )
+        post = runner.run(measure_post(phase, archer))
+        say(
+            f"  p50 {post.to_frame.p50:.2f} ms, p99 {post.to_frame.p99:.2f} ms, "
+            f"{post.to_frame.missing} missing"
+        )
+        out.posts.append(post)
+        if ceiling is not None:
+            say(f"ceiling: POST /write_notify → NOTIFY ({round_ + 1}/{args.posts})")
+            result = runner.run(measure_ceiling_post(phase.at(ceiling)))
+            say(f"  p50 {result.to_frame.p50:.2f} ms, p99 {result.to_frame.p99:.2f} ms")
+            out.ceilings.append(result)
+    if args.board_viewers or args.session_subscribers:
+        ceiling = ceiling or start_ceiling()
+        out.fans = runner.run(fan_phases(phase, args, ceiling=ceiling, archer=archer))
+
+
+def _sensor(
+    runner: asyncio.Runner, phase: Phase, args: argparse.Namespace, archer: Shooter, out: Results
+) -> None:
+    """The sensor path at each --subscribers count."""
+    for count in [] if args.no_sensor else args.subscriber_counts:
+        say(
+            f"Arch Stats, {count} subscriber(s): {WARMUP_SHOTS} warm-up + {phase.shots} shots "
+            f"at {phase.rate:g}/s"
+        )
+        live = runner.run(
+            measure_live(
+                phase.dsn,
+                port=phase.port,
+                server_pid=phase.server_pid,
+                archer=archer,
+                subscribers=count,
+                shots=phase.shots,
+                rate=phase.rate,
+                deflate=phase.deflate,
+                env=phase.env,
+            )
+        )
+        say(
+            f"  every receipt p50 {live.every.p50:.2f} ms, p99 {live.every.p99:.2f} ms; "
+            f"last per shot p99 {live.last.p99:.2f} ms; {live.every.missing} missing"
+        )
+        out.lives.append(live)
+
+
+def _served(
+    runner: asyncio.Runner, dsn: str, env: dict[str, str], args: argparse.Namespace,
+    archer: Shooter, out: Results,
+) -> None:  # fmt: skip
+    """The phases that need the server (and, for the hand-entered shots, the ceiling)."""
+    with ExitStack() as stack:
+        logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="aslive")))
+        server_env = env
+        if args.assembler == "separate":
+            server_env = {**env, "ASSEMBLER_ENABLED": "false"}
+            command = [sys.executable, "-m", "arch_stats", "assemble"]
+            stack.enter_context(child("assembler", command, env, logs))
+        factory = "bench.live.serve:without_stats_push" if args.no_stats_push else APP
+        port, pid = stack.enter_context(
+            uvicorn("arch-stats", server_env, logs, factory=factory, profile=args.profile_server)
+        )
+        runner.run(wait_for_assembler(dsn))
+        shots = max(1, round(args.duration * args.rate))
+        phase = Phase(dsn, port, pid, shots, args.rate, not args.no_deflate, env)
+        # Up for the POST phases only (idle, it would still be load for the others).
+        with ExitStack() as ceiling_stack:
+
+            def start_ceiling() -> tuple[int, int]:
+                return ceiling_stack.enter_context(ceiling_server(env, logs))
+
+            _hand_entered(runner, phase, args, archer, out, start_ceiling)
+        _sensor(runner, phase, args, archer, out)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     shots = max(1, round(args.duration * args.rate))
-    try:
-        import uvloop
-
-        runner = asyncio.Runner(loop_factory=uvloop.new_event_loop)
-    except ImportError:
-        runner = asyncio.Runner()
-
-    floors: list[Latency] = []
-    lives: list[LiveResult] = []
-    posts: list[PostResult] = []
-    ceilings: list[PostResult] = []
-    fans = Fans()  # shots watched by many, and the simplest writer's before and after
-    assembler: AssemblerResult | None = None
+    out = Results()
     with ExitStack() as stack:
-        stack.enter_context(runner)
+        runner = stack.enter_context(loop_runner())
         dsn = stack.enter_context(database(args.database_url))
         env = {**os.environ, "DATABASE_URL": dsn, "ASSEMBLER_ENABLED": "true"}
         env.pop("BENCH_LIVE_TOKEN", None)
 
-        async def prepare() -> Archer:
-            conn = await migrations.connect(dsn)
-            try:
-                applied = await migrations.up(conn)
-                say(f"migrations: {len(applied)} applied")
-                return await make_archer(conn)
-            finally:
-                await conn.close()
+        async def prepare() -> Shooter:
+            await migrate(dsn)
+            async with connect(dsn) as conn:
+                return await add_shooter(conn, "Live Bench", "bench-live")
 
-        async def cleanup(archer: Archer) -> None:
-            conn = await migrations.connect(dsn)
-            try:
+        async def cleanup(archer: Shooter) -> None:
+            async with connect(dsn) as conn:
                 await conn.execute(FLOOR_DROP_SQL)
-                await remove_archer(conn, archer)
-            finally:
-                await conn.close()
+                await remove_archers(conn, [archer.archer_id])
 
         archer = runner.run(prepare())
         stack.callback(lambda: runner.run(cleanup(archer)))
@@ -1534,221 +1208,89 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
             say(f"  p50 {result.p50:.2f} ms, p99 {result.p99:.2f} ms, {result.missing} missing")
-            floors.append(result)
+            out.floors.append(result)
 
         floor("first")
-        with ExitStack() as server_stack:
-            logs = Path(server_stack.enter_context(tempfile.TemporaryDirectory(prefix="aslive")))
-            server_env = env
-            if args.assembler == "separate":
-                server_env = {**env, "ASSEMBLER_ENABLED": "false"}
-                command = [sys.executable, "-m", "arch_stats", "assemble"]
-                server_stack.enter_context(child("assembler", command, env, logs))
-            port, pid = server_stack.enter_context(
-                uvicorn_server(
-                    server_env,
-                    logs,
-                    profile=args.profile_server,
-                    factory="bench.live.serve:without_stats_push"
-                    if args.no_stats_push
-                    else "bench.api.serve:create_app",
-                )
-            )
-            runner.run(wait_for_assembler(dsn))
-            ceiling: tuple[int, int] | None = None
-            # Up for the POST phases only (idle, it would still be load for the others).
-            ceiling_stack = server_stack.enter_context(ExitStack())
-            if args.posts and not args.no_post_ceiling:
-                ceiling = ceiling_stack.enter_context(
-                    uvicorn_server(
-                        env,
-                        logs,
-                        factory="bench.api.ceiling:create_app",
-                        ready="/select1",
-                        name="ceiling",
-                    )
-                )
-            for round_ in range(args.posts):
-                say(
-                    f"POST /shot, 1 subscriber ({round_ + 1}/{args.posts}): {WARMUP_SHOTS} "
-                    f"warm-up + {shots} shots at {args.rate:g}/s"
-                )
-                post = runner.run(
-                    measure_post(
-                        dsn,
-                        port=port,
-                        server_pid=pid,
-                        archer=archer,
-                        shots=shots,
-                        rate=args.rate,
-                        deflate=not args.no_deflate,
-                        env=env,
-                    )
-                )
-                say(
-                    f"  p50 {post.to_frame.p50:.2f} ms, p99 {post.to_frame.p99:.2f} ms, "
-                    f"{post.to_frame.missing} missing"
-                )
-                posts.append(post)
-                if ceiling is not None:
-                    say(f"ceiling: POST /write_notify → NOTIFY ({round_ + 1}/{args.posts})")
-                    result = runner.run(
-                        measure_ceiling_post(
-                            dsn, port=ceiling[0], server_pid=ceiling[1], shots=shots, rate=args.rate
-                        )
-                    )
-                    say(f"  p50 {result.to_frame.p50:.2f} ms, p99 {result.to_frame.p99:.2f} ms")
-                    ceilings.append(result)
-            if args.board_viewers or args.session_subscribers:
-                if ceiling is None:
-                    ceiling = ceiling_stack.enter_context(
-                        uvicorn_server(
-                            env,
-                            logs,
-                            factory="bench.api.ceiling:create_app",
-                            ready="/select1",
-                            name="ceiling",
-                        )
-                    )
-                fans = runner.run(
-                    fan_phases(
-                        dsn,
-                        args,
-                        server=(port, pid),
-                        ceiling=ceiling,
-                        archer=archer,
-                        shots=shots,
-                        env=env,
-                    )
-                )
-            ceiling_stack.close()
-            for count in [] if args.no_sensor else args.subscriber_counts:
-                say(
-                    f"Arch Stats, {count} subscriber(s): {WARMUP_SHOTS} warm-up + {shots} shots "
-                    f"at {args.rate:g}/s"
-                )
-                live = runner.run(
-                    measure_live(
-                        dsn,
-                        port=port,
-                        server_pid=pid,
-                        archer=archer,
-                        subscribers=count,
-                        shots=shots,
-                        rate=args.rate,
-                        deflate=not args.no_deflate,
-                        env=env,
-                    )
-                )
-                say(
-                    f"  every receipt p50 {live.every.p50:.2f} ms, p99 {live.every.p99:.2f} ms; "
-                    f"last per shot p99 {live.last.p99:.2f} ms; {live.every.missing} missing"
-                )
-                lives.append(live)
+        _served(runner, dsn, env, args, archer, out)
         floor("last")
         if args.events:
             say(f"assembler: a burst of {args.events:,} events")
-            assembler = runner.run(measure_assembler(dsn, events=args.events))
+            out.assembler = runner.run(measure_assembler(dsn, events=args.events))
 
-    load = os.getloadavg()
     header = [
-        f"Arch Stats live benchmark — {platform.python_implementation()} "
-        f"{platform.python_version()}, {os.cpu_count()} CPUs, load average "
-        f"{load[0]:.1f} (1 min) at the end; 127.0.0.1",
+        f"Arch Stats live benchmark — {machine()} at the end; 127.0.0.1",
         f"{shots} measured (+{WARMUP_SHOTS} warm-up) per phase at {args.rate:g}/s; server: "
         "uvicorn, 1 worker, uvloop, httptools, assembler "
         f"{'inside' if args.assembler == 'inside' else 'in a process of its own'}; "
         f"clients: websockets, one process{', no deflate' if args.no_deflate else ''}"
         f"{'; no stats.updated push (diagnostic)' if args.no_stats_push else ''}",
     ]
-    lines, verdicts = report(header, floors, lives, assembler, posts, ceilings, fans=fans)
+    lines, verdicts = report(
+        header, out.floors, out.lives, out.assembler, out.posts, out.ceilings, fans=out.fans
+    )
     print("\n".join(lines), flush=True)
-    if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "rate": args.rate,
-                    "shots": shots,
-                    "floors": [f.summary() for f in floors],
-                    "live": [
-                        {
-                            "subscribers": r.subscribers,
-                            "deflate": r.deflate,
-                            "machine_busy": r.machine_busy,
-                            "other_load": r.other_load,
-                            "cpu_ms_per_shot": r.cpu_ms_per_shot,
-                            **{
-                                name: getattr(r, name).summary()
-                                for name in (
-                                    "every",
-                                    "last",
-                                    "first",
-                                    "to_tx",
-                                    "to_notify",
-                                    "notify_to_first",
-                                    "notify_to_last",
-                                )
-                            },
-                        }
-                        for r in lives
-                    ],
-                    "posts": [
-                        {
-                            "to_frame": p.to_frame.summary(),
-                            "to_answer": p.to_answer.summary(),
-                            "commit": p.commit.summary(),
-                            "after_answer": p.after_answer.summary(),
-                            "cpu_ms_per_shot": p.cpu_ms_per_shot,
-                        }
-                        for p in posts
-                    ],
-                    "session_posts": [
-                        {
-                            "subscribers": f.clients,
-                            "every": f.every.summary(),
-                            "last": f.last.summary(),
-                            "cpu_ms_per_shot": f.cpu_ms_per_shot,
-                        }
-                        for f in fans.sessions
-                    ],
-                    "board_posts": [
-                        {
-                            "viewers": b.clients,
-                            "every": b.every.summary(),
-                            "last": b.last.summary(),
-                            "cpu_ms_per_shot": b.cpu_ms_per_shot,
-                        }
-                        for b in fans.boards
-                    ],
-                    "ceiling_ws": [
-                        {
-                            "subscribers": c.clients,
-                            "every": c.every.summary(),
-                            "last": c.last.summary(),
-                            "cpu_ms_per_shot": c.cpu_ms_per_shot,
-                        }
-                        for c in fans.ceilings
-                    ],
-                    "post_ceilings": [
-                        {
-                            "to_notify": p.to_frame.summary(),
-                            "to_answer": p.to_answer.summary(),
-                            "commit": p.commit.summary(),
-                            "cpu_ms_per_write": p.cpu_ms_per_shot,
-                        }
-                        for p in ceilings
-                    ],
-                    "assembler": asdict(assembler) | {"events_per_s": assembler.events_per_s}
-                    if assembler
-                    else None,
-                    "passed": all(verdicts),
-                },
-                indent=2,
-            )
-        )
-    if args.strict and not all(verdicts):
-        return 1
-    return 0
+    write_json(args.json, _json(args, shots, out, verdicts))
+    return 1 if args.strict and not all(verdicts) else 0
+
+
+LIVE_PARTS = ("every", "last", "first", "to_tx", "to_notify", "notify_to_first", "notify_to_last")
+
+
+def _fan_json(fans: list[FanResult], clients: str) -> list[dict[str, Any]]:
+    return [
+        {
+            clients: f.clients,
+            "every": f.every.summary(),
+            "last": f.last.summary(),
+            "cpu_ms_per_shot": f.cpu_ms_per_shot,
+        }
+        for f in fans
+    ]
+
+
+def _json(args: argparse.Namespace, shots: int, out: Results, verdicts: list[bool]) -> Any:
+    return {
+        "rate": args.rate,
+        "shots": shots,
+        "floors": [f.summary() for f in out.floors],
+        "live": [
+            {
+                "subscribers": r.subscribers,
+                "deflate": r.deflate,
+                "machine_busy": r.machine_busy,
+                "other_load": r.other_load,
+                "cpu_ms_per_shot": r.cpu_ms_per_shot,
+                **{name: getattr(r, name).summary() for name in LIVE_PARTS},
+            }
+            for r in out.lives
+        ],
+        "posts": [
+            {
+                "to_frame": p.to_frame.summary(),
+                "to_answer": p.to_answer.summary(),
+                "commit": p.commit.summary(),
+                "after_answer": p.after_answer.summary(),
+                "cpu_ms_per_shot": p.cpu_ms_per_shot,
+            }
+            for p in out.posts
+        ],
+        "session_posts": _fan_json(out.fans.sessions, "subscribers"),
+        "board_posts": _fan_json(out.fans.boards, "viewers"),
+        "ceiling_ws": _fan_json(out.fans.ceilings, "subscribers"),
+        "post_ceilings": [
+            {
+                "to_notify": p.to_frame.summary(),
+                "to_answer": p.to_answer.summary(),
+                "commit": p.commit.summary(),
+                "cpu_ms_per_write": p.cpu_ms_per_shot,
+            }
+            for p in out.ceilings
+        ],
+        "assembler": asdict(out.assembler) | {"events_per_s": out.assembler.events_per_s}
+        if out.assembler
+        else None,
+        "passed": all(verdicts),
+    }
 
 
 if __name__ == "__main__":

@@ -14,28 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _ready(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/api/ready", timeout=5) as r:  # noqa: S310
-            return bool(r.status == 200)
-    except OSError:
-        return False
+from bench.common.server import arch_stats_serve, ready
 
 
 def _postmaster(data_dir: Path) -> int | None:
@@ -45,13 +30,17 @@ def _postmaster(data_dir: Path) -> int | None:
         return None
 
 
-def _cli(*args: str, data_dir: Path, cwd: Path) -> float:
+def _env(data_dir: Path) -> dict[str, str]:
+    """serve's own embedded PostgreSQL in `data_dir` (no DATABASE_URL)."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["DATA_DIR"] = str(data_dir)
+    return {**env, "DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"}
+
+
+def _cli(*args: str, data_dir: Path, cwd: Path) -> float:
     started = time.monotonic()
     subprocess.run(
         [sys.executable, "-m", "arch_stats", *args],
-        env=env,
+        env=_env(data_dir),
         cwd=cwd,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -66,29 +55,17 @@ def main() -> None:
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="ops-") as tmp:
         root = Path(tmp)
-        data_dir, port = root / "var", _port()
-        base = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-        env.update({"DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"})
-        with (root / "serve.log").open("wb") as log:
-            serve = subprocess.Popen(
-                [sys.executable, "-m", "arch_stats", "serve", "--demo", "--port", str(port)],
-                env=env,
-                cwd=root,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            deadline = time.monotonic() + 300
-            while not _ready(base):
-                assert serve.poll() is None and time.monotonic() < deadline, "serve did not start"
-                time.sleep(0.1)
+        data_dir = root / "var"
+        with arch_stats_serve("serve", ["--demo"], _env(data_dir), root, within=300) as (
+            port,
+            serve,
+        ):
             for n in range(args.kills):
                 pid = _postmaster(data_dir)
                 assert pid is not None
                 started = time.monotonic()
                 os.kill(pid, signal.SIGKILL)
-                while _postmaster(data_dir) == pid or not _ready(base):
+                while _postmaster(data_dir) == pid or not ready(port, "/api/ready"):
                     time.sleep(0.05)
                 took = time.monotonic() - started
                 print(f"postmaster killed ({n + 1}): ready again in {took:.1f} s")
@@ -96,9 +73,6 @@ def main() -> None:
             serve.send_signal(signal.SIGTERM)
             code = serve.wait(timeout=120)
             print(f"SIGTERM: serve exited {code} in {time.monotonic() - started:.1f} s")
-        finally:
-            if serve.poll() is None:
-                serve.kill()
         dump = root / "demo.dump"
         seconds = _cli("backup", "-o", str(dump), data_dir=data_dir, cwd=root)
         size = dump.stat().st_size / 1024

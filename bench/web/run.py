@@ -39,8 +39,9 @@ from playwright.async_api import Browser, BrowserContext, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from arch_stats.auth.tokens import COOKIE_NAME
-from arch_stats.core import migrations
-from bench.api.run import database, uvicorn_server
+from bench.common.db import connect, database, migrate, remove_archers
+from bench.common.report import common_options, machine, say, verdict
+from bench.common.server import HOST, uvicorn
 
 API = "/api/v0"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -53,10 +54,6 @@ PHONE: dict[str, Any] = {
 TARGET_COLD_MS = 1500.0
 TARGET_WARM_MS = 500.0
 READY = "arch-stats:ready"
-
-
-def say(msg: str) -> None:
-    print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
 # --- data, through the API --------------------------------------------------------------------
@@ -263,11 +260,9 @@ def report(figures: Figures, args: argparse.Namespace) -> bool:
     warm = [x.ready_ms for x in figures.warm]
     c_med, w_med = statistics.median(cold), statistics.median(warm)
     first = figures.cold[0]
-    load1, load5, _ = os.getloadavg()
     print(
         f"live page at 390×844, {args.rtt_ms:g} ms RTT, {args.down_kbps:g}/{args.up_kbps:g} "
-        f"kbit/s down/up, {len(cold)} runs; machine load {load1:.1f} / {load5:.1f} "
-        f"(1 / 5 min) on {os.cpu_count()} cores"
+        f"kbit/s down/up, {len(cold)} runs; {machine()}"
     )
     print(f"{'':8}{'median ms':>11}{'min ms':>9}{'max ms':>9}   runs")
     for name, values, med in (("cold", cold, c_med), ("warm", warm, w_med)):
@@ -289,8 +284,11 @@ def report(figures: Figures, args: argparse.Namespace) -> bool:
     for name, med, target in (("cold", c_med, TARGET_COLD_MS), ("warm", w_med, TARGET_WARM_MS)):
         passed = med <= target
         ok = ok and passed
-        word = "PASS" if passed else "FAIL"
-        print(f"  {word}  live page usable {name}: {med:.0f} ms median (target ≤ {target:.0f} ms)")
+        print(
+            verdict(
+                passed, f"live page usable {name}: {med:.0f} ms median (target ≤ {target:.0f} ms)"
+            )
+        )
     return ok
 
 
@@ -300,19 +298,17 @@ def main() -> int:
     parser.add_argument("--rtt-ms", type=float, default=150.0)
     parser.add_argument("--down-kbps", type=float, default=1600.0)
     parser.add_argument("--up-kbps", type=float, default=750.0)
-    parser.add_argument("--database-url", default=None, help="a disposable database")
+    common_options(parser, json_file=False, strict=False)
     parser.add_argument("--waterfall", action="store_true", help="print the requests of run 1")
     args = parser.parse_args()
 
     with ExitStack() as stack:
         dsn = stack.enter_context(database(args.database_url))
-        asyncio.run(_migrate(dsn))
+        asyncio.run(migrate(dsn))
         logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="asweb")))
         env = {**os.environ, "DATABASE_URL": dsn, "ASSEMBLER_ENABLED": "false"}
-        port = stack.enter_context(
-            uvicorn_server("arch-stats", "bench.api.serve:create_app", env, "/api/health", logs)
-        )
-        base = f"http://127.0.0.1:{port}"
+        port, _ = stack.enter_context(uvicorn("arch-stats", env, logs))
+        base = f"http://{HOST}:{port}"
         started = time.perf_counter()
         seeded = seed(base)
         say(f"seeded through the API in {time.perf_counter() - started:.1f} s")
@@ -322,23 +318,10 @@ def main() -> int:
     return 0 if report(figures, args) else 1
 
 
-async def _migrate(dsn: str) -> None:
-    conn = await migrations.connect(dsn)
-    try:
-        await migrations.up(conn)
-    finally:
-        await conn.close()
-
-
 async def _unseed(dsn: str) -> None:
-    conn = await migrations.connect(dsn)
-    try:
+    async with connect(dsn) as conn:
         archer = await conn.fetchval("SELECT id FROM archer WHERE email = 'bench-web@example.org'")
-        async with conn.transaction():
-            await conn.execute("DELETE FROM shot WHERE archer_id = $1", archer)
-            await conn.execute("DELETE FROM archer WHERE id = $1", archer)
-    finally:
-        await conn.close()
+        await remove_archers(conn, [archer])
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The Arch Stats app as the benchmark serves it: settings from the env, no access log.
 
-DATABASE_URL=... uvicorn --factory bench.api.serve:create_app
+DATABASE_URL=... uvicorn --factory bench.common.serve:create_app
 """
 
 from __future__ import annotations

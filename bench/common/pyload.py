@@ -1,6 +1,6 @@
 """The fallback load generator: asyncio raw sockets, HTTP/1.1 keep-alive, one process.
 
-Run by `bench.api.load` as `python -m bench.api.pyload` with a JSON spec on stdin; prints
+Run by `bench.common.load` as `python -m bench.common.pyload` with a JSON spec on stdin; prints
 the result as JSON on stdout. Deliberately tiny (no HTTP client library) so that it leaves
 as much CPU as possible to the server under test.
 """
@@ -13,7 +13,9 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 
-from bench.api.load import HOST, Load, Request, Result
+from bench.common.load import Load, Request, Result, loop_runner, read_response
+from bench.common.numbers import percentile
+from bench.common.server import HOST
 
 
 @dataclass
@@ -22,38 +24,6 @@ class Tally:
     end: float
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
-
-
-async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
-    """Reads one response; returns its status and whether the server closes the connection."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    status = int(status_line.split(" ", 2)[1])
-    length: int | None = None
-    chunked = close = False
-    for line in lines:
-        name, _, value = line.partition(":")
-        name, value = name.strip().lower(), value.strip().lower()
-        if name == "content-length":
-            length = int(value)
-        elif name == "transfer-encoding":
-            chunked = "chunked" in value
-        elif name == "connection":
-            close = value == "close"
-    if chunked:
-        while True:
-            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-            if size == 0:
-                while await reader.readuntil(b"\r\n") != b"\r\n":
-                    pass
-                break
-            await reader.readexactly(size + 2)
-    elif length is not None:
-        await reader.readexactly(length)
-    else:
-        await reader.read()
-        close = True
-    return status, close
 
 
 async def connection(raw: bytes, port: int, tally: Tally, read_timeout: float) -> None:
@@ -90,13 +60,6 @@ async def connection(raw: bytes, port: int, tally: Tally, read_timeout: float) -
             writer.close()
 
 
-def percentile(sorted_values: list[float], pct: float) -> float:
-    if not sorted_values:
-        return 0.0
-    index = min(len(sorted_values) - 1, max(0, round(pct / 100 * len(sorted_values)) - 1))
-    return sorted_values[index]
-
-
 async def measure(requests: list[Request], load: Load) -> Result:
     """Connection i sends requests[i % len(requests)] (e.g. each archer its own session)."""
     now = time.perf_counter()
@@ -117,8 +80,8 @@ async def measure(requests: list[Request], load: Load) -> Result:
     return Result(
         requests=len(latencies),
         seconds=load.duration,
-        p50_ms=percentile(latencies, 50) * 1000,
-        p99_ms=percentile(latencies, 99) * 1000,
+        p50_ms=percentile(latencies, 0.50) * 1000 if latencies else 0.0,
+        p99_ms=percentile(latencies, 0.99) * 1000 if latencies else 0.0,
         mean_ms=sum(latencies) / len(latencies) * 1000 if latencies else 0.0,
         errors=tally.errors,
     )
@@ -133,12 +96,8 @@ def main() -> None:
     load = Load(**spec["load"])
     if load.connections < 1 or load.duration <= 0:
         raise SystemExit("connections ≥ 1 and duration > 0 needed")
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - uvloop comes with uvicorn[standard]
-        result = asyncio.run(measure(requests, load))
-    else:
-        result = uvloop.run(measure(requests, load))
+    with loop_runner() as runner:
+        result = runner.run(measure(requests, load))
     print(json.dumps(asdict(result)))
 
 

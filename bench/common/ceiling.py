@@ -12,16 +12,17 @@ Served exactly like Arch Stats (uvicorn, 1 process, uvloop, httptools, no access
 the same pool size, it shows what this machine, Python, uvicorn and asyncpg can do at best;
 Arch Stats is measured as a fraction of it.
 
-    DATABASE_URL=... uvicorn --factory bench.api.ceiling:create_app
+    DATABASE_URL=... uvicorn --factory bench.common.ceiling:create_app
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
-from uuid import UUID
+from pathlib import Path
+from uuid import UUID, uuid4
 
 import asyncpg
 import orjson
@@ -31,15 +32,16 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from arch_stats.core.database import Pool, create_pool
+from arch_stats.core.database import Connection, Pool, create_pool
 from arch_stats.core.settings import get_settings
+from bench.common.server import uvicorn
 
 PATH = "/select1"
 WRITE_PATH = "/write"
 WRITE_NOTIFY_PATH = "/write_notify"
 WS_NOTIFY_PATH = "/ws_notify"
 
-# Created by the benchmark before it starts the servers (bench/api/writes.py).
+# Created by the benchmark before it starts the servers (`write_tables`).
 WRITE_TABLES = """
 CREATE TABLE IF NOT EXISTS bench_write_session (id uuid PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS bench_write_shot (
@@ -157,3 +159,19 @@ def create_app() -> Starlette:
         ],
         lifespan=lifespan,
     )
+
+
+async def write_tables(conn: Connection, sessions: int) -> list[UUID]:
+    """The write ceilings' tables (WRITE_TABLES) with `sessions` new session rows; their ids."""
+    await conn.execute(WRITE_TABLES)
+    ids = [uuid4() for _ in range(sessions)]
+    await conn.executemany("INSERT INTO bench_write_session (id) VALUES ($1)", [(s,) for s in ids])
+    return ids
+
+
+@contextmanager
+def ceiling_server(env: dict[str, str], logs: Path) -> Iterator[tuple[int, int]]:
+    """This app under uvicorn, served as Arch Stats is; yields (port, pid)."""
+    factory = "bench.common.ceiling:create_app"
+    with uvicorn("ceiling", env, logs, factory=factory, ready_path=PATH) as port_pid:
+        yield port_pid
