@@ -8,13 +8,13 @@
 // Every change made here goes through the outbox (outbox.js): it is drawn at once, kept on
 // the device and sent in order, so the page works the same with no network.
 
-import { allShots, face as getFace, get, post, roundName, savedCopy } from "../api.js";
-import { announce, busy, clear, errorBox, errorSlot, h, keepFocus } from "../dom.js";
+import { allShots, face as getFace, get, keepCopy, post, roundName, savedCopy } from "../api.js";
+import { announce, busy, clear, errorBox, errorSlot, h, keepFocus, s as svgEl } from "../dom.js";
 import { tick, wakeLock } from "../device.js";
 import { TargetView, markerText } from "../face.js";
 import { LiveChannel } from "../channel.js";
 import { figures, groupFigures, roundFigures, scoreFigures } from "../components.js";
-import { byPlace, cardFromShots, scorecardTable } from "../scorecard.js";
+import { byPlace, byValue, cardFromShots, scorecardTable } from "../scorecard.js";
 import { dateTime, num, scoreClass, sessionTitle } from "../format.js";
 import { newId, outbox } from "../outbox.js";
 import { nextPosition, passOf, progress as roundProgress, spotNames, taken, whereText } from "../rounds.js";
@@ -115,7 +115,7 @@ export async function livePage(ctx) {
   let latestId = null;
   let selectedId = null;
   let fillEnd = null; // an earlier end with a free place that the next arrow goes to
-  let chosenArrow = null; // id, or "" for none
+  let handArrow = null; // the archer's own pick for the next shot (an id, "" for none); null: the suggestion
   let channel = null;
   let statsTimer = null;
   let everLive = false;
@@ -143,16 +143,12 @@ export async function livePage(ctx) {
   const subText = () => [dateTime(session.start_time), round, `${perEnd} arrows per end`].filter(Boolean).join(" · ");
   // A session shot to a round: where the archer is, in place of the date (the same row).
   const sub = h("p", { class: "sub live-sub", id: "where", "aria-live": "polite" }, subText());
+  const liveMain = h("div", { class: "live-main" }, faceArea, keypadBox, resultBox, arrowRow, endBox, entry, queueBox);
   ctx.main.append(
     h("div", { class: "live-head" }, h("h1", {}, h("span", { class: "muted" }, "Live · "), title()), conn),
     sub,
     pageErrors,
-    h(
-      "div",
-      { class: "live-layout" },
-      h("div", { class: "live-main" }, faceArea, keypadBox, resultBox, arrowRow, endBox, entry, queueBox),
-      h("div", { class: "live-side" }, cardBox, statsBox, headActions),
-    ),
+    h("div", { class: "live-layout" }, liveMain, h("div", { class: "live-side" }, cardBox, statsBox, headActions)),
   );
 
   // --- the merged picture: the server's shots and the changes still on their way -------
@@ -237,7 +233,9 @@ export async function livePage(ctx) {
   function tell(shot) {
     if (told.has(shot.id)) return;
     told.add(shot.id);
-    announce(`${arrowName(shot.arrow_id, shot.end_place)}: ${shot.label === "M" ? "Miss" : shot.label}`);
+    const end = inEnd([...server.values()], shot.end_no);
+    const sum = end.length >= perEnd ? `. End ${shot.end_no}: ${end.reduce((t, s) => t + s.score, 0)}` : "";
+    announce(`${arrowName(shot.arrow_id, shot.end_place)}: ${shot.label === "M" ? "Miss" : shot.label}${sum}`);
   }
 
   /** The end shown: the chosen arrow's (to correct it on its own face), else the next one. */
@@ -268,6 +266,26 @@ export async function livePage(ctx) {
     zoomButton("Fit", "Fit the whole face", (v) => v.setZoom(1)),
   );
 
+  // Full screen: the face as large as the screen allows (portrait or landscape) with what an
+  // end is shot with (the chooser, the end, Miss and Undo). The Fullscreen API where the
+  // browser has it; the same layout over the page (CSS) where it has not (iPhone Safari).
+  const icon = (d) => svgEl("svg", { viewBox: "0 0 24 24", width: 22, height: 22, "aria-hidden": "true", fill: "none", stroke: "currentColor", "stroke-width": 2.4, "stroke-linecap": "round" }, svgEl("path", { d }));
+  const FULL_ICON = "M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5";
+  const LEAVE_ICON = "M6 6l12 12M18 6L6 18";
+  const fullButton = h("button", { type: "button", class: "full-toggle", "aria-label": "Full screen", "data-focus": "full" }, icon(FULL_ICON));
+  function setFull(on) {
+    liveMain.classList.toggle("full", on);
+    document.documentElement.classList.toggle("scoring-full", on); // the page behind stays still
+    fullButton.setAttribute("aria-label", on ? "Leave full screen" : "Full screen");
+    clear(fullButton).append(icon(on ? LEAVE_ICON : FULL_ICON));
+    if (on && liveMain.requestFullscreen && !document.fullscreenElement) liveMain.requestFullscreen({ navigationUI: "hide" }).catch(() => {});
+    if (!on && document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  }
+  fullButton.addEventListener("click", () => setFull(!liveMain.classList.contains("full")));
+  // Left by the browser (Escape, the back gesture): the page's layout follows.
+  const fullLeft = () => !document.fullscreenElement && liveMain.classList.contains("full") && setFull(false);
+  document.addEventListener("fullscreenchange", fullLeft);
+
   let drawnFor = null; // the ids of the targets drawn, to redraw when the pass changes
   function drawTargets(shown = targetsFor(shownEnd(shots()))) {
     for (const view of views) view.destroy();
@@ -296,7 +314,7 @@ export async function livePage(ctx) {
       views.push(view);
       faceArea.append(view.el);
     }
-    views[0].el.append(zoomBar);
+    views[0].el.append(zoomBar, fullButton);
   }
 
   async function drawAddTarget() {
@@ -338,7 +356,6 @@ export async function livePage(ctx) {
     if (end === null) return; // the round is complete: no more arrows
     const shotId = newId();
     const body = { id: shotId, session_id: id, target_id: view.target.id, x_mm: point.x_mm, y_mm: point.y_mm };
-    if (chosenArrow) body.arrow_id = chosenArrow;
     await record(body, list, end);
   }
 
@@ -349,7 +366,6 @@ export async function livePage(ctx) {
     if (end === null) return; // the round is complete
     const shotId = newId();
     const body = { id: shotId, session_id: id, target_id: targetsFor(end)[0].id };
-    if (chosenArrow) body.arrow_id = chosenArrow;
     await record(body, list, end);
   }
 
@@ -360,7 +376,6 @@ export async function livePage(ctx) {
     if (end === null) return;
     const body = { id: newId(), session_id: id, target_id: target.id, value };
     if (spotIndex !== null) body.spot_index = spotIndex;
-    if (chosenArrow) body.arrow_id = chosenArrow;
     await record(body, list, end);
   }
 
@@ -387,6 +402,8 @@ export async function livePage(ctx) {
     // same rule as this page, also when it is sent later from the outbox; only an earlier
     // end being filled is named.
     if (fillEnd !== null && end === fillEnd) body.end_no = end;
+    const arrowId = nextArrow(list);
+    if (arrowId) body.arrow_id = arrowId;
     const placeNo = freePlace(list, end);
     await outbox.add({ session_id: id, kind: "create", shot_id: body.id, body, place: placeNo, end_no: end });
     latestId = body.id;
@@ -396,7 +413,7 @@ export async function livePage(ctx) {
       const what = body.value !== undefined ? ` ${body.value},` : body.x_mm === undefined ? " miss," : "";
       announce(`${arrowName(body.arrow_id, placeNo)}:${what} kept on this device, to be sent.`);
     }
-    suggestArrow();
+    handArrow = null; // the next one is suggested again
     drawAll();
   }
 
@@ -459,39 +476,50 @@ export async function livePage(ctx) {
     }
   }
 
-  // The arrow for the next shot: a compact row of choices.
+  // The arrow for the next shot: the whole set at once (12 or 24 wrap into rows, never
+  // scrolled sideways), the one the next shot is recorded with checked.
   function drawArrowRow() {
     clear(arrowRow);
     if (!session.is_open) return;
     const chips = h("div", { class: "arrow-chips", role: "radiogroup", "aria-label": "Arrow for the next shot" });
     const options = [...activeArrows.map((a) => [a.id, a.identifier]), ["", activeArrows.length ? "None" : "No arrow"]];
     for (const [value, label] of options) {
-      const input = h("input", { type: "radio", name: "arrow", value, id: `arrow-${value || "none"}`, checked: value === chosenArrow });
-      input.addEventListener("change", () => (chosenArrow = value));
-      chips.append(h("div", { class: "chip-radio" }, input, h("label", { for: input.id }, label)));
+      const input = h("input", { type: "radio", name: "arrow", value, id: `arrow-${value || "none"}` });
+      input.addEventListener("change", () => (handArrow = value));
+      chips.append(h("div", { class: "chip-radio" }, input, h("label", { for: input.id }, label, h("span", { class: "visually-hidden used-word" }, " (shot in this end)"))));
     }
+    chips.style.setProperty("--chips", String(options.length));
     arrowRow.append(chips);
     if (!activeArrows.length) {
       arrowRow.append(h("a", { class: "hint add-arrows", href: "/app/arrows" }, "Add your arrows"));
     }
-    // The chosen arrow in view, sideways only (scrollIntoView would scroll the page as well).
-    const checked = chips.querySelector("input:checked");
-    if (checked) {
-      const chip = checked.parentElement.getBoundingClientRect();
-      const row = chips.getBoundingClientRect();
-      if (chip.right > row.right) chips.scrollLeft += chip.right - row.right;
-      else if (chip.left < row.left) chips.scrollLeft -= row.left - chip.left;
-    }
+    showArrowChoice(shots());
   }
 
-  function suggestArrow() {
-    // The next arrow of the end that has not been shot in it yet (A01, A02, … in order).
-    const list = shots();
-    const end = recordingEnd(list);
-    const used = new Set(inEnd(list, end).map((s) => s.arrow_id));
+  /** The arrow suggested for the next shot: the first of the set not shot yet in the end it
+   * goes to, whatever order the others were shot in. */
+  function suggestedArrow(list) {
+    const used = arrowsShotIn(list, recordingEnd(list));
     const next = activeArrows.find((a) => !used.has(a.id)) || activeArrows[0];
-    chosenArrow = next ? next.id : "";
-    drawArrowRow();
+    return next ? next.id : "";
+  }
+
+  const arrowsShotIn = (list, end) => new Set(inEnd(list, end).map((s) => s.arrow_id));
+
+  /** What the next shot is recorded with: the archer's pick, else the suggestion — made from
+   * the shots as they are now, so a reload's first drawing (the device's copy) is put right
+   * by the server's answer, the outbox and the live channel as they arrive. */
+  const nextArrow = (list) => handArrow ?? suggestedArrow(list);
+
+  /** The chooser shows the arrow of the next shot and the arrows this end already has. */
+  function showArrowChoice(list) {
+    if (handArrow && !activeArrows.some((a) => a.id === handArrow)) handArrow = null; // retired
+    const next = nextArrow(list);
+    const used = arrowsShotIn(list, recordingEnd(list));
+    for (const input of arrowRow.querySelectorAll("input[name=arrow]")) {
+      input.checked = input.value === next;
+      input.parentElement.classList.toggle("used", Boolean(input.value) && used.has(input.value));
+    }
   }
 
   function drawEntry(list) {
@@ -686,33 +714,76 @@ export async function livePage(ctx) {
   }
 
   // --- the end being shot, the queue, the scorecard, the stats -----------------------------
+  /** The end just shot, kept in view for its review: after the last arrow of an end until the
+   * first of the next (nothing being corrected, no earlier end being filled). */
+  function reviewedEnd(list) {
+    if (selectedId || fillEnd !== null || !session.is_open) return null;
+    const next = recordingEnd(list);
+    if (next === null || next <= 1 || inEnd(list, next).length) return null;
+    return inEnd(list, next - 1).length >= perEnd ? next - 1 : null;
+  }
+
+  /** An arrow of the end as a chip: its value, its number; a tap chooses it to correct it. */
+  function shotChip(shot, placeNo) {
+    const b = h(
+      "button",
+      {
+        type: "button",
+        class: `chip slot-shot ${shot.pending ? "unsent" : scoreClass(shot.label)} ${shot.id === selectedId ? "selected" : ""}`,
+        "data-seq": shot.seq ?? "",
+        "data-place": placeNo,
+        "data-label": shot.label,
+        "data-focus": `end-${shot.id}`,
+      },
+      h("span", { class: "visually-hidden" }, `Arrow ${placeNo}${shot.arrow_id && arrowsById.get(shot.arrow_id) ? ` (${arrowsById.get(shot.arrow_id).identifier})` : ""}: `),
+      shot.pending && !shot.value ? h("span", { "aria-hidden": "true" }, "…") : shot.label,
+      h("span", { class: "visually-hidden" }, shot.pending ? `${shot.value ? "," : ""} not sent yet. Correct it.` : ". Correct it."),
+      h("span", { class: "slot-no", "aria-hidden": "true" }, numberOn(shot) || String(placeNo)),
+    );
+    b.addEventListener("click", () => select(shot.id === selectedId ? null : shot.id));
+    return b;
+  }
+
   function drawEnd(list) {
     clear(endBox);
-    const end = shownEnd(list) ?? session.round.ends;
+    const review = reviewedEnd(list);
+    const end = review ?? shownEnd(list) ?? session.round.ends;
     const mine = inEnd(list, end).sort(byPlace);
-    const byPlaceNo = new Map(mine.map((s) => [s.end_place, s]));
     const places = Math.max(perEnd, ...mine.map((s) => s.end_place || 0));
+    // Reviewed, the end reads as on the card: high to low.
+    const slots = review ? [...mine].sort(byValue).map((shot) => shotChip(shot, shot.end_place)) : endSlots(list, end, mine, places);
+    const endTotal = mine.filter((s) => !s.pending).reduce((t, s) => t + s.score, 0);
+    const running = list.filter((s) => !s.pending && s.end_no <= end).reduce((t, s) => t + s.score, 0);
+    const all = list.filter((s) => !s.pending).reduce((t, s) => t + s.score, 0);
+    endBox.dataset.end = String(end);
+    if (review) endBox.dataset.review = "true";
+    else delete endBox.dataset.review;
+    endBox.append(
+      h("h2", { id: "current-end-h" }, h("span", { class: "end-word" }, "End "), String(end), h("span", { class: "muted end-count" }, ` ${mine.length}/${perEnd}`)),
+      h("div", { class: "end-chips", role: "group", "aria-label": `Arrows of end ${end}` }, slots),
+      h(
+        "p",
+        { class: "end-sum" },
+        h("span", {}, h("span", { class: "sum-word" }, "End "), h("strong", { id: "end-total" }, String(endTotal))),
+        h("span", {}, h("span", { class: "sum-word" }, "Total "), h("strong", { id: "running-total", "data-through-end": running }, String(all))),
+      ),
+    );
+    if (review) {
+      const how = keypad ? "Tap a value" : "Touch the face";
+      endBox.append(h("p", { class: "review-hint" }, `${how} to start end ${recordingEnd(list)}.`));
+    }
+    endBox.querySelector(".end-chips").style.setProperty("--places", String(places));
+  }
+
+  /** The places of the end being shot: its arrows, a free place of an earlier end ("+"). */
+  function endSlots(list, end, mine, places) {
+    const byPlaceNo = new Map(mine.map((s) => [s.end_place, s]));
     const slots = [];
     const unplaced = mine.filter((s) => !s.end_place);
     for (let placeNo = 1; placeNo <= places; placeNo += 1) {
       const shot = byPlaceNo.get(placeNo) || (placeNo > mine.filter((s) => s.end_place).length ? unplaced.shift() : undefined);
       if (shot) {
-        const b = h(
-          "button",
-          {
-            type: "button",
-            class: `chip slot-shot ${shot.pending ? "unsent" : scoreClass(shot.label)} ${shot.id === selectedId ? "selected" : ""}`,
-            "data-seq": shot.seq ?? "",
-            "data-place": placeNo,
-            "data-focus": `end-${shot.id}`,
-          },
-          h("span", { class: "visually-hidden" }, `Arrow ${placeNo}${shot.arrow_id && arrowsById.get(shot.arrow_id) ? ` (${arrowsById.get(shot.arrow_id).identifier})` : ""}: `),
-          shot.pending && !shot.value ? h("span", { "aria-hidden": "true" }, "…") : shot.label,
-          h("span", { class: "visually-hidden" }, shot.pending ? `${shot.value ? "," : ""} not sent yet. Correct it.` : ". Correct it."),
-          h("span", { class: "slot-no", "aria-hidden": "true" }, numberOn(shot) || String(placeNo)),
-        );
-        b.addEventListener("click", () => select(shot.id === selectedId ? null : shot.id));
-        slots.push(b);
+        slots.push(shotChip(shot, placeNo));
       } else if (session.is_open && end !== currentEnd(list) && fillEnd !== end) {
         const b = h("button", { type: "button", class: "chip slot free", "aria-label": `Arrow ${placeNo} is free: the next arrow goes here` }, "+");
         b.addEventListener("click", () => {
@@ -725,21 +796,7 @@ export async function livePage(ctx) {
         slots.push(h("span", { class: "chip slot", "aria-hidden": "true" }, "·"));
       }
     }
-    const endTotal = mine.filter((s) => !s.pending).reduce((t, s) => t + s.score, 0);
-    const running = list.filter((s) => !s.pending && s.end_no <= end).reduce((t, s) => t + s.score, 0);
-    const all = list.filter((s) => !s.pending).reduce((t, s) => t + s.score, 0);
-    endBox.dataset.end = String(end);
-    endBox.append(
-      h("h2", { id: "current-end-h" }, h("span", { class: "end-word" }, "End "), String(end), h("span", { class: "muted end-count" }, ` ${mine.length}/${perEnd}`)),
-      h("div", { class: "end-chips", role: "group", "aria-label": `Arrows of end ${end}` }, slots),
-      h(
-        "p",
-        { class: "end-sum" },
-        h("span", {}, h("span", { class: "sum-word" }, "End "), h("strong", { id: "end-total" }, String(endTotal))),
-        h("span", {}, h("span", { class: "sum-word" }, "Total "), h("strong", { id: "running-total", "data-through-end": running }, String(all))),
-      ),
-    );
-    endBox.querySelector(".end-chips").style.setProperty("--places", String(places));
+    return slots;
   }
 
   function drawQueue() {
@@ -856,8 +913,9 @@ export async function livePage(ctx) {
     }
     for (const view of views) {
       view.setSelected(selectedId);
-      view.setShots(list, { currentEnd: end, showOld, text: numberOn, latestId });
+      view.setShots(list, { currentEnd: reviewedEnd(list) ?? end, showOld, text: numberOn, latestId });
     }
+    showArrowChoice(list);
     drawEnd(list);
     drawEntry(list);
     drawQueue();
@@ -915,6 +973,33 @@ export async function livePage(ctx) {
     const old = server.get(shot.id);
     if (old && old.updated_at > shot.updated_at) return; // a stale copy
     server.set(shot.id, shot);
+    keepShots();
+  }
+
+  function drop(shotId) {
+    server.delete(shotId);
+    keepShots();
+  }
+
+  // The device's copy of the shots follows every change the server confirms, not only the
+  // list read at load: a reload with no network shows every arrow sent (the outbox, the rest).
+  let keeping = null;
+  let keepAgain = false;
+  function keepShots() {
+    if (keeping) {
+      keepAgain = true;
+      return;
+    }
+    const data = [...server.values()].sort((a, b) => a.seq - b.seq);
+    keeping = keepCopy(`/session/${id}/shot`, { data, next_after: null })
+      .catch(() => {})
+      .finally(() => {
+        keeping = null;
+        if (keepAgain) {
+          keepAgain = false;
+          keepShots();
+        }
+      });
   }
 
   function onFrame(frame) {
@@ -929,7 +1014,7 @@ export async function livePage(ctx) {
         drawSoon();
         break;
       case "shot.deleted":
-        server.delete(frame.data.id);
+        drop(frame.data.id);
         drawSoon();
         break;
       case "note.created":
@@ -958,7 +1043,7 @@ export async function livePage(ctx) {
 
   const unsubscribe = outbox.subscribe((type, detail) => {
     if (type === "sent" && detail.op.session_id === id) {
-      if (detail.op.kind === "delete") server.delete(detail.op.shot_id);
+      if (detail.op.kind === "delete") drop(detail.op.shot_id);
       else if (detail.result) upsert(detail.result);
       if (detail.op.kind === "create" && detail.result) tell(detail.result);
     }
@@ -968,7 +1053,7 @@ export async function livePage(ctx) {
 
   function reopenDone() {
     drawTargets();
-    suggestArrow();
+    drawArrowRow();
     drawAll();
     drawActions();
     startChannel();
@@ -980,7 +1065,7 @@ export async function livePage(ctx) {
     try {
       const fresh = await allShots(id, { signal: ctx.signal });
       const ids = new Set(fresh.map((s) => s.id));
-      for (const shotId of [...server.keys()]) if (!ids.has(shotId)) server.delete(shotId);
+      for (const shotId of [...server.keys()]) if (!ids.has(shotId)) drop(shotId);
       for (const shot of fresh) upsert(shot);
       drawSoon();
     } catch {
@@ -1070,7 +1155,7 @@ export async function livePage(ctx) {
     const top = now.shots.reduce((m, s) => Math.max(m, s.seq), 0);
     const ids = new Set(now.shots.map((s) => s.id));
     // Gone from the server, unless it came over the live channel after this answer was made.
-    for (const [shotId, shot] of server) if (!ids.has(shotId) && shot.seq <= top) server.delete(shotId);
+    for (const [shotId, shot] of server) if (!ids.has(shotId) && shot.seq <= top) drop(shotId);
     for (const shot of now.shots) upsert(shot);
     if (!session.is_open && channel) {
       channel.stop();
@@ -1089,6 +1174,8 @@ export async function livePage(ctx) {
   window.addEventListener("online", onNetwork);
   window.addEventListener("offline", onNetwork);
   ctx.onCleanup(() => {
+    document.removeEventListener("fullscreenchange", fullLeft);
+    if (liveMain.classList.contains("full")) setFull(false);
     clearTimeout(statsTimer);
     screen.stop();
     if (channel) channel.stop();
@@ -1100,7 +1187,7 @@ export async function livePage(ctx) {
   });
 
   drawTargets();
-  suggestArrow();
+  drawArrowRow();
   statsBox.append(h("h2", { id: "stats-h" }, "Running statistics"), h("p", { class: "muted" }, "Loading…"));
   drawAll();
   // Usable: the face, its markers, the end and the card are drawn; a touch records an arrow.
