@@ -51,9 +51,9 @@ def prepare(url: str, email: str, password: str) -> tuple[str, str, str | None]:
             "/session",
             json={"distance_m": 70, "round_code": "wa720_70", "location": "Club field"},
         ).json()["data"]
-        target = api.post(
-            f"/session/{session['id']}/target", json={"faces": [{"face_type": "wa_122"}]}
-        ).json()["data"]
+        # The round brings its target (its first pass's).
+        target_id = session["round"]["passes"][0]["target_id"]
+        target = api.get(f"/target/{target_id}").json()["data"]
         cx, cy = target["faces"][0]["center_x_mm"], target["faces"][0]["center_y_mm"]
         shots = []
         for k in range(9):
@@ -182,6 +182,7 @@ async def main() -> None:
             )
             await page.get_by_role("button", name="Send note").click()
             await page.wait_for_selector(".note-sent:not(:empty)")
+            await page.evaluate("window.scrollTo(0, 0)")
             await page.screenshot(path=OUT / "coach-view.png")
             await coach.browser.close() if coach.browser else None
             archer = await context(pw, args.url, token, **PHONE)
