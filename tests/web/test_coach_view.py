@@ -7,46 +7,20 @@ in another browser) with a badge until the member opens it."""
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
-import pytest
-from playwright.async_api import Browser, BrowserContext, Page, Request, expect
+from playwright.async_api import Page, Request, expect
 
 from tests.clubs.helpers import make_club
-from tests.conftest import ArcherCtx, MakeArcher
-from tests.web.conftest import WebServer, screenshot, sign_in
+from tests.conftest import MakeArcher
+from tests.web.conftest import NewPage, screenshot
 from tests.web.helpers import make_range
 from tests.web.helpers import markers as drawn
-from tests.web.phone import Finger, face_box, phone_context
-
-Open = Callable[[ArcherCtx], Awaitable[tuple[Page, Finger]]]
+from tests.web.phone import Finger, face_box
 
 # The member's arrows: numbers unlike the places in the end, so that a marker says whose.
 MEMBER_ARROWS = ("A07", "A08", "A09", "A10", "A11", "A12")
-
-
-@pytest.fixture
-async def open_phone(browser: Browser, web: WebServer) -> AsyncIterator[Open]:
-    """Signed-in phones, each in its own browser; the test fails on a JavaScript error."""
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
-
-    async def make(who: ArcherCtx) -> tuple[Page, Finger]:
-        context = await phone_context(browser, web.url)
-        contexts.append(context)
-        page = await context.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        await sign_in(page, web, who)
-        return page, Finger(await context.new_cdp_session(page))
-
-    try:
-        yield make
-    finally:
-        for context in contexts:
-            await context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 async def _outbox(page: Page) -> int:
@@ -69,7 +43,7 @@ async def _outbox(page: Page) -> int:
 
 
 async def test_a_coach_watches_records_nothing_and_notes_reach_the_archer_live(
-    open_phone: Open, client: httpx.AsyncClient, make_archer: MakeArcher
+    new_page: NewPage, client: httpx.AsyncClient, make_archer: MakeArcher
 ) -> None:
     club = await make_club(client, make_archer)
     member = await make_range(client, club.sharing, arrows=MEMBER_ARROWS)
@@ -95,12 +69,13 @@ async def test_a_coach_watches_records_nothing_and_notes_reach_the_archer_live(
     live = f"/app/sessions/{member.session_id}/live"
 
     # The member's own live page, open while the coach watches.
-    archer, _ = await open_phone(club.sharing)
+    archer = await new_page(club.sharing)
     await archer.goto(live)
     await expect(archer.locator("[data-page=live][data-ready=true]")).to_be_visible()
     await expect(archer.locator("#conn")).to_have_attribute("data-state", "live")
 
-    coach, finger = await open_phone(club.coach)
+    coach = await new_page(club.coach)
+    finger = Finger(await coach.context.new_cdp_session(coach))
     await coach.goto(live)
     await expect(coach.locator("[data-page=live][data-ready=true]")).to_be_visible()
     await expect(coach.locator("#conn")).to_have_attribute("data-state", "live")
@@ -141,7 +116,6 @@ async def test_a_coach_watches_records_nothing_and_notes_reach_the_archer_live(
     await expect(coach.get_by_role("button", name="Undo")).to_have_count(0)
     await expect(coach.get_by_role("button", name="Close session")).to_have_count(0)
     await expect(coach.locator("svg.target")).to_have_attribute("role", "img")
-
 
     # The coach taps the second arrow of end 2 and writes a note on it.
     await expect(coach.locator(".current-end")).to_have_attribute("data-end", "2")
