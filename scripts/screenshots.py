@@ -7,9 +7,11 @@ Signs in as the demo archer, gives it a set of 12 arrows (A01–A12), closes its
 opens a fresh WA 720 (70 m) one with two ends shot through the API, then saves
 docs/screenshots/*.png (390 × 844, and one laptop view at 1366 × 768); the live page in the
 light theme, then in the dark and sunlight ones; the end reviewed after its last arrow, the
-chooser of 12, full-screen scoring (portrait and landscape), the round picker; and the demo
+chooser of 12, full-screen scoring (portrait and landscape), the round picker; the demo
 club's board: on a 1920 × 1080 screen (its big-screen page, board.png) and on a phone
-(board-phone.png). Uses Debian's Chromium, as the browser tests do.
+(board-phone.png); the demo club's coach watching that session and writing a note on an arrow
+(coach-view.png), and the note's badge on the archer's card (live-note.png). Uses Debian's
+Chromium, as the browser tests do.
 """
 
 from __future__ import annotations
@@ -34,11 +36,15 @@ PHONE: dict[str, Any] = {
 }
 
 
+def login(url: str, email: str, password: str) -> str:
+    answer = httpx.post(f"{url}/api/v0/auth/login", json={"email": email, "password": password})
+    token: str = answer.json()["data"]["token"]
+    return token
+
+
 def prepare(url: str, email: str, password: str) -> tuple[str, str, str | None]:
     with httpx.Client(base_url=url + "/api/v0") as api:
-        token = api.post("/auth/login", json={"email": email, "password": password}).json()["data"][
-            "token"
-        ]
+        token = login(url, email, password)
         api.headers["Authorization"] = f"Bearer {token}"
         for s in api.get("/session", params={"is_open": "true"}).json()["data"]:
             api.post(f"/session/{s['id']}/close")
@@ -188,6 +194,30 @@ async def main() -> None:
         await laptop.browser.close() if laptop.browser else None
 
         if club_id is not None:
+            # The demo club's coach watches the session (read-only) and writes a note on an
+            # arrow of end 2; the archer's card shows it on the end's row until opened.
+            coach_token = login(args.url, "demo-coach@example.com", args.password)
+            coach = await context(pw, args.url, coach_token, **PHONE)
+            page = await coach.new_page()
+            await live(page, session_id)
+            await page.get_by_label("End", exact=True).select_option("2")
+            await page.get_by_label("Arrow", exact=True).select_option("3")
+            await page.get_by_label("Note", exact=True).fill(
+                "Arrow 3 low left: keep the bow arm up"
+            )
+            await page.get_by_role("button", name="Send note").click()
+            await page.wait_for_selector(".note-sent:not(:empty)")
+            await page.evaluate("window.scrollTo(0, 0)")
+            await page.screenshot(path=OUT / "coach-view.png")
+            await coach.browser.close() if coach.browser else None
+            archer = await context(pw, args.url, token, **PHONE)
+            page = await archer.new_page()
+            await live(page, session_id)
+            await page.locator("#scorecard").scroll_into_view_if_needed()
+            await page.wait_for_timeout(300)
+            await page.screenshot(path=OUT / "live-note.png")
+            await archer.browser.close() if archer.browser else None
+
             for name, options, query in (
                 ("board.png", {"viewport": {"width": 1920, "height": 1080}}, "?screen=1"),
                 ("board-phone.png", PHONE, ""),

@@ -221,6 +221,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", f"{API}/session"): Route("mine", 200),
     ("GET", f"{API}/session/open"): Route("mine", 200),
     ("GET", f"{API}/session/{{session_id}}"): Route("object", 200, "session", read=True),
+    ("GET", f"{API}/session/{{session_id}}/access"): Route("object", 200, "session", read=True),
     ("PATCH", f"{API}/session/{{session_id}}"): Route(
         "object", 200, "session", body=lambda w, m: {"location": "Range"}
     ),
@@ -378,6 +379,8 @@ ROUTES: dict[tuple[str, str], Route] = {
         "object", 201, "session", read=True, coach=201, body=lambda w, m: {"body": "Good end"}
     ),
     ("GET", f"{API}/session/{{session_id}}/note"): Route("object", 200, "session", read=True),
+    # each reader marks a note read for themselves: whoever may read its session
+    ("POST", f"{API}/note/{{note_id}}/read"): Route("object", 200, "note", read=True),
     # only the author deletes a note (not even the session's archer, nor the club's owner)
     ("DELETE", f"{API}/note/{{note_id}}"): Route("object", 200, "note"),
 }

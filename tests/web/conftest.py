@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,14 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.async_api import Browser, Dialog, Page, ViewportSize, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Dialog,
+    Page,
+    ViewportSize,
+    async_playwright,
+)
 
 from arch_stats.auth.tokens import COOKIE_NAME
 from arch_stats.core.serving import UVICORN
@@ -152,6 +159,35 @@ async def phone(
         yield Phone(page, finger, console)
     finally:
         await context.close()
+
+
+NewPage = Callable[[ArcherCtx], Awaitable[Page]]
+
+
+@pytest.fixture
+async def new_page(
+    browser: Browser, web: WebServer, client: httpx.AsyncClient
+) -> AsyncIterator[NewPage]:
+    """Signed-in phone pages (390 × 844, touch), each in its own browser; dialogs accepted;
+    the test fails on a JavaScript error."""
+    contexts: list[BrowserContext] = []
+    errors: list[str] = []
+
+    async def make(who: ArcherCtx) -> Page:
+        context = await phone_context(browser, web.url)
+        contexts.append(context)
+        pg = await context.new_page()
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.on("dialog", lambda dialog: dialog.accept())
+        await sign_in(pg, web, who)
+        return pg
+
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            await context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 async def sign_in(page: Page, web: WebServer, archer: ArcherCtx) -> None:

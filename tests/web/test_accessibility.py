@@ -46,7 +46,7 @@ class World:
     live: Range  # the owner's open session, shot into
     triple: Range  # the owner's closed indoor session on a triple face
     coach_live: Range  # the coach's own open session on a triple face, a spot hit twice
-    member_live: Range  # the member's open session (an end shot), with a coach's note
+    member_live: Range  # the member's open session (an end shot), a coach's note on end 1
     board_path: str
     reset_url: str
 
@@ -159,7 +159,8 @@ def visits(w: World) -> list[Visit]:
             (".current-end button[data-place='1']", ".editor"),
         ),
         Visit(w.coach, f"/app/sessions/{w.coach_live.session_id}/live", live),
-        Visit(w.coach, f"/app/sessions/{member}/live", live),
+        Visit(w.coach, f"/app/sessions/{member}/live", live, (".note-badge", ".notes-dialog")),
+        Visit(w.member, f"/app/sessions/{member}/live", live, (".note-badge", ".notes-dialog")),
         Visit(w.owner, f"/app/sessions/{w.past.session_id}", "#scorecard"),
         Visit(w.owner, f"/app/sessions/{w.triple.session_id}", "#scorecard"),
         Visit(w.coach, f"/app/sessions/{member}", ".note"),

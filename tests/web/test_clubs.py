@@ -4,49 +4,15 @@ leaves a note on an end, the archer sees it arrive live, then stops sharing."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-
 import httpx
-import pytest
-from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.async_api import Browser, Page, ViewportSize, expect
 
 from tests.clubs.helpers import session_with_shots
 from tests.conftest import ArcherCtx, MakeArcher
-from tests.web.conftest import WebServer, screenshot, sign_in
+from tests.web.conftest import NewPage, WebServer, screenshot
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 LAPTOP: ViewportSize = {"width": 1280, "height": 800}
-
-NewPage = Callable[[ArcherCtx], Awaitable[Page]]
-
-
-@pytest.fixture
-async def new_page(
-    browser: Browser, web: WebServer, client: httpx.AsyncClient
-) -> AsyncIterator[NewPage]:
-    """Signed-in phone pages (390 × 844, touch), each in its own browser; dialogs accepted;
-    the test fails on a JavaScript error."""
-    contexts: list[BrowserContext] = []
-    errors: list[str] = []
-
-    async def make(who: ArcherCtx) -> Page:
-        context = await browser.new_context(
-            viewport=PHONE, has_touch=True, is_mobile=True, base_url=web.url
-        )
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        pg = await context.new_page()
-        pg.on("pageerror", lambda exc: errors.append(str(exc)))
-        pg.on("dialog", lambda dialog: dialog.accept())
-        await sign_in(pg, web, who)
-        return pg
-
-    try:
-        yield make
-    finally:
-        for context in contexts:
-            await context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 async def post_shot(client: httpx.AsyncClient, who: ArcherCtx, session_id: str) -> None:

@@ -29,16 +29,17 @@ router = APIRouter(tags=["arrows"])
     "/arrow",
     response_model=Envelope[list[ArrowOut]],
     responses=error_responses(401, 422),
-    summary="My arrows (active first, by identifier)",
+    summary="My arrows (or, with `archer_id`, a club member's who shares with me as their "
+    "coach, read-only: their markers' numbers), active first, by identifier",
 )
 async def list_arrows(
     archer: CurrentArcher,
     conn: Db,
     include_retired: Annotated[QueryBool, Query(description="Also list retired arrows.")] = False,
+    archer_id: Annotated[UUID | None, Query(description="Whose (default: mine).")] = None,
 ) -> Response:
-    return ok_json(
-        await service.list_arrows(conn, archer.archer_id, include_retired=include_retired)
-    )
+    whose = await policy.reader_for(conn, archer.archer_id, archer_id, "archer")
+    return ok_json(await service.list_arrows(conn, whose, include_retired=include_retired))
 
 
 @router.post(

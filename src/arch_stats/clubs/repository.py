@@ -219,21 +219,33 @@ async def join(conn: Executor, club_id: UUID, archer_id: UUID, role: str) -> boo
     return status != "INSERT 0 0"
 
 
-_NOTE = """SELECT n.id, n.session_id, n.end_no, n.author_id, a.name AS author_name, n.body,
-                  n.created_at
-           FROM coach_note n JOIN archer a ON a.id = n.author_id"""
+def _notes_from(source: str, reader: str) -> str:
+    """The notes of `source` (a table or a CTE, as `n`) as `reader` (a parameter) sees them:
+    with their author's name and whether the reader has read them (the author has)."""
+    return f"""SELECT n.id, n.session_id, n.end_no, n.end_place, n.author_id,
+                      a.name AS author_name, n.body, n.created_at,
+                      n.author_id = {reader} OR EXISTS (
+                          SELECT 1 FROM coach_note_read r
+                          WHERE r.note_id = n.id AND r.reader_id = {reader}) AS read
+               FROM {source} n JOIN archer a ON a.id = n.author_id"""
 
 
 async def add_note(
-    conn: Executor, session_id: UUID, author_id: UUID, end_no: int | None, body: str
+    conn: Executor,
+    session_id: UUID,
+    author_id: UUID,
+    end_no: int | None,
+    end_place: int | None,
+    body: str,
 ) -> dict[str, Any]:
     row = await conn.fetchrow(
         f"""WITH n AS (
-                INSERT INTO coach_note (session_id, end_no, author_id, body)
-                VALUES ($1, $2, $3, $4) RETURNING *)
-            {_NOTE.replace("FROM coach_note n", "FROM n")}""",
+                INSERT INTO coach_note (session_id, end_no, end_place, author_id, body)
+                VALUES ($1, $2, $3, $4, $5) RETURNING *)
+            {_notes_from("n", "$4")}""",
         session_id,
         end_no,
+        end_place,
         author_id,
         body,
     )
@@ -241,22 +253,61 @@ async def add_note(
     return dict(row)
 
 
+async def ends_shot(
+    conn: Executor, session_id: UUID, end_no: int, end_place: int
+) -> tuple[int | None, bool]:
+    """The session's last end with an arrow, and whether an arrow is at (end_no, end_place)."""
+    row = await conn.fetchrow(
+        """SELECT max(end_no) AS last_end,
+                  coalesce(bool_or(end_no = $2 AND end_place = $3), false) AS placed
+           FROM shot WHERE session_id = $1""",
+        session_id,
+        end_no,
+        end_place,
+    )
+    assert row is not None
+    return row["last_end"], row["placed"]
+
+
 async def notify_live(conn: Executor, channel: str, payload: str) -> None:
     """Sent at commit: every process's hub passes it to the session's subscribers."""
     await conn.execute("SELECT pg_notify($1, $2)", channel, payload)
 
 
-async def notes(conn: Executor, session_id: UUID) -> list[dict[str, Any]]:
+async def notes(conn: Executor, session_id: UUID, reader: UUID) -> list[dict[str, Any]]:
     rows = await conn.fetch(
-        f"{_NOTE} WHERE n.session_id = $1 ORDER BY n.created_at, n.id", session_id
+        f"{_notes_from('coach_note', '$2')} WHERE n.session_id = $1 ORDER BY n.created_at, n.id",
+        session_id,
+        reader,
     )
     return [dict(r) for r in rows]
+
+
+async def note_session(conn: Executor, note_id: UUID) -> UUID | None:
+    session_id: UUID | None = await conn.fetchval(
+        "SELECT session_id FROM coach_note WHERE id = $1", note_id
+    )
+    return session_id
+
+
+async def mark_read(conn: Executor, note_id: UUID, reader: UUID) -> dict[str, Any] | None:
+    """The reader has read the note (once: reading it again changes nothing)."""
+    row = await conn.fetchrow(
+        f"""WITH r AS (
+                INSERT INTO coach_note_read (note_id, reader_id)
+                SELECT id, $2 FROM coach_note WHERE id = $1 AND author_id <> $2
+                ON CONFLICT DO NOTHING)
+            {_notes_from("coach_note", "$2")} WHERE n.id = $1""",
+        note_id,
+        reader,
+    )
+    return None if row is None else {**dict(row), "read": True}
 
 
 async def delete_note(conn: Executor, note_id: UUID, author_id: UUID) -> dict[str, Any] | None:
     row = await conn.fetchrow(
         f"""WITH n AS (DELETE FROM coach_note WHERE id = $1 AND author_id = $2 RETURNING *)
-            {_NOTE.replace("FROM coach_note n", "FROM n")}""",
+            {_notes_from("n", "$2")}""",
         note_id,
         author_id,
     )

@@ -193,8 +193,10 @@ async def roster(club_id: UUID, archer: CurrentArcher, conn: Db) -> Response:
     status_code=201,
     response_model=Envelope[NoteOut],
     responses=error_responses(401, 404, 422),
-    summary="A note on a session or one of its ends (its archer, or a coach it is shared "
-    "with); sent live to the session's watchers as `note.created`",
+    summary="A note on a session, one of its ends or one arrow of an end (its archer, or a "
+    "coach it is shared with); sent live to the session's watchers as `note.created`",
+    description="`end_no` must be an end the session has shot and `end_place` a place of that "
+    "end where an arrow was recorded (else 422).",
 )
 async def add_note(session_id: UUID, body: NoteIn, archer: CurrentArcher, conn: Tx) -> Response:
     return _out(await service.add_note(conn, archer.archer_id, session_id, body), 201)
@@ -204,10 +206,20 @@ async def add_note(session_id: UUID, body: NoteIn, archer: CurrentArcher, conn: 
     "/session/{session_id}/note",
     response_model=Envelope[list[NoteOut]],
     responses=error_responses(401, 404, 422),
-    summary="The notes on a session",
+    summary="The notes on a session, each with whether I have read it",
 )
 async def list_notes(session_id: UUID, archer: CurrentArcher, conn: Db) -> Response:
     return _out(await service.notes(conn, archer.archer_id, session_id))
+
+
+@router.post(
+    "/note/{note_id}/read",
+    response_model=Envelope[NoteOut],
+    responses=error_responses(401, 404, 422),
+    summary="I have read this note (it loses its badge for me, for nobody else)",
+)
+async def read_note(note_id: UUID, archer: CurrentArcher, conn: Tx) -> Response:
+    return _out(await service.read_note(conn, archer.archer_id, note_id))
 
 
 @router.delete(

@@ -6,7 +6,15 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 
 Role = Literal["owner", "coach", "member"]
 InviteRole = Literal["coach", "member"]
@@ -99,17 +107,39 @@ class JoinIn(Strict):
 
 class NoteIn(Strict):
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-    end_no: StrictInt | None = Field(default=None, ge=1, le=10_000)
+    end_no: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        le=10_000,
+        description="The end it is about: one the session has shot (omitted: the whole session).",
+    )
+    end_place: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description="One arrow of that end, by its place in the end (an arrow recorded there).",
+    )
+
+    @model_validator(mode="after")
+    def _place_in_an_end(self) -> NoteIn:
+        if self.end_place is not None and self.end_no is None:
+            raise ValueError("end_place names an arrow of an end: give end_no too")
+        return self
 
 
 class NoteOut(Strict):
     id: UUID
     session_id: UUID
     end_no: int | None
+    end_place: int | None
     author_id: UUID
     author_name: str
     body: str
     created_at: datetime
+    read: bool = Field(
+        description="Whether you have read it (your own notes are read; a live `note.created` "
+        "frame, sent to every watcher, says false)."
+    )
 
 
 class RosterEntry(Strict):

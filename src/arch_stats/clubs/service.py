@@ -28,7 +28,7 @@ from arch_stats.clubs.schemas import (
     RosterEntry,
 )
 from arch_stats.core.database import Connection, Executor
-from arch_stats.core.errors import Conflict, Forbidden, NotFound
+from arch_stats.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from arch_stats.stats import service as stats_service
 from arch_stats.stats.schemas import HistoryQuery
 
@@ -157,17 +157,33 @@ async def join(conn: Connection, viewer: UUID, code: str) -> ClubOut:
 # -- coach notes ----------------------------------------------------------------------------
 
 
+async def _check_anchor(conn: Executor, session_id: UUID, body: NoteIn) -> None:
+    """A note names an end the session has shot, and an arrow only where one was recorded."""
+    if body.end_no is None:
+        return
+    last_end, placed = await repo.ends_shot(conn, session_id, body.end_no, body.end_place or 0)
+    if last_end is None or body.end_no > last_end:
+        shot = "no end yet" if last_end is None else f"{last_end} ends"
+        raise InvalidInput(f"end_no: end {body.end_no} is beyond the session ({shot} shot)")
+    if body.end_place is not None and not placed:
+        raise InvalidInput(
+            f"end_place: end {body.end_no} has no arrow recorded at place {body.end_place}"
+        )
+
+
 async def add_note(conn: Connection, viewer: UUID, session_id: UUID, body: NoteIn) -> NoteOut:
     """Anyone who may read the session writes a note on it (its archer, or a coach)."""
     if await policy.session_access(conn, viewer, session_id) is None:
         raise NotFound("session", session_id)
+    await _check_anchor(conn, session_id, body)
     note = NoteOut.model_validate(
-        await repo.add_note(conn, session_id, viewer, body.end_no, body.body)
+        await repo.add_note(conn, session_id, viewer, body.end_no, body.end_place, body.body)
     )
+    # To every watcher: each one's read state is their own (unread, unless they wrote it).
     payload = {
         "type": "note.created",
         "session_id": str(session_id),
-        "data": note.model_dump(mode="json"),
+        "data": {**note.model_dump(mode="json"), "read": False},
     }
     await repo.notify_live(conn, LIVE_CHANNEL, orjson.dumps(payload).decode())
     return note
@@ -176,7 +192,18 @@ async def add_note(conn: Connection, viewer: UUID, session_id: UUID, body: NoteI
 async def notes(conn: Executor, viewer: UUID, session_id: UUID) -> list[NoteOut]:
     if await policy.session_access(conn, viewer, session_id) is None:
         raise NotFound("session", session_id)
-    return [NoteOut.model_validate(r) for r in await repo.notes(conn, session_id)]
+    return [NoteOut.model_validate(r) for r in await repo.notes(conn, session_id, viewer)]
+
+
+async def read_note(conn: Connection, viewer: UUID, note_id: UUID) -> NoteOut:
+    """The viewer has opened the note: read by them from now on (by nobody else)."""
+    session_id = await repo.note_session(conn, note_id)
+    if session_id is None or await policy.session_access(conn, viewer, session_id) is None:
+        raise NotFound("note", note_id)
+    row = await repo.mark_read(conn, note_id, viewer)
+    if row is None:  # deleted meanwhile
+        raise NotFound("note", note_id)
+    return NoteOut.model_validate(row)
 
 
 async def delete_note(conn: Connection, viewer: UUID, note_id: UUID) -> NoteOut:

@@ -61,6 +61,11 @@ async def get_session(conn: Executor, session_id: UUID, archer_id: UUID) -> Reco
     )
 
 
+async def archer_name(conn: Executor, archer_id: UUID) -> str:
+    name: str = await conn.fetchval("SELECT name FROM archer WHERE id = $1", archer_id)
+    return name
+
+
 async def open_session(conn: Executor, archer_id: UUID) -> Record | None:
     return await conn.fetchrow(
         f"SELECT {SESSION_ROW} FROM session s WHERE s.archer_id = $1 AND s.is_open", archer_id

@@ -13,7 +13,13 @@ from arch_stats.auth.deps import CurrentArcher
 from arch_stats.core.database import Db, Tx
 from arch_stats.core.responses import Envelope, error_responses, ok_json
 from arch_stats.sessions import service
-from arch_stats.sessions.schemas import SessionIn, SessionListQuery, SessionOut, SessionPatch
+from arch_stats.sessions.schemas import (
+    SessionAccessOut,
+    SessionIn,
+    SessionListQuery,
+    SessionOut,
+    SessionPatch,
+)
 
 router = APIRouter(tags=["sessions"])
 
@@ -74,6 +80,18 @@ async def get_session(session_id: UUID, archer: CurrentArcher, conn: Db) -> Resp
             lambda whose: service.get(conn, whose, session_id),
         )
     )
+
+
+@router.get(
+    "/session/{session_id}/access",
+    response_model=Envelope[SessionAccessOut],
+    responses=error_responses(401, 404, 422),
+    summary="Whose session it is and what I may do with it: record (my own) or watch and "
+    "write notes (a member's, shared with me as their coach)",
+)
+async def session_access(session_id: UUID, archer: CurrentArcher, conn: Db) -> Response:
+    found = await service.access(conn, archer.archer_id, session_id)
+    return ok_json(found.model_dump_json())
 
 
 @router.patch(

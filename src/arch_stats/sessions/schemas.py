@@ -222,3 +222,18 @@ class SessionOut(Strict):
         "(GET /session/{id}, /session/open, POST, PATCH, close, reopen); null in lists and "
         "without a round."
     )
+
+
+class SessionAccessOut(Strict):
+    """What the caller may do with a session: the live page records on the archer's own and
+    watches anyone else's (a coach's view: nothing recorded, notes written)."""
+
+    session_id: UUID
+    archer_id: UUID = Field(description="Whose session it is.")
+    archer_name: str
+    access: Literal["own", "coach"] = Field(
+        description="own: the caller's session; coach: shared with the caller as the archer's "
+        "coach, read-only."
+    )
+    may_record: bool = Field(description="Shots, targets and the session itself may be changed.")
+    may_note: bool = Field(description="Notes may be written on the session and its ends.")

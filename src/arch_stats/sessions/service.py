@@ -18,13 +18,14 @@ import orjson
 from asyncpg import Record
 from pydantic import MISSING
 
+from arch_stats.access import policy
 from arch_stats.core.database import Executor
 from arch_stats.core.errors import AppError, BusinessRuleError, InvalidInput, NotFound
 from arch_stats.faces.rounds import RoundSpec, UnknownRound, get_round
 from arch_stats.rounds import plan as round_plan
 from arch_stats.rounds import service as custom_rounds
 from arch_stats.sessions import repository as repo
-from arch_stats.sessions.schemas import SessionFilters, SessionIn, SessionPatch
+from arch_stats.sessions.schemas import SessionAccessOut, SessionFilters, SessionIn, SessionPatch
 from arch_stats.targets import layout
 from arch_stats.targets import repository as targets_repo
 
@@ -151,6 +152,21 @@ async def get(conn: Executor, archer_id: UUID, session_id: UUID) -> str:
     if row is None:
         raise NotFound("session", session_id)
     return answer(row)
+
+
+async def access(conn: Executor, viewer: UUID, session_id: UUID) -> SessionAccessOut:
+    found = await policy.session_access(conn, viewer, session_id)
+    if found is None:
+        raise NotFound("session", session_id)
+    how, owner = found
+    return SessionAccessOut(
+        session_id=session_id,
+        archer_id=owner,
+        archer_name=await repo.archer_name(conn, owner),
+        access="own" if how is policy.Access.OWN else "coach",
+        may_record=how is policy.Access.OWN,
+        may_note=True,
+    )
 
 
 async def get_open(conn: Executor, archer_id: UUID) -> str:

@@ -33,7 +33,7 @@ const ROUTES = [
     nav: "live",
     early: true,
     // What the live page reads first (pages/live.js, loadData), asked for while its code loads.
-    reads: ([id]) => [`/session/${id}`, `/session/${id}/target`, `/session/${id}/shot`, "/arrow?include_retired=true", `/session/${id}/scorecard`],
+    reads: ([id]) => [`/session/${id}`, `/session/${id}/target`, `/session/${id}/shot`, "/arrow?include_retired=true", `/session/${id}/scorecard`, `/session/${id}/access`, `/session/${id}/note`],
   },
   // The club's live board (big screen): for members, and by a public link without an account
   // (`open`: no sign-in asked, nor a redirect for those signed in).

@@ -116,9 +116,10 @@ function endNumber(end, onPick) {
 /**
  * The card as a table. Options: `order` ("value" or "shot"), `currentEnd`, `selectedId`,
  * `onPick(arrow)` (cells become buttons; so does each end's number: its first arrow), `caption`,
- * `onOrder(order)` (the switch is shown).
+ * `onOrder(order)` (the switch is shown), `endBadge(endNo)` (an element beside the end's
+ * number, or null: its notes).
  */
-export function scorecardTable(card, { order = "value", currentEnd = null, selectedId = null, onPick = null, caption = "Scorecard", onOrder = null } = {}) {
+export function scorecardTable(card, { order = "value", currentEnd = null, selectedId = null, onPick = null, caption = "Scorecard", onOrder = null, endBadge = null } = {}) {
   const cols = Math.max(card.arrows_per_end || 0, ...card.ends.map((e) => e.arrows.length), 1);
   const counts = countColumns(card);
   const head = h(
@@ -138,7 +139,7 @@ export function scorecardTable(card, { order = "value", currentEnd = null, selec
       h(
         "tr",
         { "data-end": end.end_no, class: end.end_no === currentEnd ? "current" : "" },
-        h("th", { scope: "row" }, endNumber(end, onPick)),
+        h("th", { scope: "row" }, endNumber(end, onPick), endBadge ? endBadge(end.end_no) : null),
         cells,
         h("td", { class: "end-total" }, String(end.total), end.waiting ? h("span", { class: "waiting-mark", title: `${end.waiting} not scored yet` }, "+") : null),
         h("td", { class: "running-total" }, String(end.running_total)),

@@ -8,7 +8,7 @@
 // Every change made here goes through the outbox (outbox.js): it is drawn at once, kept on
 // the device and sent in order, so the page works the same with no network.
 
-import { allShots, face as getFace, get, keepCopy, post, roundName, savedCopy } from "../api.js";
+import { allShots, face as getFace, get, keepCopy, post, qs, roundName, savedCopy } from "../api.js";
 import { announce, busy, clear, errorBox, errorSlot, h, keepFocus, s as svgEl } from "../dom.js";
 import { tick, wakeLock } from "../device.js";
 import { TargetView, markerText } from "../face.js";
@@ -18,6 +18,8 @@ import { byPlace, byValue, cardFromShots, scorecardTable } from "../scorecard.js
 import { dateTime, num, scoreClass, sessionTitle } from "../format.js";
 import { newId, outbox } from "../outbox.js";
 import { nextPosition, passOf, progress as roundProgress, spotNames, taken, whereText } from "../rounds.js";
+import { SessionNotes } from "../notes.js";
+import { watchingMode } from "../watching.js";
 
 const STATS_DELAY_MS = 700;
 const PREFS = "arch-stats.live";
@@ -68,16 +70,21 @@ async function loadData(id, signal, { fromDevice = false } = {}) {
   });
   // All at once: one round trip on a phone network. The card gives the round's name and
   // which ends make each distance and half.
-  const [session, targets, shots, arrows, card, specs] = await Promise.all([
+  const [session, targets, shots, ownArrows, card, specs, access, notes] = await Promise.all([
     read(`/session/${id}`),
     targetsP,
     allShots(id, { signal, saved: fromDevice }),
     read("/arrow?include_retired=true"),
     read(`/session/${id}/scorecard`).catch(() => null),
     specsP,
+    read(`/session/${id}/access`).catch(() => null),
+    read(`/session/${id}/note`).catch(() => null),
   ]);
+  // Someone else's session (a coach's view): the markers carry its archer's arrow numbers.
+  const watched = access && !access.may_record;
+  const arrows = watched ? await read(`/arrow${qs({ include_retired: true, archer_id: access.archer_id })}`) : ownArrows;
   if (fromDevice && !(session && targets && shots && arrows && specs)) return null;
-  return { session, targets, shots, arrows, card, specs, fromDevice };
+  return { session, targets, shots, arrows, card, specs, access, notes, fromDevice };
 }
 
 export async function livePage(ctx) {
@@ -122,6 +129,12 @@ export async function livePage(ctx) {
   let subtotals = data.card ? subtotalsOf(data.card) : [];
   let imperial = Boolean(data.card && data.card.imperial); // hits and golds on the card
   let drawQueued = false;
+  // Notes on the ends, read per reader: a badge on the end's row of the card until opened.
+  const notes = new SessionNotes(id, ctx.me, data.notes || [], () => drawSoon());
+  // Someone who may not record here (a coach) watches: watching.js has what differs.
+  const watch = data.access && !data.access.may_record ? watchingMode({ sessionId: id, access: data.access, shots, notes }) : null;
+  /** Whether this page records: the session is open and it is the viewer's own. */
+  const records = () => session.is_open && !watch;
 
   // --- layout ---------------------------------------------------------------------------
   const conn = h("p", { class: "conn", id: "conn", role: "status", "data-state": "connecting" }, STATE_TEXT.connecting);
@@ -147,6 +160,7 @@ export async function livePage(ctx) {
   ctx.main.append(
     h("div", { class: "live-head" }, h("h1", {}, h("span", { class: "muted" }, "Live · "), title()), conn),
     sub,
+    watch ? watch.banner : null,
     pageErrors,
     h("div", { class: "live-layout" }, liveMain, h("div", { class: "live-side" }, cardBox, statsBox, headActions)),
   );
@@ -303,8 +317,8 @@ export async function livePage(ctx) {
         target,
         specs,
         title: `Target${target.lane !== null && target.lane !== undefined ? ` on lane ${target.lane}` : ""}: ${target.faces.map((f) => specs[f.face_type]?.name || f.face_type).join(", ")}`,
-        onPlace: session.is_open ? (point) => place(view, point) : null,
-        onMove: session.is_open ? (shotId, point) => move(view, shotId, point) : null,
+        onPlace: records() ? (point) => place(view, point) : null,
+        onMove: records() ? (shotId, point) => move(view, shotId, point) : null,
       });
       view.onZoom = (z) => (zoomShown.textContent = `${Math.round(z * 10) / 10}×`);
       view.onPending = (point, live) => {
@@ -462,6 +476,11 @@ export async function livePage(ctx) {
   /** Choose a shot to correct (null: none); from the scorecard the face comes into view. */
   let chosenFrom = null; // the data-focus of the control that chose it
   function select(shotId, { reveal = false } = {}) {
+    if (watch) {
+      const shot = shotId && shots().find((s) => s.id === shotId);
+      if (shot) watch.pick(shot);
+      return;
+    }
     chosenFrom = shotId ? document.activeElement.dataset?.focus : null;
     selectedId = shotId;
     for (const view of views) view.setSelected(shotId);
@@ -480,7 +499,7 @@ export async function livePage(ctx) {
   // scrolled sideways), the one the next shot is recorded with checked.
   function drawArrowRow() {
     clear(arrowRow);
-    if (!session.is_open) return;
+    if (!records()) return;
     const chips = h("div", { class: "arrow-chips", role: "radiogroup", "aria-label": "Arrow for the next shot" });
     const options = [...activeArrows.map((a) => [a.id, a.identifier]), ["", activeArrows.length ? "None" : "No arrow"]];
     for (const [value, label] of options) {
@@ -523,6 +542,10 @@ export async function livePage(ctx) {
   }
 
   function drawEntry(list) {
+    if (watch) {
+      watch.drawEntry(entry);
+      return;
+    }
     clear(entry);
     if (!session.is_open) {
       const reopen = h("button", { type: "button" }, "Reopen session");
@@ -717,7 +740,7 @@ export async function livePage(ctx) {
   /** The end just shot, kept in view for its review: after the last arrow of an end until the
    * first of the next (nothing being corrected, no earlier end being filled). */
   function reviewedEnd(list) {
-    if (selectedId || fillEnd !== null || !session.is_open) return null;
+    if (selectedId || fillEnd !== null || !records()) return null;
     const next = recordingEnd(list);
     if (next === null || next <= 1 || inEnd(list, next).length) return null;
     return inEnd(list, next - 1).length >= perEnd ? next - 1 : null;
@@ -737,7 +760,7 @@ export async function livePage(ctx) {
       },
       h("span", { class: "visually-hidden" }, `Arrow ${placeNo}${shot.arrow_id && arrowsById.get(shot.arrow_id) ? ` (${arrowsById.get(shot.arrow_id).identifier})` : ""}: `),
       shot.pending && !shot.value ? h("span", { "aria-hidden": "true" }, "…") : shot.label,
-      h("span", { class: "visually-hidden" }, shot.pending ? `${shot.value ? "," : ""} not sent yet. Correct it.` : ". Correct it."),
+      h("span", { class: "visually-hidden" }, shot.pending ? `${shot.value ? "," : ""} not sent yet. Correct it.` : watch ? ". Write a note on it." : ". Correct it."),
       h("span", { class: "slot-no", "aria-hidden": "true" }, numberOn(shot) || String(placeNo)),
     );
     b.addEventListener("click", () => select(shot.id === selectedId ? null : shot.id));
@@ -784,7 +807,7 @@ export async function livePage(ctx) {
       const shot = byPlaceNo.get(placeNo) || (placeNo > mine.filter((s) => s.end_place).length ? unplaced.shift() : undefined);
       if (shot) {
         slots.push(shotChip(shot, placeNo));
-      } else if (session.is_open && end !== currentEnd(list) && fillEnd !== end) {
+      } else if (records() && end !== currentEnd(list) && fillEnd !== end) {
         const b = h("button", { type: "button", class: "chip slot free", "aria-label": `Arrow ${placeNo} is free: the next arrow goes here` }, "+");
         b.addEventListener("click", () => {
           fillEnd = end;
@@ -800,7 +823,7 @@ export async function livePage(ctx) {
   }
 
   function drawQueue() {
-    const ops = outbox.forSession(id);
+    const ops = watch ? [] : outbox.forSession(id);
     clear(queueBox);
     queueBox.hidden = !ops.length;
     if (!ops.length) return;
@@ -866,7 +889,9 @@ export async function livePage(ctx) {
           "div",
           { class: "empty" },
           h("p", {}, h("strong", {}, "No shots yet.")),
-          session.is_open ? h("p", {}, "Touch the face where your arrow landed (or tap its value on the keypad), or start the sensors: their shots appear here as they land.") : h("p", {}, "This session has no shots."),
+          records()
+            ? h("p", {}, "Touch the face where your arrow landed (or tap its value on the keypad), or start the sensors: their shots appear here as they land.")
+            : h("p", {}, session.is_open ? "The arrows appear here as they are shot." : "This session has no shots."),
         ),
       );
       return;
@@ -877,7 +902,8 @@ export async function livePage(ctx) {
         order,
         currentEnd: recordingEnd(list),
         selectedId,
-        onPick: session.is_open ? (arrow) => select(arrow.id === selectedId ? null : arrow.id, { reveal: true }) : null,
+        onPick: records() ? (arrow) => select(arrow.id === selectedId ? null : arrow.id, { reveal: true }) : null,
+        endBadge: (endNo) => notes.badge(endNo),
         onOrder: (next) => {
           order = next;
           remember();
@@ -898,7 +924,7 @@ export async function livePage(ctx) {
     const end = shownEnd(list);
     if (session.round && targetsFor(end).map((t) => t.id).join(" ") !== drawnFor) drawTargets(targetsFor(end));
     const result = session.is_open && showsResult(list);
-    const byValue = session.is_open && keypad && !selected && !result;
+    const byValue = records() && keypad && !selected && !result;
     faceArea.hidden = result || byValue;
     keypadBox.hidden = !byValue;
     resultBox.hidden = !result;
@@ -1018,7 +1044,11 @@ export async function livePage(ctx) {
         drawSoon();
         break;
       case "note.created":
-        announce(`Note from ${frame.data.author_name}${frame.data.end_no ? ` on end ${frame.data.end_no}` : ""}: ${frame.data.body}`);
+        // Kept on its end's row with a badge until opened; said once, briefly.
+        if (notes.receive(frame.data)) announce(`New note from ${frame.data.author_name}${frame.data.end_no ? ` on end ${frame.data.end_no}` : ""}.`);
+        break;
+      case "note.deleted":
+        notes.remove(frame.data.id);
         break;
       case "stats.updated":
         clearTimeout(statsTimer);
@@ -1109,8 +1139,8 @@ export async function livePage(ctx) {
   function drawActions() {
     screen.hold(session.is_open); // the screen stays on while the session is open here
     clear(headActions);
-    headActions.append(h("a", { class: "button", href: `/app/sessions/${id}` }, "Session details"));
-    if (session.is_open) {
+    headActions.append(h("a", { class: "button", href: watch ? watch.detailsHref : `/app/sessions/${id}` }, "Session details"));
+    if (records()) {
       const close = h("button", { type: "button", class: "danger" }, "Close session");
       const errors = errorSlot();
       close.addEventListener("click", () =>
@@ -1146,6 +1176,7 @@ export async function livePage(ctx) {
       drawTargets();
     }
     setArrows(now.arrows);
+    if (now.notes) notes.replace(now.notes);
     if (now.card) {
       subtotals = subtotalsOf(now.card);
       round = now.card.round_name || round;

@@ -7,11 +7,12 @@
 
 import { allShots, del, face as getFace, get, post, qs, round as getRound, roundName } from "../api.js";
 import { LiveChannel } from "../channel.js";
-import { announce, busy, clear, errorSlot, field, h } from "../dom.js";
+import { announce, busy, clear, errorSlot, field, h, keepFocus } from "../dom.js";
 import { groupPlot } from "../face.js";
 import { barChart } from "../charts.js";
 import { figures, groupFigures, roundFigures, scoreFigures } from "../components.js";
 import { countColumns, scorecardTable } from "../scorecard.js";
+import { SessionNotes, noteItem } from "../notes.js";
 import { date, dateTime, isoDay, metres, mm, num, offset, scoreClass, sessionTitle, time } from "../format.js";
 
 export async function sessionPage(ctx) {
@@ -124,7 +125,10 @@ export async function sessionPage(ctx) {
   // A coach watching an open session: the page is drawn again shortly after each new shot.
   const lastSeq = shots.reduce((top, shot) => Math.max(top, shot.seq), 0);
   const onShot = readOnly && session.is_open ? redrawSoon(ctx) : null;
-  ctx.main.append(notesSection(ctx, id, notes, card, onShot ? lastSeq : null, onShot));
+  // Notes: listed below, and a badge on their end's row of the card until read.
+  let redrawCard = () => {};
+  const noteStore = new SessionNotes(id, ctx.me, notes);
+  ctx.main.append(notesSection(ctx, id, noteStore, card, onShot ? lastSeq : null, onShot, () => redrawCard()));
 
   if (!stats.arrows) {
     ctx.main.append(
@@ -204,10 +208,12 @@ export async function sessionPage(ctx) {
       scorecardTable(card, {
         order,
         onOrder: (next) => drawCard(next),
+        endBadge: (endNo) => noteStore.badge(endNo),
       }),
     );
   };
   drawCard("value");
+  redrawCard = () => keepFocus(cardBox, () => drawCard(cardOrder));
   // A printed sheet reads high to low, whichever order the screen shows.
   let shownOrder = null;
   const beforePrint = () => {
@@ -370,13 +376,13 @@ function redrawSoon(ctx) {
   };
 }
 
-function notesSection(ctx, sessionId, notes, card, afterSeq = null, onShot = null) {
+function notesSection(ctx, sessionId, store, card, afterSeq, onShot, onNotes) {
   const list = h("ol", { class: "notes-list" });
   const section = h("section", { class: "card notes-card", "aria-labelledby": "notes-h" }, h("h2", { id: "notes-h" }, "Notes"));
   const errors = errorSlot();
   const draw = () => {
     clear(list);
-    const items = [...byId.values()].sort((a, b) => a.created_at.localeCompare(b.created_at));
+    const items = store.all();
     if (!items.length) list.append(h("li", { class: "hint" }, "No notes yet."));
     for (const note of items) {
       let remove = null;
@@ -386,25 +392,20 @@ function notesSection(ctx, sessionId, notes, card, afterSeq = null, onShot = nul
           busy(remove, async () => {
             try {
               await del(`/note/${note.id}`);
-              byId.delete(note.id);
-              draw();
+              store.remove(note.id);
             } catch (err) {
               errors.show(err);
             }
           }),
         );
       }
-      list.append(
-        h(
-          "li",
-          { class: "note", "data-note-id": note.id },
-          h("p", { class: "note-head" }, h("strong", {}, note.author_name), note.end_no ? h("span", { class: "badge" }, `end ${note.end_no}`) : null, h("span", { class: "sub" }, ` ${dateTime(note.created_at)}`), remove),
-          h("p", { class: "note-body" }, note.body),
-        ),
-      );
+      list.append(noteItem(note, remove));
     }
   };
-  const byId = new Map(notes.map((n) => [n.id, n]));
+  store.onChange = () => {
+    draw();
+    onNotes();
+  };
   draw();
 
   const ends = (card && card.ends ? card.ends : []).map((e) => e.end_no);
@@ -417,10 +418,9 @@ function notesSection(ctx, sessionId, notes, card, afterSeq = null, onShot = nul
     busy(button, async () => {
       try {
         const note = await post(`/session/${sessionId}/note`, { body: body.value, end_no: endSel.value ? Number(endSel.value) : null });
-        byId.set(note.id, note);
         body.value = "";
         errors.show(null);
-        draw();
+        store.receive(note);
       } catch (err) {
         errors.show(err);
       }
@@ -436,13 +436,9 @@ function notesSection(ctx, sessionId, notes, card, afterSeq = null, onShot = nul
     onFrame: (frame) => {
       if (onShot && (frame.type === "shot.created" || frame.type === "shot.updated" || frame.type === "shot.deleted")) onShot();
       if (frame.type === "note.created") {
-        const mine = ctx.me && frame.data.author_id === ctx.me.id;
-        if (!byId.has(frame.data.id) && !mine) announce(`New note from ${frame.data.author_name}.`);
-        byId.set(frame.data.id, frame.data);
-        draw();
+        if (store.receive(frame.data)) announce(`New note from ${frame.data.author_name}.`);
       } else if (frame.type === "note.deleted") {
-        byId.delete(frame.data.id);
-        draw();
+        store.remove(frame.data.id);
       }
     },
     onState: () => {},
