@@ -47,7 +47,7 @@ EMERGENCY = 5
 DETAILS = ("AB", "CD")
 
 
-class NotAllowed(Exception):  # noqa: N818 (a refusal, raised as the service's 409)
+class NotAllowed(Exception):
     """The command does not apply to the timer as it is now."""
 
 

@@ -88,9 +88,7 @@ def _timer(row: asyncpg.Record) -> Timer:
     )
 
 
-async def create(
-    conn: Executor, club_id: UUID, archer_id: UUID, settings: dict[str, Any]
-) -> UUID:
+async def create(conn: Executor, club_id: UUID, archer_id: UUID, settings: dict[str, Any]) -> UUID:
     timer_id: UUID = await conn.fetchval(
         f"""INSERT INTO range_timer (club_id, created_by, {", ".join(SETTINGS)})
             VALUES ($1, $2, {", ".join(f"${i}" for i in range(3, 3 + len(SETTINGS)))})
@@ -157,9 +155,9 @@ async def save_state(conn: Executor, timer_id: UUID, state: State) -> None:
 
 
 async def save_settings(conn: Executor, timer_id: UUID, settings: dict[str, Any]) -> None:
+    columns = ", ".join(f"{key} = ${i}" for i, key in enumerate(SETTINGS, 2))
     await conn.execute(
-        f"""UPDATE range_timer SET {", ".join(f"{key} = ${i}" for i, key in enumerate(SETTINGS, 2))},
-               updated_at = now()
+        f"""UPDATE range_timer SET {columns}, updated_at = now()
             WHERE id = $1""",
         timer_id,
         *(settings[key] for key in SETTINGS),

@@ -17,6 +17,7 @@ from arch_stats.timer.schemas import (
     CommandIn,
     PublicTimerOut,
     Settings,
+    TimerDeleted,
     TimerIn,
     TimerLinkCreated,
     TimerLinkRevoked,
@@ -66,21 +67,18 @@ async def get_timer(timer_id: UUID, archer: CurrentArcher, conn: Db) -> Response
     responses=error_responses(401, 403, 404, 409, 422),
     summary="Change a timer's settings, between ends (owners and coaches)",
 )
-async def change_timer(
-    timer_id: UUID, body: Settings, archer: CurrentArcher, conn: Tx
-) -> Response:
+async def change_timer(timer_id: UUID, body: Settings, archer: CurrentArcher, conn: Tx) -> Response:
     return ok(await service.change(conn, archer.archer_id, timer_id, body))
 
 
 @router.delete(
     "/timer/{timer_id:uuid}",
-    response_model=Envelope[TimerLinkRevoked],
+    response_model=Envelope[TimerDeleted],
     responses=error_responses(401, 403, 404),
     summary="Delete a timer: its screens close (owners and coaches)",
 )
 async def delete_timer(timer_id: UUID, archer: CurrentArcher, conn: Tx) -> Response:
-    await service.delete(conn, archer.archer_id, timer_id)
-    return ok({"revoked": True})
+    return ok(await service.delete(conn, archer.archer_id, timer_id))
 
 
 @router.post(

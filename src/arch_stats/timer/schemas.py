@@ -146,3 +146,7 @@ class TimerLinkCreated(Strict):
 
 class TimerLinkRevoked(Strict):
     revoked: bool
+
+
+class TimerDeleted(Strict):
+    deleted: bool

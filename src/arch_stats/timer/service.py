@@ -74,15 +74,19 @@ def _settings(mode: str, given: Settings, base: dict[str, Any] | None) -> dict[s
     """The settings to store: `given` over `base` (a timer's, or on creation the defaults of
     its mode), checked as a whole (422). A new number of arrows brings its mode's time for
     them unless a time is given too."""
-    out = dict(base) if base is not None else {
-        "mode": mode,
-        "details": 2 if mode == "details" else 1,
-        "arrows": 3,
-        "walkup_seconds": WALKUP_SECONDS,
-        "warning_seconds": WARNING_SECONDS[mode],
-        "side_a": "A",
-        "side_b": "B",
-    }
+    out: dict[str, Any] = (
+        dict(base)
+        if base is not None
+        else {
+            "mode": mode,
+            "details": 2 if mode == "details" else 1,
+            "arrows": 3,
+            "walkup_seconds": WALKUP_SECONDS,
+            "warning_seconds": WARNING_SECONDS[mode],
+            "side_a": "A",
+            "side_b": "B",
+        }
+    )
     if given.arrows is not None:
         out["arrows"] = given.arrows
     if base is None or given.arrows is not None:
@@ -110,9 +114,7 @@ async def _club_role(conn: Executor, club_id: UUID, viewer: UUID) -> str:
     return role
 
 
-async def _timer(
-    conn: Executor, timer_id: UUID, viewer: UUID, *, control: bool = False
-) -> Timer:
+async def _timer(conn: Executor, timer_id: UUID, viewer: UUID, *, control: bool = False) -> Timer:
     timer = await repository.get(conn, timer_id, viewer, for_update=control)
     if timer is None or timer.role is None:
         raise NotFound("timer", timer_id)
@@ -138,9 +140,7 @@ async def get(conn: Executor, viewer: UUID, timer_id: UUID) -> dict[str, Any]:
     return member_view(await _timer(conn, timer_id, viewer), now_ms())
 
 
-async def change(
-    conn: Connection, viewer: UUID, timer_id: UUID, body: Settings
-) -> dict[str, Any]:
+async def change(conn: Connection, viewer: UUID, timer_id: UUID, body: Settings) -> dict[str, Any]:
     """New settings, between ends only (409 while an end runs: its times would change under
     the archers)."""
     timer = await _timer(conn, timer_id, viewer, control=True)
