@@ -62,8 +62,8 @@ def public_view(timer: Timer, now: int) -> dict[str, Any]:
 def member_view(timer: Timer, now: int) -> dict[str, Any]:
     return {
         **public_view(timer, now),
-        "id": timer.id,
-        "club_id": timer.club_id,
+        "id": str(timer.id),
+        "club_id": str(timer.club_id),
         "can_control": timer.role in STAFF_ROLES,
         "link_created_at": timer.link_created_at,
         "created_at": timer.created_at,
