@@ -4,35 +4,15 @@ bad input (422), its public read-only link."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 import httpx
 import pytest
 
-from arch_stats.core.database import Connection
-from tests.board.helpers import make_club
-from tests.conftest import ArcherCtx, MakeArcher
+from tests.conftest import ArcherCtx
+from tests.timer.conftest import Club
 
 API = "/api/v0"
-
-
-@dataclass
-class Club:
-    id: UUID
-    owner: ArcherCtx
-    coach: ArcherCtx
-    member: ArcherCtx
-    outsider: ArcherCtx
-
-
-@pytest.fixture
-async def club(db: Connection, make_archer: MakeArcher, client: httpx.AsyncClient) -> Club:
-    owner, coach = await make_archer("Olive Owner"), await make_archer("Cora Coach")
-    member, outsider = await make_archer("Mia Member"), await make_archer("Otto Outsider")
-    club_id = await make_club(db, owner, (coach, "coach"), (member, "member"))
-    return Club(club_id, owner, coach, member, outsider)
 
 
 async def new_timer(
@@ -66,9 +46,7 @@ async def test_a_new_timer_has_world_archery_times(client: httpx.AsyncClient, cl
     assert (match["shoot_seconds"], match["warning_seconds"], match["details"]) == (20, 5, 1)
     assert match["sides"] == ["Mia", "Sam"]
     # six arrows by a change: 240 s, unless a time is given
-    r = await client.patch(
-        f"{API}/timer/{t['id']}", json={"arrows": 6}, headers=club.owner.headers
-    )
+    r = await client.patch(f"{API}/timer/{t['id']}", json={"arrows": 6}, headers=club.owner.headers)
     assert r.status_code == 200 and r.json()["data"]["shoot_seconds"] == 240
 
 
