@@ -236,6 +236,7 @@ def view(plan: Plan, state: State, now: int, sides: tuple[str, str]) -> dict[str
         if plan.mode == "details" and not state.running
         else [],
         "shooter": None if shooter is None else sides[shooter],
+        "first": "ab"[state.first_side] if plan.mode == "alternating" and state.end_no else None,
         "arrow": state.turn // 2 + 1 if plan.mode == "alternating" else None,
         "started_at": state.started_at,
         "duration_ms": state.duration_ms,

@@ -100,6 +100,7 @@ class TimerState(Strict):
     detail: str | None
     next_order: list[str]
     shooter: str | None
+    first: Literal["a", "b"] | None
     arrow: int | None
     started_at: int | None
     duration_ms: int | None
