@@ -150,14 +150,15 @@ async def test_bad_settings_422(
 async def test_bad_commands_422(client: httpx.AsyncClient, club: Club) -> None:
     tid = (await new_timer(client, club))["id"]
     match_id = (await new_timer(client, club, name="Final", mode="alternating"))["id"]
-    for timer_id, body in [
+    cases: list[tuple[str, dict[str, Any]]] = [
         (tid, {"action": "explode"}),
         (tid, {}),
         (tid, {"action": "start", "first": "a"}),  # details have no first archer
         (match_id, {"action": "pause", "first": "a"}),
         (match_id, {"action": "start", "first": "c"}),
         (tid, {"action": ["start"]}),
-    ]:
+    ]
+    for timer_id, body in cases:
         r = await command(client, timer_id, club.owner, **body)
         assert r.status_code == 422, (body, r.text)
     r = await client.post(

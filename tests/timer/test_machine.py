@@ -10,6 +10,7 @@ from arch_stats.timer.machine import (
     END,
     SHOOT,
     TO_THE_LINE,
+    Action,
     NotAllowed,
     Plan,
     State,
@@ -92,9 +93,10 @@ def test_emergency_holds_the_clock_with_five_signals_until_resumed() -> None:
     s = command(DETAILS, State(), "start", T0)
     stop = command(DETAILS, s, "emergency", T0 + 70_000)
     assert (stop.emergency, stop.signal, stop.paused_remaining_ms) == (True, EMERGENCY, 60_000)
-    for action in ("pause", "next", "start", "emergency"):
+    refused: tuple[Action, ...] = ("pause", "next", "start", "emergency")
+    for action in refused:
         with pytest.raises(NotAllowed):
-            command(DETAILS, stop, action, T0 + 80_000)  # type: ignore[arg-type]
+            command(DETAILS, stop, action, T0 + 80_000)
     back = command(DETAILS, stop, "resume", T0 + 200_000)
     assert not back.emergency and back.remaining(T0 + 200_000) == 60_000
     assert back.signal == SHOOT
