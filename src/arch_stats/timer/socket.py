@@ -16,13 +16,11 @@ too many screens of the link, or public viewers from the address; 1009 a message
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import math
 from uuid import UUID
 
 import orjson
 from fastapi import WebSocket, WebSocketDisconnect
-from starlette.websockets import WebSocketState
 
 from arch_stats.auth.deps import resolve, still_valid
 from arch_stats.auth.tokens import token_hash
@@ -30,7 +28,7 @@ from arch_stats.core.addresses import address_key
 from arch_stats.core.errors import NotAuthenticated
 from arch_stats.core.serving import WS_MAX_MESSAGE_BYTES
 from arch_stats.live.hub import frame
-from arch_stats.live.router import MESSAGE_TOO_BIG, refuse, socket_token
+from arch_stats.live.router import MESSAGE_TOO_BIG, close_socket, refuse, socket_token
 from arch_stats.timer import repository
 from arch_stats.timer.feed import TimerFeed, TimerViewer
 from arch_stats.timer.service import LINK_PREFIX, MAX_LINK_LENGTH, now_ms
@@ -71,17 +69,7 @@ async def timer_socket(ws: WebSocket) -> None:
         pass
     finally:
         feed.remove(viewer)
-        if reader is not None:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await reader
-        if (
-            ws.application_state == WebSocketState.CONNECTED
-            and ws.client_state == WebSocketState.CONNECTED
-        ):
-            code, reason = viewer.close_code or 1001, viewer.close_reason or "server going away"
-            with contextlib.suppress(Exception):
-                await ws.close(code=code, reason=reason)
+        await close_socket(ws, viewer, reader)
 
 
 async def _viewer(ws: WebSocket) -> TimerViewer | None:
