@@ -105,6 +105,11 @@ def _settings(mode: str, given: Settings, base: dict[str, Any] | None) -> dict[s
     return out
 
 
+def new_settings(body: TimerIn) -> dict[str, Any]:
+    """The settings of a new timer: those given, the defaults of its mode for the rest."""
+    return _settings(body.mode, body, None)
+
+
 async def _club_role(conn: Executor, club_id: UUID, viewer: UUID) -> str:
     role: str | None = await conn.fetchval(
         "SELECT role FROM club_member WHERE club_id = $1 AND archer_id = $2", club_id, viewer
@@ -126,7 +131,7 @@ async def _timer(conn: Executor, timer_id: UUID, viewer: UUID, *, control: bool 
 async def create(conn: Connection, viewer: UUID, club_id: UUID, body: TimerIn) -> dict[str, Any]:
     if await _club_role(conn, club_id, viewer) not in STAFF_ROLES:
         raise Forbidden(NOT_STAFF)
-    timer_id = await repository.create(conn, club_id, viewer, _settings(body.mode, body, None))
+    timer_id = await repository.create(conn, club_id, viewer, new_settings(body))
     return await get(conn, viewer, timer_id)
 
 
