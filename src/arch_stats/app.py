@@ -43,6 +43,7 @@ from arch_stats.core.logging import redact_token_prefixes
 from arch_stats.core.middleware import BodyRule, RequestContextMiddleware
 from arch_stats.core.serving import EdgeLimits
 from arch_stats.core.settings import Settings, get_settings
+from arch_stats.core.viewers import PublicViewers
 from arch_stats.exchange.router import router as exchange_router
 from arch_stats.faces.router import router as faces_router
 from arch_stats.health.router import router as health_router
@@ -63,6 +64,10 @@ from arch_stats.shots.router import router as shots_router
 from arch_stats.stats import hot as stats_hot
 from arch_stats.stats.router import router as stats_router
 from arch_stats.targets.router import router as targets_router
+from arch_stats.timer import socket as timer_socket
+from arch_stats.timer.feed import TimerFeed
+from arch_stats.timer.router import router as timer_router
+from arch_stats.timer.service import LINK_PREFIX as TIMER_LINK_PREFIX
 from arch_stats.web.router import assets as web_assets
 from arch_stats.web.router import router as web_router
 from arch_stats.web.swagger import router as swagger_router
@@ -113,7 +118,9 @@ def create_app(
 
     # Secrets recognised by what comes before them: tokens by their prefix, an invite code by
     # the join link's path.
-    redact_token_prefixes(PREFIX_LOGIN, PREFIX_SENSOR, PREFIX_RESET, BOARD_LINK_PREFIX, INVITE_PATH)
+    redact_token_prefixes(
+        PREFIX_LOGIN, PREFIX_SENSOR, PREFIX_RESET, BOARD_LINK_PREFIX, TIMER_LINK_PREFIX, INVITE_PATH
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -139,13 +146,13 @@ def create_app(
         app.state.access = access = AccessWatch(hub, app.state.pool)
         auth.start()
         stats_pusher = StatsPusher(hub)
-        app.state.club_board = club_board = ClubBoard(
-            hub,
-            app.state.pool,
-            access,
+        # Public links' screens (the board's, the timers'), bounded together.
+        public_viewers = PublicViewers(
             per_link=settings.board_viewers_per_link,
             per_address=settings.board_viewers_per_address,
         )
+        app.state.club_board = club_board = ClubBoard(hub, app.state.pool, access, public_viewers)
+        app.state.timer_feed = timer_feed = TimerFeed(hub, app.state.pool, access, public_viewers)
         # Posted shots are announced by the hub once committed (not by a NOTIFY in their
         # transaction, which would make all writers commit one at a time).
         shot_writer.announce_with(app.state.pool, hub.announce)
@@ -167,6 +174,7 @@ def create_app(
                 shot_writer.announce_with(app.state.pool, None)
                 await stats_pusher.close()
                 await club_board.close()
+                await timer_feed.close()
                 await access.close()
                 await auth.close()
                 await app.state.hub.stop()
@@ -186,7 +194,10 @@ def create_app(
     )
     app.state.settings = settings
     # Subscriptions on the live path (/api/v0/ws) other than a session's, by query parameter.
-    app.state.subscriptions = dict.fromkeys(board_socket.PARAMS, board_socket.board_socket)
+    app.state.subscriptions = {
+        **dict.fromkeys(board_socket.PARAMS, board_socket.board_socket),
+        **dict.fromkeys(timer_socket.PARAMS, timer_socket.timer_socket),
+    }
     handlers.install(app)
     if settings.hot_path:
         # Inside the request context (id, limits, log), in front of FastAPI's routing.
@@ -244,6 +255,7 @@ def create_app(
         faces_router,
         exchange_router,
         board_router,
+        timer_router,
         clubs_router,
         admin_router,
         password_reset_router,

@@ -1,6 +1,7 @@
 """Demo data, so that a newcomer sees something: one archer, arrows and a season of sessions;
 and a demo club (the demo archer owns it) with a coach and three members who shot last week
-and are shooting now, so that the club board and the coach's views have something to show."""
+and are shooting now, so that the club board and the coach's views have something to show;
+and a range timer, ready for its first end."""
 
 from __future__ import annotations
 
@@ -17,10 +18,14 @@ from arch_stats.faces.scoring import FACES, PlacedFace, score_impact
 from arch_stats.shots import repository as shots_repo
 from arch_stats.shots.repository import ShotRow, TargetInfo
 from arch_stats.shots.spots import spot_value
+from arch_stats.timer import repository as timer_repository
+from arch_stats.timer import service as timer_service
+from arch_stats.timer.schemas import TimerIn
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-archer"  # noqa: S105 (documented demo login, not a secret)
 DEMO_CLUB = "Demo Archery Club"
+DEMO_TIMER = "Club night (70 m)"
 # The club's other accounts (same password as the demo archer): (email, name, bowstyle, role,
 # group sigma mm at 70 m). Two recurves among the members: the board ranks them in a category.
 CLUB_PEOPLE = [
@@ -284,6 +289,10 @@ async def _seed_club(conn: Connection, owner_id: UUID, log: Callable[[str], None
                 0, "Club field", False, 70.0, "wa720_70", "wa_122", 1300.0, 12 + 6 * n, sigma
             )  # fmt: skip
             await _shoot(conn, rng, person, arrows, today, now, log, still_open=True)
+    # A range timer for a 70 m round (6 arrows: 240 s, details AB/CD), ready for end 1.
+    await timer_repository.create(
+        conn, club_id, owner_id, timer_service.new_settings(TimerIn(name=DEMO_TIMER, arrows=6))
+    )
     log(
         f"  demo club {DEMO_CLUB!r}: owner {DEMO_EMAIL}, coach and members "
         f"{', '.join(p[0] for p in CLUB_PEOPLE)} (password {DEMO_PASSWORD})"

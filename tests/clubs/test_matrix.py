@@ -38,6 +38,8 @@ MEMBERS = ("owner", "coach", "sharing", "private")
 STAFF = ("owner", "coach")
 # Whose data each caller may read (besides their own).
 READS = {"owner": {"coach", "sharing"}, "coach": {"owner", "sharing"}}
+# Who runs a club's timers: its owners and coaches; its other members are refused (403).
+RUN = {"owner": 200, "coach": 200, "sharing": 403, "private": 403}
 
 
 def _openapi_routes() -> set[tuple[str, str]]:
@@ -70,6 +72,8 @@ class World:
     code: str
     people: dict[str, Mine] = field(default_factory=dict)
     board_token: str = ""
+    timer: UUID | None = None  # the club's range timer, with a public link
+    timer_token: str = ""
 
     def ids_of(self, name: str) -> set[str]:
         m = self.people[name]
@@ -161,6 +165,14 @@ async def build_world(client: httpx.AsyncClient, db: Connection, make: MakeArche
     r = await client.post(f"{API}/club/{club}/board/link", headers=people["owner"].headers)
     assert r.status_code == 201, r.text
     world.board_token = r.json()["data"]["token"]
+    r = await client.post(
+        f"{API}/club/{club}/timer", json={"name": "Matrix"}, headers=people["owner"].headers
+    )
+    assert r.status_code == 201, r.text
+    world.timer = UUID(r.json()["data"]["id"])
+    r = await client.post(f"{API}/timer/{world.timer}/link", headers=people["owner"].headers)
+    assert r.status_code == 201, r.text
+    world.timer_token = r.json()["data"]["token"]
     await db.execute("UPDATE archer SET is_admin = true WHERE id = $1", people["admin"].id)
     # Disabled once its things exist: its tokens are revoked with it, in every process at
     # once (a NOTIFY empties the token caches); the matrix is of the state after that.
@@ -370,6 +382,25 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", f"{API}/club/{{club_id}}/board/link"): Route("club", 0, roles={"owner": 201}),
     ("DELETE", f"{API}/club/{{club_id}}/board/link"): Route("club", 0, roles={"owner": 200}),
     # the instance administrator's routes
+    # range timers: members see them, owners and coaches run them (other members: 403)
+    ("POST", f"{API}/club/{{club_id}}/timer"): Route(
+        "club", 0, roles=RUN | {"owner": 201, "coach": 201}, body=lambda w, m: {"name": "T2"}
+    ),
+    ("GET", f"{API}/club/{{club_id}}/timer"): Route("club", 0, roles=dict.fromkeys(MEMBERS, 200)),
+    ("GET", f"{API}/timer/{{timer_id}}"): Route("club", 0, roles=dict.fromkeys(MEMBERS, 200)),
+    ("PATCH", f"{API}/timer/{{timer_id}}"): Route(
+        "club", 0, roles=RUN, body=lambda w, m: {"name": "Renamed"}
+    ),
+    ("DELETE", f"{API}/timer/{{timer_id}}"): Route("club", 0, roles=RUN),
+    ("POST", f"{API}/timer/{{timer_id}}/command"): Route(
+        "club", 0, roles=RUN, body=lambda w, m: {"action": "start"}
+    ),
+    ("POST", f"{API}/timer/{{timer_id}}/link"): Route(
+        "club", 0, roles=RUN | {"owner": 201, "coach": 201}
+    ),
+    ("DELETE", f"{API}/timer/{{timer_id}}/link"): Route("club", 0, roles=RUN),
+    ("GET", f"{API}/timer/public/{{timer_token}}"): Route("public", 200),
+    # administrators
     ("GET", f"{API}/admin/archer"): Route("admin", 200),
     ("POST", f"{API}/admin/archer/{{archer_id}}/disable"): Route("admin", 200),
     ("POST", f"{API}/admin/archer/{{archer_id}}/enable"): Route("admin", 200),
@@ -408,6 +439,8 @@ def _fill(path: str, w: World, caller: Mine, target: Mine, obj: str | None) -> s
         "archer_id": target.who.id,
         "face_type": "wa_122",
         "token": w.board_token,
+        "timer_id": w.timer,
+        "timer_token": w.timer_token,
         "code": "wa18",
         "round_id": target.custom_round,
     }

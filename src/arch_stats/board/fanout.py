@@ -33,7 +33,8 @@ revocation: 4401) apply to them as they do to a session's subscribers.
 
 Public links are bounded, per process: `BOARD_VIEWERS_PER_LINK` viewers of one link, and
 `BOARD_VIEWERS_PER_ADDRESS` public viewers from one client address (the request's, which is
-the forwarded client's with `--proxy-headers`); more are refused with 4429.
+the forwarded client's with `--proxy-headers`; counted with the range timers' public screens,
+`core.viewers`); more are refused with 4429.
 
 Frames (`{"type","ts","request_id","data"}`; `key` is the session's id on the members' board,
 an opaque per-link key on a public one):
@@ -59,7 +60,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +71,7 @@ from arch_stats.access.live import AccessWatch
 from arch_stats.board import repository, service
 from arch_stats.board.repository import Link, Shown
 from arch_stats.core.database import Pool
+from arch_stats.core.viewers import PublicViewers
 from arch_stats.core.ws_protocol import TOO_SLOW, SendPrepared, encode_text
 from arch_stats.live.hub import LiveHub, Subscriber, frame
 from arch_stats.ranking.standings import Rule, Tally, arrow
@@ -219,17 +220,13 @@ class ClubBoard:
         hub: LiveHub,
         pool: Pool,
         access: AccessWatch,
-        *,
-        per_link: int = 1000,
-        per_address: int = 50,
+        public: PublicViewers,
     ) -> None:
         self.hub = hub
         self.pool = pool
-        self.per_link = per_link
-        self.per_address = per_address
+        self.public = public  # the public links' viewer limits (shared with the timer's)
         # club → None (its members) or a link's id → who watches it that way
         self.audiences: dict[UUID, dict[UUID | None, Audience]] = {}
-        self._public_from: Counter[str] = Counter()  # public viewers by client address
         self._known: dict[UUID, Known] = {}  # session → its archer and their clubs
         self._pending: dict[UUID, list[tuple[str, dict[str, Any]]]] = {}  # looked up now
         self._tasks: set[asyncio.Task[None]] = set()
@@ -242,15 +239,10 @@ class ClubBoard:
 
     def add(self, viewer: BoardViewer) -> tuple[int, str] | None:
         """Watch; or the close code and reason of a refusal (a public link's limits)."""
-        audiences = self.audiences.get(viewer.club_id, {})
         if viewer.link is not None:
-            audience = audiences.get(viewer.link.id)
-            if audience is not None and len(audience.viewers) >= self.per_link:
-                return LINK_FULL
-            if viewer.address is not None:
-                if self._public_from[viewer.address] >= self.per_address:
-                    return ADDRESS_FULL
-                self._public_from[viewer.address] += 1
+            full = self.public.admit(viewer.link.id, viewer.address)
+            if full is not None:
+                return LINK_FULL if full == "link" else ADDRESS_FULL
         secret = None if viewer.link is None else viewer.link.secret
         audiences = self.audiences.setdefault(viewer.club_id, {})
         audience = audiences.setdefault(viewer.link_id, Audience(secret))
@@ -265,10 +257,8 @@ class ClubBoard:
         if audience is None or viewer not in audience.viewers:
             return
         audience.viewers.discard(viewer)
-        if viewer.link is not None and viewer.address is not None:
-            self._public_from[viewer.address] -= 1
-            if not self._public_from[viewer.address]:
-                del self._public_from[viewer.address]
+        if viewer.link is not None:
+            self.public.release(viewer.link.id, viewer.address)
         if not audience.viewers:
             del audiences[viewer.link_id]
             if not audiences:

@@ -16,11 +16,9 @@ viewers of the public link, or from the client's address (`BOARD_VIEWERS_PER_LIN
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from uuid import UUID
 
 from fastapi import WebSocket, WebSocketDisconnect
-from starlette.websockets import WebSocketState
 
 from arch_stats.auth.deps import resolve, still_valid
 from arch_stats.auth.tokens import token_hash
@@ -31,7 +29,7 @@ from arch_stats.core.addresses import address_key
 from arch_stats.core.database import Pool
 from arch_stats.core.errors import NotAuthenticated
 from arch_stats.core.ws_protocol import prepared_sender
-from arch_stats.live.router import drain_incoming, refuse, socket_token
+from arch_stats.live.router import close_socket, drain_incoming, refuse, socket_token
 
 PARAMS = ("club_id", "board")
 
@@ -104,14 +102,4 @@ async def board_socket(ws: WebSocket) -> None:
         pass
     finally:
         board.remove(viewer)
-        if reader is not None:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await reader
-        if (
-            ws.application_state == WebSocketState.CONNECTED
-            and ws.client_state == WebSocketState.CONNECTED
-        ):
-            code, reason = viewer.close_code or 1001, viewer.close_reason or "server going away"
-            with contextlib.suppress(Exception):
-                await ws.close(code=code, reason=reason)
+        await close_socket(ws, viewer, reader)

@@ -160,16 +160,23 @@ async def live(ws: WebSocket) -> None:
     finally:
         hub.remove(sub)
         access.forget(sub)
+        await close_socket(ws, sub, reader)
+
+
+async def close_socket(ws: WebSocket, sub: Subscriber, reader: asyncio.Task[None] | None) -> None:
+    """The end of a live socket: stop reading it, and close it with its subscriber's close
+    code (1001, going away, when it has none) unless it is closed already."""
+    if reader is not None:
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await reader
-        if (
-            ws.application_state == WebSocketState.CONNECTED
-            and ws.client_state == WebSocketState.CONNECTED
-        ):
-            code, reason = sub.close_code or 1001, sub.close_reason or "server going away"
-            with contextlib.suppress(Exception):
-                await ws.close(code=code, reason=reason)
+    if (
+        ws.application_state == WebSocketState.CONNECTED
+        and ws.client_state == WebSocketState.CONNECTED
+    ):
+        code, reason = sub.close_code or 1001, sub.close_reason or "server going away"
+        with contextlib.suppress(Exception):
+            await ws.close(code=code, reason=reason)
 
 
 async def _replay(ws: WebSocket, pool: Pool, sub: Subscriber, owner: UUID) -> None:

@@ -39,6 +39,11 @@ const ROUTES = [
   // (`open`: no sign-in asked, nor a redirect for those signed in).
   { path: new RegExp(`^/app/clubs/${UUID}/board/?$`), page: page(() => import("./pages/board.js"), "clubBoardPage"), nav: "clubs", early: true },
   { path: /^\/app\/board\/(asb_[A-Za-z0-9_-]{1,60})\/?$/, page: page(() => import("./pages/board.js"), "publicBoardPage"), open: true },
+  // The range timer: a club's timers, one timer (its organisers' controls; ?screen=1 the big
+  // screen), and its big screen by a public link without an account.
+  { path: new RegExp(`^/app/clubs/${UUID}/timer/?$`), page: page(() => import("./pages/timer.js"), "clubTimersPage"), nav: "clubs" },
+  { path: new RegExp(`^/app/clubs/${UUID}/timer/${UUID}/?$`), page: page(() => import("./pages/timer.js"), "timerPage"), nav: "clubs" },
+  { path: /^\/app\/timer\/(ast_[A-Za-z0-9_-]{1,60})\/?$/, page: page(() => import("./pages/timer.js"), "publicTimerPage"), open: true },
   { path: /^\/app\/history\/?$/, page: page(() => import("./pages/history.js"), "historyPage"), nav: "history" },
   { path: /^\/app\/clubs\/?$/, page: page(() => import("./pages/clubs.js"), "clubsPage"), nav: "clubs" },
   { path: /^\/app\/clubs\/join\/([A-Za-z0-9_%-]{1,64})\/?$/, page: page(() => import("./pages/clubs.js"), "joinPage"), nav: "clubs" },

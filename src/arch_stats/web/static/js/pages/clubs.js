@@ -184,7 +184,7 @@ export async function clubPage(ctx) {
       "div",
       { class: "page-head" },
       h("div", {}, h("h1", {}, club.name), h("p", { class: "sub" }, `You are ${club.my_role === "owner" ? "an owner" : `a ${club.my_role}`} · ${club.members} member${club.members === 1 ? "" : "s"}`)),
-      h("div", { class: "actions" }, h("a", { class: "button primary", href: `/app/clubs/${id}/board` }, "Live board"), h("a", { class: "button", href: "/app/clubs" }, "All clubs")),
+      h("div", { class: "actions" }, h("a", { class: "button primary", href: `/app/clubs/${id}/board` }, "Live board"), h("a", { class: "button", href: `/app/clubs/${id}/timer` }, "Range timers"), h("a", { class: "button", href: "/app/clubs" }, "All clubs")),
     ),
     h("section", { class: "card", "aria-labelledby": "consent-h" }, h("h2", { id: "consent-h" }, "Your data"), consentSwitch(club), consentSwitch(club, "show_on_public_board")),
   );
