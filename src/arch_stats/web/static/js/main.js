@@ -39,6 +39,9 @@ const ROUTES = [
   // (`open`: no sign-in asked, nor a redirect for those signed in).
   { path: new RegExp(`^/app/clubs/${UUID}/board/?$`), page: page(() => import("./pages/board.js"), "clubBoardPage"), nav: "clubs", early: true },
   { path: /^\/app\/board\/(asb_[A-Za-z0-9_-]{1,60})\/?$/, page: page(() => import("./pages/board.js"), "publicBoardPage"), open: true },
+  { path: /^\/app\/equipment\/?$/, page: page(() => import("./pages/equipment.js"), "equipmentPage"), nav: "equipment" },
+  { path: new RegExp(`^/app/equipment/bows/${UUID}/?$`), page: page(() => import("./pages/equipment.js"), "bowPage"), nav: "equipment" },
+  { path: new RegExp(`^/app/sessions/${UUID}/tuning/?$`), page: page(() => import("./pages/equipment.js"), "tuningPage"), nav: "sessions" },
   { path: /^\/app\/history\/?$/, page: page(() => import("./pages/history.js"), "historyPage"), nav: "history" },
   { path: /^\/app\/clubs\/?$/, page: page(() => import("./pages/clubs.js"), "clubsPage"), nav: "clubs" },
   { path: /^\/app\/clubs\/join\/([A-Za-z0-9_%-]{1,64})\/?$/, page: page(() => import("./pages/clubs.js"), "joinPage"), nav: "clubs" },
@@ -106,6 +109,7 @@ function drawNav(active) {
       h("li", {}, link("home", "/app/", "Home")),
       h("li", {}, link("sessions", "/app/sessions", "Sessions")),
       h("li", {}, link("arrows", "/app/arrows", "Arrows")),
+      h("li", {}, link("equipment", "/app/equipment", "Equipment")),
       h("li", {}, link("history", "/app/history", "History")),
       h("li", {}, link("clubs", "/app/clubs", "Clubs")),
       h("li", {}, link("profile", "/app/profile", "Profile")),
