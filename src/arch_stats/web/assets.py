@@ -49,6 +49,7 @@ PAGES: list[tuple[str, str]] = [
     (rf"^clubs/{_ID}/board/?$", "js/pages/board.js"),
     (r"^board/asb_[A-Za-z0-9_-]+/?$", "js/pages/board.js"),
     (rf"^sessions/{_ID}/?$", "js/pages/session.js"),
+    (rf"^(sessions/{_ID}/tuning|equipment(/bows/{_ID})?)/?$", "js/pages/equipment.js"),
     (r"^sessions(/new)?/?$", "js/pages/sessions.js"),
     (r"^arrows/?$", "js/pages/arrows.js"),
     (r"^history/?$", "js/pages/history.js"),
