@@ -47,23 +47,11 @@ from typing import Any
 
 from arch_stats.stats import maths
 from arch_stats.stats.distributions import t_half_width, t_two_sided_p
+from arch_stats.stats.session import group_out
 
 LEVEL = 0.95
 ALPHA = 0.05
 FINGER_BOWSTYLES = frozenset({"recurve", "barebow", "longbow", "traditional", "flatbow"})
-
-
-def _group_out(g: maths.Group) -> dict[str, Any]:
-    return {
-        "impacts": g.n,
-        "centre_x_mm": g.centre_x,
-        "centre_y_mm": g.centre_y,
-        "sigma_x_mm": g.sigma_x,
-        "sigma_y_mm": g.sigma_y,
-        "mean_radius_mm": g.mean_radius,
-        "cep50_mm": g.cep50,
-        "extreme_spread_mm": g.extreme_spread,
-    }
 
 
 def welch(
@@ -138,8 +126,8 @@ def compare_groups(a: Points, b: Points, *, handedness: str, bowstyle: str) -> d
     test, and the bare-shaft advice for it."""
     ga, gb = maths.group(*a), maths.group(*b)
     out: dict[str, Any] = {
-        "a": _group_out(ga),
-        "b": _group_out(gb),
+        "a": group_out(ga),
+        "b": group_out(gb),
         "shift_x_mm": None,
         "shift_y_mm": None,
         "ci_x_mm": None,
