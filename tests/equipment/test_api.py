@@ -113,6 +113,10 @@ async def test_a_tuning_session_in_two_groups_gives_the_bare_shaft_advice(
     assert out["advice"][0].startswith("Bare shafts high: the nocking point is too low")
     assert out["advice"][1].startswith("Bare shafts left: the arrow acts too stiff")
     assert await call(client, archer, "GET", f"/session/{sid}/tuning") == out
+    # the sight is set by the fletched arrows alone (the bare shafts would pull it off)
+    sight = await call(client, archer, "GET", f"/session/{sid}/sight-correction")
+    assert sight["group"] == "Fletched" and sight["distances"][0]["impacts"] == 18
+    assert sight["distances"][0]["move_x_mm"] is None  # the fletched group is centred
 
     overlap = {"arrows_a": fletched, "arrows_b": [fletched[0]]}
     await call(client, archer, "PUT", f"/session/{sid}/tuning", overlap, 400)

@@ -284,6 +284,9 @@ class SightCorrectionsOut(Strict):
     session_id: UUID
     end_no: int | None
     sight_radius_mm: float | None
+    group: str | None = Field(
+        description="A tuning session's: only the arrows of its reference group (a) count."
+    )
     distances: list[SightCorrectionOut] = Field(description="One per distance shot.")
 
 

@@ -313,12 +313,18 @@ async def tuning_json(conn: Executor, archer_id: UUID, session_id: UUID) -> byte
 async def sight_correction(
     conn: Executor, archer_id: UUID, session_id: UUID, end_no: int | None
 ) -> bytes:
-    """The sight correction at each distance of the session (or of one end)."""
+    """The sight correction at each distance of the session (or of one end). In a tuning
+    session the sight is set by the reference group (a: the fletched arrows), not by the
+    arrows under test."""
     equipment = await _equipment(conn, archer_id, session_id)
     version = equipment["bow_version"]
     radius = None if version is None else version["sight_radius_mm"]
+    head, arrows_of = await repo.tuning(conn, session_id)
+    reference = None if head is None else {r["arrow_id"] for r in arrows_of if r["grp"] == "a"}
     by_distance: dict[float, tuple[list[float], list[float]]] = {}
     for r in await repo.session_impacts(conn, session_id, end_no):
+        if reference is not None and r["arrow_id"] not in reference:
+            continue
         xs, ys = by_distance.setdefault(r["distance_m"], ([], []))
         xs.append(r["dx_mm"])
         ys.append(r["dy_mm"])
@@ -327,6 +333,7 @@ async def sight_correction(
             "session_id": session_id,
             "end_no": end_no,
             "sight_radius_mm": radius,
+            "group": None if head is None else head["label_a"],
             "distances": [
                 sight.correction(xs, ys, d, radius) for d, (xs, ys) in sorted(by_distance.items())
             ],
