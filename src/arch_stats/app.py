@@ -44,6 +44,7 @@ from arch_stats.core.middleware import BodyRule, RequestContextMiddleware
 from arch_stats.core.serving import EdgeLimits
 from arch_stats.core.settings import Settings, get_settings
 from arch_stats.core.viewers import PublicViewers
+from arch_stats.equipment.router import router as equipment_router
 from arch_stats.exchange.router import router as exchange_router
 from arch_stats.faces.router import router as faces_router
 from arch_stats.health.router import router as health_router
@@ -248,6 +249,7 @@ def create_app(
         stats_router,
         targets_router,
         arrows_router,
+        equipment_router,
         sensors_router,
         live_router,
         auth_router,

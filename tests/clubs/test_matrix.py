@@ -63,6 +63,11 @@ class Mine:
     device_token: UUID
     device_secret: str
     custom_round: UUID
+    bow: UUID
+    arrow_set: UUID
+    other_set: UUID
+    sight_mark: UUID
+    bare_arrow: UUID
 
 
 @dataclass
@@ -81,7 +86,7 @@ class World:
             str(x)
             for x in (
                 m.session, m.target, m.shot, m.arrow, m.note, m.login_token, m.device_token,
-                m.custom_round,
+                m.custom_round, m.bow, m.arrow_set, m.other_set, m.sight_mark, m.bare_arrow,
             )
         }  # fmt: skip
 
@@ -133,9 +138,38 @@ async def _mine(client: httpx.AsyncClient, db: Connection, who: ArcherCtx) -> Mi
     await db.execute(
         "INSERT INTO custom_round_pass VALUES ($1, 1, 36, 50, 'metre', 'wa_80')", custom_round
     )
-    return Mine(
-        who, session, target, shot, arrow, note, login_token, device_token, secret, custom_round
+    bow = await db.fetchval(
+        "INSERT INTO bow (archer_id, name) VALUES ($1, 'Bow') RETURNING id", who.id
     )
+    await db.execute(
+        "INSERT INTO bow_version (bow_id, version, bowstyle, handedness) "
+        "VALUES ($1, 1, 'recurve', 'right')",
+        bow,
+    )
+    sight_mark = await db.fetchval(
+        "INSERT INTO sight_mark (bow_id, distance_m, mark) VALUES ($1, 70, 30) RETURNING id", bow
+    )
+    arrow_set, other_set = [
+        await db.fetchval(
+            "INSERT INTO arrow_set (archer_id, name) VALUES ($1, $2) RETURNING id", who.id, name
+        )
+        for name in ("Set", "Other set")
+    ]
+    await db.execute("UPDATE arrow SET arrow_set_id = $1 WHERE id = $2", arrow_set, arrow)
+    bare_arrow = await db.fetchval(
+        "INSERT INTO arrow (archer_id, identifier) VALUES ($1, 'B01') RETURNING id", who.id
+    )
+    await db.execute("INSERT INTO session_tuning VALUES ($1, 'Fletched', 'Bare')", session)
+    await db.execute(
+        "INSERT INTO session_tuning_arrow VALUES ($1, $2, 'a'), ($1, $3, 'b')",
+        session,
+        arrow,
+        bare_arrow,
+    )
+    return Mine(
+        who, session, target, shot, arrow, note, login_token, device_token, secret, custom_round,
+        bow, arrow_set, other_set, sight_mark, bare_arrow,
+    )  # fmt: skip
 
 
 async def build_world(client: httpx.AsyncClient, db: Connection, make: MakeArcher) -> World:
@@ -277,6 +311,44 @@ ROUTES: dict[tuple[str, str], Route] = {
         "object", 200, "arrow", body=lambda w, m: {"spine": 600}
     ),
     ("DELETE", f"{API}/arrow/{{arrow_id}}"): Route("object", 200, "arrow"),
+    # equipment: bows, sight marks, arrow sets, a session's equipment and analyses
+    ("GET", f"{API}/bow"): Route("mine", 200),
+    ("POST", f"{API}/bow"): Route("mine", 201, body=lambda w, m: {"name": "Spare"}),
+    ("GET", f"{API}/bow/{{bow_id}}"): Route("object", 200, "bow", read=True),
+    ("PATCH", f"{API}/bow/{{bow_id}}"): Route(
+        "object", 200, "bow", body=lambda w, m: {"brace_height_mm": 220}
+    ),
+    ("GET", f"{API}/bow/{{bow_id}}/sight-mark"): Route("object", 200, "bow", read=True),
+    ("POST", f"{API}/bow/{{bow_id}}/sight-mark"): Route(
+        "object", 201, "bow", body=lambda w, m: {"distance_m": 50, "mark": 20}
+    ),
+    ("DELETE", f"{API}/sight-mark/{{mark_id}}"): Route("object", 200, "sight_mark"),
+    ("GET", f"{API}/arrow-set"): Route("mine", 200),
+    ("POST", f"{API}/arrow-set"): Route("mine", 201, body=lambda w, m: {"name": "Spare"}),
+    ("GET", f"{API}/arrow-set/{{arrow_set_id}}"): Route("object", 200, "arrow_set", read=True),
+    ("PATCH", f"{API}/arrow-set/{{arrow_set_id}}"): Route(
+        "object", 200, "arrow_set", body=lambda w, m: {"spine": 500}
+    ),
+    ("GET", f"{API}/arrow-set/{{arrow_set_id}}/culling"): Route(
+        "object", 200, "arrow_set", read=True
+    ),
+    ("GET", f"{API}/arrow-set/{{arrow_set_id}}/compare/{{other_id}}"): Route(
+        "object", 200, "arrow_set", read=True
+    ),
+    ("GET", f"{API}/session/{{session_id}}/equipment"): Route("object", 200, "session", read=True),
+    ("PUT", f"{API}/session/{{session_id}}/equipment"): Route(
+        "object", 200, "session", body=lambda w, m: {"arrow_set_id": str(m.arrow_set)}
+    ),
+    ("GET", f"{API}/session/{{session_id}}/tuning"): Route("object", 200, "session", read=True),
+    ("PUT", f"{API}/session/{{session_id}}/tuning"): Route(
+        "object",
+        200,
+        "session",
+        body=lambda w, m: {"arrows_a": [str(m.bare_arrow)], "arrows_b": [str(m.arrow)]},
+    ),
+    ("GET", f"{API}/session/{{session_id}}/sight-correction"): Route(
+        "object", 200, "session", read=True
+    ),
     # sensors
     ("POST", f"{API}/sensor/event"): Route(
         "device",
@@ -443,6 +515,10 @@ def _fill(path: str, w: World, caller: Mine, target: Mine, obj: str | None) -> s
         "timer_token": w.timer_token,
         "code": "wa18",
         "round_id": target.custom_round,
+        "bow_id": target.bow,
+        "mark_id": target.sight_mark,
+        "arrow_set_id": target.arrow_set,
+        "other_id": target.other_set,
     }
     for key, value in values.items():
         path = path.replace("{" + key + "}", str(value))

@@ -24,6 +24,7 @@ from arch_stats.core.database import Connection
 from tests.admin.helpers import issue_link, make_admin
 from tests.clubs.helpers import invite, make_club
 from tests.conftest import ArcherCtx, MakeArcher
+from tests.equipment.helpers import call, session_with_shots
 from tests.web.conftest import WebServer, sign_in
 from tests.web.helpers import C, Range, close_session, make_range, post_shots
 
@@ -49,6 +50,8 @@ class World:
     member_live: Range  # the member's open session (an end shot), a coach's note on end 1
     board_path: str
     reset_url: str
+    bow_id: str  # the owner's bow, with sight marks
+    tuning: str  # the owner's closed tuning session: fletched and bare shafts
 
 
 def spread(n: int, radius: float, phase: float = 0.0) -> list[tuple[float, float]]:
@@ -89,6 +92,7 @@ async def a_world(client: httpx.AsyncClient, make_archer: MakeArcher, db: Connec
     )
     await post_shots(client, triple, [(C, top), (C + 25, top), (C, C)], arrow=None)
     await close_session(client, triple)
+    bow_id, tuning = await equipment(client, owner)
     coach_live = await make_range(
         client, coach, face="wa_40_triple_vertical", per_end=3, distance=18.0, arrows=("C1",)
     )
@@ -124,7 +128,25 @@ async def a_world(client: httpx.AsyncClient, make_archer: MakeArcher, db: Connec
         member_live,
         r.json()["data"]["path"],
         "/app/reset#" + reset_url.split("#", 1)[1],
+        bow_id,
+        tuning,
     )
+
+
+async def equipment(client: httpx.AsyncClient, owner: ArcherCtx) -> tuple[str, str]:
+    """A bow with sight marks, a set of 6, and a tuning session in two groups."""
+    body = {"name": "Formula", "sight_radius_mm": 850}
+    bow = await call(client, owner, "POST", "/bow", body, 201)
+    for d in (18, 30, 50, 70):
+        mark = {"distance_m": d, "mark": 5 + 0.4 * d}
+        await call(client, owner, "POST", f"/bow/{bow['id']}/sight-mark", mark, 201)
+    body = {"name": "X10", "arrows": {"prefix": "T", "count": 6}}
+    ids = [a["id"] for a in (await call(client, owner, "POST", "/arrow-set", body, 201))["arrows"]]
+    shots = [(a, 20.0 * (k % 3) - 20, 10.0 * k - 10) for k, a in enumerate(ids) for _ in range(2)]
+    sid = await session_with_shots(client, owner, shots, distance=18)
+    groups = {"arrows_a": ids[:3], "arrows_b": ids[3:]}
+    await call(client, owner, "PUT", f"/session/{sid}/tuning", groups)
+    return bow["id"], sid
 
 
 @dataclass(frozen=True)
@@ -172,6 +194,9 @@ def visits(w: World) -> list[Visit]:
         Visit(w.owner, f"/app/clubs/{w.club_id}/board", ".board-card"),
         Visit(w.owner, "/app/profile", "#sign-ins li"),
         Visit(w.owner, "/app/admin", ".account-card"),
+        Visit(w.owner, "/app/equipment", "li[data-bow-id]", ("li[data-set-id] button", ".cull")),
+        Visit(w.owner, f"/app/equipment/bows/{w.bow_id}", ".marks svg.chart"),
+        Visit(w.owner, f"/app/sessions/{w.tuning}/tuning", ".tuning-result"),
     ]
 
 

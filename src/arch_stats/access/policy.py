@@ -46,6 +46,8 @@ _OWNER_SQL = {
     "shot": "SELECT archer_id FROM shot WHERE id = $2",
     "target": "SELECT archer_id FROM target WHERE id = $2",
     "arrow": "SELECT archer_id FROM arrow WHERE id = $2",
+    "bow": "SELECT archer_id FROM bow WHERE id = $2",
+    "arrow_set": "SELECT archer_id FROM arrow_set WHERE id = $2",
 }
 
 

@@ -15,7 +15,7 @@ ARROW_JSON = """json_build_object(
     'weight_grains', a.weight_grains, 'diameter_mm', a.diameter_mm, 'spine', a.spine,
     'label_position_mm', a.label_position_mm, 'is_programmed', a.is_programmed,
     'is_active', a.is_active, 'retired_at', a.retired_at, 'created_at', a.created_at,
-    'updated_at', a.updated_at)"""
+    'updated_at', a.updated_at, 'arrow_set_id', a.arrow_set_id)"""
 
 # Columns a PATCH may set directly; `is_active` is handled apart (it moves `retired_at` too).
 PATCH_COLUMNS = (

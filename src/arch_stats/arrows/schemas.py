@@ -149,6 +149,7 @@ class ArrowOut(Strict):
     retired_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    arrow_set_id: UUID | None = Field(description="The arrow set it belongs to (GET /arrow-set).")
 
 
 class ArrowDeleted(Strict):

@@ -144,7 +144,8 @@ def group(xs: Floats, ys: Floats) -> maths.Group:
     )
 
 
-def _group_out(g: maths.Group) -> dict[str, Any]:
+def group_out(g: maths.Group) -> dict[str, Any]:
+    """A group as the answers carry it (`GroupOut`)."""
     return {
         "impacts": g.n,
         "centre_x_mm": g.centre_x,
@@ -377,7 +378,7 @@ def compute(row: asyncpg.Record, scheme: Scheme) -> dict[str, Any]:
         "ten_count": int((c.score >= 10).sum()),
         "ends": orjson.Fragment(ends.json),
         "distribution": _distribution(c),
-        "group": _group_out(session_group),
+        "group": group_out(session_group),
         "timing": _timing(c),
         "fatigue": _fatigue(ends, c.score),
         "per_arrow": _per_arrow(c, row["arrow_ids"], row["identifiers"], session_group),

@@ -51,6 +51,7 @@ PAGES: list[tuple[str, str]] = [
     (rf"^clubs/{_ID}/timer(/{_ID})?/?$", "js/pages/timer.js"),
     (r"^timer/ast_[A-Za-z0-9_-]+/?$", "js/pages/timer.js"),
     (rf"^sessions/{_ID}/?$", "js/pages/session.js"),
+    (rf"^(sessions/{_ID}/tuning|equipment(/bows/{_ID})?)/?$", "js/pages/equipment.js"),
     (r"^sessions(/new)?/?$", "js/pages/sessions.js"),
     (r"^arrows/?$", "js/pages/arrows.js"),
     (r"^history/?$", "js/pages/history.js"),

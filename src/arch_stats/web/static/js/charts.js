@@ -169,3 +169,49 @@ export function barChart({ bars, title, yLabel, width }) {
   }
   return svg;
 }
+
+/**
+ * A chart of y against a number x: `points` [{x, y, label, cls}] as dots, `line` [{x, y}] as a
+ * curve, and `band` [{x, lo, hi}] as a shaded area around it (e.g. sight marks, their fitted
+ * curve and its prediction interval). `xLabel`/`yLabel` name the axes.
+ */
+export function xyChart({ points, line = [], band = [], title, xLabel, yLabel, width }) {
+  const { W, H } = size(width);
+  const svg = s("svg", { class: "chart xy", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": title, "data-points": points.length });
+  const xs = [...points.map((p) => p.x), ...line.map((p) => p.x)];
+  const ys = [...points.map((p) => p.y), ...line.map((p) => p.y), ...band.flatMap((b) => [b.lo, b.hi])];
+  if (!xs.length) return svg;
+  const xt = niceTicks(Math.min(...xs), Math.max(...xs), W < 500 ? 4 : 6);
+  const yt = niceTicks(Math.min(...ys), Math.max(...ys));
+  const [x0, x1, y0, y1] = [xt[0], xt[xt.length - 1], yt[0], yt[yt.length - 1]];
+  const X = (x) => M.l + ((x - x0) / (x1 - x0 || 1)) * (W - M.l - M.r);
+  const Y = (y) => H - M.b - ((y - y0) / (y1 - y0 || 1)) * (H - M.t - M.b);
+  const axes = s("g", { class: "axes" });
+  for (const v of yt) {
+    axes.append(
+      s("line", { class: "grid", x1: M.l, x2: W - M.r, y1: Y(v), y2: Y(v) }),
+      s("text", { class: "tick", x: M.l - 6, y: Y(v) + 4, "text-anchor": "end" }, String(v)),
+    );
+  }
+  for (const v of xt) {
+    axes.append(
+      s("line", { class: "tick-mark", x1: X(v), x2: X(v), y1: H - M.b, y2: H - M.b + 5 }),
+      s("text", { class: "tick", x: X(v), y: H - M.b + 18, "text-anchor": "middle" }, String(v)),
+    );
+  }
+  axes.append(s("line", { class: "axis", x1: M.l, x2: W - M.r, y1: H - M.b, y2: H - M.b }));
+  if (xLabel) axes.append(s("text", { class: "axis-label", x: (M.l + W - M.r) / 2, y: H - 4, "text-anchor": "middle" }, xLabel));
+  if (yLabel) axes.append(s("text", { class: "axis-label", x: 12, y: H / 2, transform: `rotate(-90 12 ${H / 2})`, "text-anchor": "middle" }, yLabel));
+  svg.append(axes);
+  if (band.length > 1) {
+    const edge = [...band.map((b) => `${X(b.x)},${Y(b.hi)}`), ...[...band].reverse().map((b) => `${X(b.x)},${Y(b.lo)}`)];
+    svg.append(s("polygon", { class: "band", points: edge.join(" ") }));
+  }
+  if (line.length > 1) svg.append(s("polyline", { class: "curve", points: line.map((p) => `${X(p.x)},${Y(p.y)}`).join(" ") }));
+  const dots = s("g", { class: "series" });
+  for (const p of points) {
+    dots.append(s("circle", { class: `pt ${p.cls || ""}`.trim(), cx: X(p.x), cy: Y(p.y), r: 5 }, s("title", {}, p.label || `${p.x}: ${p.y}`)));
+  }
+  svg.append(dots);
+  return svg;
+}

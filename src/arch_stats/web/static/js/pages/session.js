@@ -70,6 +70,7 @@ export async function sessionPage(ctx) {
   }
   const day = isoDay(new Date(session.start_time));
   if (stats.arrows) actions.append(...sheetButtons(id, session));
+  if (!readOnly) actions.append(h("a", { class: "button", href: `/app/sessions/${id}/tuning` }, "Equipment & tuning"));
   const remove = readOnly ? null : h("button", { type: "button", class: "danger" }, "Delete");
   if (remove) {
   remove.addEventListener("click", () =>

@@ -1,0 +1,1 @@
+"""The equipment domain: bows (versioned), arrow sets, sight marks, tuning."""
