@@ -34,7 +34,7 @@ def test_best_2_of_3_raw_counts_the_two_highest() -> None:
 
 def test_handicap_points_are_score_plus_allowance() -> None:
     assert points(Result("ann", "c1", 500, allowance=900), "handicap") == 1400
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="allowance"):
         points(Result("ann", "c1", 500), "handicap")
 
 
