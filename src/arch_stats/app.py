@@ -53,6 +53,7 @@ from arch_stats.live.hub import LiveHub
 from arch_stats.live.revocation import close_on_revocation
 from arch_stats.live.router import router as live_router
 from arch_stats.live.stats_push import StatsPusher
+from arch_stats.matches.router import router as matches_router
 from arch_stats.rounds.router import router as rounds_router
 from arch_stats.sensors import schemas as sensors_schemas
 from arch_stats.sensors.router import router as sensors_router
@@ -259,6 +260,7 @@ def create_app(
         exchange_router,
         board_router,
         competitions_router,
+        matches_router,
         clubs_router,
         admin_router,
         password_reset_router,

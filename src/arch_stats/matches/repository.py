@@ -40,7 +40,9 @@ async def insert_bracket(
     return bracket_id
 
 
-async def insert_matches(conn: Executor, bracket_id: UUID, places: Sequence[tuple[int, int]]) -> None:
+async def insert_matches(
+    conn: Executor, bracket_id: UUID, places: Sequence[tuple[int, int]]
+) -> None:
     await conn.execute(
         """INSERT INTO bracket_match (bracket_id, round_no, position)
            SELECT $1, r, p FROM unnest($2::smallint[], $3::smallint[]) AS t (r, p)""",
@@ -51,7 +53,13 @@ async def insert_matches(conn: Executor, bracket_id: UUID, places: Sequence[tupl
 
 
 async def set_archer(
-    conn: Executor, bracket_id: UUID, round_no: int, position: int, side: int, entry_id: UUID, seed: int
+    conn: Executor,
+    bracket_id: UUID,
+    round_no: int,
+    position: int,
+    side: int,
+    entry_id: UUID,
+    seed: int,
 ) -> None:
     await conn.execute(
         """INSERT INTO bracket_match_archer (match_id, side, entry_id, seed)
@@ -116,7 +124,9 @@ _MATCH = """
 """
 
 
-async def match(conn: Executor, match_id: UUID, *, for_update: bool = False) -> asyncpg.Record | None:
+async def match(
+    conn: Executor, match_id: UUID, *, for_update: bool = False
+) -> asyncpg.Record | None:
     lock = " FOR UPDATE OF m" if for_update else ""
     return await conn.fetchrow(f"{_MATCH} WHERE m.id = $1{lock}", match_id)
 

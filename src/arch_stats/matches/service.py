@@ -126,11 +126,19 @@ async def _advance(conn: Executor, match_id: UUID, winner: int) -> None:
     sides = {s["side"]: s for s in await repo.sides(conn, [match_id])}
     size, bracket_id = match["size"], match["bracket_id"]
     moves = [(draw.winner_goes(size, match["round_no"], match["position"]), sides.get(winner))]
-    moves.append((draw.loser_goes(size, match["round_no"], match["position"]), sides.get(1 - winner)))
+    moves.append(
+        (draw.loser_goes(size, match["round_no"], match["position"]), sides.get(1 - winner))
+    )
     for slot, archer in moves:
         if slot is not None and archer is not None:
             await repo.set_archer(
-                conn, bracket_id, slot.round_no, slot.index, slot.side, archer["entry_id"], archer["seed"]
+                conn,
+                bracket_id,
+                slot.round_no,
+                slot.index,
+                slot.side,
+                archer["entry_id"],
+                archer["seed"],
             )
     if draw.loser_goes(size, match["round_no"], match["position"]) is not None:
         await _bronze_walkover(conn, bracket_id, size)
@@ -222,11 +230,13 @@ def _end_arrows(rows: list[asyncpg.Record]) -> list[dict[str, Any]]:
 
 
 def _match_out(
-    match: asyncpg.Record, sides: dict[int, asyncpg.Record], arrows: dict[UUID, dict[int, list[asyncpg.Record]]]
+    match: asyncpg.Record,
+    sides: dict[int, asyncpg.Record],
+    arrows: dict[UUID, dict[int, list[asyncpg.Record]]],
 ) -> dict[str, Any]:
     by_end = tuple(arrows.get(sides[s]["session_id"], {}) if s in sides else {} for s in (0, 1))
     state = _state(match["system"], match["judge_winner"], (by_end[0], by_end[1]))
-    bye = match["round_no"] == 0 and len(sides) == 1 or (
+    bye = (match["round_no"] == 0 and len(sides) == 1) or (
         match["round_no"] == draw.BRONZE and match["winner"] is not None and len(sides) == 1
     )
     ready = len(sides) == 2
@@ -291,7 +301,9 @@ async def bracket_of(conn: Executor, found: asyncpg.Record) -> dict[str, Any]:
     size = found["size"]
     rounds_out: dict[int, list[dict[str, Any]]] = {}
     for m in matches:
-        rounds_out.setdefault(m["round_no"], []).append(_match_out(m, by_match.get(m["id"], {}), arrows))
+        rounds_out.setdefault(m["round_no"], []).append(
+            _match_out(m, by_match.get(m["id"], {}), arrows)
+        )
     return {
         "id": found["id"],
         "competition_id": found["competition_id"],
@@ -309,7 +321,9 @@ async def bracket_of(conn: Executor, found: asyncpg.Record) -> dict[str, Any]:
     }
 
 
-async def for_competition(conn: Executor, viewer: UUID, competition_id: UUID) -> list[dict[str, Any]]:
+async def for_competition(
+    conn: Executor, viewer: UUID, competition_id: UUID
+) -> list[dict[str, Any]]:
     await _competition(conn, viewer, competition_id)
     return [await bracket_of(conn, b) for b in await repo.brackets(conn, competition_id)]
 
@@ -332,7 +346,11 @@ async def _scored_match(
 
 
 async def _session_for(
-    conn: Executor, match: asyncpg.Record, side: asyncpg.Record, other: asyncpg.Record, comp: dict[str, Any]
+    conn: Executor,
+    match: asyncpg.Record,
+    side: asyncpg.Record,
+    other: asyncpg.Record,
+    comp: dict[str, Any],
 ) -> tuple[UUID, UUID]:
     """The archer's session of this match, opened at their first arrow of it."""
     if side["session_id"] is not None and side["target_id"] is not None:
@@ -344,7 +362,9 @@ async def _session_for(
         location=comp["venue"],
         distance_m=match["distance_m"],
         arrows_per_end=rules.END_ARROWS,
-        notes=f"{comp['name']}: {draw.round_name(size, match['round_no'])} v {other['name']}"[:2000],
+        notes=f"{comp['name']}: {draw.round_name(size, match['round_no'])} v {other['name']}"[
+            :2000
+        ],
     )
     session_id = UUID(orjson.loads(await sessions.create(conn, archer_id, body))["id"])
     target = TargetIn(faces=[FaceIn(face_type=match["face_type"])])
@@ -353,7 +373,9 @@ async def _session_for(
     return session_id, target_id
 
 
-async def record_end(conn: Executor, viewer: UUID, match_id: UUID, body: MatchEndIn) -> dict[str, Any]:
+async def record_end(
+    conn: Executor, viewer: UUID, match_id: UUID, body: MatchEndIn
+) -> dict[str, Any]:
     """Write one archer's arrows of the end the match is at (a shoot-off: one arrow); a
     post sent again (the same arrow ids) writes nothing. When it decides the match, the
     winner goes on and both archers' match sessions close."""
@@ -364,15 +386,18 @@ async def record_end(conn: Executor, viewer: UUID, match_id: UUID, body: MatchEn
     if comp["my_role"] != "organiser" and viewer not in (side["archer_id"], other["archer_id"]):
         raise Forbidden("a match is scored by its archers (their bale's phone) or an organiser")
     ids = [a.id for a in body.arrows if a.id is not None]
-    if ids and len(ids) == len(body.arrows) and side["session_id"] is not None:
-        if await _all_stored(conn, side["session_id"], ids):
-            return await _answer(conn, viewer, match)
-    arrows = _arrows(await repo.shots(conn, [s["session_id"] for s in sides.values() if s["session_id"]]))
+    retried = ids and len(ids) == len(body.arrows) and side["session_id"] is not None
+    if retried and await _all_stored(conn, side["session_id"], ids):
+        return await _answer(conn, viewer, match)
+    arrows = _arrows(
+        await repo.shots(conn, [s["session_id"] for s in sides.values() if s["session_id"]])
+    )
     by_end = tuple(arrows.get(sides[s]["session_id"], {}) for s in (0, 1))
     state = _state(match["system"], match["judge_winner"], (by_end[0], by_end[1]))
     due = next_end(state)
     if due is None:
-        raise Conflict(f"the match is {'decided' if state.status == 'decided' else 'for a judge'}: {state.reason}")
+        over = "decided" if state.status == "decided" else "for a judge to decide"
+        raise Conflict(f"the match is {over}: {state.reason}")
     end_no, per_end = due
     if body.end_no != end_no:
         raise Conflict(f"the match is at end {end_no}, not {body.end_no}")
@@ -422,7 +447,9 @@ async def judge(conn: Executor, viewer: UUID, match_id: UUID, winner: int) -> di
     match, sides, comp = await _scored_match(conn, viewer, match_id)
     if comp["my_role"] != "organiser":
         raise Forbidden("an organiser records the judge's decision")
-    arrows = _arrows(await repo.shots(conn, [s["session_id"] for s in sides.values() if s["session_id"]]))
+    arrows = _arrows(
+        await repo.shots(conn, [s["session_id"] for s in sides.values() if s["session_id"]])
+    )
     by_end = tuple(arrows.get(sides[s]["session_id"], {}) if s in sides else {} for s in (0, 1))
     state = _state(match["system"], None, (by_end[0], by_end[1]))
     if state.status != "judge":
