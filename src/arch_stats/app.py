@@ -49,6 +49,8 @@ from arch_stats.core.settings import Settings, get_settings
 from arch_stats.exchange.router import router as exchange_router
 from arch_stats.faces.router import router as faces_router
 from arch_stats.health.router import router as health_router
+from arch_stats.leagues.router import router as leagues_router
+from arch_stats.leagues.service import LINK_PREFIX as SEASON_LINK_PREFIX
 from arch_stats.live.hub import LiveHub
 from arch_stats.live.revocation import close_on_revocation
 from arch_stats.live.router import router as live_router
@@ -123,6 +125,7 @@ def create_app(
         PREFIX_RESET,
         BOARD_LINK_PREFIX,
         RESULTS_LINK_PREFIX,
+        SEASON_LINK_PREFIX,
         INVITE_PATH,
     )
 
@@ -261,6 +264,7 @@ def create_app(
         board_router,
         competitions_router,
         matches_router,
+        leagues_router,
         clubs_router,
         admin_router,
         password_reset_router,
