@@ -18,7 +18,10 @@ EIGHT = [29, 28, 27, 26, 25, 24, 23, 22]
 
 
 def _matches(bracket: dict[str, Any], round_no: int) -> list[dict[str, Any]]:
-    return next(r for r in bracket["rounds"] if r["round_no"] == round_no)["matches"]
+    found: list[dict[str, Any]] = next(r for r in bracket["rounds"] if r["round_no"] == round_no)[
+        "matches"
+    ]
+    return found
 
 
 def _seeds(match: dict[str, Any]) -> list[int | None]:
