@@ -316,10 +316,10 @@ async def revoke_link(competition_id: CompetitionId, archer: CurrentArcher, conn
 
 
 @router.get(
-    "/results/{token}",
+    "/results/{link}",
     response_model=Data,
     responses=error_responses(404),
     summary="A competition's results by its public link (no account; names and scores only)",
 )
-async def public_results(token: str, conn: Db) -> Response:
-    return _ok(await service.public_results(conn, token))
+async def public_results(link: str, conn: Db) -> Response:
+    return _ok(await service.public_results(conn, link))
