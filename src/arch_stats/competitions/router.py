@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
+import orjson
 from fastapi import APIRouter, Body, Path, Query, Request
 from starlette.responses import Response
 
@@ -19,7 +20,7 @@ from arch_stats.competitions.schemas import (
     SwapIn,
 )
 from arch_stats.core.database import Db, Tx
-from arch_stats.core.responses import Envelope, error_responses, ok, ok_json
+from arch_stats.core.responses import Envelope, error_responses, ok_json
 from arch_stats.core.settings import Settings
 from arch_stats.shots.schemas import ShotIn, ShotPatch, ShotsIn
 from arch_stats.stats.router import sheet_threads_of
@@ -31,6 +32,11 @@ EndNo = Annotated[int, Path(ge=1, le=10_000)]
 Data = Envelope[dict[str, Any]]
 
 
+def _ok(data: Any, status: int = 200) -> Response:
+    """The envelope around the service's answer (asyncpg's ids are written as strings)."""
+    return ok_json(orjson.dumps(data, default=str), status)
+
+
 @router.post(
     "/competition",
     status_code=201,
@@ -39,7 +45,7 @@ Data = Envelope[dict[str, Any]]
     summary="Create a club competition (the club's owners and coaches)",
 )
 async def create(body: CompetitionIn, archer: CurrentArcher, conn: Tx) -> Response:
-    return ok(await service.create(conn, archer.archer_id, body), 201)
+    return _ok(await service.create(conn, archer.archer_id, body), 201)
 
 
 @router.get(
@@ -51,7 +57,7 @@ async def create(body: CompetitionIn, archer: CurrentArcher, conn: Tx) -> Respon
 async def visible(
     archer: CurrentArcher, conn: Db, club_id: Annotated[UUID | None, Query()] = None
 ) -> Response:
-    return ok(await service.visible(conn, archer.archer_id, club_id))
+    return _ok(await service.visible(conn, archer.archer_id, club_id))
 
 
 @router.get(
@@ -61,7 +67,7 @@ async def visible(
     summary="A competition with its categories and its entries (the target list)",
 )
 async def get(competition_id: CompetitionId, archer: CurrentArcher, conn: Db) -> Response:
-    return ok(await service.get(conn, archer.archer_id, competition_id))
+    return _ok(await service.get(conn, archer.archer_id, competition_id))
 
 
 @router.patch(
@@ -73,7 +79,7 @@ async def get(competition_id: CompetitionId, archer: CurrentArcher, conn: Db) ->
 async def update(
     competition_id: CompetitionId, body: CompetitionPatch, archer: CurrentArcher, conn: Tx
 ) -> Response:
-    return ok(await service.update(conn, archer.archer_id, competition_id, body))
+    return _ok(await service.update(conn, archer.archer_id, competition_id, body))
 
 
 @router.delete(
@@ -83,7 +89,7 @@ async def update(
     summary="Delete a competition (organisers; members' sessions stay theirs)",
 )
 async def delete(competition_id: CompetitionId, archer: CurrentArcher, conn: Tx) -> Response:
-    return ok(await service.delete(conn, archer.archer_id, competition_id))
+    return _ok(await service.delete(conn, archer.archer_id, competition_id))
 
 
 @router.post(
@@ -96,7 +102,7 @@ async def delete(competition_id: CompetitionId, archer: CurrentArcher, conn: Tx)
 async def add_entry(
     competition_id: CompetitionId, body: EntryIn, archer: CurrentArcher, conn: Tx
 ) -> Response:
-    return ok(await service.add_entry(conn, archer.archer_id, competition_id, body), 201)
+    return _ok(await service.add_entry(conn, archer.archer_id, competition_id, body), 201)
 
 
 @router.delete(
@@ -108,7 +114,7 @@ async def add_entry(
 async def delete_entry(
     competition_id: CompetitionId, entry_id: UUID, archer: CurrentArcher, conn: Tx
 ) -> Response:
-    return ok(await service.delete_entry(conn, archer.archer_id, competition_id, entry_id))
+    return _ok(await service.delete_entry(conn, archer.archer_id, competition_id, entry_id))
 
 
 @router.post(
@@ -118,7 +124,7 @@ async def delete_entry(
     summary="Make the target list afresh: by category, then name, to bales and details",
 )
 async def assign(competition_id: CompetitionId, archer: CurrentArcher, conn: Tx) -> Response:
-    return ok(await service.assign_targets(conn, archer.archer_id, competition_id))
+    return _ok(await service.assign_targets(conn, archer.archer_id, competition_id))
 
 
 @router.put(
@@ -134,7 +140,7 @@ async def move(
     archer: CurrentArcher,
     conn: Tx,
 ) -> Response:
-    return ok(await service.move(conn, archer.archer_id, competition_id, entry_id, body))
+    return _ok(await service.move(conn, archer.archer_id, competition_id, entry_id, body))
 
 
 @router.post(
@@ -146,7 +152,7 @@ async def move(
 async def swap(
     competition_id: CompetitionId, body: SwapIn, archer: CurrentArcher, conn: Tx
 ) -> Response:
-    return ok(await service.swap(conn, archer.archer_id, competition_id, body.a, body.b))
+    return _ok(await service.swap(conn, archer.archer_id, competition_id, body.a, body.b))
 
 
 @router.post(
@@ -156,7 +162,7 @@ async def swap(
     summary="Start: every entry's session opens, following the round",
 )
 async def start(competition_id: CompetitionId, archer: CurrentArcher, conn: Tx) -> Response:
-    return ok(await service.start(conn, archer.archer_id, competition_id))
+    return _ok(await service.start(conn, archer.archer_id, competition_id))
 
 
 @router.post(
@@ -166,7 +172,7 @@ async def start(competition_id: CompetitionId, archer: CurrentArcher, conn: Tx) 
     summary="Finish: every entry's session closes; the results are final",
 )
 async def finish(competition_id: CompetitionId, archer: CurrentArcher, conn: Tx) -> Response:
-    return ok(await service.finish(conn, archer.archer_id, competition_id))
+    return _ok(await service.finish(conn, archer.archer_id, competition_id))
 
 
 @router.get(
@@ -181,7 +187,7 @@ async def bale(
     archer: CurrentArcher,
     conn: Db,
 ) -> Response:
-    return ok(await service.bale(conn, archer.archer_id, competition_id, bale))
+    return _ok(await service.bale(conn, archer.archer_id, competition_id, bale))
 
 
 @router.post(
@@ -237,7 +243,7 @@ async def confirm_end(
     archer: CurrentArcher,
     conn: Tx,
 ) -> Response:
-    return ok(await service.confirm_end(conn, archer.archer_id, competition_id, entry_id, end_no))
+    return _ok(await service.confirm_end(conn, archer.archer_id, competition_id, entry_id, end_no))
 
 
 @router.delete(
@@ -253,7 +259,7 @@ async def release_end(
     archer: CurrentArcher,
     conn: Tx,
 ) -> Response:
-    return ok(await service.release_end(conn, archer.archer_id, competition_id, entry_id, end_no))
+    return _ok(await service.release_end(conn, archer.archer_id, competition_id, entry_id, end_no))
 
 
 @router.get(
@@ -263,7 +269,7 @@ async def release_end(
     summary="The qualification ranking per category, by the round's rules",
 )
 async def results(competition_id: CompetitionId, archer: CurrentArcher, conn: Db) -> Response:
-    return ok(await service.results(conn, archer.archer_id, competition_id))
+    return _ok(await service.results(conn, archer.archer_id, competition_id))
 
 
 @router.get(
@@ -296,7 +302,7 @@ async def results_pdf(
     summary="A public read-only results link (the previous one stops working)",
 )
 async def create_link(competition_id: CompetitionId, archer: CurrentArcher, conn: Tx) -> Response:
-    return ok(await service.create_link(conn, archer.archer_id, competition_id), 201)
+    return _ok(await service.create_link(conn, archer.archer_id, competition_id), 201)
 
 
 @router.delete(
@@ -306,14 +312,14 @@ async def create_link(competition_id: CompetitionId, archer: CurrentArcher, conn
     summary="Revoke the public results link",
 )
 async def revoke_link(competition_id: CompetitionId, archer: CurrentArcher, conn: Tx) -> Response:
-    return ok(await service.revoke_link(conn, archer.archer_id, competition_id))
+    return _ok(await service.revoke_link(conn, archer.archer_id, competition_id))
 
 
 @router.get(
-    "/results/{token}",
+    "/results/{link}",
     response_model=Data,
     responses=error_responses(404),
     summary="A competition's results by its public link (no account; names and scores only)",
 )
-async def public_results(token: str, conn: Db) -> Response:
-    return ok(await service.public_results(conn, token))
+async def public_results(link: str, conn: Db) -> Response:
+    return _ok(await service.public_results(conn, link))
