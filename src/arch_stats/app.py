@@ -35,6 +35,9 @@ from arch_stats.board.router import router as board_router
 from arch_stats.board.service import LINK_PREFIX as BOARD_LINK_PREFIX
 from arch_stats.clubs.router import router as clubs_router
 from arch_stats.clubs.service import INVITE_PATH
+from arch_stats.competitions import schemas as competitions_schemas
+from arch_stats.competitions.router import router as competitions_router
+from arch_stats.competitions.service import LINK_PREFIX as RESULTS_LINK_PREFIX
 from arch_stats.core import handlers
 from arch_stats.core.database import create_pool
 from arch_stats.core.guards import AllowedHosts, OriginPolicy
@@ -46,10 +49,13 @@ from arch_stats.core.settings import Settings, get_settings
 from arch_stats.exchange.router import router as exchange_router
 from arch_stats.faces.router import router as faces_router
 from arch_stats.health.router import router as health_router
+from arch_stats.leagues.router import router as leagues_router
+from arch_stats.leagues.service import LINK_PREFIX as SEASON_LINK_PREFIX
 from arch_stats.live.hub import LiveHub
 from arch_stats.live.revocation import close_on_revocation
 from arch_stats.live.router import router as live_router
 from arch_stats.live.stats_push import StatsPusher
+from arch_stats.matches.router import router as matches_router
 from arch_stats.rounds.router import router as rounds_router
 from arch_stats.sensors import schemas as sensors_schemas
 from arch_stats.sensors.router import router as sensors_router
@@ -113,7 +119,15 @@ def create_app(
 
     # Secrets recognised by what comes before them: tokens by their prefix, an invite code by
     # the join link's path.
-    redact_token_prefixes(PREFIX_LOGIN, PREFIX_SENSOR, PREFIX_RESET, BOARD_LINK_PREFIX, INVITE_PATH)
+    redact_token_prefixes(
+        PREFIX_LOGIN,
+        PREFIX_SENSOR,
+        PREFIX_RESET,
+        BOARD_LINK_PREFIX,
+        RESULTS_LINK_PREFIX,
+        SEASON_LINK_PREFIX,
+        INVITE_PATH,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -214,6 +228,10 @@ def create_app(
             # Batches: as many items as the route takes, and no more than that.
             f"{API_PREFIX}/shot": BodyRule.batch(shots_schemas.MAX_BATCH),
             f"{API_PREFIX}/sensor/event": BodyRule.batch(sensors_schemas.MAX_EVENTS),
+            # A bale's scorer posts one archer's arrows as `/shot` takes them.
+            f"{API_PREFIX}/competition/shot": BodyRule.batch(shots_schemas.MAX_BATCH),
+            # The categories a club chooses (bowstyles × age classes × genders).
+            f"{API_PREFIX}/competition": BodyRule.batch(competitions_schemas.MAX_CATEGORIES),
         },
         body_timeout=settings.body_timeout_seconds,
         body_min_rate=settings.body_min_rate,
@@ -244,6 +262,9 @@ def create_app(
         faces_router,
         exchange_router,
         board_router,
+        competitions_router,
+        matches_router,
+        leagues_router,
         clubs_router,
         admin_router,
         password_reset_router,

@@ -36,6 +36,8 @@ API = "/api/v0"
 PRINCIPALS = ("owner", "coach", "sharing", "private", "outsider", "admin", "disabled", "device")
 MEMBERS = ("owner", "coach", "sharing", "private")
 STAFF = ("owner", "coach")
+# A competition's organisers (the club's owners and coaches); its other members are refused.
+ORGANISE = {"owner": 200, "coach": 200, "sharing": 403, "private": 403}
 # Whose data each caller may read (besides their own).
 READS = {"owner": {"coach", "sharing"}, "coach": {"owner", "sharing"}}
 
@@ -70,6 +72,12 @@ class World:
     code: str
     people: dict[str, Mine] = field(default_factory=dict)
     board_token: str = ""
+    # A planned competition of the club: the private member and a guest entered, a public
+    # results link.
+    competition: UUID | None = None
+    entry: UUID | None = None  # the private member's
+    guest_entry: UUID | None = None
+    results_link: str = ""
 
     def ids_of(self, name: str) -> set[str]:
         m = self.people[name]
@@ -161,6 +169,7 @@ async def build_world(client: httpx.AsyncClient, db: Connection, make: MakeArche
     r = await client.post(f"{API}/club/{club}/board/link", headers=people["owner"].headers)
     assert r.status_code == 201, r.text
     world.board_token = r.json()["data"]["token"]
+    await _competition(client, db, world)
     await db.execute("UPDATE archer SET is_admin = true WHERE id = $1", people["admin"].id)
     # Disabled once its things exist: its tokens are revoked with it, in every process at
     # once (a NOTIFY empties the token caches); the matrix is of the state after that.
@@ -172,6 +181,35 @@ async def build_world(client: httpx.AsyncClient, db: Connection, make: MakeArche
         await asyncio.sleep(0.05)
     assert r.status_code == 401, "a disabled account's token still works"
     return world
+
+
+async def _competition(client: httpx.AsyncClient, db: Connection, w: World) -> None:
+    owner = w.people["owner"].who
+    r = await client.post(
+        f"{API}/competition",
+        json={
+            "club_id": str(w.club),
+            "name": "Club night",
+            "starts_on": "2026-12-08",
+            "round_code": "bray_i",
+            "categories": [{"bowstyle": "recurve"}],
+        },
+        headers=owner.headers,
+    )
+    assert r.status_code == 201, r.text
+    w.competition = UUID(r.json()["data"]["id"])
+    for body in ({"archer_id": str(w.people["private"].who.id)}, {"guest_name": "Gus"}):
+        r = await client.post(
+            f"{API}/competition/{w.competition}/entry", json=body, headers=owner.headers
+        )
+        assert r.status_code == 201, r.text
+        if w.entry is None:
+            w.entry = UUID(r.json()["data"]["id"])
+        else:
+            w.guest_entry = UUID(r.json()["data"]["id"])
+    r = await client.post(f"{API}/competition/{w.competition}/results/link", headers=owner.headers)
+    assert r.status_code == 201, r.text
+    w.results_link = r.json()["data"]["token"]
 
 
 # -- the expected statuses -------------------------------------------------------------------
@@ -380,6 +418,86 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", f"{API}/session/{{session_id}}/note"): Route("object", 200, "session", read=True),
     # only the author deletes a note (not even the session's archer, nor the club's owner)
     ("DELETE", f"{API}/note/{{note_id}}"): Route("object", 200, "note"),
+    # competitions: the club's owners and coaches organise (members see it: 403), members and
+    # entrants read it; the world's is planned (not scored yet: 409 for those who may score)
+    ("POST", f"{API}/competition"): Route(
+        "club",
+        0,
+        body=lambda w, m: {
+            "club_id": str(w.club),
+            "name": "Another",
+            "starts_on": "2026-12-09",
+            "round_code": "wa18",
+            "categories": [{"bowstyle": "barebow"}],
+        },
+        roles=dict.fromkeys(STAFF, 201),
+    ),
+    ("GET", f"{API}/competition"): Route("mine", 200),
+    ("GET", f"{API}/competition/{{competition_id}}"): Route(
+        "club", 0, roles=dict.fromkeys(MEMBERS, 200)
+    ),
+    ("PATCH", f"{API}/competition/{{competition_id}}"): Route(
+        "club", 0, body=lambda w, m: {"venue": "Hall"}, roles=ORGANISE
+    ),
+    ("DELETE", f"{API}/competition/{{competition_id}}"): Route("club", 0, roles=ORGANISE),
+    ("POST", f"{API}/competition/{{competition_id}}/entry"): Route(
+        "club",
+        0,
+        body=lambda w, m: {"guest_name": "Newcomer"},
+        roles={**ORGANISE, "owner": 201, "coach": 201},
+    ),
+    ("DELETE", f"{API}/competition/{{competition_id}}/entry/{{entry_id}}"): Route(
+        "club", 0, roles=ORGANISE
+    ),
+    ("POST", f"{API}/competition/{{competition_id}}/targets"): Route("club", 0, roles=ORGANISE),
+    ("PUT", f"{API}/competition/{{competition_id}}/entry/{{entry_id}}/place"): Route(
+        "club", 0, body=lambda w, m: {"bale": 2, "detail": 1}, roles=ORGANISE
+    ),
+    ("POST", f"{API}/competition/{{competition_id}}/swap"): Route(
+        "club",
+        0,
+        body=lambda w, m: {"a": str(w.entry), "b": str(w.guest_entry)},
+        roles=ORGANISE,
+    ),
+    ("POST", f"{API}/competition/{{competition_id}}/start"): Route("club", 0, roles=ORGANISE),
+    ("POST", f"{API}/competition/{{competition_id}}/finish"): Route(
+        "club", 0, roles={**ORGANISE, "owner": 409, "coach": 409}
+    ),
+    ("GET", f"{API}/competition/{{competition_id}}/bale/{{bale}}"): Route(
+        "club", 0, roles=dict.fromkeys(MEMBERS, 200)
+    ),
+    # arrows of a session that is no competition's: nobody scores them here
+    ("POST", f"{API}/competition/shot"): Route("club", 0, body=_shot_body),
+    ("PATCH", f"{API}/competition/shot/{{shot_id}}"): Route(
+        "club", 0, body=lambda w, m: {"value": "9"}
+    ),
+    ("DELETE", f"{API}/competition/shot/{{shot_id}}"): Route("club", 0),
+    # the private member's end: they and the organisers may confirm it (not while planned),
+    # nobody else; nothing is confirmed to release
+    (
+        "POST",
+        f"{API}/competition/{{competition_id}}/entry/{{entry_id}}/end/{{end_no}}/confirm",
+    ): Route("club", 0, roles={"owner": 409, "coach": 409, "sharing": 403, "private": 409}),
+    (
+        "DELETE",
+        f"{API}/competition/{{competition_id}}/entry/{{entry_id}}/end/{{end_no}}/confirm",
+    ): Route("club", 0, roles={"sharing": 403}),
+    ("GET", f"{API}/competition/{{competition_id}}/results"): Route(
+        "club", 0, roles=dict.fromkeys(MEMBERS, 200)
+    ),
+    ("GET", f"{API}/competition/{{competition_id}}/results.csv"): Route(
+        "club", 0, roles=dict.fromkeys(MEMBERS, 200)
+    ),
+    ("GET", f"{API}/competition/{{competition_id}}/results.pdf"): Route(
+        "club", 0, roles=dict.fromkeys(MEMBERS, 200)
+    ),
+    ("POST", f"{API}/competition/{{competition_id}}/results/link"): Route(
+        "club", 0, roles={**ORGANISE, "owner": 201, "coach": 201}
+    ),
+    ("DELETE", f"{API}/competition/{{competition_id}}/results/link"): Route(
+        "club", 0, roles=ORGANISE
+    ),
+    ("GET", f"{API}/results/{{link}}"): Route("public", 200),
 }
 
 
@@ -407,6 +525,11 @@ def _fill(path: str, w: World, caller: Mine, target: Mine, obj: str | None) -> s
         "token": w.board_token,
         "code": "wa18",
         "round_id": target.custom_round,
+        "competition_id": w.competition,
+        "entry_id": w.entry,
+        "bale": 1,
+        "end_no": 1,
+        "link": w.results_link,
     }
     for key, value in values.items():
         path = path.replace("{" + key + "}", str(value))
