@@ -56,6 +56,7 @@ from arch_stats.live.hub import LiveHub
 from arch_stats.live.revocation import close_on_revocation
 from arch_stats.live.router import router as live_router
 from arch_stats.live.stats_push import StatsPusher
+from arch_stats.matches import service as matches_service
 from arch_stats.matches.router import router as matches_router
 from arch_stats.rounds.router import router as rounds_router
 from arch_stats.sensors import schemas as sensors_schemas
@@ -161,7 +162,9 @@ def create_app(
             per_link=settings.board_viewers_per_link,
             per_address=settings.board_viewers_per_address,
         )
-        app.state.live_results = live_results = competitions_live.LiveResults(hub, app.state.pool)
+        app.state.live_results = live_results = competitions_live.LiveResults(
+            hub, app.state.pool, part=matches_service.results_part
+        )
         # Posted shots are announced by the hub once committed (not by a NOTIFY in their
         # transaction, which would make all writers commit one at a time).
         shot_writer.announce_with(app.state.pool, hub.announce)

@@ -2,10 +2,12 @@
 `?competition_id=ID` (a member of its club, or an archer entered). Served on the live
 channel's path (`live.router` hands these over, as it does the club board's).
 
-Every frame is `results` with the whole results (`service.results_of`; public: no ids), the
+Every frame is `results` with the whole results (`service.results_of`; public: no ids) and
+the competition's head-to-head `brackets` (the part the app adds: `matches.service`), the
 first at once, then again after each change: a shot of an entry's session (the hub's notes)
 or a change of the competition itself (entries, places, confirmations, start and finish: the
-`arch_stats_competition` note its transaction sends at commit). Changes that come while the
+`arch_stats_competition` note its transaction sends at commit; a match's end recorded
+or a bracket drawn sends it too). Changes that come while the
 results are being read are folded into one more reading, so a burst of shots costs a reading
 or two, not one per shot, and viewers of one competition share each reading and its frame.
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -27,7 +30,7 @@ from starlette.websockets import WebSocketState
 
 from arch_stats.auth.deps import resolve
 from arch_stats.competitions import service
-from arch_stats.core.database import Pool
+from arch_stats.core.database import Executor, Pool
 from arch_stats.core.errors import AppError, NotAuthenticated
 from arch_stats.live.hub import LiveHub, Subscriber, frame
 from arch_stats.live.router import drain_incoming, refuse, socket_token
@@ -50,12 +53,18 @@ class ResultsViewer(Subscriber):
         self.live()  # no shots to replay: results frames only
 
 
+# More of a competition for its results frames (the app passes the brackets'), keyed by name:
+# (connection, competition id, public) → the keys to add.
+ResultsPart = Callable[[Executor, UUID, bool], Awaitable[dict[str, Any]]]
+
+
 class LiveResults:
     """The results fan-out of one process."""
 
-    def __init__(self, hub: LiveHub, pool: Pool) -> None:
+    def __init__(self, hub: LiveHub, pool: Pool, *, part: ResultsPart | None = None) -> None:
         self.hub = hub
         self.pool = pool
+        self.part = part
         self.viewers: dict[UUID, set[ResultsViewer]] = {}
         self._sessions: dict[UUID, UUID] = {}  # an entry's session → its competition
         self._dirty: set[UUID] = set()
@@ -131,6 +140,8 @@ class LiveResults:
             out = {}
             for public in kinds:
                 data = await service.results_of(conn, competition_id, public=public)
+                if self.part is not None:
+                    data |= await self.part(conn, competition_id, public)
                 out[public] = frame("results", orjson.Fragment(orjson.dumps(data, default=str)))
             return out
 

@@ -9,6 +9,7 @@ import asyncpg
 
 from arch_stats.core.database import Executor
 from arch_stats.core.errors import Conflict
+from arch_stats.targets.repository import TARGET_JSON
 
 
 async def insert_bracket(
@@ -150,9 +151,11 @@ async def match_at(conn: Executor, bracket_id: UUID, round_no: int, position: in
 
 async def sides(conn: Executor, match_ids: Sequence[UUID]) -> list[asyncpg.Record]:
     return await conn.fetch(
-        """SELECT s.match_id, s.side, s.entry_id, s.seed, s.session_id, e.archer_id, a.name,
+        f"""SELECT s.match_id, s.side, s.entry_id, s.seed, s.session_id, e.archer_id, a.name,
                   a.is_guest, (SELECT t.id FROM target t WHERE t.session_id = s.session_id
-                               ORDER BY t.created_at LIMIT 1) AS target_id
+                               ORDER BY t.created_at LIMIT 1) AS target_id,
+                  (SELECT {TARGET_JSON} FROM target t WHERE t.session_id = s.session_id
+                   ORDER BY t.created_at LIMIT 1) AS target
            FROM bracket_match_archer s
            JOIN competition_entry e ON e.id = s.entry_id
            JOIN archer a ON a.id = e.archer_id

@@ -261,6 +261,10 @@ def _match_out(
                 "entry_id": sides[s]["entry_id"],
                 "session_id": sides[s]["session_id"],
                 "target_id": sides[s]["target_id"],
+                # its match target's geometry, for plotting a shoot-off arrow on it
+                "target": None
+                if sides[s]["target"] is None
+                else orjson.Fragment(sides[s]["target"]),
                 "ends": {str(k): _end_arrows(v) for k, v in sorted(by_end[s].items())},
             }
             for s in (0, 1)
@@ -326,6 +330,31 @@ async def for_competition(
 ) -> list[dict[str, Any]]:
     await _competition(conn, viewer, competition_id)
     return [await bracket_of(conn, b) for b in await repo.brackets(conn, competition_id)]
+
+
+# What a public view of a bracket leaves out: every id, and the archers' targets.
+_PUBLIC_LEFT_OUT = {"bracket": ("id", "competition_id"), "match": ("id",)}
+_PUBLIC_SIDE = ("seed", "name", "guest", "ends")
+
+
+async def results_part(conn: Executor, competition_id: UUID, public: bool) -> dict[str, Any]:
+    """The competition's brackets for its live results (`competitions.live`): as members
+    read them, or for the public link without an id of any kind."""
+    brackets = [await bracket_of(conn, b) for b in await repo.brackets(conn, competition_id)]
+    if public:
+        brackets = [_public(b) for b in brackets]
+    return {"brackets": brackets}
+
+
+def _public(bracket: dict[str, Any]) -> dict[str, Any]:
+    def match(m: dict[str, Any]) -> dict[str, Any]:
+        sides = [None if s is None else {k: s[k] for k in _PUBLIC_SIDE} for s in m["sides"]]
+        kept = {k: v for k, v in m.items() if k not in _PUBLIC_LEFT_OUT["match"]}
+        return kept | {"sides": sides}
+
+    kept = {k: v for k, v in bracket.items() if k not in _PUBLIC_LEFT_OUT["bracket"]}
+    rounds = [r | {"matches": [match(m) for m in r["matches"]]} for r in bracket["rounds"]]
+    return kept | {"rounds": rounds}
 
 
 # -- scoring a match ----------------------------------------------------------------------
