@@ -35,6 +35,7 @@ from arch_stats.board.router import router as board_router
 from arch_stats.board.service import LINK_PREFIX as BOARD_LINK_PREFIX
 from arch_stats.clubs.router import router as clubs_router
 from arch_stats.clubs.service import INVITE_PATH
+from arch_stats.competitions import live as competitions_live
 from arch_stats.competitions import schemas as competitions_schemas
 from arch_stats.competitions.router import router as competitions_router
 from arch_stats.competitions.service import LINK_PREFIX as RESULTS_LINK_PREFIX
@@ -160,6 +161,7 @@ def create_app(
             per_link=settings.board_viewers_per_link,
             per_address=settings.board_viewers_per_address,
         )
+        app.state.live_results = live_results = competitions_live.LiveResults(hub, app.state.pool)
         # Posted shots are announced by the hub once committed (not by a NOTIFY in their
         # transaction, which would make all writers commit one at a time).
         shot_writer.announce_with(app.state.pool, hub.announce)
@@ -181,6 +183,7 @@ def create_app(
                 shot_writer.announce_with(app.state.pool, None)
                 await stats_pusher.close()
                 await club_board.close()
+                await live_results.close()
                 await access.close()
                 await auth.close()
                 await app.state.hub.stop()
@@ -200,7 +203,10 @@ def create_app(
     )
     app.state.settings = settings
     # Subscriptions on the live path (/api/v0/ws) other than a session's, by query parameter.
-    app.state.subscriptions = dict.fromkeys(board_socket.PARAMS, board_socket.board_socket)
+    app.state.subscriptions = {
+        **dict.fromkeys(board_socket.PARAMS, board_socket.board_socket),
+        **dict.fromkeys(competitions_live.PARAMS, competitions_live.results_socket),
+    }
     handlers.install(app)
     if settings.hot_path:
         # Inside the request context (id, limits, log), in front of FastAPI's routing.

@@ -39,6 +39,10 @@ const ROUTES = [
   // (`open`: no sign-in asked, nor a redirect for those signed in).
   { path: new RegExp(`^/app/clubs/${UUID}/board/?$`), page: page(() => import("./pages/board.js"), "clubBoardPage"), nav: "clubs", early: true },
   { path: /^\/app\/board\/(asb_[A-Za-z0-9_-]{1,60})\/?$/, page: page(() => import("./pages/board.js"), "publicBoardPage"), open: true },
+  // Club competitions: a bale's scoring phone, the results (members), the public results.
+  { path: new RegExp(`^/app/competitions/${UUID}/bale/(\\d{1,3})/?$`), page: page(() => import("./pages/competitions.js"), "balePage"), nav: "clubs" },
+  { path: new RegExp(`^/app/competitions/${UUID}/results/?$`), page: page(() => import("./pages/competitions.js"), "resultsPage"), nav: "clubs" },
+  { path: /^\/app\/results\/(asc_[A-Za-z0-9_-]{1,60})\/?$/, page: page(() => import("./pages/competitions.js"), "publicResultsPage"), open: true },
   { path: /^\/app\/history\/?$/, page: page(() => import("./pages/history.js"), "historyPage"), nav: "history" },
   { path: /^\/app\/clubs\/?$/, page: page(() => import("./pages/clubs.js"), "clubsPage"), nav: "clubs" },
   { path: /^\/app\/clubs\/join\/([A-Za-z0-9_%-]{1,64})\/?$/, page: page(() => import("./pages/clubs.js"), "joinPage"), nav: "clubs" },
