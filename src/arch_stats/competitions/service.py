@@ -578,7 +578,7 @@ async def bale(conn: Executor, viewer: UUID, competition_id: UUID, bale_no: int)
             }
         )
     return {
-        "competition": out(row),
+        "competition": out(row, await spec_of(conn, row)),
         "bale": bale_no,
         "arrows_per_end": row["arrows_per_end"],
         "archers": archers,

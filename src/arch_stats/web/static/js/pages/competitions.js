@@ -83,9 +83,9 @@ async function newCompetition(ctx) {
     return;
   }
   const club = select("club_id", mine.map((c) => [c.id, c.name]), ctx.query.get("club") || mine[0].id);
-  const name = h("input", { name: "name", required: true, maxlength: 100, autocomplete: "off" });
+  const name = h("input", { type: "text", name: "name", required: true, maxlength: 100, autocomplete: "off" });
   const day = h("input", { name: "starts_on", type: "date", required: true, value: new Date().toISOString().slice(0, 10) });
-  const venue = h("input", { name: "venue", maxlength: 200 });
+  const venue = h("input", { type: "text", name: "venue", maxlength: 200 });
   // The rounds the new-session page offers, and the chosen club's own rounds.
   const roundSel = h("select", { name: "round", required: true });
   const fillRounds = () => {
@@ -165,7 +165,7 @@ async function competitionPage(ctx, id) {
   const pageErrors = errorSlot();
   ctx.main.classList.add("competition-page");
   ctx.onCleanup(() => ctx.main.classList.remove("competition-page"));
-  ctx.main.append(title, meta, pageErrors, status, organiser && c.status !== "finished" ? entriesBox : null, listBox, resultsBox);
+  ctx.main.append(title, meta, pageErrors, status, entriesBox, listBox, resultsBox);
 
   /** Do `work` (a change), show the competition as it now is, or the error. */
   async function change(button, work) {
@@ -226,7 +226,7 @@ async function competitionPage(ctx, id) {
       if (memberCat.value) body.category_key = memberCat.value;
       change(addMember, () => post(`/competition/${id}/entry`, body));
     });
-    const guest = h("input", { name: "guest_name", maxlength: 100, required: true, autocomplete: "off" });
+    const guest = h("input", { type: "text", name: "guest_name", maxlength: 100, required: true, autocomplete: "off" });
     const bow = select("bowstyle", BOWSTYLES.map((b) => [b, cap(b)]), "recurve");
     const gender = select("gender", [["", "Not said"], ["female", "Woman"], ["male", "Man"]], "");
     const addGuest = h("button", { type: "submit" }, "Enter the guest");
@@ -290,7 +290,7 @@ async function competitionPage(ctx, id) {
       return h("tr", { "data-entry": e.id }, cells);
     });
     const head = ["Place", "Archer", "Category", organiser && c.status !== "finished" ? "Change" : null].filter(Boolean);
-    listBox.append(h("div", { class: "table-wrap" }, h("table", { class: "target-list" }, h("thead", {}, h("tr", {}, head.map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, rows))));
+    listBox.append(h("div", { class: "table-scroll" }, h("table", { class: "table target-list" }, h("thead", {}, h("tr", {}, head.map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, rows))));
   }
 
   function drawResults() {
@@ -336,10 +336,9 @@ async function competitionPage(ctx, id) {
     resultsBox.append(
       h("h3", {}, "Public link"),
       h("p", { class: "hint" }, "Anyone with the link sees the results live, without an account (names, categories and scores). Making a new one stops the previous one."),
-      url ? h("p", { class: "public-link" }, h("a", { href: link.path }, url)) : null,
-      errors,
-      h("div", { class: "actions" }, make, revoke),
     );
+    if (url) resultsBox.append(h("p", { class: "public-link" }, h("a", { href: link.path }, url)));
+    resultsBox.append(errors, h("div", { class: "actions" }, make, revoke));
   }
 
   function drawAll() {
@@ -454,12 +453,12 @@ export async function balePage(ctx) {
       const list = shotsOf(a);
       const now = nowOf(a);
       const waiting = toConfirm(a);
-      const state = !a.session ? "not started" : now && now.complete ? "round complete" : waiting ? `end ${waiting} to confirm` : `end ${now ? now.end_no : "…"}`;
+      const state = !a.session ? "not started" : now && now.complete ? "complete" : waiting ? `sign end ${waiting}` : `end ${now ? now.end_no : "…"}`;
       const b = h(
         "button",
         { type: "button", role: "radio", class: "bale-row", "aria-checked": String(i === chosen), "data-detail": a.detail, "data-entry": a.id },
         h("span", { class: "bale-detail", "aria-hidden": "true" }, a.detail),
-        h("span", { class: "bale-name" }, h("span", { class: "visually-hidden" }, `${a.detail}: `), a.name, a.guest ? h("span", { class: "muted" }, " (guest)") : null),
+        h("span", { class: "bale-name" }, h("span", { class: "visually-hidden" }, `${a.detail}: `), a.name),
         h("span", { class: "bale-total" }, String(total(list))),
         h("span", { class: `bale-state${waiting ? " to-confirm" : ""}` }, state),
       );
@@ -597,7 +596,7 @@ export async function balePage(ctx) {
     endBox.dataset.end = String(n);
     const mine = byEnd.get(n) || [];
     endBox.append(
-      h("h3", {}, `End ${n}`, h("span", { class: "muted" }, ` ${mine.length}/${perEnd(a)}`), h("span", { class: "end-sum" }, ` · ${total(mine)}`)),
+      h("h3", {}, `End ${n} `, h("span", { class: "muted" }, `${mine.length}/${perEnd(a)} · ${total(mine)} points`)),
       endChips(a, n, mine),
     );
   }
@@ -693,7 +692,7 @@ export async function balePage(ctx) {
       return;
     }
     endsBox.append(
-      h("div", { class: "table-wrap" }, h("table", { class: "bale-card" }, h("thead", {}, h("tr", {}, ["End", "Arrows", "End", "Total", "Signed"].map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, trs))),
+      h("div", { class: "table-scroll" }, h("table", { class: "table bale-card" }, h("thead", {}, h("tr", {}, ["End", "Arrows", "End", "Total", "Signed"].map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, trs))),
     );
   }
 
@@ -736,15 +735,15 @@ export async function balePage(ctx) {
     const now = nowOf(a);
     sub.textContent = `${c.name} · ${c.round_name}${c.status !== "running" ? ` · ${STATUS_TEXT[c.status]}` : ""}`;
     drawRows();
-    clear(head).append(h("h2", { id: "bale-archer-h" }, h("span", { class: "bale-detail" }, a.detail), ` ${a.name}`), h("span", { class: "muted" }, a.category));
+    clear(head).append(h("h2", { id: "bale-archer-h" }, h("span", { class: "bale-detail" }, a.detail), ` ${a.name}`), h("span", { class: "muted" }, a.guest ? `${a.category} · guest` : a.category));
     where.textContent = !a.session ? "Not started yet." : now ? whereText(now) : "";
     drawEnd(a, now);
+    const confirm = toConfirm(a);
+    if (confirm) endBox.append(h("div", { class: "confirm-bar" }, h("p", {}, `End ${confirm} is complete: ${a.name} checks it and confirms.`), confirmButton(a, confirm)));
     drawEntry(a, now);
     drawEdit(a);
     drawQueue();
     drawEnds(a);
-    const confirm = toConfirm(a);
-    if (confirm && !editBox.firstChild) editBox.append(h("div", { class: "confirm-bar" }, h("p", {}, `${a.name}: end ${confirm} is complete. The archer checks it and confirms.`), confirmButton(a, confirm)));
     ctx.main.dataset.ready = "true";
   }
 
@@ -853,7 +852,8 @@ async function results(ctx, { id = null, token = null }) {
       )
     : null;
   ctx.main.classList.add("results-page");
-  ctx.main.append(h("div", { class: "live-head" }, title, status), sub, body, files);
+  ctx.main.append(h("div", { class: "live-head" }, title, status), sub, body);
+  if (files) ctx.main.append(files);
 
   function draw(data) {
     const c = data.competition;
@@ -876,7 +876,7 @@ async function results(ctx, { id = null, token = null }) {
           ...data.rule.tiebreaks.map((t) => h("td", { class: "num" }, String(r[t.key]))),
         ),
       );
-      body.append(h("section", { class: "card results-category" }, h("h2", null, cat.label), h("div", { class: "table-wrap" }, h("table", { class: "results-table" }, h("thead", null, headRow), h("tbody", null, ...trs)))));
+      body.append(h("section", { class: "card results-category" }, h("h2", null, cat.label), h("div", { class: "table-scroll" }, h("table", { class: "table results-table" }, h("thead", null, headRow), h("tbody", null, ...trs)))));
     }
     if (breaks.length) body.append(h("p", { class: "hint" }, `Equal totals are split by ${breaks.join(", then ")}; archers equal after those share a place (=).`));
   }
