@@ -47,6 +47,7 @@ from arch_stats.sessions import service as sessions
 from arch_stats.sessions.schemas import SessionIn
 from arch_stats.shots import service as shots
 from arch_stats.shots.schemas import ShotIn, ShotPatch
+from arch_stats.targets import service as targets
 
 ORGANISERS = ("owner", "coach")
 # Public results links: `asr_` is the password reset's; `asc_` and 43 URL-safe characters.
@@ -534,7 +535,8 @@ async def release_end(
 
 async def bale(conn: Executor, viewer: UUID, competition_id: UUID, bale_no: int) -> dict[str, Any]:
     """What the bale's phone shows: each archer on the bale (A, B, C …) with their session,
-    its progress in the round, their arrows by end, and the ends they confirmed."""
+    its progress in the round, its targets (to plot on), their arrows by end (with where they
+    landed), and the ends they confirmed."""
     row = await _load(conn, viewer, competition_id)
     cats = {c["key"]: c["label"] for c in await repo.categories(conn, competition_id)}
     on_bale = [e for e in await repo.entries(conn, competition_id) if e["bale"] == bale_no]
@@ -552,23 +554,31 @@ async def bale(conn: Executor, viewer: UUID, competition_id: UUID, bale_no: int)
                 "is_x": s["is_x"],
                 "label": "X" if s["is_x"] else ("M" if s["score"] == 0 else str(s["score"])),
                 "entered_by": s["entered_by"],
+                "target_id": s["target_id"],
+                "x_mm": s["x_mm"],
+                "y_mm": s["y_mm"],
             }
         )
     archers = []
     for e in on_bale:
         session = None
+        faces: list[Any] = []
         if e["session_id"] is not None:
             session = orjson.loads(await sessions.get(conn, e["archer_id"], e["session_id"]))
+            faces = orjson.loads(
+                await targets.list_for_session(conn, e["archer_id"], e["session_id"])
+            )
         archers.append(
             {
                 **entry_out(e, cats),
                 "session": session,
+                "targets": faces,
                 "shots": arrows.get(e["session_id"], []),
                 "confirmed_ends": list(results[e["id"]]["confirmed"]),
             }
         )
     return {
-        "competition": out(row),
+        "competition": out(row, await spec_of(conn, row)),
         "bale": bale_no,
         "arrows_per_end": row["arrows_per_end"],
         "archers": archers,

@@ -48,7 +48,7 @@ PAGES: list[tuple[str, str]] = [
     (rf"^sessions/{_ID}/live/?$", "js/pages/live.js"),
     (rf"^clubs/{_ID}/board/?$", "js/pages/board.js"),
     (r"^board/asb_[A-Za-z0-9_-]+/?$", "js/pages/board.js"),
-    (rf"^competitions/{_ID}/(bale/[0-9]{{1,3}}|results)/?$", "js/pages/competitions.js"),
+    (rf"^competitions(/new|/{_ID}(/bale/[0-9]{{1,3}}|/results)?)?/?$", "js/pages/competitions.js"),
     (r"^results/asc_[A-Za-z0-9_-]+/?$", "js/pages/competitions.js"),
     (rf"^sessions/{_ID}/?$", "js/pages/session.js"),
     (r"^sessions(/new)?/?$", "js/pages/sessions.js"),

@@ -39,9 +39,10 @@ const ROUTES = [
   // (`open`: no sign-in asked, nor a redirect for those signed in).
   { path: new RegExp(`^/app/clubs/${UUID}/board/?$`), page: page(() => import("./pages/board.js"), "clubBoardPage"), nav: "clubs", early: true },
   { path: /^\/app\/board\/(asb_[A-Za-z0-9_-]{1,60})\/?$/, page: page(() => import("./pages/board.js"), "publicBoardPage"), open: true },
-  // Club competitions: a bale's scoring phone, the results (members), the public results.
-  { path: new RegExp(`^/app/competitions/${UUID}/bale/(\\d{1,3})/?$`), page: page(() => import("./pages/competitions.js"), "balePage"), nav: "clubs" },
-  { path: new RegExp(`^/app/competitions/${UUID}/results/?$`), page: page(() => import("./pages/competitions.js"), "resultsPage"), nav: "clubs" },
+  // Club competitions: the list, a new one, one organised; a bale's scoring phone, the results (members), the public results.
+  { path: new RegExp(`^/app/competitions(?:/(new|${UUID.slice(1, -1)}))?/?$`), page: page(() => import("./pages/competitions.js"), "competitionsPage"), nav: "competitions" },
+  { path: new RegExp(`^/app/competitions/${UUID}/bale/(\\d{1,3})/?$`), page: page(() => import("./pages/competitions.js"), "balePage"), nav: "competitions" },
+  { path: new RegExp(`^/app/competitions/${UUID}/results/?$`), page: page(() => import("./pages/competitions.js"), "resultsPage"), nav: "competitions" },
   { path: /^\/app\/results\/(asc_[A-Za-z0-9_-]{1,60})\/?$/, page: page(() => import("./pages/competitions.js"), "publicResultsPage"), open: true },
   { path: /^\/app\/history\/?$/, page: page(() => import("./pages/history.js"), "historyPage"), nav: "history" },
   { path: /^\/app\/clubs\/?$/, page: page(() => import("./pages/clubs.js"), "clubsPage"), nav: "clubs" },
@@ -112,6 +113,7 @@ function drawNav(active) {
       h("li", {}, link("arrows", "/app/arrows", "Arrows")),
       h("li", {}, link("history", "/app/history", "History")),
       h("li", {}, link("clubs", "/app/clubs", "Clubs")),
+      h("li", {}, link("competitions", "/app/competitions", "Competitions")),
       h("li", {}, link("profile", "/app/profile", "Profile")),
       state.me.is_admin ? h("li", {}, link("admin", "/app/admin", "Accounts")) : null,
       h("li", {}, signOut),
@@ -297,7 +299,7 @@ function drawSync() {
       ? `${waiting} changes kept on this device, ${isOffline ? "to be sent when the network is back" : "being sent"}`
       : "No network: what you record is kept on this device";
   const first = refused[0] || ops[0];
-  const target = first ? `/app/sessions/${first.session_id}/live` : null;
+  const target = first ? first.page || `/app/sessions/${first.session_id}/live` : null;
   sync.append(target && location.pathname !== target ? h("a", { href: target }, text) : h("span", {}, text));
 }
 outbox.subscribe(drawSync);
