@@ -50,6 +50,8 @@ PAGES: list[tuple[str, str]] = [
     (r"^board/asb_[A-Za-z0-9_-]+/?$", "js/pages/board.js"),
     (rf"^competitions(/new|/{_ID}(/bale/[0-9]{{1,3}}|/results)?)?/?$", "js/pages/competitions.js"),
     (r"^results/asc_[A-Za-z0-9_-]+/?$", "js/pages/competitions.js"),
+    (rf"^competitions/{_ID}/bracket/?$", "js/pages/brackets.js"),
+    (r"^season/asn_[A-Za-z0-9_-]+/?$", "js/pages/brackets.js"),
     (rf"^sessions/{_ID}/?$", "js/pages/session.js"),
     (r"^sessions(/new)?/?$", "js/pages/sessions.js"),
     (r"^arrows/?$", "js/pages/arrows.js"),

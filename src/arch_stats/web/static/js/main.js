@@ -44,6 +44,9 @@ const ROUTES = [
   { path: new RegExp(`^/app/competitions/${UUID}/bale/(\\d{1,3})/?$`), page: page(() => import("./pages/competitions.js"), "balePage"), nav: "competitions" },
   { path: new RegExp(`^/app/competitions/${UUID}/results/?$`), page: page(() => import("./pages/competitions.js"), "resultsPage"), nav: "competitions" },
   { path: /^\/app\/results\/(asc_[A-Za-z0-9_-]{1,60})\/?$/, page: page(() => import("./pages/competitions.js"), "publicResultsPage"), open: true },
+  // Head-to-head brackets (members; scored at the bale), a league's season by its public link.
+  { path: new RegExp(`^/app/competitions/${UUID}/bracket/?$`), page: page(() => import("./pages/brackets.js"), "bracketPage"), nav: "competitions" },
+  { path: /^\/app\/season\/(asn_[A-Za-z0-9_-]{1,60})\/?$/, page: page(() => import("./pages/brackets.js"), "seasonPage"), open: true },
   { path: /^\/app\/history\/?$/, page: page(() => import("./pages/history.js"), "historyPage"), nav: "history" },
   { path: /^\/app\/clubs\/?$/, page: page(() => import("./pages/clubs.js"), "clubsPage"), nav: "clubs" },
   { path: /^\/app\/clubs\/join\/([A-Za-z0-9_%-]{1,64})\/?$/, page: page(() => import("./pages/clubs.js"), "joinPage"), nav: "clubs" },

@@ -22,6 +22,7 @@ import { drawKeypad, faceValues, valueButton } from "../keypad.js";
 import { newId, outbox } from "../outbox.js";
 import { nextPosition, progress, taken, whereText } from "../rounds.js";
 import { roundChoices } from "./sessions.js";
+import { bracketsView } from "./brackets.js";
 
 const DELAYS_MS = [500, 1000, 2000, 4000, 8000];
 const ORGANISERS = ["owner", "coach"];
@@ -847,6 +848,7 @@ async function results(ctx, { id = null, token = null }) {
         "p",
         { class: "actions" },
         h("a", { class: "button", href: `/app/competitions/${id}` }, "The competition"),
+        h("a", { class: "button", href: `/app/competitions/${id}/bracket` }, "Brackets"),
         h("a", { class: "button", href: `/api/v0/competition/${id}/results.csv`, download: "" }, "CSV"),
         h("a", { class: "button", href: `/api/v0/competition/${id}/results.pdf`, download: "" }, "Results sheet (PDF)"),
       )
@@ -879,6 +881,7 @@ async function results(ctx, { id = null, token = null }) {
       body.append(h("section", { class: "card results-category" }, h("h2", null, cat.label), h("div", { class: "table-scroll" }, h("table", { class: "table results-table" }, h("thead", null, headRow), h("tbody", null, ...trs)))));
     }
     if (breaks.length) body.append(h("p", { class: "hint" }, `Equal totals are split by ${breaks.join(", then ")}; archers equal after those share a place (=).`));
+    if (data.brackets && data.brackets.length) body.append(bracketsView(data.brackets));
   }
 
   let ws = null;
