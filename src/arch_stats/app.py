@@ -35,6 +35,10 @@ from arch_stats.board.router import router as board_router
 from arch_stats.board.service import LINK_PREFIX as BOARD_LINK_PREFIX
 from arch_stats.clubs.router import router as clubs_router
 from arch_stats.clubs.service import INVITE_PATH
+from arch_stats.competitions import live as competitions_live
+from arch_stats.competitions import schemas as competitions_schemas
+from arch_stats.competitions.router import router as competitions_router
+from arch_stats.competitions.service import LINK_PREFIX as RESULTS_LINK_PREFIX
 from arch_stats.core import handlers
 from arch_stats.core.database import create_pool
 from arch_stats.core.guards import AllowedHosts, OriginPolicy
@@ -48,10 +52,14 @@ from arch_stats.equipment.router import router as equipment_router
 from arch_stats.exchange.router import router as exchange_router
 from arch_stats.faces.router import router as faces_router
 from arch_stats.health.router import router as health_router
+from arch_stats.leagues.router import router as leagues_router
+from arch_stats.leagues.service import LINK_PREFIX as SEASON_LINK_PREFIX
 from arch_stats.live.hub import LiveHub
 from arch_stats.live.revocation import close_on_revocation
 from arch_stats.live.router import router as live_router
 from arch_stats.live.stats_push import StatsPusher
+from arch_stats.matches import service as matches_service
+from arch_stats.matches.router import router as matches_router
 from arch_stats.rounds.router import router as rounds_router
 from arch_stats.sensors import schemas as sensors_schemas
 from arch_stats.sensors.router import router as sensors_router
@@ -120,7 +128,14 @@ def create_app(
     # Secrets recognised by what comes before them: tokens by their prefix, an invite code by
     # the join link's path.
     redact_token_prefixes(
-        PREFIX_LOGIN, PREFIX_SENSOR, PREFIX_RESET, BOARD_LINK_PREFIX, TIMER_LINK_PREFIX, INVITE_PATH
+        PREFIX_LOGIN,
+        PREFIX_SENSOR,
+        PREFIX_RESET,
+        BOARD_LINK_PREFIX,
+        TIMER_LINK_PREFIX,
+        RESULTS_LINK_PREFIX,
+        SEASON_LINK_PREFIX,
+        INVITE_PATH,
     )
 
     @asynccontextmanager
@@ -154,6 +169,9 @@ def create_app(
         )
         app.state.club_board = club_board = ClubBoard(hub, app.state.pool, access, public_viewers)
         app.state.timer_feed = timer_feed = TimerFeed(hub, app.state.pool, access, public_viewers)
+        app.state.live_results = live_results = competitions_live.LiveResults(
+            hub, app.state.pool, part=matches_service.results_part
+        )
         # Posted shots are announced by the hub once committed (not by a NOTIFY in their
         # transaction, which would make all writers commit one at a time).
         shot_writer.announce_with(app.state.pool, hub.announce)
@@ -176,6 +194,7 @@ def create_app(
                 await stats_pusher.close()
                 await club_board.close()
                 await timer_feed.close()
+                await live_results.close()
                 await access.close()
                 await auth.close()
                 await app.state.hub.stop()
@@ -198,6 +217,7 @@ def create_app(
     app.state.subscriptions = {
         **dict.fromkeys(board_socket.PARAMS, board_socket.board_socket),
         **dict.fromkeys(timer_socket.PARAMS, timer_socket.timer_socket),
+        **dict.fromkeys(competitions_live.PARAMS, competitions_live.results_socket),
     }
     handlers.install(app)
     if settings.hot_path:
@@ -226,6 +246,10 @@ def create_app(
             # Batches: as many items as the route takes, and no more than that.
             f"{API_PREFIX}/shot": BodyRule.batch(shots_schemas.MAX_BATCH),
             f"{API_PREFIX}/sensor/event": BodyRule.batch(sensors_schemas.MAX_EVENTS),
+            # A bale's scorer posts one archer's arrows as `/shot` takes them.
+            f"{API_PREFIX}/competition/shot": BodyRule.batch(shots_schemas.MAX_BATCH),
+            # The categories a club chooses (bowstyles × age classes × genders).
+            f"{API_PREFIX}/competition": BodyRule.batch(competitions_schemas.MAX_CATEGORIES),
         },
         body_timeout=settings.body_timeout_seconds,
         body_min_rate=settings.body_min_rate,
@@ -258,6 +282,9 @@ def create_app(
         exchange_router,
         board_router,
         timer_router,
+        competitions_router,
+        matches_router,
+        leagues_router,
         clubs_router,
         admin_router,
         password_reset_router,

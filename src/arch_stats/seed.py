@@ -1,7 +1,9 @@
 """Demo data, so that a newcomer sees something: one archer, arrows and a season of sessions;
 and a demo club (the demo archer owns it) with a coach and three members who shot last week
 and are shooting now, so that the club board and the coach's views have something to show;
-and a range timer, ready for its first end."""
+and the club's competition night in progress (a Portsmouth on three bales, some ends confirmed),
+so that the bale, the target list and the live results have something to show too; and a range
+timer, ready for its first end."""
 
 from __future__ import annotations
 
@@ -12,11 +14,14 @@ from uuid import UUID
 
 from pwdlib import PasswordHash
 
+from arch_stats.competitions import service as competitions
+from arch_stats.competitions.schemas import CategoryIn, CompetitionIn, EntryIn
 from arch_stats.core import migrations
 from arch_stats.core.database import Connection
 from arch_stats.faces.scoring import FACES, PlacedFace, score_impact
 from arch_stats.shots import repository as shots_repo
 from arch_stats.shots.repository import ShotRow, TargetInfo
+from arch_stats.shots.schemas import ShotIn
 from arch_stats.shots.spots import spot_value
 from arch_stats.timer import repository as timer_repository
 from arch_stats.timer import service as timer_service
@@ -53,9 +58,13 @@ async def seed_demo(dsn: str, *, log: Callable[[str], None] = print, reset: bool
     try:
         existing = await conn.fetchval("SELECT id FROM archer WHERE email = $1", DEMO_EMAIL)
         if existing is not None and not reset:
-            if await _club_of(conn, existing) is None:  # seeded before clubs existed
+            club = await _club_of(conn, existing)
+            if club is None:  # seeded before clubs existed
                 async with conn.transaction():
-                    await _seed_club(conn, existing, log)
+                    club = await _seed_club(conn, existing, log)
+            if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM competition)"):
+                async with conn.transaction():  # seeded before competitions existed
+                    await _seed_competition(conn, existing, club, log)
             log(f"demo archer already present: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
             return UUID(str(existing))
         async with conn.transaction():
@@ -71,7 +80,8 @@ async def seed_demo(dsn: str, *, log: Callable[[str], None] = print, reset: bool
                 "DELETE FROM archer WHERE email = ANY($1::text[])", [p[0] for p in CLUB_PEOPLE]
             )
             archer_id = await _seed(conn, log)
-            await _seed_club(conn, archer_id, log)
+            club_id = await _seed_club(conn, archer_id, log)
+            await _seed_competition(conn, archer_id, club_id, log)
         log(f"demo data added: log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
         return archer_id
     finally:
@@ -298,3 +308,74 @@ async def _seed_club(conn: Connection, owner_id: UUID, log: Callable[[str], None
         f"{', '.join(p[0] for p in CLUB_PEOPLE)} (password {DEMO_PASSWORD})"
     )
     return club_id
+
+
+DEMO_COMPETITION = "Club night (demo)"
+# Guests entered by name (name, bowstyle, gender, skill: mean ring): the demo archer organises
+# and may score any bale; the members' own sessions (on the board) stay as they are.
+DEMO_ENTRANTS = [
+    ("Maya Lind", "recurve", "female", 8.3),
+    ("Priya Shah", "recurve", "female", 8.6),
+    ("Tom Reed", "recurve", "male", 7.9),
+    ("Owen Hart", "recurve", "male", 7.2),
+    ("Ana Costa", "compound", "female", 9.3),
+    ("Joe Miller", "compound", "male", 9.0),
+    ("Ruth Evans", "barebow", "female", 6.8),
+    ("Ken Ito", "barebow", "male", 7.0),
+]
+DEMO_ENDS = 6  # shot so far, of the Portsmouth's 20 (3 arrows each)
+
+
+def _value(rng: random.Random, skill: float, *, compound: bool) -> str:
+    ring = round(rng.gauss(skill, 1.2))
+    if ring >= 10:  # a compound's 10 is the inner ring only (the X) indoors
+        return "X" if compound or rng.random() < 0.4 else "10"
+    return str(ring) if ring >= 1 else "M"
+
+
+async def _seed_competition(
+    conn: Connection, owner_id: UUID, club_id: UUID, log: Callable[[str], None]
+) -> UUID:
+    """Tonight's club night, running: eight archers on three bales (the demo archer organises
+    it), six ends scored by value, all but the last end of each archer confirmed."""
+    rng = random.Random(20261208)
+    made = await competitions.create(
+        conn,
+        owner_id,
+        CompetitionIn(
+            club_id=club_id,
+            name=DEMO_COMPETITION,
+            venue="Sports hall",
+            starts_on=datetime.now(UTC).date(),
+            round_code="portsmouth",
+            categories=[CategoryIn(bowstyle=b) for b in ("recurve", "compound", "barebow")],
+        ),
+    )
+    cid = made["id"]
+    for name, bowstyle, gender, _skill in DEMO_ENTRANTS:
+        guest = EntryIn(guest_name=name, bowstyle=bowstyle, gender=gender)
+        await competitions.add_entry(conn, owner_id, cid, guest)
+    await competitions.assign_targets(conn, owner_id, cid)
+    running = await competitions.start(conn, owner_id, cid)
+    skills = {name: skill for name, _b, _g, skill in DEMO_ENTRANTS}
+    for entry in running["entrants"]:
+        plan = await conn.fetchval(
+            "SELECT round_plan->'passes'->0->>'target_id' FROM session WHERE id = $1",
+            entry["session_id"],
+        )
+        for end in range(1, DEMO_ENDS + 1):
+            shots = [
+                ShotIn(
+                    session_id=entry["session_id"],
+                    target_id=UUID(plan),
+                    value=_value(
+                        rng, skills[entry["name"]], compound=entry["bowstyle"] == "compound"
+                    ),
+                )
+                for _ in range(3)
+            ]
+            await competitions.post_shots(conn, owner_id, shots, max_shots=10_000)
+            if end < DEMO_ENDS:
+                await competitions.confirm_end(conn, owner_id, cid, entry["id"], end)
+    log(f"  demo competition {DEMO_COMPETITION!r}: 8 archers on 3 bales, {DEMO_ENDS} ends in")
+    return UUID(str(cid))

@@ -36,6 +36,8 @@ API = "/api/v0"
 PRINCIPALS = ("owner", "coach", "sharing", "private", "outsider", "admin", "disabled", "device")
 MEMBERS = ("owner", "coach", "sharing", "private")
 STAFF = ("owner", "coach")
+# A competition's organisers (the club's owners and coaches); its other members are refused.
+ORGANISE = {"owner": 200, "coach": 200, "sharing": 403, "private": 403}
 # Whose data each caller may read (besides their own).
 READS = {"owner": {"coach", "sharing"}, "coach": {"owner", "sharing"}}
 # Who runs a club's timers: its owners and coaches; its other members are refused (403).
@@ -79,6 +81,22 @@ class World:
     board_token: str = ""
     timer: UUID | None = None  # the club's range timer, with a public link
     timer_token: str = ""
+    # A planned competition of the club: the private member and a guest entered, a public
+    # results link.
+    competition: UUID | None = None
+    entry: UUID | None = None  # the private member's
+    guest_entry: UUID | None = None
+    results_link: str = ""
+    # Built for the routes that need them (`Route.tournament`): a second competition of the
+    # club, running, in two categories (recurve: the private member v a guest; barebow: two
+    # guests), everyone's qualification shot, the recurve bracket drawn (one match, the final);
+    # a league of it with a public season link.
+    tournament: UUID | None = None
+    barebow: str = ""  # the category without a bracket yet
+    bracket: UUID | None = None
+    match: UUID | None = None
+    league: UUID | None = None
+    season_link: str = ""
 
     def ids_of(self, name: str) -> set[str]:
         m = self.people[name]
@@ -172,7 +190,9 @@ async def _mine(client: httpx.AsyncClient, db: Connection, who: ArcherCtx) -> Mi
     )  # fmt: skip
 
 
-async def build_world(client: httpx.AsyncClient, db: Connection, make: MakeArcher) -> World:
+async def build_world(
+    client: httpx.AsyncClient, db: Connection, make: MakeArcher, *, tournament: bool = False
+) -> World:
     people = {name: await make(name.title()) for name in PRINCIPALS if name != "device"}
     async with db.transaction():
         club = await db.fetchval("INSERT INTO club (name) VALUES ('Matrix') RETURNING id")
@@ -207,6 +227,9 @@ async def build_world(client: httpx.AsyncClient, db: Connection, make: MakeArche
     r = await client.post(f"{API}/timer/{world.timer}/link", headers=people["owner"].headers)
     assert r.status_code == 201, r.text
     world.timer_token = r.json()["data"]["token"]
+    await _competition(client, db, world)
+    if tournament:
+        await _tournament(client, db, world)
     await db.execute("UPDATE archer SET is_admin = true WHERE id = $1", people["admin"].id)
     # Disabled once its things exist: its tokens are revoked with it, in every process at
     # once (a NOTIFY empties the token caches); the matrix is of the state after that.
@@ -218,6 +241,103 @@ async def build_world(client: httpx.AsyncClient, db: Connection, make: MakeArche
         await asyncio.sleep(0.05)
     assert r.status_code == 401, "a disabled account's token still works"
     return world
+
+
+async def _competition(client: httpx.AsyncClient, db: Connection, w: World) -> None:
+    owner = w.people["owner"].who
+    r = await client.post(
+        f"{API}/competition",
+        json={
+            "club_id": str(w.club),
+            "name": "Club night",
+            "starts_on": "2026-12-08",
+            "round_code": "bray_i",
+            "categories": [{"bowstyle": "recurve"}],
+        },
+        headers=owner.headers,
+    )
+    assert r.status_code == 201, r.text
+    w.competition = UUID(r.json()["data"]["id"])
+    for body in ({"archer_id": str(w.people["private"].who.id)}, {"guest_name": "Gus"}):
+        r = await client.post(
+            f"{API}/competition/{w.competition}/entry", json=body, headers=owner.headers
+        )
+        assert r.status_code == 201, r.text
+        if w.entry is None:
+            w.entry = UUID(r.json()["data"]["id"])
+        else:
+            w.guest_entry = UUID(r.json()["data"]["id"])
+    r = await client.post(f"{API}/competition/{w.competition}/results/link", headers=owner.headers)
+    assert r.status_code == 201, r.text
+    w.results_link = r.json()["data"]["token"]
+
+
+async def _tournament(client: httpx.AsyncClient, db: Connection, w: World) -> None:
+    owner = w.people["owner"].who
+    r = await client.post(
+        f"{API}/competition",
+        json={
+            "club_id": str(w.club),
+            "name": "Club final",
+            "starts_on": "2026-12-09",
+            "round_code": "bray_i",
+            "arrows_per_end": 3,
+            "categories": [{"bowstyle": "recurve"}, {"bowstyle": "barebow"}],
+        },
+        headers=owner.headers,
+    )
+    assert r.status_code == 201, r.text
+    comp = r.json()["data"]
+    w.tournament = UUID(comp["id"])
+    recurve, w.barebow = (c["key"] for c in comp["categories"])
+    entries = (
+        {"archer_id": str(w.people["private"].who.id), "category_key": recurve},
+        {"guest_name": "Rob", "bowstyle": "recurve", "category_key": recurve},
+        {"guest_name": "Bea", "bowstyle": "barebow", "category_key": w.barebow},
+        {"guest_name": "Ben", "bowstyle": "barebow", "category_key": w.barebow},
+    )
+    for body in entries:
+        r = await client.post(
+            f"{API}/competition/{w.tournament}/entry", json=body, headers=owner.headers
+        )
+        assert r.status_code == 201, r.text
+    r = await client.post(f"{API}/competition/{w.tournament}/start", headers=owner.headers)
+    assert r.status_code == 200, r.text
+    for n, e in enumerate(r.json()["data"]["entrants"]):
+        target = await db.fetchval(
+            "SELECT id FROM target WHERE session_id = $1", UUID(e["session_id"])
+        )
+        shots = [
+            {"session_id": e["session_id"], "target_id": str(target), "value": str(10 - n - k)}
+            for k in range(3)
+        ]
+        r = await client.post(f"{API}/competition/shot", json=shots, headers=owner.headers)
+        assert r.status_code == 201, r.text
+    r = await client.post(
+        f"{API}/competition/{w.tournament}/bracket",
+        json={"category_key": recurve},
+        headers=owner.headers,
+    )
+    assert r.status_code == 201, r.text
+    bracket = r.json()["data"]
+    w.bracket = UUID(bracket["id"])
+    w.match = UUID(bracket["rounds"][0]["matches"][0]["id"])
+    r = await client.post(
+        f"{API}/league",
+        json={
+            "club_id": str(w.club),
+            "name": "Winter league",
+            "basis": "raw",
+            "best_of": 1,
+            "competition_ids": [str(w.tournament)],
+        },
+        headers=owner.headers,
+    )
+    assert r.status_code == 201, r.text
+    w.league = UUID(r.json()["data"]["league"]["id"])
+    r = await client.post(f"{API}/league/{w.league}/link", headers=owner.headers)
+    assert r.status_code == 201, r.text
+    w.season_link = r.json()["data"]["token"]
 
 
 # -- the expected statuses -------------------------------------------------------------------
@@ -253,6 +373,8 @@ class Route:
     # The club's live board: it shows every member who is shooting (their sessions, targets
     # and shots, by design, to the club's members and to whoever holds its public link).
     board: bool = False
+    # Needs the world's tournament (`World.tournament`); a competition in its path is that one.
+    tournament: bool = False
 
 
 def _shot_body(w: World, m: Mine) -> Any:
@@ -486,6 +608,137 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("POST", f"{API}/note/{{note_id}}/read"): Route("object", 200, "note", read=True),
     # only the author deletes a note (not even the session's archer, nor the club's owner)
     ("DELETE", f"{API}/note/{{note_id}}"): Route("object", 200, "note"),
+    # competitions: the club's owners and coaches organise (members see it: 403), members and
+    # entrants read it; the world's is planned (not scored yet: 409 for those who may score)
+    ("POST", f"{API}/competition"): Route(
+        "club",
+        0,
+        body=lambda w, m: {
+            "club_id": str(w.club),
+            "name": "Another",
+            "starts_on": "2026-12-09",
+            "round_code": "wa18",
+            "categories": [{"bowstyle": "barebow"}],
+        },
+        roles=dict.fromkeys(STAFF, 201),
+    ),
+    ("GET", f"{API}/competition"): Route("mine", 200),
+    ("GET", f"{API}/competition/{{competition_id}}"): Route(
+        "club", 0, roles=dict.fromkeys(MEMBERS, 200)
+    ),
+    ("PATCH", f"{API}/competition/{{competition_id}}"): Route(
+        "club", 0, body=lambda w, m: {"venue": "Hall"}, roles=ORGANISE
+    ),
+    ("DELETE", f"{API}/competition/{{competition_id}}"): Route("club", 0, roles=ORGANISE),
+    ("POST", f"{API}/competition/{{competition_id}}/entry"): Route(
+        "club",
+        0,
+        body=lambda w, m: {"guest_name": "Newcomer"},
+        roles={**ORGANISE, "owner": 201, "coach": 201},
+    ),
+    ("DELETE", f"{API}/competition/{{competition_id}}/entry/{{entry_id}}"): Route(
+        "club", 0, roles=ORGANISE
+    ),
+    ("POST", f"{API}/competition/{{competition_id}}/targets"): Route("club", 0, roles=ORGANISE),
+    ("PUT", f"{API}/competition/{{competition_id}}/entry/{{entry_id}}/place"): Route(
+        "club", 0, body=lambda w, m: {"bale": 2, "detail": 1}, roles=ORGANISE
+    ),
+    ("POST", f"{API}/competition/{{competition_id}}/swap"): Route(
+        "club",
+        0,
+        body=lambda w, m: {"a": str(w.entry), "b": str(w.guest_entry)},
+        roles=ORGANISE,
+    ),
+    ("POST", f"{API}/competition/{{competition_id}}/start"): Route("club", 0, roles=ORGANISE),
+    ("POST", f"{API}/competition/{{competition_id}}/finish"): Route(
+        "club", 0, roles={**ORGANISE, "owner": 409, "coach": 409}
+    ),
+    ("GET", f"{API}/competition/{{competition_id}}/bale/{{bale}}"): Route(
+        "club", 0, roles=dict.fromkeys(MEMBERS, 200)
+    ),
+    # arrows of a session that is no competition's: nobody scores them here
+    ("POST", f"{API}/competition/shot"): Route("club", 0, body=_shot_body),
+    ("PATCH", f"{API}/competition/shot/{{shot_id}}"): Route(
+        "club", 0, body=lambda w, m: {"value": "9"}
+    ),
+    ("DELETE", f"{API}/competition/shot/{{shot_id}}"): Route("club", 0),
+    # the private member's end: they and the organisers may confirm it (not while planned),
+    # nobody else; nothing is confirmed to release
+    (
+        "POST",
+        f"{API}/competition/{{competition_id}}/entry/{{entry_id}}/end/{{end_no}}/confirm",
+    ): Route("club", 0, roles={"owner": 409, "coach": 409, "sharing": 403, "private": 409}),
+    (
+        "DELETE",
+        f"{API}/competition/{{competition_id}}/entry/{{entry_id}}/end/{{end_no}}/confirm",
+    ): Route("club", 0, roles={"sharing": 403}),
+    ("GET", f"{API}/competition/{{competition_id}}/results"): Route(
+        "club", 0, roles=dict.fromkeys(MEMBERS, 200)
+    ),
+    ("GET", f"{API}/competition/{{competition_id}}/results.csv"): Route(
+        "club", 0, roles=dict.fromkeys(MEMBERS, 200)
+    ),
+    ("GET", f"{API}/competition/{{competition_id}}/results.pdf"): Route(
+        "club", 0, roles=dict.fromkeys(MEMBERS, 200)
+    ),
+    ("POST", f"{API}/competition/{{competition_id}}/results/link"): Route(
+        "club", 0, roles={**ORGANISE, "owner": 201, "coach": 201}
+    ),
+    ("DELETE", f"{API}/competition/{{competition_id}}/results/link"): Route(
+        "club", 0, roles=ORGANISE
+    ),
+    ("GET", f"{API}/results/{{link}}"): Route("public", 200),
+    # head-to-head: organisers draw (the barebow category; 403 for members) and withdraw
+    # brackets and record a judge's call (none is due: 409); members and entrants read them;
+    # a match is scored by an organiser or either of its archers (the private member is one)
+    ("POST", f"{API}/competition/{{competition_id}}/bracket"): Route(
+        "club",
+        0,
+        body=lambda w, m: {"category_key": w.barebow},
+        roles={**ORGANISE, "owner": 201, "coach": 201},
+        tournament=True,
+    ),
+    ("GET", f"{API}/competition/{{competition_id}}/bracket"): Route(
+        "club", 0, roles=dict.fromkeys(MEMBERS, 200), tournament=True
+    ),
+    ("GET", f"{API}/bracket/{{bracket_id}}"): Route(
+        "club", 0, roles=dict.fromkeys(MEMBERS, 200), tournament=True
+    ),
+    ("DELETE", f"{API}/bracket/{{bracket_id}}"): Route("club", 0, roles=ORGANISE, tournament=True),
+    ("POST", f"{API}/match/{{match_id}}/end"): Route(
+        "club",
+        0,
+        body=lambda w, m: {"side": 0, "end_no": 1, "arrows": [{"value": "9"}] * 3},
+        roles={**ORGANISE, "private": 200},
+        tournament=True,
+    ),
+    ("POST", f"{API}/match/{{match_id}}/judge"): Route(
+        "club",
+        0,
+        body=lambda w, m: {"winner": 0},
+        roles={"owner": 409, "coach": 409, "sharing": 403, "private": 403},
+        tournament=True,
+    ),
+    # leagues: owners and coaches make and share them (members 403), members read them
+    ("POST", f"{API}/league"): Route(
+        "club",
+        0,
+        body=lambda w, m: {
+            "club_id": str(w.club),
+            "name": "Summer league",
+            "basis": "handicap",
+            "best_of": 1,
+            "competition_ids": [str(w.competition)],
+        },
+        roles={**ORGANISE, "owner": 201, "coach": 201},
+    ),
+    ("GET", f"{API}/league/{{league_id}}"): Route(
+        "club", 0, roles=dict.fromkeys(MEMBERS, 200), tournament=True
+    ),
+    ("POST", f"{API}/league/{{league_id}}/link"): Route(
+        "club", 0, roles={**ORGANISE, "owner": 201, "coach": 201}, tournament=True
+    ),
+    ("GET", f"{API}/season/{{token}}"): Route("public", 200, tournament=True),
 }
 
 
@@ -498,27 +751,36 @@ def test_every_route_has_an_entry() -> None:
 # -- running a case --------------------------------------------------------------------------
 
 
-def _fill(path: str, w: World, caller: Mine, target: Mine, obj: str | None) -> str:
+def _fill(path: str, w: World, caller: Mine, target: Mine, route: Route) -> str:
+    season = path.startswith(f"{API}/season/")
     values = {
         "session_id": target.session,
         "shot_id": target.shot,
         "target_id": target.target,
         "arrow_id": target.arrow,
         "note_id": target.note,
-        "token_id": target.device_token if obj == "device_token" else target.login_token,
+        "token_id": target.device_token if route.obj == "device_token" else target.login_token,
         "club_id": w.club,
         "invite_id": w.invite,
         "archer_id": target.who.id,
         "face_type": "wa_122",
-        "token": w.board_token,
         "timer_id": w.timer,
         "timer_token": w.timer_token,
-        "code": "wa18",
-        "round_id": target.custom_round,
         "bow_id": target.bow,
         "mark_id": target.sight_mark,
         "arrow_set_id": target.arrow_set,
         "other_id": target.other_set,
+        "token": w.season_link if season else w.board_token,
+        "code": "wa18",
+        "round_id": target.custom_round,
+        "competition_id": w.tournament if route.tournament else w.competition,
+        "entry_id": w.entry,
+        "bale": 1,
+        "end_no": 1,
+        "link": w.results_link,
+        "bracket_id": w.bracket,
+        "match_id": w.match,
+        "league_id": w.league,
     }
     for key, value in values.items():
         path = path.replace("{" + key + "}", str(value))
@@ -579,12 +841,17 @@ async def test_permission_matrix(
 ) -> None:
     method, template = key
     route = ROUTES[key]
-    shared_world = await build_world(client, db, make_archer) if method == "GET" else None
+    tournament = route.tournament
+    shared_world = (
+        await build_world(client, db, make_archer, tournament=tournament)
+        if method == "GET"
+        else None
+    )
     for caller in PRINCIPALS:
         # A fresh world for each caller of a route that may change something, where the
         # caller's own object comes last: every case meets the objects as built (a refused
         # change changed nothing, or its status says so).
-        w = shared_world or await build_world(client, db, make_archer)
+        w = shared_world or await build_world(client, db, make_archer, tournament=tournament)
         for whose in sorted(_cases(route.kind, caller), key=lambda name: name == caller):
             device = caller == "device"
             me = w.people["sharing" if device else caller]
@@ -592,7 +859,7 @@ async def test_permission_matrix(
             if (route.kind == "club" and "member/" in template) or route.kind == "admin":
                 target = w.people["private"]
             headers = {"Authorization": f"Bearer {me.device_secret if device else me.who.token}"}
-            path = _fill(template, w, me, target, route.obj)
+            path = _fill(template, w, me, target, route)
             r = await _call(client, method, path, route, w, target, headers)
             case = f"{method} {template} as {caller} on {whose or '-'}'s"
             forbidden = _forbidden(w, "sharing" if device else caller)

@@ -25,6 +25,7 @@ from tests.admin.helpers import issue_link, make_admin
 from tests.clubs.helpers import invite, make_club
 from tests.conftest import ArcherCtx, MakeArcher
 from tests.equipment.helpers import call, session_with_shots
+from tests.matches.helpers import competition, end, values
 from tests.web.conftest import WebServer, sign_in
 from tests.web.helpers import C, Range, close_session, make_range, post_shots
 
@@ -52,6 +53,8 @@ class World:
     reset_url: str
     bow_id: str  # the owner's bow, with sight marks
     tuning: str  # the owner's closed tuning session: fletched and bare shafts
+    bracket_path: str  # a competition's brackets: a semi-final under way
+    season_path: str  # a league's public season page
 
 
 def spread(n: int, radius: float, phase: float = 0.0) -> list[tuple[float, float]]:
@@ -115,6 +118,7 @@ async def a_world(client: httpx.AsyncClient, make_archer: MakeArcher, db: Connec
     r = await client.post(f"/api/v0/club/{club.id}/board/link", headers=owner.headers)
     assert r.status_code == 201, r.text
     reset_url = await issue_link(client, owner, coach.id)
+    bracket_path, season_path = await a_tournament(client, db, owner)
     return World(
         owner,
         coach,
@@ -130,6 +134,8 @@ async def a_world(client: httpx.AsyncClient, make_archer: MakeArcher, db: Connec
         "/app/reset#" + reset_url.split("#", 1)[1],
         bow_id,
         tuning,
+        bracket_path,
+        season_path,
     )
 
 
@@ -147,6 +153,36 @@ async def equipment(client: httpx.AsyncClient, owner: ArcherCtx) -> tuple[str, s
     groups = {"arrows_a": ids[:3], "arrows_b": ids[3:]}
     await call(client, owner, "PUT", f"/session/{sid}/tuning", groups)
     return bow["id"], sid
+
+
+async def a_tournament(
+    client: httpx.AsyncClient, db: Connection, owner: ArcherCtx
+) -> tuple[str, str]:
+    """A competition of 4 with its bracket drawn and a semi-final's first set shot; a league
+    of it with a public link: (the bracket page, the season page)."""
+    cid, key, _ = await competition(
+        client, db, owner, round_code="wa720_70", bowstyle="recurve", totals=[29, 28, 27, 26]
+    )
+    r = await client.post(
+        f"/api/v0/competition/{cid}/bracket", json={"category_key": key}, headers=owner.headers
+    )
+    assert r.status_code == 201, r.text
+    semi = r.json()["data"]["rounds"][0]["matches"][0]["id"]
+    for side, scores in ((0, ("10", "9", "9")), (1, ("9", "8", "7"))):
+        r = await end(client, owner, semi, side, 1, values(*scores))
+        assert r.status_code == 200, r.text
+    club_id = (await client.get(f"/api/v0/competition/{cid}", headers=owner.headers)).json()[
+        "data"
+    ]["club_id"]
+    league = {"club_id": club_id, "name": "Winter league", "basis": "handicap", "best_of": 1}
+    r = await client.post(
+        "/api/v0/league", json={**league, "competition_ids": [cid]}, headers=owner.headers
+    )
+    assert r.status_code == 201, r.text
+    r = await client.post(
+        f"/api/v0/league/{r.json()['data']['league']['id']}/link", headers=owner.headers
+    )
+    return f"/app/competitions/{cid}/bracket", r.json()["data"]["path"]
 
 
 @dataclass(frozen=True)
@@ -197,6 +233,8 @@ def visits(w: World) -> list[Visit]:
         Visit(w.owner, "/app/equipment", "li[data-bow-id]", ("li[data-set-id] button", ".cull")),
         Visit(w.owner, f"/app/equipment/bows/{w.bow_id}", ".marks svg.chart"),
         Visit(w.owner, f"/app/sessions/{w.tuning}/tuning", ".tuning-result"),
+        Visit(w.owner, w.bracket_path, ".match-card", ("[data-action=score]", ".keypad .value")),
+        Visit(None, w.season_path, ".season-table"),
     ]
 
 

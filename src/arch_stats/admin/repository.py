@@ -47,7 +47,8 @@ async def accounts(conn: Executor, *, q: str | None, limit: int, offset: int) ->
     json: str = await conn.fetchval(
         f"""WITH found AS (
                 SELECT a.* FROM archer a
-                WHERE $1::text IS NULL OR a.email ILIKE $1 OR a.name ILIKE $1),
+                WHERE NOT a.is_guest
+                  AND ($1::text IS NULL OR a.email ILIKE $1 OR a.name ILIKE $1)),
             page AS (
                 SELECT a.* FROM found a ORDER BY a.created_at DESC, a.id LIMIT $2 OFFSET $3)
             SELECT json_build_object(

@@ -106,8 +106,12 @@ async def _follow(conn: Executor, archer_id: UUID, session_id: UUID, plan: dict[
     await repo.follow(conn, session_id, orjson.dumps(plan).decode(), plan["n_arrows"])
 
 
-async def create(conn: Executor, archer_id: UUID, body: SessionIn) -> str:
-    rnd = await _round_of(conn, archer_id, body.round_code, body.custom_round_id)
+async def create(
+    conn: Executor, archer_id: UUID, body: SessionIn, *, round_viewer: UUID | None = None
+) -> str:
+    """Open a session. `round_viewer`: whose access to a custom round counts, when not the
+    archer's (a competition's organiser opens its club's round for a guest)."""
+    rnd = await _round_of(conn, round_viewer or archer_id, body.round_code, body.custom_round_id)
     spec = rnd[0] if rnd else None
     is_indoor = body.is_indoor
     if is_indoor is MISSING:

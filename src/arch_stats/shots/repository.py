@@ -209,7 +209,9 @@ def refusal(exc: asyncpg.PostgresError) -> AppError | None:
 # Constraints the writer (definitions/shot_insert.sql) and the shot triggers name in the
 # errors they raise; a round complete, or a shot at the wrong target of a round, is a conflict
 # with the session's state (409): the answer says what is current.
-_CONFLICTS = frozenset({"session_round_complete", "shot_wrong_target"})
+# A shot of a competition end its archer has confirmed changes only once they (or an
+# organiser) release it (definitions/competition_end_locked.sql): 409 too.
+_CONFLICTS = frozenset({"session_round_complete", "shot_wrong_target", "competition_end_confirmed"})
 _RULES = frozenset(
     {"shot_end_full", "session_max_shots", "shot_past_round", "shot_end_place_within_end"}
     | _CONFLICTS
@@ -502,10 +504,16 @@ async def _update(
 
 async def delete(conn: Connection, shot_id: UUID) -> str:
     """Delete a shot (locked by `for_update`); returns its JSON. Its place is free."""
-    json: str = await conn.fetchval(
-        f"""DELETE FROM shot s USING {REQUEST_ID.format("$2")}
-            WHERE s.id = $1 RETURNING shot_json(s)::text""",
-        shot_id,
-        request_id_var.get(),
-    )
+    try:
+        json: str = await conn.fetchval(
+            f"""DELETE FROM shot s USING {REQUEST_ID.format("$2")}
+                WHERE s.id = $1 RETURNING shot_json(s)::text""",
+            shot_id,
+            request_id_var.get(),
+        )
+    except asyncpg.CheckViolationError as exc:
+        error = refusal(exc)
+        if error is None:
+            raise
+        raise error from None
     return json

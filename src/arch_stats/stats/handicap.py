@@ -6,6 +6,8 @@
   lists for the outdoor, indoor or field classifications; the archer's bowstyle, gender and
   age group map to archeryutils' categories, coaxed (`coax_*_group`) into those the scheme
   has (e.g. traditional shoots as barebow outdoors). Independent of the handicap scheme.
+* Handicap allowance (Archery GB, for handicap competitions and leagues): 1440 less the
+  score archeryutils expects on the round at the archer's handicap (`agb_allowance`).
 * Predicted final score of an incomplete round: the k arrows shot so far are the first k of
   the round, i.e. a round of its own (the passes, the last one cut short). Its exact
   (decimal) handicap h is the one at which archeryutils expects the score shot so far on
@@ -245,6 +247,23 @@ def _handicap(scheme: Scheme, rnd: Round | None, score: int) -> float | None:
     except (ValueError, ArithmeticError):
         return None
     return float(value)
+
+
+ALLOWANCE_BASE = 1440  # Archery GB: an archer shooting to their handicap makes this
+
+
+@lru_cache(maxsize=8192)
+def agb_allowance(spec: RoundSpec, handicap: int) -> int | None:
+    """Archery GB's handicap allowance of a round at a handicap: 1440 less the score
+    archeryutils expects at that handicap on the round (its rounded table score), added to
+    the score shot in a handicap competition. None for a round archeryutils cannot model."""
+    rnd = au_round(spec)
+    if rnd is None:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = handicaps.score_for_round(handicap, rnd, "AGB", rounded_score=True)
+    return ALLOWANCE_BASE - int(expected)
 
 
 @lru_cache(maxsize=8192)

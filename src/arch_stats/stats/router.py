@@ -81,7 +81,7 @@ async def scorecard(session_id: UUID, archer: CurrentArcher, conn: Db) -> Respon
     )
 
 
-def _sheet_threads(request: Request) -> ThreadSlots:
+def sheet_threads_of(request: Request) -> ThreadSlots:
     """This process's score sheet thread, made on first use."""
     state = request.app.state
     threads: ThreadSlots | None = getattr(state, "sheet_threads", None)
@@ -121,7 +121,7 @@ async def scoresheet(
         "session",
         session_id,
         lambda whose: service.scoresheet_pdf(
-            conn, _sheet_threads(request), whose, session_id, query
+            conn, sheet_threads_of(request), whose, session_id, query
         ),
     )
     return Response(

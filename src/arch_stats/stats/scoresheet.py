@@ -64,7 +64,7 @@ SHADE = colors.Color(0.9, 0.9, 0.9)
 
 
 @cache
-def _fonts() -> None:
+def fonts() -> None:
     """Registered once per process (ReportLab's font registry is global)."""
     font = resources.files("fontpkg_noto_sans") / "files" / "NotoSans[wdth,wght].ttf"
     with resources.as_file(font) as path:
@@ -397,7 +397,7 @@ def _signatures() -> Table:
     )
 
 
-class _NumberedCanvas(Canvas):
+class NumberedCanvas(Canvas):
     """Writes the footer and 'page i of n' on every page once the number of pages is known
     (ReportLab's own recipe: each page's state is kept until the document is saved)."""
 
@@ -426,7 +426,7 @@ class _NumberedCanvas(Canvas):
 
 def render(sheet: Sheet) -> bytes:
     """The sheet as PDF bytes (A4, portrait)."""
-    _fonts()
+    fonts()
     buf = io.BytesIO()
     spec = sheet.spec
     title = f"Score sheet · {sheet.card['archer']['name']} · {spec.name if spec else 'practice'}"
@@ -447,5 +447,5 @@ def render(sheet: Sheet) -> bytes:
     )
     story: list[Flowable] = [*_head(sheet), _ends_table(sheet), *_results(sheet)]
     story += [Spacer(0, 6 * mm), _signatures()]
-    doc.build(story, canvasmaker=partial(_NumberedCanvas, footer=footer))
+    doc.build(story, canvasmaker=partial(NumberedCanvas, footer=footer))
     return buf.getvalue()

@@ -47,6 +47,14 @@ const ROUTES = [
   { path: /^\/app\/equipment\/?$/, page: page(() => import("./pages/equipment.js"), "equipmentPage"), nav: "equipment" },
   { path: new RegExp(`^/app/equipment/bows/${UUID}/?$`), page: page(() => import("./pages/equipment.js"), "bowPage"), nav: "equipment" },
   { path: new RegExp(`^/app/sessions/${UUID}/tuning/?$`), page: page(() => import("./pages/equipment.js"), "tuningPage"), nav: "sessions" },
+  // Club competitions: the list, a new one, one organised; a bale's scoring phone, the results (members), the public results.
+  { path: new RegExp(`^/app/competitions(?:/(new|${UUID.slice(1, -1)}))?/?$`), page: page(() => import("./pages/competitions.js"), "competitionsPage"), nav: "competitions" },
+  { path: new RegExp(`^/app/competitions/${UUID}/bale/(\\d{1,3})/?$`), page: page(() => import("./pages/competitions.js"), "balePage"), nav: "competitions" },
+  { path: new RegExp(`^/app/competitions/${UUID}/results/?$`), page: page(() => import("./pages/competitions.js"), "resultsPage"), nav: "competitions" },
+  { path: /^\/app\/results\/(asc_[A-Za-z0-9_-]{1,60})\/?$/, page: page(() => import("./pages/competitions.js"), "publicResultsPage"), open: true },
+  // Head-to-head brackets (members; scored at the bale), a league's season by its public link.
+  { path: new RegExp(`^/app/competitions/${UUID}/bracket/?$`), page: page(() => import("./pages/brackets.js"), "bracketPage"), nav: "competitions" },
+  { path: /^\/app\/season\/(asn_[A-Za-z0-9_-]{1,60})\/?$/, page: page(() => import("./pages/brackets.js"), "seasonPage"), open: true },
   { path: /^\/app\/history\/?$/, page: page(() => import("./pages/history.js"), "historyPage"), nav: "history" },
   { path: /^\/app\/clubs\/?$/, page: page(() => import("./pages/clubs.js"), "clubsPage"), nav: "clubs" },
   { path: /^\/app\/clubs\/join\/([A-Za-z0-9_%-]{1,64})\/?$/, page: page(() => import("./pages/clubs.js"), "joinPage"), nav: "clubs" },
@@ -117,6 +125,7 @@ function drawNav(active) {
       h("li", {}, link("equipment", "/app/equipment", "Equipment")),
       h("li", {}, link("history", "/app/history", "History")),
       h("li", {}, link("clubs", "/app/clubs", "Clubs")),
+      h("li", {}, link("competitions", "/app/competitions", "Competitions")),
       h("li", {}, link("profile", "/app/profile", "Profile")),
       state.me.is_admin ? h("li", {}, link("admin", "/app/admin", "Accounts")) : null,
       h("li", {}, signOut),
@@ -302,7 +311,7 @@ function drawSync() {
       ? `${waiting} changes kept on this device, ${isOffline ? "to be sent when the network is back" : "being sent"}`
       : "No network: what you record is kept on this device";
   const first = refused[0] || ops[0];
-  const target = first ? `/app/sessions/${first.session_id}/live` : null;
+  const target = first ? first.page || `/app/sessions/${first.session_id}/live` : null;
   sync.append(target && location.pathname !== target ? h("a", { href: target }, text) : h("span", {}, text));
 }
 outbox.subscribe(drawSync);

@@ -171,7 +171,9 @@ class Outbox {
     this.#emit("changed");
   }
 
-  /** Queue a change: {session_id, kind: "create"|"update"|"delete", shot_id, body}. */
+  /** Queue a change: {session_id, kind: "create"|"update"|"delete", shot_id, body}; from a
+   * bale also `via: "competition"`, `page` (where it is shown), and kind "confirm" (an end
+   * signed, `path`), sent after the arrows of that session queued before it. */
   async add(change) {
     const op = await this.#put({ ...change, archer_id: this.archerId, state: "waiting", error: null, reason: null, made_at: new Date().toISOString() });
     this.flush();
@@ -268,13 +270,16 @@ class Outbox {
   }
 
   async #send(op) {
+    // A bale's scorer writes another archer's shots through the competition's routes.
+    const shots = op.via === "competition" ? "/competition/shot" : "/shot";
     if (op.kind === "create") {
-      const stored = await post("/shot", op.body, { quiet401: true });
+      const stored = await post(shots, op.body, { quiet401: true });
       return Array.isArray(stored) ? stored[0] : stored;
     }
-    if (op.kind === "update") return patch(`/shot/${op.shot_id}`, op.body, { quiet401: true });
+    if (op.kind === "update") return patch(`${shots}/${op.shot_id}`, op.body, { quiet401: true });
+    if (op.kind === "confirm") return post(op.path, undefined, { quiet401: true });
     try {
-      await del(`/shot/${op.shot_id}`, { quiet401: true });
+      await del(`${shots}/${op.shot_id}`, { quiet401: true });
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 404)) throw err; // gone already: done
     }

@@ -17,7 +17,8 @@ import { figures, groupFigures, roundFigures, scoreFigures } from "../components
 import { byPlace, byValue, cardFromShots, scorecardTable } from "../scorecard.js";
 import { dateTime, num, scoreClass, sessionTitle } from "../format.js";
 import { newId, outbox } from "../outbox.js";
-import { nextPosition, passOf, progress as roundProgress, spotNames, taken, whereText } from "../rounds.js";
+import { nextPosition, passOf, progress as roundProgress, taken, whereText } from "../rounds.js";
+import { drawKeypad as fillKeypad, faceValues, valueButton } from "../keypad.js";
 import { SessionNotes } from "../notes.js";
 import { watchingMode } from "../watching.js";
 
@@ -652,23 +653,6 @@ export async function livePage(ctx) {
     );
   }
 
-  /** The values of a target's face (compound scoring where it applies), highest first. */
-  function faceValues(target, spec) {
-    return target.compound_scoring && spec.compound_values ? spec.compound_values : spec.values;
-  }
-
-  /** A value's button in the colour the face draws it (its ring's; CSSOM, not a style
-   * attribute, which the Content-Security-Policy refuses). */
-  function valueButton(spec, value, attrs) {
-    const b = h("button", { type: "button", class: "value", "data-value": value, ...attrs }, value);
-    const ring = (spec.rings || []).find((r) => String(r.value) === value) || (value === "X" ? spec.rings[0] : null);
-    if (ring) {
-      b.style.background = ring.colour_hex;
-      b.style.color = ["#000000", "#00B4E4", "#F65058"].includes(ring.colour_hex) ? "#fff" : "#000";
-    }
-    return b;
-  }
-
   /** Correct a shot by value: the values of the face it was scored on. */
   function valueRow(shot) {
     const target = targets.find((t) => t.id === shot.target_id);
@@ -690,24 +674,7 @@ export async function livePage(ctx) {
     const [target] = targetsFor(end);
     const spec = target && specs[target.faces[0].face_type];
     if (!spec || !spec.values || keypadBox.dataset.target === target.id) return;
-    clear(keypadBox);
-    keypadBox.dataset.target = target.id;
-    const values = faceValues(target, spec).filter((v) => v !== "M");
-    const names = spotNames(spec);
-    for (const [spotIndex, name] of names.entries()) {
-      const row = h("div", { class: "keypad-row", role: "group", "aria-label": name ? `${name} spot` : "Value" });
-      if (name) row.append(h("span", { class: "spot-name" }, name));
-      for (const value of values) {
-        const b = valueButton(spec, value, { "data-spot": name ? spotIndex : "", "aria-label": name ? `${value}, ${name.toLowerCase()} spot` : value });
-        b.addEventListener("click", () => recordValue(target, value, name ? spotIndex : null));
-        row.append(b);
-      }
-      keypadBox.append(row);
-    }
-    const m = h("button", { type: "button", class: "value miss", "data-value": "M", "aria-label": "M: a scored miss" }, "M");
-    m.addEventListener("click", () => recordValue(target, "M", null));
-    keypadBox.append(h("div", { class: "keypad-row" }, m));
-    keypadBox.style.setProperty("--values", String(values.length + (names[0] ? 1 : 0)));
+    fillKeypad(keypadBox, target, spec, (value, spotIndex) => recordValue(target, value, spotIndex));
   }
 
   // --- the round's result, once it is complete ----------------------------------------------
