@@ -49,6 +49,8 @@ class World:
     member_live: Range  # the member's open session (an end shot), with a coach's note
     board_path: str
     reset_url: str
+    competition_id: str  # the club's competition, running: guests on a bale, an end confirmed
+    results_path: str  # its public results link
 
 
 def spread(n: int, radius: float, phase: float = 0.0) -> list[tuple[float, float]]:
@@ -111,6 +113,7 @@ async def a_world(client: httpx.AsyncClient, make_archer: MakeArcher, db: Connec
     r = await client.post(f"/api/v0/club/{club.id}/board/link", headers=owner.headers)
     assert r.status_code == 201, r.text
     reset_url = await issue_link(client, owner, coach.id)
+    competition_id, results_path = await a_competition(client, owner, club.id)
     return World(
         owner,
         coach,
@@ -124,7 +127,52 @@ async def a_world(client: httpx.AsyncClient, make_archer: MakeArcher, db: Connec
         member_live,
         r.json()["data"]["path"],
         "/app/reset#" + reset_url.split("#", 1)[1],
+        competition_id,
+        results_path,
     )
+
+
+async def a_competition(
+    client: httpx.AsyncClient, owner: ArcherCtx, club_id: str
+) -> tuple[str, str]:
+    """A running club night of guests (the members' open sessions stay as they are), one
+    end scored and confirmed, its public results link."""
+    api = "/api/v0/competition"
+    r = await client.post(
+        api,
+        json={
+            "club_id": club_id,
+            "name": "Club night",
+            "starts_on": "2026-12-08",
+            "round_code": "bray_i",
+            "categories": [{"bowstyle": "recurve"}, {"bowstyle": "barebow"}],
+        },
+        headers=owner.headers,
+    )
+    assert r.status_code == 201, r.text
+    cid = r.json()["data"]["id"]
+    for name, bow in (("Gus Guest", "recurve"), ("Vera Visitor", "recurve"), ("Bo", "barebow")):
+        r = await client.post(
+            f"{api}/{cid}/entry", json={"guest_name": name, "bowstyle": bow}, headers=owner.headers
+        )
+        assert r.status_code == 201, r.text
+    for step in ("targets", "start"):
+        r = await client.post(f"{api}/{cid}/{step}", headers=owner.headers)
+        assert r.status_code == 200, r.text
+    gus = next(e for e in r.json()["data"]["entrants"] if e["name"] == "Gus Guest")
+    bale = (await client.get(f"{api}/{cid}/bale/1", headers=owner.headers)).json()["data"]
+    session = next(a["session"] for a in bale["archers"] if a["id"] == gus["id"])
+    shots = [
+        {"session_id": session["id"], "target_id": session["progress"]["target_id"], "value": v}
+        for v in ("10", "9", "7")
+    ]
+    r = await client.post(f"{api}/shot", json=shots, headers=owner.headers)
+    assert r.status_code == 201, r.text
+    r = await client.post(f"{api}/{cid}/entry/{gus['id']}/end/1/confirm", headers=owner.headers)
+    assert r.status_code == 200, r.text
+    r = await client.post(f"{api}/{cid}/results/link", headers=owner.headers)
+    assert r.status_code == 201, r.text
+    return cid, r.json()["data"]["path"]
 
 
 @dataclass(frozen=True)
@@ -171,6 +219,18 @@ def visits(w: World) -> list[Visit]:
         Visit(w.owner, f"/app/clubs/{w.club_id}/board", ".board-card"),
         Visit(w.owner, "/app/profile", "#sign-ins li"),
         Visit(w.owner, "/app/admin", ".account-card"),
+        Visit(w.owner, "/app/competitions", ".competition-list"),
+        Visit(w.owner, "/app/competitions/new", "form.form"),
+        Visit(w.owner, f"/app/competitions/{w.competition_id}", ".target-list"),
+        Visit(
+            w.owner,
+            f"/app/competitions/{w.competition_id}/bale/1",
+            "[data-page=bale][data-ready=true]",
+            (".bale-card tr[data-end='1'] .chip", ".locked-note"),
+        ),
+        Visit(w.owner, f"/app/competitions/{w.competition_id}/bale/1", ".bale-end"),
+        Visit(w.owner, f"/app/competitions/{w.competition_id}/results", ".results-table"),
+        Visit(None, w.results_path, ".results-table"),
     ]
 
 
