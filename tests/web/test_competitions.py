@@ -267,3 +267,100 @@ async def test_a_club_night_on_three_bale_phones_ranks_with_tie_breaks_and_guest
     await expect(page.locator(".conn")).to_have_text("Live")
     await expect(page.locator(".results-table tbody th", has_text="Lou (guest)")).to_have_count(1)
     await expect(page.locator(".results-table tbody tr")).to_have_count(12)
+
+
+def entry_row(page: Page, name: str) -> Any:
+    return page.locator(".target-list tbody tr", has=page.locator("th", has_text=name))
+
+
+async def test_an_organiser_creates_enters_places_starts_and_shares_a_competition(
+    page: Page, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher, db: Connection
+) -> None:
+    night = await club_night(client, make_archer, db, start=False)
+    club_id = night.club_id
+    await sign_in(page, web, night.owner)
+    await page.goto("/app/competitions")
+    await page.get_by_role("link", name="New competition").click()
+    # The form: the club, the round from the new-session page's list, the categories.
+    await page.get_by_label("Club").select_option(club_id)
+    await page.get_by_label("Name").fill("Winter league round 1")
+    await page.get_by_label("Date").fill("2026-12-15")
+    await page.get_by_label("Round").select_option("portsmouth")
+    await page.get_by_label("Archers per bale").select_option("2")
+    await page.get_by_label("Compound").uncheck()
+    await page.get_by_role("button", name="Create").click()
+    await expect(page.locator("h1")).to_have_text("Winter league round 1")
+    await expect(page.locator(".page > p.muted").first).to_contain_text("Portsmouth")
+    cid = page.url.rstrip("/").rsplit("/", 1)[1]
+    r = await client.get(f"{API}/competition/{cid}", headers=night.owner.headers)
+    made = r.json()["data"]
+    assert (made["round_code"], made["archers_per_bale"]) == ("portsmouth", 2)
+    assert [c["label"] for c in made["categories"]] == [
+        "Recurve Men",
+        "Recurve Women",
+        "Barebow Men",
+        "Barebow Women",
+    ]
+
+    # Entries: two members from the club's list, a guest by name.
+    for name in ("Adam", "Ben"):
+        await page.get_by_label("Club member", exact=True).select_option(label=name)
+        await page.get_by_role("button", name="Enter", exact=True).click()
+        await expect(entry_row(page, name)).to_have_count(1)
+    await page.get_by_label("Guest's name", exact=True).fill("Gwen Guest")
+    await page.get_by_label("Bowstyle").select_option("recurve")
+    await page.get_by_label("Gender").select_option("female")
+    await page.get_by_role("button", name="Enter the guest").click()
+    guest_row = entry_row(page, "Gwen Guest")
+    await expect(guest_row).to_contain_text("Recurve Women")
+    await expect(page.get_by_role("button", name="Start the competition")).to_be_disabled()
+
+    # The target list: made by category (2 to a bale), then Ben moved, then swapped.
+    await page.get_by_role("button", name="Make the target list afresh").click()
+    places = page.locator(".target-list tbody td.place")
+    await expect(places).to_have_text(["1A", "1B", "2A"])  # Adam, Ben; Gwen from a new bale
+    await page.get_by_label("Move or swap Ben").select_option("3B")
+    await expect(entry_row(page, "Ben").locator(".place")).to_have_text("3B")
+    await page.get_by_label("Move or swap Adam").select_option("2A")  # Gwen's: a swap
+    await expect(guest_row.locator(".place")).to_have_text("1A")
+    await expect(entry_row(page, "Adam").locator(".place")).to_have_text("2A")
+    entries = {
+        e["name"]: (e["bale"], e["detail"])
+        for e in (await client.get(f"{API}/competition/{cid}", headers=night.owner.headers)).json()[
+            "data"
+        ]["entrants"]
+    }
+    assert entries == {"Gwen Guest": (1, "A"), "Adam": (2, "A"), "Ben": (3, "B")}
+
+    # Start: the bales to score appear; the results' links.
+    await page.get_by_role("button", name="Start the competition").click()
+    await expect(page.locator("#status-h")).to_have_text("The competition is running")
+    await expect(page.locator("a.bale-link")).to_have_text(
+        ["Score bale 1", "Score bale 2", "Score bale 3"]
+    )
+    csv = page.get_by_role("link", name="CSV")
+    resp = await client.get(str(await csv.get_attribute("href")), headers=night.owner.headers)
+    assert resp.status_code == 200 and "Gwen Guest" in resp.text
+    pdf = await page.get_by_role("link", name="Results sheet (PDF)").get_attribute("href")
+    resp = await client.get(str(pdf), headers=night.owner.headers)
+    assert resp.status_code == 200 and resp.content.startswith(b"%PDF")
+    await page.get_by_role("button", name="Make a public link").click()
+    link = page.locator(".public-link a")
+    await expect(link).to_contain_text("/app/results/asc_")
+    public = await link.get_attribute("href")
+    resp = await client.get(f"{API}/results/{str(public).rsplit('/', 1)[1]}")
+    assert resp.status_code == 200, resp.text
+    await page.get_by_role("button", name="Withdraw the public link").click()
+    await expect(link).to_have_count(0)
+    resp = await client.get(f"{API}/results/{str(public).rsplit('/', 1)[1]}")
+    assert resp.status_code == 404
+
+    # Finish: the sessions close, the results are final.
+    await page.get_by_role("button", name="Finish the competition").click()
+    await expect(page.locator("#status-h")).to_have_text("The competition is finished")
+    await expect(page.locator("a.bale-link")).to_have_count(0)
+    assert not await db.fetchval(
+        "SELECT bool_or(s.is_open) FROM session s JOIN competition_entry e ON e.session_id = s.id "
+        "WHERE e.competition_id = $1",
+        uuid.UUID(cid),
+    )
