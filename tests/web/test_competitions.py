@@ -217,7 +217,11 @@ async def test_a_club_night_on_three_bale_phones_ranks_with_tie_breaks_and_guest
 
     # --- the results: by category, the tie broken by 10+X then X; guests included -----------
     await sign_in(page, web, night.owner)
-    await page.goto(f"/app/competitions/{night.id}/results")
+    await page.goto("/app/")  # running now: on the home page at once
+    await expect(page.locator(f"#competition-{night.id}")).to_have_text(
+        "Competition in progress: Tuesday club night"
+    )
+    await page.get_by_role("link", name="Results, live").click()
     await expect(page.locator(".conn")).to_have_text("Live")
     men = page.locator(".results-category", has=page.locator("h2", has_text="Recurve Men"))
     rows = men.locator("tbody tr")

@@ -692,7 +692,7 @@ export async function balePage(ctx) {
       return;
     }
     endsBox.append(
-      h("div", { class: "table-scroll" }, h("table", { class: "table bale-card" }, h("thead", {}, h("tr", {}, ["End", "Arrows", "End", "Total", "Signed"].map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, trs))),
+      h("div", { class: "table-scroll" }, h("table", { class: "table bale-card" }, h("thead", {}, h("tr", {}, ["End", "Arrows", "End", "Total", "Signed"].map((t, i) => h("th", { scope: "col", class: i === 2 || i === 3 ? "num" : "" }, t)))), h("tbody", {}, trs))),
     );
   }
 
@@ -863,7 +863,7 @@ async function results(ctx, { id = null, token = null }) {
     const breaks = data.rule.tiebreaks.map((t) => t.label);
     clear(body);
     for (const cat of data.categories) {
-      const headRow = h("tr", null, ...["Place", "Archer", "Target", "Arrows", "Total", ...breaks].map((t) => h("th", { scope: "col" }, t)));
+      const headRow = h("tr", null, ...["Place", "Archer", "Target", "Arrows", "Total", ...breaks].map((t, i) => h("th", { scope: "col", class: i > 2 ? "num" : "" }, t)));
       const trs = cat.rows.map((r) =>
         h(
           "tr",
