@@ -12,6 +12,7 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,10 +135,8 @@ class Phone:
     console: Console
 
 
-@pytest.fixture
-async def phone(
-    browser: Browser, web: WebServer, client: httpx.AsyncClient
-) -> AsyncIterator[Phone]:
+@asynccontextmanager
+async def a_phone(browser: Browser, web: WebServer) -> AsyncIterator[Phone]:
     """A fresh 390 × 844 touch-screen page, a finger on it and its console. Dialogs are accepted."""
     context = await phone_context(browser, web.url)
     page = await context.new_page()
@@ -152,6 +151,15 @@ async def phone(
         yield Phone(page, finger, console)
     finally:
         await context.close()
+
+
+@pytest.fixture
+async def phone(
+    browser: Browser, web: WebServer, client: httpx.AsyncClient
+) -> AsyncIterator[Phone]:
+    """A phone (a_phone) for one test."""
+    async with a_phone(browser, web) as made:
+        yield made
 
 
 async def sign_in(page: Page, web: WebServer, archer: ArcherCtx) -> None:

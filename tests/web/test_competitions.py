@@ -12,15 +12,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from playwright.async_api import Browser, Dialog, Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from arch_stats.core.database import Connection
 from tests.competitions.helpers import API, Night, bale, club_night
 from tests.conftest import ArcherCtx, MakeArcher
 from tests.stats.test_scoresheet import position
-from tests.web.conftest import WebServer, sign_in
+from tests.web.conftest import WebServer, a_phone, sign_in
 from tests.web.helpers import screen_point
-from tests.web.phone import Console, Finger, phone_context, until
+from tests.web.phone import Console, Finger, until
 
 # End 1 of each archer (Bray I: 3 arrows an end). Recurve men: 28 three times — Carl has two
 # 10s, Adam and Ben one each, Adam's the X: Carl, Adam, Ben, then Dan.
@@ -45,19 +45,10 @@ OFFLINE_ERRORS = ("ERR_INTERNET_DISCONNECTED", "Failed to fetch", "WebSocket")
 async def bale_phone(
     browser: Browser, web: WebServer, who: ArcherCtx
 ) -> AsyncIterator[tuple[Page, Finger, Console]]:
-    context = await phone_context(browser, web.url)
-    page = await context.new_page()
-    console = Console(page)
-
-    async def accept(dialog: Dialog) -> None:
-        await dialog.accept()
-
-    page.on("dialog", accept)
-    await sign_in(page, web, who)
-    try:
-        yield page, Finger(await context.new_cdp_session(page)), console
-    finally:
-        await context.close()
+    """A phone (390 × 844, touch) signed in as `who`, an archer on the bale."""
+    async with a_phone(browser, web) as phone:
+        await sign_in(phone.page, web, who)
+        yield phone.page, phone.finger, phone.console
 
 
 async def open_bale(page: Page, night: Night, n: int) -> None:
@@ -224,8 +215,8 @@ async def test_a_club_night_on_three_bale_phones_ranks_with_tie_breaks_and_guest
     await page.get_by_role("link", name="Results, live").click()
     await expect(page.locator(".conn")).to_have_text("Live")
     men = page.locator(".results-category", has=page.locator("h2", has_text="Recurve Men"))
-    rows = men.locator("tbody tr")
-    await expect(rows).to_have_count(4)
+    table = men.locator("tbody tr")
+    await expect(table).to_have_count(4)
     expected = [
         ("1", "Carl", "28", "2", "0"),
         ("2", "Adam", "28", "1", "1"),
@@ -233,14 +224,14 @@ async def test_a_club_night_on_three_bale_phones_ranks_with_tie_breaks_and_guest
         ("4", "Dan (guest)", "24", "0", "0"),
     ]
     for k, (place, name, total, tens, xs) in enumerate(expected):
-        cells = rows.nth(k).locator("td, th")
+        cells = table.nth(k).locator("td, th")
         await expect(cells.nth(0)).to_have_text(place)
         await expect(cells.nth(1)).to_have_text(name)
         await expect(cells.nth(4)).to_have_text(total)
         await expect(cells.nth(5)).to_have_text(tens)
         await expect(cells.nth(6)).to_have_text(xs)
-    barebow = page.locator(".results-category", has=page.locator("h2", has_text="Barebow"))
-    await expect(barebow.locator("tbody tr").first.locator("th")).to_have_text("Lou (guest)")
+    barebow_table = page.locator(".results-category", has=page.locator("h2", has_text="Barebow"))
+    await expect(barebow_table.locator("tbody tr").first.locator("th")).to_have_text("Lou (guest)")
     women = page.locator(".results-category", has=page.locator("h2", has_text="Recurve Women"))
     await expect(women.locator("tbody th")).to_have_text(["Eve", "Fay", "Gia", "Hana (guest)"])
     # Live: end 2 scored now (the API, as a bale would) moves the table without a reload; it
@@ -260,8 +251,8 @@ async def test_a_club_night_on_three_bale_phones_ranks_with_tie_breaks_and_guest
             headers=night.owner.headers,
         )
         assert r.status_code == 201, r.text
-    await expect(rows.nth(0).locator("th")).to_have_text("Dan (guest)")
-    await expect(rows.nth(0).locator("td").nth(3)).to_have_text("54")
+    await expect(table.nth(0).locator("th")).to_have_text("Dan (guest)")
+    await expect(table.nth(0).locator("td").nth(3)).to_have_text("54")
 
     # The public link: the same results without an account, guests by name.
     r = await client.post(f"{API}/competition/{night.id}/results/link", headers=night.owner.headers)
