@@ -133,7 +133,7 @@ async def test_a_club_night_on_three_bale_phones_ranks_with_tie_breaks_and_guest
             assert sum(r["score"] for r in rows) == score_of(END_1[name]), name
         assert await confirmed(db, night, "Lou") == [1]
         await choose(p3, night, "Lou")
-        await expect(p3.locator(".bale-card tr[data-end='1'] .locked")).to_have_text("🔒 Confirmed")
+        await expect(p3.locator(".bale-card tr[data-end='1'] .locked")).to_have_text("✓ Confirmed")
         assert not console.unexpected(*OFFLINE_ERRORS)
 
     # --- bale 1 (recurve men): by value, Carl by plotting; a confirmed end refused -----------
@@ -161,7 +161,7 @@ async def test_a_club_night_on_three_bale_phones_ranks_with_tie_breaks_and_guest
         # Ben signs his end on the bale's phone; the scorer (Adam) then tries to change it.
         await choose(p1, night, "Ben")
         await p1.locator(".confirm-bar button.confirm-end").tap()
-        await expect(p1.locator(".bale-card tr[data-end='1'] .locked")).to_have_text("🔒 Confirmed")
+        await expect(p1.locator(".bale-card tr[data-end='1'] .locked")).to_have_text("✓ Confirmed")
         assert await confirmed(db, night, "Ben") == [1]
         await p1.locator(".bale-card tr[data-end='1'] .chip").first.tap()
         note = p1.locator(".locked-note")

@@ -264,7 +264,7 @@ async function competitionPage(ctx, id) {
     const at = new Map(c.entrants.filter((e) => e.bale).map((e) => [`${e.bale}${e.detail}`, e]));
     const sorted = [...c.entrants].sort((a, b) => (a.bale || 1e9) - (b.bale || 1e9) || String(a.detail).localeCompare(String(b.detail)) || a.name.localeCompare(b.name));
     const rows = sorted.map((e) => {
-      const cells = [h("td", { class: "place" }, placeLabel(e)), h("th", { scope: "row" }, e.name, e.guest ? h("span", { class: "badge" }, "guest") : null), h("td", {}, e.category)];
+      const cells = [h("td", { class: "place" }, placeLabel(e)), h("th", { scope: "row" }, e.name, h("span", { class: "entry-category" }, e.guest ? `${e.category} · guest` : e.category))];
       if (organiser && c.status !== "finished") {
         const options = [["", "Move or swap…"], ...places.filter(([b, d]) => `${b}${d}` !== placeLabel(e)).map(([b, d]) => {
           const other = at.get(`${b}${d}`);
@@ -285,11 +285,11 @@ async function competitionPage(ctx, id) {
           withdraw.addEventListener("click", () => change(withdraw, () => del(`/competition/${id}/entry/${e.id}`)));
           actions.push(withdraw);
         }
-        cells.push(h("td", { class: "row-actions" }, actions));
+        cells.push(h("td", {}, h("div", { class: "row-actions" }, actions)));
       }
       return h("tr", { "data-entry": e.id }, cells);
     });
-    const head = ["Place", "Archer", "Category", organiser && c.status !== "finished" ? "Change" : null].filter(Boolean);
+    const head = ["Place", "Archer", organiser && c.status !== "finished" ? "Change" : null].filter(Boolean);
     listBox.append(h("div", { class: "table-scroll" }, h("table", { class: "table target-list" }, h("thead", {}, h("tr", {}, head.map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, rows))));
   }
 
@@ -680,7 +680,7 @@ export async function balePage(ctx) {
       running += total(mine);
       const complete = mine.length >= perEnd(a);
       const state = sealed.has(n)
-        ? h("span", { class: "locked" }, h("span", { "aria-hidden": "true" }, "🔒 "), pendingConfirm.has(n) ? "Confirmed (to be sent)" : "Confirmed")
+        ? h("span", { class: "locked" }, h("span", { "aria-hidden": "true" }, "✓ "), pendingConfirm.has(n) ? "Confirmed (to be sent)" : "Confirmed")
         : complete
           ? confirmButton(a, n)
           : h("span", { class: "muted" }, "Being shot");
