@@ -10,8 +10,11 @@ light theme, then in the dark and sunlight ones; the end reviewed after its last
 chooser of 12, full-screen scoring (portrait and landscape), the round picker; the demo
 club's board: on a 1920 × 1080 screen (its big-screen page, board.png) and on a phone
 (board-phone.png); the demo club's coach watching that session and writing a note on an arrow
-(coach-view.png), and the note's badge on the archer's card (live-note.png). Uses Debian's
-Chromium, as the browser tests do.
+(coach-view.png), and the note's badge on the archer's card (live-note.png); the demo
+competition in progress: a bale's phone (competition-bale.png), the live results on a laptop
+(competition-results.png) and the first page of the results sheet (competition-sheet.png, the
+PDF drawn by poppler's `pdftoppm`). `--only competition` takes the last three alone. Uses
+Debian's Chromium, as the browser tests do.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -106,14 +112,63 @@ async def face_point(page: Page, dx: float, dy: float) -> tuple[float, float]:
     return box["x"] + box["width"] * (0.5 + dx), box["y"] + box["height"] * (0.5 + dy)
 
 
+def competition_data(url: str, token: str) -> tuple[str, bytes]:
+    """The demo competition's id and its results sheet (PDF)."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url + "/api/v0", headers=headers) as api:
+        [comp, *_] = api.get("/competition").json()["data"]
+        return comp["id"], api.get(f"/competition/{comp['id']}/results.pdf").content
+
+
+def draw_sheet(pdf: bytes) -> None:
+    """The sheet's first page as competition-sheet.png (poppler's pdftoppm)."""
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        print("no pdftoppm (poppler-utils): competition-sheet.png not drawn")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        sheet = Path(tmp) / "sheet.pdf"
+        sheet.write_bytes(pdf)
+        args = ["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(sheet), tmp + "/p"]
+        subprocess.run([pdftoppm, *args], check=True)  # noqa: S603 (our file, a fixed tool)
+        shutil.copy(Path(tmp) / "p.png", OUT / "competition-sheet.png")
+
+
+async def competition(pw: Any, url: str, token: str) -> None:
+    """The demo competition (seed --demo): bale 1 on a phone, an end waiting to be signed;
+    the results on a laptop; the results sheet's first page."""
+    competition_id, pdf = competition_data(url, token)
+    phone = await context(pw, url, token, **PHONE)
+    page = await phone.new_page()
+    await page.goto(f"/app/competitions/{competition_id}/bale/1")
+    await page.wait_for_selector("[data-page=bale][data-ready=true]")
+    await page.locator(".bale-row").nth(2).click()
+    await page.wait_for_selector("#announce.show", state="hidden", timeout=10_000)
+    await page.screenshot(path=OUT / "competition-bale.png")
+    await phone.browser.close() if phone.browser else None
+    laptop = await context(pw, url, token, viewport={"width": 1280, "height": 800})
+    page = await laptop.new_page()
+    await page.goto(f"/app/competitions/{competition_id}/results")
+    await page.wait_for_selector(".results-table")
+    await page.wait_for_timeout(400)
+    await page.screenshot(path=OUT / "competition-results.png")
+    await laptop.browser.close() if laptop.browser else None
+    draw_sheet(pdf)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default="http://127.0.0.1:8000")
     parser.add_argument("--email", default="demo@example.com")
     parser.add_argument("--password", default="demo-archer")
+    parser.add_argument("--only", choices=["all", "competition"], default="all")
     args = parser.parse_args()
-    token, session_id, club_id = prepare(args.url, args.email, args.password)
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.only == "competition":
+        async with async_playwright() as pw:
+            await competition(pw, args.url, login(args.url, args.email, args.password))
+        return
+    token, session_id, club_id = prepare(args.url, args.email, args.password)
     async with async_playwright() as pw:
         ctx = await context(pw, args.url, token, **PHONE)
         page = await ctx.new_page()
@@ -246,6 +301,7 @@ async def main() -> None:
         await page.locator(".round-picker").scroll_into_view_if_needed()
         await page.screenshot(path=OUT / "round-picker.png")
         await picker.browser.close() if picker.browser else None
+        await competition(pw, args.url, token)
     for png in sorted(OUT.glob("*.png")):
         print(f"{png.relative_to(OUT.parents[1])}: {png.stat().st_size // 1024} KiB")
 

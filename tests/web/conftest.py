@@ -12,6 +12,7 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,10 +142,8 @@ class Phone:
     console: Console
 
 
-@pytest.fixture
-async def phone(
-    browser: Browser, web: WebServer, client: httpx.AsyncClient
-) -> AsyncIterator[Phone]:
+@asynccontextmanager
+async def a_phone(browser: Browser, web: WebServer) -> AsyncIterator[Phone]:
     """A fresh 390 × 844 touch-screen page, a finger on it and its console. Dialogs are accepted."""
     context = await phone_context(browser, web.url)
     page = await context.new_page()
@@ -188,6 +187,15 @@ async def new_page(
         for context in contexts:
             await context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+async def phone(
+    browser: Browser, web: WebServer, client: httpx.AsyncClient
+) -> AsyncIterator[Phone]:
+    """A phone (a_phone) for one test."""
+    async with a_phone(browser, web) as made:
+        yield made
 
 
 async def sign_in(page: Page, web: WebServer, archer: ArcherCtx) -> None:

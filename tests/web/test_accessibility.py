@@ -55,6 +55,8 @@ class World:
     tuning: str  # the owner's closed tuning session: fletched and bare shafts
     bracket_path: str  # a competition's brackets: a semi-final under way
     season_path: str  # a league's public season page
+    competition_id: str  # the club's competition, running: guests on a bale, an end confirmed
+    results_path: str  # its public results link
 
 
 def spread(n: int, radius: float, phase: float = 0.0) -> list[tuple[float, float]]:
@@ -119,6 +121,7 @@ async def a_world(client: httpx.AsyncClient, make_archer: MakeArcher, db: Connec
     assert r.status_code == 201, r.text
     reset_url = await issue_link(client, owner, coach.id)
     bracket_path, season_path = await a_tournament(client, db, owner)
+    competition_id, results_path = await a_competition(client, owner, club.id)
     return World(
         owner,
         coach,
@@ -136,6 +139,8 @@ async def a_world(client: httpx.AsyncClient, make_archer: MakeArcher, db: Connec
         tuning,
         bracket_path,
         season_path,
+        competition_id,
+        results_path,
     )
 
 
@@ -183,6 +188,49 @@ async def a_tournament(
         f"/api/v0/league/{r.json()['data']['league']['id']}/link", headers=owner.headers
     )
     return f"/app/competitions/{cid}/bracket", r.json()["data"]["path"]
+
+
+async def a_competition(
+    client: httpx.AsyncClient, owner: ArcherCtx, club_id: str
+) -> tuple[str, str]:
+    """A running club night of guests (the members' open sessions stay as they are), one
+    end scored and confirmed, its public results link."""
+    api = "/api/v0/competition"
+    r = await client.post(
+        api,
+        json={
+            "club_id": club_id,
+            "name": "Club night",
+            "starts_on": "2026-12-08",
+            "round_code": "bray_i",
+            "categories": [{"bowstyle": "recurve"}, {"bowstyle": "barebow"}],
+        },
+        headers=owner.headers,
+    )
+    assert r.status_code == 201, r.text
+    cid = r.json()["data"]["id"]
+    for name, bow in (("Gus Guest", "recurve"), ("Vera Visitor", "recurve"), ("Bo", "barebow")):
+        r = await client.post(
+            f"{api}/{cid}/entry", json={"guest_name": name, "bowstyle": bow}, headers=owner.headers
+        )
+        assert r.status_code == 201, r.text
+    for step in ("targets", "start"):
+        r = await client.post(f"{api}/{cid}/{step}", headers=owner.headers)
+        assert r.status_code == 200, r.text
+    gus = next(e for e in r.json()["data"]["entrants"] if e["name"] == "Gus Guest")
+    bale = (await client.get(f"{api}/{cid}/bale/1", headers=owner.headers)).json()["data"]
+    session = next(a["session"] for a in bale["archers"] if a["id"] == gus["id"])
+    shots = [
+        {"session_id": session["id"], "target_id": session["progress"]["target_id"], "value": v}
+        for v in ("10", "9", "7")
+    ]
+    r = await client.post(f"{api}/shot", json=shots, headers=owner.headers)
+    assert r.status_code == 201, r.text
+    r = await client.post(f"{api}/{cid}/entry/{gus['id']}/end/1/confirm", headers=owner.headers)
+    assert r.status_code == 200, r.text
+    r = await client.post(f"{api}/{cid}/results/link", headers=owner.headers)
+    assert r.status_code == 201, r.text
+    return cid, r.json()["data"]["path"]
 
 
 @dataclass(frozen=True)
@@ -235,6 +283,18 @@ def visits(w: World) -> list[Visit]:
         Visit(w.owner, f"/app/sessions/{w.tuning}/tuning", ".tuning-result"),
         Visit(w.owner, w.bracket_path, ".match-card", ("[data-action=score]", ".keypad .value")),
         Visit(None, w.season_path, ".season-table"),
+        Visit(w.owner, "/app/competitions", ".competition-list"),
+        Visit(w.owner, "/app/competitions/new", "form.form"),
+        Visit(w.owner, f"/app/competitions/{w.competition_id}", ".target-list"),
+        Visit(
+            w.owner,
+            f"/app/competitions/{w.competition_id}/bale/1",
+            "[data-page=bale][data-ready=true]",
+            (".bale-card tr[data-end='1'] .chip", ".locked-note"),
+        ),
+        Visit(w.owner, f"/app/competitions/{w.competition_id}/bale/1", ".bale-end"),
+        Visit(w.owner, f"/app/competitions/{w.competition_id}/results", ".results-table"),
+        Visit(None, w.results_path, ".results-table"),
     ]
 
 

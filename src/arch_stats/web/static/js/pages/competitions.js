@@ -265,7 +265,7 @@ async function competitionPage(ctx, id) {
     const at = new Map(c.entrants.filter((e) => e.bale).map((e) => [`${e.bale}${e.detail}`, e]));
     const sorted = [...c.entrants].sort((a, b) => (a.bale || 1e9) - (b.bale || 1e9) || String(a.detail).localeCompare(String(b.detail)) || a.name.localeCompare(b.name));
     const rows = sorted.map((e) => {
-      const cells = [h("td", { class: "place" }, placeLabel(e)), h("th", { scope: "row" }, e.name, e.guest ? h("span", { class: "badge" }, "guest") : null), h("td", {}, e.category)];
+      const cells = [h("td", { class: "place" }, placeLabel(e)), h("th", { scope: "row" }, e.name, h("span", { class: "entry-category" }, e.guest ? `${e.category} · guest` : e.category))];
       if (organiser && c.status !== "finished") {
         const options = [["", "Move or swap…"], ...places.filter(([b, d]) => `${b}${d}` !== placeLabel(e)).map(([b, d]) => {
           const other = at.get(`${b}${d}`);
@@ -286,11 +286,11 @@ async function competitionPage(ctx, id) {
           withdraw.addEventListener("click", () => change(withdraw, () => del(`/competition/${id}/entry/${e.id}`)));
           actions.push(withdraw);
         }
-        cells.push(h("td", { class: "row-actions" }, actions));
+        cells.push(h("td", {}, h("div", { class: "row-actions" }, actions)));
       }
       return h("tr", { "data-entry": e.id }, cells);
     });
-    const head = ["Place", "Archer", "Category", organiser && c.status !== "finished" ? "Change" : null].filter(Boolean);
+    const head = ["Place", "Archer", organiser && c.status !== "finished" ? "Change" : null].filter(Boolean);
     listBox.append(h("div", { class: "table-scroll" }, h("table", { class: "table target-list" }, h("thead", {}, h("tr", {}, head.map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, rows))));
   }
 
@@ -681,7 +681,7 @@ export async function balePage(ctx) {
       running += total(mine);
       const complete = mine.length >= perEnd(a);
       const state = sealed.has(n)
-        ? h("span", { class: "locked" }, h("span", { "aria-hidden": "true" }, "🔒 "), pendingConfirm.has(n) ? "Confirmed (to be sent)" : "Confirmed")
+        ? h("span", { class: "locked" }, h("span", { "aria-hidden": "true" }, "✓ "), pendingConfirm.has(n) ? "Confirmed (to be sent)" : "Confirmed")
         : complete
           ? confirmButton(a, n)
           : h("span", { class: "muted" }, "Being shot");
@@ -693,7 +693,7 @@ export async function balePage(ctx) {
       return;
     }
     endsBox.append(
-      h("div", { class: "table-scroll" }, h("table", { class: "table bale-card" }, h("thead", {}, h("tr", {}, ["End", "Arrows", "End", "Total", "Signed"].map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, trs))),
+      h("div", { class: "table-scroll" }, h("table", { class: "table bale-card" }, h("thead", {}, h("tr", {}, ["End", "Arrows", "End", "Total", "Signed"].map((t, i) => h("th", { scope: "col", class: i === 2 || i === 3 ? "num" : "" }, t)))), h("tbody", {}, trs))),
     );
   }
 
@@ -865,7 +865,7 @@ async function results(ctx, { id = null, token = null }) {
     const breaks = data.rule.tiebreaks.map((t) => t.label);
     clear(body);
     for (const cat of data.categories) {
-      const headRow = h("tr", null, ...["Place", "Archer", "Target", "Arrows", "Total", ...breaks].map((t) => h("th", { scope: "col" }, t)));
+      const headRow = h("tr", null, ...["Place", "Archer", "Target", "Arrows", "Total", ...breaks].map((t, i) => h("th", { scope: "col", class: i > 2 ? "num" : "" }, t)));
       const trs = cat.rows.map((r) =>
         h(
           "tr",

@@ -9,7 +9,12 @@ export async function homePage(ctx) {
   document.title = "Arch Stats";
   // A list, not GET /session/open: no session open is no error.
   const [open] = await get("/session?is_open=true&limit=1", { signal: ctx.signal });
-  const [arrows, recent, names] = await Promise.all([get("/arrow", { signal: ctx.signal }), get("/session?limit=5", { signal: ctx.signal }), roundNames()]);
+  const [arrows, recent, names, competitions] = await Promise.all([
+    get("/arrow", { signal: ctx.signal }),
+    get("/session?limit=5", { signal: ctx.signal }),
+    roundNames(),
+    get("/competition", { signal: ctx.signal }).catch(() => []),
+  ]);
 
   ctx.main.append(h("h1", {}, `Hello, ${ctx.me.name}`));
 
@@ -21,6 +26,19 @@ export async function homePage(ctx) {
         h("h2", { id: "open-h" }, "Session in progress"),
         h("p", {}, [sessionTitle(open), names.get(open.round_code), `since ${dateTime(open.start_time)}`, `${open.shot_count} arrows, ${open.total_score} points`].filter(Boolean).join(" · ")),
         h("div", { class: "actions" }, h("a", { class: "button primary big", href: `/app/sessions/${open.id}/live` }, "Go to the live page")),
+      ),
+    );
+  }
+
+  // A competition of my clubs running now (a club night): its page and its results, at once.
+  for (const c of competitions.filter((x) => x.status === "running")) {
+    ctx.main.append(
+      h(
+        "section",
+        { class: "card highlight", "aria-labelledby": `competition-${c.id}` },
+        h("h2", { id: `competition-${c.id}` }, `Competition in progress: ${c.name}`),
+        h("p", {}, [c.club_name, c.round_name, c.venue, `${c.entries} archers`].filter(Boolean).join(" · ")),
+        h("div", { class: "actions" }, h("a", { class: "button primary", href: `/app/competitions/${c.id}` }, c.my_role === "organiser" ? "Organise and score" : "Bales and scoring"), h("a", { class: "button", href: `/app/competitions/${c.id}/results` }, "Results, live")),
       ),
     );
   }
