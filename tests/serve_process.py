@@ -91,7 +91,10 @@ async def serve(
     finally:
         proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(timeout=15)
+            # Waited for in a thread: the event loop goes on, and closes what the test closed
+            # (a socket closed by `writer.close()` is closed on the loop's next turn; before
+            # it, the server would wait for that client's request to finish).
+            await asyncio.to_thread(proc.wait, 15)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pwd
+import secrets
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +17,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from arch_stats.core.embedded import ensure_system_user
 from tests.core.processes import (
     Serve,
     handles,
@@ -175,3 +180,44 @@ async def test_postgres_killed_under_serve_is_started_again_and_the_api_recovers
         serve.kill()
     assert code == 0, serve.output
     assert not running(new_pg)
+
+
+RACE = """
+import os, sys
+from arch_stats.core.embedded import _pgserver, ensure_system_user
+_pgserver()  # imported: the processes then race from the same line
+print("ready", flush=True)
+while not os.path.exists(sys.argv[2]):
+    pass
+print(ensure_system_user(sys.argv[1]))
+"""
+
+
+def test_processes_starting_at_once_as_root_agree_on_the_postgres_users_uid(
+    tmp_path: Path,
+) -> None:
+    """Six processes making the (missing) OS user at the same moment, as the suite's workers
+    do on a fresh machine: each gets the uid the user ends up with."""
+    name = f"as-race-{secrets.token_hex(3)}"
+    if os.geteuid() != 0:  # not root: the wheel runs PostgreSQL as the caller, nobody is made
+        assert ensure_system_user(name) is None
+        return
+    go = tmp_path / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-W", "ignore", "-c", RACE, name, str(go)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(6)
+    ]
+    try:
+        for proc in procs:
+            assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        go.touch()
+        uids = {proc.communicate(timeout=60)[0].strip() for proc in procs}
+        assert uids == {str(pwd.getpwnam(name).pw_uid)}
+    finally:
+        for proc in procs:
+            proc.kill()
+        subprocess.run(["userdel", name], capture_output=True, check=False)

