@@ -272,6 +272,16 @@ export async function savedCopy(path, { envelope = false } = {}) {
 }
 
 /**
+ * Keep `payload` (the envelope's fields besides code and errors) as this device's copy of GET
+ * `path`, for the account signed in here: a page that learns of changes to what it read keeps
+ * its copy as fresh as what it shows, for a reload with no network.
+ */
+export async function keepCopy(path, payload) {
+  const owner = account();
+  if (owner) await keep(API + path, new Response(JSON.stringify({ code: 200, errors: [], ...payload })), owner);
+}
+
+/**
  * Every shot of a session, page by page (GET /session/{id}/shot?after=&limit=).
  * `saved`: from the copies kept on this device only (null if a page is missing).
  */

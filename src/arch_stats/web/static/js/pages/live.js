@@ -8,7 +8,7 @@
 // Every change made here goes through the outbox (outbox.js): it is drawn at once, kept on
 // the device and sent in order, so the page works the same with no network.
 
-import { allShots, face as getFace, get, post, roundName, savedCopy } from "../api.js";
+import { allShots, face as getFace, get, keepCopy, post, roundName, savedCopy } from "../api.js";
 import { announce, busy, clear, errorBox, errorSlot, h, keepFocus } from "../dom.js";
 import { tick, wakeLock } from "../device.js";
 import { TargetView, markerText } from "../face.js";
@@ -115,7 +115,7 @@ export async function livePage(ctx) {
   let latestId = null;
   let selectedId = null;
   let fillEnd = null; // an earlier end with a free place that the next arrow goes to
-  let chosenArrow = null; // id, or "" for none
+  let handArrow = null; // the archer's own pick for the next shot (an id, "" for none); null: the suggestion
   let channel = null;
   let statsTimer = null;
   let everLive = false;
@@ -338,7 +338,6 @@ export async function livePage(ctx) {
     if (end === null) return; // the round is complete: no more arrows
     const shotId = newId();
     const body = { id: shotId, session_id: id, target_id: view.target.id, x_mm: point.x_mm, y_mm: point.y_mm };
-    if (chosenArrow) body.arrow_id = chosenArrow;
     await record(body, list, end);
   }
 
@@ -349,7 +348,6 @@ export async function livePage(ctx) {
     if (end === null) return; // the round is complete
     const shotId = newId();
     const body = { id: shotId, session_id: id, target_id: targetsFor(end)[0].id };
-    if (chosenArrow) body.arrow_id = chosenArrow;
     await record(body, list, end);
   }
 
@@ -360,7 +358,6 @@ export async function livePage(ctx) {
     if (end === null) return;
     const body = { id: newId(), session_id: id, target_id: target.id, value };
     if (spotIndex !== null) body.spot_index = spotIndex;
-    if (chosenArrow) body.arrow_id = chosenArrow;
     await record(body, list, end);
   }
 
@@ -387,6 +384,8 @@ export async function livePage(ctx) {
     // same rule as this page, also when it is sent later from the outbox; only an earlier
     // end being filled is named.
     if (fillEnd !== null && end === fillEnd) body.end_no = end;
+    const arrowId = nextArrow(list);
+    if (arrowId) body.arrow_id = arrowId;
     const placeNo = freePlace(list, end);
     await outbox.add({ session_id: id, kind: "create", shot_id: body.id, body, place: placeNo, end_no: end });
     latestId = body.id;
@@ -396,7 +395,7 @@ export async function livePage(ctx) {
       const what = body.value !== undefined ? ` ${body.value},` : body.x_mm === undefined ? " miss," : "";
       announce(`${arrowName(body.arrow_id, placeNo)}:${what} kept on this device, to be sent.`);
     }
-    suggestArrow();
+    handArrow = null; // the next one is suggested again
     drawAll();
   }
 
@@ -459,39 +458,50 @@ export async function livePage(ctx) {
     }
   }
 
-  // The arrow for the next shot: a compact row of choices.
+  // The arrow for the next shot: the whole set at once (12 or 24 wrap into rows, never
+  // scrolled sideways), the one the next shot is recorded with checked.
   function drawArrowRow() {
     clear(arrowRow);
     if (!session.is_open) return;
     const chips = h("div", { class: "arrow-chips", role: "radiogroup", "aria-label": "Arrow for the next shot" });
     const options = [...activeArrows.map((a) => [a.id, a.identifier]), ["", activeArrows.length ? "None" : "No arrow"]];
     for (const [value, label] of options) {
-      const input = h("input", { type: "radio", name: "arrow", value, id: `arrow-${value || "none"}`, checked: value === chosenArrow });
-      input.addEventListener("change", () => (chosenArrow = value));
-      chips.append(h("div", { class: "chip-radio" }, input, h("label", { for: input.id }, label)));
+      const input = h("input", { type: "radio", name: "arrow", value, id: `arrow-${value || "none"}` });
+      input.addEventListener("change", () => (handArrow = value));
+      chips.append(h("div", { class: "chip-radio" }, input, h("label", { for: input.id }, label, h("span", { class: "visually-hidden used-word" }, " (shot in this end)"))));
     }
+    chips.style.setProperty("--chips", String(options.length));
     arrowRow.append(chips);
     if (!activeArrows.length) {
       arrowRow.append(h("a", { class: "hint add-arrows", href: "/app/arrows" }, "Add your arrows"));
     }
-    // The chosen arrow in view, sideways only (scrollIntoView would scroll the page as well).
-    const checked = chips.querySelector("input:checked");
-    if (checked) {
-      const chip = checked.parentElement.getBoundingClientRect();
-      const row = chips.getBoundingClientRect();
-      if (chip.right > row.right) chips.scrollLeft += chip.right - row.right;
-      else if (chip.left < row.left) chips.scrollLeft -= row.left - chip.left;
-    }
+    showArrowChoice(shots());
   }
 
-  function suggestArrow() {
-    // The next arrow of the end that has not been shot in it yet (A01, A02, … in order).
-    const list = shots();
-    const end = recordingEnd(list);
-    const used = new Set(inEnd(list, end).map((s) => s.arrow_id));
+  /** The arrow suggested for the next shot: the first of the set not shot yet in the end it
+   * goes to, whatever order the others were shot in. */
+  function suggestedArrow(list) {
+    const used = arrowsShotIn(list, recordingEnd(list));
     const next = activeArrows.find((a) => !used.has(a.id)) || activeArrows[0];
-    chosenArrow = next ? next.id : "";
-    drawArrowRow();
+    return next ? next.id : "";
+  }
+
+  const arrowsShotIn = (list, end) => new Set(inEnd(list, end).map((s) => s.arrow_id));
+
+  /** What the next shot is recorded with: the archer's pick, else the suggestion — made from
+   * the shots as they are now, so a reload's first drawing (the device's copy) is put right
+   * by the server's answer, the outbox and the live channel as they arrive. */
+  const nextArrow = (list) => handArrow ?? suggestedArrow(list);
+
+  /** The chooser shows the arrow of the next shot and the arrows this end already has. */
+  function showArrowChoice(list) {
+    if (handArrow && !activeArrows.some((a) => a.id === handArrow)) handArrow = null; // retired
+    const next = nextArrow(list);
+    const used = arrowsShotIn(list, recordingEnd(list));
+    for (const input of arrowRow.querySelectorAll("input[name=arrow]")) {
+      input.checked = input.value === next;
+      input.parentElement.classList.toggle("used", Boolean(input.value) && used.has(input.value));
+    }
   }
 
   function drawEntry(list) {
@@ -858,6 +868,7 @@ export async function livePage(ctx) {
       view.setSelected(selectedId);
       view.setShots(list, { currentEnd: end, showOld, text: numberOn, latestId });
     }
+    showArrowChoice(list);
     drawEnd(list);
     drawEntry(list);
     drawQueue();
@@ -915,6 +926,33 @@ export async function livePage(ctx) {
     const old = server.get(shot.id);
     if (old && old.updated_at > shot.updated_at) return; // a stale copy
     server.set(shot.id, shot);
+    keepShots();
+  }
+
+  function drop(shotId) {
+    server.delete(shotId);
+    keepShots();
+  }
+
+  // The device's copy of the shots follows every change the server confirms, not only the
+  // list read at load: a reload with no network shows every arrow sent (the outbox, the rest).
+  let keeping = null;
+  let keepAgain = false;
+  function keepShots() {
+    if (keeping) {
+      keepAgain = true;
+      return;
+    }
+    const data = [...server.values()].sort((a, b) => a.seq - b.seq);
+    keeping = keepCopy(`/session/${id}/shot`, { data, next_after: null })
+      .catch(() => {})
+      .finally(() => {
+        keeping = null;
+        if (keepAgain) {
+          keepAgain = false;
+          keepShots();
+        }
+      });
   }
 
   function onFrame(frame) {
@@ -929,7 +967,7 @@ export async function livePage(ctx) {
         drawSoon();
         break;
       case "shot.deleted":
-        server.delete(frame.data.id);
+        drop(frame.data.id);
         drawSoon();
         break;
       case "note.created":
@@ -958,7 +996,7 @@ export async function livePage(ctx) {
 
   const unsubscribe = outbox.subscribe((type, detail) => {
     if (type === "sent" && detail.op.session_id === id) {
-      if (detail.op.kind === "delete") server.delete(detail.op.shot_id);
+      if (detail.op.kind === "delete") drop(detail.op.shot_id);
       else if (detail.result) upsert(detail.result);
       if (detail.op.kind === "create" && detail.result) tell(detail.result);
     }
@@ -968,7 +1006,7 @@ export async function livePage(ctx) {
 
   function reopenDone() {
     drawTargets();
-    suggestArrow();
+    drawArrowRow();
     drawAll();
     drawActions();
     startChannel();
@@ -980,7 +1018,7 @@ export async function livePage(ctx) {
     try {
       const fresh = await allShots(id, { signal: ctx.signal });
       const ids = new Set(fresh.map((s) => s.id));
-      for (const shotId of [...server.keys()]) if (!ids.has(shotId)) server.delete(shotId);
+      for (const shotId of [...server.keys()]) if (!ids.has(shotId)) drop(shotId);
       for (const shot of fresh) upsert(shot);
       drawSoon();
     } catch {
@@ -1070,7 +1108,7 @@ export async function livePage(ctx) {
     const top = now.shots.reduce((m, s) => Math.max(m, s.seq), 0);
     const ids = new Set(now.shots.map((s) => s.id));
     // Gone from the server, unless it came over the live channel after this answer was made.
-    for (const [shotId, shot] of server) if (!ids.has(shotId) && shot.seq <= top) server.delete(shotId);
+    for (const [shotId, shot] of server) if (!ids.has(shotId) && shot.seq <= top) drop(shotId);
     for (const shot of now.shots) upsert(shot);
     if (!session.is_open && channel) {
       channel.stop();
@@ -1100,7 +1138,7 @@ export async function livePage(ctx) {
   });
 
   drawTargets();
-  suggestArrow();
+  drawArrowRow();
   statsBox.append(h("h2", { id: "stats-h" }, "Running statistics"), h("p", { class: "muted" }, "Loading…"));
   drawAll();
   // Usable: the face, its markers, the end and the card are drawn; a touch records an arrow.
