@@ -72,6 +72,16 @@ async def test_list_rounds_200(client: httpx.AsyncClient) -> None:
     assert (wa18.max_score, wa18.face_types, wa18.supported) == (600, ["wa_40"], True)
 
 
+async def test_list_rounds_name_their_distances_for_a_search_by_distance(
+    client: httpx.AsyncClient,
+) -> None:
+    r = await client.get("/api/v0/round")
+    found = {x["code"]: x["distances"] for x in r.json()["data"]}
+    assert found["york"] == ["100 yd", "80 yd", "60 yd"]
+    assert found["wa18"] == ["18 m"]  # two passes at one distance: named once
+    assert found["wa1440_90"] == ["90 m", "70 m", "50 m", "30 m"]
+
+
 @pytest.mark.parametrize(
     ("query", "location", "body"),
     [

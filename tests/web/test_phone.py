@@ -96,12 +96,13 @@ async def test_an_end_of_six_takes_six_touches_and_no_scroll_each_stored_where_l
     gap = (shots[3]["x_mm"] - shots[0]["x_mm"]) ** 2 + (shots[3]["y_mm"] - shots[0]["y_mm"]) ** 2
     assert 15 < gap**0.5 < 20
 
-    # Every marker carries its arrow's number; the next end has begun by itself.
+    # Every marker carries its arrow's number; the end stays in view for its review (the
+    # next touch starts end 2: test_phone_scoring).
     texts = await page.eval_on_selector_all(
         "svg.target .shot", "els => els.map(e => e.dataset.text)"
     )
     assert sorted(texts) == ["1", "2", "3", "4", "5", "6"]
-    await expect(page.locator(".current-end")).to_have_attribute("data-end", "2")
+    await expect(page.locator(".current-end")).to_have_attribute("data-review", "true")
     await expect(page.locator("#running-total")).to_have_text(str(sum(s["score"] for s in shots)))
     assert await scroll_y(page) == 0
     assert await page.locator("header.top").bounding_box() == head  # nothing moved the face

@@ -78,6 +78,9 @@ class RoundSummaryOut(Strict):
     n_arrows: int
     max_score: int
     face_types: list[str] = Field(description="The Arch Stats faces of its passes, in order")
+    distances: list[str] = Field(
+        description="The distances of its passes, in order, each once", examples=[["70 m"]]
+    )
     supported: bool = Field(description="Every pass has an Arch Stats face to score it on")
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from arch_stats.core.errors import NotFound
 from arch_stats.faces import values
 from arch_stats.faces.catalog import FACES, FaceSpec, Ring
-from arch_stats.faces.rounds import ROUNDS, RoundSpec
+from arch_stats.faces.rounds import ROUNDS, RoundSpec, distance_label
 from arch_stats.faces.schemas import (
     Body,
     FaceOut,
@@ -71,6 +71,7 @@ def round_out(spec: RoundSpec) -> RoundOut:
             "n_arrows": spec.n_arrows,
             "max_score": spec.max_score,
             "face_types": _distinct(p.face_type for p in spec.passes),
+            "distances": _distinct(distance_label(p) for p in spec.passes),
             "supported": all(p.face_type is not None for p in spec.passes),
             "passes": [
                 {

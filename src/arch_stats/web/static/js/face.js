@@ -49,6 +49,7 @@ const LOUPE_PX = 136; // the magnifier's diameter
 const LOUPE_MAG = 2.5; // its magnification over the face as shown
 const LOUPE_GAP = 44; // between the finger and the magnifier's edge
 const LOUPE_RINGS = 3.5; // it shows at most this many ring widths of the spot under the finger
+const LOUPE_MARK = 1.25; // its markers' size over theirs on the face, on the screen
 const GRAB_PX = 30; // a move that starts this close to the chosen marker drags it
 const ZOOM_MAX = 8;
 // A finger that is swiping, not placing: it went further than SWIPE_PX from where it touched
@@ -454,6 +455,9 @@ export class TargetView {
     const span = Math.min((L * this.mmPerPx()) / LOUPE_MAG, spot ? LOUPE_RINGS * spot.ring : Infinity);
     const py = this.H - point.y_mm;
     this.loupeSvg.setAttribute("viewBox", `${point.x_mm - span / 2} ${py - span / 2} ${span} ${span}`);
+    // Its markers (numbered, as on the face) a little larger than on the face, not magnified
+    // with it: a tight group stays apart, a ring between two arrows in sight.
+    this.loupeSvg.style.setProperty("--mark-scale", String((LOUPE_MARK * span) / (L * this.mmPerPx())));
     this.loupe.style.left = `${left}px`;
     this.loupe.style.top = `${top}px`;
     this.loupe.hidden = false;

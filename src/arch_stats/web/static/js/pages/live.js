@@ -9,12 +9,12 @@
 // the device and sent in order, so the page works the same with no network.
 
 import { allShots, face as getFace, get, keepCopy, post, roundName, savedCopy } from "../api.js";
-import { announce, busy, clear, errorBox, errorSlot, h, keepFocus } from "../dom.js";
+import { announce, busy, clear, errorBox, errorSlot, h, keepFocus, s as svgEl } from "../dom.js";
 import { tick, wakeLock } from "../device.js";
 import { TargetView, markerText } from "../face.js";
 import { LiveChannel } from "../channel.js";
 import { figures, groupFigures, roundFigures, scoreFigures } from "../components.js";
-import { byPlace, cardFromShots, scorecardTable } from "../scorecard.js";
+import { byPlace, byValue, cardFromShots, scorecardTable } from "../scorecard.js";
 import { dateTime, num, scoreClass, sessionTitle } from "../format.js";
 import { newId, outbox } from "../outbox.js";
 import { nextPosition, passOf, progress as roundProgress, spotNames, taken, whereText } from "../rounds.js";
@@ -143,16 +143,12 @@ export async function livePage(ctx) {
   const subText = () => [dateTime(session.start_time), round, `${perEnd} arrows per end`].filter(Boolean).join(" · ");
   // A session shot to a round: where the archer is, in place of the date (the same row).
   const sub = h("p", { class: "sub live-sub", id: "where", "aria-live": "polite" }, subText());
+  const liveMain = h("div", { class: "live-main" }, faceArea, keypadBox, resultBox, arrowRow, endBox, entry, queueBox);
   ctx.main.append(
     h("div", { class: "live-head" }, h("h1", {}, h("span", { class: "muted" }, "Live · "), title()), conn),
     sub,
     pageErrors,
-    h(
-      "div",
-      { class: "live-layout" },
-      h("div", { class: "live-main" }, faceArea, keypadBox, resultBox, arrowRow, endBox, entry, queueBox),
-      h("div", { class: "live-side" }, cardBox, statsBox, headActions),
-    ),
+    h("div", { class: "live-layout" }, liveMain, h("div", { class: "live-side" }, cardBox, statsBox, headActions)),
   );
 
   // --- the merged picture: the server's shots and the changes still on their way -------
@@ -237,7 +233,9 @@ export async function livePage(ctx) {
   function tell(shot) {
     if (told.has(shot.id)) return;
     told.add(shot.id);
-    announce(`${arrowName(shot.arrow_id, shot.end_place)}: ${shot.label === "M" ? "Miss" : shot.label}`);
+    const end = inEnd([...server.values()], shot.end_no);
+    const sum = end.length >= perEnd ? `. End ${shot.end_no}: ${end.reduce((t, s) => t + s.score, 0)}` : "";
+    announce(`${arrowName(shot.arrow_id, shot.end_place)}: ${shot.label === "M" ? "Miss" : shot.label}${sum}`);
   }
 
   /** The end shown: the chosen arrow's (to correct it on its own face), else the next one. */
@@ -268,6 +266,26 @@ export async function livePage(ctx) {
     zoomButton("Fit", "Fit the whole face", (v) => v.setZoom(1)),
   );
 
+  // Full screen: the face as large as the screen allows (portrait or landscape) with what an
+  // end is shot with (the chooser, the end, Miss and Undo). The Fullscreen API where the
+  // browser has it; the same layout over the page (CSS) where it has not (iPhone Safari).
+  const icon = (d) => svgEl("svg", { viewBox: "0 0 24 24", width: 22, height: 22, "aria-hidden": "true", fill: "none", stroke: "currentColor", "stroke-width": 2.4, "stroke-linecap": "round" }, svgEl("path", { d }));
+  const FULL_ICON = "M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5";
+  const LEAVE_ICON = "M6 6l12 12M18 6L6 18";
+  const fullButton = h("button", { type: "button", class: "full-toggle", "aria-label": "Full screen", "data-focus": "full" }, icon(FULL_ICON));
+  function setFull(on) {
+    liveMain.classList.toggle("full", on);
+    document.documentElement.classList.toggle("scoring-full", on); // the page behind stays still
+    fullButton.setAttribute("aria-label", on ? "Leave full screen" : "Full screen");
+    clear(fullButton).append(icon(on ? LEAVE_ICON : FULL_ICON));
+    if (on && liveMain.requestFullscreen && !document.fullscreenElement) liveMain.requestFullscreen({ navigationUI: "hide" }).catch(() => {});
+    if (!on && document.fullscreenElement) document.exitFullscreen().catch(() => {});
+  }
+  fullButton.addEventListener("click", () => setFull(!liveMain.classList.contains("full")));
+  // Left by the browser (Escape, the back gesture): the page's layout follows.
+  const fullLeft = () => !document.fullscreenElement && liveMain.classList.contains("full") && setFull(false);
+  document.addEventListener("fullscreenchange", fullLeft);
+
   let drawnFor = null; // the ids of the targets drawn, to redraw when the pass changes
   function drawTargets(shown = targetsFor(shownEnd(shots()))) {
     for (const view of views) view.destroy();
@@ -296,7 +314,7 @@ export async function livePage(ctx) {
       views.push(view);
       faceArea.append(view.el);
     }
-    views[0].el.append(zoomBar);
+    views[0].el.append(zoomBar, fullButton);
   }
 
   async function drawAddTarget() {
@@ -696,33 +714,76 @@ export async function livePage(ctx) {
   }
 
   // --- the end being shot, the queue, the scorecard, the stats -----------------------------
+  /** The end just shot, kept in view for its review: after the last arrow of an end until the
+   * first of the next (nothing being corrected, no earlier end being filled). */
+  function reviewedEnd(list) {
+    if (selectedId || fillEnd !== null || !session.is_open) return null;
+    const next = recordingEnd(list);
+    if (next === null || next <= 1 || inEnd(list, next).length) return null;
+    return inEnd(list, next - 1).length >= perEnd ? next - 1 : null;
+  }
+
+  /** An arrow of the end as a chip: its value, its number; a tap chooses it to correct it. */
+  function shotChip(shot, placeNo) {
+    const b = h(
+      "button",
+      {
+        type: "button",
+        class: `chip slot-shot ${shot.pending ? "unsent" : scoreClass(shot.label)} ${shot.id === selectedId ? "selected" : ""}`,
+        "data-seq": shot.seq ?? "",
+        "data-place": placeNo,
+        "data-label": shot.label,
+        "data-focus": `end-${shot.id}`,
+      },
+      h("span", { class: "visually-hidden" }, `Arrow ${placeNo}${shot.arrow_id && arrowsById.get(shot.arrow_id) ? ` (${arrowsById.get(shot.arrow_id).identifier})` : ""}: `),
+      shot.pending && !shot.value ? h("span", { "aria-hidden": "true" }, "…") : shot.label,
+      h("span", { class: "visually-hidden" }, shot.pending ? `${shot.value ? "," : ""} not sent yet. Correct it.` : ". Correct it."),
+      h("span", { class: "slot-no", "aria-hidden": "true" }, numberOn(shot) || String(placeNo)),
+    );
+    b.addEventListener("click", () => select(shot.id === selectedId ? null : shot.id));
+    return b;
+  }
+
   function drawEnd(list) {
     clear(endBox);
-    const end = shownEnd(list) ?? session.round.ends;
+    const review = reviewedEnd(list);
+    const end = review ?? shownEnd(list) ?? session.round.ends;
     const mine = inEnd(list, end).sort(byPlace);
-    const byPlaceNo = new Map(mine.map((s) => [s.end_place, s]));
     const places = Math.max(perEnd, ...mine.map((s) => s.end_place || 0));
+    // Reviewed, the end reads as on the card: high to low.
+    const slots = review ? [...mine].sort(byValue).map((shot) => shotChip(shot, shot.end_place)) : endSlots(list, end, mine, places);
+    const endTotal = mine.filter((s) => !s.pending).reduce((t, s) => t + s.score, 0);
+    const running = list.filter((s) => !s.pending && s.end_no <= end).reduce((t, s) => t + s.score, 0);
+    const all = list.filter((s) => !s.pending).reduce((t, s) => t + s.score, 0);
+    endBox.dataset.end = String(end);
+    if (review) endBox.dataset.review = "true";
+    else delete endBox.dataset.review;
+    endBox.append(
+      h("h2", { id: "current-end-h" }, h("span", { class: "end-word" }, "End "), String(end), h("span", { class: "muted end-count" }, ` ${mine.length}/${perEnd}`)),
+      h("div", { class: "end-chips", role: "group", "aria-label": `Arrows of end ${end}` }, slots),
+      h(
+        "p",
+        { class: "end-sum" },
+        h("span", {}, h("span", { class: "sum-word" }, "End "), h("strong", { id: "end-total" }, String(endTotal))),
+        h("span", {}, h("span", { class: "sum-word" }, "Total "), h("strong", { id: "running-total", "data-through-end": running }, String(all))),
+      ),
+    );
+    if (review) {
+      const how = keypad ? "Tap a value" : "Touch the face";
+      endBox.append(h("p", { class: "review-hint" }, `${how} to start end ${recordingEnd(list)}.`));
+    }
+    endBox.querySelector(".end-chips").style.setProperty("--places", String(places));
+  }
+
+  /** The places of the end being shot: its arrows, a free place of an earlier end ("+"). */
+  function endSlots(list, end, mine, places) {
+    const byPlaceNo = new Map(mine.map((s) => [s.end_place, s]));
     const slots = [];
     const unplaced = mine.filter((s) => !s.end_place);
     for (let placeNo = 1; placeNo <= places; placeNo += 1) {
       const shot = byPlaceNo.get(placeNo) || (placeNo > mine.filter((s) => s.end_place).length ? unplaced.shift() : undefined);
       if (shot) {
-        const b = h(
-          "button",
-          {
-            type: "button",
-            class: `chip slot-shot ${shot.pending ? "unsent" : scoreClass(shot.label)} ${shot.id === selectedId ? "selected" : ""}`,
-            "data-seq": shot.seq ?? "",
-            "data-place": placeNo,
-            "data-focus": `end-${shot.id}`,
-          },
-          h("span", { class: "visually-hidden" }, `Arrow ${placeNo}${shot.arrow_id && arrowsById.get(shot.arrow_id) ? ` (${arrowsById.get(shot.arrow_id).identifier})` : ""}: `),
-          shot.pending && !shot.value ? h("span", { "aria-hidden": "true" }, "…") : shot.label,
-          h("span", { class: "visually-hidden" }, shot.pending ? `${shot.value ? "," : ""} not sent yet. Correct it.` : ". Correct it."),
-          h("span", { class: "slot-no", "aria-hidden": "true" }, numberOn(shot) || String(placeNo)),
-        );
-        b.addEventListener("click", () => select(shot.id === selectedId ? null : shot.id));
-        slots.push(b);
+        slots.push(shotChip(shot, placeNo));
       } else if (session.is_open && end !== currentEnd(list) && fillEnd !== end) {
         const b = h("button", { type: "button", class: "chip slot free", "aria-label": `Arrow ${placeNo} is free: the next arrow goes here` }, "+");
         b.addEventListener("click", () => {
@@ -735,21 +796,7 @@ export async function livePage(ctx) {
         slots.push(h("span", { class: "chip slot", "aria-hidden": "true" }, "·"));
       }
     }
-    const endTotal = mine.filter((s) => !s.pending).reduce((t, s) => t + s.score, 0);
-    const running = list.filter((s) => !s.pending && s.end_no <= end).reduce((t, s) => t + s.score, 0);
-    const all = list.filter((s) => !s.pending).reduce((t, s) => t + s.score, 0);
-    endBox.dataset.end = String(end);
-    endBox.append(
-      h("h2", { id: "current-end-h" }, h("span", { class: "end-word" }, "End "), String(end), h("span", { class: "muted end-count" }, ` ${mine.length}/${perEnd}`)),
-      h("div", { class: "end-chips", role: "group", "aria-label": `Arrows of end ${end}` }, slots),
-      h(
-        "p",
-        { class: "end-sum" },
-        h("span", {}, h("span", { class: "sum-word" }, "End "), h("strong", { id: "end-total" }, String(endTotal))),
-        h("span", {}, h("span", { class: "sum-word" }, "Total "), h("strong", { id: "running-total", "data-through-end": running }, String(all))),
-      ),
-    );
-    endBox.querySelector(".end-chips").style.setProperty("--places", String(places));
+    return slots;
   }
 
   function drawQueue() {
@@ -866,7 +913,7 @@ export async function livePage(ctx) {
     }
     for (const view of views) {
       view.setSelected(selectedId);
-      view.setShots(list, { currentEnd: end, showOld, text: numberOn, latestId });
+      view.setShots(list, { currentEnd: reviewedEnd(list) ?? end, showOld, text: numberOn, latestId });
     }
     showArrowChoice(list);
     drawEnd(list);
@@ -1127,6 +1174,8 @@ export async function livePage(ctx) {
   window.addEventListener("online", onNetwork);
   window.addEventListener("offline", onNetwork);
   ctx.onCleanup(() => {
+    document.removeEventListener("fullscreenchange", fullLeft);
+    if (liveMain.classList.contains("full")) setFull(false);
     clearTimeout(statsTimer);
     screen.stop();
     if (channel) channel.stop();

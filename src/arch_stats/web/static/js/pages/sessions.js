@@ -3,6 +3,7 @@
 import { del, faces as allFaces, get, post, qs, round as getRound, roundNames, rounds as allRounds } from "../api.js";
 import { announce, busy, clear, errorBox, errorSlot, field, h, select } from "../dom.js";
 import { dateTime, sessionTitle } from "../format.js";
+import { roundPicker } from "../roundpicker.js";
 
 const PAGE = 20;
 
@@ -153,17 +154,16 @@ export async function newSessionPage(ctx) {
 
   let [open] = await get("/session?is_open=true&limit=1", { signal: ctx.signal });
 
-  const [roundList, editor, arrows, custom] = await Promise.all([
+  const [roundList, editor, arrows, custom, recent] = await Promise.all([
     allRounds(),
     targetEditor(),
     get("/arrow", { signal: ctx.signal }),
     get("/round/custom", { signal: ctx.signal }).catch(() => []),
+    get("/session?limit=30", { signal: ctx.signal }).catch(() => []),
   ]);
   // Custom rounds (mine, my clubs') are chosen as "custom:<id>".
-  const choices = roundChoices(roundList, "None: practice");
   const mineFirst = [...custom].sort((a, b) => Number(Boolean(a.club_id)) - Number(Boolean(b.club_id)));
-  if (mineFirst.length) choices.splice(1, 0, { group: "Saved rounds", options: mineFirst.map((r) => [`custom:${r.id}`, r.club_name ? `${r.name} (${r.club_name})` : r.name]) });
-  const roundSel = select("round_code", choices, ctx.query.get("round") || "");
+  const picker = roundPicker({ rounds: roundList, custom: mineFirst, recent, value: ctx.query.get("round") || "" });
   const faceChoice = select("preferred_face", [], "");
   const faceField = field("Face for the round", faceChoice, "The round's passes are scored the same on each of these.");
   faceField.hidden = true;
@@ -172,21 +172,20 @@ export async function newSessionPage(ctx) {
   const distance = h("input", { type: "number", name: "distance_m", min: "1", max: "1000", step: "any", required: true, inputmode: "decimal", value: "70" });
   const perEnd = h("input", { type: "number", name: "arrows_per_end", min: "1", max: "24", step: "1", inputmode: "numeric", value: "6" });
   const notes = h("textarea", { name: "notes", rows: "2", maxlength: 2000 });
-  const roundHint = h("p", { class: "hint", id: "round-hint" });
-  roundSel.setAttribute("aria-describedby", "round-hint");
+  const roundHint = h("p", { class: "hint round-hint", id: "round-hint", "aria-live": "polite" });
   let perEndTouched = false;
   perEnd.addEventListener("input", () => (perEndTouched = true));
 
   // With a round the targets come from it (a face per distance, made by the server): the
   // target editor is for practice only; a choice of face only where the round allows several.
-  roundSel.addEventListener("change", async () => {
+  picker.onChange = async () => {
     roundHint.textContent = "";
-    editor.el.hidden = Boolean(roundSel.value);
+    editor.el.hidden = Boolean(picker.value);
     faceField.hidden = true;
-    if (!roundSel.value) return;
+    if (!picker.value) return;
     try {
-      const saved = custom.find((r) => `custom:${r.id}` === roundSel.value);
-      const r = saved || (await getRound(roundSel.value));
+      const saved = custom.find((r) => `custom:${r.id}` === picker.value);
+      const r = saved || (await getRound(picker.value));
       const first = r.passes[0];
       distance.value = String(first.distance_m);
       where.value = (saved ? saved.location === "indoor" : first.indoor) ? "indoor" : "outdoor";
@@ -202,9 +201,10 @@ export async function newSessionPage(ctx) {
     } catch (err) {
       roundHint.textContent = err.message;
     }
-  });
+  };
+  if (picker.value) picker.onChange();
   where.addEventListener("change", () => {
-    if (!perEndTouched && !roundSel.value) perEnd.value = where.value === "indoor" ? "3" : "6";
+    if (!perEndTouched && !picker.value) perEnd.value = where.value === "indoor" ? "3" : "6";
   });
 
   const errors = errorSlot();
@@ -217,7 +217,8 @@ export async function newSessionPage(ctx) {
       "fieldset",
       {},
       h("legend", {}, "Session"),
-      h("div", {}, field("Round (optional)", roundSel), roundHint),
+      picker.el,
+      roundHint,
       faceField,
       h("div", { class: "grid-2" }, field("Location", location_), field("Where", where)),
       h(
@@ -253,9 +254,9 @@ export async function newSessionPage(ctx) {
         distance_m: Number(distance.value),
         notes: notes.value,
       };
-      if (roundSel.value.startsWith("custom:")) body.custom_round_id = roundSel.value.slice(7);
-      else if (roundSel.value) body.round_code = roundSel.value;
-      if (roundSel.value && !faceField.hidden) body.preferred_faces = [faceChoice.value];
+      if (picker.value.startsWith("custom:")) body.custom_round_id = picker.value.slice(7);
+      else if (picker.value) body.round_code = picker.value;
+      if (picker.value && !faceField.hidden) body.preferred_faces = [faceChoice.value];
       if (perEnd.value !== "") body.arrows_per_end = parseInt(perEnd.value, 10);
       let session;
       try {
