@@ -62,7 +62,11 @@ async def end_one_by_api(client: httpx.AsyncClient, r: Range) -> None:
 
 def arrows_of(shots: list[dict[str, Any]], r: Range, end: int) -> list[str]:
     names = {v: k for k, v in r.arrows.items()}
-    return [names[s["arrow_id"]] for s in sorted(shots, key=lambda s: s["end_place"]) if s["end_no"] == end]
+    return [
+        names[s["arrow_id"]]
+        for s in sorted(shots, key=lambda s: s["end_place"])
+        if s["end_no"] == end
+    ]
 
 
 async def test_reloaded_mid_end_online_the_next_arrow_is_the_first_not_shot_in_the_end(

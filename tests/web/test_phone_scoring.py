@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import FloatRect, Locator, Page, expect
 
 from tests.conftest import MakeArcher
 from tests.web.conftest import Phone, WebServer, screenshot
@@ -20,13 +20,13 @@ from tests.web.test_phone_reload import choose, ring, shoot
 TWELVE = tuple(f"A{k:02d}" for k in range(1, 13))
 
 
-async def box(locator: Locator) -> dict[str, float]:
+async def box(locator: Locator) -> FloatRect:
     found = await locator.bounding_box()
     assert found is not None
-    return dict(found)
+    return found
 
 
-def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+def overlap(a: FloatRect, b: FloatRect) -> bool:
     return (
         a["x"] < b["x"] + b["width"]
         and b["x"] < a["x"] + a["width"]

@@ -5,15 +5,11 @@ select of some two hundred rounds, the archer's recent rounds and favourite ones
 from __future__ import annotations
 
 import httpx
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from tests.conftest import MakeArcher
 from tests.web.conftest import Phone, WebServer, screenshot, sign_in
 from tests.web.helpers import make_range
-
-
-def found(page: Page, name: str) -> object:
-    return page.locator("#round-options .round-option", has=page.locator(".round-name", has_text=name))
 
 
 async def test_a_round_is_found_by_typing_its_name_score_or_distance_and_starred(
@@ -22,7 +18,9 @@ async def test_a_round_is_found_by_typing_its_name_score_or_distance_and_starred
     page = phone.page
     archer = await make_archer()
     # An earlier session, shot to a WA 18m round: a recent round.
-    earlier = await make_range(client, archer, arrows=(), view=None, face="wa_40", round_code="wa18")
+    earlier = await make_range(
+        client, archer, arrows=(), view=None, face="wa_40", round_code="wa18"
+    )
     resp = await client.post(f"/api/v0/session/{earlier.session_id}/close", headers=archer.headers)
     assert resp.status_code == 200
     await sign_in(page, web, archer)
@@ -37,7 +35,9 @@ async def test_a_round_is_found_by_typing_its_name_score_or_distance_and_starred
     await search.fill("720")
     await expect(page.locator("#round-options .round-name", has_text="WA 70m")).to_have_count(1)
     await search.fill("18 m")
-    await expect(page.locator("#round-options .round-name", has_text="WA 18m").first).to_be_visible()
+    await expect(
+        page.locator("#round-options .round-name", has_text="WA 18m").first
+    ).to_be_visible()
     assert await page.locator("#round-options .round-name", has_text="York").count() == 0
     widths = await page.evaluate("[document.documentElement.scrollWidth]")
     assert widths == [390]
@@ -59,7 +59,9 @@ async def test_a_round_is_found_by_typing_its_name_score_or_distance_and_starred
     # Back on the page (the session closed): York is a favourite on this phone, and recent.
     await client.post(f"/api/v0/session/{resp.json()['data']['id']}/close", headers=archer.headers)
     await page.goto("/app/sessions/new")
-    favourites = page.locator("section.round-group", has=page.get_by_role("heading", name="Favourites"))
+    favourites = page.locator(
+        "section.round-group", has=page.get_by_role("heading", name="Favourites")
+    )
     await expect(favourites.locator(".round-name")).to_have_text(["York"])
     await expect(recent.locator(".round-name")).to_have_text(["York", "WA 18m"])
     assert not phone.console.unexpected()
