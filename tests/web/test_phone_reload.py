@@ -69,6 +69,18 @@ def arrows_of(shots: list[dict[str, Any]], r: Range, end: int) -> list[str]:
     ]
 
 
+async def end_two_as_chosen(client: httpx.AsyncClient, page: Page, r: Range) -> None:
+    """End 2 stored with the arrows in the order the archer took them, each marker numbered
+    with its own arrow's number."""
+    shots = await stored(client, r)
+    assert arrows_of(shots, r, 2) == ["A03", "A01", "A06", "A02", "A04", "A05"]
+    assert [s["end_place"] for s in shots if s["end_no"] == 2] == [1, 2, 3, 4, 5, 6]
+    names = {v: k for k, v in r.arrows.items()}
+    await expect(page.locator("svg.target .shot.unsent")).to_have_count(0)
+    drawn = await numbers_drawn(page, 2)
+    assert drawn == {s["id"]: number(names[s["arrow_id"]]) for s in shots if s["end_no"] == 2}
+
+
 async def test_reloaded_mid_end_online_the_next_arrow_is_the_first_not_shot_in_the_end(
     phone: Phone, web: WebServer, client: httpx.AsyncClient, make_archer: MakeArcher
 ) -> None:
@@ -91,13 +103,7 @@ async def test_reloaded_mid_end_online_the_next_arrow_is_the_first_not_shot_in_t
     await settled(page)
     await shoot(phone, r, "A05", points[5])  # or the one the archer picks
     await settled(page)
-
-    shots = await stored(client, r)
-    assert arrows_of(shots, r, 2) == ["A03", "A01", "A06", "A02", "A04", "A05"]
-    assert [s["end_place"] for s in shots if s["end_no"] == 2] == [1, 2, 3, 4, 5, 6]
-    names = {v: k for k, v in r.arrows.items()}
-    drawn = await numbers_drawn(page, 2)
-    assert drawn == {s["id"]: number(names[s["arrow_id"]]) for s in shots if s["end_no"] == 2}
+    await end_two_as_chosen(client, page, r)
     assert not phone.console.unexpected()
 
 
@@ -130,12 +136,7 @@ async def test_reloaded_mid_end_offline_the_next_arrow_and_numbers_hold(
 
     await page.context.set_offline(False)
     await settled(page)
-    shots = await stored(client, r)
-    assert arrows_of(shots, r, 2) == ["A03", "A01", "A06", "A02", "A04", "A05"]
-    names = {v: k for k, v in r.arrows.items()}
-    await expect(page.locator("svg.target .shot.unsent")).to_have_count(0)
-    drawn = await numbers_drawn(page, 2)
-    assert drawn == {s["id"]: number(names[s["arrow_id"]]) for s in shots if s["end_no"] == 2}
+    await end_two_as_chosen(client, page, r)
     assert not phone.console.unexpected("ERR_INTERNET_DISCONNECTED", "Failed to fetch")
 
 
