@@ -3,10 +3,12 @@
     python3 -m uv run arch-stats serve --demo --port 8000     # in one terminal
     .venv/bin/python scripts/screenshots.py --url http://127.0.0.1:8000
 
-Signs in as the demo archer, closes its open session, opens a fresh WA 720 (70 m) one with
-two ends shot through the API, then saves docs/screenshots/*.png (390 × 844, and one laptop
-view at 1366 × 768); the live page in the light theme, then in the dark and sunlight ones; and
-the demo club's board: on a 1920 × 1080 screen (its big-screen page, board.png) and on a phone
+Signs in as the demo archer, gives it a set of 12 arrows (A01–A12), closes its open session,
+opens a fresh WA 720 (70 m) one with two ends shot through the API, then saves
+docs/screenshots/*.png (390 × 844, and one laptop view at 1366 × 768); the live page in the
+light theme, then in the dark and sunlight ones; the end reviewed after its last arrow, the
+chooser of 12, full-screen scoring (portrait and landscape), the round picker; and the demo
+club's board: on a 1920 × 1080 screen (its big-screen page, board.png) and on a phone
 (board-phone.png). Uses Debian's Chromium, as the browser tests do.
 """
 
@@ -40,14 +42,17 @@ def prepare(url: str, email: str, password: str) -> tuple[str, str, str | None]:
         api.headers["Authorization"] = f"Bearer {token}"
         for s in api.get("/session", params={"is_open": "true"}).json()["data"]:
             api.post(f"/session/{s['id']}/close")
+        have = {a["identifier"] for a in api.get("/arrow").json()["data"]}
+        for n in range(1, 13):  # a set of 12: the chooser shows them all at once
+            if f"A{n:02d}" not in have:
+                api.post("/arrow", json={"identifier": f"A{n:02d}"}).raise_for_status()
         arrows = api.get("/arrow").json()["data"]
         session = api.post(
             "/session",
             json={"distance_m": 70, "round_code": "wa720_70", "location": "Club field"},
         ).json()["data"]
-        target = api.post(
-            f"/session/{session['id']}/target", json={"faces": [{"face_type": "wa_122"}]}
-        ).json()["data"]
+        # A round brings its own targets (the first pass's here).
+        target = api.get(f"/session/{session['id']}/target").json()["data"][0]
         cx, cy = target["faces"][0]["center_x_mm"], target["faces"][0]["center_y_mm"]
         shots = []
         for k in range(9):
@@ -145,6 +150,26 @@ async def main() -> None:
         await ctx.set_offline(False)
         await page.wait_for_selector(".queue", state="hidden", timeout=30_000)
 
+        # Those two ended end 2: it stays in view, high to low, until a touch starts end 3.
+        await page.wait_for_selector(".current-end[data-review]")
+        await page.wait_for_timeout(300)
+        await page.screenshot(path=OUT / "end-review.png")
+        await page.touchscreen.tap(*await face_point(page, 0.02, 0.05))
+        await page.wait_for_selector(".queue", state="hidden", timeout=30_000)
+        await page.locator(".arrow-chips label", has_text="A09").tap()
+        await page.wait_for_timeout(300)
+        await page.screenshot(path=OUT / "chooser.png")
+
+        # Full screen: the face as large as the screen allows, upright and sideways.
+        await page.get_by_role("button", name="Full screen").click()
+        await page.wait_for_timeout(400)
+        await page.screenshot(path=OUT / "full-screen.png")
+        await page.set_viewport_size({"width": 844, "height": 390})
+        await page.wait_for_timeout(400)
+        await page.screenshot(path=OUT / "full-screen-landscape.png")
+        await page.set_viewport_size(PHONE["viewport"])
+        await page.get_by_role("button", name="Leave full screen").click()
+
         await page.goto(f"/app/sessions/{session_id}")
         await page.wait_for_selector("#scorecard")
         await page.locator("#scorecard").evaluate("el => el.closest('.card').scrollIntoView()")
@@ -174,6 +199,23 @@ async def main() -> None:
                 await page.wait_for_timeout(1200)  # the faces drawn
                 await page.screenshot(path=OUT / name)
                 await viewer.browser.close() if viewer.browser else None
+
+        # The round picker of a new session (the one shot here closed): York found, starred.
+        async with httpx.AsyncClient(base_url=args.url + "/api/v0") as api:
+            resp = await api.post(
+                f"/session/{session_id}/close", headers={"Authorization": f"Bearer {token}"}
+            )
+            resp.raise_for_status()
+        picker = await context(pw, args.url, token, **PHONE)
+        page = await picker.new_page()
+        await page.goto("/app/sessions/new")
+        await page.get_by_label("Find a round").fill("york")
+        await page.get_by_role("button", name="Favourite: York", exact=True).tap()
+        await page.locator("#round-options .round-option").first.tap()
+        await page.wait_for_selector("#round-hint:not(:empty)")
+        await page.locator(".round-picker").scroll_into_view_if_needed()
+        await page.screenshot(path=OUT / "round-picker.png")
+        await picker.browser.close() if picker.browser else None
     for png in sorted(OUT.glob("*.png")):
         print(f"{png.relative_to(OUT.parents[1])}: {png.stat().st_size // 1024} KiB")
 
