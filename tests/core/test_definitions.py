@@ -34,6 +34,7 @@ CHANGED_SINCE_RELEASE = {
     "session_doc_refresh": "a session's JSON holds its round's plan (issue 20)",
     "session_doc": "the trigger of session_doc_refresh: also when the plan changes (issue 20)",
     "session_json": "a session's JSON holds its round's plan (issue 20)",
+    "range_timer_notify": "new: a range timer changed tells its screens (issue 22)",
 }
 
 # Every function (its whole CREATE statement: body, settings, volatility…), trigger and view.
