@@ -175,7 +175,7 @@ async def _mine(client: httpx.AsyncClient, db: Connection, who: ArcherCtx) -> Mi
     ]
     await db.execute("UPDATE arrow SET arrow_set_id = $1 WHERE id = $2", arrow_set, arrow)
     bare_arrow = await db.fetchval(
-        "INSERT INTO arrow (archer_id, identifier) VALUES ($1, 'B01') RETURNING id", who.id
+        "INSERT INTO arrow (archer_id, identifier) VALUES ($1, 'Z01') RETURNING id", who.id
     )
     await db.execute("INSERT INTO session_tuning VALUES ($1, 'Fletched', 'Bare')", session)
     await db.execute(

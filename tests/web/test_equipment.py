@@ -142,6 +142,15 @@ async def test_a_tuning_session_compared_on_a_phone(
     await expect(advice.nth(1)).to_contain_text("Bare shafts left: the arrow acts too stiff")
     await expect(page.locator("svg.groups circle.pt.group-b")).to_have_count(9)
     await expect(page.locator("svg.groups circle.pt.group-a")).to_have_count(18)
+    # the mark shot with, confirmed from the session
+    confirm = page.locator("form.confirm-mark")
+    await confirm.locator("input[name=mark]").fill("9.6")
+    await confirm.get_by_role("button").tap()
+    await expect(page.locator("#announce")).to_contain_text("mark 9.6 for 18 m saved")
+    marks = await call(client, archer, "GET", f"/bow/{bow['id']}/sight-mark")
+    assert [(m["distance_m"], m["mark"], m["session_id"]) for m in marks["marks"]] == [
+        (18, 9.6, sid)
+    ]
     stored = await call(client, archer, "GET", f"/session/{sid}/tuning")
     assert len(stored["arrows_b"]) == 3 and stored["from_bow"]
     await _keep(phone, "tuning.png")

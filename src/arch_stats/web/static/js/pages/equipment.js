@@ -486,11 +486,36 @@ export async function tuningPage(ctx) {
       `${metres(c.distance_m)}, ${c.impacts} arrows: centre ${num(c.centre_x_mm ?? 0, 0)}, ${num(c.centre_y_mm ?? 0, 0)} mm (± ${num(c.ci_x_mm ?? 0, 0)}, ± ${num(c.ci_y_mm ?? 0, 0)}). ${c.advice}`))
     : [h("p", {}, "No arrows with a position yet.")];
 
+  // The mark shot with, saved as the bow's mark for that distance, confirmed by this session.
+  const confirmForms = equipment.bow_id
+    ? correction.distances.map((c) => {
+      const mark = h("input", { type: "number", name: "mark", step: "any", inputmode: "decimal", required: true });
+      const errors = errorSlot();
+      const save = h("button", { type: "submit" }, `Save as the mark for ${metres(c.distance_m)}`);
+      const form = h("form", { class: "confirm-mark", dataset: { distance: c.distance_m } }, errors,
+        field(`Sight mark shot with at ${metres(c.distance_m)}`, mark), h("div", { class: "actions" }, save));
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        busy(save, async () => {
+          errors.show(null);
+          try {
+            await post(`/bow/${equipment.bow_id}/sight-mark`, { distance_m: c.distance_m, mark: Number(mark.value), session_id: id });
+            announce(`${equipment.bow_name}: mark ${mark.value} for ${metres(c.distance_m)} saved from this session.`);
+          } catch (err) {
+            errors.show(err);
+          }
+        });
+      });
+      return form;
+    })
+    : [];
+
   ctx.main.append(
     h("p", {}, h("a", { href: `/app/sessions/${id}` }, "← The session")),
     h("h1", {}, "Equipment and tuning"),
     h("section", { class: "card", "aria-labelledby": "eq-h" }, h("h2", { id: "eq-h" }, "Shot with"), eqForm),
-    h("section", { class: "card", "aria-labelledby": "sight-h" }, h("h2", { id: "sight-h" }, "Sight correction"), corrections),
+    h("section", { class: "card", "aria-labelledby": "sight-h" }, h("h2", { id: "sight-h" }, "Sight correction"),
+      correction.group ? h("p", { class: "hint" }, `From the ${correction.group} group only.`) : null, corrections, confirmForms),
     h("section", { class: "card", "aria-labelledby": "tune-h" }, h("h2", { id: "tune-h" }, "Tuning: two groups"), groupForm, result),
   );
 }
