@@ -28,7 +28,7 @@ router = APIRouter(tags=["arrows"])
 @router.get(
     "/arrow",
     response_model=Envelope[list[ArrowOut]],
-    responses=error_responses(401, 422),
+    responses=error_responses(401, 404, 422),
     summary="My arrows (or, with `archer_id`, a club member's who shares with me as their "
     "coach, read-only: their markers' numbers), active first, by identifier",
 )

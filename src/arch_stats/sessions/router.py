@@ -31,7 +31,7 @@ Out = Envelope[SessionOut]
     status_code=201,
     response_model=Out,
     responses=error_responses(400, 401, 404, 409, 422),
-    summary="Open a session (409 when another one is open)",
+    summary="Open a session (409 when another one is open; 404 for a custom round not yours)",
 )
 async def create_session(body: SessionIn, archer: CurrentArcher, conn: Tx) -> Response:
     return ok_json(await service.create(conn, archer.archer_id, body), 201)

@@ -161,7 +161,7 @@ export async function livePage(ctx) {
   ctx.main.append(
     h("div", { class: "live-head" }, h("h1", {}, h("span", { class: "muted" }, "Live · "), title()), conn),
     sub,
-    watch ? watch.banner : null,
+    ...(watch ? [watch.banner] : []),
     pageErrors,
     h("div", { class: "live-layout" }, liveMain, h("div", { class: "live-side" }, cardBox, statsBox, headActions)),
   );
