@@ -327,7 +327,13 @@ async def test_scores_by_value_offline_cross_a_pass_and_reach_the_server_once(
         await finger.tap((box["x"] + box["width"] / 2, box["y"] + box["height"] / 2))
         await expect(page.locator(".queue")).to_contain_text(f"{k + 1} change")
     # Each shown at once with its value (and the arrow's number), drawn as not sent yet.
-    await expect(page.locator(".current-end .chip.unsent")).to_have_text(["X1", "102", "93"])
+    # (a chip's text: what a screen reader says, the value shown, then the arrow's number)
+    await expect(page.locator(".current-end .chip.unsent")).to_have_text(
+        [
+            f"Arrow {n} (A0{n}): {v}, not sent yet. Correct it.{n}"
+            for n, v in ((1, "X"), (2, "10"), (3, "9"))
+        ]
+    )
     await expect(page.locator("#where")).to_have_text("Round complete: 6 of 6 arrows")
     assert await stored(client, archer, s["id"]) == []
 

@@ -24,7 +24,7 @@ Out = Envelope[SessionOut]
     "/session",
     status_code=201,
     response_model=Out,
-    responses=error_responses(400, 401, 409, 422),
+    responses=error_responses(400, 401, 404, 409, 422),
     summary="Open a session (409 when another one is open)",
 )
 async def create_session(body: SessionIn, archer: CurrentArcher, conn: Tx) -> Response:
