@@ -79,8 +79,9 @@ def test_backup_restored_into_a_new_data_dir_exports_byte_identical_csv(
 
     restored = run_cli("restore", str(dump), data_dir=b, cwd=tmp_path)
     _ok(restored)
-    # The demo archer (8 sessions) and the demo club's coach and three members (7).
-    assert "restored: 5 archers, 15 sessions" in restored.stderr
+    # The demo archer (8 sessions), the demo club's coach and three members (7), and the
+    # eight guests of its competition night (a session each).
+    assert "restored: 13 archers, 23 sessions" in restored.stderr
 
     originals = {}
     for kind in ("shots", "sessions"):

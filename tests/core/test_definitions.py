@@ -35,6 +35,7 @@ CHANGED_SINCE_RELEASE = {
     "session_doc": "the trigger of session_doc_refresh: also when the plan changes (issue 20)",
     "session_json": "a session's JSON holds its round's plan (issue 20)",
     "range_timer_notify": "new: a range timer changed tells its screens (issue 22)",
+    "competition_end_locked": "new: a confirmed end's arrows cannot change (issue 22)",
 }
 
 # Every function (its whole CREATE statement: body, settings, volatility…), trigger and view.
