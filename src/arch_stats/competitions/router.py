@@ -61,7 +61,7 @@ async def visible(
 
 
 @router.get(
-    "/competition/{competition_id}",
+    "/competition/{competition_id:uuid}",
     response_model=Data,
     responses=error_responses(401, 404, 422),
     summary="A competition with its categories and its entries (the target list)",
@@ -71,7 +71,7 @@ async def get(competition_id: CompetitionId, archer: CurrentArcher, conn: Db) ->
 
 
 @router.patch(
-    "/competition/{competition_id}",
+    "/competition/{competition_id:uuid}",
     response_model=Data,
     responses=error_responses(401, 403, 404, 422),
     summary="Change a competition's name, venue or dates (organisers)",
@@ -83,7 +83,7 @@ async def update(
 
 
 @router.delete(
-    "/competition/{competition_id}",
+    "/competition/{competition_id:uuid}",
     response_model=Data,
     responses=error_responses(401, 403, 404),
     summary="Delete a competition (organisers; members' sessions stay theirs)",
@@ -93,7 +93,7 @@ async def delete(competition_id: CompetitionId, archer: CurrentArcher, conn: Tx)
 
 
 @router.post(
-    "/competition/{competition_id}/entry",
+    "/competition/{competition_id:uuid}/entry",
     status_code=201,
     response_model=Data,
     responses=error_responses(401, 403, 404, 409, 422),
@@ -106,7 +106,7 @@ async def add_entry(
 
 
 @router.delete(
-    "/competition/{competition_id}/entry/{entry_id}",
+    "/competition/{competition_id:uuid}/entry/{entry_id}",
     response_model=Data,
     responses=error_responses(401, 403, 404),
     summary="Withdraw an entry (organisers)",
@@ -118,7 +118,7 @@ async def delete_entry(
 
 
 @router.post(
-    "/competition/{competition_id}/targets",
+    "/competition/{competition_id:uuid}/targets",
     response_model=Data,
     responses=error_responses(401, 403, 404),
     summary="Make the target list afresh: by category, then name, to bales and details",
@@ -128,7 +128,7 @@ async def assign(competition_id: CompetitionId, archer: CurrentArcher, conn: Tx)
 
 
 @router.put(
-    "/competition/{competition_id}/entry/{entry_id}/place",
+    "/competition/{competition_id:uuid}/entry/{entry_id}/place",
     response_model=Data,
     responses=error_responses(401, 403, 404, 409, 422),
     summary="Move an entry to a bale and detail (409 when taken: swap instead)",
@@ -144,7 +144,7 @@ async def move(
 
 
 @router.post(
-    "/competition/{competition_id}/swap",
+    "/competition/{competition_id:uuid}/swap",
     response_model=Data,
     responses=error_responses(401, 403, 404, 422),
     summary="Swap two entries' places on the target list",
@@ -156,7 +156,7 @@ async def swap(
 
 
 @router.post(
-    "/competition/{competition_id}/start",
+    "/competition/{competition_id:uuid}/start",
     response_model=Data,
     responses=error_responses(401, 403, 404, 409),
     summary="Start: every entry's session opens, following the round",
@@ -166,7 +166,7 @@ async def start(competition_id: CompetitionId, archer: CurrentArcher, conn: Tx) 
 
 
 @router.post(
-    "/competition/{competition_id}/finish",
+    "/competition/{competition_id:uuid}/finish",
     response_model=Data,
     responses=error_responses(401, 403, 404, 409),
     summary="Finish: every entry's session closes; the results are final",
@@ -176,7 +176,7 @@ async def finish(competition_id: CompetitionId, archer: CurrentArcher, conn: Tx)
 
 
 @router.get(
-    "/competition/{competition_id}/bale/{bale}",
+    "/competition/{competition_id:uuid}/bale/{bale}",
     response_model=Data,
     responses=error_responses(401, 404, 422),
     summary="A bale: its archers (A, B, C …), their progress, arrows and confirmed ends",
@@ -231,7 +231,7 @@ async def delete_shot(shot_id: UUID, archer: CurrentArcher, conn: Tx) -> Respons
 
 
 @router.post(
-    "/competition/{competition_id}/entry/{entry_id}/end/{end_no}/confirm",
+    "/competition/{competition_id:uuid}/entry/{entry_id}/end/{end_no}/confirm",
     response_model=Data,
     responses=error_responses(401, 403, 404, 409),
     summary="Confirm (sign) a complete end: the archer, or their bale's scorer as them",
@@ -247,7 +247,7 @@ async def confirm_end(
 
 
 @router.delete(
-    "/competition/{competition_id}/entry/{entry_id}/end/{end_no}/confirm",
+    "/competition/{competition_id:uuid}/entry/{entry_id}/end/{end_no}/confirm",
     response_model=Data,
     responses=error_responses(401, 403, 404),
     summary="Release a confirmed end for correction: the archer (signed in) or an organiser",
@@ -263,7 +263,7 @@ async def release_end(
 
 
 @router.get(
-    "/competition/{competition_id}/results",
+    "/competition/{competition_id:uuid}/results",
     response_model=Data,
     responses=error_responses(401, 404),
     summary="The qualification ranking per category, by the round's rules",
@@ -273,7 +273,7 @@ async def results(competition_id: CompetitionId, archer: CurrentArcher, conn: Db
 
 
 @router.get(
-    "/competition/{competition_id}/results.csv",
+    "/competition/{competition_id:uuid}/results.csv",
     responses=error_responses(401, 404),
     summary="The results as CSV (one row per archer, by category and place)",
 )
@@ -283,7 +283,7 @@ async def results_csv(competition_id: CompetitionId, archer: CurrentArcher, conn
 
 
 @router.get(
-    "/competition/{competition_id}/results.pdf",
+    "/competition/{competition_id:uuid}/results.pdf",
     responses=error_responses(401, 404),
     summary="The final results sheet (PDF, A4)",
 )
@@ -295,7 +295,7 @@ async def results_pdf(
 
 
 @router.post(
-    "/competition/{competition_id}/results/link",
+    "/competition/{competition_id:uuid}/results/link",
     status_code=201,
     response_model=Data,
     responses=error_responses(401, 403, 404),
@@ -306,7 +306,7 @@ async def create_link(competition_id: CompetitionId, archer: CurrentArcher, conn
 
 
 @router.delete(
-    "/competition/{competition_id}/results/link",
+    "/competition/{competition_id:uuid}/results/link",
     response_model=Data,
     responses=error_responses(401, 403, 404),
     summary="Revoke the public results link",

@@ -25,7 +25,7 @@ def ok(data: Any, status: int = 200) -> Response:
 
 
 @router.post(
-    "/competition/{competition_id}/bracket",
+    "/competition/{competition_id:uuid}/bracket",
     status_code=201,
     response_model=Data,
     responses=error_responses(400, 401, 403, 404, 409, 422),
@@ -41,7 +41,7 @@ async def create_bracket(
 
 
 @router.get(
-    "/competition/{competition_id}/bracket",
+    "/competition/{competition_id:uuid}/bracket",
     response_model=Envelope[list[dict[str, Any]]],
     responses=error_responses(401, 404, 422),
     summary="The competition's brackets, each match as it stands",

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from arch_stats.core.types import JsonFloat
 from arch_stats.matches.bracket import MAX_SIZE, MIN_SIZE
 from arch_stats.matches.rules import END_ARROWS
 from arch_stats.shots.schemas import ShotIn
@@ -31,8 +32,8 @@ class MatchArrowIn(Strict):
     `id`: chosen by the device, so that a post sent again writes nothing."""
 
     id: UUID | None = None
-    x_mm: float | None = Field(default=None, ge=-100_000, le=100_000, allow_inf_nan=False)
-    y_mm: float | None = Field(default=None, ge=-100_000, le=100_000, allow_inf_nan=False)
+    x_mm: JsonFloat | None = Field(default=None, ge=-100_000, le=100_000)
+    y_mm: JsonFloat | None = Field(default=None, ge=-100_000, le=100_000)
     value: StrictStr | None = Field(default=None, max_length=2, examples=["X", "10", "M"])
     face_index: StrictInt | None = Field(default=None, ge=0, le=11)
     spot_index: StrictInt | None = Field(default=None, ge=0, le=9)
