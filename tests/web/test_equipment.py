@@ -1,11 +1,8 @@
 """Equipment in Chromium on a phone (390 × 844, touch): a bow and a set of 12 arrows made on
 the page, sight marks plotted with their curve and a predicted mark, a tuning session's two
-groups compared with the bare-shaft advice. Screenshots into docs/screenshots."""
+groups compared with the bare-shaft advice. Screenshots into artifacts/screenshots."""
 
 from __future__ import annotations
-
-import shutil
-from pathlib import Path
 
 import httpx
 import numpy as np
@@ -13,22 +10,19 @@ from playwright.async_api import expect
 
 from tests.conftest import ArcherCtx
 from tests.equipment.helpers import call, session_with_shots
-from tests.web.conftest import Phone, WebServer, screenshot, sign_in
-
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+from tests.web.conftest import SCREENSHOTS, Phone, WebServer, screenshot, sign_in
 
 
 async def _keep(phone: Phone, name: str, selector: str | None = None) -> None:
-    """A screenshot of the page (or of one element) into artifacts and docs/screenshots,
-    once the last announcement's toast has gone."""
+    """A screenshot of the page (or of one element) into the test artifacts, once the last
+    announcement's toast has gone (docs/screenshots are taken from them by hand, never by a
+    test run: a run leaves the working tree as it found it)."""
     await expect(phone.page.locator("#announce.show")).to_have_count(0, timeout=6000)
     if selector is None:
-        path = await screenshot(phone.page, name)
-    else:
-        path = DOCS / name
-        await phone.page.locator(selector).screenshot(path=str(path))
+        await screenshot(phone.page, name)
         return
-    shutil.copyfile(path, DOCS / name)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await phone.page.locator(selector).screenshot(path=str(SCREENSHOTS / name))
 
 
 async def test_bow_set_and_sight_marks_on_a_phone(
