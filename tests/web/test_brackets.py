@@ -11,7 +11,7 @@ from playwright.async_api import Browser, Page, expect
 
 from arch_stats.core.database import Connection
 from tests.conftest import MakeArcher
-from tests.matches.helpers import API, competition
+from tests.matches.helpers import API, competition, end, values
 from tests.web.conftest import Phone, WebServer, screenshot, sign_in
 from tests.web.helpers import screen_point
 
@@ -88,6 +88,23 @@ async def test_semi_final_on_a_phone_to_a_shoot_off_by_distance_bracket_live(
     await expect(public_semi).to_contain_text("shoot-off")
     # Both arrows in the X ring (scored 10): seed 1's 12 mm from the centre, seed 4's 21 mm.
     await plot(phone, 0, 12.0)
+    # The other semi-final's first end, sent from elsewhere, comes in a live frame: the face
+    # waiting for seed 4's arrow is not drawn again under the finger.
+    panel = page.locator(".match-scoring")
+    await expect(panel.locator('.bale-row[data-side="1"]')).to_have_attribute(
+        "aria-checked", "true"
+    )
+    face = panel.locator("svg.target")
+    await expect(face).to_be_visible()
+    await face.evaluate("svg => (window.scoredFace = svg)")
+    r = await client.get(f"{API}/competition/{cid}/bracket", headers=owner.headers)
+    other = r.json()["data"][0]["rounds"][0]["matches"][1]["id"]
+    for side, arrows in ((0, ("10", "9", "8")), (1, ("10", "10", "9"))):
+        r = await end(client, owner, other, side, 1, values(*arrows))
+        assert r.status_code == 200, r.text
+    other_semi = page.locator(".bracket-round").first.locator(".match-card").nth(1)
+    await expect(other_semi).to_contain_text("0–2")
+    assert await page.evaluate("window.scoredFace.isConnected"), phone.console.errors
     await plot(phone, 1, 21.0)
     await expect(semi).to_have_attribute("data-status", "decided")
     await expect(semi).to_contain_text("closer to the centre: 12.0 mm against 21.0 mm")

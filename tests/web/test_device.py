@@ -137,8 +137,10 @@ async def test_recording_an_arrow_vibrates_briefly_unless_turned_off(
     live = await live_page(page, web, client, make_archer, VIBRATIONS)
     face = page.get_by_role("application")
     await face.focus()
-    await page.keyboard.press("Enter")
-    await page.keyboard.press("Enter")
+    await page.keyboard.press("Enter")  # the cross at the centre
+    await expect(page.locator("#record-shot")).to_be_visible()
+    await expect(face).to_be_focused()
+    await page.keyboard.press("Enter")  # recorded
     await expect(page.locator("#scorecard td.arrow-col[data-label='X']")).to_have_count(1)
     [pattern] = await page.evaluate("window.vibrations")
     assert 10 <= pattern <= 20

@@ -185,8 +185,13 @@ export async function bracketPage(ctx) {
     scoring.querySelector("h2").focus();
   }
 
+  let drawnMatch = null; // the scored match as the panel shows it (JSON)
+  let drawing = 0; // the newest drawing of the panel (a face may still be loading for an older one)
+
   async function drawScoring() {
     const found = findMatch(scored);
+    const mine = ++drawing;
+    drawnMatch = found ? JSON.stringify(found.match) : null;
     if (view) view.destroy();
     view = null;
     clear(scoring);
@@ -217,6 +222,7 @@ export async function bracketPage(ctx) {
     }
     scoring.append(sides);
     const spec = specs[bracket.face_type] || (specs[bracket.face_type] = await getFace(bracket.face_type));
+    if (mine !== drawing) return; // drawn again meanwhile
     const entered = h("output", { class: "bale-entered", "aria-live": "polite" });
     const send = h("button", { type: "button", class: "primary", "data-action": "send" }, shootOff ? "Send shoot-off arrow" : "Send end");
     const undo = h("button", { type: "button", "data-action": "undo" }, "Undo");
@@ -293,6 +299,19 @@ export async function bracketPage(ctx) {
     }
   }
 
+  /** A frame's brackets, where each match this page already has with more arrows (its own
+   * send answered before the frame made earlier arrived) stays as it is here. */
+  function newest(framed) {
+    const arrows = (m) => m.sides.reduce((n, side) => n + (side ? Object.values(side.ends || {}).reduce((k, e) => k + e.length, 0) : 0), 0);
+    for (const b of framed)
+      for (const r of b.rounds)
+        r.matches = r.matches.map((m) => {
+          const had = findMatch(m.id);
+          return had && arrows(had.match) > arrows(m) ? had.match : m;
+        });
+    return framed;
+  }
+
   function replaceMatch(fresh) {
     for (const b of brackets) for (const r of b.rounds) r.matches = r.matches.map((m) => (m.id === fresh.id ? fresh : m));
   }
@@ -329,12 +348,13 @@ export async function bracketPage(ctx) {
       tries = 0;
       status.textContent = "Live";
       status.dataset.state = "live";
-      brackets = f.data.brackets;
-      // A point plotted or values entered stay: only the bracket is drawn again.
-      const keep = scored && (values.length || point);
+      brackets = newest(f.data.brackets);
       clear(body);
       body.append(bracketsView(brackets, { onScore: (m) => openScoring(m.id), onJudge: organiser ? judge : null }));
-      if (scored && !keep) drawScoring();
+      // The scoring panel is drawn again only when its match changed (not under a finger on
+      // the face), and never while a point is plotted or values are entered.
+      const now = scored ? findMatch(scored) : null;
+      if (scored && !values.length && !point && JSON.stringify(now ? now.match : null) !== drawnMatch) drawScoring();
       drawForm();
     });
     ws.addEventListener("close", () => {
