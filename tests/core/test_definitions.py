@@ -27,7 +27,8 @@ RELEASE = "202611270410"
 CHANGED_SINCE_RELEASE = {
     "club_member_access_notify": "also fires on show_on_public_board: open boards follow (18)",
     "shot_insert": "a joint write locks its sessions by id: processes never deadlock (issue 18); "
-    "no arrow past a round's last, each at its end's target, scores by value (issue 20)",
+    "no arrow past a round's last, each at its end's target, scores by value (issue 20); "
+    "its ON CONFLICT names the partial index of sensor releases (issue 23)",
     "shot_insert_totals": "other inserts (imports) obey a session's round too (issue 20)",
     "shot_place_check": "a shot moved stays within its target's ends of the round (issue 20)",
     "shot_row": "a shot's JSON says how it was entered (`entered_by`, issue 20)",

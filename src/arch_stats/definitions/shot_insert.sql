@@ -466,7 +466,7 @@ BEGIN
         ORDER BY p.o
         -- Made meanwhile by another assembler (only while a dying one's last pass overlaps
         -- its successor's first): skipped, `seq` then has a gap.
-        ON CONFLICT (release_event_id) DO NOTHING
+        ON CONFLICT (release_event_id) WHERE release_event_id IS NOT NULL DO NOTHING
         RETURNING shot.session_id, shot.seq, shot.id, shot.doc
     )
     SELECT p.o::integer, coalesce(ins.id, p.made), ins.doc, p.seq IS NULL AND p.made IS NULL

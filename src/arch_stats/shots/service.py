@@ -46,6 +46,8 @@ def _scored(
     y_mm: float | None,
     where: str,
     times: tuple[datetime | None, datetime | None, datetime | None] = (None, None, None),
+    shot_id: UUID | None = None,
+    end_no: int | None = None,
 ) -> ShotRow:
     engaged, released, landed = times
     if x_mm is None or y_mm is None:
@@ -63,6 +65,8 @@ def _scored(
             engaged,
             released,
             None,
+            id=shot_id,
+            end_no=end_no,
         )
     if not (0 <= x_mm <= target.view_width_mm and 0 <= y_mm <= target.view_height_mm):
         raise InvalidInput(
@@ -85,6 +89,8 @@ def _scored(
         engaged,
         released,
         landed,
+        id=shot_id,
+        end_no=end_no,
         spot_score=spot_score,
         spot_is_x=spot_is_x,
     )
@@ -99,6 +105,8 @@ def _by_value(
     spot_index: int | None,
     where: str,
     times: tuple[datetime | None, datetime | None, datetime | None] = (None, None, None),
+    shot_id: UUID | None = None,
+    end_no: int | None = None,
 ) -> ShotRow:
     """A shot scored by value: the face's value `value`, no position. On a multi-spot face
     with its spot given, the one-arrow-per-spot rule applies to it as to a plotted hit."""
@@ -139,6 +147,8 @@ def _by_value(
         engaged,
         released,
         None,
+        id=shot_id,
+        end_no=end_no,
         spot_score=scored.score if on_spot else None,
         spot_is_x=scored.is_x if on_spot else None,
         entered_by="value",
@@ -351,6 +361,8 @@ async def _check_and_score(
                 spot_index=shot.spot_index,
                 where=where,
                 times=times,
+                shot_id=ids[i],
+                end_no=shot.end_no,
             )
         else:
             row = _scored(
@@ -361,8 +373,9 @@ async def _check_and_score(
                 y_mm=shot.y_mm,
                 where=where,
                 times=times,
+                shot_id=ids[i],
+                end_no=shot.end_no,
             )
-        row = replace(row, id=ids[i], end_no=shot.end_no)
         by_session.setdefault(shot.session_id, []).append(row)
     return by_session
 
