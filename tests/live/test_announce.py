@@ -213,3 +213,29 @@ async def test_a_suspended_subscriber_sends_nothing_until_resumed_and_ending_dro
     sub.end(4403, "access withdrawn")
     assert await asyncio.wait_for(waiting, 10) == []
     assert (list(sub.queue), sub.close_code) == ([], 4403)
+
+
+async def test_announcements_reach_subscribers_while_every_pooled_connection_is_busy(
+    app: FastAPI,
+) -> None:
+    """The batch goes out on the listener's own connection: a pool held by writes (a club
+    night's posts) does not hold back the frames of the shots already committed."""
+    hub: LiveHub = app.state.hub
+    pool = app.state.pool
+    session, archer = UUID(int=11), UUID(int=12)
+    sub = Subscriber(session, archer, last_seq=0)
+    sub.live()
+    hub.add(sub)
+    held = [await pool.acquire() for _ in range(pool.get_max_size())]
+    try:
+        doc = orjson.dumps({"id": str(UUID(int=13)), "seq": 1, "score": 10}).decode()
+        hub.announce(session, archer, [(doc, "req-1")])
+        for _ in range(100):
+            if sub.queue:
+                break
+            await asyncio.sleep(0.05)
+        assert [orjson.loads(f)["data"]["seq"] for f in sub.queue] == [1]
+    finally:
+        for conn in held:
+            await pool.release(conn)
+        hub.remove(sub)

@@ -64,6 +64,12 @@ HEARTBEAT_BATCH = 100
 CREDENTIAL_EXPIRED = (4401, "token expired")
 
 
+# A batch of announcements: nothing durable in its transaction, so no commit waits on a flush.
+_NOTIFY = """SELECT count(pg_notify($1, p))
+              FROM set_config('synchronous_commit', 'off', true),
+                   unnest($2::text[]) WITH ORDINALITY AS u(p, o)"""
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -283,6 +289,9 @@ class LiveHub:
         self.connected = asyncio.Event()
         self.reconnects = 0
         self._conn: Connection | None = None
+        # The listener's connection runs one statement at a time: the keepalive, or a batch
+        # of announcements (`_send_notes`).
+        self._conn_busy = asyncio.Lock()
         self._lost = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._listeners: list[Callable[[str, UUID, dict[str, Any]], None]] = []
@@ -436,15 +445,24 @@ class LiveHub:
                 size += len(text) + 1
             payloads.append("[" + ",".join(current) + "]")
             try:
-                await self.pool.execute(
-                    """SELECT count(pg_notify($1, p))
-                       FROM set_config('synchronous_commit', 'off', true),
-                            unnest($2::text[]) WITH ORDINALITY AS u(p, o)""",
-                    CHANNEL,
-                    payloads,
-                )
+                await self._notify(payloads)
             except Exception as exc:  # the other processes' periodic check fills it in
                 log.warning("live announcement not sent: %s", type(exc).__name__)
+
+    async def _notify(self, payloads: list[str]) -> None:
+        """One batch: on the listener's own connection when it is up — no pool connection to
+        wait for behind the writes, and this process hears the batch as the statement ends
+        (PostgreSQL tells a listening session of its own notifications, in commit order with
+        everyone else's) — else, or should that fail, on a pooled one."""
+        conn = self._conn
+        if conn is not None and self.connected.is_set() and not conn.is_closed():
+            try:
+                async with self._conn_busy:
+                    await conn.execute(_NOTIFY, CHANNEL, payloads)
+                return
+            except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                pass  # the listener is being lost: it reconnects by itself
+        await self.pool.execute(_NOTIFY, CHANNEL, payloads)
 
     # -- the LISTEN connection ---------------------------------------------------------------
 
@@ -541,7 +559,8 @@ class LiveHub:
                 await asyncio.wait_for(self._lost.wait(), timeout=self.keepalive_seconds)
                 return
             except TimeoutError:
-                await asyncio.wait_for(conn.execute("SELECT 1"), timeout=self.keepalive_seconds)
+                async with self._conn_busy:
+                    await asyncio.wait_for(conn.execute("SELECT 1"), timeout=self.keepalive_seconds)
 
     async def _resync(self, lost_at: float) -> None:
         """Give every subscriber what changed while the listener was away."""
