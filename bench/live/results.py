@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.live.results [--bales 3] [--viewers 200] [--period 0.5]
                                            [--duration 30] [--json out.json]
+                                           [--profile-server FILE]
 
 Starts its own embedded PostgreSQL (or --database-url, a disposable one), migrates it, and, on
 127.0.0.1 only: one Arch Stats server (uvicorn, 1 worker, as `arch-stats serve`); a running
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import json
 import multiprocessing
 import os
@@ -37,6 +40,7 @@ import httpx
 from websockets.asyncio.client import connect as ws_connect
 
 from bench.common.db import connect, database, migrate
+from bench.common.load import loop_runner
 from bench.common.numbers import Latency
 from bench.common.report import common_options, machine, say, verdict, write_json
 from bench.common.seed import add_archer, add_club
@@ -48,42 +52,59 @@ API = "/api/v0"
 Key = str  # "name|arrows": an archer's arrows as a frame shows them
 
 
-def viewers(port: int, token: str, count: int, seconds: float, out: str, ready: Any) -> None:
-    """The viewers' process: `count` public results clients; when each frame arrives, the first
-    time each archer's arrow count was seen; written to `out` as JSON at the end."""
+def first_seen(got: list[tuple[float, str]], parsed: dict[str, list[Key]]) -> dict[Key, float]:
+    """When one viewer first saw each archer's arrow count, from its frames (arrival, text);
+    `parsed` keeps each distinct frame's keys, as the 200 viewers get the same frames."""
+    seen: dict[Key, float] = {}
+    for t, text in got:
+        keys = parsed.get(text)
+        if keys is None:
+            keys = parsed[text] = []
+            frame = json.loads(text)
+            if frame.get("type") == "results":
+                for cat in frame["data"]["categories"]:
+                    for row in cat["rows"]:
+                        keys += (f"{row['name']}|{n}" for n in range(1, row["arrows"] + 1))
+        for key in keys:
+            seen.setdefault(key, t)
+    return seen
 
-    async def one(seen: dict[Key, float], opened: list[int], all_open: asyncio.Event) -> None:
+
+def viewers(port: int, token: str, count: int, seconds: float, out: str, ready: Any) -> None:
+    """The viewers' process: `count` public results clients. Every frame is stamped with
+    `time.time()` the moment it is handed over and kept unparsed (as `bench.live.receiver`
+    does: parsing 200 copies of each frame as they come would delay the later viewers'
+    receipts by the earlier ones' parsing); at the end, per viewer, the first time each
+    archer's arrow count was seen, written to `out` as JSON. No garbage collector meanwhile."""
+
+    async def one(got: list[tuple[float, str]], opened: list[int], all_open: asyncio.Event) -> None:
         url = f"ws://{HOST}:{port}{API}/ws?results={token}"
-        async with ws_connect(url, max_size=2**22, compression=None) as ws:
+        clock = time.time
+        async with ws_connect(url, max_size=2**22, compression=None, max_queue=None) as ws:
             opened.append(1)
             if len(opened) == count:
                 all_open.set()
-            deadline = time.monotonic() + seconds
-            while (left := deadline - time.monotonic()) > 0:
-                try:
-                    text = await asyncio.wait_for(ws.recv(), left)
-                except TimeoutError:
-                    break
-                t = time.time()
-                frame = json.loads(text)
-                if frame.get("type") != "results":
-                    continue
-                for cat in frame["data"]["categories"]:
-                    for row in cat["rows"]:
-                        for n in range(1, row["arrows"] + 1):
-                            seen.setdefault(f"{row['name']}|{n}", t)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(seconds):
+                    async for message in ws:
+                        text = message if isinstance(message, str) else message.decode()
+                        got.append((clock(), text))
 
-    async def main() -> list[dict[Key, float]]:
-        seen: list[dict[Key, float]] = [{} for _ in range(count)]
+    async def main() -> list[list[tuple[float, str]]]:
+        got: list[list[tuple[float, str]]] = [[] for _ in range(count)]
         opened: list[int] = []
         all_open = asyncio.Event()
-        tasks = [asyncio.create_task(one(s, opened, all_open)) for s in seen]
+        tasks = [asyncio.create_task(one(g, opened, all_open)) for g in got]
         await asyncio.wait_for(all_open.wait(), 60)
         ready.set()
         await asyncio.gather(*tasks, return_exceptions=True)
-        return seen
+        return got
 
-    Path(out).write_text(json.dumps(asyncio.run(main())))
+    gc.disable()
+    with loop_runner() as runner:
+        got = runner.run(main())
+    parsed: dict[str, list[Key]] = {}
+    Path(out).write_text(json.dumps([first_seen(g, parsed) for g in got]))
 
 
 async def setup(dsn: str, http: httpx.AsyncClient, bales: int) -> tuple[str, dict[str, Any]]:
@@ -159,6 +180,13 @@ def main() -> None:
     parser.add_argument("--viewers", type=int, default=200)
     parser.add_argument("--period", type=float, default=0.5, help="seconds between a phone's ends")
     parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument(
+        "--profile-server",
+        type=Path,
+        metavar="FILE",
+        help="run the server under cProfile and write its stats to FILE (a diagnostic: "
+        "it slows the server down)",
+    )
     common_options(parser)
     args = parser.parse_args()
     say(machine())
@@ -168,7 +196,7 @@ def main() -> None:
         asyncio.run(migrate(dsn))
         env, _ = server_env(dsn)
         env["MAX_CONNECTIONS_PER_ADDRESS"] = str(args.viewers + 64)
-        with uvicorn("server", env, Path(tmp)) as (port, _pid):
+        with uvicorn("server", env, Path(tmp), profile=args.profile_server) as (port, _pid):
             result = asyncio.run(run(dsn, port, args, ends, tmp))
     say(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(Latency.header()[0])
