@@ -196,6 +196,8 @@ def main() -> None:
         asyncio.run(migrate(dsn))
         env, _ = server_env(dsn)
         env["MAX_CONNECTIONS_PER_ADDRESS"] = str(args.viewers + 64)
+        # The viewers stand for people on their own phones: all of them come from 127.0.0.1.
+        env["BOARD_VIEWERS_PER_ADDRESS"] = str(args.viewers)
         with uvicorn("server", env, Path(tmp), profile=args.profile_server) as (port, _pid):
             result = asyncio.run(run(dsn, port, args, ends, tmp))
     say(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

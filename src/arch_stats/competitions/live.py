@@ -100,7 +100,8 @@ class _Watched:
     parts: dict[Audience, dict[str, Any]] = field(default_factory=dict)
     scores: dict[UUID, asyncpg.Record] = field(default_factory=dict)  # by entry
     categories: dict[tuple[str, Audience], dict[str, Any]] = field(default_factory=dict)
-    frames: dict[Audience, str] = field(default_factory=dict)
+    data: dict[Audience, bytes] = field(default_factory=dict)  # the results, encoded
+    frames: dict[Audience, str] = field(default_factory=dict)  # ... in a frame
     dirty: bool = False  # a change came after the reading under way began
     generation: int = 0  # counts the competition's changes (a reading that spans one is void)
     task: asyncio.Task[None] | None = None
@@ -246,10 +247,10 @@ class LiveResults:
                         base, c, scores, public=public
                     )
                 categories.append(watched.categories[key])
-            data = service.results_doc(base, categories) | parts[public]
-            text = frame("results", orjson.Fragment(orjson.dumps(data, default=str)))
-            if text != watched.frames.get(public):
-                watched.frames[public] = text
+            data = orjson.dumps(service.results_doc(base, categories) | parts[public], default=str)
+            if data != watched.data.get(public):
+                watched.data[public] = data
+                watched.frames[public] = frame("results", orjson.Fragment(data))
 
     async def close(self) -> None:
         tasks = [w.task for w in self.watched.values() if w.task is not None]
