@@ -17,7 +17,10 @@ arrows (every clock is `time.time()`, shared by the processes of one machine). T
 lies between the post being written and its answer: both are reported, **from the post** (an
 upper bound of "from the commit") and **from the answer** (a lower bound). Target (issue 22):
 p99 of every receipt from the commit ≤ 100 ms, judged on the upper bound; printed as PASS/FAIL
-(a benchmark, not a test). The machine's load average is printed before and after. Bounded in
+(a benchmark, not a test). The server's CPU per end (user + system, from /proc; the viewers'
+process's too), with the machine's busy share and the part of it none of ours used, says what
+a change costs whatever the neighbours do. The machine's load average is printed before and
+after. Bounded in
 time; every process it starts is stopped by its pid."""
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect as ws_connect
 
+from bench.common.cpu import CpuMeter, cpu_line, per_shot
 from bench.common.db import connect, database, migrate
 from bench.common.load import loop_runner
 from bench.common.numbers import Latency
@@ -198,13 +202,14 @@ def main() -> None:
         env["MAX_CONNECTIONS_PER_ADDRESS"] = str(args.viewers + 64)
         # The viewers stand for people on their own phones: all of them come from 127.0.0.1.
         env["BOARD_VIEWERS_PER_ADDRESS"] = str(args.viewers)
-        with uvicorn("server", env, Path(tmp), profile=args.profile_server) as (port, _pid):
-            result = asyncio.run(run(dsn, port, args, ends, tmp))
+        with uvicorn("server", env, Path(tmp), profile=args.profile_server) as (port, pid):
+            result = asyncio.run(run(dsn, port, pid, args, ends, tmp))
     say(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(Latency.header()[0])
     print(Latency.header()[1])
     for line in result["latencies"]:
         print(line.row())
+    print(result["cpu"])
     upper = result["latencies"][0]
     ok = upper.n > 0 and upper.missing == 0 and upper.p99 <= TARGET_P99_MS
     print(
@@ -216,13 +221,19 @@ def main() -> None:
     )
     write_json(
         args.json,
-        {"latencies": [x.summary() for x in result["latencies"]], "load": os.getloadavg()},
+        {
+            "latencies": [x.summary() for x in result["latencies"]],
+            "cpu_ms_per_end": result["cpu_ms"],
+            "load": os.getloadavg(),
+        },
     )
     if args.strict and not ok:
         sys.exit(1)
 
 
-async def run(dsn: str, port: int, args: argparse.Namespace, ends: int, tmp: str) -> dict[str, Any]:
+async def run(
+    dsn: str, port: int, server_pid: int, args: argparse.Namespace, ends: int, tmp: str
+) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}", timeout=30) as http:
         token, plan = await setup(dsn, http, args.bales)
     out = str(Path(tmp) / "receipts.json")
@@ -236,6 +247,8 @@ async def run(dsn: str, port: int, args: argparse.Namespace, ends: int, tmp: str
             raise RuntimeError("the viewers did not connect")
         say(f"{args.viewers} viewers connected; {args.bales} phones post {ends} ends each")
         posts: list[Post] = []
+        meter = CpuMeter({"server": lambda: [server_pid], "viewers": lambda: [proc.pid or 0]})
+        meter.start()
         await asyncio.gather(
             *(
                 phone(
@@ -251,6 +264,7 @@ async def run(dsn: str, port: int, args: argparse.Namespace, ends: int, tmp: str
             )
         )
         await asyncio.to_thread(proc.join, seconds + 30)
+        cpu, busy, other = meter.stop()
     finally:
         if proc.is_alive():
             proc.terminate()
@@ -274,7 +288,8 @@ async def run(dsn: str, port: int, args: argparse.Namespace, ends: int, tmp: str
     lat.append(
         Latency("end's POST answered (the bale phone)", [(p[2] - p[1]) * 1000 for p in posts])
     )
-    return {"latencies": lat}
+    cpu_ms = per_shot(cpu, len(posts))
+    return {"latencies": lat, "cpu": cpu_line(cpu_ms, busy, other, unit="end"), "cpu_ms": cpu_ms}
 
 
 if __name__ == "__main__":
