@@ -16,18 +16,20 @@ listener, when notes may have been lost); a shot costs one query, every entry's 
 (`service.scores_of`: always the whole truth, so a lost shot note is made good by the next
 change), and only the categories whose archers' arrows changed are ranked again. Changes that
 come while the results are being read are folded into one more reading, so a burst of shots
-costs a reading or two, not one per shot. Each audience (public, members) gets one encoded
-frame, shared by its viewers, and a viewer is sent a frame only if it differs from the last
-one it was sent (a newcomer's reading sends nothing to the others).
+costs a reading or two, not one per shot. Each audience (public, members) gets one frame,
+encoded once and written straight to its viewers' sockets, as the club board's (`live.direct`:
+in order, a batch of viewers per turn of the event loop, a viewer far behind dropped with
+4408); a viewer is sent a frame only if it differs from the last one it was sent (a
+newcomer's reading sends nothing to the others).
 
 Viewers are hub subscribers keyed by the competition's id: heartbeats, credential expiry and
 revocation (4401) apply as to any. Viewers of the public link count in the public viewers'
 limits, per link and per address, with the club boards' and the range timers'
 (`core.viewers`: `BOARD_VIEWERS_PER_LINK`, `BOARD_VIEWERS_PER_ADDRESS`), and are closed when
 the link is revoked or replaced. Close codes: 4401 not logged in; 4403 the link was revoked or
-replaced; 4404 no such competition or link (or not the viewer's to see), 4422 bad parameters;
-4429 too many viewers of the link, or public viewers from the address; 1009 a message too
-big."""
+replaced; 4404 no such competition or link (or not the viewer's to see); 4408 too slow (frames
+not read); 4422 bad parameters; 4429 too many viewers of the link, or public viewers from the
+address; 1009 a message too big."""
 
 from __future__ import annotations
 
@@ -50,7 +52,9 @@ from arch_stats.core.addresses import address_key
 from arch_stats.core.database import Executor, Pool
 from arch_stats.core.errors import AppError, NotAuthenticated
 from arch_stats.core.viewers import PublicViewers
-from arch_stats.live.hub import LiveHub, Subscriber, frame
+from arch_stats.core.ws_protocol import SendPrepared, prepared_sender
+from arch_stats.live.direct import DirectViewer, Fanout
+from arch_stats.live.hub import LiveHub, frame
 from arch_stats.live.router import close_socket, drain_incoming, refuse, socket_token
 
 log = logging.getLogger("arch_stats.competitions")
@@ -63,7 +67,7 @@ LINK_FULL = (4429, "too many viewers of this results link")
 ADDRESS_FULL = (4429, "too many public viewers from this address")
 
 
-class ResultsViewer(Subscriber):
+class ResultsViewer(DirectViewer):
     """One WebSocket client watching one competition's results (public or not)."""
 
     __slots__ = ("address", "link_hash", "public", "sent")
@@ -75,14 +79,14 @@ class ResultsViewer(Subscriber):
         *,
         link_hash: bytes | None = None,
         address: str | None = None,
+        send: SendPrepared | None = None,
         **kw: Any,
     ) -> None:
-        super().__init__(competition_id, archer_id or NOBODY, last_seq=0, **kw)
+        super().__init__(competition_id, archer_id or NOBODY, send=send, holding=False, **kw)
         self.public = archer_id is None
         self.link_hash = link_hash  # the public link it came by
         self.address = address  # a public viewer's client address (the per-address limit)
-        self.sent: str | None = None  # the last frame pushed to it
-        self.live()  # no shots to replay: results frames only
+        self.sent: str | None = None  # the last results frame it was given
 
 
 # More of a competition for its results frames (the app passes the brackets'), keyed by name:
@@ -95,13 +99,14 @@ Audience = bool  # public (True) or members (False)
 class _Watched:
     """One competition watched here: its viewers, and what its frames are made of."""
 
-    viewers: set[ResultsViewer] = field(default_factory=set)
+    audiences: dict[Audience, Fanout[ResultsViewer]] = field(default_factory=dict)
     base: service.ResultsBase | None = None  # None: to be read again (a note of the competition)
     parts: dict[Audience, dict[str, Any]] = field(default_factory=dict)
     scores: dict[UUID, asyncpg.Record] = field(default_factory=dict)  # by entry
     categories: dict[tuple[str, Audience], dict[str, Any]] = field(default_factory=dict)
     data: dict[Audience, bytes] = field(default_factory=dict)  # the results, encoded
     frames: dict[Audience, str] = field(default_factory=dict)  # ... in a frame
+    sent: dict[Audience, str] = field(default_factory=dict)  # the last frame all were sent
     dirty: bool = False  # a change came after the reading under way began
     generation: int = 0  # counts the competition's changes (a reading that spans one is void)
     task: asyncio.Task[None] | None = None
@@ -140,7 +145,8 @@ class LiveResults:
             full = self.public.admit(viewer.session_id, viewer.address)
             if full is not None:
                 return LINK_FULL if full == "link" else ADDRESS_FULL
-        self.watched.setdefault(viewer.session_id, _Watched()).viewers.add(viewer)
+        watched = self.watched.setdefault(viewer.session_id, _Watched())
+        watched.audiences.setdefault(viewer.public, Fanout()).viewers.add(viewer)
         self.hub.add(viewer)
         self.changed(viewer.session_id)
         return None
@@ -148,12 +154,15 @@ class LiveResults:
     def remove(self, viewer: ResultsViewer) -> None:
         self.hub.remove(viewer)
         watched = self.watched.get(viewer.session_id)
-        if watched is None or viewer not in watched.viewers:
+        fanout = None if watched is None else watched.audiences.get(viewer.public)
+        if watched is None or fanout is None or viewer not in fanout.viewers:
             return
-        watched.viewers.discard(viewer)
+        fanout.viewers.discard(viewer)
         if viewer.link_hash is not None:
             self.public.release(viewer.session_id, viewer.address)
-        if not watched.viewers:
+        if not fanout.viewers:
+            del watched.audiences[viewer.public]
+        if not watched.audiences:
             del self.watched[viewer.session_id]
             self._sessions = {s: c for s, c in self._sessions.items() if c != viewer.session_id}
 
@@ -195,26 +204,39 @@ class LiveResults:
                     log.warning("results not read: %s", type(exc).__name__)
                     watched.stale()
                     continue
-                link = None if watched.base is None else watched.base.row["results_token_hash"]
-                for viewer in tuple(watched.viewers):
-                    if viewer.closed:
-                        continue
-                    if watched.base is not None and viewer.link_hash not in (None, link):
-                        viewer.end(*LINK_REVOKED)
-                        continue
-                    text = watched.frames.get(viewer.public)
-                    if text is not None and text is not viewer.sent:
-                        viewer.sent = text
-                        viewer.push(text)
+                self._deliver(watched)
         finally:
             watched.task = None
             watched.dirty = False
+
+    def _deliver(self, watched: _Watched) -> None:
+        """Each audience's frame: a new one to all its viewers in one pass (in order behind
+        the one under way, if any), the same one to newcomers alone; public viewers of a
+        revoked link are closed."""
+        link = None if watched.base is None else watched.base.row["results_token_hash"]
+        for public, fanout in watched.audiences.items():
+            text = watched.frames.get(public)
+            if text is None:
+                continue
+            if watched.base is not None:
+                for viewer in tuple(fanout.viewers):
+                    if viewer.link_hash not in (None, link):
+                        viewer.end(*LINK_REVOKED)
+            new = watched.sent.get(public) is not text
+            watched.sent[public] = text
+            for viewer in fanout.viewers:
+                if viewer.sent is not text and not viewer.closed:
+                    viewer.sent = text
+                    if not new:
+                        viewer.push(text)
+            if new:
+                fanout.send(text)
 
     async def _read(self, competition_id: UUID, watched: _Watched) -> None:
         """Read what changed and make each audience's frame again (unless the competition
         changed meanwhile: the next reading, due at once, makes them)."""
         generation = watched.generation
-        audiences = {v.public for v in watched.viewers}
+        audiences = set(watched.audiences)
         base, parts = watched.base, dict(watched.parts)
         async with self.pool.acquire() as conn:
             if base is None:
@@ -276,6 +298,7 @@ async def results_socket(ws: WebSocket) -> None:
         while not viewer.closed:
             for text in await viewer.next_frames():
                 await ws.send_text(text)
+            viewer.stream()  # all sent: from now on frames go straight to the socket
     except (WebSocketDisconnect, RuntimeError, OSError):
         pass
     finally:
@@ -296,6 +319,7 @@ async def _viewer(ws: WebSocket) -> ResultsViewer | None:
                     None,
                     link_hash=token_hash(link),
                     address=address,
+                    send=prepared_sender(ws.scope),
                 )
             try:
                 competition_id = UUID(ws.query_params.get("competition_id", ""))
@@ -309,6 +333,7 @@ async def _viewer(ws: WebSocket) -> ResultsViewer | None:
             return ResultsViewer(
                 competition_id,
                 principal.archer_id,
+                send=prepared_sender(ws.scope),
                 token_id=principal.token_id,
                 expires_at=principal.expires_at,
             )
