@@ -19,7 +19,7 @@ from arch_stats.core.database import Connection
 from tests.competitions.helpers import API, Night, bale, club_night
 from tests.conftest import ArcherCtx, MakeArcher
 from tests.stats.test_scoresheet import position
-from tests.web.conftest import WebServer, a_phone, sign_in
+from tests.web.conftest import WebServer, a_phone, screenshot, sign_in
 from tests.web.helpers import screen_point
 from tests.web.phone import Console, Finger, until
 
@@ -407,8 +407,10 @@ async def test_the_competitions_range_timer_is_made_on_its_page_and_shown_at_the
         await page.get_by_role("button", name="Start shooting now").click()
         await expect(at_bale).to_have_attribute("data-phase", "shoot")
         await expect(at_bale).to_have_attribute("data-colour", "green")
+        await screenshot(ph, "competition-timer-bale.png")
         # The members' results show it too.
         await page.goto(f"/app/competitions/{night.id}/results")
         on_results = page.locator(".timer-line .timer-strip")
         await expect(on_results).to_have_attribute("data-phase", "shoot")
         await expect(on_results.locator(".timer-strip-phase")).to_have_text("Shoot · AB · end 1")
+        await screenshot(page, "competition-timer-results.png")
