@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.live.results [--bales 3] [--viewers 200] [--period 0.5]
                                            [--duration 30] [--json out.json]
+                                           [--profile-server FILE]
 
 Starts its own embedded PostgreSQL (or --database-url, a disposable one), migrates it, and, on
 127.0.0.1 only: one Arch Stats server (uvicorn, 1 worker, as `arch-stats serve`); a running
@@ -16,13 +17,18 @@ arrows (every clock is `time.time()`, shared by the processes of one machine). T
 lies between the post being written and its answer: both are reported, **from the post** (an
 upper bound of "from the commit") and **from the answer** (a lower bound). Target (issue 22):
 p99 of every receipt from the commit ≤ 100 ms, judged on the upper bound; printed as PASS/FAIL
-(a benchmark, not a test). The machine's load average is printed before and after. Bounded in
+(a benchmark, not a test). The server's CPU per end (user + system, from /proc, while the
+phones post: the reading, ranking and 200 sends of each frame, and the post itself) says what
+a change costs whatever the neighbours do; the machine's busy share meanwhile and its load
+average before and after say how quiet it was. Bounded in
 time; every process it starts is stopped by its pid."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import json
 import multiprocessing
 import os
@@ -36,7 +42,9 @@ from typing import Any
 import httpx
 from websockets.asyncio.client import connect as ws_connect
 
+from bench.common.cpu import CpuMeter, cpu_line, per_shot
 from bench.common.db import connect, database, migrate
+from bench.common.load import loop_runner
 from bench.common.numbers import Latency
 from bench.common.report import common_options, machine, say, verdict, write_json
 from bench.common.seed import add_archer, add_club
@@ -48,42 +56,59 @@ API = "/api/v0"
 Key = str  # "name|arrows": an archer's arrows as a frame shows them
 
 
-def viewers(port: int, token: str, count: int, seconds: float, out: str, ready: Any) -> None:
-    """The viewers' process: `count` public results clients; when each frame arrives, the first
-    time each archer's arrow count was seen; written to `out` as JSON at the end."""
+def first_seen(got: list[tuple[float, str]], parsed: dict[str, list[Key]]) -> dict[Key, float]:
+    """When one viewer first saw each archer's arrow count, from its frames (arrival, text);
+    `parsed` keeps each distinct frame's keys, as the 200 viewers get the same frames."""
+    seen: dict[Key, float] = {}
+    for t, text in got:
+        keys = parsed.get(text)
+        if keys is None:
+            keys = parsed[text] = []
+            frame = json.loads(text)
+            if frame.get("type") == "results":
+                for cat in frame["data"]["categories"]:
+                    for row in cat["rows"]:
+                        keys += (f"{row['name']}|{n}" for n in range(1, row["arrows"] + 1))
+        for key in keys:
+            seen.setdefault(key, t)
+    return seen
 
-    async def one(seen: dict[Key, float], opened: list[int], all_open: asyncio.Event) -> None:
+
+def viewers(port: int, token: str, count: int, seconds: float, out: str, ready: Any) -> None:
+    """The viewers' process: `count` public results clients. Every frame is stamped with
+    `time.time()` the moment it is handed over and kept unparsed (as `bench.live.receiver`
+    does: parsing 200 copies of each frame as they come would delay the later viewers'
+    receipts by the earlier ones' parsing); at the end, per viewer, the first time each
+    archer's arrow count was seen, written to `out` as JSON. No garbage collector meanwhile."""
+
+    async def one(got: list[tuple[float, str]], opened: list[int], all_open: asyncio.Event) -> None:
         url = f"ws://{HOST}:{port}{API}/ws?results={token}"
-        async with ws_connect(url, max_size=2**22, compression=None) as ws:
+        clock = time.time
+        async with ws_connect(url, max_size=2**22, compression=None, max_queue=None) as ws:
             opened.append(1)
             if len(opened) == count:
                 all_open.set()
-            deadline = time.monotonic() + seconds
-            while (left := deadline - time.monotonic()) > 0:
-                try:
-                    text = await asyncio.wait_for(ws.recv(), left)
-                except TimeoutError:
-                    break
-                t = time.time()
-                frame = json.loads(text)
-                if frame.get("type") != "results":
-                    continue
-                for cat in frame["data"]["categories"]:
-                    for row in cat["rows"]:
-                        for n in range(1, row["arrows"] + 1):
-                            seen.setdefault(f"{row['name']}|{n}", t)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(seconds):
+                    async for message in ws:
+                        text = message if isinstance(message, str) else message.decode()
+                        got.append((clock(), text))
 
-    async def main() -> list[dict[Key, float]]:
-        seen: list[dict[Key, float]] = [{} for _ in range(count)]
+    async def main() -> list[list[tuple[float, str]]]:
+        got: list[list[tuple[float, str]]] = [[] for _ in range(count)]
         opened: list[int] = []
         all_open = asyncio.Event()
-        tasks = [asyncio.create_task(one(s, opened, all_open)) for s in seen]
+        tasks = [asyncio.create_task(one(g, opened, all_open)) for g in got]
         await asyncio.wait_for(all_open.wait(), 60)
         ready.set()
         await asyncio.gather(*tasks, return_exceptions=True)
-        return seen
+        return got
 
-    Path(out).write_text(json.dumps(asyncio.run(main())))
+    gc.disable()
+    with loop_runner() as runner:
+        got = runner.run(main())
+    parsed: dict[str, list[Key]] = {}
+    Path(out).write_text(json.dumps([first_seen(g, parsed) for g in got]))
 
 
 async def setup(dsn: str, http: httpx.AsyncClient, bales: int) -> tuple[str, dict[str, Any]]:
@@ -159,6 +184,13 @@ def main() -> None:
     parser.add_argument("--viewers", type=int, default=200)
     parser.add_argument("--period", type=float, default=0.5, help="seconds between a phone's ends")
     parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument(
+        "--profile-server",
+        type=Path,
+        metavar="FILE",
+        help="run the server under cProfile and write its stats to FILE (a diagnostic: "
+        "it slows the server down)",
+    )
     common_options(parser)
     args = parser.parse_args()
     say(machine())
@@ -168,13 +200,16 @@ def main() -> None:
         asyncio.run(migrate(dsn))
         env, _ = server_env(dsn)
         env["MAX_CONNECTIONS_PER_ADDRESS"] = str(args.viewers + 64)
-        with uvicorn("server", env, Path(tmp)) as (port, _pid):
-            result = asyncio.run(run(dsn, port, args, ends, tmp))
+        # The viewers stand for people on their own phones: all of them come from 127.0.0.1.
+        env["BOARD_VIEWERS_PER_ADDRESS"] = str(args.viewers)
+        with uvicorn("server", env, Path(tmp), profile=args.profile_server) as (port, pid):
+            result = asyncio.run(run(dsn, port, pid, args, ends, tmp))
     say(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(Latency.header()[0])
     print(Latency.header()[1])
     for line in result["latencies"]:
         print(line.row())
+    print(result["cpu"])
     upper = result["latencies"][0]
     ok = upper.n > 0 and upper.missing == 0 and upper.p99 <= TARGET_P99_MS
     print(
@@ -186,13 +221,19 @@ def main() -> None:
     )
     write_json(
         args.json,
-        {"latencies": [x.summary() for x in result["latencies"]], "load": os.getloadavg()},
+        {
+            "latencies": [x.summary() for x in result["latencies"]],
+            "cpu_ms_per_end": result["cpu_ms"],
+            "load": os.getloadavg(),
+        },
     )
     if args.strict and not ok:
         sys.exit(1)
 
 
-async def run(dsn: str, port: int, args: argparse.Namespace, ends: int, tmp: str) -> dict[str, Any]:
+async def run(
+    dsn: str, port: int, server_pid: int, args: argparse.Namespace, ends: int, tmp: str
+) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=f"http://{HOST}:{port}", timeout=30) as http:
         token, plan = await setup(dsn, http, args.bales)
     out = str(Path(tmp) / "receipts.json")
@@ -206,6 +247,8 @@ async def run(dsn: str, port: int, args: argparse.Namespace, ends: int, tmp: str
             raise RuntimeError("the viewers did not connect")
         say(f"{args.viewers} viewers connected; {args.bales} phones post {ends} ends each")
         posts: list[Post] = []
+        meter = CpuMeter({"server": lambda: [server_pid]})
+        meter.start()
         await asyncio.gather(
             *(
                 phone(
@@ -220,6 +263,8 @@ async def run(dsn: str, port: int, args: argparse.Namespace, ends: int, tmp: str
                 for i, archers in enumerate(plan["bales"])
             )
         )
+        await asyncio.sleep(2)  # the last end's frames go out
+        cpu, busy, _ = meter.stop()
         await asyncio.to_thread(proc.join, seconds + 30)
     finally:
         if proc.is_alive():
@@ -244,7 +289,9 @@ async def run(dsn: str, port: int, args: argparse.Namespace, ends: int, tmp: str
     lat.append(
         Latency("end's POST answered (the bale phone)", [(p[2] - p[1]) * 1000 for p in posts])
     )
-    return {"latencies": lat}
+    cpu_ms = per_shot(cpu, len(posts))
+    line = f"{cpu_line(cpu_ms, unit='end')}; machine busy {busy:.0%}"
+    return {"latencies": lat, "cpu": line, "cpu_ms": cpu_ms}
 
 
 if __name__ == "__main__":

@@ -162,7 +162,7 @@ def create_app(
         app.state.access = access = AccessWatch(hub, app.state.pool)
         auth.start()
         stats_pusher = StatsPusher(hub)
-        # Public links' screens (the board's, the timers'), bounded together.
+        # Public links' screens (the board's, the timers', live results'), bounded together.
         public_viewers = PublicViewers(
             per_link=settings.board_viewers_per_link,
             per_address=settings.board_viewers_per_address,
@@ -170,7 +170,7 @@ def create_app(
         app.state.club_board = club_board = ClubBoard(hub, app.state.pool, access, public_viewers)
         app.state.timer_feed = timer_feed = TimerFeed(hub, app.state.pool, access, public_viewers)
         app.state.live_results = live_results = competitions_live.LiveResults(
-            hub, app.state.pool, part=matches_service.results_part
+            hub, app.state.pool, public_viewers, part=matches_service.results_part
         )
         # Posted shots are announced by the hub once committed (not by a NOTIFY in their
         # transaction, which would make all writers commit one at a time).

@@ -4,12 +4,15 @@ bad input (422), its public read-only link."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import ArcherCtx
+from arch_stats.core.database import Connection
+from tests.board.helpers import make_club
+from tests.conftest import ArcherCtx, MakeArcher
 from tests.timer.conftest import Club
 
 API = "/api/v0"
@@ -205,3 +208,67 @@ async def test_delete(client: httpx.AsyncClient, club: Club) -> None:
     assert r.status_code == 200 and r.json()["data"] == {"deleted": True}
     r = await client.get(f"{API}/timer/{t['id']}", headers=club.owner.headers)
     assert r.status_code == 404
+
+
+async def new_competition(client: httpx.AsyncClient, club_id: object, who: ArcherCtx) -> str:
+    r = await client.post(
+        f"{API}/competition",
+        json={
+            "club_id": str(club_id),
+            "name": "Tuesday club night",
+            "starts_on": "2026-12-08",
+            "round_code": "wa18",
+            "arrows_per_end": 3,
+            "categories": [{"bowstyle": "recurve"}],
+        },
+        headers=who.headers,
+    )
+    assert r.status_code == 201, r.text
+    competition_id: str = r.json()["data"]["id"]
+    return competition_id
+
+
+async def test_a_competitions_timer_is_listed_with_it_and_goes_with_it(
+    client: httpx.AsyncClient, club: Club, db: Connection, make_archer: MakeArcher
+) -> None:
+    """A timer made for one of the club's competitions names it, is listed with it (members),
+    and is deleted with it; a competition of another club, or none, is refused (422)."""
+    competition_id = await new_competition(client, club.id, club.owner)
+    mine = await new_timer(client, club, club.coach, competition_id=competition_id)
+    assert mine["competition_id"] == competition_id
+    plain = await new_timer(client, club, name="Practice")
+    assert plain["competition_id"] is None
+    r = await client.get(
+        f"{API}/club/{club.id}/timer",
+        params={"competition_id": competition_id},
+        headers=club.member.headers,
+    )
+    assert r.status_code == 200, r.text
+    assert [t["id"] for t in r.json()["data"]] == [mine["id"]]
+    r = await client.get(f"{API}/club/{club.id}/timer", headers=club.member.headers)
+    assert {t["id"] for t in r.json()["data"]} == {mine["id"], plain["id"]}
+    # Another club's competition (its owner is an organiser there, not here), or none: 422.
+    other_owner = await make_archer("Oscar Other")
+    other_club = await make_club(db, other_owner, (club.owner, "coach"), name="Lakeside")
+    theirs = await new_competition(client, other_club, other_owner)
+    for bad in (theirs, str(uuid.uuid4())):
+        r = await client.post(
+            f"{API}/club/{club.id}/timer",
+            json={"name": "Borrowed", "competition_id": bad},
+            headers=club.owner.headers,
+        )
+        assert r.status_code == 422, r.text
+        assert "competition_id" in r.json()["errors"][0]
+    r = await client.get(
+        f"{API}/club/{club.id}/timer",
+        params={"competition_id": "not-a-uuid"},
+        headers=club.member.headers,
+    )
+    assert r.status_code == 422, r.text
+    # The competition deleted: its timer with it, the club's other timer stays.
+    r = await client.delete(f"{API}/competition/{competition_id}", headers=club.owner.headers)
+    assert r.status_code == 200, r.text
+    r = await client.get(f"{API}/timer/{mine['id']}", headers=club.owner.headers)
+    assert r.status_code == 404
+    r = await client.get(f"{API}/timer/{plain['id']}", headers=club.owner.headers)
+    assert r.status_code == 200

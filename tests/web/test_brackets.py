@@ -17,6 +17,13 @@ from tests.web.helpers import screen_point
 
 # Qualification totals of seeds 1…4 (guest n shot the n-th): semi-finals 1 v 4, 2 v 3.
 FOUR = [29, 28, 27, 26]
+# The match cards whose table is wider than the card (scrolls sideways): their archers.
+WIDE_CARDS = """() => [...document.querySelectorAll('.match-card')]
+    .filter(c => {
+        const t = c.querySelector('.table-scroll');
+        return t.scrollWidth > t.clientWidth;
+    })
+    .map(c => c.getAttribute('aria-label'))"""
 
 
 async def score_end(page: Page, side: int, values: tuple[str, ...], then: str) -> None:
@@ -108,7 +115,7 @@ async def test_semi_final_on_a_phone_to_a_shoot_off_by_distance_bracket_live(
     await plot(phone, 1, 21.0)
     await expect(semi).to_have_attribute("data-status", "decided")
     await expect(semi).to_contain_text("closer to the centre: 12.0 mm against 21.0 mm")
-    await expect(semi.locator("tr.winner")).to_contain_text("Guest 01")
+    await expect(semi.locator("th.winner")).to_contain_text("Guest 01")
     final = page.locator(".bracket-round").nth(1).locator(".match-card").first
     await expect(final).to_contain_text("Guest 01")
     # The laptop's public results follow, without the scoring controls.
@@ -122,8 +129,13 @@ async def test_semi_final_on_a_phone_to_a_shoot_off_by_distance_bracket_live(
     )
     assert [(r["score"], r["is_x"]) for r in shots] == [(10, True), (10, True)]
 
+    # Five sets and a shoot-off fit the cards, on the phone and on the laptop: nothing scrolls
+    # sideways.
+    for p in (page, results):
+        assert await p.evaluate(WIDE_CARDS) == [], p.viewport_size
     await page.locator('[data-action="close"]').click()
     await expect(page.locator("#announce")).not_to_have_class("toast show")
+    await expect(page.locator("#announce")).to_have_css("opacity", "0")  # faded out
     await screenshot(page, "bracket-phone.png")
     await screenshot(results, "bracket-laptop.png")
     await laptop.close()

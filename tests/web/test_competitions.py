@@ -6,6 +6,7 @@ page ranking each category with a tie broken by 10+X, then X; guests in the resu
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,7 +19,7 @@ from arch_stats.core.database import Connection
 from tests.competitions.helpers import API, Night, bale, club_night
 from tests.conftest import ArcherCtx, MakeArcher
 from tests.stats.test_scoresheet import position
-from tests.web.conftest import WebServer, a_phone, sign_in
+from tests.web.conftest import WebServer, a_phone, screenshot, sign_in
 from tests.web.helpers import screen_point
 from tests.web.phone import Console, Finger, until
 
@@ -359,3 +360,57 @@ async def test_an_organiser_creates_enters_places_starts_and_shares_a_competitio
         "WHERE e.competition_id = $1",
         uuid.UUID(cid),
     )
+
+
+async def test_the_competitions_range_timer_is_made_on_its_page_and_shown_at_the_bale(
+    page: Page,
+    browser: Browser,
+    web: WebServer,
+    client: httpx.AsyncClient,
+    make_archer: MakeArcher,
+    db: Connection,
+) -> None:
+    """The organiser makes the competition's timer on its page (its times from the
+    competition's ends), runs it from there; a bale phone and the members' results show its
+    phase and seconds left as they change."""
+    night = await club_night(client, make_archer, db)
+    await sign_in(page, web, night.owner)
+    await page.goto(f"/app/competitions/{night.id}")
+    await page.get_by_role("button", name="Make the competition's range timer").click()
+    strip = page.locator(".competition-timer .timer-strip")
+    await expect(strip).to_have_attribute("data-state", "live")
+    await expect(strip).to_have_attribute("data-phase", "ready")
+    await expect(strip.locator(".timer-strip-phase")).to_have_text("Waiting")
+    r = await client.get(
+        f"{API}/club/{night.club_id}/timer",
+        params={"competition_id": night.id},
+        headers=night.owner.headers,
+    )
+    [timer] = r.json()["data"]
+    assert (timer["name"], timer["arrows"], timer["details"]) == ("Tuesday club night", 3, 2)
+    # A walk-up long enough for a loaded machine to see it before the test ends it.
+    r = await client.patch(
+        f"{API}/timer/{timer['id']}", json={"walkup_seconds": 60}, headers=night.owner.headers
+    )
+    assert r.status_code == 200, r.text
+
+    async with bale_phone(browser, web, night.members["Ivo"]) as (ph, _finger, _console):
+        await open_bale(ph, night, 3)
+        at_bale = ph.locator(".timer-strip")
+        await expect(at_bale).to_have_attribute("data-phase", "ready")
+        # Run from the competition's page: the timer's controls.
+        await strip.get_by_role("link", name="Run the timer").click()
+        await page.get_by_role("button", name="Start end 1").click()
+        await expect(at_bale).to_have_attribute("data-phase", "walkup")
+        await expect(at_bale.locator(".timer-strip-phase")).to_have_text("To the line · AB · end 1")
+        await expect(at_bale.locator(".timer-strip-digits")).to_have_text(re.compile(r"^\d+$"))
+        await page.get_by_role("button", name="Start shooting now").click()
+        await expect(at_bale).to_have_attribute("data-phase", "shoot")
+        await expect(at_bale).to_have_attribute("data-colour", "green")
+        await screenshot(ph, "competition-timer-bale.png")
+        # The members' results show it too.
+        await page.goto(f"/app/competitions/{night.id}/results")
+        on_results = page.locator(".timer-line .timer-strip")
+        await expect(on_results).to_have_attribute("data-phase", "shoot")
+        await expect(on_results.locator(".timer-strip-phase")).to_have_text("Shoot · AB · end 1")
+        await screenshot(page, "competition-timer-results.png")

@@ -20,12 +20,11 @@ once, and shows them again where they still appear.
 
 Viewers of one club who see it the same way — its members, or one link's — are one
 `Audience`: a frame is built once per audience (not per viewer), encoded once, and written to
-each viewer's socket as it is (`core.ws_protocol.send_prepared`), `WRITE_BATCH` viewers per
-turn of the event loop; frames that come during a write join the next one. A viewer whose
-socket has more than `ws_protocol.SLOW_BYTES` unread is dropped (4408), never buffered
-without end. A viewer is fed through its hub queue (bounded, as every subscriber's) only
-while its snapshot is due or being sent: the snapshot goes first, what came meanwhile after
-it, then the socket is written to directly.
+each viewer's socket as it is (`live.direct`, shared with live results: `WRITE_BATCH` viewers
+per turn of the event loop; a viewer whose socket has more than `ws_protocol.SLOW_BYTES`
+unread is dropped, 4408). A viewer is fed through its hub queue (bounded, as every
+subscriber's) only while its snapshot is due or being sent: the snapshot goes first, what
+came meanwhile after it, then the socket is written to directly.
 
 Viewers are hub subscribers keyed by their club's id (hub.subscribers is keyed by what a
 subscriber watches): the hub's heartbeats, credential expiry and `close_where` (token
@@ -60,7 +59,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -72,8 +71,9 @@ from arch_stats.board import repository, service
 from arch_stats.board.repository import Link, Shown
 from arch_stats.core.database import Pool
 from arch_stats.core.viewers import PublicViewers
-from arch_stats.core.ws_protocol import TOO_SLOW, SendPrepared, encode_text
-from arch_stats.live.hub import LiveHub, Subscriber, frame
+from arch_stats.core.ws_protocol import SendPrepared
+from arch_stats.live.direct import DirectViewer, Fanout
+from arch_stats.live.hub import LiveHub, frame
 from arch_stats.ranking.standings import Rule, Tally, arrow
 
 log = logging.getLogger("arch_stats.board")
@@ -84,13 +84,12 @@ LINK_REVOKED = (4403, "board link revoked")
 LINK_FULL = (4429, "too many viewers of this board link")
 ADDRESS_FULL = (4429, "too many board viewers from this address")
 NOBODY = UUID(int=0)  # the archer of a viewer who came by a public link
-WRITE_BATCH = 100  # viewers written to per turn of the event loop
 
 
-class BoardViewer(Subscriber):
+class BoardViewer(DirectViewer):
     """One WebSocket client watching one club's board (by membership or a public link)."""
 
-    __slots__ = ("address", "club_id", "holding", "link", "send", "streaming")
+    __slots__ = ("address", "club_id", "link")
 
     def __init__(
         self,
@@ -103,90 +102,33 @@ class BoardViewer(Subscriber):
         token_id: UUID | None = None,
         expires_at: float | None = None,
     ) -> None:
+        # No replay here: the snapshot is sent first, and frames queue behind it.
         super().__init__(
-            club_id, archer_id or NOBODY, last_seq=0, token_id=token_id, expires_at=expires_at
+            club_id,
+            archer_id or NOBODY,
+            send=send,
+            holding=True,
+            token_id=token_id,
+            expires_at=expires_at,
         )
         self.club_id = club_id
         self.link = link
         self.address = address  # a public viewer's client address (the per-address limit)
-        # No replay here: the snapshot is sent first, and frames queue behind it.
-        self._held = None
-        self.send = send  # writes frames to the socket directly (None: another server)
-        self.holding = True  # a snapshot is due: frames queue behind it (`lead`)
-        self.streaming = False  # nothing queued: frames go straight to the socket
 
     @property
     def link_id(self) -> UUID | None:
         return None if self.link is None else self.link.id
 
-    def deliver(self, data: bytes, texts: Sequence[str]) -> None:
-        """Frames `texts`, encoded together as `data`: written to the socket, or queued."""
-        if self.closed:
-            return
-        if self.streaming:
-            assert self.send is not None
-            if not self.send(data):  # the socket dropped it (too slow), or is gone
-                self.end(*TOO_SLOW)
-            return
-        for text in texts:
-            super().push(text)
 
-    def push(self, data: str) -> None:  # the hub's heartbeats
-        self.deliver(encode_text(data) if self.streaming else b"", (data,))
-
-    def hold(self) -> None:
-        """A snapshot is coming: queue frames until it is queued (`lead`)."""
-        self.holding = True
-        self.streaming = False
-
-    def lead(self, text: str) -> None:
-        """Queue `text` before everything queued (a snapshot: what follows applies to it)."""
-        self.queue.appendleft(text)
-        self.holding = False
-        self._wakeup()
-
-    def stream(self) -> None:
-        """Everything queued was sent: write what comes straight to the socket."""
-        if self.send is not None and not self.holding and not self.queue and not self.closed:
-            self.streaming = True
-
-
-class Audience:
+class Audience(Fanout[BoardViewer]):
     """The viewers of one club's board who see it the same way: its members (any role), or
     those of one public link (`secret`: the link's, for its opaque keys)."""
 
-    __slots__ = ("_texts", "_writing", "secret", "viewers")
+    __slots__ = ("secret",)
 
     def __init__(self, secret: bytes | None) -> None:
+        super().__init__()
         self.secret = secret
-        self.viewers: set[BoardViewer] = set()
-        self._texts: list[str] = []
-        self._writing = False
-
-    def send(self, text: str) -> None:
-        """`text` to every viewer: queued here, written by one pass over the viewers (with
-        whatever else comes before it starts)."""
-        self._texts.append(text)
-        if not self._writing:
-            self._writing = True
-            asyncio.get_running_loop().call_soon(self._write_all)
-
-    def _write_all(self) -> None:
-        texts, self._texts = self._texts, []
-        data = b"".join(encode_text(text) for text in texts)
-        self._write(list(self.viewers), 0, data, texts)
-
-    def _write(self, viewers: list[BoardViewer], start: int, data: bytes, texts: list[str]) -> None:
-        end = start + WRITE_BATCH
-        for viewer in viewers[start:end]:
-            viewer.deliver(data, texts)
-        loop = asyncio.get_running_loop()
-        if end < len(viewers):  # the event loop serves others between batches
-            loop.call_soon(self._write, viewers, end, data, texts)
-        elif self._texts:
-            loop.call_soon(self._write_all)
-        else:
-            self._writing = False
 
 
 @dataclass(slots=True)

@@ -263,16 +263,17 @@ async def end_arrows(conn: Executor, session_id: UUID, end_no: int) -> int:
 async def scores(conn: Executor, competition_id: UUID) -> list[asyncpg.Record]:
     """Every entry's arrows (score, is X, end), and its confirmed ends."""
     return await conn.fetch(
-        """SELECT e.id,
-                  coalesce((SELECT array_agg(s.score ORDER BY s.seq) FROM shot s
-                            WHERE s.session_id = e.session_id), '{}') AS scores,
-                  coalesce((SELECT array_agg(s.is_x ORDER BY s.seq) FROM shot s
-                            WHERE s.session_id = e.session_id), '{}') AS xs,
-                  coalesce((SELECT array_agg(s.end_no ORDER BY s.seq) FROM shot s
-                            WHERE s.session_id = e.session_id), '{}') AS ends,
+        """SELECT e.id, coalesce(s.scores, '{}') AS scores, coalesce(s.xs, '{}') AS xs,
+                  coalesce(s.ends, '{}') AS ends,
                   coalesce((SELECT array_agg(ce.end_no ORDER BY ce.end_no) FROM competition_end ce
                             WHERE ce.entry_id = e.id), '{}') AS confirmed
-           FROM competition_entry e WHERE e.competition_id = $1""",
+           FROM competition_entry e
+           LEFT JOIN LATERAL (
+               SELECT array_agg(score ORDER BY seq) AS scores, array_agg(is_x ORDER BY seq) AS xs,
+                      array_agg(end_no ORDER BY seq) AS ends
+               FROM shot WHERE session_id = e.session_id
+           ) s ON true
+           WHERE e.competition_id = $1""",
         competition_id,
     )
 

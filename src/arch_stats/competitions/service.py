@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 from uuid import UUID
 
@@ -595,56 +595,75 @@ def _rule_json(rule: Rule) -> dict[str, Any]:
     }
 
 
-async def results_of(conn: Executor, competition_id: UUID, *, public: bool) -> dict[str, Any]:
-    """The qualification ranking per category, by the round's rules (`ranking.standings`):
-    total, then the round's tie-breaks (10+X then X; hits then golds for imperial rounds);
-    archers still equal share a place. A public view carries names, categories and scores
-    only (no ids)."""
+@dataclass(frozen=True, slots=True)
+class ResultsBase:
+    """What the results are made of besides the arrows: the competition, its round's rule,
+    its categories and the archers entered in each (by name). Changes only with a
+    competition's own change (its note: `repo.notify`), not with an arrow."""
+
+    row: asyncpg.Record
+    spec: RoundSpec
+    rule: Rule
+    categories: list[asyncpg.Record]
+    entries: dict[str, list[asyncpg.Record]]  # by category key, sorted by name
+
+
+async def results_base(conn: Executor, competition_id: UUID) -> ResultsBase:
     row = await repo.get(conn, UUID(int=0), competition_id)
     if row is None:
         raise NotFound("competition", competition_id)
     spec = await spec_of(conn, row)
-    rule = rule_for(p.scoring for p in spec.passes)
     cats = await repo.categories(conn, competition_id)
-    entries = await repo.entries(conn, competition_id)
-    scores = {r["id"]: r for r in await repo.scores(conn, competition_id)}
+    entries: dict[str, list[asyncpg.Record]] = {c["key"]: [] for c in cats}
+    for e in sorted(await repo.entries(conn, competition_id), key=lambda e: e["name"].casefold()):
+        entries.setdefault(e["category_key"], []).append(e)
+    return ResultsBase(row, spec, rule_for(p.scoring for p in spec.passes), cats, entries)
+
+
+async def scores_of(conn: Executor, competition_id: UUID) -> dict[UUID, asyncpg.Record]:
+    """Every entry's arrows (score, is X, end) and confirmed ends, by entry id."""
+    return {r["id"]: r for r in await repo.scores(conn, competition_id)}
+
+
+def category_results(
+    base: ResultsBase, cat: asyncpg.Record, scores: dict[UUID, asyncpg.Record], *, public: bool
+) -> dict[str, Any]:
+    """One category's ranking by the round's rules (`ranking.standings`): total, then the
+    round's tie-breaks (10+X then X; hits then golds for imperial rounds); archers still
+    equal share a place. A public view carries names, categories and scores only (no ids)."""
+    rule = base.rule
+    mine = base.entries.get(cat["key"], [])
     tallies: dict[UUID, Tally] = {
         e["id"]: tally(zip(scores[e["id"]]["scores"], scores[e["id"]]["xs"], strict=True), rule)
-        for e in entries
+        for e in mine
     }
-    per_end = row["arrows_per_end"]
-    out_categories = []
-    for c in cats:
-        mine = sorted(
-            (e for e in entries if e["category_key"] == c["key"]),
-            key=lambda e: e["name"].casefold(),
+    standings = rank([(e["id"], tallies[e["id"]]) for e in mine], rule)
+    by_id = {e["id"]: e for e in mine}
+    rows = []
+    for placed in standings.placed:
+        e, t, s = by_id[placed.key], tallies[placed.key], scores[placed.key]
+        end_totals: dict[int, int] = {}
+        for score, end_no in zip(s["scores"], s["ends"], strict=True):
+            end_totals[end_no] = end_totals.get(end_no, 0) + score
+        rows.append(
+            {
+                "place": placed.place,
+                "tied": placed.tied,
+                "name": e["name"],
+                "guest": e["is_guest"],
+                "target": None if e["bale"] is None else f"{e['bale']}{detail_label(e['detail'])}",
+                **({} if public else {"entry_id": e["id"], "archer_id": e["archer_id"]}),
+                **asdict(t),
+                "ends": [end_totals[k] for k in sorted(end_totals)],
+                "confirmed_ends": len(s["confirmed"]),
+            }
         )
-        standings = rank([(e["id"], tallies[e["id"]]) for e in mine], rule)
-        by_id = {e["id"]: e for e in mine}
-        rows = []
-        for placed in standings.placed:
-            e, t, s = by_id[placed.key], tallies[placed.key], scores[placed.key]
-            end_totals: dict[int, int] = {}
-            for score, end_no in zip(s["scores"], s["ends"], strict=True):
-                end_totals[end_no] = end_totals.get(end_no, 0) + score
-            rows.append(
-                {
-                    "place": placed.place,
-                    "tied": placed.tied,
-                    "name": e["name"],
-                    "guest": e["is_guest"],
-                    "target": None
-                    if e["bale"] is None
-                    else f"{e['bale']}{detail_label(e['detail'])}",
-                    **({} if public else {"entry_id": e["id"], "archer_id": e["archer_id"]}),
-                    **asdict(t),
-                    "ends": [end_totals[k] for k in sorted(end_totals)],
-                    "confirmed_ends": len(s["confirmed"]),
-                }
-            )
-        out_categories.append(
-            {"key": c["key"], "label": c["label"], "basis": standings.basis, "rows": rows}
-        )
+    return {"key": cat["key"], "label": cat["label"], "basis": standings.basis, "rows": rows}
+
+
+def results_doc(base: ResultsBase, categories: list[dict[str, Any]]) -> dict[str, Any]:
+    """The results: the competition, its rule, and its categories' rankings."""
+    row, spec = base.row, base.spec
     return {
         "competition": {
             k: row[k] for k in ("name", "venue", "starts_on", "ends_on", "status", "arrows_per_end")
@@ -654,11 +673,20 @@ async def results_of(conn: Executor, competition_id: UUID, *, public: bool) -> d
             "round_name": spec.name,
             "max_score": spec.max_score,
             "n_arrows": spec.n_arrows,
-            "ends": spec.n_arrows // per_end,
+            "ends": spec.n_arrows // row["arrows_per_end"],
         },
-        "rule": _rule_json(rule),
-        "categories": out_categories,
+        "rule": _rule_json(base.rule),
+        "categories": categories,
     }
+
+
+async def results_of(conn: Executor, competition_id: UUID, *, public: bool) -> dict[str, Any]:
+    """The qualification ranking per category (`category_results`)."""
+    base = await results_base(conn, competition_id)
+    scores = await scores_of(conn, competition_id)
+    return results_doc(
+        base, [category_results(base, c, scores, public=public) for c in base.categories]
+    )
 
 
 async def results(conn: Executor, viewer: UUID, competition_id: UUID) -> dict[str, Any]:

@@ -89,11 +89,21 @@ def arrow(score: int, is_x: bool, rule: Rule) -> Tally:
 
 
 def tally(arrows: Iterable[tuple[int, bool]], rule: Rule) -> Tally:
-    """The counts of arrows given as (score, is X)."""
-    out = Tally()
+    """The counts of arrows given as (score, is X): `arrow`'s, added up (in one pass, without
+    a `Tally` per arrow: results add up every arrow of a competition at each change)."""
+    scores: list[int] = []
+    xs = 0
     for score, is_x in arrows:
-        out += arrow(score, is_x, rule)
-    return out
+        scores.append(score)
+        xs += is_x
+    return Tally(
+        arrows=len(scores),
+        total=sum(scores),
+        hits=sum(1 for s in scores if s > 0),
+        ten_x=sum(1 for s in scores if s >= 10),
+        x=xs,
+        golds=scores.count(GOLD) if rule.golds else 0,
+    )
 
 
 @dataclass(frozen=True, slots=True)

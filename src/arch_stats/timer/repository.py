@@ -26,7 +26,8 @@ SETTINGS = (
 COLUMNS = """t.id, t.club_id, c.name AS club_name, t.name, t.mode, t.details, t.arrows,
     t.shoot_seconds, t.walkup_seconds, t.warning_seconds, t.side_a, t.side_b, t.phase,
     t.end_no, t.turn, t.first_side, t.started_at, t.duration_ms, t.paused_remaining_ms,
-    t.emergency, t.signal, t.signal_at, t.link_hash, t.link_created_at, t.created_at"""
+    t.emergency, t.signal, t.signal_at, t.link_hash, t.link_created_at, t.created_at,
+    t.competition_id"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class Timer:
     link_hash: bytes | None
     link_created_at: datetime | None
     created_at: datetime
+    competition_id: UUID | None = None  # the competition it was made for
     role: str | None = None  # the viewer's role in its club (None: not a member)
 
     @property
@@ -84,29 +86,51 @@ def _timer(row: asyncpg.Record) -> Timer:
         link_hash=row["link_hash"],
         link_created_at=row["link_created_at"],
         created_at=row["created_at"],
+        competition_id=row["competition_id"],
         role=row.get("role"),
     )
 
 
-async def create(conn: Executor, club_id: UUID, archer_id: UUID, settings: dict[str, Any]) -> UUID:
+async def create(
+    conn: Executor,
+    club_id: UUID,
+    archer_id: UUID,
+    settings: dict[str, Any],
+    competition_id: UUID | None = None,
+) -> UUID:
     timer_id: UUID = await conn.fetchval(
-        f"""INSERT INTO range_timer (club_id, created_by, {", ".join(SETTINGS)})
-            VALUES ($1, $2, {", ".join(f"${i}" for i in range(3, 3 + len(SETTINGS)))})
+        f"""INSERT INTO range_timer (club_id, created_by, competition_id, {", ".join(SETTINGS)})
+            VALUES ($1, $2, $3, {", ".join(f"${i}" for i in range(4, 4 + len(SETTINGS)))})
             RETURNING id""",
         club_id,
         archer_id,
+        competition_id,
         *(settings[key] for key in SETTINGS),
     )
     return timer_id
 
 
-async def of_club(conn: Executor, club_id: UUID, viewer: UUID) -> list[Timer]:
+async def club_competition(conn: Executor, club_id: UUID, competition_id: UUID) -> bool:
+    """Whether the competition is the club's."""
+    return bool(
+        await conn.fetchval(
+            "SELECT true FROM competition WHERE id = $1 AND club_id = $2", competition_id, club_id
+        )
+    )
+
+
+async def of_club(
+    conn: Executor, club_id: UUID, viewer: UUID, competition_id: UUID | None = None
+) -> list[Timer]:
+    """The club's timers (only the competition's, when one is given)."""
     rows = await conn.fetch(
         f"""SELECT {COLUMNS}, m.role FROM range_timer t JOIN club c ON c.id = t.club_id
             LEFT JOIN club_member m ON m.club_id = t.club_id AND m.archer_id = $2
-            WHERE t.club_id = $1 ORDER BY t.created_at, t.id""",
+            WHERE t.club_id = $1 AND ($3::uuid IS NULL OR t.competition_id = $3)
+            ORDER BY t.created_at, t.id""",
         club_id,
         viewer,
+        competition_id,
     )
     return [_timer(row) for row in rows]
 

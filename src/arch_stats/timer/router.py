@@ -44,11 +44,14 @@ async def create_timer(club_id: UUID, body: TimerIn, archer: CurrentArcher, conn
 @router.get(
     "/club/{club_id:uuid}/timer",
     response_model=Envelope[list[TimerOut]],
-    responses=error_responses(401, 404),
+    responses=error_responses(401, 404, 422),
     summary="The club's range timers, each as it is now (members)",
+    description="With `competition_id`: only the timers made for that competition.",
 )
-async def club_timers(club_id: UUID, archer: CurrentArcher, conn: Db) -> Response:
-    return ok(await service.of_club(conn, archer.archer_id, club_id))
+async def club_timers(
+    club_id: UUID, archer: CurrentArcher, conn: Db, competition_id: UUID | None = None
+) -> Response:
+    return ok(await service.of_club(conn, archer.archer_id, club_id, competition_id))
 
 
 @router.get(

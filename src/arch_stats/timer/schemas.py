@@ -67,6 +67,11 @@ class Settings(Strict):
 class TimerIn(Settings):
     name: TimerName
     mode: Mode = "details"
+    competition_id: UUID | None = Field(
+        default=None,
+        description="The club's competition the timer is for (made from its page): the "
+        "competition's bale and results pages show it. It goes with the competition.",
+    )
 
 
 class CommandIn(Strict):
@@ -132,6 +137,7 @@ class PublicTimerOut(Strict):
 class TimerOut(PublicTimerOut):
     id: UUID
     club_id: UUID
+    competition_id: UUID | None = Field(description="The competition it is for, if any.")
     can_control: bool = Field(description="Whether you may run it (the club's owners, coaches).")
     link_created_at: datetime | None = Field(
         description="When its working public link was made (None: it has none)."

@@ -64,6 +64,7 @@ def member_view(timer: Timer, now: int) -> dict[str, Any]:
         **public_view(timer, now),
         "id": str(timer.id),
         "club_id": str(timer.club_id),
+        "competition_id": None if timer.competition_id is None else str(timer.competition_id),
         "can_control": timer.role in STAFF_ROLES,
         "link_created_at": timer.link_created_at,
         "created_at": timer.created_at,
@@ -131,14 +132,23 @@ async def _timer(conn: Executor, timer_id: UUID, viewer: UUID, *, control: bool 
 async def create(conn: Connection, viewer: UUID, club_id: UUID, body: TimerIn) -> dict[str, Any]:
     if await _club_role(conn, club_id, viewer) not in STAFF_ROLES:
         raise Forbidden(NOT_STAFF)
-    timer_id = await repository.create(conn, club_id, viewer, new_settings(body))
+    competition_id = body.competition_id
+    if competition_id is not None and not await repository.club_competition(
+        conn, club_id, competition_id
+    ):
+        raise InvalidInput("competition_id: not one of the club's competitions")
+    timer_id = await repository.create(conn, club_id, viewer, new_settings(body), competition_id)
     return await get(conn, viewer, timer_id)
 
 
-async def of_club(conn: Executor, viewer: UUID, club_id: UUID) -> list[dict[str, Any]]:
+async def of_club(
+    conn: Executor, viewer: UUID, club_id: UUID, competition_id: UUID | None = None
+) -> list[dict[str, Any]]:
+    """The club's timers (members), or those of one of its competitions."""
     await _club_role(conn, club_id, viewer)
     now = now_ms()
-    return [member_view(t, now) for t in await repository.of_club(conn, club_id, viewer)]
+    timers = await repository.of_club(conn, club_id, viewer, competition_id)
+    return [member_view(t, now) for t in timers]
 
 
 async def get(conn: Executor, viewer: UUID, timer_id: UUID) -> dict[str, Any]:

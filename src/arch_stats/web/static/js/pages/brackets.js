@@ -25,40 +25,46 @@ const STATUS_TEXT = { waiting: "waiting", bye: "bye", shooting: "shooting", shoo
 const mm = (d) => (d === null || d === undefined ? "" : `${d.toFixed(1)} mm`);
 const who = (side) => (side ? `${side.name}${side.guest ? " (guest)" : ""}` : "—");
 
-/** One archer's line of a match: seed, name, set points (or total), each end's total. */
-function sideRow(match, s, system) {
+/** An archer at the head of their column: seed, name, whether they won. */
+function sideHead(match, s) {
   const side = match.sides[s];
-  const cells = match.ends.map((e) => h("td", { class: "num" }, system === "sets" ? `${e.totals[s]} (${e.points[s]})` : String(e.totals[s])));
-  const offs = match.shoot_offs.map((o) => {
-    const a = o.arrows[s];
-    return h("td", { class: "num shoot-off" }, `${a.score}${a.distance_mm !== null ? ` · ${mm(a.distance_mm)}` : ""}`);
-  });
   const won = match.winner === s;
-  return h(
-    "tr",
-    { class: won ? "winner" : "" },
-    h("th", { scope: "row" }, side ? h("span", { class: "seed" }, `${side.seed}`) : null, " ", who(side), won ? h("span", { class: "won" }, " ✓ won") : null),
-    h("td", { class: "num match-score" }, match.status === "bye" ? "" : String(match.score[s])),
-    ...cells,
-    ...offs,
-  );
+  return h("th", { scope: "col", class: won ? "winner" : "", "data-side": s }, side ? h("span", { class: "seed" }, `${side.seed}`) : null, " ", who(side), won ? h("span", { class: "won" }, " ✓ won") : null);
 }
 
-/** A match as a card: its archers, score, ends, shoot-off and how it stands. */
+/** A row of the match: its heading ([shown, said]: short on the screen, whole words for
+ * screen readers) and each archer's cell. */
+function matchRow([shown, said], cells, cls = "") {
+  const label = shown === said ? shown : [h("span", { "aria-hidden": "true" }, shown), h("span", { class: "visually-hidden" }, said)];
+  return h("tr", { class: cls }, h("th", { scope: "row" }, label), ...cells.map((text, s) => h("td", { class: "num", "data-side": s }, text)));
+}
+
+/** A match as a card: a column per archer (so that any number of ends and shoot-off arrows
+ * fits a narrow card: rows are added, never columns), their score first, then each end's
+ * total (and set points), then the shoot-off arrows; how it stands. */
 function matchCard(match, system, { onScore = null, onJudge = null } = {}) {
-  // Short headings on the screen, whole words for screen readers: [shown, said].
-  const heads = [
-    ["Archer", "Archer"],
-    system === "sets" ? ["Pts", "Set points"] : ["Total", "Total"],
-    ...match.ends.map((_, i) => [system === "sets" ? `S${i + 1}` : `E${i + 1}`, system === "sets" ? `Set ${i + 1}: total (set points)` : `End ${i + 1}`]),
-    ...match.shoot_offs.map((_, i) => [`SO${match.shoot_offs.length > 1 ? i + 1 : ""}`, `Shoot-off arrow ${i + 1}: score, distance from the centre`]),
+  const sets = system === "sets";
+  const rows = [
+    matchRow(sets ? ["Pts", "Set points"] : ["Total", "Total"], [0, 1].map((s) => (match.status === "bye" ? "" : String(match.score[s]))), "match-score"),
+    ...match.ends.map((e, i) =>
+      matchRow(
+        sets ? [`S${i + 1}`, `Set ${i + 1}: total (set points)`] : [`E${i + 1}`, `End ${i + 1}`],
+        [0, 1].map((s) => (sets ? `${e.totals[s]} (${e.points[s]})` : String(e.totals[s]))),
+      ),
+    ),
+    ...match.shoot_offs.map((o, i) =>
+      matchRow(
+        [`SO${match.shoot_offs.length > 1 ? i + 1 : ""}`, `Shoot-off arrow ${i + 1}: score, distance from the centre`],
+        [0, 1].map((s) => `${o.arrows[s].score}${o.arrows[s].distance_mm !== null ? ` · ${mm(o.arrows[s].distance_mm)}` : ""}`),
+        "shoot-off",
+      ),
+    ),
   ];
-  const head = ([shown, said]) => h("th", { scope: "col" }, shown === said ? shown : [h("span", { "aria-hidden": "true" }, shown), h("span", { class: "visually-hidden" }, said)]);
   const table = h(
     "table",
-    { class: "table match-table" },
-    h("thead", null, h("tr", null, ...heads.map(head))),
-    h("tbody", null, sideRow(match, 0, system), sideRow(match, 1, system)),
+    { class: "table match-table", "data-winner": match.winner ?? "" },
+    h("thead", null, h("tr", null, h("td", { class: "match-corner" }), sideHead(match, 0), sideHead(match, 1))),
+    h("tbody", null, ...rows),
   );
   const card = h(
     "article",

@@ -10,6 +10,10 @@
 // /app/competitions/{id}/results the ranking per category, live (members)
 // /app/results/{token}           the same by the public link, without an account
 //
+// A competition's range timer (made from its page: `competition_id` on the timer) shows as a
+// line with its phase and seconds left on the competition's page, its bales and its results
+// (members; `timer.js`'s timerStrip).
+//
 // At the bale every change goes through the outbox (outbox.js) as on the live page: drawn at
 // once, kept on the device (a reload keeps it), sent in order with ids chosen here, so an end
 // sent again after a lost answer or a time offline is stored exactly once.
@@ -23,6 +27,7 @@ import { newId, outbox } from "../outbox.js";
 import { nextPosition, progress, taken, whereText } from "../rounds.js";
 import { roundChoices } from "./sessions.js";
 import { bracketsView } from "./brackets.js";
+import { timerStrip } from "./timer.js";
 
 const DELAYS_MS = [500, 1000, 2000, 4000, 8000];
 const ORGANISERS = ["owner", "coach"];
@@ -163,10 +168,11 @@ async function competitionPage(ctx, id) {
   const entriesBox = h("section", { class: "card", "aria-labelledby": "entries-h" });
   const listBox = h("section", { class: "card", "aria-labelledby": "targets-h" });
   const resultsBox = h("section", { class: "card", "aria-labelledby": "results-h" });
+  const timerBox = h("section", { class: "card competition-timer", "aria-labelledby": "timer-h", hidden: true });
   const pageErrors = errorSlot();
   ctx.main.classList.add("competition-page");
   ctx.onCleanup(() => ctx.main.classList.remove("competition-page"));
-  ctx.main.append(title, meta, pageErrors, status, entriesBox, listBox, resultsBox);
+  ctx.main.append(title, meta, pageErrors, status, timerBox, entriesBox, listBox, resultsBox);
 
   /** Do `work` (a change), show the competition as it now is, or the error. */
   async function change(button, work) {
@@ -342,6 +348,35 @@ async function competitionPage(ctx, id) {
     resultsBox.append(errors, h("div", { class: "actions" }, make, revoke));
   }
 
+  /** The range timer: its line once made (drawn once: it follows the timer by itself). */
+  async function drawTimer() {
+    const timers = await competitionTimers(ctx, c.club_id, id);
+    clear(timerBox).append(h("h2", { id: "timer-h" }, "Range timer"));
+    timerBox.hidden = false;
+    if (timers.length) {
+      timerBox.append(...timers.map((t) => timerStrip(ctx, t)));
+      return;
+    }
+    if (!organiser || c.status === "finished") {
+      timerBox.remove();
+      return;
+    }
+    const errors = errorSlot();
+    const make = h("button", { type: "button", "data-action": "make-timer" }, "Make the competition's range timer");
+    make.addEventListener("click", () =>
+      busy(make, async () => {
+        try {
+          // World Archery times for the competition's ends; details AB/CD from 3 archers a bale.
+          await post(`/club/${c.club_id}/timer`, { name: c.name.slice(0, 60), mode: "details", arrows: c.arrows_per_end, details: c.archers_per_bale > 2 ? 2 : 1, competition_id: id });
+          await drawTimer();
+        } catch (err) {
+          errors.show(err);
+        }
+      }),
+    );
+    timerBox.append(h("p", { class: "hint" }, `World Archery timing for ends of ${c.arrows_per_end}, on a big screen and on the bales' phones, run from an organiser's phone.`), errors, h("div", { class: "actions" }, make));
+  }
+
   function drawAll() {
     title.textContent = c.name;
     document.title = `${c.name} · Arch Stats`;
@@ -355,9 +390,13 @@ async function competitionPage(ctx, id) {
     });
   }
   drawAll();
+  await drawTimer();
 }
 
 const put = (path, body) => api("PUT", path, body);
+
+/** The competition's range timers (none for whoever may not see the club's timers). */
+const competitionTimers = (ctx, clubId, id) => get(`/club/${clubId}/timer?competition_id=${id}`, { signal: ctx.signal }).catch(() => []);
 
 // --- the bale ------------------------------------------------------------------------------------
 
@@ -399,9 +438,11 @@ export async function balePage(ctx) {
   const endsBox = h("div", { class: "bale-ends" });
   ctx.main.dataset.page = "bale";
   ctx.main.classList.add("bale-page");
+  const timerLine = h("div", { class: "timer-line" });
   ctx.main.append(
     h("div", { class: "live-head" }, title, conn),
     sub,
+    timerLine,
     rows,
     h("div", { class: "bale-layout" }, h("div", {}, panel), h("div", {}, endsBox)),
   );
@@ -818,6 +859,8 @@ export async function balePage(ctx) {
   await Promise.all(data.archers.map(ensureSpecs));
   drawAll();
   connect();
+  const timers = await competitionTimers(ctx, data.competition.club_id, id);
+  timerLine.append(...timers.map((t) => timerStrip(ctx, t)));
 }
 
 // --- the results -----------------------------------------------------------------------------
@@ -853,8 +896,9 @@ async function results(ctx, { id = null, token = null }) {
         h("a", { class: "button", href: `/api/v0/competition/${id}/results.pdf`, download: "" }, "Results sheet (PDF)"),
       )
     : null;
+  const timerLine = h("div", { class: "timer-line" });
   ctx.main.classList.add("results-page");
-  ctx.main.append(h("div", { class: "live-head" }, title, status), sub, body);
+  ctx.main.append(h("div", { class: "live-head" }, title, status), sub, timerLine, body);
   if (files) ctx.main.append(files);
 
   function draw(data) {
@@ -907,7 +951,7 @@ async function results(ctx, { id = null, token = null }) {
     });
     ws.addEventListener("close", (e) => {
       if (stopped) return;
-      if (e.code === 4404) {
+      if (e.code === 4404 || e.code === 4403) {
         status.textContent = "There are no such results (or the link was withdrawn).";
         status.dataset.state = "closed";
         return;
@@ -918,4 +962,8 @@ async function results(ctx, { id = null, token = null }) {
     });
   };
   connect();
+  if (id) {
+    const c = await get(`/competition/${id}`, { signal: ctx.signal }).catch(() => null);
+    if (c) timerLine.append(...(await competitionTimers(ctx, c.club_id, id)).map((t) => timerStrip(ctx, t)));
+  }
 }

@@ -56,6 +56,22 @@ export class ServerClock {
   }
 }
 
+/** What is left of the phase at the server's time now (ms), or null when nothing runs. */
+function remainingMs(s, clock) {
+  if (s.paused_remaining_ms !== null) return s.paused_remaining_ms;
+  if (s.ends_at === null) return null;
+  return Math.max(0, s.ends_at - clock.now());
+}
+
+/** The light: red but while shooting, yellow in the last seconds. */
+function colourOf(s, left) {
+  if (s.emergency || s.phase !== "shoot") return "red";
+  if (left === 0) return "red";
+  return left !== null && left <= s.warning_ms ? "yellow" : "green";
+}
+
+const digitsOf = (s, left) => (s.emergency ? "STOP" : left === null ? "" : String(Math.ceil(left / 1000)));
+
 /** Whistles, generated: a shrill tone with a warble, `count` blasts. */
 class Whistle {
   constructor() {
@@ -174,26 +190,14 @@ function timerScreen(ctx, { param, screen, timer, clubId }) {
 
   // -- drawing: the state when it changes, the time every frame ------------------------------------
   let frameRequest = 0;
-  function remaining() {
-    const s = model.state;
-    if (!s) return null;
-    if (s.paused_remaining_ms !== null) return s.paused_remaining_ms;
-    if (s.ends_at === null) return null;
-    return Math.max(0, s.ends_at - clock.now());
-  }
-  function colour(s, left) {
-    if (s.emergency || s.phase !== "shoot") return "red";
-    if (left === 0) return "red";
-    return left !== null && left <= s.warning_ms ? "yellow" : "green";
-  }
   function tick() {
     frameRequest = requestAnimationFrame(tick);
     const s = model.state;
     if (!s) return;
-    const left = remaining();
+    const left = remainingMs(s, clock);
     face.dataset.remainingMs = left === null ? "" : String(Math.round(left));
-    face.dataset.colour = colour(s, left);
-    const text = s.emergency ? "STOP" : left === null ? "" : String(Math.ceil(left / 1000));
+    face.dataset.colour = colourOf(s, left);
+    const text = digitsOf(s, left);
     if (digits.textContent !== text) digits.textContent = text;
   }
   frameRequest = requestAnimationFrame(tick);
@@ -412,16 +416,47 @@ function timerScreen(ctx, { param, screen, timer, clubId }) {
   }
 
   // -- the socket ---------------------------------------------------------------------------------
+  function setStatus(kind, text) {
+    status.dataset.state = kind;
+    status.textContent = text;
+  }
+  const stop = followTimer(param, clock, {
+    onState(data) {
+      clear(notice);
+      onState(data);
+    },
+    onStatus: setStatus,
+    onClosed(message) {
+      clear(notice).append(h("div", { class: "error-box", role: "alert" }, h("p", {}, message)));
+    },
+    onOffset(offset) {
+      root.dataset.clockOffsetMs = String(Math.round(offset));
+    },
+  });
+  ctx.onCleanup(() => {
+    stop();
+    if (whistle.ctx) whistle.ctx.close();
+  });
+  drawSound();
+  if (model.state) drawState();
+  if (clubId && !screen) {
+    root.append(h("p", { class: "timer-back" }, h("a", { href: `/app/clubs/${clubId}/timer` }, "All the club's timers")));
+  }
+}
+
+/**
+ * Follow a timer over its socket (`param`: its id, for a member, or its public link): the clock
+ * set against the server's by pings, every `timer.state` handed to `onState`, the connection's
+ * state to `onStatus(kind, text)`, reconnecting after a break; `onClosed(message)` when the
+ * server ends it for good (4401, 4403, 4404, 4422). Returns the function that stops it.
+ */
+export function followTimer(param, clock, { onState, onStatus, onClosed, onOffset = () => {} }) {
   let ws = null;
   let attempt = 0;
   let retry = null;
   let watchdog = null;
   let pinger = null;
   let stopped = false;
-  function setStatus(kind, text) {
-    status.dataset.state = kind;
-    status.textContent = text;
-  }
   function ping(socket) {
     if (socket.readyState !== WebSocket.OPEN) return;
     const t0 = clock.local();
@@ -429,7 +464,7 @@ function timerScreen(ctx, { param, screen, timer, clubId }) {
   }
   function connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    setStatus("connecting", attempt ? "Reconnecting…" : "Connecting…");
+    onStatus("connecting", attempt ? "Reconnecting…" : "Connecting…");
     ws = new WebSocket(`${scheme}://${location.host}/api/v0/ws?${new URLSearchParams({ timer: param })}`);
     const socket = ws;
     let pings = 0;
@@ -454,15 +489,14 @@ function timerScreen(ctx, { param, screen, timer, clubId }) {
       }
       if (frame.type === "pong") {
         clock.sample(frame.data.t, frame.data.server, t3);
-        root.dataset.clockOffsetMs = String(Math.round(clock.offset));
+        onOffset(clock.offset);
         pings += 1;
         if (pings < PINGS_AT_START) ping(socket);
         return;
       }
       if (frame.type === "timer.state") {
         attempt = 0;
-        clear(notice);
-        setStatus("live", "Live");
+        onStatus("live", "Live");
         onState(frame.data);
       }
     });
@@ -472,30 +506,78 @@ function timerScreen(ctx, { param, screen, timer, clubId }) {
       if (stopped || socket !== ws) return;
       if (CLOSED[event.code]) {
         stopped = true;
-        setStatus("closed", "Stopped");
-        clear(notice).append(h("div", { class: "error-box", role: "alert" }, h("p", {}, CLOSED[event.code])));
+        onStatus("closed", "Stopped");
+        onClosed(CLOSED[event.code]);
         return;
       }
       const delay = DELAYS_MS[Math.min(attempt, DELAYS_MS.length - 1)];
       attempt += 1;
-      setStatus("reconnecting", `Reconnecting in ${Math.round(delay / 1000) || 1} s…`);
+      onStatus("reconnecting", `Reconnecting in ${Math.round(delay / 1000) || 1} s…`);
       retry = setTimeout(connect, delay);
     });
   }
-  ctx.onCleanup(() => {
+  connect();
+  return () => {
     stopped = true;
     clearTimeout(retry);
     clearTimeout(watchdog);
     clearInterval(pinger);
     if (ws) ws.close(1000, "page left");
-    if (whistle.ctx) whistle.ctx.close();
-  });
-  drawSound();
-  if (model.state) drawState();
-  connect();
-  if (clubId && !screen) {
-    root.append(h("p", { class: "timer-back" }, h("a", { href: `/app/clubs/${clubId}/timer` }, "All the club's timers")));
+  };
+}
+
+/**
+ * A competition's range timer in a line, for its bale and results pages (a member's socket):
+ * the phase, the detail shooting, the seconds left, and the way to the timer itself. Stops
+ * following it when the page is left.
+ */
+export function timerStrip(ctx, timer) {
+  const clock = new ServerClock();
+  const phase = h("span", { class: "timer-strip-phase" });
+  const digits = h("span", { class: "timer-strip-digits", "aria-hidden": "true" });
+  const strip = h(
+    "section",
+    { class: "timer-strip", "aria-label": "Range timer", "data-colour": "red", "data-state": "connecting" },
+    h("span", { class: "timer-strip-name" }, timer.name),
+    phase,
+    digits,
+    h("a", { href: `/app/clubs/${timer.club_id}/timer/${timer.id}` }, timer.can_control ? "Run the timer" : "The timer"),
+  );
+  let state = timer.state;
+  function draw() {
+    if (!state) return;
+    const left = remainingMs(state, clock);
+    strip.dataset.colour = colourOf(state, left);
+    const text = digitsOf(state, left);
+    if (digits.textContent !== text) digits.textContent = text;
   }
+  function drawState() {
+    const s = state;
+    strip.dataset.phase = s.phase;
+    const who = s.phase === "walkup" || s.phase === "shoot" ? s.shooter || s.detail : null;
+    const words = [s.emergency ? "Stop shooting" : PHASE_TEXT[s.phase], who, s.end_no ? `end ${s.end_no}` : null];
+    phase.textContent = words.filter(Boolean).join(" · ") + (s.paused_remaining_ms !== null && !s.emergency ? " · paused" : "");
+    draw();
+  }
+  drawState();
+  const ticker = setInterval(draw, 250);
+  const stop = followTimer(timer.id, clock, {
+    onState(data) {
+      state = data.state;
+      drawState();
+    },
+    onStatus(kind) {
+      strip.dataset.state = kind;
+    },
+    onClosed(message) {
+      phase.textContent = message;
+    },
+  });
+  ctx.onCleanup(() => {
+    clearInterval(ticker);
+    stop();
+  });
+  return strip;
 }
 
 /** /app/clubs/{club}/timer: the club's timers; its owners and coaches make new ones. */
