@@ -45,12 +45,19 @@ import asyncpg
 from bench.api.run import API
 from bench.api.seed import FACE_CENTRE_MM, Archer, seed_archers
 from bench.common import load as loadgen
-from bench.common.ceiling import WRITE_NOTIFY_PATH, WRITE_PATH, ceiling_server, write_tables
+from bench.common.ceiling import WRITE_NOTIFY_PATH, WRITE_PATH
 from bench.common.cpu import tree_cpu
-from bench.common.db import connect, create_database, database, migrate, postmaster_pid
+from bench.common.db import (
+    connect,
+    create_database,
+    database,
+    migrate,
+    postmaster_pid,
+    write_tables,
+)
 from bench.common.load import Load, Request, Result
 from bench.common.report import Column, Table, machine, say, write_json
-from bench.common.server import server_env, uvicorn
+from bench.common.server import ceiling_server, server_env, uvicorn
 
 END = [(0, 0), (40, -25), (-60, 35), (95, 80), (-130, -110), (200, 15)]
 

@@ -63,14 +63,14 @@ from arch_stats.core import migrations
 from arch_stats.core.database import Connection
 from arch_stats.sensors import repository as sensors_repo
 from arch_stats.sensors.repository import EventRow
-from bench.common.ceiling import WRITE_NOTIFY_PATH, WS_NOTIFY_PATH, ceiling_server, write_tables
+from bench.common.ceiling import WRITE_NOTIFY_PATH, WS_NOTIFY_PATH
 from bench.common.cpu import CpuMeter, cpu_line, noise_note, per_shot
-from bench.common.db import backend_pids, connect, database, migrate, remove_archers
+from bench.common.db import backend_pids, connect, database, migrate, remove_archers, write_tables
 from bench.common.load import exchange, loop_runner, pace, raw_request
 from bench.common.numbers import Latency, latencies, percentile
 from bench.common.report import common_options, machine, say, verdict, write_json
 from bench.common.seed import CENTRE_MM, Shooter, add_club, add_shooter, open_session
-from bench.common.server import APP, HOST, ROOT, child, uvicorn
+from bench.common.server import APP, HOST, ROOT, ceiling_server, child, uvicorn
 from bench.live.assembler import AssemblerResult, measure_assembler
 from bench.live.receiver import landed_key
 

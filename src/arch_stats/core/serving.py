@@ -89,10 +89,11 @@ REFUSE_RETRY_AFTER: Final = 2
 LINGER_SECONDS: Final = 1.0
 
 
-def uvicorn_flags() -> list[str]:
-    """`UVICORN` as flags of the `uvicorn` command (for servers run as processes)."""
+def uvicorn_flags(options: dict[str, Any] = UVICORN) -> list[str]:
+    """`options` (`UVICORN`'s keys) as flags of the `uvicorn` command (for servers run as
+    processes)."""
     flags = []
-    for key, value in UVICORN.items():
+    for key, value in options.items():
         name = key.replace("_", "-")
         if key == "ws_per_message_deflate":  # a flag that takes a value
             flags.append(f"--{name}={str(value).lower()}")
