@@ -5,7 +5,10 @@ never finishes its headers, nor a fresh one that sends nothing, nor how many are
 httptools protocol is extended here (`EdgeHttpProtocol`, named in `UVICORN["http"]`) with:
 
 - a headers deadline (`HEADERS_TIMEOUT_SECONDS`, from the connection's first byte or its
-  opening): a silent connection is closed, one part-way through its headers gets a 408;
+  opening): a silent connection is closed, one part-way through its headers gets a 408.
+  A request only notes its deadline; one sweep per server (`DeadlineSweep`, every
+  `SWEEP_SECONDS` while connections are open) ends the connections past theirs, so a
+  deadline is enforced up to `SWEEP_SECONDS` late, never early, and a request costs no timer;
 - a bound on the size of a request's headers (431 beyond `MAX_HEADER_BYTES`), counted for
   each request as the parser reads it (the bodies of requests pipelined before it are not
   its headers); the requests before it on the connection are answered first;
@@ -87,6 +90,8 @@ REFUSE_RETRY_AFTER: Final = 2
 # How long a connection answered and being closed (refused, headers too large) may go on
 # sending before it is closed anyway (what it sends is dropped).
 LINGER_SECONDS: Final = 1.0
+# How often the connections' header deadlines are checked (`DeadlineSweep`).
+SWEEP_SECONDS: Final = 0.5
 
 
 def uvicorn_flags(options: dict[str, Any] = UVICORN) -> list[str]:
@@ -160,6 +165,42 @@ class AddressBook:
 
     def of(self, address: str | None) -> set[asyncio.Protocol]:
         return self.by_address.get(address, set()) if address is not None else set()
+
+
+class DeadlineSweep:
+    """The header deadlines of one server's connections, checked by one callback every
+    `SWEEP_SECONDS` while any connection is open (in its lifespan state, which every
+    connection's protocol shares: `deadline_sweep`): a connection past its deadline is told
+    (`EdgeHttpProtocol.headers_deadline_passed`). A timer per request (armed as its first
+    byte arrives, cancelled with its last header) cost more than the rest of the edge."""
+
+    __slots__ = ("connections", "handle", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, connections: set[Any]) -> None:
+        self.loop = loop
+        self.connections = connections  # the server's (uvicorn's `ServerState.connections`)
+        self.handle: asyncio.TimerHandle | None = None
+
+    def start(self) -> None:
+        if self.handle is None:
+            self.handle = self.loop.call_later(SWEEP_SECONDS, self._sweep)
+
+    def _sweep(self) -> None:
+        self.handle = None
+        now = self.loop.time()
+        for conn in [c for c in self.connections if isinstance(c, EdgeHttpProtocol)]:
+            deadline = conn.headers_deadline
+            if deadline is not None and deadline <= now:
+                conn.headers_deadline_passed()
+        if self.connections:
+            self.start()
+
+
+def deadline_sweep(app_state: dict[str, Any], protocol: EdgeHttpProtocol) -> DeadlineSweep:
+    sweep = app_state.get("edge_sweep")
+    if not isinstance(sweep, DeadlineSweep) or sweep.connections is not protocol.connections:
+        sweep = app_state["edge_sweep"] = DeadlineSweep(protocol.loop, protocol.connections)
+    return sweep
 
 
 def address_book(app_state: dict[str, Any]) -> AddressBook:
@@ -282,7 +323,10 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self.lingering = False
         # An answer kept for when the requests before it on this connection are answered.
         self.refusal: bytes | None = None
-        self.headers_timer: asyncio.TimerHandle | None = None
+        # When the headers being read must have arrived (event loop time), or None.
+        self.headers_deadline: float | None = None
+        self.linger_timer: asyncio.TimerHandle | None = None
+        self.sweep = deadline_sweep(self.app_state, self)
         self.forwarding_trusted = _Forwarding.trusted(self.config.loaded_app, self.client)
         self.book = address_book(self.app_state)
         self.address = counted_address(self.config.loaded_app, self.client)
@@ -299,7 +343,8 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             )
             return
         self.book.add(self.address, self)
-        self._arm_headers_timer()
+        self.headers_deadline = self.loop.time() + self.edge.headers_timeout
+        self.sweep.start()
 
     # The caps.
 
@@ -338,23 +383,14 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self.transport.write(answer)
         if self.transport.can_write_eof():
             self.transport.write_eof()
-        self.headers_timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        self.headers_deadline = None
+        self.linger_timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
     # The headers deadline and size.
 
-    def _arm_headers_timer(self) -> None:
-        if self.headers_timer is None:
-            self.headers_timer = self.loop.call_later(
-                self.edge.headers_timeout, self._headers_timeout
-            )
-
-    def _cancel_headers_timer(self) -> None:
-        if self.headers_timer is not None:
-            self.headers_timer.cancel()
-            self.headers_timer = None
-
-    def _headers_timeout(self) -> None:
-        self.headers_timer = None
+    def headers_deadline_passed(self) -> None:
+        """Called by the sweep once `headers_deadline` has passed."""
+        self.headers_deadline = None
         if self.transport.is_closing():
             return
         if self.in_headers:  # part of a request came: say why it is closed
@@ -365,7 +401,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
     def _refuse_request(self, answer: bytes) -> None:
         """Answer the request being read with `answer` and close; the client's requests
         before it on this connection (pipelined) are answered first, in order."""
-        self._cancel_headers_timer()
+        self.headers_deadline = None
         self.lingering = True
         if self.busy():
             self.refusal = answer
@@ -394,18 +430,18 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self.in_headers = True
         self.header_bytes = self.unreported = 0
         self.reported = True
-        self._arm_headers_timer()
+        if self.headers_deadline is None:  # (a new connection's runs from its opening)
+            self.headers_deadline = self.loop.time() + self.edge.headers_timeout
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
-        self._header_part(len(url))
+        self.header_bytes += len(url)
+        self.unreported = 0
+        self.reported = True
 
     def on_header(self, name: bytes, value: bytes) -> None:
         super().on_header(name, value)
-        self._header_part(len(name) + len(value) + 4)  # ": " and CRLF
-
-    def _header_part(self, size: int) -> None:
-        self.header_bytes += size
+        self.header_bytes += len(name) + len(value) + 4  # ": " and CRLF
         self.unreported = 0
         self.reported = True
 
@@ -413,7 +449,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         if self.lingering:
             return
         self.in_headers = False
-        self._cancel_headers_timer()
+        self.headers_deadline = None
         if self.header_bytes > self.edge.max_header_bytes:
             self._refuse_request(_HEADERS_TOO_LARGE)
             return
@@ -442,6 +478,8 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         super().handle_websocket_upgrade()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_headers_timer()
+        self.headers_deadline = None
+        if self.linger_timer is not None:
+            self.linger_timer.cancel()
         self.book.discard(self.address, self)
         super().connection_lost(exc)
