@@ -29,7 +29,7 @@ shared by the processes of this machine):
    `--board-viewers` (1,000) members' club boards (`?club_id=`) → each board's
    `board.shot.created`; both between two runs of the simplest writer's live path to
    --ceiling-subscribers (100) WebSocket clients: the ceiling's POST /write_notify → its
-   NOTIFY → its `/ws_notify` frame (bench/api/ceiling.py), timed the same way.
+   NOTIFY → its `/ws_notify` frame (bench/common/ceiling.py, bare), timed the same way.
 
 Prints a table and the issue's targets as PASS/FAIL: live p99 with the most subscribers
 (every receipt) within 5 ms of the floor's p99; assembler ≥ 2,000 events/s; shot.created at
