@@ -27,11 +27,11 @@ from typing import Any
 from bench.api.seed import ARROWS_PER_END, FACE_CENTRE_MM, SESSIONS, SHOTS_LARGE, Seeded, seed
 from bench.common import load as loadgen
 from bench.common.ceiling import PATH as CEILING_PATH
-from bench.common.ceiling import ceiling_server
+from bench.common.cpu import tree_cpu
 from bench.common.db import connect, database, migrate, unseed
 from bench.common.load import Load, Request, Result
 from bench.common.report import Column, Table, common_options, machine, say, verdict, write_json
-from bench.common.server import HOST, server_env, uvicorn
+from bench.common.server import HOST, ceiling_server, server_env, uvicorn
 
 API = "/api/v0"
 
@@ -124,6 +124,8 @@ def scenarios(seeded: Seeded) -> list[Scenario]:
 
 
 SCENARIO_KEYS = ("session_get", "session_list", "shots_72", "shots_10k", "shot_post")
+# The issue's bound on the server's CPU per request, × the bare ceiling's.
+CPU_TARGETS = {"session_get": 1.3}
 CEILING = Scenario("ceiling", "ceiling: SELECT 1", Request("GET", CEILING_PATH))
 
 
@@ -146,9 +148,11 @@ async def prepare(dsn: str) -> Seeded:
 @dataclass(frozen=True, slots=True)
 class Outcome:
     scenario: Scenario
+    server: str = "A"  # "A" (this checkout), "B" (--compare), "ceiling"
     result: Result | None = None
     unavailable: str | None = None  # why it was not measured
     items: int | None = None  # items in one response of a list endpoint
+    cpu_us: float | None = None  # the server's CPU per request completed in the window
 
 
 def get(port: int, request: Request) -> tuple[int, bytes]:
@@ -184,91 +188,195 @@ def probe(port: int, scenario: Scenario) -> tuple[str | None, int | None]:
     return None, items
 
 
-def measure(port: int, scenario: Scenario, load: Load, tool: str) -> Outcome:
-    why, items = probe(port, scenario)
+@dataclass(frozen=True, slots=True)
+class Server:
+    name: str  # "A", "B", "ceiling"
+    port: int
+    pid: int
+
+
+def measure(server: Server, scenario: Scenario, load: Load, tool: str) -> Outcome:
+    """Warm-up, then the window, with the server's CPU time read around the window."""
+    why, items = probe(server.port, scenario)
     if why is not None:
-        say(f"{scenario.label}: {why}")
-        return Outcome(scenario, unavailable=why)
-    say(f"{scenario.label}: {load.warmup:g} s warm-up + {load.duration:g} s ({tool})")
+        say(f"{server.name} {scenario.label}: {why}")
+        return Outcome(scenario, server.name, unavailable=why)
+    say(f"{server.name} {scenario.label}: {load.warmup:g} s warm-up + {load.duration:g} s ({tool})")
+    load = replace(load, port=server.port)
     try:
-        result = loadgen.run(scenario.request, replace(load, port=port), tool=tool)
+        if load.warmup > 0:
+            loadgen.run(scenario.request, replace(load, duration=load.warmup, warmup=0), tool=tool)
+        cpu0 = tree_cpu(server.pid)
+        result = loadgen.run(scenario.request, replace(load, warmup=0), tool=tool)
+        cpu = tree_cpu(server.pid) - cpu0
     except (RuntimeError, subprocess.TimeoutExpired) as exc:
         say(f"  load generator failed: {exc}")
-        return Outcome(scenario, unavailable=f"load generator failed: {exc}"[:120])
+        return Outcome(scenario, server.name, unavailable=f"load generator failed: {exc}"[:120])
+    cpu_us = cpu / result.requests * 1e6 if result.requests else None
     say(
         f"  {result.rps:,.1f} req/s, p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, "
-        f"{result.errors} errors"
+        f"{result.errors} errors, server CPU {cpu_us or 0:,.0f} µs/request"
     )
-    return Outcome(scenario, result=result, items=items)
+    return Outcome(scenario, server.name, result=result, items=items, cpu_us=cpu_us)
 
 
 # --- report ----------------------------------------------------------------------------------
 
 
-def ceiling_rps(first: Outcome, last: Outcome) -> float | None:
-    rates = [o.result.rps for o in (first, last) if o.result is not None]
-    return sum(rates) / len(rates) if rates else None
+@dataclass(slots=True)
+class Round:
+    """One round: the ceiling before it, every scenario on A (and B), the ceiling after it
+    (the next round's first)."""
+
+    before: Outcome
+    outcomes: list[Outcome]
+    after: Outcome | None = None
+
+    @property
+    def ceiling(self) -> float | None:
+        rates = [o.result.rps for o in (self.before, self.after) if o and o.result is not None]
+        return sum(rates) / len(rates) if rates else None
+
+    @property
+    def ceiling_cpu(self) -> float | None:
+        cpus = [o.cpu_us for o in (self.before, self.after) if o and o.cpu_us is not None]
+        return sum(cpus) / len(cpus) if cpus else None
+
+    def of(self, key: str, server: str) -> Outcome | None:
+        return next(
+            (o for o in self.outcomes if o.scenario.key == key and o.server == server), None
+        )
 
 
-def verdict_of(outcome: Outcome, ceiling: float | None) -> tuple[str, str]:
-    """("PASS" | "FAIL" | "N/A", explanation) for a scenario with a target."""
-    target = outcome.scenario.target
-    assert target is not None
-    if outcome.result is None:
-        return "N/A", outcome.unavailable or "not measured"
-    r = outcome.result
+def ratio_of(o: Outcome | None, r: Round) -> float | None:
+    """The scenario's req/s over the ceiling's of its round (the mean of before and after)."""
+    ceiling = r.ceiling
+    if o is None or o.result is None or not ceiling:
+        return None
+    return o.result.rps / ceiling
+
+
+def _mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
+
+
+def verdict_of(key: str, server: str, rounds: list[Round]) -> tuple[str, str]:
+    """("PASS" | "FAIL" | "N/A", explanation) for a scenario with a target, over the rounds
+    (the mean of each round's ratio to its own ceiling)."""
+    outcomes = [r.of(key, server) for r in rounds]
+    first = next((o for o in outcomes if o is not None), None)
+    assert first is not None and first.scenario.target is not None
+    target = first.scenario.target
+    measured = [o for o in outcomes if o is not None and o.result is not None]
+    if not measured:
+        return "N/A", first.unavailable or "not measured"
+    errors = sum(o.result.errors for o in measured if o.result is not None)
     if target.of_ceiling is not None:
-        if not ceiling:
+        ratios = [ratio_of(o, r) for o, r in zip(outcomes, rounds, strict=True)]
+        ratio = _mean(ratios)
+        if ratio is None:
             return "N/A", "no ceiling measured"
-        ratio = r.rps / ceiling
         ok = ratio >= target.of_ceiling
-        text = f"{ratio:.0%} of the ceiling ({r.rps:,.0f} / {ceiling:,.0f} req/s)"
+        per_round = " / ".join(f"{x:.0%}" for x in ratios if x is not None)
+        text = f"{ratio:.0%} of the ceiling (per round {per_round})"
     else:
         assert target.min_rps is not None
-        ok = r.rps >= target.min_rps
-        text = f"{r.rps:,.1f} req/s"
-    if r.errors:
+        rps = sum(o.result.rps for o in measured if o.result is not None) / len(measured)
+        ok = rps >= target.min_rps
+        text = f"{rps:,.1f} req/s"
+    if errors:
         ok = False
-        text += f", {r.errors} errors"
+        text += f", {errors} errors"
     return ("PASS" if ok else "FAIL"), text
+
+
+def cpu_verdict(key: str, server: str, rounds: list[Round], limit: float) -> tuple[bool, str]:
+    """The scenario's server CPU per request over the ceiling's, in each round."""
+    ratios = []
+    for r in rounds:
+        o, base = r.of(key, server), r.ceiling_cpu
+        if o is not None and o.cpu_us is not None and base:
+            ratios.append(o.cpu_us / base)
+    if not ratios:
+        return False, "not measured"
+    mean = sum(ratios) / len(ratios)
+    per_round = " / ".join(f"{x:.2f}×" for x in ratios)
+    return mean <= limit, f"{mean:.2f}× the ceiling's (per round {per_round})"
 
 
 TABLE = Table(
     [
-        Column("scenario", 34, "<"),
-        Column("req/s", 10, fmt=",.1f"),
-        Column("p50 ms", 9, fmt=".2f"),
-        Column("p99 ms", 9, fmt=".2f"),
-        Column("errors", 7),
-        Column("vs ceiling", 10),
+        Column("scenario", 36, "<"),
+        Column("req/s per round", 26),
+        Column("p50 ms", 7, fmt=".2f"),
+        Column("p99 ms", 7, fmt=".2f"),
+        Column("errors", 6),
+        Column("vs ceiling per round", 20),
+        Column("CPU µs/req", 10, fmt=",.0f"),
     ],
-    rule=94,
+    rule=124,
     tail="  note",
 )
 
 
-def report(outcomes: list[Outcome], ceiling: float | None, header: list[str]) -> list[str]:
+def _row(label: str, outcomes: list[Outcome | None], rounds: list[Round] | None) -> str:
+    measured = [o for o in outcomes if o is not None and o.result is not None]
+    if not measured:
+        why = next((o.unavailable for o in outcomes if o is not None), None)
+        return TABLE.row(label, *"------", tail=f"  {why}")
+    results = [o.result for o in measured if o.result is not None]
+    rps = " / ".join(f"{r.rps:,.0f}" for r in results)
+    p50 = sum(r.p50_ms for r in results) / len(results)
+    p99 = max(r.p99_ms for r in results)
+    errors = sum(r.errors for r in results)
+    ratios = ""
+    if rounds is not None:
+        known = [ratio_of(o, r) for o, r in zip(outcomes, rounds, strict=True)]
+        ratios = " / ".join(f"{x:.0%}" for x in known if x is not None)
+    cpu = _mean([o.cpu_us for o in measured])
+    notes = [f"{measured[0].items} items/response"] if measured[0].items is not None else []
+    if any(r.steady_rps is not None for r in results):
+        notes.append("req/s = connections / mean latency")
+    return TABLE.row(label, rps, p50, p99, errors, ratios, cpu, tail=f"  {'; '.join(notes)}")
+
+
+def report(rounds: list[Round], servers: list[str], header: list[str]) -> list[str]:
     lines = [*header, "", *TABLE.header()]
-    for o in outcomes:
-        s = o.scenario
-        if o.result is None:
-            lines.append(TABLE.row(s.label, *"-----", tail=f"  {o.unavailable}"))
-            continue
-        r = o.result
-        ratio = f"{r.rps / ceiling:.0%}" if ceiling and s.key != "ceiling" else ""
-        notes = [f"{o.items} items/response"] if o.items is not None else []
-        if r.steady_rps is not None:
-            notes.append("req/s = connections / mean latency")
-        row = TABLE.row(s.label, r.rps, r.p50_ms, r.p99_ms, r.errors, ratio)
-        lines.append(f"{row}  {'; '.join(notes)}")
-    if ceiling:
-        lines.append(f"{'ceiling (mean of first and last)':<34} {ceiling:>10,.1f}")
-    lines += ["", "targets:"]
-    for o in outcomes:
-        if o.scenario.target is not None:
-            mark, text = verdict_of(o, ceiling)
-            text = f"{o.scenario.label}: {text} (target {o.scenario.target.describe()})"
-            lines.append(verdict(mark == "PASS", text, mark=mark))
+    ceilings: list[Outcome | None] = [rounds[0].before, *(r.after for r in rounds)]
+    lines.append(_row("ceiling: SELECT 1 (bare)", ceilings, None))
+    keys = list(dict.fromkeys(o.scenario.key for o in rounds[0].outcomes))
+    for key in keys:
+        for server in servers:
+            outcomes = [r.of(key, server) for r in rounds]
+            first = next(o for o in outcomes if o is not None)
+            label = (
+                first.scenario.label if len(servers) == 1 else f"{server} {first.scenario.label}"
+            )
+            lines.append(_row(label, outcomes, rounds))
+    lines += ["", "targets (the mean of the rounds' ratios, each to its round's ceiling):"]
+    for key in keys:
+        first = next(o for o in rounds[0].outcomes if o.scenario.key == key)
+        target = first.scenario.target
+        for server in servers:
+            tag = "" if len(servers) == 1 else f"{server} "
+            if target is not None:
+                mark, text = verdict_of(key, server, rounds)
+                text = f"{tag}{first.scenario.label}: {text} (target {target.describe()})"
+                lines.append(verdict(mark == "PASS", text, mark=mark))
+            if key in CPU_TARGETS:
+                ok, text = cpu_verdict(key, server, rounds, CPU_TARGETS[key])
+                text = (
+                    f"{tag}{first.scenario.label}: server CPU per request {text} "
+                    f"(target ≤ {CPU_TARGETS[key]:g}×)"
+                )
+                lines.append(verdict(ok, text))
+        if "B" in servers:
+            ab = [(r.of(key, "A"), r.of(key, "B")) for r in rounds]
+            xs = [a.result.rps / b.result.rps for a, b in ab if a and b and a.result and b.result]
+            if xs:
+                per_round = " / ".join(f"{x:.2f}×" for x in xs)
+                lines.append(f"        A/B {first.scenario.label}: req/s {per_round}")
     return lines
 
 
@@ -284,8 +392,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per scenario")
     p.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections")
     p.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: 2-core box)")
+    p.add_argument("--rounds", type=int, default=1, help="interleaved rounds of every scenario")
+    p.add_argument(
+        "--compare",
+        type=Path,
+        help="another checkout's src: its Arch Stats too (B), on the same database, same run",
+    )
     p.add_argument(
         "--loadgen",
+        dest="tool",
         choices=("auto", "wrk", "python"),
         default="auto",
         help="load generator (auto: wrk when installed, else the Python one)",
@@ -298,21 +413,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     common_options(p)
     args = p.parse_args(argv)
-    if args.connections < 1 or args.duration <= 0 or args.warmup < 0 or args.threads < 1:
-        p.error("--connections and --threads ≥ 1, --duration > 0, --warmup ≥ 0")
+    if (
+        args.connections < 1
+        or args.duration <= 0
+        or args.warmup < 0
+        or args.threads < 1
+        or args.rounds < 1
+    ):
+        p.error("--connections, --threads and --rounds ≥ 1, --duration > 0, --warmup ≥ 0")
     if args.threads > args.connections:
         p.error("--threads cannot exceed --connections")
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    tool = args.loadgen
-    if tool == "auto":
-        tool = "wrk" if loadgen.have_wrk() else "python"
-    elif tool == "wrk" and not loadgen.have_wrk():
-        say("wrk is not installed (apt-get install wrk); use --loadgen python")
-        return 2
+def _measure_rounds(
+    servers: list[Server], ceiling: Server, chosen: list[Scenario], args: argparse.Namespace
+) -> list[Round]:
+    """Every round: the ceiling, then each scenario on each server in turn (A, B, A, B…);
+    the ceiling once more at the end."""
     load = Load(
         port=0,
         connections=args.connections,
@@ -320,6 +438,27 @@ def main(argv: list[str] | None = None) -> int:
         warmup=args.warmup,
         threads=args.threads,
     )
+
+    def ceiling_now() -> Outcome:
+        return measure(ceiling, CEILING, load, args.tool)
+
+    rounds: list[Round] = []
+    before = ceiling_now()
+    for i in range(args.rounds):
+        say(f"--- round {i + 1} of {args.rounds}")
+        outcomes = [measure(server, s, load, args.tool) for s in chosen for server in servers]
+        rounds.append(Round(before, outcomes))
+        before = rounds[-1].after = ceiling_now()
+    return rounds
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.tool == "auto":
+        args.tool = "wrk" if loadgen.have_wrk() else "python"
+    elif args.tool == "wrk" and not loadgen.have_wrk():
+        say("wrk is not installed (apt-get install wrk); use --loadgen python")
+        return 2
     wanted = set(args.only.split(",")) if args.only else None
     if wanted and (unknown := wanted - set(SCENARIO_KEYS)):
         say(f"unknown scenario(s): {', '.join(sorted(unknown))}; known: {', '.join(SCENARIO_KEYS)}")
@@ -332,44 +471,52 @@ def main(argv: list[str] | None = None) -> int:
             stack.callback(lambda: asyncio.run(unseed(dsn, [seeded.archer_id])))
         env, pool = server_env(dsn, args.pool_size)
         logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="asbench-logs")))
-        ceiling_port, _ = stack.enter_context(ceiling_server(env, logs))
-        app_port, _ = stack.enter_context(uvicorn("arch-stats", env, logs))
+        ceiling = Server("ceiling", *stack.enter_context(ceiling_server(env, logs)))
+        servers = [Server("A", *stack.enter_context(uvicorn("arch-stats", env, logs)))]
+        if args.compare is not None:
+            # The same database: B reads what A reads (run --compare with code whose
+            # migrations are A's, or a subset of them).
+            env_b = {**env, "PYTHONPATH": str(args.compare.resolve())}
+            servers.append(Server("B", *stack.enter_context(uvicorn("arch-stats-b", env_b, logs))))
+        chosen = [s for s in scenarios(seeded) if not wanted or s.key in wanted]
+        rounds = _measure_rounds(servers, ceiling, chosen, args)
 
-        def run(port: int, scenario: Scenario) -> Outcome:
-            return measure(port, scenario, load, tool)
-
-        first = run(ceiling_port, replace(CEILING, label=f"{CEILING.label} (first)"))
-        outcomes = [run(app_port, s) for s in scenarios(seeded) if not wanted or s.key in wanted]
-        last = run(ceiling_port, replace(CEILING, label=f"{CEILING.label} (last)"))
-
-    ceiling = ceiling_rps(first, last)
+    names = [s.name for s in servers]
     header = [
-        f"Arch Stats API benchmark — {machine()}, load: {tool}, "
-        f"{args.connections} connections, {args.warmup:g} s warm-up + {args.duration:g} s each",
-        f"servers: uvicorn, 1 process, uvloop, httptools, no access log; "
-        f"pool {pool[0]}–{pool[1]} connections; 127.0.0.1",
+        f"Arch Stats API benchmark — {machine()}, load: {args.tool}, "
+        f"{args.connections} connections, {args.warmup:g} s warm-up + {args.duration:g} s each, "
+        f"{args.rounds} round(s)",
+        f"Arch Stats: uvicorn, 1 process, uvloop, its edge protocol, no access log; ceiling: "
+        f"plain uvicorn (httptools) + Starlette + asyncpg; pool {pool[0]}–{pool[1]} "
+        "connections each; 127.0.0.1",
     ]
-    all_outcomes = [first, *outcomes, last]
-    print("\n".join(report(all_outcomes, ceiling, header)), flush=True)
+    if args.compare is not None:
+        header.append(f"A: this checkout; B: {args.compare} (same run, interleaved)")
+    print("\n".join(report(rounds, names, header)), flush=True)
 
-    verdicts = [verdict_of(o, ceiling)[0] for o in outcomes if o.scenario.target is not None]
+    verdicts = [verdict_of(s.key, "A", rounds)[0] for s in chosen if s.target is not None]
     write_json(
         args.json,
         {
-            "loadgen": tool,
+            "loadgen": args.tool,
             "connections": args.connections,
             "duration": args.duration,
-            "ceiling_rps": ceiling,
-            "scenarios": [
+            "rounds": [
                 {
-                    "key": o.scenario.key,
-                    "label": o.scenario.label,
-                    "result": asdict(o.result) if o.result else None,
-                    "rps": o.result.rps if o.result else None,
-                    "unavailable": o.unavailable,
-                    "verdict": verdict_of(o, ceiling)[0] if o.scenario.target else None,
+                    "ceiling_rps": r.ceiling,
+                    "ceiling_cpu_us": r.ceiling_cpu,
+                    "scenarios": [
+                        {
+                            "key": o.scenario.key,
+                            "server": o.server,
+                            "result": asdict(o.result) if o.result else None,
+                            "cpu_us": o.cpu_us,
+                            "unavailable": o.unavailable,
+                        }
+                        for o in r.outcomes
+                    ],
                 }
-                for o in all_outcomes
+                for r in rounds
             ],
         },
     )

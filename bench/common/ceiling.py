@@ -8,21 +8,27 @@ app LISTENs to it). `GET /ws_notify` (a WebSocket) is the simplest live writer o
 notification heard becomes one frame `{"type": "shot.created", "data": row}`, built once and
 queued to every client, each sent by the client's own task.
 
-Served exactly like Arch Stats (uvicorn, 1 process, uvloop, httptools, no access log) with
-the same pool size, it shows what this machine, Python, uvicorn and asyncpg can do at best;
-Arch Stats is measured as a fraction of it.
+Bare: nothing of Arch Stats is imported here (its edge protocol, pool, settings), so that
+none of its cost is in the ceiling. Plain uvicorn serves it (`bench.common.server.BARE`:
+uvloop, uvicorn's own httptools and sans-I/O WebSocket protocols, no access log, 1 process)
+with asyncpg's own pool of the same size as Arch Stats' (`PG_POOL_MIN`, `PG_POOL_MAX`),
+released without asyncpg's default reset query (a round trip per request; a connection here
+never leaves state behind but an open transaction, rolled back). It shows what this machine,
+Python, uvicorn, Starlette and asyncpg can do at best; Arch Stats is measured as a fraction
+of it.
 
-    DATABASE_URL=... uvicorn --factory bench.common.ceiling:create_app
+    DATABASE_URL=... uvicorn --factory --http httptools bench.common.ceiling:create_app
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
-from pathlib import Path
-from uuid import UUID, uuid4
+from typing import Any
+from uuid import UUID
 
 import asyncpg
 import orjson
@@ -32,16 +38,12 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from arch_stats.core.database import Connection, Pool, create_pool
-from arch_stats.core.settings import get_settings
-from bench.common.server import uvicorn
-
 PATH = "/select1"
 WRITE_PATH = "/write"
 WRITE_NOTIFY_PATH = "/write_notify"
 WS_NOTIFY_PATH = "/ws_notify"
 
-# Created by the benchmark before it starts the servers (`write_tables`).
+# Created by the benchmark before it starts the servers (`bench.common.db.write_tables`).
 WRITE_TABLES = """
 CREATE TABLE IF NOT EXISTS bench_write_session (id uuid PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS bench_write_shot (
@@ -72,7 +74,7 @@ _INSERT = """INSERT INTO {table} (session_id, x_mm, y_mm, dx_mm, dy_mm, score, l
 
 
 async def select1(request: Request) -> Response:
-    pool: Pool = request.app.state.pool
+    pool: asyncpg.Pool[asyncpg.Record] = request.app.state.pool
     async with pool.acquire() as conn:
         value = await conn.fetchval("SELECT 1")
     body = b'{"code":200,"data":%d,"errors":[]}' % value
@@ -84,7 +86,7 @@ def _writer(table: str) -> Callable[[Request], Awaitable[Response]]:
 
     async def write(request: Request) -> Response:
         body = orjson.loads(await request.body())
-        pool: Pool = request.app.state.pool
+        pool: asyncpg.Pool[asyncpg.Record] = request.app.state.pool
         async with pool.acquire() as conn:
             landed = body.get("landed_at")
             row = await conn.fetchrow(
@@ -118,18 +120,21 @@ async def ws_notify(ws: WebSocket) -> None:
         clients.discard(queue)
 
 
+async def _reset(conn: asyncpg.Connection[Any]) -> None:
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 def create_app() -> Starlette:
-    """Pool settings (DATABASE_URL, PG_POOL_MIN, PG_POOL_MAX) are the app's, from the env."""
-    settings = get_settings()
-    dsn = settings.database_url
-    if dsn is None:
+    """From the env: DATABASE_URL, and the pool's PG_POOL_MIN (1) and PG_POOL_MAX (10)."""
+    dsn = os.environ.get("DATABASE_URL")
+    if not dsn:
         raise ValueError("DATABASE_URL is not set")
+    low, high = int(os.environ.get("PG_POOL_MIN", "1")), int(os.environ.get("PG_POOL_MAX", "10"))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.pool = await create_pool(
-            dsn, min_size=settings.pg_pool_min, max_size=settings.pg_pool_max
-        )
+        app.state.pool = await asyncpg.create_pool(dsn, min_size=low, max_size=high, reset=_reset)
         # Listens as the original backend did: its notifications are read (and counted),
         # and sent to the WebSocket clients.
         listener = await asyncpg.connect(dsn)
@@ -159,19 +164,3 @@ def create_app() -> Starlette:
         ],
         lifespan=lifespan,
     )
-
-
-async def write_tables(conn: Connection, sessions: int) -> list[UUID]:
-    """The write ceilings' tables (WRITE_TABLES) with `sessions` new session rows; their ids."""
-    await conn.execute(WRITE_TABLES)
-    ids = [uuid4() for _ in range(sessions)]
-    await conn.executemany("INSERT INTO bench_write_session (id) VALUES ($1)", [(s,) for s in ids])
-    return ids
-
-
-@contextmanager
-def ceiling_server(env: dict[str, str], logs: Path) -> Iterator[tuple[int, int]]:
-    """This app under uvicorn, served as Arch Stats is; yields (port, pid)."""
-    factory = "bench.common.ceiling:create_app"
-    with uvicorn("ceiling", env, logs, factory=factory, ready_path=PATH) as port_pid:
-        yield port_pid

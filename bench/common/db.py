@@ -10,13 +10,14 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import psutil
 
 from arch_stats.core import migrations
 from arch_stats.core.database import Connection
+from bench.common.ceiling import WRITE_TABLES
 from bench.common.report import say
 
 
@@ -94,3 +95,12 @@ async def backend_pids(conn: Connection) -> list[int]:
     """Every PostgreSQL process the server lists now (backends and its own workers)."""
     rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL")
     return [r["pid"] for r in rows]
+
+
+async def write_tables(conn: Connection, sessions: int) -> list[UUID]:
+    """The write ceilings' tables (`ceiling.WRITE_TABLES`) with `sessions` new session rows;
+    their ids."""
+    await conn.execute(WRITE_TABLES)
+    ids = [uuid4() for _ in range(sessions)]
+    await conn.executemany("INSERT INTO bench_write_session (id) VALUES ($1)", [(s,) for s in ids])
+    return ids

@@ -14,14 +14,23 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Final
 
-from arch_stats.core.serving import uvicorn_flags
+from arch_stats.core.serving import UVICORN, uvicorn_flags
 from arch_stats.core.settings import Settings
+from bench.common import ceiling
 from bench.common.report import say
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: `bench.…` factories load from it
 APP = "bench.common.serve:create_app"  # Arch Stats as `serve` builds it, no access log
+# Plain uvicorn for the bare ceilings: `serve`'s options, with uvicorn's own protocols in
+# place of Arch Stats' edge (httptools, websockets' sans-I/O): nothing of ours in the process.
+BARE: Final[dict[str, Any]] = {
+    **UVICORN,
+    "http": "httptools",
+    "ws": "websockets-sansio",
+}
 
 
 def free_port() -> int:
@@ -117,9 +126,11 @@ def uvicorn(
     ready_path: str = "/api/health",
     workers: int = 1,
     profile: Path | None = None,
+    options: dict[str, Any] = UVICORN,
 ) -> Iterator[tuple[int, int]]:
     """`uvicorn --factory` with `arch-stats serve`'s options (uvloop, httptools; warnings
-    only); yields its port and its (main) pid once `ready_path` answers 200.
+    only; or other uvicorn `options`); yields its port and its (main) pid once `ready_path`
+    answers 200.
 
     Its processes are told how many they are (WEB_CONCURRENCY), as `serve --workers` tells
     them, unless `env` says otherwise. With `profile`, under cProfile (written there when the
@@ -129,7 +140,7 @@ def uvicorn(
     command = [
         sys.executable, *(["-m", "cProfile", "-o", str(profile)] if profile else []),
         "-m", "uvicorn", factory, "--factory", f"--app-dir={ROOT}", f"--host={HOST}",
-        f"--port={port}", f"--workers={workers}", *uvicorn_flags(), "--log-level=warning",
+        f"--port={port}", f"--workers={workers}", *uvicorn_flags(options), "--log-level=warning",
     ]  # fmt: skip
     # uvicorn re-raises SIGTERM after its shutdown, which would lose cProfile's output.
     stop = signal.SIGINT if profile else signal.SIGTERM
@@ -152,3 +163,13 @@ def arch_stats_serve(
         wait_ready(proc, port, "/api/ready", logs / f"{name}.log", within)
         say(f"{name}: serving on http://{HOST}:{port}")
         yield port, proc
+
+
+@contextmanager
+def ceiling_server(env: dict[str, str], logs: Path) -> Iterator[tuple[int, int]]:
+    """The bare ceilings (`bench.common.ceiling`) under plain uvicorn; yields (port, pid)."""
+    factory = "bench.common.ceiling:create_app"
+    with uvicorn(
+        "ceiling", env, logs, factory=factory, ready_path=ceiling.PATH, options=BARE
+    ) as port_pid:
+        yield port_pid

@@ -91,6 +91,40 @@ async def test_no_pooled_connection_in_time_503(short_app: FastAPI, archer: Arch
         assert (await http.get(f"{API}/arrow", headers=archer.headers)).json()["data"] == []
 
 
+async def test_a_free_open_connection_is_taken_without_arming_the_acquire_deadline(
+    migrated: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The acquire deadline bounds waiting (for a connection to come free, or to open): taking
+    one that is free and open arms no timer, and its release keeps the acquire's limit."""
+    pool = await create_pool(migrated, min_size=1, max_size=2, acquire_timeout=0.5)
+    loop = asyncio.get_running_loop()
+    armed: list[object] = []
+    call_at = loop.call_at
+
+    def at(when: float, callback: object, *args: object, **kwargs: object) -> object:
+        armed.append(callback)
+        return call_at(when, callback, *args, **kwargs)  # type: ignore[arg-type]
+
+    try:
+        async with pool.acquire():
+            pass  # the pool's one open connection is free from now on
+        monkeypatch.setattr(loop, "call_at", at)
+        conn = await pool.acquire()
+        armed_by_acquire = list(armed)
+        release_limit = getattr(conn._holder, "_timeout")  # noqa: B009 (what `release` is limited by)
+        await pool.release(conn)
+        monkeypatch.undo()
+        assert armed_by_acquire == []
+        assert release_limit == 0.5
+        taken = [await pool.acquire() for _ in range(2)]
+        with pytest.raises(TimeoutError):  # none free, none to open: the deadline holds
+            await pool.acquire()
+        for conn in taken:
+            await pool.release(conn)
+    finally:
+        await pool.close()
+
+
 async def test_long_statements_lengthen_one_transaction_only(migrated: str) -> None:
     pool = await create_pool(migrated, min_size=1, max_size=1, statement_timeout=0.3)
     try:

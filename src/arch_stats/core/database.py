@@ -111,12 +111,18 @@ class _Connection(asyncpg.Connection):
         """`timeout` as the default of every call from now on; None: the pool's again."""
         config: Any = getattr(self, "_config")  # noqa: B009
         limit = self._default_timeout if timeout is None else timeout
-        setattr(self, "_config", config._replace(command_timeout=limit))  # noqa: B010
+        if config.command_timeout != limit:  # (every release asks for the pool's again)
+            setattr(self, "_config", config._replace(command_timeout=limit))  # noqa: B010
 
 
 class _Pool(asyncpg.pool.Pool):
     """asyncpg's pool whose acquires wait at most `acquire_timeout` unless told otherwise:
-    `pool.fetchrow(...)` and every `pool.acquire()` of the domains included."""
+    `pool.fetchrow(...)` and every `pool.acquire()` of the domains included.
+
+    An acquire that finds an open connection free takes it at once, without arming the
+    deadline (a timer per query, set and cancelled): the deadline bounds the waits, for a
+    connection to come free or for a new one to open, and only they arm it. The connection's
+    release keeps the same time limit either way."""
 
     __slots__ = ("_acquire_timeout",)
 
@@ -126,6 +132,25 @@ class _Pool(asyncpg.pool.Pool):
 
     def acquire(self, *, timeout: float | None = None) -> Any:
         return super().acquire(timeout=self._acquire_timeout if timeout is None else timeout)
+
+    async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 (asyncpg's)
+        free: Any = getattr(self, "_queue")  # noqa: B009 (asyncpg's LIFO queue of holders)
+        holders = free._queue if free is not None else None
+        acquire: Any = super()._acquire  # type: ignore[misc]  # (private in asyncpg's stubs)
+        if timeout is None or not holders or not _open(holders[-1]):
+            return await acquire(timeout)
+        proxy = await acquire(None)  # the free holder on top: nothing awaited
+        proxy._holder._timeout = timeout  # its release's limit, as a timed acquire leaves it
+        return proxy
+
+
+def _open(holder: Any) -> bool:
+    """Whether a pool's connection holder has an open connection of the pool's generation
+    (one that `PoolConnectionHolder.acquire` hands out without connecting)."""
+    con = holder._con
+    return (
+        con is not None and not con.is_closed() and holder._generation == holder._pool._generation
+    )
 
 
 async def create_pool(

@@ -112,9 +112,13 @@ class _Head:
     __slots__ = ("chunked", "headers", "hosts", "length", "media_type", "request_id")
 
     def __init__(self, scope: Scope) -> None:
-        self.headers: dict[bytes, bytes] = dict(scope["headers"])
+        listed = scope["headers"]
+        self.headers: dict[bytes, bytes] = dict(listed)
         headers = self.headers
-        self.hosts = sum(1 for name, _ in scope["headers"] if name == b"host")
+        if len(headers) == len(listed):  # no name repeated (the usual case): count nothing
+            self.hosts = 1 if b"host" in headers else 0
+        else:
+            self.hosts = sum(1 for name, _ in listed if name == b"host")
         request_id = None
         candidate = headers.get(b"x-request-id")
         if candidate is not None:

@@ -5,7 +5,10 @@ never finishes its headers, nor a fresh one that sends nothing, nor how many are
 httptools protocol is extended here (`EdgeHttpProtocol`, named in `UVICORN["http"]`) with:
 
 - a headers deadline (`HEADERS_TIMEOUT_SECONDS`, from the connection's first byte or its
-  opening): a silent connection is closed, one part-way through its headers gets a 408;
+  opening): a silent connection is closed, one part-way through its headers gets a 408.
+  A request only notes its deadline; one sweep per server (`DeadlineSweep`, every
+  `SWEEP_SECONDS` while connections are open) ends the connections past theirs, so a
+  deadline is enforced up to `SWEEP_SECONDS` late, never early, and a request costs no timer;
 - a bound on the size of a request's headers (431 beyond `MAX_HEADER_BYTES`), counted for
   each request as the parser reads it (the bodies of requests pipelined before it are not
   its headers); the requests before it on the connection are answered first;
@@ -16,6 +19,9 @@ httptools protocol is extended here (`EdgeHttpProtocol`, named in `UVICORN["http
 - the same per client address, below it (`MAX_CONNECTIONS_PER_ADDRESS`, by default a quarter
   of the cap), so that one address cannot take every slot: a newcomer from an address at its
   cap makes room among that address's own idle connections, else gets the 503;
+- one write per response of a known length: its head is held until its body's first bytes
+  and leaves with them (`OneWrite`), one `send()` instead of two (on loopback and through a
+  proxy, the cost of a small response is mostly its system calls);
 - a warning, once per process, at the first request whose forwarded headers (`X-Forwarded-For`,
   `Forwarded`) are ignored: from a peer not trusted as a proxy (`serve --proxy-headers`,
   `--forwarded-allow-ips`), or a trusted proxy's `Forwarded` alone (uvicorn reads only
@@ -87,12 +93,15 @@ REFUSE_RETRY_AFTER: Final = 2
 # How long a connection answered and being closed (refused, headers too large) may go on
 # sending before it is closed anyway (what it sends is dropped).
 LINGER_SECONDS: Final = 1.0
+# How often the connections' header deadlines are checked (`DeadlineSweep`).
+SWEEP_SECONDS: Final = 0.5
 
 
-def uvicorn_flags() -> list[str]:
-    """`UVICORN` as flags of the `uvicorn` command (for servers run as processes)."""
+def uvicorn_flags(options: dict[str, Any] = UVICORN) -> list[str]:
+    """`options` (`UVICORN`'s keys) as flags of the `uvicorn` command (for servers run as
+    processes)."""
     flags = []
-    for key, value in UVICORN.items():
+    for key, value in options.items():
         name = key.replace("_", "-")
         if key == "ws_per_message_deflate":  # a flag that takes a value
             flags.append(f"--{name}={str(value).lower()}")
@@ -161,6 +170,42 @@ class AddressBook:
         return self.by_address.get(address, set()) if address is not None else set()
 
 
+class DeadlineSweep:
+    """The header deadlines of one server's connections, checked by one callback every
+    `SWEEP_SECONDS` while any connection is open (in its lifespan state, which every
+    connection's protocol shares: `deadline_sweep`): a connection past its deadline is told
+    (`EdgeHttpProtocol.headers_deadline_passed`). A timer per request (armed as its first
+    byte arrives, cancelled with its last header) cost more than the rest of the edge."""
+
+    __slots__ = ("connections", "handle", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, connections: set[Any]) -> None:
+        self.loop = loop
+        self.connections = connections  # the server's (uvicorn's `ServerState.connections`)
+        self.handle: asyncio.TimerHandle | None = None
+
+    def start(self) -> None:
+        if self.handle is None:
+            self.handle = self.loop.call_later(SWEEP_SECONDS, self._sweep)
+
+    def _sweep(self) -> None:
+        self.handle = None
+        now = self.loop.time()
+        for conn in [c for c in self.connections if isinstance(c, EdgeHttpProtocol)]:
+            deadline = conn.headers_deadline
+            if deadline is not None and deadline <= now:
+                conn.headers_deadline_passed()
+        if self.connections:
+            self.start()
+
+
+def deadline_sweep(app_state: dict[str, Any], protocol: EdgeHttpProtocol) -> DeadlineSweep:
+    sweep = app_state.get("edge_sweep")
+    if not isinstance(sweep, DeadlineSweep) or sweep.connections is not protocol.connections:
+        sweep = app_state["edge_sweep"] = DeadlineSweep(protocol.loop, protocol.connections)
+    return sweep
+
+
 def address_book(app_state: dict[str, Any]) -> AddressBook:
     book = app_state.get("edge_addresses")
     if not isinstance(book, AddressBook):
@@ -204,7 +249,7 @@ _HEADERS_TIMEOUT = _canned(b"408 Request Timeout", "request headers not received
 _HEADERS_TOO_LARGE = _canned(b"431 Request Header Fields Too Large", "request headers too large")
 
 log = logging.getLogger("arch_stats.serving")
-_FORWARDING: Final = (b"x-forwarded-for", b"forwarded")
+_FORWARDING: Final = frozenset((b"x-forwarded-for", b"forwarded"))
 
 
 class _Forwarding:
@@ -251,6 +296,48 @@ class _Forwarding:
         )
 
 
+class OneWrite:
+    """A connection's transport as its responses write to it (`RequestResponseCycle.transport`):
+    the head of a response that has a Content-Length is held, and written with the next bytes
+    (its body's first, usually all of it) in one call; a head without (a chunked, streamed
+    answer) and the interim `100 Continue` go out at once. A held head is also written before
+    the connection is closed (`close`) and when its response is complete (`flush`: a HEAD
+    request's, a 204's)."""
+
+    __slots__ = ("held", "transport")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self.transport = transport
+        self.held: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        held = self.held
+        if held is not None:
+            self.held = None
+            self.transport.write(held + data)
+        elif data.startswith(_HEAD) and _KNOWN_LENGTH in data and not data.startswith(_INTERIM):
+            self.held = data
+        else:
+            self.transport.write(data)
+
+    def flush(self) -> None:
+        if self.held is not None:
+            held, self.held = self.held, None
+            self.transport.write(held)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def is_closing(self) -> bool:
+        return self.transport.is_closing()
+
+
+_HEAD: Final = b"HTTP/1.1 "
+_INTERIM: Final = b"HTTP/1.1 1"  # 1xx: 100 Continue, written while the request is read
+_KNOWN_LENGTH: Final = b"\r\ncontent-length: "  # uvicorn writes header names in lower case
+
+
 class EdgeHttpProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a headers deadline, a header size bound and a cap on
     open connections (see the module's text)."""
@@ -273,15 +360,21 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self.timeout_keep_alive = self.edge.keep_alive_timeout  # type: ignore[assignment]
         self.idle_since = time.monotonic()
         self.in_headers = False
-        # The current request's header bytes: its target and header lines as the parser
-        # reports them, and the reads since its last report (a line longer than a read).
+        # The current request's header bytes when they span reads: its target and header
+        # lines as the parser reported them by the end of the last read, and the reads since
+        # its last report (a line longer than a read).
         self.header_bytes = 0
         self.unreported = 0
         self.reported = False  # the parser reported part of the headers during this read
+        self.read_size = 0  # the bytes of the read being parsed
         self.lingering = False
         # An answer kept for when the requests before it on this connection are answered.
         self.refusal: bytes | None = None
-        self.headers_timer: asyncio.TimerHandle | None = None
+        # When the headers being read must have arrived (event loop time), or None.
+        self.headers_deadline: float | None = None
+        self.linger_timer: asyncio.TimerHandle | None = None
+        self.sweep = deadline_sweep(self.app_state, self)
+        self.writer = OneWrite(transport)
         self.forwarding_trusted = _Forwarding.trusted(self.config.loaded_app, self.client)
         self.book = address_book(self.app_state)
         self.address = counted_address(self.config.loaded_app, self.client)
@@ -298,7 +391,8 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             )
             return
         self.book.add(self.address, self)
-        self._arm_headers_timer()
+        self.headers_deadline = self.loop.time() + self.edge.headers_timeout
+        self.sweep.start()
 
     # The caps.
 
@@ -337,23 +431,14 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self.transport.write(answer)
         if self.transport.can_write_eof():
             self.transport.write_eof()
-        self.headers_timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        self.headers_deadline = None
+        self.linger_timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
 
     # The headers deadline and size.
 
-    def _arm_headers_timer(self) -> None:
-        if self.headers_timer is None:
-            self.headers_timer = self.loop.call_later(
-                self.edge.headers_timeout, self._headers_timeout
-            )
-
-    def _cancel_headers_timer(self) -> None:
-        if self.headers_timer is not None:
-            self.headers_timer.cancel()
-            self.headers_timer = None
-
-    def _headers_timeout(self) -> None:
-        self.headers_timer = None
+    def headers_deadline_passed(self) -> None:
+        """Called by the sweep once `headers_deadline` has passed."""
+        self.headers_deadline = None
         if self.transport.is_closing():
             return
         if self.in_headers:  # part of a request came: say why it is closed
@@ -364,7 +449,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
     def _refuse_request(self, answer: bytes) -> None:
         """Answer the request being read with `answer` and close; the client's requests
         before it on this connection (pipelined) are answered first, in order."""
-        self._cancel_headers_timer()
+        self.headers_deadline = None
         self.lingering = True
         if self.busy():
             self.refusal = answer
@@ -375,13 +460,25 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         if self.lingering:
             return
         self.reported = False
+        self.read_size = len(data)
         super().data_received(data)
         if self.in_headers and not self.lingering and not self.transport.is_closing():
-            # A read in which the parser reported nothing is all inside one header line;
-            # in one that it did, what follows its last report is counted with the next.
-            self.unreported = 0 if self.reported else self.unreported + len(data)
+            # Headers longer than a read (seldom): what the parser has reported of them so
+            # far is counted. A read in which it reported nothing is all inside one header
+            # line; in one that it did, what follows its last report is counted with the next.
+            reported = self._reported_bytes()
+            if self.reported or reported != self.header_bytes:
+                self.header_bytes, self.unreported = reported, 0
+            else:
+                self.unreported += len(data)
             if self.header_bytes + self.unreported > self.edge.max_header_bytes:
                 self._refuse_request(_HEADERS_TOO_LARGE)
+
+    def _reported_bytes(self) -> int:
+        """The current request's target and header lines as the parser reported them (as
+        uvicorn keeps them: `url`, `headers`)."""
+        lines = sum(len(name) + len(value) for name, value in self.headers)
+        return len(self.url) + lines + 4 * len(self.headers)  # ": " and CRLF each
 
     # The parser's callbacks (during `data_received`): nothing more is taken in once the
     # connection is being closed.
@@ -393,33 +490,29 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         self.in_headers = True
         self.header_bytes = self.unreported = 0
         self.reported = True
-        self._arm_headers_timer()
-
-    def on_url(self, url: bytes) -> None:
-        super().on_url(url)
-        self._header_part(len(url))
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        super().on_header(name, value)
-        self._header_part(len(name) + len(value) + 4)  # ": " and CRLF
-
-    def _header_part(self, size: int) -> None:
-        self.header_bytes += size
-        self.unreported = 0
-        self.reported = True
+        if self.headers_deadline is None:  # (a new connection's runs from its opening)
+            self.headers_deadline = self.loop.time() + self.edge.headers_timeout
 
     def on_headers_complete(self) -> None:
         if self.lingering:
             return
         self.in_headers = False
-        self._cancel_headers_timer()
-        if self.header_bytes > self.edge.max_header_bytes:
+        self.headers_deadline = None
+        # At most what came before this read and this read: counted only when that is over
+        # the bound (the headers' callbacks are not intercepted, one call per header line).
+        most = self.header_bytes + self.unreported + self.read_size
+        if (
+            most > self.edge.max_header_bytes
+            and self._reported_bytes() > self.edge.max_header_bytes
+        ):
             self._refuse_request(_HEADERS_TOO_LARGE)
             return
-        if not _Forwarding.warned:
+        if not _Forwarding.warned and not _FORWARDING.isdisjoint(dict(self.headers)):
             peer = self.client[0] if self.client else "unknown"
             _Forwarding.note(self.headers, peer, self.forwarding_trusted)
         super().on_headers_complete()
+        if self.cycle is not None:  # (None: upgraded to a WebSocket)
+            self.cycle.transport = self.writer  # type: ignore[assignment]
 
     def on_body(self, body: bytes) -> None:
         if not self.lingering:
@@ -430,6 +523,7 @@ class EdgeHttpProtocol(HttpToolsProtocol):
             super().on_message_complete()
 
     def on_response_complete(self) -> None:
+        self.writer.flush()
         self.idle_since = time.monotonic()
         super().on_response_complete()
         if self.refusal is not None and not self.busy():
@@ -441,6 +535,8 @@ class EdgeHttpProtocol(HttpToolsProtocol):
         super().handle_websocket_upgrade()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_headers_timer()
+        self.headers_deadline = None
+        if self.linger_timer is not None:
+            self.linger_timer.cancel()
         self.book.discard(self.address, self)
         super().connection_lost(exc)
