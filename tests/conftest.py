@@ -30,6 +30,9 @@ from arch_stats.core.settings import Settings
 PASSWORD = "correct horse battery"
 _HASH: str | None = None
 
+# Free space /dev/shm needs for the run's files (the suite's PostgreSQL's among them).
+SHM_ROOM = 4 * 2**30
+
 TABLES = (
     "archer, auth_token, auth_limit, arrow, session, target, target_face, shot, sensor_event, club"
 )
@@ -37,16 +40,55 @@ TABLES = (
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Each run gets a temporary directory of its own, unless --basetemp names one (xdist
-    names one for each of its workers).
+    """Each run gets a temporary directory of its own (in memory when there is room:
+    `_in_memory`), unless --basetemp names one (xdist names one for each of its workers).
 
     Whenever a pytest run starts it makes /tmp/pytest-of-$USER private (0700) again, and the
     embedded PostgreSQL runs as another user: a run going on at the same time could then no
     longer start a server below it."""
     if config.option.basetemp is None and not hasattr(config, "workerinput"):
-        path = tempfile.mkdtemp(prefix="arch-stats-tests-")
+        path = tempfile.mkdtemp(prefix="arch-stats-tests-", dir=_in_memory())
         config.option.basetemp = os.path.join(path, "t")
         config.add_cleanup(lambda: shutil.rmtree(path, ignore_errors=True))
+
+
+# Tests that run for tens of seconds, started first, the longest first: with two workers
+# (scripts/test), a long test that starts last keeps one of them busy alone at the end. Each
+# is a test's node id without its parameters; a whole run fails when one names no test.
+LONG = (
+    "tests/web/test_accessibility.py::test_every_page_has_no_serious_or_critical_axe_finding",
+    "tests/core/test_backup.py::test_backup_restored_into_a_new_data_dir_exports_byte_identical_csv",
+    "tests/shots/test_multiprocess.py::test_two_processes_posting_for_the_same_archers_never_deadlock",
+    "tests/core/test_connections.py::test_silent_connection_closed_well_before_25_s_by_default",
+    "tests/core/test_embedded.py::test_sigterm_stops_serve_like_ctrl_c_ws_told_1001_postgres_stopped",
+    "tests/core/test_embedded.py::test_after_kill_9_a_new_serve_adopts_postgres_and_its_ctrl_c_stops_it",
+    "tests/core/test_backup.py::test_restore_into_an_external_database_and_refused_while_in_use",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The LONG tests first, in its order; the others keep theirs."""
+    rank = {name: n for n, name in enumerate(LONG)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("[", 1)[0], len(LONG)))
+    whole_run = not config.args or config.args == list(config.getini("testpaths"))
+    if whole_run and not config.option.keyword and not config.option.markexpr:
+        missing = set(LONG) - {item.nodeid.split("[", 1)[0] for item in items}
+        if missing:
+            raise pytest.UsageError(f"tests/conftest.py LONG names no test: {sorted(missing)}")
+
+
+def _in_memory() -> str | None:
+    """The shared-memory tmpfs (RAM) when it has room, else None (the system's temporary
+    directory). The run's directory in it is made by `mkdtemp`: private, unpredictable.
+
+    The suite's PostgreSQL keeps its data there: a commit still waits for its WAL to be
+    flushed (fsync, synchronous_commit as in production), but a flush to memory costs
+    microseconds where a disk shared with other test runs took milliseconds, and most tests
+    commit many times."""
+    shm = "/dev/shm"  # noqa: S108 (only the parent of mkdtemp's directory)
+    if os.path.isdir(shm) and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free >= SHM_ROOM:
+        return shm
+    return None
 
 
 def password_hash() -> str:
