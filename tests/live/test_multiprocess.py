@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -17,6 +18,8 @@ from arch_stats.core.database import Connection
 from tests.conftest import ArcherCtx
 from tests.live.conftest import frames_until, ws_connect
 from tests.shots.test_shots import C, make_range, shot
+
+READY_TIMEOUT_S = 120.0
 
 
 def free_port() -> int:
@@ -36,8 +39,11 @@ async def start_server(dsn: str) -> tuple[subprocess.Popen[bytes], str]:
         stdout=subprocess.DEVNULL,
     )
     url = f"127.0.0.1:{port}"
+    # Polled until a deadline, not a number of times: beside other test runs, a start (and
+    # each poll) has taken longer than 300 polls of 0.05 s.
+    deadline = time.monotonic() + READY_TIMEOUT_S
     async with httpx.AsyncClient() as c:
-        for _ in range(300):
+        while time.monotonic() < deadline:
             try:
                 if (await c.get(f"http://{url}/api/ready")).status_code == 200:
                     return proc, url
