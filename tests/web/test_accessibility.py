@@ -485,6 +485,8 @@ async def test_every_recorded_arrow_is_announced_with_its_value(
     face = page.get_by_role("application")
     await face.focus()
     await page.keyboard.press("Enter")  # the cross at the centre: an X
+    await expect(page.locator("#record-shot")).to_be_visible()
+    await expect(face).to_be_focused()
     await page.keyboard.press("Enter")
     await expect(said).to_have_text("A01: X")
     await page.get_by_role("button", name="Miss").click()  # A02 is suggested next
